@@ -1,0 +1,53 @@
+"""Activity names and their inputs: what the workflow may import (no I/O libraries here)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from domain.models import Model, PaymentSignal, ProfitEvent, ShareStatus, VerificationSummary
+from domain.types import Money
+
+SCREEN_USER = "screen_user"
+VERIFY_SESSION = "verify_session"
+OPEN_SHARE = "open_share"
+SET_STATUS = "set_share_status"
+RECORD_SHARE = "record_share"
+ESCALATE = "escalate"
+APPLY_PAYMENT = "apply_payment"
+
+
+class SetStatusInput(Model):
+    event_id: str
+    user_id: str
+    status: ShareStatus
+    at: datetime
+    verification: VerificationSummary | None = None
+    reasons: list[str] = []
+    note: str = ""
+
+
+class RecordShareInput(Model):
+    event: ProfitEvent
+    verified_profit: Money
+    verification: VerificationSummary
+    at: datetime
+
+
+class EscalateInput(Model):
+    event_id: str
+    user_id: str
+    level: int
+    stage: str
+    at: datetime
+
+
+class ApplyPaymentInput(Model):
+    event_id: str
+    user_id: str
+    payment: PaymentSignal
+    amount_paid: Money
+    amount_due: Money
+    credit: Money
+    settled: bool
+    discounted: bool
+    at: datetime

@@ -1,0 +1,62 @@
+"""The FastAPI application: intake, shares, standing, accounts, health."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from temporalio.client import Client
+
+from api import errors
+from api.auth import TokenStore
+from api.limits import BodySizeLimit
+from api.routes import accounts, health, intake, shares, standing
+from config.settings import Settings, get_settings
+from workers.client import connect
+from workers.deps import Deps
+
+
+def _lazy_temporal(settings: Settings) -> Callable[[], Awaitable[Client]]:
+    """Connects on first use, so the API starts (and /healthz answers) while Temporal is down."""
+    client: Client | None = None
+    lock = asyncio.Lock()
+
+    async def get() -> Client:
+        nonlocal client
+        async with lock:
+            if client is None:
+                client = await connect(settings)
+        return client
+
+    return get
+
+
+def create_app(settings: Settings | None = None, *, deps: Deps | None = None,
+               temporal: Client | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = deps is None
+        app.state.deps = deps or Deps.from_settings(settings)
+        yield
+        if owned:
+            await app.state.deps.close()
+
+    app = FastAPI(title="profitshare", version="1", lifespan=lifespan,
+                  description="Collects the platform's share of profitable trading sessions.")
+    app.state.settings = settings
+    app.state.tokens = TokenStore(settings.bootstrap_token_pairs())
+    if temporal is not None:
+        async def given() -> Client:
+            return temporal
+        app.state.temporal = given
+    else:
+        app.state.temporal = _lazy_temporal(settings)
+    errors.install(app)
+    app.add_middleware(BodySizeLimit)
+    for module in (health, accounts, intake, shares, standing):
+        app.include_router(module.router)
+    return app

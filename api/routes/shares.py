@@ -1,0 +1,24 @@
+"""GET /v1/shares/{event_id}: the Share view, read from Postgres."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from api.auth import require
+from api.errors import ApiError
+from db.shares import load_view
+from domain.models import ShareView
+
+router = APIRouter(tags=["shares"])
+
+
+@router.get("/v1/shares/{event_id}", response_model=ShareView,
+            dependencies=[Depends(require("backend", "ops"))])
+async def get_share(event_id: str, request: Request) -> JSONResponse:
+    deps = request.app.state.deps
+    async with deps.sessions() as s:
+        view = await load_view(s, deps.cipher, event_id)
+    if view is None:
+        raise ApiError(404, f"no share for event {event_id}")
+    return JSONResponse(view.model_dump(mode="json"))

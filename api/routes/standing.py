@@ -1,0 +1,61 @@
+"""GET /v1/users/{user_id}/standing: may this user trade? Served from Postgres."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from api.auth import require
+from api.errors import ApiError
+from db.models import Share, User
+from db.standing import RESTRICTING_STATUSES
+from domain.ladder import Level, can_access, can_trade
+from domain.types import Money
+
+router = APIRouter(tags=["standing"])
+
+
+class OpenShare(BaseModel):
+    event_id: str
+    amount_due: Money | None
+    currency: str | None
+    due_at: datetime | None
+    enforcement_level: int
+
+
+class Standing(BaseModel):
+    user_id: str
+    trust_score: int
+    enforcement_level: int
+    level_name: str
+    can_trade: bool
+    can_access: bool
+    blocked: bool
+    open_shares: list[OpenShare]
+
+
+@router.get("/v1/users/{user_id}/standing", response_model=Standing,
+            dependencies=[Depends(require("backend", "ops"))])
+async def get_standing(user_id: str, request: Request) -> Standing:
+    deps = request.app.state.deps
+    async with deps.sessions() as s:
+        user = await s.get(User, user_id)
+        if user is None:
+            raise ApiError(404, f"no user {user_id}")
+        shares = (await s.scalars(select(Share).where(
+            Share.user_id == user_id, Share.status.in_(RESTRICTING_STATUSES))
+            .order_by(Share.recorded_at))).all()
+    level = user.enforcement_level
+    return Standing(
+        user_id=user.id, trust_score=user.trust_score, enforcement_level=level,
+        level_name=Level(level).label, blocked=user.blocked,
+        can_trade=can_trade(level=level, trust_score=user.trust_score, blocked=user.blocked),
+        can_access=can_access(level=level),
+        open_shares=[OpenShare(event_id=sh.event_id,
+                               amount_due=deps.cipher.decrypt_decimal(sh.amount_due_enc),
+                               currency=sh.billing_currency, due_at=sh.due_at,
+                               enforcement_level=sh.level) for sh in shares],
+    )

@@ -1,0 +1,79 @@
+"""The one settings object: environment variables prefixed PROFITSHARE_ (CONTRACT.md).
+
+Values the dev stack generated live in DATA_DIR/dev.env; an explicitly set
+environment variable always wins over that file.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "PROFITSHARE_"
+DEFAULT_DATA_DIR = Path("./.profitshare")
+DEV_ENV_FILE = "dev.env"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
+
+    data_dir: Path = DEFAULT_DATA_DIR
+    database_url: str | None = None
+
+    temporal_address: str = "localhost:7233"
+    temporal_namespace: str = "default"
+    task_queue: str = "profit-share"
+
+    api_port: int = 8000
+    temporal_ui_port: int = 8233
+    emulator_port: int = 8010
+
+    bootstrap_tokens: SecretStr | None = None
+    fernet_keys: SecretStr | None = None
+    hash_key: SecretStr | None = None
+    codec_key: SecretStr | None = None
+
+    razorpay_webhook_secret: SecretStr | None = None
+    cashfree_client_secret: SecretStr | None = None
+    phonepe_salt_key: SecretStr | None = None
+    phonepe_salt_index: str | None = None
+    phonepe_callback_username: SecretStr | None = None
+    phonepe_callback_password: SecretStr | None = None
+    standard_webhook_secret: SecretStr | None = None
+
+    backend_webhook_url: str | None = None
+    backend_webhook_secret: SecretStr | None = None
+
+    exchange_base_url: str | None = None
+    billing_currency: str | None = None
+
+    @property
+    def dev_env_path(self) -> Path:
+        return self.data_dir / DEV_ENV_FILE
+
+    def bootstrap_token_pairs(self) -> list[tuple[str, str]]:
+        """`role:token,role:token` -> [(role, token)]."""
+        if self.bootstrap_tokens is None:
+            return []
+        pairs = []
+        for item in self.bootstrap_tokens.get_secret_value().split(","):
+            role, sep, token = item.strip().partition(":")
+            if sep and role and token:
+                pairs.append((role.strip(), token.strip()))
+        return pairs
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, falling back to DATA_DIR/dev.env."""
+    data_dir = Path(os.environ.get(f"{ENV_PREFIX}DATA_DIR", DEFAULT_DATA_DIR))
+    env_file = data_dir / DEV_ENV_FILE
+    return Settings(_env_file=env_file if env_file.exists() else None, **overrides)  # type: ignore[call-arg]
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

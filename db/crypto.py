@@ -1,0 +1,59 @@
+"""Field encryption (MultiFernet: the first key encrypts, every key decrypts) and record hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+
+from cryptography.fernet import Fernet, MultiFernet
+
+
+class FieldCipher:
+    def __init__(self, keys: Sequence[str]) -> None:
+        if not keys:
+            raise ValueError("at least one Fernet key is required")
+        self._fernet = MultiFernet([Fernet(key.encode()) for key in keys])
+
+    @classmethod
+    def from_setting(cls, value: str) -> FieldCipher:
+        return cls([key.strip() for key in value.split(",") if key.strip()])
+
+    def encrypt(self, plaintext: str) -> str:
+        return self._fernet.encrypt(plaintext.encode()).decode()
+
+    def decrypt(self, token: str) -> str:
+        return self._fernet.decrypt(token.encode()).decode()
+
+    def rotate(self, token: str) -> str:
+        """Re-encrypts under the first key; a token already under it stays readable."""
+        return self._fernet.rotate(token.encode()).decode()
+
+    def encrypt_decimal(self, amount: Decimal | None) -> str | None:
+        return None if amount is None else self.encrypt(str(amount))
+
+    def decrypt_decimal(self, token: str | None) -> Decimal | None:
+        return None if token is None else Decimal(self.decrypt(token))
+
+    def encrypt_json(self, value: object) -> str:
+        return self.encrypt(json.dumps(value, sort_keys=True, default=str))
+
+    def decrypt_json(self, token: str) -> object:
+        return json.loads(self.decrypt(token))
+
+
+class RecordHasher:
+    """HMAC-SHA256 over a canonical JSON rendering: detects rows changed behind our back."""
+
+    def __init__(self, key: str) -> None:
+        self._key = key.encode()
+
+    def digest(self, record: Mapping[str, object]) -> str:
+        canonical = json.dumps(record, sort_keys=True, separators=(",", ":"), default=str)
+        return hmac.new(self._key, canonical.encode(), hashlib.sha256).hexdigest()
+
+    def fingerprint(self, secret_value: str) -> str:
+        """A stable, keyed fingerprint of an API key: comparable, not reversible."""
+        return hmac.new(self._key, secret_value.encode(), hashlib.sha256).hexdigest()[:32]

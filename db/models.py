@@ -1,0 +1,120 @@
+"""SQLAlchemy 2 models. Amounts and credentials are Fernet tokens (suffix _enc)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def _now() -> Mapped[datetime]:
+    return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    trust_score: Mapped[int] = mapped_column(Integer, default=50, nullable=False)
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    exempt: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    enforcement_level: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = _now()
+
+
+class ExchangeAccount(Base):
+    __tablename__ = "exchange_accounts"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True, nullable=False)
+    exchange: Mapped[str] = mapped_column(String(32), nullable=False)
+    api_key_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    api_secret_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    api_key_fingerprint: Mapped[str] = mapped_column(String(64), index=True, nullable=False)
+    created_at: Mapped[datetime] = _now()
+
+
+class ProfitEventRow(Base):
+    __tablename__ = "profit_events"
+    event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(128), index=True, nullable=False)
+    account_id: Mapped[str] = mapped_column(String(128), nullable=False)
+    fingerprint: Mapped[str] = mapped_column(String(64), nullable=False)
+    body_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    received_at: Mapped[datetime] = _now()
+
+
+class Share(Base):
+    __tablename__ = "shares"
+    event_id: Mapped[str] = mapped_column(ForeignKey("profit_events.event_id"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(128), index=True, nullable=False)
+    status: Mapped[str] = mapped_column(String(32), index=True, nullable=False)
+    level: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    currency: Mapped[str] = mapped_column(String(10), nullable=False)
+    billing_currency: Mapped[str | None] = mapped_column(String(10))
+    share_rate: Mapped[str | None] = mapped_column(String(16))
+    fx_rate: Mapped[str | None] = mapped_column(String(32))
+    reported_profit_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    verified_profit_enc: Mapped[str | None] = mapped_column(Text)
+    share_amount_enc: Mapped[str | None] = mapped_column(Text)
+    billed_amount_enc: Mapped[str | None] = mapped_column(Text)
+    amount_paid_enc: Mapped[str | None] = mapped_column(Text)
+    amount_due_enc: Mapped[str | None] = mapped_column(Text)
+    credit_enc: Mapped[str | None] = mapped_column(Text)
+    verification_enc: Mapped[str | None] = mapped_column(Text)
+    review_reasons: Mapped[str | None] = mapped_column(Text)
+    payment_reference: Mapped[str | None] = mapped_column(String(64), unique=True)
+    recorded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    discount_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    verification_hash: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = _now()
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+    __table_args__ = (UniqueConstraint("provider", "transaction_id", name="uq_payment_txn"),)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    provider: Mapped[str] = mapped_column(String(32), nullable=False)
+    transaction_id: Mapped[str] = mapped_column(String(128), nullable=False)
+    event_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    payment_reference: Mapped[str | None] = mapped_column(String(64))
+    amount_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    currency: Mapped[str] = mapped_column(String(10), nullable=False)
+    paid_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = _now()
+    applied_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntry(Base):
+    """Append-only, hash-chained; a trigger refuses UPDATE and DELETE."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    actor: Mapped[str] = mapped_column(String(64), nullable=False)
+    action: Mapped[str] = mapped_column(String(64), nullable=False)
+    subject: Mapped[str] = mapped_column(String(160), index=True, nullable=False)
+    idempotency_key: Mapped[str] = mapped_column(String(256), unique=True, nullable=False)
+    details_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    entry_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    label: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = _now()
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

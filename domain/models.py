@@ -1,0 +1,129 @@
+"""Messages between the API, the workflow and its activities (pydantic, JSON-safe)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, IPvAnyAddress, model_validator
+
+from domain.types import Currency, Identifier, Money, Symbol
+
+ShareStatus = Literal[
+    "received", "screening", "verifying", "under_review", "rejected", "no_share",
+    "open", "disputed", "paid", "waived",
+]
+CLOSED_STATUSES = frozenset({"rejected", "no_share", "paid", "waived"})
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ProfitEvent(Model):
+    event_id: Identifier
+    user_id: Identifier
+    account_id: Identifier
+    exchange: Literal["binance"]
+    session_id: Identifier
+    session_start: AwareDatetime
+    session_end: AwareDatetime
+    symbols: list[Symbol] = Field(min_length=1, max_length=50)
+    positions_count: int = Field(ge=0, le=100_000)
+    reported_profit: Money
+    currency: Currency
+    ip: IPvAnyAddress | None = None
+    device_fingerprint: str | None = Field(default=None, max_length=256)
+
+    @model_validator(mode="after")
+    def _session_ends_after_it_starts(self) -> ProfitEvent:
+        if self.session_end <= self.session_start:
+            raise ValueError("session_end must be after session_start")
+        return self
+
+    def fingerprint(self) -> str:
+        """Hash of the canonical body: the same event sent twice has the same fingerprint."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class RiskSummary(Model):
+    score: int
+    decision: Literal["allow", "alert", "block"]
+    reasons: list[str] = []
+
+
+class VerificationSummary(Model):
+    agreed: bool
+    verified_profit: Money
+    methods: dict[str, Money]
+    reasons: list[str] = []
+    fills: int = 0
+
+
+class RecordedShare(Model):
+    """What the ledger recorded when the share opened (day 0)."""
+
+    recorded_at: datetime
+    share_rate: Money
+    share_amount: Money
+    billing_currency: Currency
+    fx_rate: Money
+    billed_amount: Money
+    discount_until: datetime
+    due_at: datetime
+    payment_reference: str
+
+
+class PaymentSignal(Model):
+    provider: str = Field(min_length=1, max_length=32)
+    transaction_id: str = Field(min_length=1, max_length=128)
+    amount: Money
+    currency: Currency
+    paid_at: datetime
+
+
+class ReviewDecision(Model):
+    decision: Literal["approve", "reject"]
+    verified_profit: Money | None = None
+    note: str = Field(default="", max_length=2000)
+
+
+class PaymentView(Model):
+    provider: str
+    transaction_id: str
+    amount: Money
+    currency: str
+    paid_at: datetime
+    applied: bool
+    note: str = ""
+
+
+class ShareView(Model):
+    """The Share of CONTRACT.md."""
+
+    event_id: str
+    workflow_id: str
+    user_id: str
+    status: ShareStatus
+    enforcement_level: int
+    level_name: str
+    reported_profit: Money
+    verified_profit: Money | None = None
+    currency: str
+    share_rate: Money | None = None
+    share_amount: Money | None = None
+    billing_currency: str | None = None
+    fx_rate: Money | None = None
+    discount_until: datetime | None = None
+    amount_due: Money | None = None
+    amount_paid: Money | None = None
+    credit: Money | None = None
+    due_at: datetime | None = None
+    payment_reference: str | None = None
+    verification: dict | None = None
+    review_reasons: list[str] = []
+    payments: list[PaymentView] = []
+    created_at: datetime | None = None

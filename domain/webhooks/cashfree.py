@@ -1,0 +1,82 @@
+"""Cashfree PG webhooks (2023-08-01 and later).
+
+x-webhook-signature = base64(HMAC-SHA256(client_secret, x-webhook-timestamp + raw body)),
+the timestamp being Unix milliseconds.
+"""
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from domain.webhooks.model import (
+    GatewayPayment,
+    PaymentStatus,
+    SignatureError,
+    check_timestamp,
+    field,
+    header,
+    header_digits,
+    load_object,
+    major_units,
+    optional,
+    rfc3339,
+    text,
+)
+
+PROVIDER = "cashfree"
+SIGNATURE_HEADER = "x-webhook-signature"
+TIMESTAMP_HEADER = "x-webhook-timestamp"
+IDEMPOTENCY_HEADER = "x-idempotency-key"  # sent from webhook version 2025-01-01
+
+_STATUS: dict[str, PaymentStatus] = {
+    "SUCCESS": "succeeded",
+    "FAILED": "failed",
+    "USER_DROPPED": "failed",
+    "PENDING": "pending",
+}
+
+
+def sign(body: bytes, *, secret: str, timestamp_ms: int) -> str:
+    mac = hmac.new(secret.encode(), str(timestamp_ms).encode() + body, hashlib.sha256)
+    return base64.b64encode(mac.digest()).decode()
+
+
+def verify(body: bytes, headers: Mapping[str, str], *, secret: str, now: datetime) -> None:
+    """Raise SignatureError unless signed with `secret` within ±5 minutes of `now`."""
+    if not secret:
+        raise SignatureError("webhook secret is not configured")  # an empty key is forgeable
+    given = header(headers, SIGNATURE_HEADER)
+    if not given:
+        raise SignatureError(f"missing {SIGNATURE_HEADER} header")
+    timestamp_ms = header_digits(headers, TIMESTAMP_HEADER)
+    # The MAC comes first so a forged request learns nothing about our clock.
+    expected = sign(body, secret=secret, timestamp_ms=timestamp_ms)
+    if not hmac.compare_digest(expected.encode(), given.strip().encode()):
+        raise SignatureError("signature does not match")
+    try:
+        sent_at = datetime.fromtimestamp(timestamp_ms / 1000, tz=UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise SignatureError(f"malformed {TIMESTAMP_HEADER} header") from exc
+    check_timestamp(sent_at, now)
+
+
+def parse(body: bytes, headers: Mapping[str, str] | None = None) -> GatewayPayment:
+    """Normalise a verified callback; `headers` (optional) supplies x-idempotency-key."""
+    data = field(load_object(body), "data")
+    payment = field(data, "payment")
+    status = _STATUS.get(text(field(payment, "payment_status"), "payment_status"), "other")
+    payment_time = optional(payment, "payment_time")
+    return GatewayPayment(
+        provider=PROVIDER,
+        transaction_id=text(field(payment, "cf_payment_id"), "data.payment.cf_payment_id"),
+        payment_reference=text(field(data, "order", "order_id"), "data.order.order_id"),
+        amount=major_units(field(payment, "payment_amount"), "data.payment.payment_amount"),
+        currency=text(field(payment, "payment_currency"), "data.payment.payment_currency"),
+        status=status,
+        paid_at=rfc3339(payment_time, "payment_time")
+        if status == "succeeded" and payment_time
+        else None,
+        event_id=header(headers, IDEMPOTENCY_HEADER) if headers is not None else None,
+    )

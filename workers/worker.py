@@ -1,0 +1,40 @@
+"""Builds and runs the worker: the share workflow and every activity it calls."""
+
+from __future__ import annotations
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.exchange.verify import ExchangeActivities
+from activities.fx import FixedFxRates, FxSource
+from activities.ledger import LedgerActivities
+from activities.risk import RiskActivities
+from config.settings import Settings
+from workers.client import connect
+from workers.deps import Deps
+from workflows.share import ShareWorkflow
+
+
+def activities_for(deps: Deps, settings: Settings, *, fx: FxSource | None = None,
+                   exchange: ExchangeActivities | None = None) -> list:
+    ledger = LedgerActivities(deps.sessions, deps.cipher, deps.hasher, fx or FixedFxRates(),
+                              billing_currency=settings.billing_currency)
+    exchange = exchange or ExchangeActivities(deps.sessions, deps.cipher,
+                                              base_url=settings.exchange_base_url)
+    risk = RiskActivities(deps.sessions)
+    return [ledger.open_share, ledger.set_status, ledger.record_share, ledger.escalate,
+            ledger.apply_payment, risk.screen_user, exchange.verify_session]
+
+
+def build_worker(client: Client, deps: Deps, settings: Settings, **overrides: object) -> Worker:
+    return Worker(client, task_queue=settings.task_queue, workflows=[ShareWorkflow],
+                  activities=activities_for(deps, settings, **overrides))  # type: ignore[arg-type]
+
+
+async def run_worker(settings: Settings) -> None:
+    deps = Deps.from_settings(settings)
+    try:
+        client = await connect(settings)
+        await build_worker(client, deps, settings).run()
+    finally:
+        await deps.close()

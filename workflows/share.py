@@ -1,0 +1,211 @@
+"""The share workflow: one profit event from intake to paid, as DESIGN.md draws it.
+
+received → screening → verifying ─┬→ no_share
+                                  ├→ under_review → approve → open | rejected
+                                  └→ open → reminders d1-6, warning d7, suspended d14,
+                                            locked d30, collections d60 ... payment → paid
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities import contracts as c
+    from domain.ladder import Stage, ladder
+    from domain.models import (
+        PaymentSignal, PaymentView, ProfitEvent, RecordedShare, ReviewDecision, RiskSummary,
+        ShareStatus,
+        ShareView, VerificationSummary,
+    )
+    from domain.settlement import CurrencyMismatch, apply_payment
+    from workflows import options
+    from workflows import search_attributes as sa
+    from workflows.share_state import ShareState
+
+
+@workflow.defn(name="ShareWorkflow")
+class ShareWorkflow:
+    @workflow.init
+    def __init__(self, event: ProfitEvent) -> None:
+        self._s = ShareState(event=event)
+
+    @workflow.run
+    async def run(self, event: ProfitEvent) -> ShareView:
+        await workflow.execute_activity(c.OPEN_SHARE, event, **options.LEDGER)
+        await self._transition("screening")
+        risk = await workflow.execute_activity(c.SCREEN_USER, event, result_type=RiskSummary,
+                                               **options.LEDGER)
+        self._s.risk_decision = risk.decision
+        workflow.upsert_search_attributes([sa.RISK_DECISION.value_set(risk.decision)])
+
+        await self._transition("verifying")
+        verification, reasons = await self._verify(event)
+        if risk.decision == "block":
+            reasons.append("risk_blocked")
+        if reasons:
+            profit = await self._review(verification, reasons)
+            if profit is None:
+                return self._s.view()
+        else:
+            profit = verification.verified_profit
+        if profit <= 0:
+            await self._transition("no_share", verification=verification)
+            return self._s.view()
+
+        await self._record(profit, verification)
+        await self._escalation_ladder()
+        return self._s.view()
+
+    # --- messages -------------------------------------------------------------------------
+    @workflow.signal
+    def payment(self, payment: PaymentSignal) -> None:
+        key = f"{payment.provider}:{payment.transaction_id}"
+        if key not in self._s.seen_transactions:  # a gateway may deliver the same payment twice
+            self._s.seen_transactions.add(key)
+            self._s.pending_payments.append(payment)
+
+    @workflow.signal
+    def review(self, decision: ReviewDecision) -> None:
+        if self._s.status == "under_review" and self._s.review is None:
+            self._s.review = decision
+
+    @workflow.query
+    def status(self) -> ShareView:
+        return self._s.view()
+
+    # --- stages ---------------------------------------------------------------------------
+    async def _verify(self, event: ProfitEvent) -> tuple[VerificationSummary, list[str]]:
+        try:
+            verification = await workflow.execute_activity(
+                c.VERIFY_SESSION, event, result_type=VerificationSummary, **options.EXCHANGE)
+        except ActivityError as err:
+            cause = err.cause
+            if isinstance(cause, ApplicationError) and cause.type == options.CREDENTIALS_INVALID:
+                empty = VerificationSummary(agreed=False, verified_profit=Decimal(0), methods={},
+                                            reasons=["exchange credentials invalid"])
+                return empty, ["exchange credentials invalid"]
+            raise
+        self._s.verification = verification
+        return verification, list(verification.reasons)
+
+    async def _review(self, verification: VerificationSummary, reasons: list[str]) -> Decimal | None:
+        """Waits for an admin; reminds ops every 72 h and never bills without a decision."""
+        await self._transition("under_review", verification=verification, reasons=reasons)
+        while True:
+            try:
+                await workflow.wait_condition(lambda: self._s.review is not None,
+                                              timeout=options.REVIEW_REMINDER,
+                                              timeout_summary="review reminder to ops")
+                break
+            except asyncio.TimeoutError:
+                workflow.logger.warning("share %s still awaits review", self._s.event.event_id)
+        decision = self._s.review
+        assert decision is not None
+        if decision.decision == "reject":
+            await self._transition("rejected", note=decision.note)
+            return None
+        return decision.verified_profit if decision.verified_profit is not None \
+            else verification.verified_profit
+
+    async def _record(self, profit: Decimal, verification: VerificationSummary) -> None:
+        self._s.recorded = await workflow.execute_activity(
+            c.RECORD_SHARE, c.RecordShareInput(event=self._s.event, verified_profit=profit,
+                                               verification=verification, at=workflow.now()),
+            result_type=RecordedShare,
+            **options.LEDGER)
+        self._s.amount_due = self._s.recorded.billed_amount
+        self._s.status = "open"
+        self._publish()
+
+    async def _escalation_ladder(self) -> None:
+        assert self._s.recorded is not None
+        day0 = self._s.recorded.recorded_at
+        for stage in ladder():
+            if await self._collect_payments(until=stage.due(day0), summary=_summary(stage)):
+                return
+            await self._escalate(stage)
+        await self._collect_payments(until=None, summary="collections: waiting for payment")
+
+    async def _escalate(self, stage: Stage) -> None:
+        await workflow.execute_activity(
+            c.ESCALATE, c.EscalateInput(event_id=self._s.event.event_id,
+                                        user_id=self._s.event.user_id, level=int(stage.level),
+                                        stage=stage.key, at=workflow.now()),
+            **options.LEDGER)
+        self._s.level = max(self._s.level, stage.level)
+        self._publish()
+
+    async def _collect_payments(self, *, until: datetime | None, summary: str) -> bool:
+        """Applies payments as they arrive until `until`; True once the share is paid."""
+        while True:
+            timeout = None if until is None else until - workflow.now()
+            if timeout is not None and timeout <= timedelta(0):
+                return False
+            try:
+                await workflow.wait_condition(lambda: bool(self._s.pending_payments),
+                                              timeout=timeout, timeout_summary=summary)
+            except asyncio.TimeoutError:
+                return False
+            while self._s.pending_payments:
+                await self._apply(self._s.pending_payments.pop(0))
+            if self._s.status == "paid":
+                return True
+
+    async def _apply(self, payment: PaymentSignal) -> None:
+        at = min(payment.paid_at, workflow.now())
+        view = PaymentView(provider=payment.provider, transaction_id=payment.transaction_id,
+                           amount=payment.amount, currency=payment.currency,
+                           paid_at=payment.paid_at, applied=False)
+        try:
+            outcome = apply_payment(self._s.bill(), paid_before=self._s.amount_paid,
+                                    amount=payment.amount, currency=payment.currency, at=at)
+        except (CurrencyMismatch, ValueError) as err:
+            self._s.payments.append(view.model_copy(update={"note": str(err)}))
+            workflow.logger.warning("payment refused for %s: %s", self._s.event.event_id, err)
+            return
+        await workflow.execute_activity(
+            c.APPLY_PAYMENT, c.ApplyPaymentInput(
+                event_id=self._s.event.event_id, user_id=self._s.event.user_id, payment=payment,
+                amount_paid=outcome.amount_paid, amount_due=outcome.amount_due,
+                credit=outcome.credit, settled=outcome.settled, discounted=outcome.discounted,
+                at=workflow.now()),
+            **options.LEDGER)
+        self._s.payments.append(view.model_copy(update={"applied": True}))
+        self._s.amount_paid, self._s.amount_due = outcome.amount_paid, outcome.amount_due
+        self._s.credit = outcome.credit
+        if outcome.settled:
+            self._s.status = "paid"
+        self._publish()
+
+    # --- bookkeeping ----------------------------------------------------------------------
+    async def _transition(self, status: ShareStatus, *, verification: VerificationSummary | None = None,
+                          reasons: list[str] | None = None, note: str = "") -> None:
+        self._s.status = status
+        if reasons is not None:
+            self._s.review_reasons = reasons
+        await workflow.execute_activity(
+            c.SET_STATUS, c.SetStatusInput(event_id=self._s.event.event_id,
+                                           user_id=self._s.event.user_id, status=status,
+                                           at=workflow.now(), verification=verification,
+                                           reasons=reasons or [], note=note),
+            **options.LEDGER)
+        self._publish()
+
+    def _publish(self) -> None:
+        """Search attributes and current details follow every transition."""
+        updates = [sa.SHARE_STATUS.value_set(self._s.status),
+                   sa.ENFORCEMENT_LEVEL.value_set(int(self._s.level))]
+        if self._s.recorded is not None:
+            updates.append(sa.DUE_AT.value_set(self._s.recorded.due_at))
+        workflow.upsert_search_attributes(updates)
+        workflow.set_current_details(self._s.details_markdown())
+
+
+def _summary(stage: Stage) -> str:
+    return f"{stage.level.label} at day {stage.day}"
