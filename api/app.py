@@ -12,7 +12,8 @@ from temporalio.client import Client
 from api import errors
 from api.auth import TokenStore
 from api.limits import BodySizeLimit
-from api.routes import accounts, health, intake, shares, standing
+from api import metrics
+from api.routes import accounts, health, intake, shares, standing, webhooks
 from config.settings import Settings, get_settings
 from workers.client import connect
 from workers.deps import Deps
@@ -48,7 +49,10 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None,
     app = FastAPI(title="profitshare", version="1", lifespan=lifespan,
                   description="Collects the platform's share of profitable trading sessions.")
     app.state.settings = settings
+    if deps is not None:  # given by the caller (tests, bench): usable without a lifespan
+        app.state.deps = deps
     app.state.tokens = TokenStore(settings.bootstrap_token_pairs())
+    app.state.metrics = metrics.Metrics()
     if temporal is not None:
         async def given() -> Client:
             return temporal
@@ -57,6 +61,6 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None,
         app.state.temporal = _lazy_temporal(settings)
     errors.install(app)
     app.add_middleware(BodySizeLimit)
-    for module in (health, accounts, intake, shares, standing):
+    for module in (health, metrics, accounts, intake, shares, standing, webhooks):
         app.include_router(module.router)
     return app

@@ -92,6 +92,7 @@ class Payment(Base):
     status: Mapped[str] = mapped_column(String(16), nullable=False)
     note: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = _now()
+    signalled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     applied_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 

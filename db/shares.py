@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -12,6 +13,8 @@ from db.crypto import FieldCipher, RecordHasher
 from db.models import Payment, ProfitEventRow, Share
 from domain.ladder import Level
 from domain.models import PaymentView, ShareView
+from domain.policy import DEFAULT_SHARE_POLICY
+from domain.settlement import Bill
 
 AMOUNT_FIELDS = ("reported_profit", "verified_profit", "share_amount", "billed_amount",
                  "amount_paid", "amount_due", "credit")
@@ -23,6 +26,19 @@ def workflow_id(event_id: str) -> str:
 
 def amounts(share: Share, cipher: FieldCipher) -> dict[str, Decimal | None]:
     return {name: cipher.decrypt_decimal(getattr(share, f"{name}_enc")) for name in AMOUNT_FIELDS}
+
+
+def amount_due_now(share: Share, cipher: FieldCipher, now: datetime | None = None) -> Decimal | None:
+    """What settles the share if paid now: the early discount counts until it lapses."""
+    stored = cipher.decrypt_decimal(share.amount_due_enc)
+    billed = cipher.decrypt_decimal(share.billed_amount_enc)
+    if share.status not in ("open", "disputed") or billed is None or share.discount_until is None:
+        return stored
+    bill = Bill(billed=billed, currency=share.billing_currency or share.currency,
+                discount_rate=DEFAULT_SHARE_POLICY.early_discount,
+                discount_until=share.discount_until)
+    paid = cipher.decrypt_decimal(share.amount_paid_enc) or Decimal(0)
+    return bill.due_at(paid, now or datetime.now(UTC))
 
 
 def canonical(share: Share, cipher: FieldCipher) -> dict[str, object]:
@@ -72,7 +88,7 @@ async def load_view(session: AsyncSession, cipher: FieldCipher, event_id: str) -
         currency=share.currency, share_rate=Decimal(share.share_rate) if share.share_rate else None,
         share_amount=money["share_amount"], billing_currency=share.billing_currency,
         fx_rate=Decimal(share.fx_rate) if share.fx_rate else None,
-        discount_until=share.discount_until, amount_due=money["amount_due"],
+        discount_until=share.discount_until, amount_due=amount_due_now(share, cipher),
         amount_paid=money["amount_paid"], credit=money["credit"], due_at=share.due_at,
         payment_reference=share.payment_reference,
         verification=verification if isinstance(verification, dict) else None,

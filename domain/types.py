@@ -2,35 +2,27 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BeforeValidator, Field, PlainSerializer
 
-MAX_INTEGER_DIGITS = 18
+from domain.money import parse_money
+
 MAX_DECIMAL_PLACES = 8
 
 
 def _money(value: object) -> Decimal:
     """Money arrives as a decimal string; numbers are refused so no float ever sneaks in."""
     if isinstance(value, Decimal):
-        amount = value
+        amount = parse_money(str(value))
     elif isinstance(value, str):
-        try:
-            amount = Decimal(value.strip())
-        except InvalidOperation:
-            raise ValueError("must be a decimal string such as \"150.00\"") from None
+        amount = parse_money(value)
     else:
         raise ValueError("money must be a decimal string such as \"150.00\", not a number")
-    if not amount.is_finite():
-        raise ValueError("must be a finite amount")
-    sign, digits, exponent = amount.as_tuple()
-    assert isinstance(exponent, int)
-    places = max(0, -exponent)
-    if places > MAX_DECIMAL_PLACES:
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > MAX_DECIMAL_PLACES:
         raise ValueError(f"at most {MAX_DECIMAL_PLACES} decimal places")
-    if len(digits) - places > MAX_INTEGER_DIGITS:
-        raise ValueError(f"at most {MAX_INTEGER_DIGITS} integer digits")
     return amount
 
 

@@ -53,6 +53,7 @@ async def submit_profit_event(event: ProfitEvent, request: Request, response: Re
             if known != fingerprint:
                 raise ApiError(409, "this event id was already used for a different event")
             response.status_code = 200
+    request.app.state.metrics.event_received("duplicate" if response.status_code == 200 else "new")
     # Started after the row commits; a retry after a failure here starts it then (USE_EXISTING).
     await start_share_workflow(request, event)
     return Accepted(event_id=event.event_id, workflow_id=workflow_id(event.event_id),

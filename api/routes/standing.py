@@ -11,6 +11,7 @@ from sqlalchemy import select
 from api.auth import require
 from api.errors import ApiError
 from db.models import Share, User
+from db.shares import amount_due_now
 from db.standing import RESTRICTING_STATUSES
 from domain.ladder import Level, can_access, can_trade
 from domain.types import Money
@@ -55,7 +56,7 @@ async def get_standing(user_id: str, request: Request) -> Standing:
         can_trade=can_trade(level=level, trust_score=user.trust_score, blocked=user.blocked),
         can_access=can_access(level=level),
         open_shares=[OpenShare(event_id=sh.event_id,
-                               amount_due=deps.cipher.decrypt_decimal(sh.amount_due_enc),
+                               amount_due=amount_due_now(sh, deps.cipher),
                                currency=sh.billing_currency, due_at=sh.due_at,
                                enforcement_level=sh.level) for sh in shares],
     )

@@ -68,6 +68,7 @@ def parse(body: bytes, headers: Mapping[str, str] | None = None) -> GatewayPayme
     payment = field(data, "payment")
     status = _STATUS.get(text(field(payment, "payment_status"), "payment_status"), "other")
     payment_time = optional(payment, "payment_time")
+    paid_at = rfc3339(payment_time, "payment_time") if payment_time else None
     return GatewayPayment(
         provider=PROVIDER,
         transaction_id=text(field(payment, "cf_payment_id"), "data.payment.cf_payment_id"),
@@ -75,8 +76,6 @@ def parse(body: bytes, headers: Mapping[str, str] | None = None) -> GatewayPayme
         amount=major_units(field(payment, "payment_amount"), "data.payment.payment_amount"),
         currency=text(field(payment, "payment_currency"), "data.payment.payment_currency"),
         status=status,
-        paid_at=rfc3339(payment_time, "payment_time")
-        if status == "succeeded" and payment_time
-        else None,
+        paid_at=paid_at if status == "succeeded" else None,
         event_id=header(headers, IDEMPOTENCY_HEADER) if headers is not None else None,
     )

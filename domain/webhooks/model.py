@@ -35,7 +35,7 @@ class PayloadError(Exception):
 
 # Helpers shared by the provider modules; not part of the package's public API.
 
-_DECIMAL_STRING = re.compile(r"\d+(\.\d+)?")
+_DECIMAL_STRING = re.compile(r"[0-9]+(\.[0-9]+)?")  # ASCII only: no exponents, signs, NaN
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 

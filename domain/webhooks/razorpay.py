@@ -24,7 +24,7 @@ SIGNATURE_HEADER = "X-Razorpay-Signature"
 EVENT_ID_HEADER = "X-Razorpay-Event-Id"
 
 # payment_link.paid and order.paid carry the same captured payment entity as
-# payment.captured; a gateway may send several of them for one payment, so callers
+# payment.captured; Razorpay may send several of them for one payment, so callers
 # deduplicate on transaction_id.
 _STATUS: dict[str, PaymentStatus] = {
     "payment.captured": "succeeded",

@@ -28,11 +28,9 @@ from domain.webhooks.model import (
 )
 
 PROVIDER = "standard"
-ID_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER = (
-    "webhook-id",
-    "webhook-timestamp",
-    "webhook-signature",
-)
+ID_HEADER = "webhook-id"
+TIMESTAMP_HEADER = "webhook-timestamp"
+SIGNATURE_HEADER = "webhook-signature"
 
 _STATUS: dict[str, PaymentStatus] = {"payment.succeeded": "succeeded", "payment.failed": "failed"}
 

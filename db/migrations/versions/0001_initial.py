@@ -90,6 +90,7 @@ def upgrade() -> None:
         sa.Column("note", sa.Text),
         sa.Column("received_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
                   nullable=False),
+        sa.Column("signalled_at", sa.DateTime(timezone=True)),
         sa.Column("applied_at", sa.DateTime(timezone=True)),
         sa.UniqueConstraint("provider", "transaction_id", name="uq_payment_txn"),
     )

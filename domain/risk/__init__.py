@@ -1,0 +1,53 @@
+"""Fraud and risk rules: pure functions over facts an activity gathers.
+
+`assess(facts, settings)` runs every rule in RULES and turns the points into a decision;
+`IpIntel` answers which offline IP lists hold an address.
+"""
+
+from domain.risk.assess import Assessment, Decision, assess, decide
+from domain.risk.facts import Action, LinkedDebt, RiskFacts
+from domain.risk.ipintel import IpIntel, IpKind, IpRanges, parse_list
+from domain.risk.rules import (
+    RULES,
+    Reason,
+    Rule,
+    competition_entries,
+    device_accounts,
+    ip_reputation,
+    linked_debt,
+    profit_claims,
+    profit_outlier,
+    shared_api_key,
+    signups_per_device,
+    signups_per_ip,
+)
+from domain.risk.settings import DEFAULT_FRAUD_SETTINGS, FraudSettings, RuleWeights
+
+__all__ = [
+    "DEFAULT_FRAUD_SETTINGS",
+    "RULES",
+    "Action",
+    "Assessment",
+    "Decision",
+    "FraudSettings",
+    "IpIntel",
+    "IpKind",
+    "IpRanges",
+    "LinkedDebt",
+    "Reason",
+    "RiskFacts",
+    "Rule",
+    "RuleWeights",
+    "assess",
+    "competition_entries",
+    "decide",
+    "device_accounts",
+    "ip_reputation",
+    "linked_debt",
+    "parse_list",
+    "profit_claims",
+    "profit_outlier",
+    "shared_api_key",
+    "signups_per_device",
+    "signups_per_ip",
+]

@@ -1,0 +1,103 @@
+"""Fraud settings: thresholds, rule weights and limits (defaults from DESIGN.md).
+
+Admins edit this document through the API; validation errors carry the field's location,
+which the API returns as a 422.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator
+
+from domain.models import Model
+from domain.types import Identifier
+
+Score = Annotated[int, Field(ge=0, le=100)]
+Weight = Annotated[int, Field(ge=0, le=100)]
+Limit = Annotated[int, Field(ge=1)]
+
+
+def _network(value: str) -> str:
+    # strict: "10.0.0.1/8" is more likely a typo than a wish to trust all of 10/8.
+    try:
+        ipaddress.ip_network(value.strip(), strict=True)
+    except ValueError as exc:
+        raise ValueError(f"not a valid IP address or CIDR: {exc}") from None
+    return value.strip()
+
+
+Cidr = Annotated[str, AfterValidator(_network)]
+
+
+class RuleWeights(Model):
+    """Points each rule adds to the score when it fires."""
+
+    vpn: Weight = 30
+    proxy: Weight = 25
+    tor: Weight = 50
+    datacenter: Weight = 20
+    device_over_limit: Weight = 40
+    shared_api_key: Weight = 60
+    linked_overdue_debt: Weight = 80
+    signups_per_device: Weight = 25
+    signups_per_ip: Weight = 20
+    competition_entries: Weight = 20
+    profit_claims: Weight = 20
+    profit_outlier: Weight = 25
+
+
+class FraudSettings(Model):
+    alert_threshold: Score = 40
+    block_threshold: Score = 70
+    auto_suspend_enabled: bool = False
+    auto_suspend_threshold: Score = 90
+
+    weights: RuleWeights = Field(default_factory=RuleWeights)
+
+    max_accounts_per_device: Limit = 3
+    # Velocity limits: how many events the window allows; the next one fires the rule.
+    velocity_signups_per_device_hour: Limit = 3
+    velocity_signups_per_ip_hour: Limit = 5
+    competition_entries_per_hour: Limit = 10
+    profit_claims_per_user_day: Limit = 20
+    # A claim above this many times the user's median past profit is an outlier.
+    profit_outlier_factor: Decimal = Field(default=Decimal(10), ge=1, allow_inf_nan=False)
+
+    # VPN alone is common among honest users, so it only adds points by default;
+    # proxies and Tor hide who is behind them and block outright.
+    vpn_blocks: bool = False
+    proxy_blocks: bool = True
+    tor_blocks: bool = True
+
+    whitelisted_users: list[Identifier] = []
+    whitelisted_ips: list[Cidr] = []
+
+    # IP lists go stale quickly (addresses are reassigned), so old intel counts for less.
+    stale_intel_days: Limit = 30
+    stale_intel_weight_factor: Decimal = Field(
+        default=Decimal("0.5"), ge=0, le=1, allow_inf_nan=False
+    )
+
+    # Checked per field (fields validate in declaration order), not in a model validator,
+    # so the error's location names the field the admin has to change.
+    @field_validator("block_threshold")
+    @classmethod
+    def _block_above_alert(cls, value: int, info: ValidationInfo) -> int:
+        alert = info.data.get("alert_threshold")
+        if alert is not None and value <= alert:
+            raise ValueError(f"must be greater than alert_threshold ({alert})")
+        return value
+
+    @field_validator("auto_suspend_threshold")
+    @classmethod
+    def _suspend_at_or_above_block(cls, value: int, info: ValidationInfo) -> int:
+        block = info.data.get("block_threshold")
+        if block is not None and value < block:
+            raise ValueError(f"must be at least block_threshold ({block})")
+        return value
+
+
+DEFAULT_FRAUD_SETTINGS = FraudSettings()

@@ -1,0 +1,105 @@
+"""`profitshare dev`: the whole embedded stack in the foreground; Ctrl-C stops it all.
+
+Temporal dev server (SQLite file in DATA_DIR), embedded PostgreSQL (unless DATABASE_URL is
+set), migrations, the Binance emulator, the worker and the API. A second start reuses
+DATA_DIR: the same database, the same open workflows, the same keys and tokens.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+
+from config.settings import ENV_PREFIX, load_settings
+from db.migrate import upgrade
+from stack.postgres import create_database, start_embedded
+from stack.processes import StartupFailed, Supervisor, port_in_use, wait_for_port
+from stack.secrets import generated, read_env_file, write_env_file
+from workers.search_attributes import cli_flags
+
+BIN = Path(sys.executable).parent
+console = Console()
+
+
+def _stack_env(data_dir: Path) -> dict[str, str]:
+    """dev.env values, generating what is missing; explicit variables are not written."""
+    env_file = data_dir / "dev.env"
+    values = read_env_file(env_file)
+    for key, value in generated().items():
+        values.setdefault(key, value)
+    write_env_file(env_file, values)
+    return values
+
+
+def run_dev() -> None:
+    data_dir = load_settings().data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    values = _stack_env(data_dir)
+    explicit_db = os.environ.get(f"{ENV_PREFIX}DATABASE_URL")
+    if explicit_db:
+        database_url = explicit_db
+    else:
+        console.print("[bold]postgres[/]  starting the embedded server in", data_dir / "pgdata")
+        database_url = create_database(start_embedded(data_dir / "pgdata"), "profitshare")
+        values["DATABASE_URL"] = database_url
+    settings = load_settings()
+    emulator_url = f"http://127.0.0.1:{settings.emulator_port}"
+    values.setdefault("EXCHANGE_BASE_URL", emulator_url)
+    write_env_file(data_dir / "dev.env", values)
+
+    console.print("[bold]postgres[/]  migrating")
+    upgrade(database_url)
+
+    child_env = {**{f"{ENV_PREFIX}{k}": v for k, v in values.items()}, **os.environ,
+                 f"{ENV_PREFIX}DATA_DIR": str(data_dir)}
+    supervisor = Supervisor(log_dir=data_dir / "logs")
+    try:
+        _start_children(supervisor, settings, child_env, data_dir)
+        _announce(settings, values, data_dir)
+        while (exited := supervisor.first_exited()) is None:
+            time.sleep(0.5)
+        console.print(f"[red]{exited[0]} exited with code {exited[1]}; stopping the stack.[/] "
+                      f"See {data_dir / 'logs'}")
+    except KeyboardInterrupt:
+        console.print("\nstopping…")
+    except StartupFailed as err:
+        console.print(f"[red]{err}[/]; see the logs in {data_dir / 'logs'}")
+    finally:
+        supervisor.stop_all()
+
+
+def _start_children(supervisor: Supervisor, settings, env: dict[str, str], data_dir: Path) -> None:
+    host, _, port = settings.temporal_address.rpartition(":")
+    if port_in_use("127.0.0.1", int(port)):
+        console.print(f"[yellow]temporal[/]  {settings.temporal_address} is already served; using it")
+    else:
+        console.print("[bold]temporal[/]  starting the dev server (SQLite in DATA_DIR)")
+        temporal = supervisor.start("temporal", [
+            str(BIN / "temporal"), "server", "start-dev",
+            "--db-filename", str(data_dir / "temporal.sqlite"),
+            "--port", port, "--ui-port", str(settings.temporal_ui_port),
+            "--ui-codec-endpoint", f"http://localhost:{settings.api_port}/codec",
+            "--log-level", "warn", *cli_flags()], env)
+        wait_for_port("127.0.0.1", int(port), timeout=60, process=temporal, name="temporal")
+    profitshare = [sys.executable, "-m", "cli.main"]
+    emulator = supervisor.start("emulator", [*profitshare, "emulator"], env)
+    wait_for_port("127.0.0.1", settings.emulator_port, timeout=30, process=emulator, name="emulator")
+    supervisor.start("worker", [*profitshare, "worker"], env)
+    api = supervisor.start("api", [*profitshare, "api"], env)
+    wait_for_port("127.0.0.1", settings.api_port, timeout=60, process=api, name="api")
+
+
+def _announce(settings, values: dict[str, str], data_dir: Path) -> None:
+    tokens = dict(pair.split(":", 1) for pair in values["BOOTSTRAP_TOKENS"].split(","))
+    console.rule("[bold green]profitshare is running")
+    console.print(f"API docs      http://localhost:{settings.api_port}/docs")
+    console.print(f"Temporal UI   http://localhost:{settings.temporal_ui_port}")
+    console.print(f"Emulator      http://127.0.0.1:{settings.emulator_port}")
+    for role, token in tokens.items():
+        console.print(f"{role:<13} token  {token}")
+    console.print(f"Settings      {data_dir / 'dev.env'}   Logs {data_dir / 'logs'}")
+    console.print("Try           profitshare demo        (in a second shell)   Ctrl-C stops all")
