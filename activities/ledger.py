@@ -29,9 +29,11 @@ from domain.settlement import billed_amount, share_amount
 
 ACTOR = "workflow"
 # Trust moves the first time a share reaches these levels (DESIGN.md).
-TRUST_ON_LEVEL = {Level.WARNING: DEFAULT_TRUST_POLICY.warning,
-                  Level.SUSPENDED: DEFAULT_TRUST_POLICY.suspension,
-                  Level.LOCKED: DEFAULT_TRUST_POLICY.lock}
+TRUST_ON_LEVEL = {
+    Level.WARNING: DEFAULT_TRUST_POLICY.warning,
+    Level.SUSPENDED: DEFAULT_TRUST_POLICY.suspension,
+    Level.LOCKED: DEFAULT_TRUST_POLICY.lock,
+}
 
 
 def payment_reference(event_id: str) -> str:
@@ -40,9 +42,16 @@ def payment_reference(event_id: str) -> str:
 
 
 class LedgerActivities:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], cipher: FieldCipher,
-                 hasher: RecordHasher, fx: FxSource, *, billing_currency: str | None = None,
-                 policy: SharePolicy = DEFAULT_SHARE_POLICY) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        cipher: FieldCipher,
+        hasher: RecordHasher,
+        fx: FxSource,
+        *,
+        billing_currency: str | None = None,
+        policy: SharePolicy = DEFAULT_SHARE_POLICY,
+    ) -> None:
         self._sessions = sessions
         self._cipher = cipher
         self._hasher = hasher
@@ -54,15 +63,28 @@ class LedgerActivities:
     async def open_share(self, event: ProfitEvent) -> None:
         async with self._sessions.begin() as s:
             await standing.ensure_user(s, event.user_id)
-            await s.execute(insert(Share).values(
-                event_id=event.event_id, user_id=event.user_id, status="screening", level=0,
-                currency=event.currency,
-                reported_profit_enc=self._cipher.encrypt(str(event.reported_profit)),
-            ).on_conflict_do_nothing(index_elements=[Share.event_id]))
-            await audit.append(s, self._cipher, at=event.session_end, actor=ACTOR,
-                               action="share.received", subject=event.event_id,
-                               key=f"{event.event_id}:received",
-                               details={"session_id": event.session_id})
+            await s.execute(
+                insert(Share)
+                .values(
+                    event_id=event.event_id,
+                    user_id=event.user_id,
+                    status="screening",
+                    level=0,
+                    currency=event.currency,
+                    reported_profit_enc=self._cipher.encrypt(str(event.reported_profit)),
+                )
+                .on_conflict_do_nothing(index_elements=[Share.event_id])
+            )
+            await audit.append(
+                s,
+                self._cipher,
+                at=event.session_end,
+                actor=ACTOR,
+                action="share.received",
+                subject=event.event_id,
+                key=f"{event.event_id}:received",
+                details={"session_id": event.session_id},
+            )
 
     @activity.defn(name=c.SET_STATUS)
     async def set_status(self, cmd: c.SetStatusInput) -> None:
@@ -71,15 +93,22 @@ class LedgerActivities:
             share.status = cmd.status
             if cmd.verification is not None:
                 share.verification_enc = self._cipher.encrypt_json(
-                    cmd.verification.model_dump(mode="json"))
+                    cmd.verification.model_dump(mode="json")
+                )
                 set_amounts(share, self._cipher, verified_profit=cmd.verification.verified_profit)
             share.review_reasons = json.dumps(cmd.reasons) if cmd.reasons else None
             share.updated_at = func.now()
             seal(share, self._cipher, self._hasher)
-            await audit.append(s, self._cipher, at=cmd.at, actor=ACTOR,
-                               action=f"share.{cmd.status}", subject=cmd.event_id,
-                               key=f"{cmd.event_id}:status:{cmd.status}:{cmd.at.isoformat()}",
-                               details={"reasons": cmd.reasons, "note": cmd.note})
+            await audit.append(
+                s,
+                self._cipher,
+                at=cmd.at,
+                actor=ACTOR,
+                action=f"share.{cmd.status}",
+                subject=cmd.event_id,
+                key=f"{cmd.event_id}:status:{cmd.status}:{cmd.at.isoformat()}",
+                details={"reasons": cmd.reasons, "note": cmd.note},
+            )
             await standing.recompute(s, cmd.user_id)
 
     @activity.defn(name=c.RECORD_SHARE)
@@ -101,16 +130,29 @@ class LedgerActivities:
                 share.due_at = cmd.at + self._policy.due_after
                 share.payment_reference = payment_reference(event.event_id)
                 share.verification_enc = self._cipher.encrypt_json(
-                    cmd.verification.model_dump(mode="json"))
-                set_amounts(share, self._cipher, verified_profit=cmd.verified_profit,
-                            share_amount=amount, billed_amount=billed, amount_paid=billed * 0,
-                            amount_due=billed)
+                    cmd.verification.model_dump(mode="json")
+                )
+                set_amounts(
+                    share,
+                    self._cipher,
+                    verified_profit=cmd.verified_profit,
+                    share_amount=amount,
+                    billed_amount=billed,
+                    amount_paid=billed * 0,
+                    amount_due=billed,
+                )
                 share.updated_at = func.now()
                 seal(share, self._cipher, self._hasher)
-                await audit.append(s, self._cipher, at=cmd.at, actor=ACTOR,
-                                   action="share.recorded", subject=event.event_id,
-                                   key=f"{event.event_id}:recorded",
-                                   details={"rate": str(rate), "billing_currency": billing})
+                await audit.append(
+                    s,
+                    self._cipher,
+                    at=cmd.at,
+                    actor=ACTOR,
+                    action="share.recorded",
+                    subject=event.event_id,
+                    key=f"{event.event_id}:recorded",
+                    details={"rate": str(rate), "billing_currency": billing},
+                )
                 await standing.recompute(s, event.user_id)
             return self._recorded(share)
 
@@ -122,18 +164,30 @@ class LedgerActivities:
             if share.status != "open":
                 return False
             first_time_at_level = cmd.level > share.level
-            added = await audit.append(s, self._cipher, at=cmd.at, actor=ACTOR,
-                                       action=f"share.{Level(cmd.level).label}",
-                                       subject=cmd.event_id, key=f"{cmd.event_id}:{cmd.stage}",
-                                       details={"stage": cmd.stage, "level": cmd.level})
+            added = await audit.append(
+                s,
+                self._cipher,
+                at=cmd.at,
+                actor=ACTOR,
+                action=f"share.{Level(cmd.level).label}",
+                subject=cmd.event_id,
+                key=f"{cmd.event_id}:{cmd.stage}",
+                details={"stage": cmd.stage, "level": cmd.level},
+            )
             if not added:
                 return False
             if first_time_at_level:
                 share.level = cmd.level
                 share.updated_at = func.now()
                 seal(share, self._cipher, self._hasher)
-                await self._move_trust(s, cmd.user_id, TRUST_ON_LEVEL.get(Level(cmd.level), 0),
-                                       at=cmd.at, reason=cmd.stage, key=cmd.event_id)
+                await self._move_trust(
+                    s,
+                    cmd.user_id,
+                    TRUST_ON_LEVEL.get(Level(cmd.level), 0),
+                    at=cmd.at,
+                    reason=cmd.stage,
+                    key=cmd.event_id,
+                )
             await standing.recompute(s, cmd.user_id)
             return True
 
@@ -143,34 +197,65 @@ class LedgerActivities:
         p = cmd.payment
         async with self._sessions.begin() as s:
             share = await self._share(s, cmd.event_id)
-            await s.execute(insert(Payment).values(
-                provider=p.provider, transaction_id=p.transaction_id, event_id=cmd.event_id,
-                payment_reference=share.payment_reference,
-                amount_enc=self._cipher.encrypt(str(p.amount)), currency=p.currency,
-                paid_at=p.paid_at, status="received",
-            ).on_conflict_do_nothing(constraint="uq_payment_txn"))
-            row = await s.scalar(select(Payment).where(
-                Payment.provider == p.provider, Payment.transaction_id == p.transaction_id)
-                .with_for_update())
+            await s.execute(
+                insert(Payment)
+                .values(
+                    provider=p.provider,
+                    transaction_id=p.transaction_id,
+                    event_id=cmd.event_id,
+                    payment_reference=share.payment_reference,
+                    amount_enc=self._cipher.encrypt(str(p.amount)),
+                    currency=p.currency,
+                    paid_at=p.paid_at,
+                    status="received",
+                )
+                .on_conflict_do_nothing(constraint="uq_payment_txn")
+            )
+            row = await s.scalar(
+                select(Payment)
+                .where(Payment.provider == p.provider, Payment.transaction_id == p.transaction_id)
+                .with_for_update()
+            )
             if row.status == "applied":
                 return False
             row.status, row.applied_at, row.event_id = "applied", cmd.at, cmd.event_id
-            set_amounts(share, self._cipher, amount_paid=cmd.amount_paid,
-                        amount_due=cmd.amount_due, credit=cmd.credit or None)
+            set_amounts(
+                share,
+                self._cipher,
+                amount_paid=cmd.amount_paid,
+                amount_due=cmd.amount_due,
+                credit=cmd.credit or None,
+            )
             if cmd.settled:
                 share.status = "paid"
                 on_time = share.due_at is None or p.paid_at <= share.due_at
-                delta = DEFAULT_TRUST_POLICY.paid_on_time if on_time else DEFAULT_TRUST_POLICY.paid_late
-                await self._move_trust(s, cmd.user_id, delta, at=cmd.at, key=cmd.event_id,
-                                       reason="paid on time" if on_time else "paid late")
+                delta = (
+                    DEFAULT_TRUST_POLICY.paid_on_time if on_time else DEFAULT_TRUST_POLICY.paid_late
+                )
+                await self._move_trust(
+                    s,
+                    cmd.user_id,
+                    delta,
+                    at=cmd.at,
+                    key=cmd.event_id,
+                    reason="paid on time" if on_time else "paid late",
+                )
             share.updated_at = func.now()
             seal(share, self._cipher, self._hasher)
-            await audit.append(s, self._cipher, at=cmd.at, actor=ACTOR,
-                               action="share.paid" if cmd.settled else "share.partial_payment",
-                               subject=cmd.event_id,
-                               key=f"{cmd.event_id}:payment:{p.provider}:{p.transaction_id}",
-                               details={"provider": p.provider, "transaction_id": p.transaction_id,
-                                        "discounted": cmd.discounted})
+            await audit.append(
+                s,
+                self._cipher,
+                at=cmd.at,
+                actor=ACTOR,
+                action="share.paid" if cmd.settled else "share.partial_payment",
+                subject=cmd.event_id,
+                key=f"{cmd.event_id}:payment:{p.provider}:{p.transaction_id}",
+                details={
+                    "provider": p.provider,
+                    "transaction_id": p.transaction_id,
+                    "discounted": cmd.discounted,
+                },
+            )
             await standing.recompute(s, cmd.user_id)
             return True
 
@@ -180,24 +265,37 @@ class LedgerActivities:
             raise LookupError(f"share {event_id} not opened")
         return share
 
-    async def _move_trust(self, s: AsyncSession, user_id: str, delta: int, *, at: datetime,
-                          reason: str, key: str) -> None:
+    async def _move_trust(
+        self, s: AsyncSession, user_id: str, delta: int, *, at: datetime, reason: str, key: str
+    ) -> None:
         if delta == 0:
             return
         user = await s.scalar(select(User).where(User.id == user_id).with_for_update())
         if user is None:
             return
-        added = await audit.append(s, self._cipher, at=at, actor=ACTOR, action="trust.changed",
-                                   subject=f"user/{user_id}", key=f"{key}:trust:{reason}",
-                                   details={"delta": delta, "reason": reason, "share": key})
+        added = await audit.append(
+            s,
+            self._cipher,
+            at=at,
+            actor=ACTOR,
+            action="trust.changed",
+            subject=f"user/{user_id}",
+            key=f"{key}:trust:{reason}",
+            details={"delta": delta, "reason": reason, "share": key},
+        )
         if added:
             user.trust_score = clamp_trust(user.trust_score + delta)
 
     def _recorded(self, share: Share) -> RecordedShare:
         money = amounts(share, self._cipher)
         return RecordedShare(
-            recorded_at=share.recorded_at, share_rate=share.share_rate,
-            share_amount=str(money["share_amount"]), billing_currency=share.billing_currency,
-            fx_rate=share.fx_rate, billed_amount=str(money["billed_amount"]),
-            discount_until=share.discount_until, due_at=share.due_at,
-            payment_reference=share.payment_reference)
+            recorded_at=share.recorded_at,
+            share_rate=share.share_rate,
+            share_amount=str(money["share_amount"]),
+            billing_currency=share.billing_currency,
+            fx_rate=share.fx_rate,
+            billed_amount=str(money["billed_amount"]),
+            discount_until=share.discount_until,
+            due_at=share.due_at,
+            payment_reference=share.payment_reference,
+        )

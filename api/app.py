@@ -9,14 +9,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from api import errors
+from api import errors, metrics
 from api.auth import TokenStore
 from api.limits import BodySizeLimit
-from api import metrics
-from api.routes import accounts, health, intake, shares, standing, webhooks
+from api.routes import accounts, codec, health, intake, shares, standing, webhooks
+from api.routes.codec import codec_cors
 from config.settings import Settings, get_settings
 from workers.client import connect
-from workers.deps import Deps
+from workers.codec import codec_from_setting
+from workers.deps import Deps, require
 
 
 def _lazy_temporal(settings: Settings) -> Callable[[], Awaitable[Client]]:
@@ -34,8 +35,9 @@ def _lazy_temporal(settings: Settings) -> Callable[[], Awaitable[Client]]:
     return get
 
 
-def create_app(settings: Settings | None = None, *, deps: Deps | None = None,
-               temporal: Client | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, deps: Deps | None = None, temporal: Client | None = None
+) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -46,21 +48,29 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None,
         if owned:
             await app.state.deps.close()
 
-    app = FastAPI(title="profitshare", version="1", lifespan=lifespan,
-                  description="Collects the platform's share of profitable trading sessions.")
+    app = FastAPI(
+        title="profitshare",
+        version="1",
+        lifespan=lifespan,
+        description="Collects the platform's share of profitable trading sessions.",
+    )
     app.state.settings = settings
     if deps is not None:  # given by the caller (tests, bench): usable without a lifespan
         app.state.deps = deps
     app.state.tokens = TokenStore(settings.bootstrap_token_pairs())
     app.state.metrics = metrics.Metrics()
+    app.state.codec = codec_from_setting(require(settings.codec_key, "CODEC_KEY"))
     if temporal is not None:
+
         async def given() -> Client:
             return temporal
+
         app.state.temporal = given
     else:
         app.state.temporal = _lazy_temporal(settings)
     errors.install(app)
     app.add_middleware(BodySizeLimit)
-    for module in (health, metrics, accounts, intake, shares, standing, webhooks):
+    codec_cors(app, f"http://localhost:{settings.temporal_ui_port}")
+    for module in (health, metrics, accounts, intake, shares, standing, webhooks, codec):
         app.include_router(module.router)
     return app

@@ -39,8 +39,9 @@ class TokenStore:
             if hmac.compare_digest(known, digest):
                 return role
         async with request.app.state.deps.sessions() as s:
-            row = await s.scalar(select(ApiToken).where(ApiToken.token_hash == digest,
-                                                        ApiToken.revoked_at.is_(None)))
+            row = await s.scalar(
+                select(ApiToken).where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None))
+            )
         return row.role if row else None
 
 

@@ -14,24 +14,46 @@ from temporalio.service import RPCError
 
 log = structlog.get_logger()
 
-_CODES = {400: "malformed", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-          405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media",
-          422: "invalid", 429: "rate_limited", 503: "unavailable"}
+_CODES = {
+    400: "malformed",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media",
+    422: "invalid",
+    429: "rate_limited",
+    503: "unavailable",
+}
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message: str, *, code: str | None = None,
-                 details: list[Any] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str | None = None,
+        details: list[Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status, self.message = status, message
         self.code = code or _CODES.get(status, "error")
         self.details = details or []
 
 
-def error_body(status: int, message: str, *, code: str | None = None,
-               details: list[Any] | None = None) -> dict[str, Any]:
-    return {"error": {"code": code or _CODES.get(status, "error"), "message": message,
-                      "details": details or []}}
+def error_body(
+    status: int, message: str, *, code: str | None = None, details: list[Any] | None = None
+) -> dict[str, Any]:
+    return {
+        "error": {
+            "code": code or _CODES.get(status, "error"),
+            "message": message,
+            "details": details or [],
+        }
+    }
 
 
 def error_response(status: int, message: str, **kw: Any) -> JSONResponse:
@@ -41,11 +63,17 @@ def error_response(status: int, message: str, **kw: Any) -> JSONResponse:
 def _field_errors(exc: RequestValidationError) -> tuple[int, list[dict[str, Any]]]:
     details, malformed = [], False
     for err in exc.errors():
-        if err.get("type") in ("json_invalid", "model_attributes_type") or \
-                (err.get("type") == "missing" and tuple(err.get("loc", ())) == ("body",)):
+        if err.get("type") in ("json_invalid", "model_attributes_type") or (
+            err.get("type") == "missing" and tuple(err.get("loc", ())) == ("body",)
+        ):
             malformed = True
-        details.append({"field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"),
-                        "message": err.get("msg", ""), "type": err.get("type", "")})
+        details.append(
+            {
+                "field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"),
+                "message": err.get("msg", ""),
+                "type": err.get("type", ""),
+            }
+        )
     return (400 if malformed else 422), details
 
 
@@ -57,8 +85,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         status, details = _field_errors(exc)
-        message = "the body is not valid JSON of the expected shape" if status == 400 \
+        message = (
+            "the body is not valid JSON of the expected shape"
+            if status == 400
             else "some fields are invalid"
+        )
         return error_response(status, message, details=details)
 
     @app.exception_handler(StarletteHTTPException)

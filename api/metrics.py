@@ -12,13 +12,24 @@ router = APIRouter(tags=["health"])
 class Metrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
-        self.events = Counter("profitshare_events_received", "Profit events accepted",
-                              ["result"], registry=self.registry)
-        self.webhook_rejections = Counter("profitshare_webhook_rejections",
-                                          "Webhooks refused", ["provider", "reason"],
-                                          registry=self.registry)
-        self.payments = Counter("profitshare_payments_signalled", "Payments signalled",
-                                ["provider"], registry=self.registry)
+        self.events = Counter(
+            "profitshare_events_received",
+            "Profit events accepted",
+            ["result"],
+            registry=self.registry,
+        )
+        self.webhook_rejections = Counter(
+            "profitshare_webhook_rejections",
+            "Webhooks refused",
+            ["provider", "reason"],
+            registry=self.registry,
+        )
+        self.payments = Counter(
+            "profitshare_payments_signalled",
+            "Payments signalled",
+            ["provider"],
+            registry=self.registry,
+        )
 
     def event_received(self, result: str) -> None:
         self.events.labels(result).inc()
@@ -32,5 +43,6 @@ class Metrics:
 
 @router.get("/metrics", include_in_schema=False)
 async def metrics_endpoint(request: Request) -> Response:
-    return Response(generate_latest(request.app.state.metrics.registry),
-                    media_type=CONTENT_TYPE_LATEST)
+    return Response(
+        generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
+    )

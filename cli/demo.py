@@ -23,17 +23,42 @@ PROFIT = Decimal("1000.00")
 def _trades(start_ms: int) -> list[dict]:
     """Buy 0.5 BTC in two partial fills, sell it 2,000 USDT higher: 1,000 USDT profit."""
     return [
-        {"symbol": "BTCUSDT", "orderId": 1, "price": "60000.00", "qty": "0.3", "time": start_ms + 60_000,
-         "commission": "0", "commissionAsset": "USDT", "isBuyer": True},
-        {"symbol": "BTCUSDT", "orderId": 1, "price": "60000.00", "qty": "0.2", "time": start_ms + 61_000,
-         "commission": "0", "commissionAsset": "USDT", "isBuyer": True},
-        {"symbol": "BTCUSDT", "orderId": 2, "price": "62000.00", "qty": "0.5", "time": start_ms + 1_800_000,
-         "commission": "0", "commissionAsset": "USDT", "isBuyer": False},
+        {
+            "symbol": "BTCUSDT",
+            "orderId": 1,
+            "price": "60000.00",
+            "qty": "0.3",
+            "time": start_ms + 60_000,
+            "commission": "0",
+            "commissionAsset": "USDT",
+            "isBuyer": True,
+        },
+        {
+            "symbol": "BTCUSDT",
+            "orderId": 1,
+            "price": "60000.00",
+            "qty": "0.2",
+            "time": start_ms + 61_000,
+            "commission": "0",
+            "commissionAsset": "USDT",
+            "isBuyer": True,
+        },
+        {
+            "symbol": "BTCUSDT",
+            "orderId": 2,
+            "price": "62000.00",
+            "qty": "0.5",
+            "time": start_ms + 1_800_000,
+            "commission": "0",
+            "commissionAsset": "USDT",
+            "isBuyer": False,
+        },
     ]
 
 
-async def _wait_for(api: httpx.AsyncClient, event_id: str, statuses: set[str],
-                    timeout: float = 90) -> dict:
+async def _wait_for(
+    api: httpx.AsyncClient, event_id: str, statuses: set[str], timeout: float = 90
+) -> dict:
     deadline = time.monotonic() + timeout
     while True:
         share = (await api.get(f"/v1/shares/{event_id}")).json()
@@ -60,46 +85,96 @@ async def run_demo() -> int:
     api_key, api_secret = f"demo-key-{suffix}", uuid.uuid4().hex
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=50)
     headers = {"Authorization": f"Bearer {_backend_token(settings)}"}
-    async with httpx.AsyncClient(base_url=f"http://localhost:{settings.api_port}", headers=headers,
-                                 timeout=30) as api, httpx.AsyncClient(base_url=emulator_url) as ex:
+    async with (
+        httpx.AsyncClient(
+            base_url=f"http://localhost:{settings.api_port}", headers=headers, timeout=30
+        ) as api,
+        httpx.AsyncClient(base_url=emulator_url) as ex,
+    ):
         console.print(f"1. exchange: seeding a session for [bold]{user_id}[/] on the emulator")
-        (await ex.post("/_emulator/accounts", json={
-            "api_key": api_key, "api_secret": api_secret, "balances": {"USDT": "50000"},
-            "trades": _trades(int(start.timestamp() * 1000))})).raise_for_status()
-        account = (await api.post(f"/v1/users/{user_id}/exchange-accounts", json={
-            "exchange": "binance", "api_key": api_key, "api_secret": api_secret})).json()
+        (
+            await ex.post(
+                "/_emulator/accounts",
+                json={
+                    "api_key": api_key,
+                    "api_secret": api_secret,
+                    "balances": {"USDT": "50000"},
+                    "trades": _trades(int(start.timestamp() * 1000)),
+                },
+            )
+        ).raise_for_status()
+        account = (
+            await api.post(
+                f"/v1/users/{user_id}/exchange-accounts",
+                json={"exchange": "binance", "api_key": api_key, "api_secret": api_secret},
+            )
+        ).json()
         console.print(f"2. backend: registered exchange account {account['account_id']}")
-        event = {"event_id": f"evt_demo_{suffix}", "user_id": user_id,
-                 "account_id": account["account_id"], "exchange": "binance",
-                 "session_id": f"s_demo_{suffix}", "session_start": start.isoformat(),
-                 "session_end": (start + timedelta(minutes=45)).isoformat(),
-                 "symbols": ["BTC/USDT"], "positions_count": 2, "reported_profit": str(PROFIT),
-                 "currency": "USDT", "ip": "203.0.113.7", "device_fingerprint": f"fp_{suffix}"}
+        event = {
+            "event_id": f"evt_demo_{suffix}",
+            "user_id": user_id,
+            "account_id": account["account_id"],
+            "exchange": "binance",
+            "session_id": f"s_demo_{suffix}",
+            "session_start": start.isoformat(),
+            "session_end": (start + timedelta(minutes=45)).isoformat(),
+            "symbols": ["BTC/USDT"],
+            "positions_count": 2,
+            "reported_profit": str(PROFIT),
+            "currency": "USDT",
+            "ip": "203.0.113.7",
+            "device_fingerprint": f"fp_{suffix}",
+        }
         accepted = await api.post("/v1/profit-events", json=event)
         console.print(f"3. backend: profit event → {accepted.status_code} {accepted.json()}")
         share = await _wait_for(api, event["event_id"], {"open", "under_review", "no_share"})
-        console.print(f"4. share [bold]{share['status']}[/]: verified {share['verified_profit']} "
-                      f"{share['currency']}, share {share['share_amount']}, due now "
-                      f"{share['amount_due']} {share['billing_currency']}, reference "
-                      f"{share['payment_reference']}")
+        console.print(
+            f"4. share [bold]{share['status']}[/]: verified {share['verified_profit']} "
+            f"{share['currency']}, share {share['share_amount']}, due now "
+            f"{share['amount_due']} {share['billing_currency']}, reference "
+            f"{share['payment_reference']}"
+        )
         if share["status"] != "open":
             return 1
-        body = json.dumps({"type": "payment.succeeded", "data": {
-            "payment_reference": share["payment_reference"],
-            "transaction_id": f"txn_demo_{suffix}", "amount": share["amount_due"],
-            "currency": share["billing_currency"], "paid_at": datetime.now(UTC).isoformat()}}).encode()
+        body = json.dumps(
+            {
+                "type": "payment.succeeded",
+                "data": {
+                    "payment_reference": share["payment_reference"],
+                    "transaction_id": f"txn_demo_{suffix}",
+                    "amount": share["amount_due"],
+                    "currency": share["billing_currency"],
+                    "paid_at": datetime.now(UTC).isoformat(),
+                },
+            }
+        ).encode()
         now = datetime.now(UTC)
         msg_id = f"msg_{suffix}"
-        signature = standard.sign(body, secret=settings.standard_webhook_secret.get_secret_value(),
-                                  msg_id=msg_id, timestamp=now)
-        paid = await api.post("/v1/webhooks/standard", content=body, headers={
-            "webhook-id": msg_id, "webhook-timestamp": str(int(now.timestamp())),
-            "webhook-signature": signature, "content-type": "application/json"})
+        signature = standard.sign(
+            body,
+            secret=settings.standard_webhook_secret.get_secret_value(),
+            msg_id=msg_id,
+            timestamp=now,
+        )
+        paid = await api.post(
+            "/v1/webhooks/standard",
+            content=body,
+            headers={
+                "webhook-id": msg_id,
+                "webhook-timestamp": str(int(now.timestamp())),
+                "webhook-signature": signature,
+                "content-type": "application/json",
+            },
+        )
         console.print(f"5. gateway: payment webhook → {paid.status_code} {paid.json()}")
         share = await _wait_for(api, event["event_id"], {"paid"})
-        console.print(f"6. share [bold green]{share['status']}[/]: paid {share['amount_paid']} "
-                      f"{share['billing_currency']} (early-payment discount applied)")
+        console.print(
+            f"6. share [bold green]{share['status']}[/]: paid {share['amount_paid']} "
+            f"{share['billing_currency']} (early-payment discount applied)"
+        )
         query = quote(f'UserId="{user_id}"')
-        console.print(f"Temporal UI: http://localhost:{settings.temporal_ui_port}/namespaces/"
-                      f"{settings.temporal_namespace}/workflows?query={query}")
+        console.print(
+            f"Temporal UI: http://localhost:{settings.temporal_ui_port}/namespaces/"
+            f"{settings.temporal_namespace}/workflows?query={query}"
+        )
     return 0

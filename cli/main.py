@@ -6,14 +6,16 @@ import asyncio
 
 import typer
 
-app = typer.Typer(help="profitshare: collect the platform's share of profitable sessions.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="profitshare: collect the platform's share of profitable sessions.", no_args_is_help=True
+)
 
 
 @app.command()
 def dev() -> None:
     """Run the whole embedded stack in the foreground (Ctrl-C stops it all)."""
     from stack.devstack import run_dev
+
     run_dev()
 
 
@@ -23,6 +25,7 @@ def worker() -> None:
     from config.settings import get_settings
     from workers.logging import configure
     from workers.worker import run_worker
+
     configure()
     asyncio.run(run_worker(get_settings()))
 
@@ -35,6 +38,7 @@ def api(host: str = typer.Option("127.0.0.1", envvar="PROFITSHARE_API_HOST")) ->
     from api.app import create_app
     from config.settings import get_settings
     from workers.logging import configure
+
     configure()
     settings = get_settings()
     uvicorn.run(create_app(settings), host=host, port=settings.api_port, log_level="warning")
@@ -45,6 +49,7 @@ def emulator() -> None:
     """Serve the Binance-spot emulator on EMULATOR_PORT."""
     from config.settings import get_settings
     from emulators.serve import serve
+
     serve(get_settings().emulator_port)
 
 
@@ -54,6 +59,7 @@ def migrate() -> None:
     from config.settings import get_settings
     from db.migrate import upgrade
     from workers.deps import require
+
     upgrade(require(get_settings().database_url, "DATABASE_URL"))
 
 
@@ -61,6 +67,7 @@ def migrate() -> None:
 def demo() -> None:
     """Walk one profit event through the running dev stack, from intake to paid."""
     from cli.demo import run_demo
+
     raise typer.Exit(asyncio.run(run_demo()))
 
 

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     fernet_keys: SecretStr | None = None
     hash_key: SecretStr | None = None
     codec_key: SecretStr | None = None
+    # Dev stack only: the local Temporal UI (no login, so no token) may use the codec endpoint.
+    codec_trust_local_ui: bool = False
 
     razorpay_webhook_secret: SecretStr | None = None
     cashfree_client_secret: SecretStr | None = None

@@ -16,8 +16,15 @@ from domain.models import PaymentView, ShareView
 from domain.policy import DEFAULT_SHARE_POLICY
 from domain.settlement import Bill
 
-AMOUNT_FIELDS = ("reported_profit", "verified_profit", "share_amount", "billed_amount",
-                 "amount_paid", "amount_due", "credit")
+AMOUNT_FIELDS = (
+    "reported_profit",
+    "verified_profit",
+    "share_amount",
+    "billed_amount",
+    "amount_paid",
+    "amount_due",
+    "credit",
+)
 
 
 def workflow_id(event_id: str) -> str:
@@ -28,25 +35,41 @@ def amounts(share: Share, cipher: FieldCipher) -> dict[str, Decimal | None]:
     return {name: cipher.decrypt_decimal(getattr(share, f"{name}_enc")) for name in AMOUNT_FIELDS}
 
 
-def amount_due_now(share: Share, cipher: FieldCipher, now: datetime | None = None) -> Decimal | None:
+def amount_due_now(
+    share: Share, cipher: FieldCipher, now: datetime | None = None
+) -> Decimal | None:
     """What settles the share if paid now: the early discount counts until it lapses."""
     stored = cipher.decrypt_decimal(share.amount_due_enc)
     billed = cipher.decrypt_decimal(share.billed_amount_enc)
     if share.status not in ("open", "disputed") or billed is None or share.discount_until is None:
         return stored
-    bill = Bill(billed=billed, currency=share.billing_currency or share.currency,
-                discount_rate=DEFAULT_SHARE_POLICY.early_discount,
-                discount_until=share.discount_until)
+    bill = Bill(
+        billed=billed,
+        currency=share.billing_currency or share.currency,
+        discount_rate=DEFAULT_SHARE_POLICY.early_discount,
+        discount_until=share.discount_until,
+    )
     paid = cipher.decrypt_decimal(share.amount_paid_enc) or Decimal(0)
     return bill.due_at(paid, now or datetime.now(UTC))
 
 
 def canonical(share: Share, cipher: FieldCipher) -> dict[str, object]:
     """Every field whose change matters, in plaintext, for the verification hash."""
-    record: dict[str, object] = {name: str(value) if value is not None else None
-                                 for name, value in amounts(share, cipher).items()}
-    for name in ("event_id", "user_id", "status", "level", "currency", "billing_currency",
-                 "share_rate", "fx_rate", "payment_reference"):
+    record: dict[str, object] = {
+        name: str(value) if value is not None else None
+        for name, value in amounts(share, cipher).items()
+    }
+    for name in (
+        "event_id",
+        "user_id",
+        "status",
+        "level",
+        "currency",
+        "billing_currency",
+        "share_rate",
+        "fx_rate",
+        "payment_reference",
+    ):
         record[name] = getattr(share, name)
     for name in ("recorded_at", "discount_until", "due_at"):
         value = getattr(share, name)
@@ -73,29 +96,55 @@ async def load_view(session: AsyncSession, cipher: FieldCipher, event_id: str) -
         if event is None:
             return None
         body = json.loads(cipher.decrypt(event.body_enc))
-        return ShareView(event_id=event_id, workflow_id=workflow_id(event_id),
-                         user_id=event.user_id, status="received", enforcement_level=0,
-                         level_name="none", reported_profit=body["reported_profit"],
-                         currency=body["currency"], created_at=event.received_at)
-    payments = await session.scalars(select(Payment).where(Payment.event_id == event_id)
-                                     .order_by(Payment.id))
+        return ShareView(
+            event_id=event_id,
+            workflow_id=workflow_id(event_id),
+            user_id=event.user_id,
+            status="received",
+            enforcement_level=0,
+            level_name="none",
+            reported_profit=body["reported_profit"],
+            currency=body["currency"],
+            created_at=event.received_at,
+        )
+    payments = await session.scalars(
+        select(Payment).where(Payment.event_id == event_id).order_by(Payment.id)
+    )
     money = amounts(share, cipher)
     verification = cipher.decrypt_json(share.verification_enc) if share.verification_enc else None
     return ShareView(
-        event_id=event_id, workflow_id=workflow_id(event_id), user_id=share.user_id,
-        status=share.status, enforcement_level=share.level, level_name=Level(share.level).label,
-        reported_profit=money["reported_profit"], verified_profit=money["verified_profit"],
-        currency=share.currency, share_rate=Decimal(share.share_rate) if share.share_rate else None,
-        share_amount=money["share_amount"], billing_currency=share.billing_currency,
+        event_id=event_id,
+        workflow_id=workflow_id(event_id),
+        user_id=share.user_id,
+        status=share.status,
+        enforcement_level=share.level,
+        level_name=Level(share.level).label,
+        reported_profit=money["reported_profit"],
+        verified_profit=money["verified_profit"],
+        currency=share.currency,
+        share_rate=Decimal(share.share_rate) if share.share_rate else None,
+        share_amount=money["share_amount"],
+        billing_currency=share.billing_currency,
         fx_rate=Decimal(share.fx_rate) if share.fx_rate else None,
-        discount_until=share.discount_until, amount_due=amount_due_now(share, cipher),
-        amount_paid=money["amount_paid"], credit=money["credit"], due_at=share.due_at,
+        discount_until=share.discount_until,
+        amount_due=amount_due_now(share, cipher),
+        amount_paid=money["amount_paid"],
+        credit=money["credit"],
+        due_at=share.due_at,
         payment_reference=share.payment_reference,
         verification=verification if isinstance(verification, dict) else None,
         review_reasons=json.loads(share.review_reasons) if share.review_reasons else [],
-        payments=[PaymentView(provider=p.provider, transaction_id=p.transaction_id,
-                              amount=cipher.decrypt(p.amount_enc), currency=p.currency,
-                              paid_at=p.paid_at, applied=p.status == "applied",
-                              note=p.note or "") for p in payments],
+        payments=[
+            PaymentView(
+                provider=p.provider,
+                transaction_id=p.transaction_id,
+                amount=cipher.decrypt(p.amount_enc),
+                currency=p.currency,
+                paid_at=p.paid_at,
+                applied=p.status == "applied",
+                note=p.note or "",
+            )
+            for p in payments
+        ],
         created_at=share.created_at,
     )

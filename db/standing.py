@@ -14,8 +14,11 @@ RESTRICTING_STATUSES = ("open", "disputed")
 
 
 async def ensure_user(session: AsyncSession, user_id: str) -> None:
-    await session.execute(insert(User).values(id=user_id, trust_score=DEFAULT_TRUST_POLICY.start)
-                          .on_conflict_do_nothing(index_elements=[User.id]))
+    await session.execute(
+        insert(User)
+        .values(id=user_id, trust_score=DEFAULT_TRUST_POLICY.start)
+        .on_conflict_do_nothing(index_elements=[User.id])
+    )
 
 
 async def recompute(session: AsyncSession, user_id: str) -> tuple[int, int]:
@@ -23,10 +26,15 @@ async def recompute(session: AsyncSession, user_id: str) -> tuple[int, int]:
     user = await session.scalar(select(User).where(User.id == user_id).with_for_update())
     before = user.enforcement_level if user else 0
     level = await session.scalar(
-        select(func.coalesce(func.max(Share.level), 0))
-        .where(Share.user_id == user_id, Share.status.in_(RESTRICTING_STATUSES)))
+        select(func.coalesce(func.max(Share.level), 0)).where(
+            Share.user_id == user_id, Share.status.in_(RESTRICTING_STATUSES)
+        )
+    )
     after = 0 if (user and user.exempt) else int(level or 0)
     if after != before:
-        await session.execute(update(User).where(User.id == user_id)
-                              .values(enforcement_level=after, updated_at=func.now()))
+        await session.execute(
+            update(User)
+            .where(User.id == user_id)
+            .values(enforcement_level=after, updated_at=func.now())
+        )
     return before, after

@@ -12,8 +12,16 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, IPvAnyAddress,
 from domain.types import Currency, Identifier, Money, Symbol
 
 ShareStatus = Literal[
-    "received", "screening", "verifying", "under_review", "rejected", "no_share",
-    "open", "disputed", "paid", "waived",
+    "received",
+    "screening",
+    "verifying",
+    "under_review",
+    "rejected",
+    "no_share",
+    "open",
+    "disputed",
+    "paid",
+    "waived",
 ]
 CLOSED_STATUSES = frozenset({"rejected", "no_share", "paid", "waived"})
 

@@ -56,8 +56,9 @@ class CurrencyMismatch(ValueError):
     pass
 
 
-def apply_payment(bill: Bill, *, paid_before: Decimal, amount: Decimal, currency: str,
-                  at: datetime) -> PaymentOutcome:
+def apply_payment(
+    bill: Bill, *, paid_before: Decimal, amount: Decimal, currency: str, at: datetime
+) -> PaymentOutcome:
     """Applies one payment; the early discount is judged at the time of this payment.
 
     Raises:

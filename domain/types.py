@@ -19,7 +19,7 @@ def _money(value: object) -> Decimal:
     elif isinstance(value, str):
         amount = parse_money(value)
     else:
-        raise ValueError("money must be a decimal string such as \"150.00\", not a number")
+        raise ValueError('money must be a decimal string such as "150.00", not a number')
     exponent = amount.as_tuple().exponent
     if isinstance(exponent, int) and -exponent > MAX_DECIMAL_PLACES:
         raise ValueError(f"at most {MAX_DECIMAL_PLACES} decimal places")

@@ -54,16 +54,21 @@ def run_dev() -> None:
     console.print("[bold]postgres[/]  migrating")
     upgrade(database_url)
 
-    child_env = {**{f"{ENV_PREFIX}{k}": v for k, v in values.items()}, **os.environ,
-                 f"{ENV_PREFIX}DATA_DIR": str(data_dir)}
+    child_env = {
+        **{f"{ENV_PREFIX}{k}": v for k, v in values.items()},
+        **os.environ,
+        f"{ENV_PREFIX}DATA_DIR": str(data_dir),
+    }
     supervisor = Supervisor(log_dir=data_dir / "logs")
     try:
         _start_children(supervisor, settings, child_env, data_dir)
         _announce(settings, values, data_dir)
         while (exited := supervisor.first_exited()) is None:
             time.sleep(0.5)
-        console.print(f"[red]{exited[0]} exited with code {exited[1]}; stopping the stack.[/] "
-                      f"See {data_dir / 'logs'}")
+        console.print(
+            f"[red]{exited[0]} exited with code {exited[1]}; stopping the stack.[/] "
+            f"See {data_dir / 'logs'}"
+        )
     except KeyboardInterrupt:
         console.print("\nstopping…")
     except StartupFailed as err:
@@ -75,19 +80,37 @@ def run_dev() -> None:
 def _start_children(supervisor: Supervisor, settings, env: dict[str, str], data_dir: Path) -> None:
     host, _, port = settings.temporal_address.rpartition(":")
     if port_in_use("127.0.0.1", int(port)):
-        console.print(f"[yellow]temporal[/]  {settings.temporal_address} is already served; using it")
+        console.print(
+            f"[yellow]temporal[/]  {settings.temporal_address} is already served; using it"
+        )
     else:
         console.print("[bold]temporal[/]  starting the dev server (SQLite in DATA_DIR)")
-        temporal = supervisor.start("temporal", [
-            str(BIN / "temporal"), "server", "start-dev",
-            "--db-filename", str(data_dir / "temporal.sqlite"),
-            "--port", port, "--ui-port", str(settings.temporal_ui_port),
-            "--ui-codec-endpoint", f"http://localhost:{settings.api_port}/codec",
-            "--log-level", "warn", *cli_flags()], env)
+        temporal = supervisor.start(
+            "temporal",
+            [
+                str(BIN / "temporal"),
+                "server",
+                "start-dev",
+                "--db-filename",
+                str(data_dir / "temporal.sqlite"),
+                "--port",
+                port,
+                "--ui-port",
+                str(settings.temporal_ui_port),
+                "--ui-codec-endpoint",
+                f"http://localhost:{settings.api_port}/codec",
+                "--log-level",
+                "warn",
+                *cli_flags(),
+            ],
+            env,
+        )
         wait_for_port("127.0.0.1", int(port), timeout=60, process=temporal, name="temporal")
     profitshare = [sys.executable, "-m", "cli.main"]
     emulator = supervisor.start("emulator", [*profitshare, "emulator"], env)
-    wait_for_port("127.0.0.1", settings.emulator_port, timeout=30, process=emulator, name="emulator")
+    wait_for_port(
+        "127.0.0.1", settings.emulator_port, timeout=30, process=emulator, name="emulator"
+    )
     supervisor.start("worker", [*profitshare, "worker"], env)
     api = supervisor.start("api", [*profitshare, "api"], env)
     wait_for_port("127.0.0.1", settings.api_port, timeout=60, process=api, name="api")

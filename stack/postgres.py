@@ -42,11 +42,13 @@ def create_database(url: str, name: str) -> str:
 
 def drop_database(url: str, name: str) -> None:
     with psycopg.connect(_libpq(url), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
 
 
 def with_database(url: str, name: str) -> str:
     """The same server, another database: replaces the path of the URL."""
     from sqlalchemy.engine import make_url
+
     return make_url(url).set(database=name).render_as_string(hide_password=False)

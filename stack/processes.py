@@ -16,8 +16,9 @@ class StartupFailed(RuntimeError):
     pass
 
 
-def wait_for_port(host: str, port: int, *, timeout: float, process: subprocess.Popen | None = None,
-                  name: str = "") -> None:
+def wait_for_port(
+    host: str, port: int, *, timeout: float, process: subprocess.Popen | None = None, name: str = ""
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
@@ -45,8 +46,9 @@ class Supervisor:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the child
         # A new process group: Ctrl-C reaches us once, and we stop children in order.
-        process = subprocess.Popen(list(argv), env=dict(env), stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            list(argv), env=dict(env), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         self.children.append((name, process))
         return process
 

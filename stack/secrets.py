@@ -14,8 +14,9 @@ from config.settings import ENV_PREFIX
 
 def generated() -> dict[str, str]:
     """Fresh values for every secret the stack needs; only missing ones are used."""
-    tokens = ",".join(f"{role}:ps_{role}_{secrets.token_urlsafe(18)}"
-                      for role in ("backend", "ops", "admin"))
+    tokens = ",".join(
+        f"{role}:ps_{role}_{secrets.token_urlsafe(18)}" for role in ("backend", "ops", "admin")
+    )
     return {
         "FERNET_KEYS": Fernet.generate_key().decode(),
         "HASH_KEY": secrets.token_urlsafe(32),

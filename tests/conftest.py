@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from config.settings import Settings
 from db.migrate import upgrade
 from emulators.serve import running
 from stack.postgres import create_database, drop_database, start_embedded
+from workers.client import data_converter
 from workers.deps import Deps
 from workers.search_attributes import register
 
@@ -66,10 +66,11 @@ async def deps(settings: Settings) -> AsyncIterator[Deps]:
 
 
 @pytest.fixture(scope="session")
-async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+async def time_skipping_env(settings: Settings) -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter,
-        test_server_existing_path=str(BIN / "temporal-test-server"))
+        data_converter=data_converter(settings),
+        test_server_existing_path=str(BIN / "temporal-test-server"),
+    )
     await register(env.client, "default")
     yield env
     await env.shutdown()

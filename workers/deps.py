@@ -31,9 +31,12 @@ class Deps:
     @classmethod
     def from_settings(cls, settings: Settings, *, pool_size: int = 10) -> Deps:
         engine = make_engine(require(settings.database_url, "DATABASE_URL"), pool_size=pool_size)
-        return cls(engine=engine, sessions=make_sessionmaker(engine),
-                   cipher=FieldCipher.from_setting(require(settings.fernet_keys, "FERNET_KEYS")),
-                   hasher=RecordHasher(require(settings.hash_key, "HASH_KEY")))
+        return cls(
+            engine=engine,
+            sessions=make_sessionmaker(engine),
+            cipher=FieldCipher.from_setting(require(settings.fernet_keys, "FERNET_KEYS")),
+            hasher=RecordHasher(require(settings.hash_key, "HASH_KEY")),
+        )
 
     async def close(self) -> None:
         await self.engine.dispose()

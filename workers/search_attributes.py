@@ -22,9 +22,11 @@ _INDEXED = {
 
 def cli_flags() -> list[str]:
     """`--search-attribute Name=Type` flags for `temporal server start-dev`."""
-    names = {SearchAttributeIndexedValueType.KEYWORD: "Keyword",
-             SearchAttributeIndexedValueType.INT: "Int",
-             SearchAttributeIndexedValueType.DATETIME: "Datetime"}
+    names = {
+        SearchAttributeIndexedValueType.KEYWORD: "Keyword",
+        SearchAttributeIndexedValueType.INT: "Int",
+        SearchAttributeIndexedValueType.DATETIME: "Datetime",
+    }
     flags = []
     for key in ALL:
         flags += ["--search-attribute", f"{key.name}={names[key.indexed_value_type]}"]
@@ -34,7 +36,8 @@ def cli_flags() -> list[str]:
 async def register(client: Client, namespace: str) -> None:
     try:
         existing = await client.operator_service.list_search_attributes(
-            ListSearchAttributesRequest(namespace=namespace))
+            ListSearchAttributesRequest(namespace=namespace)
+        )
         known = set(existing.custom_attributes)
     except RPCError as err:
         # The time-skipping test server cannot list, but it can add.
@@ -44,4 +47,5 @@ async def register(client: Client, namespace: str) -> None:
     missing = {key.name: _INDEXED[key.indexed_value_type] for key in ALL if key.name not in known}
     if missing:
         await client.operator_service.add_search_attributes(
-            AddSearchAttributesRequest(namespace=namespace, search_attributes=missing))
+            AddSearchAttributesRequest(namespace=namespace, search_attributes=missing)
+        )

@@ -15,20 +15,42 @@ from workers.deps import Deps
 from workflows.share import ShareWorkflow
 
 
-def activities_for(deps: Deps, settings: Settings, *, fx: FxSource | None = None,
-                   exchange: ExchangeActivities | None = None) -> list:
-    ledger = LedgerActivities(deps.sessions, deps.cipher, deps.hasher, fx or FixedFxRates(),
-                              billing_currency=settings.billing_currency)
-    exchange = exchange or ExchangeActivities(deps.sessions, deps.cipher,
-                                              base_url=settings.exchange_base_url)
+def activities_for(
+    deps: Deps,
+    settings: Settings,
+    *,
+    fx: FxSource | None = None,
+    exchange: ExchangeActivities | None = None,
+) -> list:
+    ledger = LedgerActivities(
+        deps.sessions,
+        deps.cipher,
+        deps.hasher,
+        fx or FixedFxRates(),
+        billing_currency=settings.billing_currency,
+    )
+    exchange = exchange or ExchangeActivities(
+        deps.sessions, deps.cipher, base_url=settings.exchange_base_url
+    )
     risk = RiskActivities(deps.sessions)
-    return [ledger.open_share, ledger.set_status, ledger.record_share, ledger.escalate,
-            ledger.apply_payment, risk.screen_user, exchange.verify_session]
+    return [
+        ledger.open_share,
+        ledger.set_status,
+        ledger.record_share,
+        ledger.escalate,
+        ledger.apply_payment,
+        risk.screen_user,
+        exchange.verify_session,
+    ]
 
 
 def build_worker(client: Client, deps: Deps, settings: Settings, **overrides: object) -> Worker:
-    return Worker(client, task_queue=settings.task_queue, workflows=[ShareWorkflow],
-                  activities=activities_for(deps, settings, **overrides))  # type: ignore[arg-type]
+    return Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=[ShareWorkflow],
+        activities=activities_for(deps, settings, **overrides),
+    )  # type: ignore[arg-type]
 
 
 async def run_worker(settings: Settings) -> None:

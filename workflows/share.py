@@ -8,7 +8,6 @@ received → screening → verifying ─┬→ no_share
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -19,9 +18,15 @@ with workflow.unsafe.imports_passed_through():
     from activities import contracts as c
     from domain.ladder import Stage, ladder
     from domain.models import (
-        PaymentSignal, PaymentView, ProfitEvent, RecordedShare, ReviewDecision, RiskSummary,
+        PaymentSignal,
+        PaymentView,
+        ProfitEvent,
+        RecordedShare,
+        ReviewDecision,
+        RiskSummary,
         ShareStatus,
-        ShareView, VerificationSummary,
+        ShareView,
+        VerificationSummary,
     )
     from domain.settlement import CurrencyMismatch, apply_payment
     from workflows import options
@@ -39,8 +44,9 @@ class ShareWorkflow:
     async def run(self, event: ProfitEvent) -> ShareView:
         await workflow.execute_activity(c.OPEN_SHARE, event, **options.LEDGER)
         await self._transition("screening")
-        risk = await workflow.execute_activity(c.SCREEN_USER, event, result_type=RiskSummary,
-                                               **options.LEDGER)
+        risk = await workflow.execute_activity(
+            c.SCREEN_USER, event, result_type=RiskSummary, **options.LEDGER
+        )
         self._s.risk_decision = risk.decision
         workflow.upsert_search_attributes([sa.RISK_DECISION.value_set(risk.decision)])
 
@@ -83,42 +89,60 @@ class ShareWorkflow:
     async def _verify(self, event: ProfitEvent) -> tuple[VerificationSummary, list[str]]:
         try:
             verification = await workflow.execute_activity(
-                c.VERIFY_SESSION, event, result_type=VerificationSummary, **options.EXCHANGE)
+                c.VERIFY_SESSION, event, result_type=VerificationSummary, **options.EXCHANGE
+            )
         except ActivityError as err:
             cause = err.cause
             if isinstance(cause, ApplicationError) and cause.type == options.CREDENTIALS_INVALID:
-                empty = VerificationSummary(agreed=False, verified_profit=Decimal(0), methods={},
-                                            reasons=["exchange credentials invalid"])
+                empty = VerificationSummary(
+                    agreed=False,
+                    verified_profit=Decimal(0),
+                    methods={},
+                    reasons=["exchange credentials invalid"],
+                )
                 return empty, ["exchange credentials invalid"]
             raise
         self._s.verification = verification
         return verification, list(verification.reasons)
 
-    async def _review(self, verification: VerificationSummary, reasons: list[str]) -> Decimal | None:
+    async def _review(
+        self, verification: VerificationSummary, reasons: list[str]
+    ) -> Decimal | None:
         """Waits for an admin; reminds ops every 72 h and never bills without a decision."""
         await self._transition("under_review", verification=verification, reasons=reasons)
         while True:
             try:
-                await workflow.wait_condition(lambda: self._s.review is not None,
-                                              timeout=options.REVIEW_REMINDER,
-                                              timeout_summary="review reminder to ops")
+                await workflow.wait_condition(
+                    lambda: self._s.review is not None,
+                    timeout=options.REVIEW_REMINDER,
+                    timeout_summary="review reminder to ops",
+                )
                 break
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 workflow.logger.warning("share %s still awaits review", self._s.event.event_id)
         decision = self._s.review
         assert decision is not None
         if decision.decision == "reject":
             await self._transition("rejected", note=decision.note)
             return None
-        return decision.verified_profit if decision.verified_profit is not None \
+        return (
+            decision.verified_profit
+            if decision.verified_profit is not None
             else verification.verified_profit
+        )
 
     async def _record(self, profit: Decimal, verification: VerificationSummary) -> None:
         self._s.recorded = await workflow.execute_activity(
-            c.RECORD_SHARE, c.RecordShareInput(event=self._s.event, verified_profit=profit,
-                                               verification=verification, at=workflow.now()),
+            c.RECORD_SHARE,
+            c.RecordShareInput(
+                event=self._s.event,
+                verified_profit=profit,
+                verification=verification,
+                at=workflow.now(),
+            ),
             result_type=RecordedShare,
-            **options.LEDGER)
+            **options.LEDGER,
+        )
         self._s.amount_due = self._s.recorded.billed_amount
         self._s.status = "open"
         self._publish()
@@ -134,10 +158,16 @@ class ShareWorkflow:
 
     async def _escalate(self, stage: Stage) -> None:
         await workflow.execute_activity(
-            c.ESCALATE, c.EscalateInput(event_id=self._s.event.event_id,
-                                        user_id=self._s.event.user_id, level=int(stage.level),
-                                        stage=stage.key, at=workflow.now()),
-            **options.LEDGER)
+            c.ESCALATE,
+            c.EscalateInput(
+                event_id=self._s.event.event_id,
+                user_id=self._s.event.user_id,
+                level=int(stage.level),
+                stage=stage.key,
+                at=workflow.now(),
+            ),
+            **options.LEDGER,
+        )
         self._s.level = max(self._s.level, stage.level)
         self._publish()
 
@@ -148,9 +178,10 @@ class ShareWorkflow:
             if timeout is not None and timeout <= timedelta(0):
                 return False
             try:
-                await workflow.wait_condition(lambda: bool(self._s.pending_payments),
-                                              timeout=timeout, timeout_summary=summary)
-            except asyncio.TimeoutError:
+                await workflow.wait_condition(
+                    lambda: bool(self._s.pending_payments), timeout=timeout, timeout_summary=summary
+                )
+            except TimeoutError:
                 return False
             while self._s.pending_payments:
                 await self._apply(self._s.pending_payments.pop(0))
@@ -159,23 +190,41 @@ class ShareWorkflow:
 
     async def _apply(self, payment: PaymentSignal) -> None:
         at = min(payment.paid_at, workflow.now())
-        view = PaymentView(provider=payment.provider, transaction_id=payment.transaction_id,
-                           amount=payment.amount, currency=payment.currency,
-                           paid_at=payment.paid_at, applied=False)
+        view = PaymentView(
+            provider=payment.provider,
+            transaction_id=payment.transaction_id,
+            amount=payment.amount,
+            currency=payment.currency,
+            paid_at=payment.paid_at,
+            applied=False,
+        )
         try:
-            outcome = apply_payment(self._s.bill(), paid_before=self._s.amount_paid,
-                                    amount=payment.amount, currency=payment.currency, at=at)
+            outcome = apply_payment(
+                self._s.bill(),
+                paid_before=self._s.amount_paid,
+                amount=payment.amount,
+                currency=payment.currency,
+                at=at,
+            )
         except (CurrencyMismatch, ValueError) as err:
             self._s.payments.append(view.model_copy(update={"note": str(err)}))
             workflow.logger.warning("payment refused for %s: %s", self._s.event.event_id, err)
             return
         await workflow.execute_activity(
-            c.APPLY_PAYMENT, c.ApplyPaymentInput(
-                event_id=self._s.event.event_id, user_id=self._s.event.user_id, payment=payment,
-                amount_paid=outcome.amount_paid, amount_due=outcome.amount_due,
-                credit=outcome.credit, settled=outcome.settled, discounted=outcome.discounted,
-                at=workflow.now()),
-            **options.LEDGER)
+            c.APPLY_PAYMENT,
+            c.ApplyPaymentInput(
+                event_id=self._s.event.event_id,
+                user_id=self._s.event.user_id,
+                payment=payment,
+                amount_paid=outcome.amount_paid,
+                amount_due=outcome.amount_due,
+                credit=outcome.credit,
+                settled=outcome.settled,
+                discounted=outcome.discounted,
+                at=workflow.now(),
+            ),
+            **options.LEDGER,
+        )
         self._s.payments.append(view.model_copy(update={"applied": True}))
         self._s.amount_paid, self._s.amount_due = outcome.amount_paid, outcome.amount_due
         self._s.credit = outcome.credit
@@ -184,23 +233,38 @@ class ShareWorkflow:
         self._publish()
 
     # --- bookkeeping ----------------------------------------------------------------------
-    async def _transition(self, status: ShareStatus, *, verification: VerificationSummary | None = None,
-                          reasons: list[str] | None = None, note: str = "") -> None:
+    async def _transition(
+        self,
+        status: ShareStatus,
+        *,
+        verification: VerificationSummary | None = None,
+        reasons: list[str] | None = None,
+        note: str = "",
+    ) -> None:
         self._s.status = status
         if reasons is not None:
             self._s.review_reasons = reasons
         await workflow.execute_activity(
-            c.SET_STATUS, c.SetStatusInput(event_id=self._s.event.event_id,
-                                           user_id=self._s.event.user_id, status=status,
-                                           at=workflow.now(), verification=verification,
-                                           reasons=reasons or [], note=note),
-            **options.LEDGER)
+            c.SET_STATUS,
+            c.SetStatusInput(
+                event_id=self._s.event.event_id,
+                user_id=self._s.event.user_id,
+                status=status,
+                at=workflow.now(),
+                verification=verification,
+                reasons=reasons or [],
+                note=note,
+            ),
+            **options.LEDGER,
+        )
         self._publish()
 
     def _publish(self) -> None:
         """Search attributes and current details follow every transition."""
-        updates = [sa.SHARE_STATUS.value_set(self._s.status),
-                   sa.ENFORCEMENT_LEVEL.value_set(int(self._s.level))]
+        updates = [
+            sa.SHARE_STATUS.value_set(self._s.status),
+            sa.ENFORCEMENT_LEVEL.value_set(int(self._s.level)),
+        ]
         if self._s.recorded is not None:
             updates.append(sa.DUE_AT.value_set(self._s.recorded.due_at))
         workflow.upsert_search_attributes(updates)

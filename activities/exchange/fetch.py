@@ -14,11 +14,17 @@ PAGE = 1000  # Binance's maximum for myTrades
 def to_fill(trade: dict[str, Any]) -> Fill:
     """Builds a Fill from Binance's raw strings (ccxt's parsed numbers are floats)."""
     raw = trade["info"]
-    return Fill(id=str(trade["id"]), order_id=str(trade["order"]), symbol=trade["symbol"],
-                side="buy" if raw.get("isBuyer") in (True, "true") else "sell",
-                price=Decimal(raw["price"]), amount=Decimal(raw["qty"]),
-                timestamp_ms=int(raw["time"]), fee_cost=Decimal(raw["commission"]),
-                fee_currency=raw["commissionAsset"])
+    return Fill(
+        id=str(trade["id"]),
+        order_id=str(trade["order"]),
+        symbol=trade["symbol"],
+        side="buy" if raw.get("isBuyer") in (True, "true") else "sell",
+        price=Decimal(raw["price"]),
+        amount=Decimal(raw["qty"]),
+        timestamp_ms=int(raw["time"]),
+        fee_cost=Decimal(raw["commission"]),
+        fee_currency=raw["commissionAsset"],
+    )
 
 
 async def session_fills(client: Any, symbol: str, start_ms: int, end_ms: int) -> list[Fill]:

@@ -31,9 +31,15 @@ def _ms(moment: Any) -> int:
 
 
 class ExchangeActivities:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], cipher: FieldCipher, *,
-                 base_url: str | None, client_factory: ClientFactory = binance_client,
-                 policy: VerificationPolicy = DEFAULT_VERIFICATION_POLICY) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        cipher: FieldCipher,
+        *,
+        base_url: str | None,
+        client_factory: ClientFactory = binance_client,
+        policy: VerificationPolicy = DEFAULT_VERIFICATION_POLICY,
+    ) -> None:
         self._sessions = sessions
         self._cipher = cipher
         self._base_url = base_url
@@ -46,9 +52,11 @@ class ExchangeActivities:
             account = await s.get(ExchangeAccount, event.account_id)
         if account is None or account.user_id != event.user_id:
             raise _credentials_invalid("exchange account not registered for this user")
-        client = self._client_factory(api_key=self._cipher.decrypt(account.api_key_enc),
-                                      api_secret=self._cipher.decrypt(account.api_secret_enc),
-                                      base_url=self._base_url)
+        client = self._client_factory(
+            api_key=self._cipher.decrypt(account.api_key_enc),
+            api_secret=self._cipher.decrypt(account.api_secret_enc),
+            base_url=self._base_url,
+        )
         start, end = _ms(event.session_start), _ms(event.session_end)
         try:
             await client.load_markets()
@@ -66,20 +74,30 @@ class ExchangeActivities:
             raise
         finally:
             await client.close()
-        result = verify_session(fills=fills, reported_profit=event.reported_profit,
-                                session_start_ms=start, session_end_ms=end,
-                                positions_count=event.positions_count,
-                                prices_at_fill=fee_prices, mark_prices=marks, policy=self._policy)
+        result = verify_session(
+            fills=fills,
+            reported_profit=event.reported_profit,
+            session_start_ms=start,
+            session_end_ms=end,
+            positions_count=event.positions_count,
+            prices_at_fill=fee_prices,
+            mark_prices=marks,
+            policy=self._policy,
+        )
         currency = result.currency or event.currency
         return VerificationSummary(
-            agreed=result.agreed, verified_profit=result.verified_profit,
+            agreed=result.agreed,
+            verified_profit=result.verified_profit,
             methods={name: to_minor(value, currency) for name, value in result.methods.items()},
-            reasons=[str(reason) for reason in result.reasons], fills=result.fills)
+            reasons=[str(reason) for reason in result.reasons],
+            fills=result.fills,
+        )
 
 
 def _credentials_invalid(detail: str) -> ApplicationError:
-    return ApplicationError(f"exchange credentials invalid ({detail})", type=CREDENTIALS_INVALID,
-                            non_retryable=True)
+    return ApplicationError(
+        f"exchange credentials invalid ({detail})", type=CREDENTIALS_INVALID, non_retryable=True
+    )
 
 
 async def _resync(client: Any) -> None:

@@ -30,11 +30,15 @@ class ExchangeAccountCreated(BaseModel):
     api_key_fingerprint: str
 
 
-@router.post("/v1/users/{user_id}/exchange-accounts", status_code=201,
-             response_model=ExchangeAccountCreated,
-             dependencies=[Depends(require("backend"))])
-async def register_exchange_account(user_id: Identifier, body: NewExchangeAccount,
-                                    request: Request, response: Response) -> ExchangeAccountCreated:
+@router.post(
+    "/v1/users/{user_id}/exchange-accounts",
+    status_code=201,
+    response_model=ExchangeAccountCreated,
+    dependencies=[Depends(require("backend"))],
+)
+async def register_exchange_account(
+    user_id: Identifier, body: NewExchangeAccount, request: Request, response: Response
+) -> ExchangeAccountCreated:
     deps = request.app.state.deps
     fingerprint = deps.hasher.fingerprint(body.api_key.get_secret_value())
     # Deterministic id: registering the same key for the same user twice is one account.
@@ -43,14 +47,26 @@ async def register_exchange_account(user_id: Identifier, body: NewExchangeAccoun
         await standing.ensure_user(s, user_id)
         existing = await s.scalar(select(ExchangeAccount).where(ExchangeAccount.id == account_id))
         if existing is None:
-            s.add(ExchangeAccount(
-                id=account_id, user_id=user_id, exchange=body.exchange,
-                api_key_enc=deps.cipher.encrypt(body.api_key.get_secret_value()),
-                api_secret_enc=deps.cipher.encrypt(body.api_secret.get_secret_value()),
-                api_key_fingerprint=fingerprint))
-            await audit.append(s, deps.cipher, at=datetime.now(UTC), actor="backend",
-                               action="exchange_account.registered", subject=f"user/{user_id}",
-                               key=f"account:{account_id}", details={"account_id": account_id})
+            s.add(
+                ExchangeAccount(
+                    id=account_id,
+                    user_id=user_id,
+                    exchange=body.exchange,
+                    api_key_enc=deps.cipher.encrypt(body.api_key.get_secret_value()),
+                    api_secret_enc=deps.cipher.encrypt(body.api_secret.get_secret_value()),
+                    api_key_fingerprint=fingerprint,
+                )
+            )
+            await audit.append(
+                s,
+                deps.cipher,
+                at=datetime.now(UTC),
+                actor="backend",
+                action="exchange_account.registered",
+                subject=f"user/{user_id}",
+                key=f"account:{account_id}",
+                details={"account_id": account_id},
+            )
         else:
             response.status_code = 200
     return ExchangeAccountCreated(account_id=account_id, api_key_fingerprint=fingerprint)

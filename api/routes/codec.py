@@ -21,7 +21,26 @@ from workers.codec import CodecError
 
 log = structlog.get_logger()
 
-router = APIRouter(prefix="/codec", tags=["codec"], dependencies=[Depends(require("ops"))])
+LOOPBACK = {"127.0.0.1", "::1"}
+_require_ops = require("ops")
+
+
+async def codec_access(request: Request) -> str:
+    """The ops role; or, on a dev stack that opted in, the local Temporal UI on loopback.
+
+    The dev server's UI has no login, so it can send no token: `profitshare dev` sets
+    CODEC_TRUST_LOCAL_UI, and only a browser on this machine showing that UI is let in.
+    """
+    settings = request.app.state.settings
+    origin = request.headers.get("origin")
+    if (settings.codec_trust_local_ui and request.client is not None
+            and request.client.host in LOOPBACK
+            and origin == f"http://localhost:{settings.temporal_ui_port}"):
+        return "ops"
+    return await _require_ops(request)
+
+
+router = APIRouter(prefix="/codec", tags=["codec"], dependencies=[Depends(codec_access)])
 
 Apply = Callable[[Sequence[Payload]], Awaitable[list[Payload]]]
 

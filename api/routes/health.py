@@ -32,5 +32,7 @@ async def readyz(request: Request) -> JSONResponse:
     except Exception as err:
         checks["temporal"] = f"down: {type(err).__name__}"
     ready = all(v == "ok" for v in checks.values())
-    return JSONResponse({"status": "ready" if ready else "not_ready", "checks": checks},
-                        status_code=200 if ready else 503)
+    return JSONResponse(
+        {"status": "ready" if ready else "not_ready", "checks": checks},
+        status_code=200 if ready else 503,
+    )

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from temporalio.common import (
-    SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy,
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
 )
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
@@ -29,54 +34,74 @@ class Accepted(BaseModel):
     status_url: str
 
 
-@router.post("/v1/profit-events", status_code=202, response_model=Accepted,
-             dependencies=[Depends(require("backend"))],
-             responses={200: {"model": Accepted, "description": "the same event again"}})
+@router.post(
+    "/v1/profit-events",
+    status_code=202,
+    response_model=Accepted,
+    dependencies=[Depends(require("backend"))],
+    responses={200: {"model": Accepted, "description": "the same event again"}},
+)
 async def submit_profit_event(event: ProfitEvent, request: Request, response: Response) -> Accepted:
     deps = request.app.state.deps
     fingerprint = event.fingerprint()
     async with deps.sessions.begin() as s:
         account = await s.get(ExchangeAccount, event.account_id)
         if account is None or account.user_id != event.user_id:
-            raise ApiError(422, "unknown exchange account for this user",
-                           details=[{"field": "account_id", "message": "not registered"}])
+            raise ApiError(
+                422,
+                "unknown exchange account for this user",
+                details=[{"field": "account_id", "message": "not registered"}],
+            )
         await standing.ensure_user(s, event.user_id)
-        inserted = await s.scalar(insert(ProfitEventRow).values(
-            event_id=event.event_id, user_id=event.user_id, account_id=event.account_id,
-            fingerprint=fingerprint,
-            body_enc=deps.cipher.encrypt(event.model_dump_json()),
-        ).on_conflict_do_nothing(index_elements=[ProfitEventRow.event_id])
-            .returning(ProfitEventRow.event_id))
+        inserted = await s.scalar(
+            insert(ProfitEventRow)
+            .values(
+                event_id=event.event_id,
+                user_id=event.user_id,
+                account_id=event.account_id,
+                fingerprint=fingerprint,
+                body_enc=deps.cipher.encrypt(event.model_dump_json()),
+            )
+            .on_conflict_do_nothing(index_elements=[ProfitEventRow.event_id])
+            .returning(ProfitEventRow.event_id)
+        )
         if inserted is None:
-            known = await s.scalar(select(ProfitEventRow.fingerprint)
-                                   .where(ProfitEventRow.event_id == event.event_id))
+            known = await s.scalar(
+                select(ProfitEventRow.fingerprint).where(ProfitEventRow.event_id == event.event_id)
+            )
             if known != fingerprint:
                 raise ApiError(409, "this event id was already used for a different event")
             response.status_code = 200
     request.app.state.metrics.event_received("duplicate" if response.status_code == 200 else "new")
     # Started after the row commits; a retry after a failure here starts it then (USE_EXISTING).
     await start_share_workflow(request, event)
-    return Accepted(event_id=event.event_id, workflow_id=workflow_id(event.event_id),
-                    status_url=f"/v1/shares/{event.event_id}")
+    return Accepted(
+        event_id=event.event_id,
+        workflow_id=workflow_id(event.event_id),
+        status_url=f"/v1/shares/{event.event_id}",
+    )
 
 
 async def start_share_workflow(request: Request, event: ProfitEvent) -> None:
     client = await request.app.state.temporal()
     settings = request.app.state.settings
-    try:
+    # Closed already (REJECT_DUPLICATE): the event was fully processed before.
+    with contextlib.suppress(WorkflowAlreadyStartedError):
         await client.start_workflow(
-            ShareWorkflow.run, event, id=workflow_id(event.event_id),
+            ShareWorkflow.run,
+            event,
+            id=workflow_id(event.event_id),
             task_queue=settings.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            search_attributes=TypedSearchAttributes([
-                SearchAttributePair(sa.USER_ID, event.user_id),
-                SearchAttributePair(sa.SHARE_STATUS, "received"),
-                SearchAttributePair(sa.ENFORCEMENT_LEVEL, 0),
-                SearchAttributePair(sa.EXCHANGE, event.exchange),
-            ]),
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(sa.USER_ID, event.user_id),
+                    SearchAttributePair(sa.SHARE_STATUS, "received"),
+                    SearchAttributePair(sa.ENFORCEMENT_LEVEL, 0),
+                    SearchAttributePair(sa.EXCHANGE, event.exchange),
+                ]
+            ),
             static_summary=f"Share of session {event.session_id} for user {event.user_id}",
             static_details=f"exchange `{event.exchange}` · symbols {', '.join(event.symbols)}",
         )
-    except WorkflowAlreadyStartedError:
-        pass  # closed already: the event was fully processed before

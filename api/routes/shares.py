@@ -13,8 +13,11 @@ from domain.models import ShareView
 router = APIRouter(tags=["shares"])
 
 
-@router.get("/v1/shares/{event_id}", response_model=ShareView,
-            dependencies=[Depends(require("backend", "ops"))])
+@router.get(
+    "/v1/shares/{event_id}",
+    response_model=ShareView,
+    dependencies=[Depends(require("backend", "ops"))],
+)
 async def get_share(event_id: str, request: Request) -> JSONResponse:
     deps = request.app.state.deps
     async with deps.sessions() as s:

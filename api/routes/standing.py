@@ -38,25 +38,41 @@ class Standing(BaseModel):
     open_shares: list[OpenShare]
 
 
-@router.get("/v1/users/{user_id}/standing", response_model=Standing,
-            dependencies=[Depends(require("backend", "ops"))])
+@router.get(
+    "/v1/users/{user_id}/standing",
+    response_model=Standing,
+    dependencies=[Depends(require("backend", "ops"))],
+)
 async def get_standing(user_id: str, request: Request) -> Standing:
     deps = request.app.state.deps
     async with deps.sessions() as s:
         user = await s.get(User, user_id)
         if user is None:
             raise ApiError(404, f"no user {user_id}")
-        shares = (await s.scalars(select(Share).where(
-            Share.user_id == user_id, Share.status.in_(RESTRICTING_STATUSES))
-            .order_by(Share.recorded_at))).all()
+        shares = (
+            await s.scalars(
+                select(Share)
+                .where(Share.user_id == user_id, Share.status.in_(RESTRICTING_STATUSES))
+                .order_by(Share.recorded_at)
+            )
+        ).all()
     level = user.enforcement_level
     return Standing(
-        user_id=user.id, trust_score=user.trust_score, enforcement_level=level,
-        level_name=Level(level).label, blocked=user.blocked,
+        user_id=user.id,
+        trust_score=user.trust_score,
+        enforcement_level=level,
+        level_name=Level(level).label,
+        blocked=user.blocked,
         can_trade=can_trade(level=level, trust_score=user.trust_score, blocked=user.blocked),
         can_access=can_access(level=level),
-        open_shares=[OpenShare(event_id=sh.event_id,
-                               amount_due=amount_due_now(sh, deps.cipher),
-                               currency=sh.billing_currency, due_at=sh.due_at,
-                               enforcement_level=sh.level) for sh in shares],
+        open_shares=[
+            OpenShare(
+                event_id=sh.event_id,
+                amount_due=amount_due_now(sh, deps.cipher),
+                currency=sh.billing_currency,
+                due_at=sh.due_at,
+                enforcement_level=sh.level,
+            )
+            for sh in shares
+        ],
     )

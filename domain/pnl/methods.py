@@ -72,11 +72,11 @@ def _match_oldest(lots: deque[tuple[Decimal, Decimal]], delta: Decimal, price: D
     realized = Decimal(0)
     while delta != 0 and lots and (lots[0][0] > 0) != (delta > 0):
         lot_qty, lot_price = lots[0]
-        direction = 1  # a short lot gains when the price falls
+        direction = 1 if lot_qty > 0 else -1  # a short lot gains when the price falls
         matched = min(abs(delta), abs(lot_qty))
         realized += (price - lot_price) * matched * direction
         if matched == abs(lot_qty):
-            lots.popleft()
+            lots.pop()
         else:
             lots[0] = (lot_qty - direction * matched, lot_price)
         delta += direction * matched

@@ -48,7 +48,7 @@ def _linked_users(facts: RiskFacts) -> list[str]:
 def decide(score: int, reasons: list[Reason], settings: FraudSettings) -> Decision:
     if score >= settings.block_threshold or any(r.forces_block for r in reasons):
         return "block"
-    if score >= settings.alert_threshold:
+    if score >= settings.alert_threshold or any(r.forces_alert for r in reasons):
         return "alert"
     return "allow"
 

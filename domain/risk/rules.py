@@ -23,8 +23,10 @@ class Reason(Model):
     rule: str
     points: int = Field(ge=0)
     detail: str
-    # Some findings block whatever the score (a proxy, debt left on a linked account).
+    # Some findings block whatever the score (a proxy, debt left on a linked account);
+    # a VPN alone scores below the alert threshold yet should still reach a human.
     forces_block: bool = False
+    forces_alert: bool = False
 
 
 Rule = Callable[[RiskFacts, FraudSettings], Reason | None]
@@ -42,7 +44,7 @@ def device_accounts(facts: RiskFacts, settings: FraudSettings) -> Reason | None:
     if accounts <= settings.max_accounts_per_device:
         return None
     detail = (
-        f"device {facts.device_fingerprint} is used by {accounts} accounts "
+        f"device {facts.device_fingerprint or '(unknown)'} is used by {accounts} accounts "
         f"(limit {settings.max_accounts_per_device}): {', '.join(others)}"
     )
     return Reason(rule="device_accounts", points=settings.weights.device_over_limit, detail=detail)
@@ -83,11 +85,10 @@ def ip_reputation(facts: RiskFacts, settings: FraudSettings) -> Reason | None:
     w = settings.weights
     weights = {"tor": w.tor, "proxy": w.proxy, "vpn": w.vpn, "datacenter": w.datacenter}
     # Datacenter addresses host honest bots and VPN exits alike, so they never block alone.
-    blocks = {
+    blocking = {
         "tor": settings.tor_blocks,
         "proxy": settings.proxy_blocks,
         "vpn": settings.vpn_blocks,
-        "datacenter": False,
     }
     points = sum(weights[kind] for kind in kinds)
     listed = ", ".join(f"{kind} (+{weights[kind]})" for kind in kinds)
@@ -101,7 +102,8 @@ def ip_reputation(facts: RiskFacts, settings: FraudSettings) -> Reason | None:
         rule="ip_reputation",
         points=points,
         detail=detail,
-        forces_block=any(blocks[kind] for kind in kinds),
+        forces_block=any(blocking.get(kind, False) for kind in kinds),
+        forces_alert="vpn" in kinds and settings.vpn_alerts,
     )
 
 

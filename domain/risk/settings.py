@@ -51,9 +51,10 @@ class RuleWeights(Model):
 
 class FraudSettings(Model):
     alert_threshold: Score = 40
-    block_threshold: Score = 70
+    # validate_default: the cross-checks below must run even when only the alert is changed.
+    block_threshold: Score = Field(default=70, validate_default=True)
     auto_suspend_enabled: bool = False
-    auto_suspend_threshold: Score = 90
+    auto_suspend_threshold: Score = Field(default=90, validate_default=True)
 
     weights: RuleWeights = Field(default_factory=RuleWeights)
 
@@ -66,8 +67,9 @@ class FraudSettings(Model):
     # A claim above this many times the user's median past profit is an outlier.
     profit_outlier_factor: Decimal = Field(default=Decimal(10), ge=1, allow_inf_nan=False)
 
-    # VPN alone is common among honest users, so it only adds points by default;
-    # proxies and Tor hide who is behind them and block outright.
+    # VPNs are common among honest users, so by default one raises an alert (whatever the
+    # score) but never a block; proxies and Tor hide who is behind them and block outright.
+    vpn_alerts: bool = True
     vpn_blocks: bool = False
     proxy_blocks: bool = True
     tor_blocks: bool = True

@@ -19,8 +19,13 @@ STANDARD_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 @pytest.fixture
 def api_settings(settings, emulator_url, task_queue):
-    return settings.model_copy(update={"exchange_base_url": emulator_url, "task_queue": task_queue,
-                                       "standard_webhook_secret": STANDARD_SECRET})
+    return settings.model_copy(
+        update={
+            "exchange_base_url": emulator_url,
+            "task_queue": task_queue,
+            "standard_webhook_secret": STANDARD_SECRET,
+        }
+    )
 
 
 @pytest.fixture
@@ -32,6 +37,7 @@ async def worker(time_skipping_env, deps, api_settings) -> AsyncIterator[Worker]
 @pytest.fixture
 async def api(time_skipping_env, deps, api_settings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(api_settings, deps=deps, temporal=time_skipping_env.client)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://api") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://api"
+    ) as client:
         yield client

@@ -11,40 +11,62 @@ from sqlalchemy import func, select
 from db.models import ProfitEventRow, Share
 from tests.api.conftest import BACKEND, OPS
 from tests.support.scenario import (
-    eventually, register_account, round_trip, seed_emulator_account,
+    eventually,
+    register_account,
+    round_trip,
+    seed_emulator_account,
 )
 
 
 async def _event_body(deps, emulator_url, **overrides) -> dict:
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
-    key, secret = await seed_emulator_account(emulator_url, round_trip(
-        Decimal("1000"), start_ms=int(start.timestamp() * 1000)))
+    key, secret = await seed_emulator_account(
+        emulator_url, round_trip(Decimal("1000"), start_ms=int(start.timestamp() * 1000))
+    )
     user = f"u_{key[-8:]}"
     account = await register_account(deps, user, key, secret)
-    body = {"event_id": f"evt_{key[-12:]}", "user_id": user, "account_id": account,
-            "exchange": "binance", "session_id": "s_1", "session_start": start.isoformat(),
-            "session_end": (start + timedelta(minutes=45)).isoformat(), "symbols": ["BTC/USDT"],
-            "positions_count": 2, "reported_profit": "1000.00", "currency": "USDT",
-            "ip": "203.0.113.7", "device_fingerprint": "fp_1"}
+    body = {
+        "event_id": f"evt_{key[-12:]}",
+        "user_id": user,
+        "account_id": account,
+        "exchange": "binance",
+        "session_id": "s_1",
+        "session_start": start.isoformat(),
+        "session_end": (start + timedelta(minutes=45)).isoformat(),
+        "symbols": ["BTC/USDT"],
+        "positions_count": 2,
+        "reported_profit": "1000.00",
+        "currency": "USDT",
+        "ip": "203.0.113.7",
+        "device_fingerprint": "fp_1",
+    }
     body.update(overrides)
     return body
 
 
 async def _count(deps, model, event_id: str) -> int:
     async with deps.sessions() as s:
-        return await s.scalar(select(func.count()).select_from(model)
-                              .where(model.event_id == event_id))
+        return await s.scalar(
+            select(func.count()).select_from(model).where(model.event_id == event_id)
+        )
 
 
-async def test_same_event_twice_is_one_workflow_and_one_share(api, worker, deps, emulator_url,
-                                                              time_skipping_env):
+async def test_same_event_twice_is_one_workflow_and_one_share(
+    api, worker, deps, emulator_url, time_skipping_env
+):
     body = await _event_body(deps, emulator_url)
     first = await api.post("/v1/profit-events", json=body, headers=BACKEND)
     second = await api.post("/v1/profit-events", json=body, headers=BACKEND)
     assert (first.status_code, second.status_code) == (202, 200)
-    assert first.json() == second.json() == {
-        "event_id": body["event_id"], "workflow_id": f"share/{body['event_id']}",
-        "status_url": f"/v1/shares/{body['event_id']}"}
+    assert (
+        first.json()
+        == second.json()
+        == {
+            "event_id": body["event_id"],
+            "workflow_id": f"share/{body['event_id']}",
+            "status_url": f"/v1/shares/{body['event_id']}",
+        }
+    )
 
     async def opened():
         share = (await api.get(f"/v1/shares/{body['event_id']}", headers=OPS)).json()
@@ -55,7 +77,9 @@ async def test_same_event_twice_is_one_workflow_and_one_share(api, worker, deps,
     assert await _count(deps, Share, body["event_id"]) == 1
     handle = time_skipping_env.client.get_workflow_handle(f"share/{body['event_id']}")
     history = await handle.fetch_history()
-    first_run = history.events[0].workflow_execution_started_event_attributes.original_execution_run_id
+    first_run = history.events[
+        0
+    ].workflow_execution_started_event_attributes.original_execution_run_id
     assert (await handle.describe()).run_id == first_run  # the second POST started no new run
 
 
@@ -71,7 +95,7 @@ async def test_same_id_different_body_is_a_conflict(api, worker, deps, emulator_
 async def test_malformed_events_get_field_errors_and_create_nothing(api, deps, emulator_url):
     body = await _event_body(deps, emulator_url)
     cases = {
-        "reported_profit": 1000.0,             # a number, not a decimal string
+        "reported_profit": 1000.0,  # a number, not a decimal string
         "currency": "usdt",
         "positions_count": -1,
         "session_end": body["session_start"],  # ends when it starts
@@ -79,25 +103,29 @@ async def test_malformed_events_get_field_errors_and_create_nothing(api, deps, e
         "event_id": "evt with spaces",
     }
     for field, value in cases.items():
-        response = await api.post("/v1/profit-events", json={**body, field: value},
-                                  headers=BACKEND)
+        response = await api.post("/v1/profit-events", json={**body, field: value}, headers=BACKEND)
         assert response.status_code == 422, (field, response.text)
         error = response.json()["error"]
         assert error["code"] == "invalid" and error["details"], field
     for bad in ("NaN", "Infinity", "1e400", "12345678901234567890.00"):
-        response = await api.post("/v1/profit-events", json={**body, "reported_profit": bad},
-                                  headers=BACKEND)
+        response = await api.post(
+            "/v1/profit-events", json={**body, "reported_profit": bad}, headers=BACKEND
+        )
         assert response.status_code == 422, bad
     assert await _count(deps, ProfitEventRow, body["event_id"]) == 0
 
 
 async def test_not_json_is_400_and_too_large_is_413(api):
-    response = await api.post("/v1/profit-events", content=b"{not json",
-                              headers={**BACKEND, "content-type": "application/json"})
+    response = await api.post(
+        "/v1/profit-events",
+        content=b"{not json",
+        headers={**BACKEND, "content-type": "application/json"},
+    )
     assert response.status_code == 400
     huge = json.dumps({"pad": "x" * 200_000}).encode()
-    response = await api.post("/v1/profit-events", content=huge,
-                              headers={**BACKEND, "content-type": "application/json"})
+    response = await api.post(
+        "/v1/profit-events", content=huge, headers={**BACKEND, "content-type": "application/json"}
+    )
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "too_large"
 

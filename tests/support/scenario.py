@@ -22,21 +22,41 @@ from workers.deps import Deps
 def round_trip(profit: Decimal, *, start_ms: int, price: Decimal = Decimal("50000")) -> list[dict]:
     """Buy 1 BTC, sell it `profit` USDT higher ten minutes later; fees in USDT, zero."""
     return [
-        {"symbol": "BTCUSDT", "orderId": 1, "price": str(price), "qty": "1",
-         "commission": "0", "commissionAsset": "USDT", "time": start_ms + 60_000,
-         "isBuyer": True},
-        {"symbol": "BTCUSDT", "orderId": 2, "price": str(price + profit), "qty": "1",
-         "commission": "0", "commissionAsset": "USDT", "time": start_ms + 600_000,
-         "isBuyer": False},
+        {
+            "symbol": "BTCUSDT",
+            "orderId": 1,
+            "price": str(price),
+            "qty": "1",
+            "commission": "0",
+            "commissionAsset": "USDT",
+            "time": start_ms + 60_000,
+            "isBuyer": True,
+        },
+        {
+            "symbol": "BTCUSDT",
+            "orderId": 2,
+            "price": str(price + profit),
+            "qty": "1",
+            "commission": "0",
+            "commissionAsset": "USDT",
+            "time": start_ms + 600_000,
+            "isBuyer": False,
+        },
     ]
 
 
 async def seed_emulator_account(emulator_url: str, trades: list[dict]) -> tuple[str, str]:
     api_key, secret = f"key-{uuid.uuid4().hex}", uuid.uuid4().hex * 2
     async with httpx.AsyncClient(base_url=emulator_url) as http:
-        response = await http.post("/_emulator/accounts", json={
-            "api_key": api_key, "api_secret": secret, "balances": {"USDT": "100000"},
-            "trades": trades})
+        response = await http.post(
+            "/_emulator/accounts",
+            json={
+                "api_key": api_key,
+                "api_secret": secret,
+                "balances": {"USDT": "100000"},
+                "trades": trades,
+            },
+        )
         response.raise_for_status()
     return api_key, secret
 
@@ -45,21 +65,41 @@ async def register_account(deps: Deps, user_id: str, api_key: str, secret: str) 
     account_id = f"acc_{uuid.uuid4().hex[:12]}"
     async with deps.sessions.begin() as s:
         await standing.ensure_user(s, user_id)
-        s.add(ExchangeAccount(id=account_id, user_id=user_id, exchange="binance",
-                              api_key_enc=deps.cipher.encrypt(api_key),
-                              api_secret_enc=deps.cipher.encrypt(secret),
-                              api_key_fingerprint=deps.hasher.fingerprint(api_key)))
+        s.add(
+            ExchangeAccount(
+                id=account_id,
+                user_id=user_id,
+                exchange="binance",
+                api_key_enc=deps.cipher.encrypt(api_key),
+                api_secret_enc=deps.cipher.encrypt(secret),
+                api_key_fingerprint=deps.hasher.fingerprint(api_key),
+            )
+        )
     return account_id
 
 
-def profit_event(user_id: str, account_id: str, *, start: datetime, reported: Decimal,
-                 positions: int = 2, **overrides: Any) -> ProfitEvent:
+def profit_event(
+    user_id: str,
+    account_id: str,
+    *,
+    start: datetime,
+    reported: Decimal,
+    positions: int = 2,
+    **overrides: Any,
+) -> ProfitEvent:
     body = {
-        "event_id": f"evt_{uuid.uuid4().hex[:16]}", "user_id": user_id, "account_id": account_id,
-        "exchange": "binance", "session_id": f"s_{uuid.uuid4().hex[:8]}",
-        "session_start": start, "session_end": start + timedelta(minutes=45),
-        "symbols": ["BTC/USDT"], "positions_count": positions,
-        "reported_profit": str(reported), "currency": "USDT", **overrides,
+        "event_id": f"evt_{uuid.uuid4().hex[:16]}",
+        "user_id": user_id,
+        "account_id": account_id,
+        "exchange": "binance",
+        "session_id": f"s_{uuid.uuid4().hex[:8]}",
+        "session_start": start,
+        "session_end": start + timedelta(minutes=45),
+        "symbols": ["BTC/USDT"],
+        "positions_count": positions,
+        "reported_profit": str(reported),
+        "currency": "USDT",
+        **overrides,
     }
     return ProfitEvent.model_validate(body)
 
@@ -67,24 +107,38 @@ def profit_event(user_id: str, account_id: str, *, start: datetime, reported: De
 async def store_event(deps: Deps, event: ProfitEvent) -> None:
     """What the intake endpoint does before it starts the workflow."""
     async with deps.sessions.begin() as s:
-        await s.execute(insert(ProfitEventRow).values(
-            event_id=event.event_id, user_id=event.user_id, account_id=event.account_id,
-            fingerprint=event.fingerprint(), body_enc=deps.cipher.encrypt(event.model_dump_json()),
-        ).on_conflict_do_nothing())
+        await s.execute(
+            insert(ProfitEventRow)
+            .values(
+                event_id=event.event_id,
+                user_id=event.user_id,
+                account_id=event.account_id,
+                fingerprint=event.fingerprint(),
+                body_enc=deps.cipher.encrypt(event.model_dump_json()),
+            )
+            .on_conflict_do_nothing()
+        )
 
 
-async def profitable_session(deps: Deps, emulator_url: str, *, profit: Decimal = Decimal("1000"),
-                             reported: Decimal | None = None, user_id: str | None = None,
-                             ) -> ProfitEvent:
+async def profitable_session(
+    deps: Deps,
+    emulator_url: str,
+    *,
+    profit: Decimal = Decimal("1000"),
+    reported: Decimal | None = None,
+    user_id: str | None = None,
+) -> ProfitEvent:
     """A verified-looking session: the exchange shows `profit`, the backend reports `reported`."""
     user_id = user_id or f"u_{uuid.uuid4().hex[:10]}"
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
     start_ms = int(start.timestamp() * 1000)
-    api_key, secret = await seed_emulator_account(emulator_url, round_trip(profit,
-                                                                           start_ms=start_ms))
+    api_key, secret = await seed_emulator_account(
+        emulator_url, round_trip(profit, start_ms=start_ms)
+    )
     account_id = await register_account(deps, user_id, api_key, secret)
-    event = profit_event(user_id, account_id, start=start,
-                         reported=reported if reported is not None else profit)
+    event = profit_event(
+        user_id, account_id, start=start, reported=reported if reported is not None else profit
+    )
     await store_event(deps, event)
     return event
 

@@ -22,6 +22,7 @@ from temporalio.exceptions import ApplicationError
 from api import errors
 from api.auth import TokenStore
 from api.routes import codec as codec_routes
+from config.settings import Settings
 from domain.models import PaymentSignal
 from workers.codec import (
     CodecError,
@@ -144,6 +145,7 @@ def client() -> httpx.AsyncClient:
     app.state.tokens = TokenStore([("ops", "t-ops"), ("backend", "t-backend"),
                                    ("admin", "t-admin")])
     app.state.deps = _NoTokensInDb()
+    app.state.settings = Settings()
     app.include_router(codec_routes.router)
     codec_routes.codec_cors(app, "http://localhost:8233")
     return httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://api")

@@ -17,11 +17,15 @@ async def test_profit_event_to_paid(time_skipping_env, deps, settings, emulator_
     env = time_skipping_env
     cfg = settings.model_copy(update={"exchange_base_url": emulator_url})
     event = await profitable_session(deps, emulator_url)
-    async with Worker(env.client, task_queue=task_queue, workflows=[ShareWorkflow],
-                      activities=activities_for(deps, cfg)):
-        handle = await env.client.start_workflow(ShareWorkflow.run, event,
-                                                 id=f"share/{event.event_id}",
-                                                 task_queue=task_queue)
+    async with Worker(
+        env.client,
+        task_queue=task_queue,
+        workflows=[ShareWorkflow],
+        activities=activities_for(deps, cfg),
+    ):
+        handle = await env.client.start_workflow(
+            ShareWorkflow.run, event, id=f"share/{event.event_id}", task_queue=task_queue
+        )
 
         async def opened():
             view = await handle.query(ShareWorkflow.status)
@@ -29,9 +33,16 @@ async def test_profit_event_to_paid(time_skipping_env, deps, settings, emulator_
 
         view = await eventually(opened)
         assert view.share_amount == Decimal("150.00")
-        await handle.signal(ShareWorkflow.payment, PaymentSignal(
-            provider="standard", transaction_id="txn-1", amount=Decimal("142.50"),
-            currency="USDT", paid_at=await env.get_current_time() + timedelta(seconds=1)))
+        await handle.signal(
+            ShareWorkflow.payment,
+            PaymentSignal(
+                provider="standard",
+                transaction_id="txn-1",
+                amount=Decimal("142.50"),
+                currency="USDT",
+                paid_at=await env.get_current_time() + timedelta(seconds=1),
+            ),
+        )
         result = await handle.result()
     assert result.status == "paid"
     assert result.amount_due == Decimal("0.00")

@@ -14,8 +14,9 @@ depends_on = None
 
 def _timestamps() -> list[sa.Column]:
     return [
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
-                  nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
     ]
 
 
@@ -28,14 +29,14 @@ def upgrade() -> None:
         sa.Column("exempt", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.Column("enforcement_level", sa.Integer, nullable=False, server_default="0"),
         *_timestamps(),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
-                  nullable=False),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
     )
     op.create_table(
         "exchange_accounts",
         sa.Column("id", sa.String(64), primary_key=True),
-        sa.Column("user_id", sa.String(128), sa.ForeignKey("users.id"), nullable=False,
-                  index=True),
+        sa.Column("user_id", sa.String(128), sa.ForeignKey("users.id"), nullable=False, index=True),
         sa.Column("exchange", sa.String(32), nullable=False),
         sa.Column("api_key_enc", sa.Text, nullable=False),
         sa.Column("api_secret_enc", sa.Text, nullable=False),
@@ -49,13 +50,15 @@ def upgrade() -> None:
         sa.Column("account_id", sa.String(128), nullable=False),
         sa.Column("fingerprint", sa.String(64), nullable=False),
         sa.Column("body_enc", sa.Text, nullable=False),
-        sa.Column("received_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
-                  nullable=False),
+        sa.Column(
+            "received_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
     )
     op.create_table(
         "shares",
-        sa.Column("event_id", sa.String(128), sa.ForeignKey("profit_events.event_id"),
-                  primary_key=True),
+        sa.Column(
+            "event_id", sa.String(128), sa.ForeignKey("profit_events.event_id"), primary_key=True
+        ),
         sa.Column("user_id", sa.String(128), nullable=False, index=True),
         sa.Column("status", sa.String(32), nullable=False, index=True),
         sa.Column("level", sa.Integer, nullable=False, server_default="0"),
@@ -63,9 +66,19 @@ def upgrade() -> None:
         sa.Column("billing_currency", sa.String(10)),
         sa.Column("share_rate", sa.String(16)),
         sa.Column("fx_rate", sa.String(32)),
-        *[sa.Column(name, sa.Text) for name in (
-            "verified_profit_enc", "share_amount_enc", "billed_amount_enc", "amount_paid_enc",
-            "amount_due_enc", "credit_enc", "verification_enc", "review_reasons")],
+        *[
+            sa.Column(name, sa.Text)
+            for name in (
+                "verified_profit_enc",
+                "share_amount_enc",
+                "billed_amount_enc",
+                "amount_paid_enc",
+                "amount_due_enc",
+                "credit_enc",
+                "verification_enc",
+                "review_reasons",
+            )
+        ],
         sa.Column("reported_profit_enc", sa.Text, nullable=False),
         sa.Column("payment_reference", sa.String(64), unique=True),
         sa.Column("recorded_at", sa.DateTime(timezone=True)),
@@ -73,8 +86,9 @@ def upgrade() -> None:
         sa.Column("due_at", sa.DateTime(timezone=True)),
         sa.Column("verification_hash", sa.String(64)),
         *_timestamps(),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
-                  nullable=False),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
     )
     op.create_table(
         "payments",
@@ -88,8 +102,9 @@ def upgrade() -> None:
         sa.Column("paid_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("note", sa.Text),
-        sa.Column("received_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
-                  nullable=False),
+        sa.Column(
+            "received_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
         sa.Column("signalled_at", sa.DateTime(timezone=True)),
         sa.Column("applied_at", sa.DateTime(timezone=True)),
         sa.UniqueConstraint("provider", "transaction_id", name="uq_payment_txn"),
@@ -133,6 +148,13 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute("DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log")
     op.execute("DROP FUNCTION IF EXISTS audit_log_is_append_only()")
-    for table in ("api_tokens", "audit_log", "payments", "shares", "profit_events",
-                  "exchange_accounts", "users"):
+    for table in (
+        "api_tokens",
+        "audit_log",
+        "payments",
+        "shares",
+        "profit_events",
+        "exchange_accounts",
+        "users",
+    ):
         op.drop_table(table)
