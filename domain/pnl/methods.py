@@ -76,7 +76,7 @@ def _match_oldest(lots: deque[tuple[Decimal, Decimal]], delta: Decimal, price: D
         matched = min(abs(delta), abs(lot_qty))
         realized += (price - lot_price) * matched * direction
         if matched == abs(lot_qty):
-            lots.pop()
+            lots.popleft()
         else:
             lots[0] = (lot_qty - direction * matched, lot_price)
         delta += direction * matched

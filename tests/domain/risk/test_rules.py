@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from domain.ladder import Level
 from domain.risk import (
     DEFAULT_FRAUD_SETTINGS,
     RULES,
@@ -61,8 +62,12 @@ def test_shared_api_key() -> None:
 
 def test_linked_debt_forces_block_and_names_who_owes_what() -> None:
     debts = [
-        LinkedDebt(user_id="u_9", amount_due=Decimal("150.00"), currency="USDT", level=2),
-        LinkedDebt(user_id="u_7", amount_due=Decimal("0.00120000"), currency="BTC", level=4),
+        LinkedDebt(
+            user_id="u_9", amount_due=Decimal("150.00"), currency="USDT", level=Level.WARNING
+        ),
+        LinkedDebt(
+            user_id="u_7", amount_due=Decimal("0.00120000"), currency="BTC", level=Level.LOCKED
+        ),
     ]
     assert linked_debt(facts(), S) is None
     reason = linked_debt(facts(linked_overdue=debts), S)
@@ -167,7 +172,9 @@ PAST = [Decimal("10"), Decimal("30"), Decimal("20")]  # median 20
     ],
 )
 def test_profit_outlier(claimed: str | None, past: list[Decimal], fires: bool) -> None:
-    reason = profit_outlier(facts(action="profit_claim", claimed_profit=claimed, past_profits=past), S)
+    reason = profit_outlier(
+        facts(action="profit_claim", claimed_profit=claimed, past_profits=past), S
+    )
     assert (reason is not None) is fires
     if reason is not None:
         assert (reason.rule, reason.points) == ("profit_outlier", 25)
