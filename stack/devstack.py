@@ -56,6 +56,8 @@ def run_dev() -> None:
 
     child_env = {
         **{f"{ENV_PREFIX}{k}": v for k, v in values.items()},
+        # The local Temporal UI has no login: let it (only it, on loopback) use the codec.
+        f"{ENV_PREFIX}CODEC_TRUST_LOCAL_UI": "true",
         **os.environ,
         f"{ENV_PREFIX}DATA_DIR": str(data_dir),
     }

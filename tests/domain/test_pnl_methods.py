@@ -102,7 +102,7 @@ def test_average_cost_stays_exact_through_a_repeating_average() -> None:
         "BTC/USDT sell 200 1",
         "BTC/USDT sell 200 2",
     )
-    assert (fifo(fills[:3]), average_cost(fills[:3]).quantize(D("0.01"))) == (100, D("33.33"))
+    assert (fifo(fills[:3]), average_cost(fills[:3]).quantize(D("0.01"))) == (D(100), D("33.33"))
     assert all_three(fills) == (D("100"),) * 3
 
 

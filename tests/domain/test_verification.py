@@ -49,7 +49,7 @@ def test_a_clean_profitable_session_opens_a_share() -> None:
         "cash_flow": D("1437.50"),
     }
     assert result.open_positions == {} and result.fills == 3
-    assert decide(result) == Outcome.OPEN == "open"
+    assert decide(result) is Outcome.OPEN and str(Outcome.OPEN) == "open"
 
 
 def test_a_losing_session_is_no_share() -> None:
