@@ -83,7 +83,7 @@ _PARSERS = {
 async def receive_webhook(provider: Provider, request: Request) -> WebhookResult:
     body, headers, now = await request.body(), dict(request.headers), datetime.now(UTC)
     try:
-        pass
+        _verifier(provider, request.app.state.settings)(body, headers, now)
     except SignatureError as err:
         request.app.state.metrics.webhook_rejected(provider, "signature")
         raise ApiError(401, f"webhook signature rejected: {err}") from None
