@@ -189,7 +189,10 @@ class ShareWorkflow:
                 return True
 
     async def _apply(self, payment: PaymentSignal) -> None:
-        at = min(payment.paid_at, workflow.now())
+        # The gateway's own payment time counts (a late webhook keeps an earned discount),
+        # but never a time in the future or before the share existed.
+        assert self._s.recorded is not None
+        at = max(self._s.recorded.recorded_at, min(payment.paid_at, workflow.now()))
         view = PaymentView(
             provider=payment.provider,
             transaction_id=payment.transaction_id,

@@ -14,7 +14,7 @@ from typing import Literal
 import structlog
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -44,7 +44,9 @@ class WebhookResult(BaseModel):
 
 
 def _secret(value: object) -> str:
-    return value.get_secret_value() if value is not None else ""  # type: ignore[attr-defined]
+    if value is None:
+        return ""
+    return value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
 
 
 def _verifier(provider: str, s: Settings) -> Callable[[bytes, dict[str, str], datetime], None]:
@@ -101,13 +103,13 @@ async def receive_webhook(provider: Provider, request: Request) -> WebhookResult
 async def record_and_signal(request: Request, payment: GatewayPayment) -> str:
     deps, now = request.app.state.deps, datetime.now(UTC)
     async with deps.sessions.begin() as s:
-        share = (
-            await s.scalar(
+        share = None
+        if payment.payment_reference:
+            share = await s.scalar(
                 select(Share).where(Share.payment_reference == payment.payment_reference)
             )
-            if payment.payment_reference
-            else None
-        )
+        refusal = _refusal(share, payment)
+        status = "unmatched" if share is None else ("refused" if refusal else "received")
         inserted = await s.scalar(
             insert(Payment)
             .values(
@@ -118,85 +120,108 @@ async def record_and_signal(request: Request, payment: GatewayPayment) -> str:
                 amount_enc=deps.cipher.encrypt(str(payment.amount)),
                 currency=payment.currency,
                 paid_at=payment.paid_at or now,
-                status="received" if share else "unmatched",
+                status=status,
+                note=refusal,
             )
             .on_conflict_do_nothing(constraint="uq_payment_txn")
             .returning(Payment.id)
         )
+        if inserted is None:
+            status = await s.scalar(
+                select(Payment.status).where(
+                    Payment.provider == payment.provider,
+                    Payment.transaction_id == payment.transaction_id,
+                )
+            )
+        elif status != "received":
+            await _alert_ops(
+                s,
+                deps,
+                payment,
+                now,
+                action=f"payment.{status}",
+                reason=refusal or "no open share has this payment reference",
+            )
+    if status == "unmatched":
+        return "unmatched" if inserted is not None else "duplicate"
+    if status == "refused":
+        return "ignored" if inserted is not None else "duplicate"
+    return await _signal_once(request, payment, share.event_id, now)
+
+
+def _refusal(share: Share | None, payment: GatewayPayment) -> str | None:
+    """Why a matched payment cannot count; checked before the workflow ever sees it."""
+    if share is None:
+        return None
+    billed_in = share.billing_currency or share.currency
+    if payment.currency.upper() != billed_in.upper():
+        return f"paid in {payment.currency}, the share is billed in {billed_in}"
+    if payment.amount <= 0:
+        return "the amount is not positive"
+    return None
+
+
+async def _signal_once(
+    request: Request, payment: GatewayPayment, event_id: str, now: datetime
+) -> str:
+    """Signals the workflow unless an earlier delivery did; the row lock serialises copies.
+
+    The request that signals answers "applied" (a retry after a 503 included); every
+    other copy answers "duplicate". The workflow also ignores a transaction id it has seen.
+    """
+    deps = request.app.state.deps
+    async with deps.sessions.begin() as s:
         row = await s.scalar(
-            select(Payment).where(
+            select(Payment)
+            .where(
                 Payment.provider == payment.provider,
                 Payment.transaction_id == payment.transaction_id,
             )
+            .with_for_update()
         )
-        if share is None:
-            if inserted is not None:
-                await audit.append(
-                    s,
-                    deps.cipher,
-                    at=now,
-                    actor=payment.provider,
-                    action="payment.unmatched",
-                    subject="ops/alerts",
-                    key=f"unmatched:{payment.provider}:{payment.transaction_id}",
-                    details={"reference": payment.payment_reference},
-                )
-                log.warning(
-                    "payment unmatched: ops alert",
+        if row.signalled_at is not None or row.status == "applied":
+            return "duplicate"
+        client = await request.app.state.temporal()
+        try:
+            await client.get_workflow_handle(workflow_id(event_id)).signal(
+                "payment",
+                PaymentSignal(
                     provider=payment.provider,
-                    reference=payment.payment_reference,
-                )
-            return "unmatched" if inserted is not None else "duplicate"
-    if row.status == "applied" or (inserted is None and row.signalled_at is not None):
-        return "duplicate"
-    # Not yet signalled (first delivery, or an earlier signal failed): signal now. The
-    # workflow ignores a transaction id it has already seen, so a race here is harmless.
-    client = await request.app.state.temporal()
-    try:
-        await client.get_workflow_handle(workflow_id(share.event_id)).signal(
-            "payment",
-            PaymentSignal(
-                provider=payment.provider,
-                transaction_id=payment.transaction_id,
-                amount=payment.amount,
-                currency=payment.currency,
-                paid_at=payment.paid_at or now,
-            ),
-        )
-    except RPCError as err:
-        if err.status != RPCStatusCode.NOT_FOUND:
-            raise  # Temporal is down: 503, the gateway retries
-        return await _closed_share(request, row.id, payment, now)
-    async with deps.sessions.begin() as s:
-        await s.execute(
-            update(Payment)
-            .where(Payment.id == row.id, Payment.signalled_at.is_(None))
-            .values(signalled_at=now)
-        )
+                    transaction_id=payment.transaction_id,
+                    amount=payment.amount,
+                    currency=payment.currency,
+                    paid_at=payment.paid_at or now,
+                ),
+            )
+        except RPCError as err:
+            if err.status != RPCStatusCode.NOT_FOUND:
+                raise  # Temporal is down: 503, the gateway retries, the retry signals
+            row.status, row.note = "unmatched", "share already closed"
+            await _alert_ops(
+                s,
+                deps,
+                payment,
+                now,
+                action="payment.after_close",
+                reason="the share was already closed",
+            )
+            return "unmatched"
+        row.signalled_at = now
     request.app.state.metrics.payment_signalled(payment.provider)
-    return "applied" if inserted is not None else "duplicate"
+    return "applied"
 
 
-async def _closed_share(
-    request: Request, payment_id: int, payment: GatewayPayment, now: datetime
-) -> str:
-    """Money for a share that is already closed: kept on record for ops to refund or credit."""
-    deps = request.app.state.deps
-    async with deps.sessions.begin() as s:
-        await s.execute(
-            update(Payment)
-            .where(Payment.id == payment_id)
-            .values(status="unmatched", note="share already closed")
-        )
-        await audit.append(
-            s,
-            deps.cipher,
-            at=now,
-            actor=payment.provider,
-            action="payment.after_close",
-            subject="ops/alerts",
-            key=f"after_close:{payment.provider}:{payment.transaction_id}",
-            details={"reference": payment.payment_reference},
-        )
-    log.warning("payment for a closed share: ops alert", provider=payment.provider)
-    return "unmatched"
+async def _alert_ops(
+    s, deps, payment: GatewayPayment, now: datetime, *, action: str, reason: str
+) -> None:
+    await audit.append(
+        s,
+        deps.cipher,
+        at=now,
+        actor=payment.provider,
+        action=action,
+        subject="ops/alerts",
+        key=f"{action.removeprefix('payment.')}:{payment.provider}:{payment.transaction_id}",
+        details={"reference": payment.payment_reference, "reason": reason},
+    )
+    log.warning("payment needs ops", action=action, provider=payment.provider, reason=reason)

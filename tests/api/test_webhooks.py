@@ -276,3 +276,22 @@ async def test_a_body_over_64_kib_is_413(provider, api):
 
     response = await api.post(path, content=chunks(), headers=content_type)
     _assert_error(response, 413, "too_large")
+
+
+async def test_a_payment_in_the_wrong_currency_is_refused_and_alerts_ops(
+    api, worker, deps, emulator_url
+):
+    share = await _open_share(api, deps, emulator_url)
+    txn = f"usdt_{uuid.uuid4().hex[:8]}"
+    body = samples.standard_payment(share["payment_reference"], txn, "150.00", currency="USDT")
+    response = await _deliver(api, "standard", body, _headers("standard", body))
+    assert (response.status_code, response.json()) == (200, {"result": "ignored"})
+    rows = await _payments(deps, "standard", txn)
+    assert [(r.status, r.note) for r in rows] == [
+        ("refused", "paid in USDT, the share is billed in INR")]
+    async with deps.sessions() as s:
+        alert = await s.scalar(select(AuditEntry.action).where(
+            AuditEntry.idempotency_key == f"refused:standard:{txn}"))
+    assert alert == "payment.refused"
+    after = await _share(api, share["event_id"])
+    assert after["status"] == "open" and after["amount_paid"] == "0.00"
