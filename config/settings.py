@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     temporal_address: str = "localhost:7233"
     temporal_namespace: str = "default"
     task_queue: str = "profit-share"
+    # Workflows kept in worker memory between tasks (0 turns off sticky execution).
+    worker_max_cached_workflows: int = 1000
 
     api_port: int = 8000
     temporal_ui_port: int = 8233

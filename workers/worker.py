@@ -48,6 +48,7 @@ def build_worker(client: Client, deps: Deps, settings: Settings, **overrides: ob
     return Worker(
         client,
         task_queue=settings.task_queue,
+        max_cached_workflows=settings.worker_max_cached_workflows,
         workflows=[ShareWorkflow],
         activities=activities_for(deps, settings, **overrides),
     )  # type: ignore[arg-type]

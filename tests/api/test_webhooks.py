@@ -288,10 +288,12 @@ async def test_a_payment_in_the_wrong_currency_is_refused_and_alerts_ops(
     assert (response.status_code, response.json()) == (200, {"result": "ignored"})
     rows = await _payments(deps, "standard", txn)
     assert [(r.status, r.note) for r in rows] == [
-        ("refused", "paid in USDT, the share is billed in INR")]
+        ("refused", "paid in USDT, the share is billed in INR")
+    ]
     async with deps.sessions() as s:
-        alert = await s.scalar(select(AuditEntry.action).where(
-            AuditEntry.idempotency_key == f"refused:standard:{txn}"))
+        alert = await s.scalar(
+            select(AuditEntry.action).where(AuditEntry.idempotency_key == f"refused:standard:{txn}")
+        )
     assert alert == "payment.refused"
     after = await _share(api, share["event_id"])
     assert after["status"] == "open" and after["amount_paid"] == "0.00"

@@ -29,10 +29,17 @@ def _worker_process(settings, env_client) -> subprocess.Popen:
         "HASH_KEY": settings.hash_key.get_secret_value(),
         "CODEC_KEY": settings.codec_key.get_secret_value(),
         "DATA_DIR": "/nonexistent",  # no dev.env: only what is given here
+        # The time-skipping test server never moves a dead worker's sticky tasks back to the
+        # shared queue (a real server does after 5 s), so these workers do not use stickiness.
+        "WORKER_MAX_CACHED_WORKFLOWS": "0",
     }
     env = {**os.environ, **{f"PROFITSHARE_{k}": v for k, v in values.items()}}
-    return subprocess.Popen([sys.executable, "-m", "cli.main", "worker"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 async def taken_over(handles) -> None:
@@ -40,8 +47,10 @@ async def taken_over(handles) -> None:
 
     async def answered():
         try:
-            return [await h.query(ShareWorkflow.status, rpc_timeout=timedelta(seconds=5))
-                    for h in handles]
+            return [
+                await h.query(ShareWorkflow.status, rpc_timeout=timedelta(seconds=5))
+                for h in handles
+            ]
         except RPCError:
             return None
 
@@ -61,9 +70,14 @@ async def test_killed_worker_loses_nothing(time_skipping_env, deps, emulator_url
         for _ in range(3):
             event = await profitable_session(deps, emulator_url)
             events.append(event)
-            handles.append(await env.client.start_workflow(
-                ShareWorkflow.run, event, id=f"share/{event.event_id}",
-                task_queue=wf_settings.task_queue))
+            handles.append(
+                await env.client.start_workflow(
+                    ShareWorkflow.run,
+                    event,
+                    id=f"share/{event.event_id}",
+                    task_queue=wf_settings.task_queue,
+                )
+            )
 
         async def rows():
             async with deps.sessions() as s:
@@ -106,16 +120,25 @@ async def test_killed_worker_loses_nothing(time_skipping_env, deps, emulator_url
         await eventually(warned, timeout=60)
         async with deps.sessions() as s:
             for view in views:
-                at = await s.scalar(select(AuditEntry.at).where(
-                    AuditEntry.idempotency_key == f"{view.event_id}:day07-warning"))
+                at = await s.scalar(
+                    select(AuditEntry.at).where(
+                        AuditEntry.idempotency_key == f"{view.event_id}:day07-warning"
+                    )
+                )
                 due = view.recorded_at + timedelta(days=7)
                 assert due <= at <= due + timedelta(minutes=2), (view.event_id, at, due)
                 # Exactly one reminder per day despite the crash: no stage lost or repeated.
-                reminders = (await s.scalars(select(AuditEntry.idempotency_key).where(
-                    AuditEntry.subject == view.event_id,
-                    AuditEntry.action == "share.reminder"))).all()
-                assert sorted(reminders) == [f"{view.event_id}:day0{d}-reminder"
-                                             for d in range(1, 7)]
+                reminders = (
+                    await s.scalars(
+                        select(AuditEntry.idempotency_key).where(
+                            AuditEntry.subject == view.event_id,
+                            AuditEntry.action == "share.reminder",
+                        )
+                    )
+                ).all()
+                assert sorted(reminders) == [
+                    f"{view.event_id}:day0{d}-reminder" for d in range(1, 7)
+                ]
     finally:
         worker.kill()
         worker.wait(10)
