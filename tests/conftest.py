@@ -65,8 +65,10 @@ async def deps(settings: Settings) -> AsyncIterator[Deps]:
     await deps.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 async def time_skipping_env(settings: Settings) -> AsyncIterator[WorkflowEnvironment]:
+    """A test server per test: time only skips when no workflow waits for a worker, so a
+    workflow left behind by another test (its worker gone) would freeze the clock."""
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=data_converter(settings),
         test_server_existing_path=str(BIN / "temporal-test-server"),

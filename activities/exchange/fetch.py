@@ -15,8 +15,8 @@ def to_fill(trade: dict[str, Any]) -> Fill:
     """Builds a Fill from Binance's raw strings (ccxt's parsed numbers are floats)."""
     raw = trade["info"]
     return Fill(
-        id=str(trade["id"]),
-        order_id=str(trade["order"]),
+        id=f"{trade['symbol']}#{trade['id']}",  # Binance numbers trades per symbol
+        order_id=f"{trade['symbol']}#{trade['order']}",  # and orders per symbol
         symbol=trade["symbol"],
         side="buy" if raw.get("isBuyer") in (True, "true") else "sell",
         price=Decimal(raw["price"]),
@@ -69,6 +69,6 @@ async def mark_prices(client: Any, symbols: Iterable[str]) -> dict[str, Decimal]
     """Current prices used to mark an open position to market."""
     marks = {}
     for symbol in symbols:
-        ticker = await client.fetch_ticker(symbol)
+        ticker = (await client.fetch_last_prices([symbol]))[symbol]  # GET /api/v3/ticker/price
         marks[symbol] = Decimal(str(ticker["info"].get("price") or ticker["last"]))
     return marks
