@@ -5,21 +5,19 @@ from datetime import timedelta
 from temporalio.common import RetryPolicy
 
 # The database and the exchange come back; keep trying with backoff, never give up on money.
-DURABLE_RETRY = RetryPolicy(
+LEDGER_TIMEOUT = timedelta(seconds=30)
+LEDGER_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,
     maximum_interval=timedelta(minutes=1),
 )
-LEDGER = {"start_to_close_timeout": timedelta(seconds=30), "retry_policy": DURABLE_RETRY}
 
 CREDENTIALS_INVALID = "ExchangeCredentialsInvalid"
-EXCHANGE = {
-    "start_to_close_timeout": timedelta(minutes=2),
-    "retry_policy": RetryPolicy(
-        initial_interval=timedelta(seconds=2),
-        backoff_coefficient=2.0,
-        maximum_interval=timedelta(minutes=2),
-        non_retryable_error_types=[CREDENTIALS_INVALID],
-    ),
-}
+EXCHANGE_TIMEOUT = timedelta(minutes=2)
+EXCHANGE_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=2),
+    non_retryable_error_types=[CREDENTIALS_INVALID],
+)
 REVIEW_REMINDER = timedelta(hours=72)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from temporalio import workflow
+from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -42,11 +44,9 @@ class ShareWorkflow:
 
     @workflow.run
     async def run(self, event: ProfitEvent) -> ShareView:
-        await workflow.execute_activity(c.OPEN_SHARE, event, **options.LEDGER)
+        await self._ledger(c.OPEN_SHARE, event, summary="open the share record")
         await self._transition("screening")
-        risk = await workflow.execute_activity(
-            c.SCREEN_USER, event, result_type=RiskSummary, **options.LEDGER
-        )
+        risk = await self._ledger(c.SCREEN_USER, event, RiskSummary, summary="screen the user")
         self._s.risk_decision = risk.decision
         workflow.upsert_search_attributes([sa.RISK_DECISION.value_set(risk.decision)])
 
@@ -89,7 +89,12 @@ class ShareWorkflow:
     async def _verify(self, event: ProfitEvent) -> tuple[VerificationSummary, list[str]]:
         try:
             verification = await workflow.execute_activity(
-                c.VERIFY_SESSION, event, result_type=VerificationSummary, **options.EXCHANGE
+                c.VERIFY_SESSION,
+                event,
+                result_type=VerificationSummary,
+                start_to_close_timeout=options.EXCHANGE_TIMEOUT,
+                retry_policy=options.EXCHANGE_RETRY,
+                summary="verify the session's fills with the exchange",
             )
         except ActivityError as err:
             cause = err.cause
@@ -132,7 +137,7 @@ class ShareWorkflow:
         )
 
     async def _record(self, profit: Decimal, verification: VerificationSummary) -> None:
-        self._s.recorded = await workflow.execute_activity(
+        self._s.recorded = await self._ledger(
             c.RECORD_SHARE,
             c.RecordShareInput(
                 event=self._s.event,
@@ -140,8 +145,8 @@ class ShareWorkflow:
                 verification=verification,
                 at=workflow.now(),
             ),
-            result_type=RecordedShare,
-            **options.LEDGER,
+            RecordedShare,
+            summary="record the share (day 0)",
         )
         self._s.amount_due = self._s.recorded.billed_amount
         self._s.status = "open"
@@ -157,7 +162,7 @@ class ShareWorkflow:
         await self._collect_payments(until=None, summary="collections: waiting for payment")
 
     async def _escalate(self, stage: Stage) -> None:
-        await workflow.execute_activity(
+        await self._ledger(
             c.ESCALATE,
             c.EscalateInput(
                 event_id=self._s.event.event_id,
@@ -166,7 +171,7 @@ class ShareWorkflow:
                 stage=stage.key,
                 at=workflow.now(),
             ),
-            **options.LEDGER,
+            summary=f"escalate: {_summary(stage)}",
         )
         self._s.level = max(self._s.level, stage.level)
         self._publish()
@@ -213,7 +218,7 @@ class ShareWorkflow:
             self._s.payments.append(view.model_copy(update={"note": str(err)}))
             workflow.logger.warning("payment refused for %s: %s", self._s.event.event_id, err)
             return
-        await workflow.execute_activity(
+        await self._ledger(
             c.APPLY_PAYMENT,
             c.ApplyPaymentInput(
                 event_id=self._s.event.event_id,
@@ -226,7 +231,7 @@ class ShareWorkflow:
                 discounted=outcome.discounted,
                 at=workflow.now(),
             ),
-            **options.LEDGER,
+            summary=f"apply payment {payment.provider}:{payment.transaction_id}",
         )
         self._s.payments.append(view.model_copy(update={"applied": True}))
         self._s.amount_paid, self._s.amount_due = outcome.amount_paid, outcome.amount_due
@@ -247,7 +252,7 @@ class ShareWorkflow:
         self._s.status = status
         if reasons is not None:
             self._s.review_reasons = reasons
-        await workflow.execute_activity(
+        await self._ledger(
             c.SET_STATUS,
             c.SetStatusInput(
                 event_id=self._s.event.event_id,
@@ -258,13 +263,26 @@ class ShareWorkflow:
                 reasons=reasons or [],
                 note=note,
             ),
-            **options.LEDGER,
+            summary=f"status: {status}",
         )
         self._publish()
 
+    async def _ledger(
+        self, name: str, arg: object, result_type: type | None = None, *, summary: str
+    ) -> Any:
+        """A ledger activity: Postgres writes, idempotent by key, retried until they land."""
+        return await workflow.execute_activity(
+            name,
+            arg,
+            result_type=result_type,
+            start_to_close_timeout=options.LEDGER_TIMEOUT,
+            retry_policy=options.LEDGER_RETRY,
+            summary=summary,
+        )
+
     def _publish(self) -> None:
         """Search attributes and current details follow every transition."""
-        updates = [
+        updates: list[SearchAttributeUpdate[Any]] = [
             sa.SHARE_STATUS.value_set(self._s.status),
             sa.ENFORCEMENT_LEVEL.value_set(int(self._s.level)),
         ]
