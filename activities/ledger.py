@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -25,7 +27,7 @@ from db.shares import amounts, seal, set_amounts
 from domain.ladder import Level
 from domain.models import ProfitEvent, RecordedShare
 from domain.policy import DEFAULT_SHARE_POLICY, DEFAULT_TRUST_POLICY, SharePolicy, clamp_trust
-from domain.settlement import billed_amount, share_amount
+from domain.settlement import billed_amount, chargeable_profit, share_amount
 
 ACTOR = "workflow"
 # Trust moves the first time a share reaches these levels (DESIGN.md).
@@ -50,8 +52,10 @@ class LedgerActivities:
         fx: FxSource,
         *,
         billing_currency: str | None = None,
+        high_water_mark: bool = False,
         policy: SharePolicy = DEFAULT_SHARE_POLICY,
     ) -> None:
+        self._high_water_mark = high_water_mark
         self._sessions = sessions
         self._cipher = cipher
         self._hasher = hasher
@@ -99,7 +103,7 @@ class LedgerActivities:
             share.review_reasons = json.dumps(cmd.reasons) if cmd.reasons else None
             share.updated_at = func.now()
             seal(share, self._cipher, self._hasher)
-            await audit.append(
+            added = await audit.append(
                 s,
                 self._cipher,
                 at=cmd.at,
@@ -109,6 +113,9 @@ class LedgerActivities:
                 key=f"{cmd.event_id}:status:{cmd.status}:{cmd.at.isoformat()}",
                 details={"reasons": cmd.reasons, "note": cmd.note},
             )
+            loss = cmd.verification.verified_profit if cmd.verification else Decimal(0)
+            if added and cmd.status == "no_share" and self._high_water_mark and loss < 0:
+                await self._carry(s, cmd.user_id, lambda carried: carried - loss)
             await standing.recompute(s, cmd.user_id)
 
     @activity.defn(name=c.RECORD_SHARE)
@@ -119,11 +126,21 @@ class LedgerActivities:
             if share.recorded_at is None:
                 user = await s.get(User, event.user_id)
                 rate = self._policy.rate_for(user.trust_score if user else 50)
-                amount = share_amount(cmd.verified_profit, rate, event.currency)
+                carried = self._cipher.decrypt_decimal(user.carried_loss_enc) if user else None
+                charge = chargeable_profit(
+                    cmd.verified_profit,
+                    carried or Decimal(0),
+                    high_water_mark=self._high_water_mark,
+                )
+                if user is not None and self._high_water_mark:
+                    user.carried_loss_enc = self._cipher.encrypt(str(charge.carried_loss_after))
+                amount = share_amount(charge.profit, rate, event.currency)
                 billing = self._billing_currency or event.currency
                 fx = await self._fx.rate(event.currency, billing)
                 billed = billed_amount(amount, fx, billing)
-                share.status, share.share_rate, share.fx_rate = "open", str(rate), str(fx)
+                # A profit that only earns back carried losses bills nothing.
+                share.status = "open" if billed > 0 else "no_share"
+                share.share_rate, share.fx_rate = str(rate), str(fx)
                 share.billing_currency = billing
                 share.recorded_at = cmd.at
                 share.discount_until = cmd.at + self._policy.early_window
@@ -264,6 +281,14 @@ class LedgerActivities:
         if share is None:
             raise LookupError(f"share {event_id} not opened")
         return share
+
+    async def _carry(
+        self, s: AsyncSession, user_id: str, change: Callable[[Decimal], Decimal]
+    ) -> None:
+        user = await s.scalar(select(User).where(User.id == user_id).with_for_update())
+        if user is not None:
+            carried = self._cipher.decrypt_decimal(user.carried_loss_enc) or Decimal(0)
+            user.carried_loss_enc = self._cipher.encrypt(str(change(carried)))
 
     async def _move_trust(
         self, s: AsyncSession, user_id: str, delta: int, *, at: datetime, reason: str, key: str

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -54,6 +55,8 @@ class Settings(BaseSettings):
 
     exchange_base_url: str | None = None
     billing_currency: str | None = None
+    # "per_session" charges every profitable session; "high_water_mark" carries losses forward.
+    fee_basis: Literal["per_session", "high_water_mark"] = "per_session"
 
     @property
     def dev_env_path(self) -> Path:

@@ -33,6 +33,8 @@ class User(Base):
     blocked: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     exempt: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     enforcement_level: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    # High-water-mark fee basis: losses not yet earned back (encrypted Decimal).
+    carried_loss_enc: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = _now()
     updated_at: Mapped[datetime] = _now()
 

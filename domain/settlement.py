@@ -79,3 +79,26 @@ def apply_payment(
         credit=max(Decimal(0), paid - owed).quantize(bill.billed),
         discounted=settled and owed < bill.billed,
     )
+
+
+@dataclass(frozen=True)
+class Chargeable:
+    profit: Decimal
+    carried_loss_after: Decimal
+
+
+def chargeable_profit(
+    verified_profit: Decimal, carried_loss: Decimal, *, high_water_mark: bool
+) -> Chargeable:
+    """The profit a share is charged on, and the loss carried forward after this session.
+
+    Per session (the default) every profit is charged and losses are not carried. With the
+    high-water mark, earlier losses are carried forward and a profit is charged only above
+    them: the platform earns only on a new high of the user's account.
+    """
+    if not high_water_mark:
+        return Chargeable(profit=max(verified_profit, Decimal(0)), carried_loss_after=Decimal(0))
+    if verified_profit <= 0:
+        return Chargeable(profit=Decimal(0), carried_loss_after=carried_loss - verified_profit)
+    absorbed = min(carried_loss, verified_profit)
+    return Chargeable(profit=verified_profit - absorbed, carried_loss_after=carried_loss - absorbed)

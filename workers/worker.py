@@ -28,6 +28,7 @@ def activities_for(
         deps.hasher,
         fx or FixedFxRates(),
         billing_currency=settings.billing_currency,
+        high_water_mark=settings.fee_basis == "high_water_mark",
     )
     exchange = exchange or ExchangeActivities(
         deps.sessions, deps.cipher, base_url=settings.exchange_base_url

@@ -65,7 +65,8 @@ class ShareWorkflow:
             return self._s.view()
 
         await self._record(profit, verification)
-        await self._escalation_ladder()
+        if self._s.status == "open":
+            await self._escalation_ladder()
         return self._s.view()
 
     # --- messages -------------------------------------------------------------------------
@@ -148,8 +149,10 @@ class ShareWorkflow:
             RecordedShare,
             summary="record the share (day 0)",
         )
+        self._s.verification = verification
         self._s.amount_due = self._s.recorded.billed_amount
-        self._s.status = "open"
+        # Nothing billed: with the high-water mark the profit only earned back earlier losses.
+        self._s.status = "open" if self._s.recorded.billed_amount > 0 else "no_share"
         self._publish()
 
     async def _escalation_ladder(self) -> None:
