@@ -14,6 +14,7 @@ SET_STATUS = "set_share_status"
 RECORD_SHARE = "record_share"
 ESCALATE = "escalate"
 APPLY_PAYMENT = "apply_payment"
+ALERT_OPS = "alert_ops"
 
 
 class SetStatusInput(Model):
@@ -50,4 +51,11 @@ class ApplyPaymentInput(Model):
     credit: Money
     settled: bool
     discounted: bool
+    at: datetime
+
+
+class OpsAlert(Model):
+    subject: str
+    reason: str
+    key: str
     at: datetime

@@ -276,6 +276,22 @@ class LedgerActivities:
             await standing.recompute(s, cmd.user_id)
             return True
 
+    @activity.defn(name=c.ALERT_OPS)
+    async def alert_ops(self, alert: c.OpsAlert) -> None:
+        """An entry under ops/alerts (what ops dashboards and reports read), once per key."""
+        async with self._sessions.begin() as s:
+            await audit.append(
+                s,
+                self._cipher,
+                at=alert.at,
+                actor=ACTOR,
+                action="ops.alert",
+                subject="ops/alerts",
+                key=alert.key,
+                details={"share": alert.subject, "reason": alert.reason},
+            )
+        activity.logger.warning("ops alert: %s (%s)", alert.reason, alert.subject)
+
     async def _share(self, s: AsyncSession, event_id: str) -> Share:
         share = await s.scalar(select(Share).where(Share.event_id == event_id).with_for_update())
         if share is None:

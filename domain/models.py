@@ -44,6 +44,8 @@ class ProfitEvent(Model):
     currency: Currency
     ip: IPvAnyAddress | None = None
     device_fingerprint: str | None = Field(default=None, max_length=256)
+    # Optional (added to the contract): the fingerprint of the API key the session traded with.
+    api_key_fingerprint: str | None = Field(default=None, max_length=64)
 
     @model_validator(mode="after")
     def _session_ends_after_it_starts(self) -> ProfitEvent:

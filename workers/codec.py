@@ -60,38 +60,45 @@ class EncryptionCodec(PayloadCodec):
             # A fresh random nonce per payload; rotation keeps a key's message count far
             # below the 2**32 where random 96-bit nonces start to risk a collision.
             nonce = os.urandom(NONCE_BYTES)
-            out.append(Payload(
-                metadata={"encoding": ENCODING, KEY_ID: self.encrypt_with.encode()},
-                data=nonce + cipher.encrypt(nonce, p.SerializeToString(), None)))
+            out.append(
+                Payload(
+                    metadata={"encoding": ENCODING, KEY_ID: self.encrypt_with.encode()},
+                    data=nonce + cipher.encrypt(nonce, p.SerializeToString(), None),
+                )
+            )
         return out
 
     async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
         # Payloads not encrypted by us pass through, as in the samples: Temporal itself
         # (and anything written before the codec) may hand us plain ones.
-        return [self._decrypt(p) if p.metadata.get("encoding") == ENCODING else p
-                for p in payloads]
+        return [self._decrypt(p) if p.metadata.get("encoding") == ENCODING else p for p in payloads]
 
     def _decrypt(self, p: Payload) -> Payload:
         key_id = p.metadata.get(KEY_ID, b"").decode(errors="replace")
         cipher = self._ciphers.get(key_id)
         if cipher is None:
-            raise CodecError(f"payload was encrypted with key id {key_id!r}, which is not "
-                             f"configured (known: {', '.join(self._ciphers)}); keep retired "
-                             "keys in CODEC_KEY until no history needs them")
+            raise CodecError(
+                f"payload was encrypted with key id {key_id!r}, which is not "
+                f"configured (known: {', '.join(self._ciphers)}); keep retired "
+                "keys in CODEC_KEY until no history needs them"
+            )
         try:
             if len(p.data) < NONCE_BYTES + TAG_BYTES:  # else AESGCM objects to the nonce size
                 raise InvalidTag
             plain = cipher.decrypt(p.data[:NONCE_BYTES], p.data[NONCE_BYTES:], None)
         except InvalidTag:
-            raise CodecError(f"payload under key id {key_id!r} failed authentication "
-                             "(tampered, truncated, or a different key with the same id)") from None
+            raise CodecError(
+                f"payload under key id {key_id!r} failed authentication "
+                "(tampered, truncated, or a different key with the same id)"
+            ) from None
         return Payload.FromString(plain)
 
 
 def derive_key(secret: str) -> bytes:
     """A 32-byte key from one secret string (the dev stack generates `token_urlsafe(32)`)."""
-    return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None,
-                info=_HKDF_INFO).derive(secret.encode())
+    return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=_HKDF_INFO).derive(
+        secret.encode()
+    )
 
 
 def key_id_of(key: bytes) -> str:
@@ -120,8 +127,9 @@ def codec_from_setting(value: str) -> EncryptionCodec:
             key = b""
         # Errors name the item's position and id only: the value itself is secret.
         if not key_id or len(key) != KEY_BYTES or key_id in keys:
-            raise ValueError(f"CODEC_KEY item {n} ({key_id!r}) must be a unique "
-                             f"id:base64 of {KEY_BYTES} bytes")
+            raise ValueError(
+                f"CODEC_KEY item {n} ({key_id!r}) must be a unique id:base64 of {KEY_BYTES} bytes"
+            )
         keys[key_id] = key
     return EncryptionCodec(keys, next(iter(keys)))
 
@@ -129,5 +137,8 @@ def codec_from_setting(value: str) -> EncryptionCodec:
 def data_converter_with_codec(codec: PayloadCodec) -> DataConverter:
     """The pydantic converter plus the codec; failure messages and stack traces are moved into
     encoded attributes so they are encrypted too (they often quote amounts and ids)."""
-    return dataclasses.replace(pydantic_data_converter, payload_codec=codec,
-                               failure_converter_class=DefaultFailureConverterWithEncodedAttributes)
+    return dataclasses.replace(
+        pydantic_data_converter,
+        payload_codec=codec,
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )

@@ -40,6 +40,7 @@ def activities_for(
         ledger.record_share,
         ledger.escalate,
         ledger.apply_payment,
+        ledger.alert_ops,
         risk.screen_user,
         exchange.verify_session,
     ]

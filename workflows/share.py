@@ -116,6 +116,7 @@ class ShareWorkflow:
     ) -> Decimal | None:
         """Waits for an admin; reminds ops every 72 h and never bills without a decision."""
         await self._transition("under_review", verification=verification, reasons=reasons)
+        reminders = 0
         while True:
             try:
                 await workflow.wait_condition(
@@ -125,7 +126,18 @@ class ShareWorkflow:
                 )
                 break
             except TimeoutError:
-                workflow.logger.warning("share %s still awaits review", self._s.event.event_id)
+                reminders += 1
+                event_id = self._s.event.event_id
+                await self._ledger(
+                    c.ALERT_OPS,
+                    c.OpsAlert(
+                        subject=event_id,
+                        at=workflow.now(),
+                        reason=f"awaiting review for {72 * reminders} h",
+                        key=f"{event_id}:review-reminder:{reminders}",
+                    ),
+                    summary="remind ops: review pending",
+                )
         decision = self._s.review
         assert decision is not None
         if decision.decision == "reject":

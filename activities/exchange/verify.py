@@ -24,6 +24,7 @@ from domain.pnl import DEFAULT_VERIFICATION_POLICY, VerificationPolicy, net_posi
 from workflows.options import CREDENTIALS_INVALID
 
 ClientFactory = Callable[..., Any]
+API_KEY_MISMATCH = "api_key_mismatch"
 
 
 def _ms(moment: Any) -> int:
@@ -85,11 +86,15 @@ class ExchangeActivities:
             policy=self._policy,
         )
         currency = result.currency or event.currency
+        reasons = [str(reason) for reason in result.reasons]
+        # The session must have traded with the very key registered for this account.
+        if event.api_key_fingerprint and event.api_key_fingerprint != account.api_key_fingerprint:
+            reasons.append(API_KEY_MISMATCH)
         return VerificationSummary(
-            agreed=result.agreed,
+            agreed=not reasons,
             verified_profit=result.verified_profit,
             methods={name: to_minor(value, currency) for name, value in result.methods.items()},
-            reasons=[str(reason) for reason in result.reasons],
+            reasons=reasons,
             fills=result.fills,
         )
 
