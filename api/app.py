@@ -1,4 +1,4 @@
-"""The FastAPI application: intake, shares, standing, accounts, health."""
+"""The FastAPI application: every router, the error shape, limits, metrics and the codec."""
 
 from __future__ import annotations
 

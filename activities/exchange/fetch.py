@@ -70,5 +70,5 @@ async def mark_prices(client: Any, symbols: Iterable[str]) -> dict[str, Decimal]
     marks = {}
     for symbol in symbols:
         ticker = (await client.fetch_last_prices([symbol]))[symbol]  # GET /api/v3/ticker/price
-        marks[symbol] = Decimal(str(ticker["info"].get("price") or ticker["last"]))
+        marks[symbol] = Decimal(str(ticker["info"].get("price") or ticker["price"]))
     return marks
