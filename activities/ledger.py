@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -79,11 +80,9 @@ class LedgerActivities:
                 )
                 .on_conflict_do_nothing(index_elements=[Share.event_id])
             )
-            await audit.append(
+            await self._audit(
                 s,
-                self._cipher,
                 at=event.session_end,
-                actor=ACTOR,
                 action="share.received",
                 subject=event.event_id,
                 key=f"{event.event_id}:received",
@@ -103,11 +102,9 @@ class LedgerActivities:
             share.review_reasons = json.dumps(cmd.reasons) if cmd.reasons else None
             share.updated_at = func.now()
             seal(share, self._cipher, self._hasher)
-            added = await audit.append(
+            added = await self._audit(
                 s,
-                self._cipher,
                 at=cmd.at,
-                actor=ACTOR,
                 action=f"share.{cmd.status}",
                 subject=cmd.event_id,
                 key=f"{cmd.event_id}:status:{cmd.status}:{cmd.at.isoformat()}",
@@ -160,11 +157,9 @@ class LedgerActivities:
                 )
                 share.updated_at = func.now()
                 seal(share, self._cipher, self._hasher)
-                await audit.append(
+                await self._audit(
                     s,
-                    self._cipher,
                     at=cmd.at,
-                    actor=ACTOR,
                     action="share.recorded",
                     subject=event.event_id,
                     key=f"{event.event_id}:recorded",
@@ -181,11 +176,9 @@ class LedgerActivities:
             if share.status != "open":
                 return False
             first_time_at_level = cmd.level > share.level
-            added = await audit.append(
+            added = await self._audit(
                 s,
-                self._cipher,
                 at=cmd.at,
-                actor=ACTOR,
                 action=f"share.{Level(cmd.level).label}",
                 subject=cmd.event_id,
                 key=f"{cmd.event_id}:{cmd.stage}",
@@ -259,11 +252,9 @@ class LedgerActivities:
                 )
             share.updated_at = func.now()
             seal(share, self._cipher, self._hasher)
-            await audit.append(
+            await self._audit(
                 s,
-                self._cipher,
                 at=cmd.at,
-                actor=ACTOR,
                 action="share.paid" if cmd.settled else "share.partial_payment",
                 subject=cmd.event_id,
                 key=f"{cmd.event_id}:payment:{p.provider}:{p.transaction_id}",
@@ -280,17 +271,19 @@ class LedgerActivities:
     async def alert_ops(self, alert: c.OpsAlert) -> None:
         """An entry under ops/alerts (what ops dashboards and reports read), once per key."""
         async with self._sessions.begin() as s:
-            await audit.append(
+            await self._audit(
                 s,
-                self._cipher,
                 at=alert.at,
-                actor=ACTOR,
                 action="ops.alert",
                 subject="ops/alerts",
                 key=alert.key,
                 details={"share": alert.subject, "reason": alert.reason},
             )
         activity.logger.warning("ops alert: %s (%s)", alert.reason, alert.subject)
+
+    async def _audit(self, s: AsyncSession, *, at: datetime, **entry: Any) -> bool:
+        """An audit entry written by the workflow, in the caller's transaction."""
+        return await audit.append(s, self._cipher, at=at, actor=ACTOR, **entry)
 
     async def _share(self, s: AsyncSession, event_id: str) -> Share:
         share = await s.scalar(select(Share).where(Share.event_id == event_id).with_for_update())
@@ -314,11 +307,9 @@ class LedgerActivities:
         user = await s.scalar(select(User).where(User.id == user_id).with_for_update())
         if user is None:
             return
-        added = await audit.append(
+        added = await self._audit(
             s,
-            self._cipher,
             at=at,
-            actor=ACTOR,
             action="trust.changed",
             subject=f"user/{user_id}",
             key=f"{key}:trust:{reason}",
