@@ -80,6 +80,9 @@ class LedgerActivities:
                 )
                 .on_conflict_do_nothing(index_elements=[Share.event_id])
             )
+            share = await self._share(s, event.event_id)
+            if share.verification_hash is None:  # sealed from the start: `audit verify` covers it
+                seal(share, self._cipher, self._hasher)
             await self._audit(
                 s,
                 at=event.session_end,

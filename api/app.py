@@ -11,6 +11,7 @@ from temporalio.client import Client
 
 from api import errors, metrics
 from api.auth import TokenStore
+from api.headers import SecurityHeaders
 from api.limits import BodySizeLimit
 from api.routes import accounts, codec, health, intake, review, shares, standing, webhooks
 from api.routes.codec import codec_cors
@@ -70,7 +71,8 @@ def create_app(
         app.state.temporal = _lazy_temporal(settings)
     errors.install(app)
     app.add_middleware(BodySizeLimit)
-    codec_cors(app, f"http://localhost:{settings.temporal_ui_port}")
+    codec_cors(app, settings.ui_origin)
+    app.add_middleware(SecurityHeaders)  # added last: outermost, so even a 413 carries them
     for module in (health, metrics, accounts, intake, review, shares, standing, webhooks, codec):
         app.include_router(module.router)
     return app

@@ -2,47 +2,55 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import secrets
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.errors import ApiError
-from db.models import ApiToken
+from db import tokens
+from db.tokens import ROLES, hash_token
 
-ROLES = ("backend", "ops", "admin")
 # admin may do all that ops may; nobody else inherits.
 IMPLIED = {"admin": {"admin", "ops"}, "ops": {"ops"}, "backend": {"backend"}}
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_token(role: str) -> str:
-    return f"ps_{role}_{secrets.token_urlsafe(24)}"
+# How stale a database answer may be: a revoked token stops working within this, in every
+# API process, without a database query on every request.
+TOKEN_CACHE_SECONDS = 1.0
+_CACHE_MAX = 10_000  # wrong tokens are cached too; a flood of them must not grow memory
 
 
 class TokenStore:
     """Bootstrap tokens from the settings plus tokens created with `profitshare token create`."""
 
-    def __init__(self, bootstrap: list[tuple[str, str]]) -> None:
+    def __init__(
+        self,
+        bootstrap: list[tuple[str, str]],
+        *,
+        ttl: float = TOKEN_CACHE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._bootstrap = {hash_token(token): role for role, token in bootstrap if role in ROLES}
+        self._ttl, self._clock = ttl, clock
+        self._cache: dict[str, tuple[float, str | None]] = {}
 
-    async def role_of(self, request: Request, token: str) -> str | None:
+    async def role_of(self, token: str, sessions: async_sessionmaker[AsyncSession]) -> str | None:
         digest = hash_token(token)
         for known, role in self._bootstrap.items():
             if hmac.compare_digest(known, digest):
                 return role
-        async with request.app.state.deps.sessions() as s:
-            row = await s.scalar(
-                select(ApiToken).where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None))
-            )
-        return row.role if row else None
+        now = self._clock()
+        cached = self._cache.get(digest)
+        if cached is not None and now < cached[0]:
+            return cached[1]
+        async with sessions() as s:
+            role = await tokens.active_role(s, digest)
+        if len(self._cache) >= _CACHE_MAX:
+            self._cache.clear()
+        self._cache[digest] = (now + self._ttl, role)
+        return role
 
 
 def require(*roles: str) -> Callable[[Request], Coroutine[Any, Any, str]]:
@@ -53,7 +61,8 @@ def require(*roles: str) -> Callable[[Request], Coroutine[Any, Any, str]]:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise ApiError(401, "a bearer token is required")
-        role = await request.app.state.tokens.role_of(request, token.strip())
+        state = request.app.state
+        role = await state.tokens.role_of(token.strip(), state.deps.sessions)
         if role is None:
             raise ApiError(401, "the token is not valid")
         if not any(r in IMPLIED[role] for r in roles):

@@ -6,9 +6,14 @@ import asyncio
 
 import typer
 
+from cli import audit, keys, tokens
+
 app = typer.Typer(
     help="profitshare: collect the platform's share of profitable sessions.", no_args_is_help=True
 )
+app.add_typer(audit.app, name="audit")
+app.add_typer(keys.app, name="keys")
+app.add_typer(tokens.app, name="token")
 
 
 @app.command()

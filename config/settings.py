@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     codec_key: SecretStr | None = None
     # Dev stack only: the local Temporal UI (no login, so no token) may use the codec endpoint.
     codec_trust_local_ui: bool = False
+    # The one browser origin allowed to call the codec endpoints (CORS): the Temporal UI's.
+    temporal_ui_origin: str | None = None
 
     razorpay_webhook_secret: SecretStr | None = None
     cashfree_client_secret: SecretStr | None = None
@@ -61,6 +63,10 @@ class Settings(BaseSettings):
     @property
     def dev_env_path(self) -> Path:
         return self.data_dir / DEV_ENV_FILE
+
+    @property
+    def ui_origin(self) -> str:
+        return self.temporal_ui_origin or f"http://localhost:{self.temporal_ui_port}"
 
     def bootstrap_token_pairs(self) -> list[tuple[str, str]]:
         """`role:token,role:token` -> [(role, token)]."""

@@ -1,17 +1,22 @@
-"""The audit trail: append-only and hash-chained (each entry carries the previous hash)."""
+"""The audit trail: append-only and hash-chained (each entry carries the previous hash).
+
+Details are encrypted under an audit data key (envelope encryption): the entries can never be
+rewritten, so `keys rotate` re-wraps the data key (audit_keys.key_enc) instead of them.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
+from cryptography.fernet import Fernet
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.crypto import FieldCipher
-from db.models import AuditEntry
+from db.models import AuditEntry, AuditKey
 
 GENESIS = "0" * 64
 # One writer at a time extends the chain; the lock is released at commit.
@@ -27,12 +32,29 @@ def entry_hash(
     subject: str,
     idempotency_key: str,
     details_enc: str,
+    details_key_id: int | None = None,
 ) -> str:
-    body = json.dumps(
-        [prev_hash, at.isoformat(), actor, action, subject, idempotency_key, details_enc],
-        separators=(",", ":"),
-    )
+    # UTC, because Postgres hands `at` back in the session's time zone, not the writer's.
+    moment = at.astimezone(UTC).isoformat()
+    fields: list[object] = [prev_hash, moment, actor, action, subject, idempotency_key, details_enc]
+    if details_key_id is not None:  # entries from before data keys hash without it
+        fields.append(details_key_id)
+    body = json.dumps(fields, separators=(",", ":"))
     return hashlib.sha256(body.encode()).hexdigest()
+
+
+def hash_of(entry: AuditEntry) -> str:
+    """What `entry.entry_hash` must be, recomputed from the entry's own columns."""
+    return entry_hash(
+        entry.prev_hash,
+        at=entry.at,
+        actor=entry.actor,
+        action=entry.action,
+        subject=entry.subject,
+        idempotency_key=entry.idempotency_key,
+        details_enc=entry.details_enc,
+        details_key_id=entry.details_key_id,
+    )
 
 
 async def append(
@@ -58,7 +80,8 @@ async def append(
         select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)
     )
     prev_hash = prev or GENESIS
-    details_enc = cipher.encrypt_json(details or {})
+    key_id, data_key = await _data_key(session, cipher)
+    details_enc = data_key.encrypt(_canonical_json(details or {}).encode()).decode()
     digest = entry_hash(
         prev_hash,
         at=at,
@@ -67,6 +90,7 @@ async def append(
         subject=subject,
         idempotency_key=key,
         details_enc=details_enc,
+        details_key_id=key_id,
     )
     await session.execute(
         insert(AuditEntry).values(
@@ -76,6 +100,7 @@ async def append(
             subject=subject,
             idempotency_key=key,
             details_enc=details_enc,
+            details_key_id=key_id,
             prev_hash=prev_hash,
             entry_hash=digest,
         )
@@ -88,3 +113,27 @@ async def entries_for(session: AsyncSession, subject: str) -> list[AuditEntry]:
         select(AuditEntry).where(AuditEntry.subject == subject).order_by(AuditEntry.id)
     )
     return list(rows)
+
+
+async def details_of(session: AsyncSession, cipher: FieldCipher, entry: AuditEntry) -> dict:
+    if entry.details_key_id is None:
+        return cipher.decrypt_json(entry.details_enc)  # type: ignore[return-value]
+    wrapped = await session.scalar(
+        select(AuditKey.key_enc).where(AuditKey.id == entry.details_key_id)
+    )
+    data_key = Fernet(cipher.decrypt(wrapped).encode())
+    return json.loads(data_key.decrypt(entry.details_enc.encode()))
+
+
+def _canonical_json(value: object) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+async def _data_key(session: AsyncSession, cipher: FieldCipher) -> tuple[int, Fernet]:
+    """The newest audit data key, made on first use (the caller holds the chain lock)."""
+    row = await session.scalar(select(AuditKey).order_by(AuditKey.id.desc()).limit(1))
+    if row is None:
+        row = AuditKey(key_enc=cipher.encrypt(Fernet.generate_key().decode()))
+        session.add(row)
+        await session.flush()
+    return row.id, Fernet(cipher.decrypt(row.key_enc).encode())

@@ -8,14 +8,16 @@ import json
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from cryptography.fernet import Fernet, MultiFernet
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 
 class FieldCipher:
     def __init__(self, keys: Sequence[str]) -> None:
         if not keys:
             raise ValueError("at least one Fernet key is required")
-        self._fernet = MultiFernet([Fernet(key.encode()) for key in keys])
+        fernets = [Fernet(key.encode()) for key in keys]
+        self._primary = fernets[0]
+        self._fernet = MultiFernet(fernets)
 
     @classmethod
     def from_setting(cls, value: str) -> FieldCipher:
@@ -30,6 +32,14 @@ class FieldCipher:
     def rotate(self, token: str) -> str:
         """Re-encrypts under the first key; a token already under it stays readable."""
         return self._fernet.rotate(token.encode()).decode()
+
+    def is_current(self, token: str) -> bool:
+        """True if the first key alone reads `token`: rotating it again would change nothing."""
+        try:
+            self._primary.decrypt(token.encode())
+        except InvalidToken:
+            return False
+        return True
 
     def encrypt_decimal(self, amount: Decimal | None) -> str | None:
         return None if amount is None else self.encrypt(str(amount))

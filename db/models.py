@@ -1,8 +1,14 @@
-"""SQLAlchemy 2 models. Amounts and credentials are Fernet tokens (suffix _enc)."""
+"""SQLAlchemy 2 models. Amounts, credentials and PII are Fernet tokens (suffix _enc).
+
+A column holding a FERNET_KEYS token is declared with `encrypted()`: that declaration is how
+`profitshare keys rotate` (db/rotation.py) finds it, so a new table joins key rotation by
+declaring its ciphertext columns that way and nothing else.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -22,6 +28,14 @@ class Base(DeclarativeBase):
     pass
 
 
+ENCRYPTED = "encrypted"
+
+
+def encrypted(*, nullable: bool = True) -> Mapped[Any]:
+    """A Text column holding a Fernet token under FERNET_KEYS (re-encrypted by key rotation)."""
+    return mapped_column(Text, nullable=nullable, info={ENCRYPTED: True})
+
+
 def _now() -> Mapped[datetime]:
     return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
 
@@ -34,7 +48,7 @@ class User(Base):
     exempt: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     enforcement_level: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     # High-water-mark fee basis: losses not yet earned back (encrypted Decimal).
-    carried_loss_enc: Mapped[str | None] = mapped_column(Text)
+    carried_loss_enc: Mapped[str | None] = encrypted()
     created_at: Mapped[datetime] = _now()
     updated_at: Mapped[datetime] = _now()
 
@@ -44,8 +58,8 @@ class ExchangeAccount(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True, nullable=False)
     exchange: Mapped[str] = mapped_column(String(32), nullable=False)
-    api_key_enc: Mapped[str] = mapped_column(Text, nullable=False)
-    api_secret_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    api_key_enc: Mapped[str] = encrypted(nullable=False)
+    api_secret_enc: Mapped[str] = encrypted(nullable=False)
     api_key_fingerprint: Mapped[str] = mapped_column(String(64), index=True, nullable=False)
     created_at: Mapped[datetime] = _now()
 
@@ -56,7 +70,7 @@ class ProfitEventRow(Base):
     user_id: Mapped[str] = mapped_column(String(128), index=True, nullable=False)
     account_id: Mapped[str] = mapped_column(String(128), nullable=False)
     fingerprint: Mapped[str] = mapped_column(String(64), nullable=False)
-    body_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    body_enc: Mapped[str] = encrypted(nullable=False)
     received_at: Mapped[datetime] = _now()
 
 
@@ -70,14 +84,14 @@ class Share(Base):
     billing_currency: Mapped[str | None] = mapped_column(String(10))
     share_rate: Mapped[str | None] = mapped_column(String(16))
     fx_rate: Mapped[str | None] = mapped_column(String(32))
-    reported_profit_enc: Mapped[str] = mapped_column(Text, nullable=False)
-    verified_profit_enc: Mapped[str | None] = mapped_column(Text)
-    share_amount_enc: Mapped[str | None] = mapped_column(Text)
-    billed_amount_enc: Mapped[str | None] = mapped_column(Text)
-    amount_paid_enc: Mapped[str | None] = mapped_column(Text)
-    amount_due_enc: Mapped[str | None] = mapped_column(Text)
-    credit_enc: Mapped[str | None] = mapped_column(Text)
-    verification_enc: Mapped[str | None] = mapped_column(Text)
+    reported_profit_enc: Mapped[str] = encrypted(nullable=False)
+    verified_profit_enc: Mapped[str | None] = encrypted()
+    share_amount_enc: Mapped[str | None] = encrypted()
+    billed_amount_enc: Mapped[str | None] = encrypted()
+    amount_paid_enc: Mapped[str | None] = encrypted()
+    amount_due_enc: Mapped[str | None] = encrypted()
+    credit_enc: Mapped[str | None] = encrypted()
+    verification_enc: Mapped[str | None] = encrypted()
     review_reasons: Mapped[str | None] = mapped_column(Text)
     payment_reference: Mapped[str | None] = mapped_column(String(64), unique=True)
     recorded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -96,7 +110,7 @@ class Payment(Base):
     transaction_id: Mapped[str] = mapped_column(String(128), nullable=False)
     event_id: Mapped[str | None] = mapped_column(String(128), index=True)
     payment_reference: Mapped[str | None] = mapped_column(String(64))
-    amount_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    amount_enc: Mapped[str] = encrypted(nullable=False)
     currency: Mapped[str] = mapped_column(String(10), nullable=False)
     paid_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False)
@@ -104,6 +118,15 @@ class Payment(Base):
     received_at: Mapped[datetime] = _now()
     signalled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     applied_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditKey(Base):
+    """A data key for audit details, itself a FERNET_KEYS token so rotation can re-wrap it."""
+
+    __tablename__ = "audit_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key_enc: Mapped[str] = encrypted(nullable=False)
+    created_at: Mapped[datetime] = _now()
 
 
 class AuditEntry(Base):
@@ -116,7 +139,11 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64), nullable=False)
     subject: Mapped[str] = mapped_column(String(160), index=True, nullable=False)
     idempotency_key: Mapped[str] = mapped_column(String(256), unique=True, nullable=False)
+    # Encrypted under an audit data key (AuditKey), not FERNET_KEYS: the row can never be
+    # rewritten, so key rotation re-wraps the data key instead (envelope encryption).
     details_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    # NULL for entries written before data keys existed: those are FERNET_KEYS tokens.
+    details_key_id: Mapped[int | None] = mapped_column(ForeignKey("audit_keys.id"))
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     entry_hash: Mapped[str] = mapped_column(String(64), nullable=False)
 

@@ -10,13 +10,12 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 
 from config.settings import ENV_PREFIX
+from db.tokens import ROLES, new_token
 
 
 def generated() -> dict[str, str]:
     """Fresh values for every secret the stack needs; only missing ones are used."""
-    tokens = ",".join(
-        f"{role}:ps_{role}_{secrets.token_urlsafe(18)}" for role in ("backend", "ops", "admin")
-    )
+    tokens = ",".join(f"{role}:{new_token(role)}" for role in ROLES)
     return {
         "FERNET_KEYS": Fernet.generate_key().decode(),
         "HASH_KEY": secrets.token_urlsafe(32),

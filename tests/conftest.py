@@ -13,6 +13,7 @@ import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -31,19 +32,39 @@ BIN = Path(sys.executable).parent
 
 
 @pytest.fixture(scope="session")
-def database_url() -> Iterator[str]:
+def postgres_server() -> Iterator[str]:
+    """A URL to the server's `postgres` database; tests create their own databases on it."""
     server_url = os.environ.get("PROFITSHARE_DATABASE_URL")
-    scratch = None
-    if server_url is None:
-        scratch = Path(tempfile.mkdtemp(prefix="ps-test-"))
-        server_url = start_embedded(scratch / "pgdata")
+    if server_url is not None:
+        yield server_url
+        return
+    scratch = Path(tempfile.mkdtemp(prefix="ps-test-"))
+    yield start_embedded(scratch / "pgdata")
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+@contextmanager
+def migrated_database(server_url: str) -> Iterator[str]:
     name = f"profitshare_test_{uuid.uuid4().hex[:8]}"
     url = create_database(server_url, name)
     upgrade(url)
-    yield url
-    drop_database(server_url, name)
-    if scratch is not None:
-        shutil.rmtree(scratch, ignore_errors=True)
+    try:
+        yield url
+    finally:
+        drop_database(server_url, name)
+
+
+@pytest.fixture(scope="session")
+def database_url(postgres_server: str) -> Iterator[str]:
+    with migrated_database(postgres_server) as url:
+        yield url
+
+
+@pytest.fixture
+def own_database_url(postgres_server: str) -> Iterator[str]:
+    """A database of the test's own, for tests that change every row (rotation, tampering)."""
+    with migrated_database(postgres_server) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -5,10 +5,8 @@ from __future__ import annotations
 import base64
 import json
 import os
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
-from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -127,24 +125,15 @@ def test_constructor_checks_keys() -> None:
 
 # --- the codec-server endpoints -------------------------------------------------------------
 
-class _NoTokensInDb:
-    """Stands in for Deps: every token unknown to the bootstrap list is unknown to the DB too."""
-
-    @asynccontextmanager
-    async def sessions(self):
-        async def scalar(_):
-            return None
-        yield SimpleNamespace(scalar=scalar)
-
-
 @pytest.fixture
-def client() -> httpx.AsyncClient:
+def client(deps) -> httpx.AsyncClient:
+    """The codec router alone, on the test database (tokens unknown to it are unknown)."""
     app = FastAPI()
     errors.install(app)
     app.state.codec = EncryptionCodec({"a": KEY_A}, "a")
     app.state.tokens = TokenStore([("ops", "t-ops"), ("backend", "t-backend"),
                                    ("admin", "t-admin")])
-    app.state.deps = _NoTokensInDb()
+    app.state.deps = deps
     app.state.settings = Settings()
     app.include_router(codec_routes.router)
     codec_routes.codec_cors(app, "http://localhost:8233")

@@ -1,0 +1,46 @@
+"""Security headers on every response.
+
+The API answers JSON to programs; the only pages a browser renders are the OpenAPI docs, and
+the only page calling us from a browser is the Temporal UI (the codec endpoints, via CORS).
+So: nothing may frame us, sniff a content type, leak a referrer or cache an answer, and API
+responses may load nothing at all. The docs pages keep a CSP without `default-src`, because
+Swagger UI and ReDoc load their scripts and styles from a CDN and run inline script.
+"""
+
+from __future__ import annotations
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+DOCS_CSP = "frame-ancestors 'none'"
+DOCS_PATHS = ("/docs", "/redoc")
+
+COMMON = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    # Answers carry amounts and personal data: no browser or proxy may keep a copy.
+    "Cache-Control": "no-store",
+}
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        csp = DOCS_CSP if scope["path"].startswith(DOCS_PATHS) else API_CSP
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in COMMON.items():
+                    headers[name] = value
+                headers["Content-Security-Policy"] = csp
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
