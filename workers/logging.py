@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
@@ -45,7 +45,8 @@ def _masked(key: object, value: Any) -> Any:
     return value
 
 
-def configure(level: int = logging.INFO) -> None:
+def configure(level: int = logging.INFO, stream: TextIO | None = None) -> None:
+    """JSON lines on `stream` (stderr by default) for structlog and stdlib loggers alike."""
     shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
@@ -57,7 +58,7 @@ def configure(level: int = logging.INFO) -> None:
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.make_filtering_bound_logger(level),
     )
-    handler = logging.StreamHandler()
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,

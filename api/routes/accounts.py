@@ -47,16 +47,8 @@ async def register_exchange_account(
         await standing.ensure_user(s, user_id)
         existing = await s.scalar(select(ExchangeAccount).where(ExchangeAccount.id == account_id))
         if existing is None:
-            s.add(
-                ExchangeAccount(
-                    id=account_id,
-                    user_id=user_id,
-                    exchange=body.exchange,
-                    api_key_enc=deps.cipher.encrypt(body.api_key.get_secret_value()),
-                    api_secret_enc=deps.cipher.encrypt(body.api_secret.get_secret_value()),
-                    api_key_fingerprint=fingerprint,
-                )
-            )
+            # The audit entry first: it takes the chain lock before the account's foreign key
+            # locks the user's row, the order ledger transactions take them in (else deadlock).
             await audit.append(
                 s,
                 deps.cipher,
@@ -66,6 +58,16 @@ async def register_exchange_account(
                 subject=f"user/{user_id}",
                 key=f"account:{account_id}",
                 details={"account_id": account_id},
+            )
+            s.add(
+                ExchangeAccount(
+                    id=account_id,
+                    user_id=user_id,
+                    exchange=body.exchange,
+                    api_key_enc=deps.cipher.encrypt(body.api_key.get_secret_value()),
+                    api_secret_enc=deps.cipher.encrypt(body.api_secret.get_secret_value()),
+                    api_key_fingerprint=fingerprint,
+                )
             )
         else:
             response.status_code = 200
