@@ -127,8 +127,12 @@ async def profitable_session(
     profit: Decimal = Decimal("1000"),
     reported: Decimal | None = None,
     user_id: str | None = None,
+    **event_fields: Any,
 ) -> ProfitEvent:
-    """A verified-looking session: the exchange shows `profit`, the backend reports `reported`."""
+    """A verified-looking session: the exchange shows `profit`, the backend reports `reported`.
+
+    `event_fields` go into the profit event as they are (an ip, a device fingerprint, ...).
+    """
     user_id = user_id or f"u_{uuid.uuid4().hex[:10]}"
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
     start_ms = int(start.timestamp() * 1000)
@@ -137,7 +141,11 @@ async def profitable_session(
     )
     account_id = await register_account(deps, user_id, api_key, secret)
     event = profit_event(
-        user_id, account_id, start=start, reported=reported if reported is not None else profit
+        user_id,
+        account_id,
+        start=start,
+        reported=reported if reported is not None else profit,
+        **event_fields,
     )
     await store_event(deps, event)
     return event

@@ -1,0 +1,49 @@
+"""A workflow's history as Temporal stores it: fetched without our codec, payloads found in it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.message import Message
+from temporalio.api.common.v1 import Payload, WorkflowExecution
+from temporalio.api.history.v1 import History
+from temporalio.api.workflowservice.v1 import GetWorkflowExecutionHistoryRequest
+from temporalio.client import Client
+
+
+async def raw_history(client: Client, workflow_id: str) -> History:
+    """Straight from the service: no data converter, no codec, bytes as the server keeps them."""
+    history, token = History(), b""
+    while True:
+        page = await client.workflow_service.get_workflow_execution_history(
+            GetWorkflowExecutionHistoryRequest(
+                namespace=client.namespace,
+                execution=WorkflowExecution(workflow_id=workflow_id),
+                next_page_token=token,
+            )
+        )
+        history.events.extend(page.history.events)
+        token = page.next_page_token
+        if not token:
+            return history
+
+
+def payloads_in(message: Message) -> Iterator[Payload]:
+    """Every Payload anywhere in `message`: inputs, results, memos, headers, summaries, failures."""
+    if isinstance(message, Payload):
+        yield message
+        return
+    for field, value in message.ListFields():
+        if field.type != FieldDescriptor.TYPE_MESSAGE:
+            continue
+        if field.message_type.GetOptions().map_entry:
+            if field.message_type.fields_by_name["value"].type != FieldDescriptor.TYPE_MESSAGE:
+                continue
+            children = list(value.values())
+        elif field.is_repeated:
+            children = list(value)
+        else:
+            children = [value]
+        for child in children:
+            yield from payloads_in(child)
