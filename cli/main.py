@@ -46,7 +46,14 @@ def api(host: str = typer.Option("127.0.0.1", envvar="PROFITSHARE_API_HOST")) ->
 
     configure()
     settings = get_settings()
-    uvicorn.run(create_app(settings), host=host, port=settings.api_port, log_level="warning")
+    # log_config=None: uvicorn's own loggers go through ours (JSON, masked) instead of plain text.
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=settings.api_port,
+        log_level="warning",
+        log_config=None,
+    )
 
 
 @app.command()
