@@ -24,6 +24,7 @@ AMOUNT_FIELDS = (
     "amount_paid",
     "amount_due",
     "credit",
+    "waived_amount",
 )
 
 
