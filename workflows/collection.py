@@ -197,7 +197,7 @@ class Collection:
             status = update.pop("status")
         elif resolution.outcome == "cancelled":
             status = "rejected"
-            update = {"waived_amount": s.bill().due_at(s.amount_paid, now)}
+            update = {"waived_amount": s.unpaid(), "amount_due": s.unpaid() * 0}
         await self._ledger(
             c.RESOLVE_DISPUTE,
             c.ResolveDisputeInput(
@@ -249,7 +249,7 @@ class Collection:
 
     async def _waive(self, waiver: Waiver) -> None:
         s = self._s
-        waived = s.bill().due_at(s.amount_paid, workflow.now())
+        waived = s.unpaid()
         await self._ledger(
             c.CLOSE_SHARE,
             c.CloseShareInput(
@@ -264,6 +264,7 @@ class Collection:
             summary="written off" if waiver.kind == "write_off" else "waived",
         )
         s.status, s.waived_amount, s.closed_reason = "waived", waived, waiver.kind
+        s.amount_due = waived * 0
         self._publish()
 
 

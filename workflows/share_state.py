@@ -117,6 +117,12 @@ class ShareState:
             discount_until=self.recorded.discount_until,
         )
 
+    def unpaid(self) -> Decimal:
+        """What closing without payment forgives: the whole rest (a discount is earned by
+        paying), so shares always reconcile as paid + due + waived."""
+        bill = self.bill()
+        return max(Decimal(0), bill.billed - self.amount_paid).quantize(bill.billed)
+
     def view(self) -> ShareView:
         r, v = self.recorded, self.verification
         return ShareView(

@@ -83,7 +83,12 @@ class ClosingLedger(LedgerBase):
                 return
             share.status = "waived"
             share.closed_reason = cmd.reason
-            set_amounts(share, self._cipher, waived_amount=cmd.waived_amount)
+            set_amounts(
+                share,
+                self._cipher,
+                waived_amount=cmd.waived_amount,
+                amount_due=cmd.waived_amount * 0,
+            )
             share.updated_at = func.now()
             seal(share, self._cipher, self._hasher)
             if cmd.block_user:

@@ -17,6 +17,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import require
 from api.errors import ApiError
@@ -79,23 +80,13 @@ async def submit_proof(event_id: str, body: ProofIn, request: Request) -> ProofA
         share = await s.get(Share, event_id)
     if share is None:
         raise ApiError(404, f"no share for event {event_id}")
-    limiter = _limiter(request)
-    if not await limiter.hit(SUBMISSIONS, "payment-proofs", share.user_id):
-        stats = await limiter.get_window_stats(SUBMISSIONS, "payment-proofs", share.user_id)
-        retry = max(1, int(stats.reset_time - datetime.now(UTC).timestamp()))
-        raise ApiError(
-            429, f"at most {SUBMISSIONS.amount} proofs per 15 minutes; retry in {retry} s"
-        )
     _check(share, body, deps.cipher)
 
     proof_id = f"prf_{uuid.uuid4().hex[:20]}"
     now = datetime.now(UTC)
     async with deps.sessions.begin() as s:
-        reused = await s.scalar(
-            select(Payment.id).where(Payment.transaction_id == body.transaction_id).limit(1)
-        )
-        if reused is not None:
-            raise ApiError(409, "this transaction id was already used for a payment")
+        await _refuse_reuse(s, body.transaction_id)
+        await _count_submission(request, share.user_id)
         s.add(
             PaymentProof(
                 id=proof_id,
@@ -130,6 +121,25 @@ async def submit_proof(event_id: str, body: ProofIn, request: Request) -> ProofA
             ProofSubmitted(proof_id=proof_id, **body.model_dump()),
         )
     return ProofAccepted(proof_id=proof_id, status="pending_review")
+
+
+async def _refuse_reuse(s: AsyncSession, transaction_id: str) -> None:
+    """A transaction id is unique across gateway payments and proofs (unique index too)."""
+    if await s.scalar(select(Payment.id).where(Payment.transaction_id == transaction_id).limit(1)):
+        raise ApiError(409, "this transaction id was already used for a payment")
+    if await s.scalar(select(PaymentProof.id).where(PaymentProof.transaction_id == transaction_id)):
+        raise ApiError(409, "this transaction id was already used for a proof")
+
+
+async def _count_submission(request: Request, user_id: str) -> None:
+    """Counts proofs that would go to an admin; a refused proof costs the user nothing."""
+    limiter = _limiter(request)
+    if not await limiter.hit(SUBMISSIONS, "payment-proofs", user_id):
+        stats = await limiter.get_window_stats(SUBMISSIONS, "payment-proofs", user_id)
+        retry = max(1, int(stats.reset_time - datetime.now(UTC).timestamp()))
+        raise ApiError(
+            429, f"at most {SUBMISSIONS.amount} proofs per 15 minutes; retry in {retry} s"
+        )
 
 
 def _check(share: Share, body: ProofIn, cipher) -> None:
