@@ -28,6 +28,7 @@ class SetStatusInput(Model):
     verification: VerificationSummary | None = None
     reasons: list[str] = []
     note: str = ""
+    confirmed_fraud: bool = False
 
 
 class RecordShareInput(Model):

@@ -99,6 +99,14 @@ class ReviewDecision(Model):
     decision: Literal["approve", "reject"]
     verified_profit: Money | None = None
     note: str = Field(default="", max_length=2000)
+    # A rejection the admin judged fraud (a faked session): costs the user trust.
+    confirmed_fraud: bool = False
+
+    @model_validator(mode="after")
+    def _fraud_is_a_rejection(self) -> ReviewDecision:
+        if self.confirmed_fraud and self.decision != "reject":
+            raise ValueError("confirmed_fraud goes with a reject decision")
+        return self
 
 
 class ProofSubmitted(Model):

@@ -160,7 +160,9 @@ class ShareWorkflow:
         decision = self._s.review
         assert decision is not None
         if decision.decision == "reject":
-            await self._transition("rejected", note=decision.note)
+            await self._transition(
+                "rejected", note=decision.note, confirmed_fraud=decision.confirmed_fraud
+            )
             return None
         return (
             decision.verified_profit
@@ -194,6 +196,7 @@ class ShareWorkflow:
         verification: VerificationSummary | None = None,
         reasons: list[str] | None = None,
         note: str = "",
+        confirmed_fraud: bool = False,
     ) -> None:
         self._s.status = status
         if reasons is not None:
@@ -208,6 +211,7 @@ class ShareWorkflow:
                 verification=verification,
                 reasons=reasons or [],
                 note=note,
+                confirmed_fraud=confirmed_fraud,
             ),
             summary=f"status: {status}",
         )

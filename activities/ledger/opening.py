@@ -11,12 +11,13 @@ from sqlalchemy.dialects.postgresql import insert
 from temporalio import activity
 
 from activities import contracts as c
-from activities.ledger.base import LedgerBase
-from activities.ledger.trust import carry_loss
+from activities.ledger.base import ACTOR, LedgerBase
+from activities.ledger.trust import carry_loss, move_trust
 from db import standing
 from db.models import Share, User
 from db.shares import seal, set_amounts
 from domain.models import ProfitEvent, RecordedShare
+from domain.policy import DEFAULT_TRUST_POLICY
 from domain.settlement import billed_amount, chargeable_profit, share_amount
 
 
@@ -75,6 +76,17 @@ class OpeningLedger(LedgerBase):
             loss = cmd.verification.verified_profit if cmd.verification else Decimal(0)
             if added and cmd.status == "no_share" and self._high_water_mark and loss < 0:
                 await carry_loss(s, self._cipher, cmd.user_id, lambda carried: carried - loss)
+            if cmd.confirmed_fraud:
+                await move_trust(
+                    s,
+                    self._cipher,
+                    cmd.user_id,
+                    DEFAULT_TRUST_POLICY.confirmed_fraud,
+                    at=cmd.at,
+                    reason="confirmed fraud",
+                    key=cmd.event_id,
+                    actor=ACTOR,
+                )
             await standing.recompute(s, cmd.user_id)
 
     @activity.defn(name=c.RECORD_SHARE)
