@@ -15,6 +15,9 @@ RECORD_SHARE = "record_share"
 ESCALATE = "escalate"
 APPLY_PAYMENT = "apply_payment"
 ALERT_OPS = "alert_ops"
+OPEN_DISPUTE = "open_dispute"
+RESOLVE_DISPUTE = "resolve_dispute"
+CLOSE_SHARE = "close_share"
 
 
 class SetStatusInput(Model):
@@ -25,6 +28,7 @@ class SetStatusInput(Model):
     verification: VerificationSummary | None = None
     reasons: list[str] = []
     note: str = ""
+    confirmed_fraud: bool = False
 
 
 class RecordShareInput(Model):
@@ -59,3 +63,39 @@ class OpsAlert(Model):
     reason: str
     key: str
     at: datetime
+
+
+class OpenDisputeInput(Model):
+    event_id: str
+    user_id: str
+    at: datetime
+
+
+class ResolveDisputeInput(Model):
+    """The share after an admin resolved its dispute; amounts only when they changed."""
+
+    event_id: str
+    user_id: str
+    outcome: str
+    status: ShareStatus
+    due_at: datetime
+    at: datetime
+    note: str = ""
+    verified_profit: Money | None = None
+    share_amount: Money | None = None
+    billed_amount: Money | None = None
+    amount_due: Money | None = None
+    credit: Money | None = None
+    waived_amount: Money | None = None
+
+
+class CloseShareInput(Model):
+    """Closes a share without payment (waived or written off): restrictions lift."""
+
+    event_id: str
+    user_id: str
+    reason: str
+    waived_amount: Money
+    at: datetime
+    note: str = ""
+    block_user: bool = False

@@ -13,7 +13,21 @@ from api import errors, metrics
 from api.auth import TokenStore
 from api.headers import SecurityHeaders
 from api.limits import BodySizeLimit
-from api.routes import accounts, codec, health, intake, review, shares, standing, webhooks
+from api.routes import (
+    accounts,
+    codec,
+    disputes,
+    exemptions,
+    health,
+    intake,
+    payment_flags,
+    proofs,
+    review,
+    shares,
+    standing,
+    waivers,
+    webhooks,
+)
 from api.routes.codec import codec_cors
 from config.settings import Settings, get_settings
 from workers.client import connect
@@ -73,6 +87,21 @@ def create_app(
     app.add_middleware(BodySizeLimit)
     codec_cors(app, settings.ui_origin)
     app.add_middleware(SecurityHeaders)  # added last: outermost, so even a 413 carries them
-    for module in (health, metrics, accounts, intake, review, shares, standing, webhooks, codec):
+    for module in (
+        health,
+        metrics,
+        accounts,
+        intake,
+        review,
+        shares,
+        standing,
+        webhooks,
+        proofs,
+        disputes,
+        waivers,
+        exemptions,
+        payment_flags,
+        codec,
+    ):
         app.include_router(module.router)
     return app

@@ -98,6 +98,10 @@ class Share(Base):
     discount_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     verification_hash: Mapped[str | None] = mapped_column(String(64))
+    # Closing without payment: what was forgiven and why (waive, write_off, dispute_cancelled).
+    waived_amount_enc: Mapped[str | None] = mapped_column(Text)
+    closed_reason: Mapped[str | None] = mapped_column(String(32))
+    payment_link_url: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = _now()
     updated_at: Mapped[datetime] = _now()
 
@@ -118,6 +122,53 @@ class Payment(Base):
     received_at: Mapped[datetime] = _now()
     signalled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     applied_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    flagged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    flag_note: Mapped[str | None] = mapped_column(Text)
+
+
+class PaymentProof(Base):
+    """A manual UPI payment proof awaiting (or past) an admin's decision."""
+
+    __tablename__ = "payment_proofs"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("shares.event_id"), index=True, nullable=False)
+    user_id: Mapped[str] = mapped_column(String(128), index=True, nullable=False)
+    # Unique across proofs here, and checked against payments before insert.
+    transaction_id: Mapped[str] = mapped_column(String(128), unique=True, nullable=False)
+    amount_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    currency: Mapped[str] = mapped_column(String(10), nullable=False)
+    paid_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    status: Mapped[str] = mapped_column(String(24), nullable=False)
+    note_enc: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    signalled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime] = _now()
+
+
+class Dispute(Base):
+    """A user's dispute of a share: one per share; the ladder waits while it is open."""
+
+    __tablename__ = "disputes"
+    event_id: Mapped[str] = mapped_column(ForeignKey("shares.event_id"), primary_key=True)
+    reason_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    note_enc: Mapped[str | None] = mapped_column(Text)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    signalled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RateLimitHit(Base):
+    """One counted request in a moving window, shared by every API process (see db/rate_limits)."""
+
+    __tablename__ = "rate_limit_hits"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(256), index=True, nullable=False)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), index=True, nullable=False
+    )
 
 
 class AuditKey(Base):

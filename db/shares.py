@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.crypto import FieldCipher, RecordHasher
-from db.models import Payment, ProfitEventRow, Share
+from db.models import Dispute, Payment, PaymentProof, ProfitEventRow, Share
 from domain.ladder import Level
-from domain.models import PaymentView, ShareView
+from domain.models import DisputeView, PaymentView, ProofView, ShareView
 from domain.policy import DEFAULT_SHARE_POLICY
 from domain.settlement import Bill
 
@@ -24,6 +24,7 @@ AMOUNT_FIELDS = (
     "amount_paid",
     "amount_due",
     "credit",
+    "waived_amount",
 )
 
 
@@ -110,6 +111,12 @@ async def load_view(session: AsyncSession, cipher: FieldCipher, event_id: str) -
     payments = await session.scalars(
         select(Payment).where(Payment.event_id == event_id).order_by(Payment.id)
     )
+    proofs = await session.scalars(
+        select(PaymentProof)
+        .where(PaymentProof.event_id == event_id)
+        .order_by(PaymentProof.submitted_at)
+    )
+    dispute = await session.get(Dispute, event_id)
     money = amounts(share, cipher)
     verification = cipher.decrypt_json(share.verification_enc) if share.verification_enc else None
     return ShareView(
@@ -147,4 +154,26 @@ async def load_view(session: AsyncSession, cipher: FieldCipher, event_id: str) -
             for p in payments
         ],
         created_at=share.created_at,
+        proofs=[
+            ProofView(
+                proof_id=p.id,
+                transaction_id=p.transaction_id,
+                amount=cipher.decrypt(p.amount_enc),
+                currency=p.currency,
+                paid_at=p.paid_at,
+                status=p.status,
+            )
+            for p in proofs
+        ],
+        dispute=DisputeView(
+            reason=cipher.decrypt(dispute.reason_enc),
+            opened_at=dispute.opened_at,
+            outcome=dispute.outcome,
+            resolved_at=dispute.resolved_at,
+        )
+        if dispute
+        else None,
+        waived_amount=money["waived_amount"],
+        closed_reason=share.closed_reason,
+        payment_link=share.payment_link_url,
     )

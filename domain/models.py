@@ -99,6 +99,57 @@ class ReviewDecision(Model):
     decision: Literal["approve", "reject"]
     verified_profit: Money | None = None
     note: str = Field(default="", max_length=2000)
+    # A rejection the admin judged fraud (a faked session): costs the user trust.
+    confirmed_fraud: bool = False
+
+    @model_validator(mode="after")
+    def _fraud_is_a_rejection(self) -> ReviewDecision:
+        if self.confirmed_fraud and self.decision != "reject":
+            raise ValueError("confirmed_fraud goes with a reject decision")
+        return self
+
+
+class ProofSubmitted(Model):
+    """A manual UPI payment proof, stored and waiting for an admin."""
+
+    proof_id: str = Field(min_length=1, max_length=40)
+    transaction_id: str = Field(min_length=1, max_length=128)
+    amount: Money
+    currency: Currency
+    paid_at: datetime
+
+
+class ProofDecision(Model):
+    proof_id: str = Field(min_length=1, max_length=40)
+    decision: Literal["approve", "reject", "request_new_proof"]
+    note: str = Field(default="", max_length=2000)
+
+
+class DisputeOpened(Model):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class DisputeResolution(Model):
+    """upheld: the share stands, the ladder resumes with the time it had left;
+    adjusted: the share is recomputed on `verified_profit` (rate, FX and discount window kept);
+    cancelled: the share was not owed, it closes and its restrictions lift."""
+
+    outcome: Literal["upheld", "adjusted", "cancelled"]
+    verified_profit: Money | None = None
+    note: str = Field(default="", max_length=2000)
+
+    @model_validator(mode="after")
+    def _adjusted_needs_a_profit(self) -> DisputeResolution:
+        if (self.outcome == "adjusted") != (self.verified_profit is not None):
+            raise ValueError("verified_profit is required for adjusted, and only for adjusted")
+        return self
+
+
+class Waiver(Model):
+    """waive forgives the share; write_off closes it as uncollectable and blocks the user."""
+
+    kind: Literal["waive", "write_off"] = "waive"
+    note: str = Field(default="", max_length=2000)
 
 
 class PaymentView(Model):
@@ -109,6 +160,22 @@ class PaymentView(Model):
     paid_at: datetime
     applied: bool
     note: str = ""
+
+
+class ProofView(Model):
+    proof_id: str
+    transaction_id: str
+    amount: Money
+    currency: str
+    paid_at: datetime
+    status: Literal["pending_review", "approved", "rejected", "new_proof_requested"]
+
+
+class DisputeView(Model):
+    reason: str
+    opened_at: datetime
+    outcome: str | None = None
+    resolved_at: datetime | None = None
 
 
 class ShareView(Model):
@@ -137,3 +204,9 @@ class ShareView(Model):
     review_reasons: list[str] = []
     payments: list[PaymentView] = []
     created_at: datetime | None = None
+    # Added to the contract's Share (optional fields):
+    proofs: list[ProofView] = []
+    dispute: DisputeView | None = None
+    waived_amount: Money | None = None
+    closed_reason: str | None = None
+    payment_link: str | None = None

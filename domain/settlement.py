@@ -81,6 +81,27 @@ def apply_payment(
     )
 
 
+def rebill(bill: Bill, billed: Decimal, *, paid: Decimal, at: datetime) -> PaymentOutcome:
+    """The share re-priced to `billed` (a dispute adjusted it), with what was paid so far.
+
+    The discount window is kept: inside it, the new amount is discounted too.
+    """
+    new = Bill(
+        billed=billed,
+        currency=bill.currency,
+        discount_rate=bill.discount_rate,
+        discount_until=bill.discount_until,
+    )
+    owed = new.owed_at(at)
+    return PaymentOutcome(
+        amount_paid=paid,
+        amount_due=max(Decimal(0), owed - paid).quantize(bill.billed),
+        settled=paid >= owed,
+        credit=max(Decimal(0), paid - owed).quantize(bill.billed),
+        discounted=owed < billed,
+    )
+
+
 @dataclass(frozen=True)
 class Chargeable:
     profit: Decimal

@@ -34,16 +34,7 @@ def activities_for(
         deps.sessions, deps.cipher, base_url=settings.exchange_base_url
     )
     risk = RiskActivities(deps.sessions)
-    return [
-        ledger.open_share,
-        ledger.set_status,
-        ledger.record_share,
-        ledger.escalate,
-        ledger.apply_payment,
-        ledger.alert_ops,
-        risk.screen_user,
-        exchange.verify_session,
-    ]
+    return [*ledger.activities(), risk.screen_user, exchange.verify_session]
 
 
 def build_worker(client: Client, deps: Deps, settings: Settings, **overrides: object) -> Worker:

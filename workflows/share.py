@@ -2,13 +2,11 @@
 
 received → screening → verifying ─┬→ no_share
                                   ├→ under_review → approve → open | rejected
-                                  └→ open → reminders d1-6, warning d7, suspended d14,
-                                            locked d30, collections d60 ... payment → paid
+                                  └→ open → the ladder and payments (workflows/collection.py)
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,21 +16,24 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities import contracts as c
-    from domain.ladder import Stage, ladder
     from domain.models import (
+        DisputeOpened,
+        DisputeResolution,
         PaymentSignal,
-        PaymentView,
         ProfitEvent,
+        ProofDecision,
+        ProofSubmitted,
         RecordedShare,
         ReviewDecision,
         RiskSummary,
         ShareStatus,
         ShareView,
         VerificationSummary,
+        Waiver,
     )
-    from domain.settlement import CurrencyMismatch, apply_payment
     from workflows import options
     from workflows import search_attributes as sa
+    from workflows.collection import Collection
     from workflows.share_state import ShareState
 
 
@@ -66,21 +67,39 @@ class ShareWorkflow:
 
         await self._record(profit, verification)
         if self._s.status == "open":
-            await self._escalation_ladder()
+            await Collection(self._s, self._ledger, self._publish).run()
         return self._s.view()
 
     # --- messages -------------------------------------------------------------------------
+    # Each handler only queues; the run loop acts on messages one at a time, in order.
     @workflow.signal
     def payment(self, payment: PaymentSignal) -> None:
-        key = f"{payment.provider}:{payment.transaction_id}"
-        if key not in self._s.seen_transactions:  # a gateway may deliver the same payment twice
-            self._s.seen_transactions.add(key)
-            self._s.pending_payments.append(payment)
+        self._s.accept_payment(payment)
 
     @workflow.signal
     def review(self, decision: ReviewDecision) -> None:
         if self._s.status == "under_review" and self._s.review is None:
             self._s.review = decision
+
+    @workflow.signal
+    def proof(self, proof: ProofSubmitted) -> None:
+        self._s.accept_proof(proof)
+
+    @workflow.signal
+    def proof_decision(self, decision: ProofDecision) -> None:
+        self._s.accept_proof_decision(decision)
+
+    @workflow.signal
+    def dispute(self, dispute: DisputeOpened) -> None:
+        self._s.accept_dispute(dispute, workflow.now())
+
+    @workflow.signal
+    def resolve_dispute(self, resolution: DisputeResolution) -> None:
+        self._s.accept_resolution(resolution)
+
+    @workflow.signal
+    def waive(self, waiver: Waiver) -> None:
+        self._s.accept_waiver(waiver)
 
     @workflow.query
     def status(self) -> ShareView:
@@ -141,7 +160,9 @@ class ShareWorkflow:
         decision = self._s.review
         assert decision is not None
         if decision.decision == "reject":
-            await self._transition("rejected", note=decision.note)
+            await self._transition(
+                "rejected", note=decision.note, confirmed_fraud=decision.confirmed_fraud
+            )
             return None
         return (
             decision.verified_profit
@@ -167,94 +188,6 @@ class ShareWorkflow:
         self._s.status = "open" if self._s.recorded.billed_amount > 0 else "no_share"
         self._publish()
 
-    async def _escalation_ladder(self) -> None:
-        assert self._s.recorded is not None
-        day0 = self._s.recorded.recorded_at
-        for stage in ladder():
-            if await self._collect_payments(until=stage.due(day0), summary=_summary(stage)):
-                return
-            await self._escalate(stage)
-        await self._collect_payments(until=None, summary="collections: waiting for payment")
-
-    async def _escalate(self, stage: Stage) -> None:
-        await self._ledger(
-            c.ESCALATE,
-            c.EscalateInput(
-                event_id=self._s.event.event_id,
-                user_id=self._s.event.user_id,
-                level=int(stage.level),
-                stage=stage.key,
-                at=workflow.now(),
-            ),
-            summary=f"escalate: {_summary(stage)}",
-        )
-        self._s.level = max(self._s.level, stage.level)
-        self._publish()
-
-    async def _collect_payments(self, *, until: datetime | None, summary: str) -> bool:
-        """Applies payments as they arrive until `until`; True once the share is paid."""
-        while True:
-            timeout = None if until is None else until - workflow.now()
-            if timeout is not None and timeout <= timedelta(0):
-                return False
-            try:
-                await workflow.wait_condition(
-                    lambda: bool(self._s.pending_payments), timeout=timeout, timeout_summary=summary
-                )
-            except TimeoutError:
-                return False
-            while self._s.pending_payments:
-                await self._apply(self._s.pending_payments.pop(0))
-            if self._s.status == "paid":
-                return True
-
-    async def _apply(self, payment: PaymentSignal) -> None:
-        # The gateway's own payment time counts (a late webhook keeps an earned discount),
-        # but never a time in the future or before the share existed.
-        assert self._s.recorded is not None
-        at = max(self._s.recorded.recorded_at, min(payment.paid_at, workflow.now()))
-        view = PaymentView(
-            provider=payment.provider,
-            transaction_id=payment.transaction_id,
-            amount=payment.amount,
-            currency=payment.currency,
-            paid_at=payment.paid_at,
-            applied=False,
-        )
-        try:
-            outcome = apply_payment(
-                self._s.bill(),
-                paid_before=self._s.amount_paid,
-                amount=payment.amount,
-                currency=payment.currency,
-                at=at,
-            )
-        except (CurrencyMismatch, ValueError) as err:
-            self._s.payments.append(view.model_copy(update={"note": str(err)}))
-            workflow.logger.warning("payment refused for %s: %s", self._s.event.event_id, err)
-            return
-        await self._ledger(
-            c.APPLY_PAYMENT,
-            c.ApplyPaymentInput(
-                event_id=self._s.event.event_id,
-                user_id=self._s.event.user_id,
-                payment=payment,
-                amount_paid=outcome.amount_paid,
-                amount_due=outcome.amount_due,
-                credit=outcome.credit,
-                settled=outcome.settled,
-                discounted=outcome.discounted,
-                at=workflow.now(),
-            ),
-            summary=f"apply payment {payment.provider}:{payment.transaction_id}",
-        )
-        self._s.payments.append(view.model_copy(update={"applied": True}))
-        self._s.amount_paid, self._s.amount_due = outcome.amount_paid, outcome.amount_due
-        self._s.credit = outcome.credit
-        if outcome.settled:
-            self._s.status = "paid"
-        self._publish()
-
     # --- bookkeeping ----------------------------------------------------------------------
     async def _transition(
         self,
@@ -263,6 +196,7 @@ class ShareWorkflow:
         verification: VerificationSummary | None = None,
         reasons: list[str] | None = None,
         note: str = "",
+        confirmed_fraud: bool = False,
     ) -> None:
         self._s.status = status
         if reasons is not None:
@@ -277,6 +211,7 @@ class ShareWorkflow:
                 verification=verification,
                 reasons=reasons or [],
                 note=note,
+                confirmed_fraud=confirmed_fraud,
             ),
             summary=f"status: {status}",
         )
@@ -305,7 +240,3 @@ class ShareWorkflow:
             updates.append(sa.DUE_AT.value_set(self._s.recorded.due_at))
         workflow.upsert_search_attributes(updates)
         workflow.set_current_details(self._s.details_markdown())
-
-
-def _summary(stage: Stage) -> str:
-    return f"{stage.level.label} at day {stage.day}"

@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from domain.ladder import Level
+from domain.ladder import Level, Stage
 from domain.models import (
+    DisputeOpened,
+    DisputeResolution,
+    DisputeView,
     PaymentSignal,
     PaymentView,
     ProfitEvent,
+    ProofDecision,
+    ProofSubmitted,
+    ProofView,
     RecordedShare,
     ReviewDecision,
     ShareStatus,
     ShareView,
     VerificationSummary,
+    Waiver,
 )
 from domain.policy import DEFAULT_SHARE_POLICY
 from domain.settlement import Bill
+
+# What may arrive while a share is open, handled one at a time in the order it arrived.
+Message = PaymentSignal | ProofDecision | DisputeOpened | DisputeResolution | Waiver
+OPEN_STATUSES = ("open", "disputed")
 
 
 @dataclass
@@ -33,9 +45,64 @@ class ShareState:
     amount_due: Decimal | None = None
     credit: Decimal = Decimal(0)
     payments: list[PaymentView] = field(default_factory=list)
-    pending_payments: list[PaymentSignal] = field(default_factory=list)
+    inbox: list[Message] = field(default_factory=list)
     seen_transactions: set[str] = field(default_factory=set)
     review: ReviewDecision | None = None
+    proofs: dict[str, ProofView] = field(default_factory=dict)
+    decided_proofs: set[str] = field(default_factory=set)
+    dispute: DisputeView | None = None
+    dispute_resolution_requested: bool = False
+    paused: timedelta = timedelta(0)
+    waived_amount: Decimal | None = None
+    closed_reason: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def stage_due(self, stage: Stage) -> datetime:
+        """A stage's time: day N after day 0, later by the time spent disputed."""
+        assert self.recorded is not None
+        return stage.due(self.recorded.recorded_at) + self.paused
+
+    def first_sight(self, payment: PaymentSignal) -> bool:
+        """True the first time a (provider, transaction id) is seen: gateways repeat themselves."""
+        key = f"{payment.provider}:{payment.transaction_id}"
+        if key in self.seen_transactions:
+            return False
+        self.seen_transactions.add(key)
+        return True
+
+    def accept_payment(self, payment: PaymentSignal) -> None:
+        if self.first_sight(payment):
+            self.inbox.append(payment)
+
+    def accept_proof(self, proof: ProofSubmitted) -> None:
+        self.proofs.setdefault(
+            proof.proof_id,
+            ProofView(**proof.model_dump(), status="pending_review"),
+        )
+
+    def accept_proof_decision(self, decision: ProofDecision) -> None:
+        """The first decision on a known, pending proof counts; repeats are ignored."""
+        if decision.proof_id in self.proofs and decision.proof_id not in self.decided_proofs:
+            self.decided_proofs.add(decision.proof_id)
+            self.inbox.append(decision)
+
+    def accept_dispute(self, dispute: DisputeOpened, at: datetime) -> None:
+        """One dispute per share, and only while it is open."""
+        if self.status == "open" and self.dispute is None:
+            self.dispute = DisputeView(reason=dispute.reason, opened_at=at)
+            self.inbox.append(dispute)
+
+    def accept_resolution(self, resolution: DisputeResolution) -> None:
+        if self.dispute is not None and not self.dispute_resolution_requested:
+            self.dispute_resolution_requested = True
+            self.inbox.append(resolution)
+
+    def accept_waiver(self, waiver: Waiver) -> None:
+        if self.is_open and not any(isinstance(m, Waiver) for m in self.inbox):
+            self.inbox.append(waiver)
 
     @property
     def workflow_id(self) -> str:
@@ -49,6 +116,12 @@ class ShareState:
             discount_rate=DEFAULT_SHARE_POLICY.early_discount,
             discount_until=self.recorded.discount_until,
         )
+
+    def unpaid(self) -> Decimal:
+        """What closing without payment forgives: the whole rest (a discount is earned by
+        paying), so shares always reconcile as paid + due + waived."""
+        bill = self.bill()
+        return max(Decimal(0), bill.billed - self.amount_paid).quantize(bill.billed)
 
     def view(self) -> ShareView:
         r, v = self.recorded, self.verification
@@ -76,6 +149,10 @@ class ShareState:
             review_reasons=self.review_reasons,
             payments=self.payments,
             created_at=r.recorded_at if r else None,
+            proofs=list(self.proofs.values()),
+            dispute=self.dispute,
+            waived_amount=self.waived_amount,
+            closed_reason=self.closed_reason,
         )
 
     def details_markdown(self) -> str:
@@ -89,6 +166,14 @@ class ShareState:
                 f"reference `{self.recorded.payment_reference}` · "
                 f"due {self.recorded.due_at.isoformat()}"
             )
+        if self.dispute is not None:
+            lines.append(
+                f"dispute opened {self.dispute.opened_at.isoformat()}"
+                + (f" · {self.dispute.outcome}" if self.dispute.outcome else "")
+            )
+        pending = [p.proof_id for p in self.proofs.values() if p.status == "pending_review"]
+        if pending:
+            lines.append("payment proofs awaiting review: " + ", ".join(pending))
         if self.review_reasons:
             lines.append("review: " + ", ".join(self.review_reasons))
         return "\n\n".join(lines)

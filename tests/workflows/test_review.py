@@ -84,6 +84,17 @@ async def test_rejected_review_closes_the_share_unbilled(driver):
     assert await driver.audit_actions(event.event_id) == [*BEFORE_REVIEW, "share.rejected"]
 
 
+async def test_confirmed_fraud_costs_25_trust_once(driver):
+    event, handle, _ = await held_for_review(
+        driver, profit=Decimal("400"), reported=Decimal("1000")
+    )
+    decision = ReviewDecision(decision="reject", note="faked fills", confirmed_fraud=True)
+    await handle.signal(ShareWorkflow.review, decision)
+    assert (await handle.result()).status == "rejected"
+    assert (await driver.standing(event.user_id))["trust"] == 25
+    assert await driver.audit_actions(f"user/{event.user_id}") == ["trust.changed"]
+
+
 async def test_a_second_decision_is_ignored(driver):
     event, handle, _ = await held_for_review(
         driver, profit=Decimal("400"), reported=Decimal("1000")

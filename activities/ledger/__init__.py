@@ -1,0 +1,33 @@
+"""The ledger: every write of a share's life to Postgres, each idempotent by its key.
+
+Temporal may run an activity twice; each method checks what is already recorded first,
+and writes the change, its audit entry and the user's standing in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from activities.ledger.closing import ClosingLedger
+from activities.ledger.ladder import LadderLedger
+from activities.ledger.opening import OpeningLedger, payment_reference
+from activities.ledger.payments import PaymentLedger
+
+
+class LedgerActivities(OpeningLedger, LadderLedger, PaymentLedger, ClosingLedger):
+    def activities(self) -> list[Callable[..., Any]]:
+        return [
+            self.open_share,
+            self.set_status,
+            self.record_share,
+            self.escalate,
+            self.alert_ops,
+            self.apply_payment,
+            self.open_dispute,
+            self.resolve_dispute,
+            self.close_share,
+        ]
+
+
+__all__ = ["LedgerActivities", "payment_reference"]

@@ -1,0 +1,107 @@
+"""Disputes and closing without payment: the ladder paused and resumed, shares waived."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from temporalio import activity
+
+from activities import contracts as c
+from activities.ledger.base import LedgerBase
+from db import standing
+from db.models import User
+from db.shares import seal, set_amounts
+
+
+class ClosingLedger(LedgerBase):
+    @activity.defn(name=c.OPEN_DISPUTE)
+    async def open_dispute(self, cmd: c.OpenDisputeInput) -> None:
+        """The dispute row was stored by the API; here the share stops escalating."""
+        async with self._sessions.begin() as s:
+            share = await self._share(s, cmd.event_id)
+            added = await self._audit(
+                s,
+                at=cmd.at,
+                action="share.disputed",
+                subject=cmd.event_id,
+                key=f"{cmd.event_id}:dispute:opened",
+                details={"level": share.level},
+            )
+            if added and share.status == "open":
+                share.status = "disputed"
+                share.updated_at = func.now()
+                seal(share, self._cipher, self._hasher)
+            await standing.recompute(s, cmd.user_id)
+
+    @activity.defn(name=c.RESOLVE_DISPUTE)
+    async def resolve_dispute(self, cmd: c.ResolveDisputeInput) -> None:
+        async with self._sessions.begin() as s:
+            share = await self._share(s, cmd.event_id)
+            added = await self._audit(
+                s,
+                at=cmd.at,
+                action=f"share.dispute_{cmd.outcome}",
+                subject=cmd.event_id,
+                key=f"{cmd.event_id}:dispute:resolved",
+                details={"outcome": cmd.outcome, "note": cmd.note, "status": cmd.status},
+            )
+            if not added:
+                return
+            share.status = cmd.status
+            share.due_at = cmd.due_at
+            changed = {
+                name: getattr(cmd, name)
+                for name in (
+                    "verified_profit",
+                    "share_amount",
+                    "billed_amount",
+                    "amount_due",
+                    "credit",
+                    "waived_amount",
+                )
+                if getattr(cmd, name) is not None
+            }
+            set_amounts(share, self._cipher, **changed)
+            if cmd.outcome == "cancelled":
+                share.closed_reason = "dispute_cancelled"
+            share.updated_at = func.now()
+            seal(share, self._cipher, self._hasher)
+            await standing.recompute(s, cmd.user_id)
+
+    @activity.defn(name=c.CLOSE_SHARE)
+    async def close_share(self, cmd: c.CloseShareInput) -> None:
+        async with self._sessions.begin() as s:
+            share = await self._share(s, cmd.event_id)
+            added = await self._audit(
+                s,
+                at=cmd.at,
+                action=f"share.{cmd.reason}",
+                subject=cmd.event_id,
+                key=f"{cmd.event_id}:closed",
+                details={"reason": cmd.reason, "note": cmd.note},
+            )
+            if not added:
+                return
+            share.status = "waived"
+            share.closed_reason = cmd.reason
+            set_amounts(
+                share,
+                self._cipher,
+                waived_amount=cmd.waived_amount,
+                amount_due=cmd.waived_amount * 0,
+            )
+            share.updated_at = func.now()
+            seal(share, self._cipher, self._hasher)
+            if cmd.block_user:
+                # A written-off debt still follows the person: the account stays blocked.
+                user = await s.scalar(select(User).where(User.id == cmd.user_id).with_for_update())
+                if user is not None and not user.blocked:
+                    user.blocked = True
+                    await self._audit(
+                        s,
+                        at=cmd.at,
+                        action="user.blocked",
+                        subject=f"user/{cmd.user_id}",
+                        key=f"{cmd.event_id}:write_off:block",
+                        details={"reason": "debt written off", "share": cmd.event_id},
+                    )
+            await standing.recompute(s, cmd.user_id)

@@ -1,0 +1,64 @@
+"""The escalation ladder's writes: a share moved to a stage, and alerts for ops."""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+from temporalio import activity
+
+from activities import contracts as c
+from activities.ledger.base import ACTOR, LedgerBase
+from activities.ledger.trust import TRUST_ON_LEVEL, move_trust
+from db import standing
+from db.shares import seal
+from domain.ladder import Level
+
+
+class LadderLedger(LedgerBase):
+    @activity.defn(name=c.ESCALATE)
+    async def escalate(self, cmd: c.EscalateInput) -> bool:
+        """Moves the share to a ladder stage; False when it was already there or closed."""
+        async with self._sessions.begin() as s:
+            share = await self._share(s, cmd.event_id)
+            if share.status != "open":
+                return False
+            first_time_at_level = cmd.level > share.level
+            added = await self._audit(
+                s,
+                at=cmd.at,
+                action=f"share.{Level(cmd.level).label}",
+                subject=cmd.event_id,
+                key=f"{cmd.event_id}:{cmd.stage}",
+                details={"stage": cmd.stage, "level": cmd.level},
+            )
+            if not added:
+                return False
+            if first_time_at_level:
+                share.level = cmd.level
+                share.updated_at = func.now()
+                seal(share, self._cipher, self._hasher)
+                await move_trust(
+                    s,
+                    self._cipher,
+                    cmd.user_id,
+                    TRUST_ON_LEVEL.get(Level(cmd.level), 0),
+                    at=cmd.at,
+                    reason=cmd.stage,
+                    key=cmd.event_id,
+                    actor=ACTOR,
+                )
+            await standing.recompute(s, cmd.user_id)
+            return True
+
+    @activity.defn(name=c.ALERT_OPS)
+    async def alert_ops(self, alert: c.OpsAlert) -> None:
+        """An entry under ops/alerts (what ops dashboards and reports read), once per key."""
+        async with self._sessions.begin() as s:
+            await self._audit(
+                s,
+                at=alert.at,
+                action="ops.alert",
+                subject="ops/alerts",
+                key=alert.key,
+                details={"share": alert.subject, "reason": alert.reason},
+            )
+        activity.logger.warning("ops alert: %s (%s)", alert.reason, alert.subject)

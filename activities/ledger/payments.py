@@ -1,0 +1,83 @@
+"""A payment applied to a share: once per (provider, transaction id)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from temporalio import activity
+
+from activities import contracts as c
+from activities.ledger.base import ACTOR, LedgerBase
+from activities.ledger.trust import move_trust
+from db import standing
+from db.models import Payment
+from db.shares import seal, set_amounts
+from domain.policy import DEFAULT_TRUST_POLICY
+
+
+class PaymentLedger(LedgerBase):
+    @activity.defn(name=c.APPLY_PAYMENT)
+    async def apply_payment(self, cmd: c.ApplyPaymentInput) -> bool:
+        """Applies one payment once; a repeat of its (provider, transaction id) changes nothing."""
+        p = cmd.payment
+        async with self._sessions.begin() as s:
+            share = await self._share(s, cmd.event_id)
+            await s.execute(
+                insert(Payment)
+                .values(
+                    provider=p.provider,
+                    transaction_id=p.transaction_id,
+                    event_id=cmd.event_id,
+                    payment_reference=share.payment_reference,
+                    amount_enc=self._cipher.encrypt(str(p.amount)),
+                    currency=p.currency,
+                    paid_at=p.paid_at,
+                    status="received",
+                )
+                .on_conflict_do_nothing(constraint="uq_payment_txn")
+            )
+            row = await s.scalar(
+                select(Payment)
+                .where(Payment.provider == p.provider, Payment.transaction_id == p.transaction_id)
+                .with_for_update()
+            )
+            if row.status == "applied":
+                return False
+            row.status, row.applied_at, row.event_id = "applied", cmd.at, cmd.event_id
+            set_amounts(
+                share,
+                self._cipher,
+                amount_paid=cmd.amount_paid,
+                amount_due=cmd.amount_due,
+                credit=cmd.credit or None,
+            )
+            if cmd.settled:
+                share.status = "paid"
+                on_time = share.due_at is None or p.paid_at <= share.due_at
+                trust = DEFAULT_TRUST_POLICY
+                await move_trust(
+                    s,
+                    self._cipher,
+                    cmd.user_id,
+                    trust.paid_on_time if on_time else trust.paid_late,
+                    at=cmd.at,
+                    key=cmd.event_id,
+                    reason="paid on time" if on_time else "paid late",
+                    actor=ACTOR,
+                )
+            share.updated_at = func.now()
+            seal(share, self._cipher, self._hasher)
+            await self._audit(
+                s,
+                at=cmd.at,
+                action="share.paid" if cmd.settled else "share.partial_payment",
+                subject=cmd.event_id,
+                key=f"{cmd.event_id}:payment:{p.provider}:{p.transaction_id}",
+                details={
+                    "provider": p.provider,
+                    "transaction_id": p.transaction_id,
+                    "discounted": cmd.discounted,
+                },
+            )
+            await standing.recompute(s, cmd.user_id)
+            return True

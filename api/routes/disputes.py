@@ -1,0 +1,102 @@
+"""Disputes: a user contests a share (the ladder pauses), an admin resolves it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from api.auth import require
+from api.errors import ApiError
+from api.signals import signal_share
+from db import audit
+from db.models import Dispute, Share
+from domain.models import DisputeOpened, DisputeResolution
+
+router = APIRouter(tags=["disputes"])
+
+
+class DisputeAccepted(BaseModel):
+    event_id: str
+    status: Literal["disputed"]
+
+
+class ResolutionAccepted(BaseModel):
+    event_id: str
+    outcome: Literal["upheld", "adjusted", "cancelled"]
+
+
+@router.post(
+    "/v1/shares/{event_id}/dispute",
+    status_code=202,
+    response_model=DisputeAccepted,
+    dependencies=[Depends(require("backend"))],
+)
+async def open_dispute(event_id: str, body: DisputeOpened, request: Request) -> DisputeAccepted:
+    deps = request.app.state.deps
+    now = datetime.now(UTC)
+    async with deps.sessions.begin() as s:
+        share = await s.scalar(select(Share).where(Share.event_id == event_id).with_for_update())
+        if share is None:
+            raise ApiError(404, f"no share for event {event_id}")
+        if await s.get(Dispute, event_id) is not None:
+            raise ApiError(409, "this share was already disputed: a share is disputed once")
+        if share.status != "open":
+            raise ApiError(409, f"the share is {share.status}: only an open share is disputed")
+        s.add(
+            Dispute(event_id=event_id, reason_enc=deps.cipher.encrypt(body.reason), opened_at=now)
+        )
+        await audit.append(
+            s,
+            deps.cipher,
+            at=now,
+            actor="backend",
+            action="dispute.requested",
+            subject=event_id,
+            key=f"dispute:{event_id}:requested",
+            details={"reason": body.reason},
+        )
+        await signal_share(request, event_id, "dispute", body)
+    return DisputeAccepted(event_id=event_id, status="disputed")
+
+
+@router.post(
+    "/v1/admin/shares/{event_id}/dispute-resolution",
+    status_code=202,
+    response_model=ResolutionAccepted,
+)
+async def resolve_dispute(
+    event_id: str,
+    body: DisputeResolution,
+    request: Request,
+    role: str = Depends(require("admin")),
+) -> ResolutionAccepted:
+    deps = request.app.state.deps
+    now = datetime.now(UTC)
+    async with deps.sessions.begin() as s:
+        dispute = await s.scalar(
+            select(Dispute).where(Dispute.event_id == event_id).with_for_update()
+        )
+        if dispute is None:
+            raise ApiError(404, f"no dispute on share {event_id}")
+        if dispute.outcome == body.outcome:
+            return ResolutionAccepted(event_id=event_id, outcome=body.outcome)  # a repeat
+        if dispute.outcome is not None:
+            raise ApiError(409, f"the dispute was already resolved: {dispute.outcome}")
+        dispute.outcome, dispute.resolved_at, dispute.signalled_at = body.outcome, now, now
+        dispute.note_enc = deps.cipher.encrypt(body.note) if body.note else None
+        await audit.append(
+            s,
+            deps.cipher,
+            at=now,
+            actor=role,
+            action=f"dispute.{body.outcome}",
+            subject=event_id,
+            key=f"dispute:{event_id}:resolved",
+            details=body.model_dump(mode="json"),
+        )
+        await signal_share(request, event_id, "resolve_dispute", body)
+    return ResolutionAccepted(event_id=event_id, outcome=body.outcome)

@@ -1,0 +1,141 @@
+"""Manual UPI payment proofs: the documented refusals, and the admin's decision."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from api.app import create_app
+from tests.api.conftest import ADMIN, BACKEND, OPS
+from tests.api.test_review import _share_in, _submit
+from tests.support.scenario import eventually
+from workflows.share import ShareWorkflow
+
+
+def _proof(amount: str = "142.50", *, txn: str | None = None, paid_at: datetime | None = None):
+    return {
+        "transaction_id": txn or f"UPI{uuid.uuid4().hex[:12]}",
+        "amount": amount,
+        "currency": "USDT",
+        "paid_at": (paid_at or datetime.now(UTC) - timedelta(minutes=5)).isoformat(),
+    }
+
+
+def _url(event_id: str) -> str:
+    return f"/v1/shares/{event_id}/payment-proofs"
+
+
+@pytest.fixture
+async def open_share(api, worker, deps, emulator_url) -> str:
+    event_id = await _submit(api, deps, emulator_url, profit="1000", reported="1000")
+    await _share_in(api, event_id, "open")
+    return event_id
+
+
+async def _workflow_proofs(env, event_id: str) -> list:
+    view = await env.client.get_workflow_handle(f"share/{event_id}").query(ShareWorkflow.status)
+    return view.proofs
+
+
+async def test_each_bad_proof_gets_its_documented_error_and_never_reaches_the_workflow(
+    api, open_share, time_skipping_env
+):
+    first = await api.post(_url(open_share), json=_proof(txn="UPI-REUSED-1"), headers=BACKEND)
+    assert first.status_code == 202, first.text
+    assert first.json()["status"] == "pending_review"
+
+    reused = await api.post(_url(open_share), json=_proof(txn="UPI-REUSED-1"), headers=BACKEND)
+    assert reused.status_code == 409 and reused.json()["error"]["code"] == "conflict"
+
+    old = datetime.now(UTC) - timedelta(minutes=31)
+    stale = await api.post(_url(open_share), json=_proof(paid_at=old), headers=BACKEND)
+    assert stale.status_code == 422 and "30 minutes" in stale.json()["error"]["message"]
+
+    wrong = await api.post(_url(open_share), json=_proof("150.00"), headers=BACKEND)
+    assert wrong.status_code == 422
+    assert wrong.json()["error"]["details"] == [{"field": "amount", "expected": "142.50"}]
+
+    # Refused proofs cost nothing; the 4th accepted one within 15 minutes is refused.
+    for txn in ("UPI-OK-2", "UPI-OK-3"):
+        response = await api.post(_url(open_share), json=_proof(txn=txn), headers=BACKEND)
+        assert response.status_code == 202
+    fourth = await api.post(_url(open_share), json=_proof(txn="UPI-4TH"), headers=BACKEND)
+    assert fourth.status_code == 429 and fourth.json()["error"]["code"] == "rate_limited"
+
+    expected = ["UPI-REUSED-1", "UPI-OK-2", "UPI-OK-3"]
+    proofs = await _workflow_proofs(time_skipping_env, open_share)
+    assert [p.transaction_id for p in proofs] == expected
+    share = (await api.get(f"/v1/shares/{open_share}", headers=OPS)).json()
+    assert [p["transaction_id"] for p in share["proofs"]] == expected
+
+
+async def test_a_future_payment_time_and_a_foreign_currency_are_refused(api, open_share):
+    future = datetime.now(UTC) + timedelta(minutes=10)
+    response = await api.post(_url(open_share), json=_proof(paid_at=future), headers=BACKEND)
+    assert response.status_code == 422 and "future" in response.json()["error"]["message"]
+    inr = _proof() | {"currency": "INR"}
+    response = await api.post(_url(open_share), json=inr, headers=BACKEND)
+    assert response.status_code == 422 and response.json()["error"]["details"][0]["field"] == (
+        "currency"
+    )
+
+
+async def test_the_limit_is_shared_by_every_api_process(
+    api, open_share, time_skipping_env, deps, api_settings
+):
+    """Two API processes, one store: 2 proofs through one and 1 through the other use it up."""
+    other = create_app(api_settings, deps=deps, temporal=time_skipping_env.client)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=other), base_url="http://other"
+    ) as second:
+        for client in (api, api, second):
+            accepted = await client.post(_url(open_share), json=_proof(), headers=BACKEND)
+            assert accepted.status_code == 202
+        for client in (api, second):
+            refused = await client.post(_url(open_share), json=_proof(), headers=BACKEND)
+            assert refused.status_code == 429
+
+
+async def test_approval_pays_the_share(api, open_share):
+    proof = (await api.post(_url(open_share), json=_proof(), headers=BACKEND)).json()
+    decision = f"/v1/admin/payment-proofs/{proof['proof_id']}/decision"
+    assert (await api.post(decision, json={"decision": "approve"}, headers=OPS)).status_code == 403
+    response = await api.post(decision, json={"decision": "approve"}, headers=ADMIN)
+    assert response.status_code == 202 and response.json()["status"] == "approved"
+    again = await api.post(decision, json={"decision": "approve"}, headers=ADMIN)
+    assert again.status_code == 202  # a repeat is answered the same, applied once
+    other = await api.post(decision, json={"decision": "reject"}, headers=ADMIN)
+    assert other.status_code == 409
+
+    paid = await _share_in(api, open_share, "paid")
+    assert Decimal(paid["amount_paid"]) == Decimal("142.50")
+    assert [(p["provider"], p["applied"]) for p in paid["payments"]] == [("upi_proof", True)]
+    assert paid["proofs"][0]["status"] == "approved"
+
+
+async def test_a_rejected_proof_leaves_the_share_open(api, open_share, time_skipping_env):
+    proof = (await api.post(_url(open_share), json=_proof(), headers=BACKEND)).json()
+    decision = f"/v1/admin/payment-proofs/{proof['proof_id']}/decision"
+    body = {"decision": "request_new_proof", "note": "the screenshot is cropped"}
+    assert (await api.post(decision, json=body, headers=ADMIN)).status_code == 202
+
+    async def marked():
+        proofs = await _workflow_proofs(time_skipping_env, open_share)
+        return proofs if proofs[0].status == "new_proof_requested" else None
+
+    await eventually(marked)
+    share = (await api.get(f"/v1/shares/{open_share}", headers=OPS)).json()
+    assert share["status"] == "open" and share["payments"] == []
+    assert share["proofs"][0]["status"] == "new_proof_requested"
+
+
+async def test_unknown_share_and_unknown_proof_are_404(api):
+    assert (await api.post(_url("evt_nope"), json=_proof(), headers=BACKEND)).status_code == 404
+    response = await api.post(
+        "/v1/admin/payment-proofs/prf_nope/decision", json={"decision": "approve"}, headers=ADMIN
+    )
+    assert response.status_code == 404

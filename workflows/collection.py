@@ -1,0 +1,272 @@
+"""The open share: the escalation ladder at exact times, and every message that can close it.
+
+open ── day 1..6 reminder, 7 warning, 14 suspended, 30 locked, 60 collections
+  │  payment / approved proof ─→ paid (or partial: stays open, less due)
+  │  dispute ─→ disputed (no new level) ─→ upheld | adjusted ─→ open, ladder resumes
+  │                                     └→ cancelled ─→ rejected (not owed)
+  └  waive / write-off ─→ waived
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities import contracts as c
+    from domain.ladder import Stage, ladder
+    from domain.models import (
+        DisputeOpened,
+        DisputeResolution,
+        PaymentSignal,
+        PaymentView,
+        ProofDecision,
+        ShareStatus,
+        Waiver,
+    )
+    from domain.settlement import (
+        CurrencyMismatch,
+        apply_payment,
+        billed_amount,
+        rebill,
+        share_amount,
+    )
+    from workflows.share_state import Message, ShareState
+
+Ledger = Callable[..., Awaitable[Any]]
+# An approved manual UPI proof is applied as a payment of this provider.
+UPI_PROOF = "upi_proof"
+
+
+class Collection:
+    def __init__(self, state: ShareState, ledger: Ledger, publish: Callable[[], None]) -> None:
+        self._s = state
+        self._ledger = ledger
+        self._publish = publish
+
+    async def run(self) -> None:
+        """Until the share closes: each stage at its time, each message as it arrives."""
+        stages = list(ladder())
+        while self._s.is_open:
+            escalating = self._s.status == "open" and bool(stages)
+            if escalating and self._s.stage_due(stages[0]) <= workflow.now():
+                await self._escalate(stages.pop(0))
+                continue
+            try:
+                await workflow.wait_condition(
+                    lambda: bool(self._s.inbox),
+                    timeout=self._s.stage_due(stages[0]) - workflow.now() if escalating else None,
+                    timeout_summary=_summary(stages[0]) if escalating else self._waiting_for(),
+                )
+            except TimeoutError:
+                continue
+            while self._s.inbox and self._s.is_open:
+                await self._handle(self._s.inbox.pop(0))
+
+    def _waiting_for(self) -> str:
+        if self._s.status == "disputed":
+            return "disputed: the ladder waits for the admin's resolution"
+        return "collections: waiting for payment"
+
+    async def _handle(self, message: Message) -> None:
+        if isinstance(message, PaymentSignal):
+            await self._apply(message)
+        elif isinstance(message, ProofDecision):
+            await self._decide_proof(message)
+        elif isinstance(message, DisputeOpened):
+            await self._open_dispute()
+        elif isinstance(message, DisputeResolution):
+            await self._resolve_dispute(message)
+        elif isinstance(message, Waiver):
+            await self._waive(message)
+
+    # --- the ladder -----------------------------------------------------------------------
+    async def _escalate(self, stage: Stage) -> None:
+        await self._ledger(
+            c.ESCALATE,
+            c.EscalateInput(
+                event_id=self._s.event.event_id,
+                user_id=self._s.event.user_id,
+                level=int(stage.level),
+                stage=stage.key,
+                at=workflow.now(),
+            ),
+            summary=f"escalate: {_summary(stage)}",
+        )
+        self._s.level = max(self._s.level, stage.level)
+        self._publish()
+
+    # --- payments -------------------------------------------------------------------------
+    async def _apply(self, payment: PaymentSignal) -> None:
+        # The gateway's own payment time counts (a late webhook keeps an earned discount),
+        # but never a time in the future or before the share existed.
+        assert self._s.recorded is not None
+        at = max(self._s.recorded.recorded_at, min(payment.paid_at, workflow.now()))
+        view = PaymentView(
+            provider=payment.provider,
+            transaction_id=payment.transaction_id,
+            amount=payment.amount,
+            currency=payment.currency,
+            paid_at=payment.paid_at,
+            applied=False,
+        )
+        try:
+            outcome = apply_payment(
+                self._s.bill(),
+                paid_before=self._s.amount_paid,
+                amount=payment.amount,
+                currency=payment.currency,
+                at=at,
+            )
+        except (CurrencyMismatch, ValueError) as err:
+            self._s.payments.append(view.model_copy(update={"note": str(err)}))
+            workflow.logger.warning("payment refused for %s: %s", self._s.event.event_id, err)
+            return
+        await self._ledger(
+            c.APPLY_PAYMENT,
+            c.ApplyPaymentInput(
+                event_id=self._s.event.event_id,
+                user_id=self._s.event.user_id,
+                payment=payment,
+                amount_paid=outcome.amount_paid,
+                amount_due=outcome.amount_due,
+                credit=outcome.credit,
+                settled=outcome.settled,
+                discounted=outcome.discounted,
+                at=workflow.now(),
+            ),
+            summary=f"apply payment {payment.provider}:{payment.transaction_id}",
+        )
+        self._s.payments.append(view.model_copy(update={"applied": True}))
+        self._s.amount_paid, self._s.amount_due = outcome.amount_paid, outcome.amount_due
+        self._s.credit = outcome.credit
+        if outcome.settled:
+            self._s.status = "paid"
+        self._publish()
+
+    async def _decide_proof(self, decision: ProofDecision) -> None:
+        proof = self._s.proofs[decision.proof_id]
+        status = {
+            "approve": "approved",
+            "reject": "rejected",
+            "request_new_proof": "new_proof_requested",
+        }[decision.decision]
+        self._s.proofs[decision.proof_id] = proof.model_copy(update={"status": status})
+        if decision.decision == "approve":
+            payment = PaymentSignal(
+                provider=UPI_PROOF,
+                transaction_id=proof.transaction_id,
+                amount=proof.amount,
+                currency=proof.currency,
+                paid_at=proof.paid_at,
+            )
+            if self._s.first_sight(payment):
+                await self._apply(payment)
+        self._publish()
+
+    # --- disputes and closing without payment --------------------------------------------
+    async def _open_dispute(self) -> None:
+        if self._s.status != "open":
+            return
+        await self._ledger(
+            c.OPEN_DISPUTE,
+            c.OpenDisputeInput(
+                event_id=self._s.event.event_id, user_id=self._s.event.user_id, at=workflow.now()
+            ),
+            summary="dispute opened: the ladder pauses",
+        )
+        self._s.status = "disputed"
+        self._publish()
+
+    async def _resolve_dispute(self, resolution: DisputeResolution) -> None:
+        s = self._s
+        if s.status != "disputed" or s.dispute is None or s.recorded is None:
+            return
+        now = workflow.now()
+        pause = now - s.dispute.opened_at
+        due_at = s.recorded.due_at + pause
+        update: dict[str, Any] = {}
+        status: ShareStatus = "open"
+        if resolution.outcome == "adjusted":
+            assert resolution.verified_profit is not None
+            update = self._reprice(resolution.verified_profit)
+            status = update.pop("status")
+        elif resolution.outcome == "cancelled":
+            status = "rejected"
+            update = {"waived_amount": s.unpaid(), "amount_due": s.unpaid() * 0}
+        await self._ledger(
+            c.RESOLVE_DISPUTE,
+            c.ResolveDisputeInput(
+                event_id=s.event.event_id,
+                user_id=s.event.user_id,
+                outcome=resolution.outcome,
+                status=status,
+                due_at=due_at,
+                at=now,
+                note=resolution.note,
+                **update,
+            ),
+            summary=f"dispute {resolution.outcome}",
+        )
+        s.paused += max(pause, timedelta(0))
+        s.dispute = s.dispute.model_copy(update={"outcome": resolution.outcome, "resolved_at": now})
+        s.recorded = s.recorded.model_copy(
+            update={"due_at": due_at}
+            | {k: update[k] for k in ("share_amount", "billed_amount") if k in update}
+        )
+        if "verified_profit" in update and s.verification is not None:
+            s.verification = s.verification.model_copy(
+                update={"verified_profit": update["verified_profit"]}
+            )
+        s.amount_due = update.get("amount_due", s.amount_due)
+        s.credit = update.get("credit", s.credit)
+        s.waived_amount = update.get("waived_amount")
+        if resolution.outcome == "cancelled":
+            s.closed_reason = "dispute_cancelled"
+        s.status = status
+        self._publish()
+
+    def _reprice(self, profit: Decimal) -> dict[str, Any]:
+        """The share on the admin's verified profit: same rate, FX and discount window."""
+        s = self._s
+        assert s.recorded is not None
+        amount = share_amount(profit, s.recorded.share_rate, s.event.currency)
+        billed = billed_amount(amount, s.recorded.fx_rate, s.recorded.billing_currency)
+        outcome = rebill(s.bill(), billed, paid=s.amount_paid, at=workflow.now())
+        status = "no_share" if billed == 0 else "paid" if outcome.settled else "open"
+        return {
+            "status": status,
+            "verified_profit": profit,
+            "share_amount": amount,
+            "billed_amount": billed,
+            "amount_due": outcome.amount_due,
+            "credit": outcome.credit,
+        }
+
+    async def _waive(self, waiver: Waiver) -> None:
+        s = self._s
+        waived = s.unpaid()
+        await self._ledger(
+            c.CLOSE_SHARE,
+            c.CloseShareInput(
+                event_id=s.event.event_id,
+                user_id=s.event.user_id,
+                reason=waiver.kind,
+                waived_amount=waived,
+                at=workflow.now(),
+                note=waiver.note,
+                block_user=waiver.kind == "write_off",
+            ),
+            summary="written off" if waiver.kind == "write_off" else "waived",
+        )
+        s.status, s.waived_amount, s.closed_reason = "waived", waived, waiver.kind
+        s.amount_due = waived * 0
+        self._publish()
+
+
+def _summary(stage: Stage) -> str:
+    return f"{stage.level.label} at day {stage.day}"
