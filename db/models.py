@@ -99,7 +99,7 @@ class Share(Base):
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     verification_hash: Mapped[str | None] = mapped_column(String(64))
     # Closing without payment: what was forgiven and why (waive, write_off, dispute_cancelled).
-    waived_amount_enc: Mapped[str | None] = mapped_column(Text)
+    waived_amount_enc: Mapped[str | None] = encrypted()
     closed_reason: Mapped[str | None] = mapped_column(String(32))
     payment_link_url: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = _now()
@@ -135,11 +135,11 @@ class PaymentProof(Base):
     user_id: Mapped[str] = mapped_column(String(128), index=True, nullable=False)
     # Unique across proofs here, and checked against payments before insert.
     transaction_id: Mapped[str] = mapped_column(String(128), unique=True, nullable=False)
-    amount_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    amount_enc: Mapped[str] = encrypted(nullable=False)
     currency: Mapped[str] = mapped_column(String(10), nullable=False)
     paid_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     status: Mapped[str] = mapped_column(String(24), nullable=False)
-    note_enc: Mapped[str | None] = mapped_column(Text)
+    note_enc: Mapped[str | None] = encrypted()
     decided_by: Mapped[str | None] = mapped_column(String(64))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     signalled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -151,10 +151,10 @@ class Dispute(Base):
 
     __tablename__ = "disputes"
     event_id: Mapped[str] = mapped_column(ForeignKey("shares.event_id"), primary_key=True)
-    reason_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    reason_enc: Mapped[str] = encrypted(nullable=False)
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     outcome: Mapped[str | None] = mapped_column(String(16))
-    note_enc: Mapped[str | None] = mapped_column(Text)
+    note_enc: Mapped[str | None] = encrypted()
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     signalled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

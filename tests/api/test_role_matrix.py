@@ -12,8 +12,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -23,23 +21,32 @@ from fastapi.routing import iter_route_contexts
 
 from api.app import create_app
 from config.settings import Settings
-from tests.api.conftest import ADMIN, BACKEND, OPS, STANDARD_SECRET
-from tests.domain.webhooks import samples
-from tests.support.scenario import eventually, profit_event, register_account, store_event
+from tests.api.conftest import ADMIN, BACKEND, OPS
+from tests.api.matrix_world import World, build_world
 
 Route = tuple[str, str]  # (method, path template)
 PUBLIC = "no token needed"
 SIGNED = "gateway signature, never a token"
+BACKEND_ONLY = frozenset({"backend"})
+OPS_ONLY = frozenset({"ops"})
+ADMIN_ONLY = frozenset({"admin"})
 
 ACCESS: dict[Route, frozenset[str] | str] = {
-    ("POST", "/v1/users/{user_id}/exchange-accounts"): frozenset({"backend"}),
-    ("POST", "/v1/profit-events"): frozenset({"backend"}),
+    ("POST", "/v1/users/{user_id}/exchange-accounts"): BACKEND_ONLY,
+    ("POST", "/v1/profit-events"): BACKEND_ONLY,
     ("GET", "/v1/shares/{event_id}"): frozenset({"backend", "ops"}),
     ("GET", "/v1/users/{user_id}/standing"): frozenset({"backend", "ops"}),
-    ("POST", "/v1/admin/shares/{event_id}/review"): frozenset({"admin"}),
+    ("POST", "/v1/shares/{event_id}/payment-proofs"): BACKEND_ONLY,
+    ("POST", "/v1/shares/{event_id}/dispute"): BACKEND_ONLY,
+    ("POST", "/v1/admin/payment-proofs/{proof_id}/decision"): ADMIN_ONLY,
+    ("POST", "/v1/admin/shares/{event_id}/review"): ADMIN_ONLY,
+    ("POST", "/v1/admin/shares/{event_id}/dispute-resolution"): ADMIN_ONLY,
+    ("POST", "/v1/admin/shares/{event_id}/waive"): ADMIN_ONLY,
+    ("POST", "/v1/admin/users/{user_id}/exemption"): ADMIN_ONLY,
+    ("POST", "/v1/admin/payments/{provider}/{transaction_id}/flag"): ADMIN_ONLY,
     ("POST", "/v1/webhooks/{provider}"): SIGNED,
-    ("POST", "/codec/encode"): frozenset({"ops"}),
-    ("POST", "/codec/decode"): frozenset({"ops"}),
+    ("POST", "/codec/encode"): OPS_ONLY,
+    ("POST", "/codec/decode"): OPS_ONLY,
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/readyz"): PUBLIC,
     ("GET", "/metrics"): PUBLIC,
@@ -78,9 +85,6 @@ def served(app: FastAPI) -> set[Route]:
     }
 
 
-# --- requests that succeed for an allowed caller ------------------------------------------
-
-
 @dataclass
 class Probe:
     path: str
@@ -89,27 +93,8 @@ class Probe:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
-class World:
-    """What the probes need to exist: a user with an account, an event, a share under review."""
-
-    deps: Any
-    user_id: str
-    account_id: str
-    event_id: str
-    under_review: str
-
-    def new_event(self) -> dict:
-        start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
-        event = profit_event(self.user_id, self.account_id, start=start, reported=Decimal("10"))
-        return event.model_dump(mode="json")
-
-
 def _webhook(_: World) -> Probe:
-    body = samples.standard_payment(
-        "PS_NO_SUCH_SHARE", f"txn_{uuid.uuid4().hex[:10]}", "10.00", currency="USDT"
-    )
-    headers = samples.signed_headers_standard(body, STANDARD_SECRET, datetime.now(UTC))
+    body, headers, _txn = World.signed_payment()
     return Probe("/v1/webhooks/standard", content=body, headers=headers)
 
 
@@ -121,17 +106,33 @@ def _codec(path: str) -> Callable[[World], Probe]:
 def _get(path: str) -> Callable[[World], Probe]:
     return lambda _: Probe(path)
 
+
+def _new_account(w: World) -> Probe:
+    body = {"exchange": "binance", "api_key": uuid.uuid4().hex, "api_secret": uuid.uuid4().hex}
+    return Probe(f"/v1/users/{w.user_id}/exchange-accounts", json=body)
+
+
 PROBES: dict[Route, Callable[[World], Probe]] = {
-    ("POST", "/v1/users/{user_id}/exchange-accounts"): lambda w: Probe(
-        f"/v1/users/{w.user_id}/exchange-accounts",
-        json={"exchange": "binance", "api_key": uuid.uuid4().hex, "api_secret": uuid.uuid4().hex},
-    ),
+    ("POST", "/v1/users/{user_id}/exchange-accounts"): _new_account,
     ("POST", "/v1/profit-events"): lambda w: Probe("/v1/profit-events", json=w.new_event()),
-    ("GET", "/v1/shares/{event_id}"): lambda w: Probe(f"/v1/shares/{w.event_id}"),
+    ("GET", "/v1/shares/{event_id}"): lambda w: Probe(f"/v1/shares/{w.stored_event}"),
     ("GET", "/v1/users/{user_id}/standing"): lambda w: Probe(f"/v1/users/{w.user_id}/standing"),
+    ("POST", "/v1/shares/{event_id}/payment-proofs"): lambda w: Probe(
+        f"/v1/shares/{w.to_prove}/payment-proofs", json=World.proof(w.amount_due)),
+    ("POST", "/v1/shares/{event_id}/dispute"): lambda w: Probe(
+        f"/v1/shares/{w.to_dispute}/dispute", json={"reason": "these were not my trades"}),
+    ("POST", "/v1/admin/payment-proofs/{proof_id}/decision"): lambda w: Probe(
+        f"/v1/admin/payment-proofs/{w.pending_proof}/decision", json={"decision": "reject"}),
     ("POST", "/v1/admin/shares/{event_id}/review"): lambda w: Probe(
-        f"/v1/admin/shares/{w.under_review}/review", json={"decision": "reject"}
-    ),
+        f"/v1/admin/shares/{w.under_review}/review", json={"decision": "reject"}),
+    ("POST", "/v1/admin/shares/{event_id}/dispute-resolution"): lambda w: Probe(
+        f"/v1/admin/shares/{w.disputed}/dispute-resolution", json={"outcome": "upheld"}),
+    ("POST", "/v1/admin/shares/{event_id}/waive"): lambda w: Probe(
+        f"/v1/admin/shares/{w.to_waive}/waive", json={"note": "goodwill"}),
+    ("POST", "/v1/admin/users/{user_id}/exemption"): lambda w: Probe(
+        f"/v1/admin/users/{w.user_id}/exemption", json={"exempt": False}),
+    ("POST", "/v1/admin/payments/{provider}/{transaction_id}/flag"): lambda w: Probe(
+        "/v1/admin/payments/{}/{}/flag".format(*w.payment), json={"note": "chargeback"}),
     ("POST", "/v1/webhooks/{provider}"): _webhook,
     ("POST", "/codec/encode"): _codec("/codec/encode"),
     ("POST", "/codec/decode"): _codec("/codec/decode"),
@@ -151,28 +152,9 @@ def test_every_route_the_app_serves_says_who_may_call_it():
     assert ACCESS.keys() <= served(app), "ACCESS names routes the app does not serve"
 
 
-# --- the matrix ---------------------------------------------------------------------------
-
-
 @pytest.fixture
-async def world(api, worker, deps) -> World:
-    user = f"u_{uuid.uuid4().hex[:10]}"
-    account = await register_account(deps, user, f"key-{uuid.uuid4().hex}", uuid.uuid4().hex)
-    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
-    stored = profit_event(user, account, start=start, reported=Decimal("10"))
-    await store_event(deps, stored)
-    # The exchange does not know this account: verification fails and an admin must decide.
-    held = profit_event(user, account, start=start, reported=Decimal("10"))
-    response = await api.post("/v1/profit-events", json=held.model_dump(mode="json"),
-                              headers=BACKEND)
-    assert response.status_code == 202, response.text
-
-    async def under_review() -> bool:
-        share = (await api.get(f"/v1/shares/{held.event_id}", headers=OPS)).json()
-        return share.get("status") == "under_review"
-
-    await eventually(under_review)
-    return World(deps, user, account, stored.event_id, held.event_id)
+async def world(api, worker, time_skipping_env, task_queue, deps, emulator_url) -> World:
+    return await build_world(api, time_skipping_env.client, task_queue, deps, emulator_url)
 
 
 async def test_each_caller_gets_401_403_or_2xx_as_the_contract_says(

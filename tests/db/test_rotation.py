@@ -54,7 +54,8 @@ async def test_rotated_to_key_2_everything_reads_without_key_1(own_deps):
         second = await rotate_all(rotating.sessions, rotating.cipher, batch_rows=2)
 
     rotated = {r.table: r.rotated for r in first}
-    for table in ("users", "exchange_accounts", "profit_events", "shares", "payments"):
+    for table in ("users", "exchange_accounts", "profit_events", "shares", "payments",
+                  "payment_proofs", "disputes"):
         assert rotated[table] > 0, table
     assert rotated["audit_keys"] == 1  # the audit log itself is re-keyed by re-wrapping its key
     assert sum(r.rotated for r in second) == 0, "a second run must find nothing to do"
@@ -65,6 +66,7 @@ async def test_rotated_to_key_2_everything_reads_without_key_1(own_deps):
         assert unreadable == []
         assert {"users.carried_loss_enc", "exchange_accounts.api_secret_enc",
                 "profit_events.body_enc", "shares.amount_due_enc", "payments.amount_enc",
+                "payment_proofs.note_enc", "disputes.reason_enc",
                 "audit_keys.key_enc"} <= set(present)
         async with new.sessions() as s:
             for event in events:

@@ -13,7 +13,7 @@ from decimal import Decimal
 from activities import contracts as c
 from activities.fx import FixedFxRates
 from activities.ledger import LedgerActivities
-from db.models import Share
+from db.models import Dispute, PaymentProof, Share
 from domain.models import PaymentSignal, ProfitEvent, VerificationSummary
 from tests.support.scenario import profit_event, register_account, store_event
 from workers.deps import Deps
@@ -29,7 +29,8 @@ def ledger(deps: Deps) -> LedgerActivities:
 
 
 async def recorded_share(deps: Deps, **event_fields: object) -> ProfitEvent:
-    """An exchange account, a profit event, an open share with one partial payment."""
+    """An exchange account, a profit event, an open share with one partial payment, a
+    rejected payment proof and a dispute."""
     user = f"u_{uuid.uuid4().hex[:10]}"
     account = await register_account(deps, user, f"key-{uuid.uuid4().hex}", uuid.uuid4().hex)
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
@@ -64,6 +65,14 @@ async def recorded_share(deps: Deps, **event_fields: object) -> ProfitEvent:
             at=at,
         )
     )
+    async with deps.sessions.begin() as s:  # rows the proof and dispute endpoints write
+        s.add(PaymentProof(
+            id=f"prf_{uuid.uuid4().hex[:20]}", event_id=event.event_id, user_id=user,
+            transaction_id=f"UPI{uuid.uuid4().hex[:12]}", amount_enc=deps.cipher.encrypt("42.50"),
+            currency="USDT", paid_at=at, status="rejected", note_enc=deps.cipher.encrypt("blurry"),
+        ))
+        s.add(Dispute(event_id=event.event_id, reason_enc=deps.cipher.encrypt("not my trades"),
+                      opened_at=at, outcome="upheld", note_enc=deps.cipher.encrypt("fills match")))
     return event
 
 

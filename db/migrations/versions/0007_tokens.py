@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_tokens"
-down_revision = "0002"
+down_revision = "0006_proofs_disputes"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,110 @@
+"""What the role matrix's requests need to exist, built through the real API and workflows:
+a user with an exchange account, a stored event, shares in the states each admin action
+expects, a pending payment proof and a payment on record."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import httpx
+from temporalio.client import Client
+
+from tests.api.conftest import BACKEND, OPS, STANDARD_SECRET
+from tests.domain.webhooks import samples
+from tests.support.scenario import (
+    eventually,
+    profit_event,
+    profitable_session,
+    register_account,
+    store_event,
+)
+from workflows.share import ShareWorkflow
+
+
+@dataclass
+class World:
+    user_id: str
+    account_id: str
+    stored_event: str  # a profit event with no workflow yet
+    under_review: str
+    disputed: str
+    to_waive: str
+    to_dispute: str
+    to_prove: str  # an open share with a proof pending already
+    amount_due: str  # of `to_prove`, what a proof must say
+    pending_proof: str
+    payment: tuple[str, str]  # (provider, transaction id) of a payment on record
+
+    def new_event(self) -> dict:
+        return _event(self.user_id, self.account_id).model_dump(mode="json")
+
+    @staticmethod
+    def proof(amount: str) -> dict:
+        paid_at = datetime.now(UTC) - timedelta(minutes=5)
+        return {"transaction_id": f"UPI{uuid.uuid4().hex[:12]}", "amount": amount,
+                "currency": "USDT", "paid_at": paid_at.isoformat()}  # fmt: skip
+
+    @staticmethod
+    def signed_payment() -> tuple[bytes, dict[str, str], str]:
+        """A Standard Webhooks payment no share matches: kept on record for ops."""
+        txn = f"txn_{uuid.uuid4().hex[:10]}"
+        body = samples.standard_payment("PS_NO_SUCH_SHARE", txn, "10.00", currency="USDT")
+        headers = samples.signed_headers_standard(body, STANDARD_SECRET, datetime.now(UTC))
+        return body, headers, txn
+
+
+def _event(user_id: str, account_id: str):
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    return profit_event(user_id, account_id, start=start, reported=Decimal("10"))
+
+
+async def _status(api: httpx.AsyncClient, event_id: str, status: str) -> dict:
+    async def reached():
+        share = (await api.get(f"/v1/shares/{event_id}", headers=OPS)).json()
+        return share if share.get("status") == status else None
+
+    return await eventually(reached)
+
+
+async def _ok(response: httpx.Response) -> dict:
+    assert 200 <= response.status_code < 300, response.text
+    return response.json()
+
+
+async def build_world(
+    api: httpx.AsyncClient, client: Client, task_queue: str, deps, emulator_url: str
+) -> World:
+    user = f"u_{uuid.uuid4().hex[:10]}"
+    account = await register_account(deps, user, f"key-{uuid.uuid4().hex}", uuid.uuid4().hex)
+    stored = _event(user, account)
+    await store_event(deps, stored)
+    # The exchange does not know this account: verification fails and an admin must decide.
+    held = _event(user, account)
+    await _ok(await api.post("/v1/profit-events", json=held.model_dump(mode="json"),
+                             headers=BACKEND))  # fmt: skip
+
+    async def open_share() -> str:
+        event = await profitable_session(deps, emulator_url, user_id=user)
+        await client.start_workflow(
+            ShareWorkflow.run, event, id=f"share/{event.event_id}", task_queue=task_queue
+        )
+        await _status(api, event.event_id, "open")
+        return event.event_id
+
+    disputed, to_waive, to_dispute, to_prove = await asyncio.gather(
+        *(open_share() for _ in range(4))
+    )
+    await _ok(await api.post(f"/v1/shares/{disputed}/dispute", json={"reason": "not mine"},
+                             headers=BACKEND))  # fmt: skip
+    due = (await _status(api, to_prove, "open"))["amount_due"]
+    proof = await _ok(await api.post(f"/v1/shares/{to_prove}/payment-proofs",
+                                     json=World.proof(due), headers=BACKEND))  # fmt: skip
+    body, headers, txn = World.signed_payment()
+    await _ok(await api.post("/v1/webhooks/standard", content=body, headers=headers))
+    await _status(api, held.event_id, "under_review")
+    return World(user, account, stored.event_id, held.event_id, disputed, to_waive, to_dispute,
+                 to_prove, due, proof["proof_id"], ("standard", txn))  # fmt: skip
