@@ -17,26 +17,27 @@ def binance_client(
         base_url: scheme://host[:port] replacing every Binance host (EXCHANGE_BASE_URL);
             None talks to the real exchange.
     """
-    config: dict = {
-        # ccxt queues requests under Binance's published limits instead of earning 429s.
-        "enableRateLimit": True,
-        "options": {
-            "defaultType": "spot",
-            # Default also loads USD-M and COIN-M futures (fapi/dapi exchangeInfo); we only
-            # verify spot fills, so load_markets is then a single GET /api/v3/exchangeInfo.
-            "fetchMarkets": {"types": ["spot"]},
-            # With keys set, load_markets would call the private sapi/capital/config/getall
-            # and sapi margin pair lists: extra weight, and endpoints the emulator lacks.
-            "fetchCurrencies": False,
-            "fetchMargins": False,
-            # Fetch /api/v3/time once during load_markets and sign with the server's clock,
-            # so a skewed host clock does not turn every signed call into -1021.
-            "adjustForTimeDifference": True,
-        },
-    }
-    if api_key is not None:
-        config["apiKey"], config["secret"] = api_key, api_secret
-    client = ccxt.binance(config)
+    client = ccxt.binance(
+        {
+            "apiKey": api_key,
+            "secret": api_secret,
+            # ccxt queues requests under Binance's published limits instead of earning 429s.
+            "enableRateLimit": True,
+            "options": {
+                "defaultType": "spot",
+                # Default also loads USD-M and COIN-M futures (fapi/dapi exchangeInfo); we only
+                # verify spot fills, so load_markets is then a single GET /api/v3/exchangeInfo.
+                "fetchMarkets": {"types": ["spot"]},
+                # With keys set, load_markets would call the private sapi/capital/config/getall
+                # and sapi margin pair lists: extra weight, and endpoints the emulator lacks.
+                "fetchCurrencies": False,
+                "fetchMargins": False,
+                # Fetch /api/v3/time once during load_markets and sign with the server's clock,
+                # so a skewed host clock does not turn every signed call into -1021.
+                "adjustForTimeDifference": True,
+            },
+        }
+    )
     if base_url is not None:
         rebase(client, base_url)
     return client
