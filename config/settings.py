@@ -57,6 +57,25 @@ class Settings(BaseSettings):
 
     exchange_base_url: str | None = None
     billing_currency: str | None = None
+    # Where FX rates come from: "fixed" (dev table), "ccxt:<exchange_id>" (that exchange's
+    # ticker) or "http:<url>" ({base} and {quote} in the URL are filled in).
+    fx_source: str = "fixed"
+    # A rate whose source timestamp is older than this is refused (sources without one pass).
+    fx_max_age_seconds: int = 900
+    fx_exchange_base_url: str | None = None
+    # Dotted paths into the HTTP source's JSON, e.g. "rates.{quote}" and "time_last_update_unix".
+    fx_http_rate_path: str = "rate"
+    fx_http_timestamp_path: str | None = None
+
+    # Payment links; unset key id: shares get no link.
+    razorpay_key_id: str | None = None
+    razorpay_key_secret: SecretStr | None = None
+    razorpay_api_base_url: str = "https://api.razorpay.com"
+    razorpay_link_valid_days: int = 90
+
+    # The email/SMS provider; unset: notifications are only logged.
+    notifier_url: str | None = None
+    notifier_token: SecretStr | None = None
     # "per_session" charges every profitable session; "high_water_mark" carries losses forward.
     fee_basis: Literal["per_session", "high_water_mark"] = "per_session"
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -207,3 +208,35 @@ class ApiToken(Base):
     label: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = _now()
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StandingOutboxRow(Base):
+    """A standing change waiting to be pushed to the backend (Standard Webhooks), in `seq`
+    order per user. Written in the transaction that changed the standing."""
+
+    __tablename__ = "standing_outbox"
+    __table_args__ = (UniqueConstraint("user_id", "seq", name="uq_standing_outbox_user_seq"),)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), nullable=False)
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    webhook_id: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    event_type: Mapped[str] = mapped_column(String(64), nullable=False)
+    payload: Mapped[dict] = mapped_column(JSONB, nullable=False)
+    created_at: Mapped[datetime] = _now()
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+
+
+class Notification(Base):
+    """One message to a user per share and stage; `sent_at` is set once the provider took it."""
+
+    __tablename__ = "notifications"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)  # "{event_id}:{stage}"
+    event_id: Mapped[str] = mapped_column(String(128), index=True, nullable=False)
+    user_id: Mapped[str] = mapped_column(String(128), index=True, nullable=False)
+    stage: Mapped[str] = mapped_column(String(64), nullable=False)
+    template: Mapped[str] = mapped_column(String(32), nullable=False)
+    channel: Mapped[str] = mapped_column(String(16), nullable=False)
+    created_at: Mapped[datetime] = _now()
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    provider_id: Mapped[str | None] = mapped_column(String(128))

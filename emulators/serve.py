@@ -1,4 +1,8 @@
-"""Run the Binance emulator: `serve()` blocks (dev stack, CLI); `running()` embeds it in a loop."""
+"""Run an emulator: `serve()` blocks (dev stack, CLI); `running()` embeds one in a loop.
+
+`serving()` puts any ASGI app on a free loopback port of the current event loop: the
+Binance and Razorpay emulators, and the little receivers tests stand up.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from emulators.binance import create_app
 
 
 def serve(port: int, host: str = "127.0.0.1") -> None:
-    """Serve the emulator in the foreground until interrupted."""
+    """Serve the Binance emulator in the foreground until interrupted."""
     uvicorn.run(create_app(), host=host, port=port, log_level="warning")
 
 
@@ -26,28 +30,34 @@ class _EmbeddedServer(uvicorn.Server):
 
 
 @asynccontextmanager
-async def running(
-    *, host: str = "127.0.0.1", port: int = 0, **app_kwargs: Any
-) -> AsyncIterator[str]:
-    """Serve a fresh emulator on the current event loop; yields its base URL.
-
-    port=0 binds a free port. Keyword arguments go to `create_app` (rate_limit_per_minute,
-    clock_offset_ms).
-    """
+async def serving(app: Any, *, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
+    """Serve `app` on the current event loop; yields its base URL. port=0 binds a free port."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
-    config = uvicorn.Config(create_app(**app_kwargs), log_level="warning", lifespan="off")
+    config = uvicorn.Config(app, log_level="warning", lifespan="off")
     server = _EmbeddedServer(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
         while not server.started:
             if task.done():  # startup failed: surface uvicorn's error instead of hanging
                 task.result()
-                raise RuntimeError("emulator exited during startup")
+                raise RuntimeError("server exited during startup")
             await asyncio.sleep(0.01)
         yield f"http://{host}:{sock.getsockname()[1]}"
     finally:
         server.should_exit = True
         await task
         sock.close()
+
+
+@asynccontextmanager
+async def running(
+    *, host: str = "127.0.0.1", port: int = 0, **app_kwargs: Any
+) -> AsyncIterator[str]:
+    """Serve a fresh Binance emulator on the current event loop; yields its base URL.
+
+    Keyword arguments go to `create_app` (rate_limit_per_minute, clock_offset_ms).
+    """
+    async with serving(create_app(**app_kwargs), host=host, port=port) as url:
+        yield url

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from config.settings import Settings
 from db.crypto import FieldCipher, RecordHasher
 from db.engine import make_engine, make_sessionmaker
+
+# Every outgoing call gives up after this; the activity fails and Temporal retries it.
+TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 
 
 class MissingSetting(RuntimeError):
@@ -27,6 +31,8 @@ class Deps:
     sessions: async_sessionmaker[AsyncSession]
     cipher: FieldCipher
     hasher: RecordHasher
+    # Outgoing calls (payment links, notifications, webhooks, FX): one pool per process.
+    http: httpx.AsyncClient = field(default_factory=lambda: httpx.AsyncClient(timeout=TIMEOUT))
 
     @classmethod
     def from_settings(cls, settings: Settings, *, pool_size: int = 10) -> Deps:
@@ -39,4 +45,5 @@ class Deps:
         )
 
     async def close(self) -> None:
+        await self.http.aclose()
         await self.engine.dispose()

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.exchange.verify import ExchangeActivities
-from activities.fx import FixedFxRates, FxSource
+from activities.fx import FxSource
+from activities.fx.factory import fx_source
 from activities.ledger import LedgerActivities
+from activities.notify.backend import BackendWebhooks
+from activities.notify.user import HttpNotifier, LogNotifier, Notifier, UserNotifications
+from activities.payments.links import PaymentLinkActivities
+from activities.payments.razorpay_links import RazorpayLinks
 from activities.risk import RiskActivities
 from config.settings import Settings
 from workers.client import connect
-from workers.deps import Deps
+from workers.deps import Deps, require
 from workflows.share import ShareWorkflow
 
 
@@ -21,12 +28,13 @@ def activities_for(
     *,
     fx: FxSource | None = None,
     exchange: ExchangeActivities | None = None,
+    notifier: Notifier | None = None,
 ) -> list:
     ledger = LedgerActivities(
         deps.sessions,
         deps.cipher,
         deps.hasher,
-        fx or FixedFxRates(),
+        fx or fx_source(settings, http=deps.http),
         billing_currency=settings.billing_currency,
         high_water_mark=settings.fee_basis == "high_water_mark",
     )
@@ -34,7 +42,46 @@ def activities_for(
         deps.sessions, deps.cipher, base_url=settings.exchange_base_url
     )
     risk = RiskActivities(deps.sessions)
-    return [*ledger.activities(), risk.screen_user, exchange.verify_session]
+    links = PaymentLinkActivities(
+        razorpay_links(deps, settings), valid_for=timedelta(days=settings.razorpay_link_valid_days)
+    )
+    backend = BackendWebhooks(
+        deps.sessions,
+        deps.http,
+        url=settings.backend_webhook_url,
+        secret=require(settings.backend_webhook_secret, "BACKEND_WEBHOOK_SECRET")
+        if settings.backend_webhook_url
+        else None,
+    )
+    users = UserNotifications(deps.sessions, notifier or user_notifier(deps, settings))
+    return [
+        *ledger.activities(),
+        risk.screen_user,
+        exchange.verify_session,
+        links.create_payment_link,
+        backend.deliver_standing,
+        users.notify_user,
+    ]
+
+
+def razorpay_links(deps: Deps, settings: Settings) -> RazorpayLinks | None:
+    """None without RAZORPAY_KEY_ID: shares are then paid by reference only."""
+    if settings.razorpay_key_id is None:
+        return None
+    return RazorpayLinks(
+        deps.http,
+        key_id=settings.razorpay_key_id,
+        key_secret=require(settings.razorpay_key_secret, "RAZORPAY_KEY_SECRET"),
+        base_url=settings.razorpay_api_base_url,
+    )
+
+
+def user_notifier(deps: Deps, settings: Settings) -> Notifier:
+    """The provider at NOTIFIER_URL; without one (dev), messages are only logged."""
+    if settings.notifier_url is None:
+        return LogNotifier()
+    token = require(settings.notifier_token, "NOTIFIER_TOKEN")
+    return HttpNotifier(deps.http, url=settings.notifier_url, token=token)
 
 
 def build_worker(client: Client, deps: Deps, settings: Settings, **overrides: object) -> Worker:

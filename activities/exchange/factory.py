@@ -1,4 +1,4 @@
-"""Builds the ccxt Binance client that activities use; points it at the emulator when asked."""
+"""Builds the ccxt clients activities use; points them at an emulator when asked."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ import re
 import ccxt.async_support as ccxt
 
 
-def binance_client(*, api_key: str, api_secret: str, base_url: str | None) -> ccxt.binance:
+def binance_client(
+    *, api_key: str | None = None, api_secret: str | None = None, base_url: str | None
+) -> ccxt.binance:
     """An async ccxt Binance spot client; the caller must `await client.close()`.
 
     Args:
+        api_key, api_secret: the user's keys; None for public endpoints only (tickers).
         base_url: scheme://host[:port] replacing every Binance host (EXCHANGE_BASE_URL);
             None talks to the real exchange.
     """
@@ -36,10 +39,37 @@ def binance_client(*, api_key: str, api_secret: str, base_url: str | None) -> cc
         }
     )
     if base_url is not None:
-        root = base_url.rstrip("/")
-        # Rewrite every API family (api, sapi, fapi, ...) so nothing can reach the real
-        # exchange by accident; paths such as /api/v3 stay as ccxt builds them.
-        client.urls["api"] = {
-            name: re.sub(r"^https?://[^/]+", root, url) for name, url in client.urls["api"].items()
-        }
+        rebase(client, base_url)
     return client
+
+
+def public_client(exchange_id: str, *, base_url: str | None) -> ccxt.Exchange:
+    """A keyless async ccxt client of any exchange ccxt knows, spot markets only.
+
+    Raises:
+        ValueError: ccxt has no exchange of that id.
+    """
+    if exchange_id == "binance":
+        return binance_client(base_url=base_url)
+    if exchange_id not in ccxt.exchanges:
+        raise ValueError(f"ccxt has no exchange {exchange_id!r}")
+    # Exchanges that also list derivatives read their market types from this option.
+    options = {"defaultType": "spot", "fetchMarkets": {"types": ["spot"]}}
+    client = getattr(ccxt, exchange_id)({"enableRateLimit": True, "options": options})
+    if base_url is not None:
+        rebase(client, base_url)
+    return client
+
+
+def rebase(client: ccxt.Exchange, base_url: str) -> None:
+    """Rewrites every API host (api, sapi, fapi, ...) onto `base_url`, so nothing can reach
+    the real exchange by accident; paths such as /api/v3 stay as ccxt builds them."""
+    client.urls["api"] = _rehost(client.urls["api"], base_url.rstrip("/"))
+
+
+def _rehost(urls: object, root: str) -> object:
+    if isinstance(urls, str):
+        return re.sub(r"^https?://[^/]+", root, urls)
+    if isinstance(urls, dict):
+        return {name: _rehost(url, root) for name, url in urls.items()}
+    return urls

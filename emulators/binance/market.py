@@ -35,6 +35,8 @@ MARKETS: dict[str, Market] = {
         _market("SOL", "USDT", "0.01", "0.001", "150.00"),
         _market("ETH", "BTC", "0.00001", "0.0001", "0.05000"),
         _market("BNB", "BTC", "0.000001", "0.001", "0.010000"),
+        # Not listed by Binance itself: the FX tests read a USDT/INR ticker through ccxt.
+        _market("USDT", "INR", "0.01", "0.1", "88.50"),
     )
 }
 

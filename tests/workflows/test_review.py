@@ -9,7 +9,7 @@ from temporalio.client import WorkflowHandle
 
 from db.shares import load_view
 from domain.models import ProfitEvent, ReviewDecision, ShareView
-from tests.support.scenario import profitable_session
+from tests.support.scenario import eventually, profitable_session
 from tests.workflows.conftest import ShareDriver
 from workflows.share import ShareWorkflow
 
@@ -25,12 +25,19 @@ async def held_for_review(
     handle = await driver.env.client.start_workflow(
         ShareWorkflow.run, event, id=f"share/{event.event_id}", task_queue=driver.task_queue
     )
-    return event, handle, await driver.wait_status(handle, "under_review")
+    view = await driver.wait_status(handle, "under_review")
+    # The workflow's status flips before its SET_STATUS activity commits: wait for the row too.
+    await eventually(lambda: db_status_is(driver, event.event_id, "under_review"))
+    return event, handle, view
 
 
 async def db_view(driver: ShareDriver, event_id: str) -> ShareView:
     async with driver.deps.sessions() as s:
         return await load_view(s, driver.deps.cipher, event_id)
+
+
+async def db_status_is(driver: ShareDriver, event_id: str, status: str) -> bool:
+    return (await db_view(driver, event_id)).status == status
 
 
 async def test_overstated_profit_waits_for_review_then_approval_opens_the_share(driver):

@@ -1,19 +1,11 @@
-"""FX rates fixed when a share is recorded. Dev and tests use a fixed table."""
+"""A fixed table of rates, for dev and tests (FX_SOURCE=fixed)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Protocol
 
-
-class FxSource(Protocol):
-    async def rate(self, base: str, quote: str) -> Decimal: ...
-
-
-class UnknownRate(LookupError):
-    pass
-
+from activities.fx.source import UnknownRate, invert
 
 DEV_RATES: Mapping[tuple[str, str], Decimal] = {
     ("USDT", "INR"): Decimal("88.50"),
@@ -32,5 +24,5 @@ class FixedFxRates:
         if (base, quote) in self._rates:
             return self._rates[(base, quote)]
         if (quote, base) in self._rates:
-            return (Decimal(1) / self._rates[(quote, base)]).quantize(Decimal("1e-12"))
+            return invert(self._rates[(quote, base)])
         raise UnknownRate(f"no FX rate {base}->{quote}")

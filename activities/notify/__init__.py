@@ -1,0 +1,1 @@
+"""Telling people: the backend (signed standing webhooks) and users (email/SMS)."""

@@ -1,0 +1,170 @@
+"""Messages to users (reminder, warning, ..., paid) through a `Notifier`, once per share and
+stage however often Temporal runs NOTIFY_USER.
+
+The notifications row (key "{event_id}:{stage}") is written before sending and marked sent
+after. One window is unavoidable: the provider took the message and the worker died (or
+the mark failed) before the mark committed. The retry then sends again, with the same
+Idempotency-Key, and the provider drops the repeat; a provider without idempotency keys
+would deliver it twice. Holding a database transaction open across the provider call
+would not close the window, only move it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import httpx
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.notify.contracts import NOTIFICATION_REFUSED, NOTIFY_USER, NotifyUserInput
+from db.models import Notification
+from domain.notifications import Message, MissingParams, TemplateName, render
+
+log = logging.getLogger(__name__)
+
+
+class Notifier(Protocol):
+    async def send(
+        self,
+        user_id: str,
+        channel: str,
+        template: TemplateName,
+        params: Mapping[str, str],
+        idempotency_key: str,
+    ) -> str | None:
+        """Hands one message to the provider; returns the provider's message id if any."""
+        ...
+
+
+class HttpNotifier:
+    """An email/SMS provider's HTTP API: POST JSON, bearer token, Idempotency-Key header."""
+
+    def __init__(self, http: httpx.AsyncClient, *, url: str, token: str) -> None:
+        self._http, self._url, self._token = http, url, token
+
+    async def send(
+        self,
+        user_id: str,
+        channel: str,
+        template: TemplateName,
+        params: Mapping[str, str],
+        idempotency_key: str,
+    ) -> str | None:
+        message = render(template, params)
+        response = await self._http.post(
+            self._url,
+            json={
+                "user_id": user_id,
+                "channel": channel,
+                "template": template,
+                "params": dict(params),
+                "subject": message.subject,
+                "text": message.text,
+            },
+            headers={
+                "Authorization": f"Bearer {self._token}",
+                "Idempotency-Key": idempotency_key,
+            },
+        )
+        if 400 <= response.status_code < 500 and response.status_code not in (408, 409, 429):
+            raise ApplicationError(
+                f"notification provider refused the message ({response.status_code})",
+                type=NOTIFICATION_REFUSED,
+                non_retryable=True,
+            )
+        response.raise_for_status()  # 5xx and the like: Temporal retries
+        return str(response.json().get("id") or "") or None
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    user_id: str
+    channel: str
+    template: TemplateName
+    message: Message
+    idempotency_key: str
+
+
+@dataclass
+class RecordingNotifier:
+    """Tests: keeps every message handed to it, in order."""
+
+    sent: list[SentMessage] = field(default_factory=list)
+
+    async def send(
+        self,
+        user_id: str,
+        channel: str,
+        template: TemplateName,
+        params: Mapping[str, str],
+        idempotency_key: str,
+    ) -> str | None:
+        message = render(template, params)
+        self.sent.append(SentMessage(user_id, channel, template, message, idempotency_key))
+        return f"recorded-{len(self.sent)}"
+
+
+class LogNotifier:
+    """Dev without NOTIFIER_URL: the message goes to the log (ids and subject only)."""
+
+    async def send(
+        self,
+        user_id: str,
+        channel: str,
+        template: TemplateName,
+        params: Mapping[str, str],
+        idempotency_key: str,
+    ) -> str | None:
+        message = render(template, params)
+        log.info("notify %s by %s: %s [%s]", user_id, channel, message.subject, idempotency_key)
+        return None
+
+
+class UserNotifications:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], notifier: Notifier) -> None:
+        self._sessions = sessions
+        self._notifier = notifier
+
+    @activity.defn(name=NOTIFY_USER)
+    async def notify_user(self, cmd: NotifyUserInput) -> bool:
+        """Sends the stage's message unless it was sent before; True if sent by this call."""
+        key = f"{cmd.event_id}:{cmd.stage}"
+        try:  # a missing param is a bug in the caller: fail before storing, and for good
+            render(cmd.template, cmd.params)
+        except MissingParams as missing:
+            raise ApplicationError(
+                str(missing), type=NOTIFICATION_REFUSED, non_retryable=True
+            ) from None
+        async with self._sessions.begin() as s:
+            await s.execute(
+                insert(Notification)
+                .values(
+                    key=key,
+                    event_id=cmd.event_id,
+                    user_id=cmd.user_id,
+                    stage=cmd.stage,
+                    template=cmd.template,
+                    channel=cmd.channel,
+                )
+                .on_conflict_do_nothing(index_elements=[Notification.key])
+            )
+            sent_at = await s.scalar(select(Notification.sent_at).where(Notification.key == key))
+        if sent_at is not None:
+            return False
+        provider_id = await self._notifier.send(
+            cmd.user_id, cmd.channel, cmd.template, cmd.params, key
+        )
+        async with self._sessions.begin() as s:
+            await s.execute(
+                update(Notification)
+                .where(Notification.key == key, Notification.sent_at.is_(None))
+                .values(sent_at=func.now(), provider_id=provider_id)
+            )
+        return True

@@ -1,0 +1,28 @@
+"""Payment-link activity name and messages: what the workflow may import (no I/O here)."""
+
+from __future__ import annotations
+
+from pydantic import AwareDatetime, Field
+
+from domain.models import Model
+from domain.types import Currency, Identifier, Money
+
+CREATE_PAYMENT_LINK = "create_payment_link"
+# The gateway refused the link for good (bad credentials, an amount it does not take):
+# the share stays payable by reference; retrying would not help.
+PAYMENT_LINK_REFUSED = "PaymentLinkRefused"
+
+
+class CreatePaymentLinkInput(Model):
+    event_id: Identifier
+    payment_reference: str = Field(min_length=1, max_length=40)
+    amount: Money
+    currency: Currency
+    description: str = Field(max_length=2048)
+    # When the link stops taking payments; default: RAZORPAY_LINK_VALID_DAYS from now.
+    expire_by: AwareDatetime | None = None
+
+
+class PaymentLink(Model):
+    url: str
+    link_id: str

@@ -1,0 +1,52 @@
+"""CREATE_PAYMENT_LINK: a hosted payment page for an open share (Razorpay when configured)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.payments.contracts import (
+    CREATE_PAYMENT_LINK,
+    PAYMENT_LINK_REFUSED,
+    CreatePaymentLinkInput,
+    PaymentLink,
+)
+from activities.payments.razorpay_links import RazorpayLinks, RazorpayRefused
+
+
+class PaymentLinkActivities:
+    def __init__(
+        self,
+        links: RazorpayLinks | None,
+        *,
+        valid_for: timedelta,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._links = links
+        self._valid_for = valid_for
+        self._clock = clock
+
+    @activity.defn(name=CREATE_PAYMENT_LINK)
+    async def create_payment_link(self, cmd: CreatePaymentLinkInput) -> PaymentLink | None:
+        """The share's link, or None when no gateway is configured (pay by reference only).
+
+        Idempotent by the payment reference: a retry returns the link the first try made.
+        """
+        if self._links is None:
+            return None
+        try:
+            return await self._links.create(
+                reference=cmd.payment_reference,
+                amount=cmd.amount,
+                currency=cmd.currency,
+                description=cmd.description,
+                expire_by=cmd.expire_by or self._clock() + self._valid_for,
+                notes={"payment_reference": cmd.payment_reference, "event_id": cmd.event_id},
+            )
+        except RazorpayRefused as refused:
+            raise ApplicationError(
+                str(refused), type=PAYMENT_LINK_REFUSED, non_retryable=True
+            ) from None

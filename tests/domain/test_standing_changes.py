@@ -1,0 +1,56 @@
+"""Which standing changes the backend hears about: level, block, trust crossing 30."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from domain.standing_changes import Standing, changes, event_type, from_payload, payload
+
+START = Standing.initial("u_1")
+
+
+def moved(**fields: object) -> Standing:
+    return Standing(**{**START.__dict__, **fields})
+
+
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        (moved(enforcement_level=1), ["level_up"]),
+        (moved(blocked=True), ["blocked"]),
+        (moved(trust_score=29), ["trust_below_threshold"]),
+        (moved(trust_score=30), []),  # 30 may still trade
+        (moved(trust_score=45), []),  # a small move is not news
+        (moved(trust_score=100), []),
+        (moved(enforcement_level=3, trust_score=20), ["level_up", "trust_below_threshold"]),
+    ],
+)
+def test_notable_changes_from_a_fresh_user(after: Standing, expected: list[str]) -> None:
+    assert changes(START, after) == expected
+
+
+def test_changes_back_are_news_too() -> None:
+    low = moved(enforcement_level=4, trust_score=10, blocked=True)
+    assert changes(low, START) == ["unblocked", "level_down", "trust_restored"]
+    assert event_type(changes(low, START)) == "standing.unblocked"
+
+
+def test_payload_says_what_the_standing_endpoint_says_and_round_trips() -> None:
+    after = moved(enforcement_level=3, trust_score=25)
+    at = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
+    data = payload(after, changes(START, after), reason="day14-suspended", at=at)
+    assert data == {
+        "user_id": "u_1",
+        "enforcement_level": 3,
+        "level_name": "suspended",
+        "can_trade": False,
+        "can_access": True,
+        "blocked": False,
+        "trust_score": 25,
+        "changes": ["level_up", "trust_below_threshold"],
+        "reason": "day14-suspended",
+        "at": "2026-12-04T10:00:00+00:00",
+    }
+    assert from_payload(data) == after
