@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain.models import Model, PaymentSignal, ProfitEvent, ShareStatus, VerificationSummary
+from domain.reports import ReportKind
 from domain.types import Money
 
 SCREEN_USER = "screen_user"
@@ -59,3 +60,21 @@ class OpsAlert(Model):
     reason: str
     key: str
     at: datetime
+
+
+GENERATE_REPORT = "generate_report"
+
+
+class GenerateReportInput(Model):
+    kind: ReportKind
+    as_of: datetime
+
+
+class ReportSummary(Model):
+    """What the report workflow returns and shows in the Temporal UI: counts, no amounts."""
+
+    kind: str
+    period: str
+    as_of: datetime
+    generated_at: datetime
+    headline: str

@@ -12,7 +12,17 @@ from temporalio.client import Client
 from api import errors, metrics
 from api.auth import TokenStore
 from api.limits import BodySizeLimit
-from api.routes import accounts, codec, health, intake, review, shares, standing, webhooks
+from api.routes import (
+    accounts,
+    codec,
+    health,
+    intake,
+    reports,
+    review,
+    shares,
+    standing,
+    webhooks,
+)
 from api.routes.codec import codec_cors
 from config.settings import Settings, get_settings
 from workers.client import connect
@@ -71,6 +81,8 @@ def create_app(
     errors.install(app)
     app.add_middleware(BodySizeLimit)
     codec_cors(app, f"http://localhost:{settings.temporal_ui_port}")
-    for module in (health, metrics, accounts, intake, review, shares, standing, webhooks, codec):
+    for module in (health, metrics, accounts, intake, review, shares, standing, webhooks):
         app.include_router(module.router)
+    app.include_router(reports.router)
+    app.include_router(codec.router)
     return app

@@ -6,9 +6,12 @@ import asyncio
 
 import typer
 
+from cli import schedules
+
 app = typer.Typer(
     help="profitshare: collect the platform's share of profitable sessions.", no_args_is_help=True
 )
+app.add_typer(schedules.app, name="schedules")
 
 
 @app.command()

@@ -1,4 +1,4 @@
-"""Builds and runs the worker: the share workflow and every activity it calls."""
+"""Builds and runs the worker: the share and report workflows and every activity they call."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from temporalio.worker import Worker
 from activities.exchange.verify import ExchangeActivities
 from activities.fx import FixedFxRates, FxSource
 from activities.ledger import LedgerActivities
+from activities.reports import ReportActivities
 from activities.risk import RiskActivities
 from config.settings import Settings
 from workers.client import connect
 from workers.deps import Deps
+from workflows.reports import ReportWorkflow
 from workflows.share import ShareWorkflow
 
 
@@ -34,6 +36,7 @@ def activities_for(
         deps.sessions, deps.cipher, base_url=settings.exchange_base_url
     )
     risk = RiskActivities(deps.sessions)
+    reports = ReportActivities(deps.sessions, deps.cipher)
     return [
         ledger.open_share,
         ledger.set_status,
@@ -43,6 +46,7 @@ def activities_for(
         ledger.alert_ops,
         risk.screen_user,
         exchange.verify_session,
+        reports.generate_report,
     ]
 
 
@@ -51,7 +55,7 @@ def build_worker(client: Client, deps: Deps, settings: Settings, **overrides: ob
         client,
         task_queue=settings.task_queue,
         max_cached_workflows=settings.worker_max_cached_workflows,
-        workflows=[ShareWorkflow],
+        workflows=[ShareWorkflow, ReportWorkflow],
         activities=activities_for(deps, settings, **overrides),
     )  # type: ignore[arg-type]
 
