@@ -13,6 +13,7 @@ from activities.risk import RiskActivities
 from config.settings import Settings
 from workers.client import connect
 from workers.deps import Deps
+from workers.telemetry import metrics_runtime
 from workflows.reports import ReportWorkflow
 from workflows.share import ShareWorkflow
 
@@ -63,7 +64,7 @@ def build_worker(client: Client, deps: Deps, settings: Settings, **overrides: ob
 async def run_worker(settings: Settings) -> None:
     deps = Deps.from_settings(settings)
     try:
-        client = await connect(settings)
+        client = await connect(settings, runtime=metrics_runtime(settings))
         await build_worker(client, deps, settings).run()
     finally:
         await deps.close()
