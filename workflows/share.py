@@ -170,11 +170,16 @@ class ShareWorkflow:
     async def _escalation_ladder(self) -> None:
         assert self._s.recorded is not None
         day0 = self._s.recorded.recorded_at
-        for stage in ladder():
+        for stage in self._stages():
             if await self._collect_payments(until=stage.due(day0), summary=_summary(stage)):
                 return
             await self._escalate(stage)
         await self._collect_payments(until=None, summary="collections: waiting for payment")
+
+    def _stages(self) -> tuple[Stage, ...]:
+        """The ladder this share walks. Open shares replay it: change it only behind
+        workflow.patched (docs/deploying-workflow-changes.md)."""
+        return ladder()
 
     async def _escalate(self, stage: Stage) -> None:
         await self._ledger(
