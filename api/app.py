@@ -12,22 +12,14 @@ from temporalio.client import Client
 from api import errors, metrics
 from api.auth import TokenStore
 from api.limits import BodySizeLimit
-from api.routes import (
-    accounts,
-    codec,
-    health,
-    intake,
-    reports,
-    review,
-    shares,
-    standing,
-    webhooks,
-)
+from api.routes import accounts, codec, health, intake, reports, review, shares, standing, webhooks
 from api.routes.codec import codec_cors
 from config.settings import Settings, get_settings
 from workers.client import connect
 from workers.codec import codec_from_setting
 from workers.deps import Deps, require
+
+ROUTERS = (health, metrics, accounts, intake, review, shares, standing, webhooks, reports, codec)
 
 
 def _lazy_temporal(settings: Settings) -> Callable[[], Awaitable[Client]]:
@@ -81,8 +73,6 @@ def create_app(
     errors.install(app)
     app.add_middleware(BodySizeLimit)
     codec_cors(app, f"http://localhost:{settings.temporal_ui_port}")
-    for module in (health, metrics, accounts, intake, review, shares, standing, webhooks):
+    for module in ROUTERS:
         app.include_router(module.router)
-    app.include_router(reports.router)
-    app.include_router(codec.router)
     return app
