@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain.models import Model, PaymentSignal, ProfitEvent, ShareStatus, VerificationSummary
+from domain.reports import ReportKind
 from domain.types import Money
 
 SCREEN_USER = "screen_user"
@@ -99,3 +100,21 @@ class CloseShareInput(Model):
     at: datetime
     note: str = ""
     block_user: bool = False
+
+
+GENERATE_REPORT = "generate_report"
+
+
+class GenerateReportInput(Model):
+    kind: ReportKind
+    as_of: datetime
+
+
+class ReportSummary(Model):
+    """What the report workflow returns and shows in the Temporal UI: counts, no amounts."""
+
+    kind: str
+    period: str
+    as_of: datetime
+    generated_at: datetime
+    headline: str

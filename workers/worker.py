@@ -1,4 +1,4 @@
-"""Builds and runs the worker: the share workflow and every activity it calls."""
+"""Builds and runs the worker: the share and report workflows and every activity they call."""
 
 from __future__ import annotations
 
@@ -15,10 +15,13 @@ from activities.notify.backend import BackendWebhooks
 from activities.notify.user import HttpNotifier, LogNotifier, Notifier, UserNotifications
 from activities.payments.links import PaymentLinkActivities
 from activities.payments.razorpay_links import RazorpayLinks
+from activities.reports import ReportActivities
 from activities.risk import RiskActivities
 from config.settings import Settings
 from workers.client import connect
 from workers.deps import Deps, require
+from workers.telemetry import metrics_runtime
+from workflows.reports import ReportWorkflow
 from workflows.share import ShareWorkflow
 
 
@@ -54,6 +57,7 @@ def activities_for(
         else None,
     )
     users = UserNotifications(deps.sessions, notifier or user_notifier(deps, settings))
+    reports = ReportActivities(deps.sessions, deps.cipher)
     return [
         *ledger.activities(),
         risk.screen_user,
@@ -61,6 +65,7 @@ def activities_for(
         links.create_payment_link,
         backend.deliver_standing,
         users.notify_user,
+        reports.generate_report,
     ]
 
 
@@ -89,7 +94,7 @@ def build_worker(client: Client, deps: Deps, settings: Settings, **overrides: ob
         client,
         task_queue=settings.task_queue,
         max_cached_workflows=settings.worker_max_cached_workflows,
-        workflows=[ShareWorkflow],
+        workflows=[ShareWorkflow, ReportWorkflow],
         activities=activities_for(deps, settings, **overrides),
     )  # type: ignore[arg-type]
 
@@ -97,7 +102,7 @@ def build_worker(client: Client, deps: Deps, settings: Settings, **overrides: ob
 async def run_worker(settings: Settings) -> None:
     deps = Deps.from_settings(settings)
     try:
-        client = await connect(settings)
+        client = await connect(settings, runtime=metrics_runtime(settings))
         await build_worker(client, deps, settings).run()
     finally:
         await deps.close()

@@ -18,7 +18,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities import contracts as c
-    from domain.ladder import Stage, ladder
+    from domain.ladder import Stage
     from domain.models import (
         DisputeOpened,
         DisputeResolution,
@@ -48,9 +48,9 @@ class Collection:
         self._ledger = ledger
         self._publish = publish
 
-    async def run(self) -> None:
+    async def run(self, ladder: tuple[Stage, ...]) -> None:
         """Until the share closes: each stage at its time, each message as it arrives."""
-        stages = list(ladder())
+        stages = list(ladder)
         while self._s.is_open:
             escalating = self._s.status == "open" and bool(stages)
             if escalating and self._s.stage_due(stages[0]) <= workflow.now():

@@ -16,6 +16,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities import contracts as c
+    from domain.ladder import Stage, ladder
     from domain.models import (
         DisputeOpened,
         DisputeResolution,
@@ -67,7 +68,7 @@ class ShareWorkflow:
 
         await self._record(profit, verification)
         if self._s.status == "open":
-            await Collection(self._s, self._ledger, self._publish).run()
+            await Collection(self._s, self._ledger, self._publish).run(self._stages())
         return self._s.view()
 
     # --- messages -------------------------------------------------------------------------
@@ -187,6 +188,11 @@ class ShareWorkflow:
         # Nothing billed: with the high-water mark the profit only earned back earlier losses.
         self._s.status = "open" if self._s.recorded.billed_amount > 0 else "no_share"
         self._publish()
+
+    def _stages(self) -> tuple[Stage, ...]:
+        """The ladder this share walks. Open shares replay it: change it only behind
+        workflow.patched (docs/deploying-workflow-changes.md)."""
+        return ladder()
 
     # --- bookkeeping ----------------------------------------------------------------------
     async def _transition(

@@ -134,6 +134,7 @@ async def record_and_signal(request: Request, payment: GatewayPayment) -> str:
                 )
             )
         elif status != "received":
+            request.app.state.metrics.webhook_rejected(payment.provider, status)
             await _alert_ops(
                 s,
                 deps,
@@ -197,6 +198,7 @@ async def _signal_once(
             if err.status != RPCStatusCode.NOT_FOUND:
                 raise  # Temporal is down: 503, the gateway retries, the retry signals
             row.status, row.note = "unmatched", "share already closed"
+            request.app.state.metrics.webhook_rejected(payment.provider, "share_closed")
             await _alert_ops(
                 s,
                 deps,

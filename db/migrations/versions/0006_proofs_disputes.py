@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_proofs_disputes"
-down_revision = "0004_outbox"
+down_revision = "0005_reports"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Pieces of the report activity: the facts it reads, and the documents it writes."""

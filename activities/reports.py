@@ -1,0 +1,86 @@
+"""The report activity: read the facts, aggregate them, store JSON, CSV and HTML in Postgres.
+
+Reports live in Postgres rather than on a worker's disk so every API replica serves the same
+ones. One row per kind and period: a retried activity, or a report triggered twice the same
+day, replaces that period's row with the fresher figures instead of adding another.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+
+from activities import contracts as c
+from activities.reporting import facts, fraud, overdue, trust
+from activities.reporting.layout import Rendered
+from db.crypto import FieldCipher
+from db.models import Report
+from domain.report_reviews import fraud_analysis, trust_review
+from domain.reports import ReportKind, Window, overdue_report, report_window
+
+Builder = Callable[[AsyncSession, FieldCipher, Window, datetime], Awaitable[tuple[Rendered, str]]]
+
+
+async def _overdue(
+    s: AsyncSession, cipher: FieldCipher, window: Window, now: datetime
+) -> tuple[Rendered, str]:
+    report = overdue_report(
+        await facts.open_shares_due_before(s, cipher, window.until), window.until
+    )
+    return overdue.render_overdue(report, window, now), overdue.headline(report)
+
+
+async def _fraud(
+    s: AsyncSession, cipher: FieldCipher, window: Window, now: datetime
+) -> tuple[Rendered, str]:
+    shares, blocked, alerts = await facts.fraud_facts(s, window.since, window.until)
+    analysis = fraud_analysis(shares, blocked, alerts, window.since, window.until)
+    return fraud.render_fraud(analysis, window, now), fraud.headline(analysis)
+
+
+async def _trust(
+    s: AsyncSession, cipher: FieldCipher, window: Window, now: datetime
+) -> tuple[Rendered, str]:
+    users, changes = await facts.trust_facts(s, cipher, window.since, window.until)
+    review = trust_review(users, changes, window.since, window.until)
+    return trust.render_trust(review, window, now), trust.headline(review)
+
+
+BUILDERS: dict[ReportKind, Builder] = {"overdue": _overdue, "fraud": _fraud, "trust": _trust}
+
+
+class ReportActivities:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], cipher: FieldCipher) -> None:
+        self._sessions = sessions
+        self._cipher = cipher
+
+    @activity.defn(name=c.GENERATE_REPORT)
+    async def generate_report(self, cmd: c.GenerateReportInput) -> c.ReportSummary:
+        window = report_window(cmd.kind, cmd.as_of)
+        generated_at = datetime.now(UTC)
+        async with self._sessions.begin() as s:
+            rendered, headline = await BUILDERS[cmd.kind](s, self._cipher, window, generated_at)
+            stored = {
+                "as_of": window.until,
+                "generated_at": generated_at,
+                "json_enc": self._cipher.encrypt(json.dumps(rendered.document)),
+                "csv_enc": self._cipher.encrypt(rendered.csv),
+                "html_enc": self._cipher.encrypt(rendered.html),
+            }
+            await s.execute(
+                insert(Report)
+                .values(kind=cmd.kind, period=window.period, **stored)
+                .on_conflict_do_update(constraint="uq_report_period", set_=stored)
+            )
+        return c.ReportSummary(
+            kind=cmd.kind,
+            period=window.period,
+            as_of=window.until,
+            generated_at=generated_at,
+            headline=headline,
+        )

@@ -1,0 +1,76 @@
+"""GET /metrics: what the API saw, and the ledger as it stands, in Prometheus text format."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.api.conftest import BACKEND, STANDARD_SECRET
+from tests.domain.webhooks import samples
+from tests.support.ledger import recorded_share
+from tests.support.scenario import profit_event, register_account
+
+
+async def _scrape(api) -> dict[tuple[str, tuple], float]:
+    response = await api.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(response.text)
+        for sample in family.samples
+    }
+
+
+def _value(scraped: dict, name: str, **labels: str) -> float:
+    return scraped.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+async def test_ledger_figures_follow_the_database(api, deps):
+    before = await _scrape(api)
+    await recorded_share(deps, days_ago=1, paid="10.00")  # open, with one applied payment
+    after = await _scrape(api)
+    assert _value(after, "profitshare_ledger_up") == 1
+    open_shares = _value(after, "profitshare_shares", status="open")
+    assert open_shares == _value(before, "profitshare_shares", status="open") + 1
+    applied = _value(after, "profitshare_payments_applied_total", provider="standard")
+    assert applied == _value(before, "profitshare_payments_applied_total", provider="standard") + 1
+
+
+async def test_webhook_rejections_are_counted_by_reason(api):
+    body = samples.standard_payment(f"PS{uuid.uuid4().hex[:14]}", f"txn-{uuid.uuid4().hex}", "9")
+    now = datetime.now(UTC)
+    forged = samples.signed_headers_standard(body, "whsec_" + "QUJD" * 8, now)
+    signed = samples.signed_headers_standard(body, STANDARD_SECRET, now)
+    before = await _scrape(api)
+    assert (
+        await api.post("/v1/webhooks/standard", content=body, headers=forged)
+    ).status_code == 401
+    unmatched = await api.post("/v1/webhooks/standard", content=body, headers=signed)
+    assert unmatched.json() == {"result": "unmatched"}
+    after = await _scrape(api)
+    for reason in ("signature", "unmatched"):
+        labels = {"provider": "standard", "reason": reason}
+        name = "profitshare_webhook_rejections_total"
+        assert _value(after, name, **labels) == _value(before, name, **labels) + 1, reason
+
+
+async def test_profit_events_are_counted_new_then_duplicate(api, deps):
+    user = f"u_{uuid.uuid4().hex[:10]}"
+    account = await register_account(deps, user, f"key-{uuid.uuid4().hex}", "secret")
+    event = profit_event(
+        user, account, start=datetime.now(UTC) - timedelta(hours=2), reported=Decimal("100")
+    )
+    before = await _scrape(api)
+    for expected in (202, 200):
+        response = await api.post(
+            "/v1/profit-events", json=event.model_dump(mode="json"), headers=BACKEND
+        )
+        assert response.status_code == expected
+    after = await _scrape(api)
+    for result in ("new", "duplicate"):
+        name = "profitshare_events_received_total"
+        assert _value(after, name, result=result) == _value(before, name, result=result) + 1

@@ -1,0 +1,172 @@
+"""Records tests/histories/*.json from real runs: `python -m tests.histories.record`.
+
+Each scenario runs the real workflows with real activities on the time-skipping test server,
+an embedded PostgreSQL and the exchange emulator (all started here, all thrown away), so the
+histories hold exactly what production would write for these paths.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sys
+import tempfile
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+from sqlalchemy import update
+from temporalio.client import WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+
+from config.settings import Settings
+from db.migrate import upgrade
+from db.models import User
+from domain.models import ReviewDecision
+from emulators.serve import running
+from stack.postgres import create_database, start_embedded
+from tests.histories import HERE, HISTORY_CODEC_KEY, history_converter
+from tests.support.scenario import profitable_session
+from tests.workflows.conftest import ShareDriver
+from workers.deps import Deps
+from workers.search_attributes import register
+from workers.worker import build_worker
+from workflows.reports import ReportRequest, ReportWorkflow
+from workflows.share import ShareWorkflow
+
+BIN = Path(sys.executable).parent
+Scenario = Callable[[ShareDriver], Awaitable[WorkflowHandle]]
+
+
+async def paid_early(driver: ShareDriver) -> WorkflowHandle:
+    _, handle, view = await driver.open_share()
+    await driver.advance_to(view.created_at + timedelta(days=2, hours=1))
+    await driver.pay(handle, "142.50", "txn-early")
+    return handle
+
+
+async def ladder_to_collections(driver: ShareDriver) -> WorkflowHandle:
+    """Every stage, day 1 to day 60, then paid in collections."""
+    _, handle, view = await driver.open_share()
+    await driver.advance_to(view.created_at + timedelta(days=61))
+    await driver.wait_level(view.event_id, 5)
+    await driver.pay(handle, "150.00", "txn-collections")
+    return handle
+
+
+async def partial_payments(driver: ShareDriver) -> WorkflowHandle:
+    _, handle, view = await driver.open_share()
+    await driver.advance_to(view.created_at + timedelta(days=4, hours=1))
+    await driver.pay(handle, "100.00", "txn-part-1")
+    await driver.advance_to(view.created_at + timedelta(days=9))
+    await driver.pay(handle, "50.00", "txn-part-2")
+    return handle
+
+
+async def review_approved(driver: ShareDriver) -> WorkflowHandle:
+    """The exchange shows less than reported: ops reminded after 72 h, then approved."""
+    event = await profitable_session(
+        driver.deps, driver.emulator_url, profit=Decimal("400"), reported=Decimal("1000")
+    )
+    handle = await _start(driver, event)
+    await driver.wait_status(handle, "under_review")
+    await driver.env.sleep(timedelta(days=4))
+    await handle.signal(ShareWorkflow.review, ReviewDecision(decision="approve", note="ok"))
+    view = await driver.wait_status(handle, "open")
+    await driver.pay(handle, str(view.amount_due), "txn-approved")
+    return handle
+
+
+async def blocked_user_rejected(driver: ShareDriver) -> WorkflowHandle:
+    user_id = f"u_{uuid.uuid4().hex[:10]}"
+    event = await profitable_session(driver.deps, driver.emulator_url, user_id=user_id)
+    async with driver.deps.sessions.begin() as s:
+        await s.execute(update(User).where(User.id == user_id).values(blocked=True))
+    handle = await _start(driver, event)
+    await driver.wait_status(handle, "under_review")
+    await handle.signal(ShareWorkflow.review, ReviewDecision(decision="reject", note="fraud"))
+    return handle
+
+
+async def loss_no_share(driver: ShareDriver) -> WorkflowHandle:
+    event = await profitable_session(driver.deps, driver.emulator_url, profit=Decimal("-200"))
+    return await _start(driver, event)
+
+
+async def overdue_report(driver: ShareDriver) -> WorkflowHandle:
+    return await driver.env.client.start_workflow(
+        ReportWorkflow.run,
+        ReportRequest(kind="overdue"),
+        id=f"report-overdue-{uuid.uuid4().hex[:8]}",
+        task_queue=driver.task_queue,
+    )
+
+
+async def _start(driver: ShareDriver, event) -> WorkflowHandle:
+    return await driver.env.client.start_workflow(
+        ShareWorkflow.run, event, id=f"share/{event.event_id}", task_queue=driver.task_queue
+    )
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "share-paid-early": paid_early,
+    "share-ladder-to-collections": ladder_to_collections,
+    "share-partial-payments": partial_payments,
+    "share-review-approved": review_approved,
+    "share-blocked-user-rejected": blocked_user_rejected,
+    "share-loss-no-share": loss_no_share,
+    "report-overdue": overdue_report,
+}
+
+
+async def record(out: Path) -> None:
+    scratch = Path(tempfile.mkdtemp(prefix="ps-histories-"))
+    try:
+        database_url = create_database(start_embedded(scratch / "pgdata"), "histories")
+        upgrade(database_url)
+        async with running() as emulator_url:
+            settings = Settings(
+                database_url=database_url,
+                fernet_keys=Fernet.generate_key().decode(),
+                hash_key=uuid.uuid4().hex,
+                codec_key=HISTORY_CODEC_KEY,
+                task_queue="histories",
+                exchange_base_url=emulator_url,
+            )
+            deps = Deps.from_settings(settings, pool_size=5)
+            try:
+                for name, scenario in SCENARIOS.items():
+                    await _record_one(name, scenario, settings, deps, emulator_url, out)
+            finally:
+                await deps.close()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+async def _record_one(
+    name: str, scenario: Scenario, settings: Settings, deps: Deps, emulator_url: str, out: Path
+) -> None:
+    # A server per scenario, as in the tests: a finished run never holds back the clock.
+    env = await WorkflowEnvironment.start_time_skipping(
+        data_converter=history_converter(),
+        test_server_existing_path=str(BIN / "temporal-test-server"),
+    )
+    try:
+        await register(env.client, "default")
+        async with build_worker(env.client, deps, settings):
+            handle = await scenario(ShareDriver(env, deps, emulator_url, settings.task_queue))
+            await handle.result()
+            history = await handle.fetch_history()
+    finally:
+        await env.shutdown()
+    (out / f"{name}.json").write_text(history.to_json() + "\n")
+    print(f"{name}: {len(history.events)} events", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    started = datetime.now(UTC)
+    asyncio.run(record(HERE))
+    print(f"recorded {len(SCENARIOS)} histories in {datetime.now(UTC) - started}", file=sys.stderr)

@@ -1,0 +1,106 @@
+"""`profitshare dev` end to end: after it starts, the report schedules exist, and the daily
+report it makes totals exactly what open shares past due owe, served by its own API."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import pytest
+from temporalio.client import Client
+
+from tests.support.ledger import owed_past_due, recorded_share
+from tests.support.scenario import eventually
+from workers.client import data_converter
+from workers.schedules import SCHEDULES
+
+RUNNING = "profitshare is running"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def dev_stack(settings, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """`profitshare dev` on free ports, on the test database and the tests' keys."""
+    ports = {name: str(_free_port()) for name in ("TEMPORAL", "UI", "API", "EMULATOR")}
+    values = {
+        "DATA_DIR": str(tmp_path / "stack"),
+        "DATABASE_URL": settings.database_url,
+        "FERNET_KEYS": settings.fernet_keys.get_secret_value(),
+        "HASH_KEY": settings.hash_key.get_secret_value(),
+        "CODEC_KEY": settings.codec_key.get_secret_value(),
+        "BOOTSTRAP_TOKENS": settings.bootstrap_tokens.get_secret_value(),
+        "TEMPORAL_ADDRESS": f"127.0.0.1:{ports['TEMPORAL']}",
+        "TEMPORAL_UI_PORT": ports["UI"],
+        "API_PORT": ports["API"],
+        "EMULATOR_PORT": ports["EMULATOR"],
+    }
+    env = {**os.environ, **{f"PROFITSHARE_{k}": v for k, v in values.items()}}
+    log = tmp_path / "dev.log"
+    with open(log, "wb") as out:
+        stack = subprocess.Popen(
+            [sys.executable, "-m", "cli.main", "dev"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield values | {"log": str(log), "pid": str(stack.pid)}
+    finally:
+        stack.send_signal(signal.SIGINT)  # what Ctrl-C does: the stack stops its children
+        try:
+            stack.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            stack.kill()
+
+
+async def test_after_dev_starts_the_schedules_exist_and_the_daily_report_adds_up(
+    dev_stack, settings, deps
+):
+    log = Path(dev_stack["log"])
+
+    async def started() -> bool:
+        text = log.read_text(errors="replace")
+        assert "exited with code" not in text and "could not" not in text, text
+        return RUNNING in text
+
+    await eventually(started, timeout=180)
+    client = await Client.connect(
+        dev_stack["TEMPORAL_ADDRESS"], data_converter=data_converter(settings)
+    )
+    schedules = {s.id async for s in await client.list_schedules()}
+    assert schedules == {s.id for s in SCHEDULES}
+
+    await recorded_share(deps, days_ago=22)
+    await recorded_share(deps, days_ago=61, paid="25.00")
+    # Reports stamp whole seconds.
+    triggered_at = datetime.now(UTC).replace(microsecond=0)
+    await client.get_schedule_handle("report-overdue-daily").trigger()
+
+    ops = {"Authorization": "Bearer test-ops"}
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{dev_stack['API_PORT']}") as api:
+
+        async def fresh_report() -> dict | None:
+            response = await api.get("/v1/reports/overdue", headers=ops)
+            if response.status_code != 200:
+                return None
+            body = response.json()
+            return body if datetime.fromisoformat(body["generated_at"]) >= triggered_at else None
+
+        report = await eventually(fresh_report, timeout=60)
+    owed = await owed_past_due(deps, datetime.fromisoformat(report["as_of"]))
+    totals = {t["currency"]: Decimal(t["amount_due"]) for t in report["totals"]}
+    assert totals == owed and owed["USDT"] >= Decimal("150.00") + Decimal("125.00")

@@ -1,0 +1,59 @@
+"""The report schedules on the Temporal dev server: applied idempotently, and the daily report
+they start totals exactly what open shares past due owe."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from temporalio.client import ScheduleActionStartWorkflow
+
+from db.models import Report
+from tests.support.ledger import owed_past_due, recorded_share
+from tests.support.scenario import eventually
+from workers.schedules import SCHEDULES, apply
+from workers.worker import build_worker
+
+IDS = {"report-overdue-daily", "report-fraud-weekly", "report-trust-monthly"}
+
+
+async def _all_listed(client) -> bool:
+    return {s.id async for s in await client.list_schedules()} == IDS
+
+
+async def test_apply_twice_then_trigger_the_daily_report(dev_server, deps, settings, task_queue):
+    client = dev_server.client
+    cfg = settings.model_copy(update={"task_queue": task_queue})
+    assert await apply(client, cfg) == dict.fromkeys(IDS, "created")
+    # Ops paused the weekly one; a second apply updates the definitions and keeps the pause.
+    await client.get_schedule_handle("report-fraud-weekly").pause(note="investigating")
+    assert await apply(client, cfg) == dict.fromkeys(IDS, "updated")
+    assert await eventually(lambda: _all_listed(client))
+    for schedule in SCHEDULES:
+        described = await client.get_schedule_handle(schedule.id).describe()
+        action = described.schedule.action
+        assert isinstance(action, ScheduleActionStartWorkflow)
+        assert (action.workflow, action.task_queue) == ("ReportWorkflow", task_queue)
+        assert described.schedule.state.paused is (schedule.id == "report-fraud-weekly")
+
+    suspended = await recorded_share(deps, days_ago=15)
+    locked = await recorded_share(deps, days_ago=45, paid="20.00")
+    triggered_at = datetime.now(UTC)
+    async with build_worker(client, deps, cfg):
+        await client.get_schedule_handle("report-overdue-daily").trigger()
+        report = await eventually(lambda: _overdue_report_since(deps, triggered_at), timeout=30)
+
+    document = json.loads(deps.cipher.decrypt(report.json_enc))
+    totals = {t["currency"]: t["amount_due"] for t in document["totals"]}
+    owed = await owed_past_due(deps, datetime.fromisoformat(document["as_of"]))
+    assert totals == {currency: str(amount) for currency, amount in owed.items()}
+    levels = {line["event_id"]: line["level"] for line in document["shares"]}
+    assert (levels[suspended], levels[locked]) == (3, 4)
+
+
+async def _overdue_report_since(deps, moment: datetime) -> Report | None:
+    async with deps.sessions() as s:
+        return await s.scalar(
+            select(Report).where(Report.kind == "overdue", Report.generated_at >= moment)
+        )

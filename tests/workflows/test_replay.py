@@ -1,0 +1,117 @@
+"""Safe deploys: histories recorded from real runs replay on the current workflow code, and a
+change that would break open shares is caught here, before a worker meets it in production."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from temporalio.converter import DataConverter
+from temporalio.worker import Replayer, Worker
+from temporalio.workflow import NondeterminismError
+
+from db.models import AuditEntry
+from tests.histories import history_converter, load, recorded
+from tests.support.scenario import eventually
+from tests.workflows.conftest import ShareDriver
+from tests.workflows.ladder_variants import (
+    FINAL_NOTICE,
+    FinalNoticePatched,
+    FinalNoticeUnpatched,
+)
+from workers.client import data_converter
+from workers.worker import activities_for
+from workflows.reports import ReportWorkflow
+from workflows.share import ShareWorkflow
+
+LADDER = next(p for p in recorded("share-") if p.stem == "share-ladder-to-collections")
+
+
+def _replayer(*workflows, converter: DataConverter | None = None) -> Replayer:
+    return Replayer(workflows=list(workflows), data_converter=converter or history_converter())
+
+
+def test_the_recorded_histories_cover_the_share_paths_and_a_report():
+    assert {p.stem for p in recorded()} >= {
+        "share-paid-early",
+        "share-ladder-to-collections",
+        "share-review-approved",
+        "share-loss-no-share",
+        "report-overdue",
+    }
+
+
+@pytest.mark.parametrize("path", recorded(), ids=lambda p: p.stem)
+async def test_every_recorded_history_replays_on_the_current_code(path: Path):
+    await _replayer(ShareWorkflow, ReportWorkflow).replay_workflow(load(path))
+
+
+async def test_changing_the_ladder_without_a_patch_breaks_open_shares():
+    with pytest.raises(NondeterminismError):
+        await _replayer(FinalNoticeUnpatched).replay_workflow(load(LADDER))
+
+
+@pytest.mark.parametrize("path", recorded("share-"), ids=lambda p: p.stem)
+async def test_the_same_change_behind_workflow_patched_replays(path: Path):
+    await _replayer(FinalNoticePatched).replay_workflow(load(path))
+
+
+async def test_a_share_opened_after_the_patched_deploy_gets_the_new_stage(
+    time_skipping_env, deps, settings, emulator_url, task_queue
+):
+    cfg = settings.model_copy(update={"exchange_base_url": emulator_url, "task_queue": task_queue})
+    async with Worker(
+        time_skipping_env.client,
+        task_queue=task_queue,
+        workflows=[FinalNoticePatched],
+        activities=activities_for(deps, cfg),
+    ):
+        driver = ShareDriver(time_skipping_env, deps, emulator_url, task_queue)
+        event, handle, view = await driver.open_share()
+        await driver.advance_to(view.created_at + timedelta(days=FINAL_NOTICE.day, hours=1))
+        notice = f"{event.event_id}:{FINAL_NOTICE.key}"
+
+        async def noticed() -> bool:
+            return notice in await _audit_keys(deps, event.event_id)
+
+        assert await eventually(noticed)
+        await driver.pay(handle, "150.00", "txn-after-notice")
+        assert (await handle.result()).status == "paid"
+    # The new run replays on the patched code, and not on the old one.
+    history = await handle.fetch_history()
+    converter = data_converter(settings)
+    await _replayer(FinalNoticePatched, converter=converter).replay_workflow(history)
+    with pytest.raises(NondeterminismError):
+        await _replayer(ShareWorkflow, converter=converter).replay_workflow(history)
+
+
+async def test_timers_and_activities_carry_their_summaries_for_the_ui():
+    converter = history_converter()
+    history = load(LADDER)
+    summaries = {"timer": [], "activity": []}
+    for event in history.events:
+        kind = (
+            "timer"
+            if event.HasField("timer_started_event_attributes")
+            else (
+                "activity" if event.HasField("activity_task_scheduled_event_attributes") else None
+            )
+        )
+        if kind and event.user_metadata.HasField("summary"):
+            [text] = await converter.decode([event.user_metadata.summary], [str])
+            summaries[kind].append(text)
+    assert {"warning at day 7", "suspended at day 14", "collections at day 60"} <= set(
+        summaries["timer"]
+    )
+    assert "record the share (day 0)" in summaries["activity"]
+    assert "escalate: locked at day 30" in summaries["activity"]
+
+
+async def _audit_keys(deps, subject: str) -> set[str]:
+    async with deps.sessions() as s:
+        rows = await s.scalars(
+            select(AuditEntry.idempotency_key).where(AuditEntry.subject == subject)
+        )
+        return set(rows)
