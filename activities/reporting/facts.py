@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import audit
 from db.crypto import FieldCipher
 from db.models import AuditEntry, Share, User
 from db.shares import amount_due_now
@@ -97,9 +98,8 @@ async def trust_facts(
         .order_by(AuditEntry.id)
     )
     changes = []
-    for entry in entries:
-        details = cipher.decrypt_json(entry.details_enc)
-        assert isinstance(details, dict)
+    for entry in entries.all():
+        details = await audit.details_of(session, cipher, entry)
         changes.append(
             TrustChange(
                 user_id=entry.subject.removeprefix("user/"),

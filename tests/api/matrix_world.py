@@ -13,6 +13,8 @@ from decimal import Decimal
 import httpx
 from temporalio.client import Client
 
+from activities.contracts import GenerateReportInput
+from activities.reports import ReportActivities
 from tests.api.conftest import BACKEND, OPS, STANDARD_SECRET
 from tests.domain.webhooks import samples
 from tests.support.scenario import (
@@ -38,6 +40,7 @@ class World:
     amount_due: str  # of `to_prove`, what a proof must say
     pending_proof: str
     payment: tuple[str, str]  # (provider, transaction id) of a payment on record
+    report_period: str  # of a stored overdue report
 
     def new_event(self) -> dict:
         return _event(self.user_id, self.account_id).model_dump(mode="json")
@@ -106,5 +109,9 @@ async def build_world(
     body, headers, txn = World.signed_payment()
     await _ok(await api.post("/v1/webhooks/standard", content=body, headers=headers))
     await _status(api, held.event_id, "under_review")
+    report = await ReportActivities(deps.sessions, deps.cipher).generate_report(
+        GenerateReportInput(kind="overdue", as_of=datetime.now(UTC))
+    )
     return World(user, account, stored.event_id, held.event_id, disputed, to_waive, to_dispute,
-                 to_prove, due, proof["proof_id"], ("standard", txn))  # fmt: skip
+                 to_prove, due, proof["proof_id"], ("standard", txn),
+                 report.period)  # fmt: skip

@@ -44,6 +44,10 @@ ACCESS: dict[Route, frozenset[str] | str] = {
     ("POST", "/v1/admin/shares/{event_id}/waive"): ADMIN_ONLY,
     ("POST", "/v1/admin/users/{user_id}/exemption"): ADMIN_ONLY,
     ("POST", "/v1/admin/payments/{provider}/{transaction_id}/flag"): ADMIN_ONLY,
+    ("GET", "/v1/reports"): OPS_ONLY,
+    ("GET", "/v1/reports/overdue"): OPS_ONLY,
+    ("GET", "/v1/reports/{kind}/latest"): OPS_ONLY,
+    ("GET", "/v1/reports/{kind}/{period}"): OPS_ONLY,
     ("POST", "/v1/webhooks/{provider}"): SIGNED,
     ("POST", "/codec/encode"): OPS_ONLY,
     ("POST", "/codec/decode"): OPS_ONLY,
@@ -133,6 +137,11 @@ PROBES: dict[Route, Callable[[World], Probe]] = {
         f"/v1/admin/users/{w.user_id}/exemption", json={"exempt": False}),
     ("POST", "/v1/admin/payments/{provider}/{transaction_id}/flag"): lambda w: Probe(
         "/v1/admin/payments/{}/{}/flag".format(*w.payment), json={"note": "chargeback"}),
+    ("GET", "/v1/reports"): _get("/v1/reports"),
+    ("GET", "/v1/reports/overdue"): _get("/v1/reports/overdue"),
+    ("GET", "/v1/reports/{kind}/latest"): _get("/v1/reports/overdue/latest?format=csv"),
+    ("GET", "/v1/reports/{kind}/{period}"): lambda w: Probe(
+        f"/v1/reports/overdue/{w.report_period}?format=html"),
     ("POST", "/v1/webhooks/{provider}"): _webhook,
     ("POST", "/codec/encode"): _codec("/codec/encode"),
     ("POST", "/codec/decode"): _codec("/codec/decode"),
