@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from domain.models import Model, PaymentSignal, ProfitEvent, ShareStatus, VerificationSummary
 from domain.types import Money
@@ -59,3 +59,17 @@ class OpsAlert(Model):
     reason: str
     key: str
     at: datetime
+
+
+REFRESH_IP_INTEL = "refresh_ip_intel"
+
+
+class IpListRefreshed(Model):
+    entries: int
+    # Lines that were not an IP address or network, left out of the written list.
+    rejected: int
+
+
+class IpIntelRefreshed(Model):
+    data_as_of: date
+    lists: dict[str, IpListRefreshed]

@@ -22,6 +22,7 @@ from temporalio import activity
 from activities import contracts as c
 from activities.fx import FxSource
 from db import audit, standing
+from db.alerts import alert_ops
 from db.crypto import FieldCipher, RecordHasher
 from db.models import Payment, Share, User
 from db.shares import amounts, seal, set_amounts
@@ -271,13 +272,14 @@ class LedgerActivities:
     async def alert_ops(self, alert: c.OpsAlert) -> None:
         """An entry under ops/alerts (what ops dashboards and reports read), once per key."""
         async with self._sessions.begin() as s:
-            await self._audit(
+            await alert_ops(
                 s,
+                self._cipher,
                 at=alert.at,
-                action="ops.alert",
-                subject="ops/alerts",
+                actor=ACTOR,
                 key=alert.key,
-                details={"share": alert.subject, "reason": alert.reason},
+                reason=alert.reason,
+                share=alert.subject,
             )
         activity.logger.warning("ops alert: %s (%s)", alert.reason, alert.subject)
 

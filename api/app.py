@@ -9,10 +9,23 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from temporalio.client import Client
 
+from activities.risk.service import RiskService
 from api import errors, metrics
 from api.auth import TokenStore
 from api.limits import BodySizeLimit
-from api.routes import accounts, codec, health, intake, review, shares, standing, webhooks
+from api.routes import (
+    accounts,
+    blocking,
+    codec,
+    fraud_settings,
+    health,
+    intake,
+    review,
+    risk,
+    shares,
+    standing,
+    webhooks,
+)
 from api.routes.codec import codec_cors
 from config.settings import Settings, get_settings
 from workers.client import connect
@@ -43,7 +56,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = deps is None
-        app.state.deps = deps or Deps.from_settings(settings)
+        if owned:
+            _use(app, Deps.from_settings(settings), settings)
         yield
         if owned:
             await app.state.deps.close()
@@ -56,7 +70,7 @@ def create_app(
     )
     app.state.settings = settings
     if deps is not None:  # given by the caller (tests, bench): usable without a lifespan
-        app.state.deps = deps
+        _use(app, deps, settings)
     app.state.tokens = TokenStore(settings.bootstrap_token_pairs())
     app.state.metrics = metrics.Metrics()
     app.state.codec = codec_from_setting(require(settings.codec_key, "CODEC_KEY"))
@@ -71,6 +85,26 @@ def create_app(
     errors.install(app)
     app.add_middleware(BodySizeLimit)
     codec_cors(app, f"http://localhost:{settings.temporal_ui_port}")
-    for module in (health, metrics, accounts, intake, review, shares, standing, webhooks, codec):
+    routers = (
+        health,
+        metrics,
+        accounts,
+        intake,
+        review,
+        shares,
+        standing,
+        webhooks,
+        codec,
+        risk,
+        fraud_settings,
+        blocking,
+    )
+    for module in routers:
         app.include_router(module.router)
     return app
+
+
+def _use(app: FastAPI, deps: Deps, settings: Settings) -> None:
+    """The per-process clients every request shares."""
+    app.state.deps = deps
+    app.state.risk = RiskService.from_deps(deps, settings)

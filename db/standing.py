@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import audit
+from db.crypto import FieldCipher
 from db.models import Share, User
 from domain.policy import DEFAULT_TRUST_POLICY
 
@@ -38,3 +42,39 @@ async def recompute(session: AsyncSession, user_id: str) -> tuple[int, int]:
             .values(enforcement_level=after, updated_at=func.now())
         )
     return before, after
+
+
+async def set_blocked(
+    session: AsyncSession,
+    cipher: FieldCipher,
+    user_id: str,
+    *,
+    blocked: bool,
+    actor: str,
+    reason: str,
+    at: datetime,
+) -> bool:
+    """Blocks or unblocks a user (audited); False when the user already was so.
+
+    Raises:
+        LookupError: no such user.
+    """
+    user = await session.scalar(select(User).where(User.id == user_id).with_for_update())
+    if user is None:
+        raise LookupError(f"no user {user_id}")
+    if user.blocked == blocked:
+        return False
+    user.blocked, user.updated_at = blocked, func.now()
+    action = "user.blocked" if blocked else "user.unblocked"
+    await audit.append(
+        session,
+        cipher,
+        at=at,
+        actor=actor,
+        action=action,
+        subject=f"user/{user_id}",
+        key=f"user/{user_id}:{action}:{at.isoformat()}",
+        details={"reason": reason},
+    )
+    await recompute(session, user_id)
+    return True

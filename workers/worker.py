@@ -8,10 +8,13 @@ from temporalio.worker import Worker
 from activities.exchange.verify import ExchangeActivities
 from activities.fx import FixedFxRates, FxSource
 from activities.ledger import LedgerActivities
-from activities.risk import RiskActivities
+from activities.risk.intel_refresh import IntelRefreshActivities
+from activities.risk.screening import RiskActivities
+from activities.risk.service import RiskService
 from config.settings import Settings
 from workers.client import connect
 from workers.deps import Deps
+from workflows.ip_intel import IpIntelRefreshWorkflow
 from workflows.share import ShareWorkflow
 
 
@@ -33,7 +36,8 @@ def activities_for(
     exchange = exchange or ExchangeActivities(
         deps.sessions, deps.cipher, base_url=settings.exchange_base_url
     )
-    risk = RiskActivities(deps.sessions)
+    risk = RiskActivities(RiskService.from_deps(deps, settings))
+    intel = IntelRefreshActivities(settings.ip_intel_path, settings.ip_intel_sources)
     return [
         ledger.open_share,
         ledger.set_status,
@@ -42,6 +46,7 @@ def activities_for(
         ledger.apply_payment,
         ledger.alert_ops,
         risk.screen_user,
+        intel.refresh_ip_intel,
         exchange.verify_session,
     ]
 
@@ -51,7 +56,7 @@ def build_worker(client: Client, deps: Deps, settings: Settings, **overrides: ob
         client,
         task_queue=settings.task_queue,
         max_cached_workflows=settings.worker_max_cached_workflows,
-        workflows=[ShareWorkflow],
+        workflows=[ShareWorkflow, IpIntelRefreshWorkflow],
         activities=activities_for(deps, settings, **overrides),
     )  # type: ignore[arg-type]
 

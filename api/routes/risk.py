@@ -1,0 +1,96 @@
+"""POST /v1/risk/assess (backend) and GET /v1/admin/risk/alerts (ops): risk decisions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel
+
+from api.auth import require
+from db.risk import decisions
+from domain.risk.decision import RiskDecision, RiskRequest
+from domain.risk.facts import Action
+
+router = APIRouter(tags=["risk"])
+
+
+class ReasonOut(BaseModel):
+    rule: str
+    points: int
+    detail: str
+
+
+class RiskAssessment(BaseModel):
+    score: int
+    decision: Literal["allow", "alert", "block"]
+    reasons: list[ReasonOut]
+    linked_users: list[str]
+    # Additions to the contract: where the decision is kept, and whether it blocked the user.
+    decision_id: int
+    at: datetime
+    auto_suspended: bool
+
+
+class RiskAlert(RiskAssessment):
+    user_id: str
+    action: Action
+    settings_version: int
+
+
+class RiskAlerts(BaseModel):
+    alerts: list[RiskAlert]
+    # Pass as `before` for the next (older) page; null on the last page.
+    next_before: int | None
+
+
+def _assessment(decision: RiskDecision) -> dict[str, object]:
+    return {
+        "score": decision.score,
+        "decision": decision.decision,
+        "reasons": [
+            ReasonOut(rule=r.rule, points=r.points, detail=r.detail) for r in decision.reasons
+        ],
+        "linked_users": decision.linked_users,
+        "decision_id": decision.decision_id,
+        "at": decision.at,
+        "auto_suspended": decision.auto_suspend,
+    }
+
+
+@router.post(
+    "/v1/risk/assess",
+    response_model=RiskAssessment,
+    dependencies=[Depends(require("backend"))],
+)
+async def assess_risk(body: RiskRequest, request: Request) -> RiskAssessment:
+    decision = await request.app.state.risk.assess(body)
+    return RiskAssessment(**_assessment(decision))
+
+
+@router.get(
+    "/v1/admin/risk/alerts",
+    response_model=RiskAlerts,
+    dependencies=[Depends(require("ops"))],
+)
+async def list_alerts(
+    request: Request,
+    limit: int = Query(50, ge=1, le=500),
+    before: int | None = Query(None, ge=1, description="next_before of the previous page"),
+) -> RiskAlerts:
+    deps = request.app.state.deps
+    async with deps.sessions() as s:
+        page = await decisions.alerts(s, deps.cipher, limit=limit, before=before)
+    return RiskAlerts(
+        alerts=[
+            RiskAlert(
+                **_assessment(d),
+                user_id=d.user_id,
+                action=d.action,
+                settings_version=d.settings_version,
+            )
+            for d in page
+        ],
+        next_before=page[-1].decision_id if len(page) == limit else None,
+    )
