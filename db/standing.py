@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import String, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,12 +17,22 @@ from domain.policy import DEFAULT_TRUST_POLICY
 RESTRICTING_STATUSES = ("open", "disputed")
 
 
-async def ensure_user(session: AsyncSession, user_id: str) -> None:
-    await session.execute(
-        insert(User)
-        .values(id=user_id, trust_score=DEFAULT_TRUST_POLICY.start)
-        .on_conflict_do_nothing(index_elements=[User.id])
+# Built once (also used as a CTE by the risk decisions' insert); run with {"user_id": ...}.
+ENSURE_USER = (
+    insert(User)
+    .values(
+        id=bindparam("user_id", type_=String),
+        trust_score=DEFAULT_TRUST_POLICY.start,
+        blocked=False,
+        exempt=False,
+        enforcement_level=0,
     )
+    .on_conflict_do_nothing(index_elements=[User.id])
+)
+
+
+async def ensure_user(session: AsyncSession, user_id: str) -> None:
+    await session.execute(ENSURE_USER, {"user_id": user_id})
 
 
 async def recompute(session: AsyncSession, user_id: str) -> tuple[int, int]:

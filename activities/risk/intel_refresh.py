@@ -60,18 +60,18 @@ class IntelRefreshActivities:
         """Fetches every list before writing any, so one source failing leaves all the
         lists as they were (and their dates consistent) until the retry succeeds."""
         as_of = self._today()
-        fetched: dict[IpKind, tuple[list[str], int]] = {}
+        fetched: dict[IpKind, tuple[str, list[str], int]] = {}
         async with httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=True) as http:
             for kind, url in self._sources.items():
                 response = await http.get(url)
                 response.raise_for_status()
-                valid, rejected = split_valid(parse_list(response.text))
+                valid, junk = split_valid(parse_list(response.text))
                 if not valid:  # an error page served with 200, or an emptied list
                     raise ApplicationError(f"the {kind} list from {url} holds no IP address")
-                fetched[kind] = (valid, len(rejected))
-        report = {}
-        for kind, (entries, rejected) in fetched.items():
-            text = list_file(entries, as_of=as_of, source=self._sources[kind])
+                fetched[kind] = (url, valid, len(junk))
+        report: dict[str, c.IpListRefreshed] = {}
+        for kind, (url, entries, rejected) in fetched.items():
+            text = list_file(entries, as_of=as_of, source=url)
             await asyncio.to_thread(write_atomically, list_path(self._directory, kind), text)
             report[kind] = c.IpListRefreshed(entries=len(entries), rejected=rejected)
         return c.IpIntelRefreshed(data_as_of=as_of, lists=report)

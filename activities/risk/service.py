@@ -72,13 +72,14 @@ class RiskService:
         in_force = await self.settings.current()
         intel = await self._intel.current()
         ip_kinds = intel.kinds(request.ip) if request.ip else set()
+        ip_hash = self._hasher.fingerprint(request.ip) if request.ip else None
         now = self._clock()
         async with self._sessions.begin() as s:
             facts = await gather(
                 s,
                 self._cipher,
-                self._hasher,
                 request,
+                ip_hash=ip_hash,
                 now=now,
                 ip_kinds=ip_kinds,
                 intel_as_of=intel.data_as_of,
@@ -86,9 +87,9 @@ class RiskService:
             decision = await decisions.record(
                 s,
                 self._cipher,
-                self._hasher,
                 request,
                 assess(facts, in_force.settings),
+                ip_hash=ip_hash,
                 at=now,
                 settings_version=in_force.version,
                 key=key,

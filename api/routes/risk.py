@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal, Self
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
@@ -32,6 +32,21 @@ class RiskAssessment(BaseModel):
     at: datetime
     auto_suspended: bool
 
+    @classmethod
+    def of(cls, decision: RiskDecision, **more: Any) -> Self:
+        return cls(
+            score=decision.score,
+            decision=decision.decision,
+            reasons=[
+                ReasonOut(rule=r.rule, points=r.points, detail=r.detail) for r in decision.reasons
+            ],
+            linked_users=decision.linked_users,
+            decision_id=decision.decision_id,
+            at=decision.at,
+            auto_suspended=decision.auto_suspend,
+            **more,
+        )
+
 
 class RiskAlert(RiskAssessment):
     user_id: str
@@ -45,28 +60,13 @@ class RiskAlerts(BaseModel):
     next_before: int | None
 
 
-def _assessment(decision: RiskDecision) -> dict[str, object]:
-    return {
-        "score": decision.score,
-        "decision": decision.decision,
-        "reasons": [
-            ReasonOut(rule=r.rule, points=r.points, detail=r.detail) for r in decision.reasons
-        ],
-        "linked_users": decision.linked_users,
-        "decision_id": decision.decision_id,
-        "at": decision.at,
-        "auto_suspended": decision.auto_suspend,
-    }
-
-
 @router.post(
     "/v1/risk/assess",
     response_model=RiskAssessment,
     dependencies=[Depends(require("backend"))],
 )
 async def assess_risk(body: RiskRequest, request: Request) -> RiskAssessment:
-    decision = await request.app.state.risk.assess(body)
-    return RiskAssessment(**_assessment(decision))
+    return RiskAssessment.of(await request.app.state.risk.assess(body))
 
 
 @router.get(
@@ -84,12 +84,7 @@ async def list_alerts(
         page = await decisions.alerts(s, deps.cipher, limit=limit, before=before)
     return RiskAlerts(
         alerts=[
-            RiskAlert(
-                **_assessment(d),
-                user_id=d.user_id,
-                action=d.action,
-                settings_version=d.settings_version,
-            )
+            RiskAlert.of(d, user_id=d.user_id, action=d.action, settings_version=d.settings_version)
             for d in page
         ],
         next_before=page[-1].decision_id if len(page) == limit else None,

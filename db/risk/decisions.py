@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import DateTime, bindparam, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import standing
-from db.crypto import FieldCipher, RecordHasher
+from db.crypto import FieldCipher
 from db.models import Device, RiskDecisionRow
+from db.risk.links import DEVICE, USER
+from db.standing import ENSURE_USER
 from domain.risk.assess import Assessment
 from domain.risk.decision import RiskDecision, RiskRequest
 from domain.risk.rules import Reason
@@ -42,58 +43,82 @@ async def find(session: AsyncSession, cipher: FieldCipher, key: str) -> RiskDeci
     return None if row is None else _decision(row, cipher)
 
 
-async def _saw_device(session: AsyncSession, user_id: str, device: str, at: datetime) -> None:
-    await session.execute(
-        insert(Device)
-        .values(fingerprint=device, user_id=user_id, first_seen=at, last_seen=at)
-        .on_conflict_do_update(
-            index_elements=[Device.fingerprint, Device.user_id], set_={"last_seen": at}
-        )
+_AT = bindparam("at", type_=DateTime(timezone=True))
+_seen = insert(Device).from_select(
+    ["fingerprint", "user_id", "first_seen", "last_seen"],
+    select(DEVICE, USER, _AT, _AT).where(DEVICE.is_not(None)),
+)
+_SAW_DEVICE = _seen.on_conflict_do_update(
+    index_elements=[Device.fingerprint, Device.user_id],
+    set_={"last_seen": _seen.excluded.last_seen},
+)
+_COLUMNS = (
+    "action",
+    "score",
+    "decision",
+    "rules",
+    "reasons_enc",
+    "linked_users",
+    "ip_enc",
+    "ip_hash",
+    "api_key_fingerprint",
+    "settings_version",
+    "auto_suspended",
+    "idempotency_key",
+)
+# One statement, one round trip: the user row (if new), the device sighting, the decision.
+# With an idempotency key already used, nothing is inserted and no id comes back.
+RECORD = (
+    insert(RiskDecisionRow)
+    .values(
+        at=_AT,
+        user_id=USER,
+        device_fingerprint=DEVICE,
+        **{name: bindparam(name) for name in _COLUMNS},
     )
+    .on_conflict_do_nothing(index_elements=[RiskDecisionRow.idempotency_key])
+    .returning(RiskDecisionRow.id)
+    .add_cte(ENSURE_USER.cte("ensure_user"), _SAW_DEVICE.cte("saw_device"))
+)
 
 
 async def record(
     session: AsyncSession,
     cipher: FieldCipher,
-    hasher: RecordHasher,
     request: RiskRequest,
     assessment: Assessment,
     *,
+    ip_hash: str | None,
     at: datetime,
     settings_version: int,
     key: str | None = None,
 ) -> RiskDecision:
-    """Stores the decision (and the device sighting) in the caller's transaction.
-
-    With a `key`, a decision already stored under it is returned instead of a second one.
-    """
-    await standing.ensure_user(session, request.user_id)
-    if request.device_fingerprint is not None:
-        await _saw_device(session, request.user_id, request.device_fingerprint, at)
+    """Stores the decision, the device sighting and the user (if new) in the caller's
+    transaction. With a `key`, a decision already stored under it is returned instead."""
     ip = request.ip
-    decision_id = await session.scalar(
-        insert(RiskDecisionRow)
-        .values(
-            at=at,
-            user_id=request.user_id,
-            action=request.action,
-            score=assessment.score,
-            decision=assessment.decision,
-            rules=[reason.rule for reason in assessment.reasons],
-            reasons_enc=cipher.encrypt_json(
+    # Core, not the ORM: with a parameter dict the ORM would treat RECORD as a bulk insert.
+    connection = await session.connection()
+    decision_id = await connection.scalar(
+        RECORD,
+        {
+            "at": at,
+            "user_id": request.user_id,
+            "device": request.device_fingerprint,
+            "action": request.action,
+            "score": assessment.score,
+            "decision": assessment.decision,
+            "rules": [reason.rule for reason in assessment.reasons],
+            "reasons_enc": cipher.encrypt_json(
                 [reason.model_dump(mode="json") for reason in assessment.reasons]
             ),
-            linked_users=assessment.linked_users,
-            ip_enc=cipher.encrypt(ip) if ip else None,
-            ip_hash=hasher.fingerprint(ip) if ip else None,
-            device_fingerprint=request.device_fingerprint,
-            api_key_fingerprint=request.api_key_fingerprint,
-            settings_version=settings_version,
-            auto_suspended=assessment.auto_suspend,
-            idempotency_key=key,
-        )
-        .on_conflict_do_nothing(index_elements=[RiskDecisionRow.idempotency_key])
-        .returning(RiskDecisionRow.id)
+            "linked_users": assessment.linked_users,
+            "ip_enc": cipher.encrypt(ip) if ip else None,
+            "ip_hash": ip_hash,
+            "api_key_fingerprint": request.api_key_fingerprint,
+            "settings_version": settings_version,
+            "auto_suspended": assessment.auto_suspend,
+            "idempotency_key": key,
+        },
     )
     if decision_id is None:  # a retry raced the first attempt and lost
         assert key is not None
@@ -101,7 +126,7 @@ async def record(
         assert known is not None
         return known
     return RiskDecision(
-        **assessment.model_dump(),
+        **dict(assessment),
         decision_id=decision_id,
         at=at,
         user_id=request.user_id,

@@ -7,11 +7,12 @@ device or an API key with the account that owes it. Used by risk facts and by st
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal, cast
 
-from sqlalchemy import ColumnElement, CompoundSelect, Select, literal, or_, select, union
+from sqlalchemy import CompoundSelect, String, bindparam, literal_column, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.crypto import FieldCipher
@@ -24,50 +25,49 @@ Via = Literal["device", "api_key"]
 # Overdue: the share is open and has reached its due date (the day-7 warning) or beyond.
 OVERDUE_FROM = Level.WARNING
 
+# The statements are built once: risk checks are many, and building costs more than running.
+USER = bindparam("user_id", type_=String)
+# What the request presents right now counts as the user's; NULL when absent matches nothing.
+DEVICE = bindparam("device", type_=String)
+API_KEY = bindparam("api_key", type_=String)
 
-def _matches(
-    column: ColumnElement[Any], mine: Select[Any] | CompoundSelect, extra: str | None
-) -> ColumnElement[bool]:
-    """`column` holds one of the user's identifiers, or the one presented right now."""
-    return or_(column.in_(mine), column == extra) if extra else column.in_(mine)
+_MY_DEVICES: CompoundSelect = union(
+    select(Device.fingerprint).where(Device.user_id == USER), select(DEVICE)
+)
+_MY_API_KEYS: CompoundSelect = union(
+    select(ExchangeAccount.api_key_fingerprint).where(ExchangeAccount.user_id == USER),
+    select(RiskDecisionRow.api_key_fingerprint).where(RiskDecisionRow.user_id == USER),
+    select(API_KEY),
+)
+# Every other user on one of the user's devices or API keys (registered, or presented to
+# an earlier risk check), with the kind of link: rows of (user_id, via).
+LINKS: CompoundSelect = union(
+    select(Device.user_id, literal_column("'device'").label("via")).where(
+        Device.fingerprint.in_(_MY_DEVICES), Device.user_id != USER
+    ),
+    select(ExchangeAccount.user_id, literal_column("'api_key'")).where(
+        ExchangeAccount.api_key_fingerprint.in_(_MY_API_KEYS), ExchangeAccount.user_id != USER
+    ),
+    select(RiskDecisionRow.user_id, literal_column("'api_key'")).where(
+        RiskDecisionRow.api_key_fingerprint.in_(_MY_API_KEYS), RiskDecisionRow.user_id != USER
+    ),
+)
+
+
+def by_user(rows: Iterable[Sequence[str]]) -> dict[str, set[Via]]:
+    """(user_id, via) rows of LINKS -> {user_id: {via, ...}}."""
+    links: dict[str, set[Via]] = defaultdict(set)
+    for other, via in rows:
+        links[other].add(cast(Via, via))
+    return dict(links)
 
 
 async def linked_accounts(
-    session: AsyncSession,
-    user_id: str,
-    *,
-    device: str | None = None,
-    api_key: str | None = None,
+    session: AsyncSession, user_id: str, *, device: str | None = None, api_key: str | None = None
 ) -> dict[str, set[Via]]:
-    """Other users sharing a device or API key fingerprint with `user_id`, and how.
-
-    The user's identifiers are every device they were seen on, every API key they
-    registered or presented to a risk check, plus `device` and `api_key` if given.
-    """
-    my_devices = select(Device.fingerprint).where(Device.user_id == user_id)
-    my_keys = union(
-        select(ExchangeAccount.api_key_fingerprint).where(ExchangeAccount.user_id == user_id),
-        select(RiskDecisionRow.api_key_fingerprint).where(
-            RiskDecisionRow.user_id == user_id, RiskDecisionRow.api_key_fingerprint.is_not(None)
-        ),
-    )
-    query = union(
-        select(Device.user_id, literal("device").label("via")).where(
-            _matches(Device.fingerprint, my_devices, device), Device.user_id != user_id
-        ),
-        select(ExchangeAccount.user_id, literal("api_key")).where(
-            _matches(ExchangeAccount.api_key_fingerprint, my_keys, api_key),
-            ExchangeAccount.user_id != user_id,
-        ),
-        select(RiskDecisionRow.user_id, literal("api_key")).where(
-            _matches(RiskDecisionRow.api_key_fingerprint, my_keys, api_key),
-            RiskDecisionRow.user_id != user_id,
-        ),
-    )
-    links: dict[str, set[Via]] = defaultdict(set)
-    for other, via in await session.execute(query):
-        links[other].add(via)
-    return dict(links)
+    """Other users sharing a device or an API key with `user_id`, and how."""
+    params = {"user_id": user_id, "device": device, "api_key": api_key}
+    return by_user(await session.execute(LINKS, params))
 
 
 async def overdue_debts(

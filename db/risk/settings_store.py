@@ -57,7 +57,8 @@ def _version(row: FraudSettingsRow) -> SettingsVersion:
 
 
 async def latest_version(session: AsyncSession) -> int:
-    return await session.scalar(select(func.coalesce(func.max(FraudSettingsRow.version), 0)))
+    newest = await session.scalar(select(func.max(FraudSettingsRow.version)))
+    return newest or 0
 
 
 async def current(session: AsyncSession) -> SettingsVersion:
