@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -151,11 +152,23 @@ class RiskDecisionRow(Base):
         Index("ix_risk_decisions_user_action_at", "user_id", "action", "at"),
         Index("ix_risk_decisions_device_at", "device_fingerprint", "at"),
         Index("ix_risk_decisions_ip_at", "ip_hash", "at"),
-        Index("ix_risk_decisions_api_key", "api_key_fingerprint"),
+        # Links by API key: who presented a key, and which keys a user presented.
+        Index(
+            "ix_risk_decisions_api_key",
+            "api_key_fingerprint",
+            "user_id",
+            postgresql_where=text("api_key_fingerprint IS NOT NULL"),
+        ),
+        Index(
+            "ix_risk_decisions_user_api_key",
+            "user_id",
+            "api_key_fingerprint",
+            postgresql_where=text("api_key_fingerprint IS NOT NULL"),
+        ),
         Index(
             "ix_risk_decisions_alerts",
             "id",
-            postgresql_where="decision IN ('alert', 'block')",
+            postgresql_where=text("decision IN ('alert', 'block')"),
         ),
     )
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)

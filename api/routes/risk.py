@@ -1,4 +1,5 @@
-"""POST /v1/risk/assess (backend) and GET /v1/admin/risk/alerts (ops): risk decisions."""
+"""Risk decisions: POST /v1/risk/assess (backend), GET /v1/risk/decisions/{id} (backend, ops:
+explaining one later) and GET /v1/admin/risk/alerts (ops: alerts and blocks, newest first)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
 from api.auth import require
+from api.errors import ApiError
 from db.risk import decisions
 from domain.risk.decision import RiskDecision, RiskRequest
 from domain.risk.facts import Action
@@ -48,14 +50,24 @@ class RiskAssessment(BaseModel):
         )
 
 
-class RiskAlert(RiskAssessment):
+class StoredDecision(RiskAssessment):
     user_id: str
     action: Action
     settings_version: int
 
+    @classmethod
+    def of(cls, decision: RiskDecision, **more: Any) -> Self:
+        return super().of(
+            decision,
+            user_id=decision.user_id,
+            action=decision.action,
+            settings_version=decision.settings_version,
+            **more,
+        )
+
 
 class RiskAlerts(BaseModel):
-    alerts: list[RiskAlert]
+    alerts: list[StoredDecision]
     # Pass as `before` for the next (older) page; null on the last page.
     next_before: int | None
 
@@ -67,6 +79,20 @@ class RiskAlerts(BaseModel):
 )
 async def assess_risk(body: RiskRequest, request: Request) -> RiskAssessment:
     return RiskAssessment.of(await request.app.state.risk.assess(body))
+
+
+@router.get(
+    "/v1/risk/decisions/{decision_id}",
+    response_model=StoredDecision,
+    dependencies=[Depends(require("backend", "ops"))],
+)
+async def get_decision(decision_id: int, request: Request) -> StoredDecision:
+    deps = request.app.state.deps
+    async with deps.sessions() as s:
+        decision = await decisions.get(s, deps.cipher, decision_id)
+    if decision is None:
+        raise ApiError(404, f"no risk decision {decision_id}")
+    return StoredDecision.of(decision)
 
 
 @router.get(
@@ -83,9 +109,6 @@ async def list_alerts(
     async with deps.sessions() as s:
         page = await decisions.alerts(s, deps.cipher, limit=limit, before=before)
     return RiskAlerts(
-        alerts=[
-            RiskAlert.of(d, user_id=d.user_id, action=d.action, settings_version=d.settings_version)
-            for d in page
-        ],
+        alerts=[StoredDecision.of(decision) for decision in page],
         next_before=page[-1].decision_id if len(page) == limit else None,
     )

@@ -36,6 +36,11 @@ def _decision(row: RiskDecisionRow, cipher: FieldCipher) -> RiskDecision:
     )
 
 
+async def get(session: AsyncSession, cipher: FieldCipher, decision_id: int) -> RiskDecision | None:
+    row = await session.get(RiskDecisionRow, decision_id)
+    return None if row is None else _decision(row, cipher)
+
+
 async def find(session: AsyncSession, cipher: FieldCipher, key: str) -> RiskDecision | None:
     row = await session.scalar(
         select(RiskDecisionRow).where(RiskDecisionRow.idempotency_key == key)

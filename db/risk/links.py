@@ -36,7 +36,9 @@ _MY_DEVICES: CompoundSelect = union(
 )
 _MY_API_KEYS: CompoundSelect = union(
     select(ExchangeAccount.api_key_fingerprint).where(ExchangeAccount.user_id == USER),
-    select(RiskDecisionRow.api_key_fingerprint).where(RiskDecisionRow.user_id == USER),
+    select(RiskDecisionRow.api_key_fingerprint).where(
+        RiskDecisionRow.user_id == USER, RiskDecisionRow.api_key_fingerprint.is_not(None)
+    ),
     select(API_KEY),
 )
 # Every other user on one of the user's devices or API keys (registered, or presented to

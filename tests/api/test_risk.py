@@ -251,3 +251,18 @@ async def test_the_reasons_are_stored_encrypted(api, deps):
     assert LISTED["vpn"] not in row.reasons_enc
     stored = deps.cipher.decrypt_json(row.reasons_enc)
     assert [r["detail"] for r in stored] == [r["detail"] for r in result["reasons"]]
+
+
+async def test_a_decision_can_be_explained_later(api):
+    made = await assess(api, user_id=uid(), ip=LISTED["vpn"])
+    for headers in (BACKEND, OPS):
+        response = await api.get(f"/v1/risk/decisions/{made['decision_id']}", headers=headers)
+        assert response.status_code == 200
+        stored = response.json()
+        assert (stored["reasons"], stored["score"], stored["at"]) == (
+            made["reasons"],
+            made["score"],
+            made["at"],
+        )
+    missing = await api.get("/v1/risk/decisions/999999999", headers=OPS)
+    assert missing.status_code == 404

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
@@ -16,6 +16,7 @@ from activities.risk.intel import IntelFiles, list_path
 from activities.risk.intel_refresh import IntelRefreshActivities
 from domain.risk import data_as_of, parse_list
 from tests.support.risk import write_lists
+from workers.ip_intel_schedule import ip_intel_schedule
 from workers.worker import build_worker
 from workflows.ip_intel import IpIntelRefreshWorkflow
 
@@ -102,3 +103,16 @@ async def test_a_failing_source_leaves_every_list_as_it_was(list_server, tmp_pat
 async def test_no_sources_configured_changes_nothing(tmp_path):
     report = await ActivityEnvironment().run(IntelRefreshActivities(tmp_path, {}).refresh_ip_intel)
     assert report.lists == {} and list(tmp_path.iterdir()) == []
+
+
+def test_the_refresh_is_scheduled_daily_only_when_a_source_is_configured(wf_settings):
+    assert ip_intel_schedule(wf_settings.model_copy(update={"ip_intel_sources": {}})) is None
+    schedule = ip_intel_schedule(
+        wf_settings.model_copy(update={"ip_intel_sources": {"tor": "https://example.org/tor"}})
+    )
+    assert schedule is not None
+    assert (schedule.action.workflow, schedule.action.task_queue) == (
+        "IpIntelRefresh",
+        wf_settings.task_queue,
+    )
+    assert [i.every for i in schedule.spec.intervals] == [timedelta(days=1)]

@@ -49,7 +49,17 @@ def upgrade() -> None:
     )
     op.create_index("ix_risk_decisions_device_at", "risk_decisions", ["device_fingerprint", "at"])
     op.create_index("ix_risk_decisions_ip_at", "risk_decisions", ["ip_hash", "at"])
-    op.create_index("ix_risk_decisions_api_key", "risk_decisions", ["api_key_fingerprint"])
+    # Links by API key: who presented a key, and which keys a user presented.
+    for name, columns in (
+        ("ix_risk_decisions_api_key", ["api_key_fingerprint", "user_id"]),
+        ("ix_risk_decisions_user_api_key", ["user_id", "api_key_fingerprint"]),
+    ):
+        op.create_index(
+            name,
+            "risk_decisions",
+            columns,
+            postgresql_where=sa.text("api_key_fingerprint IS NOT NULL"),
+        )
     # Ops page through alerts and blocks only, newest first.
     op.create_index(
         "ix_risk_decisions_alerts",
