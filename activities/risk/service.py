@@ -6,7 +6,6 @@ POST /v1/risk/assess, the share workflow's screening and the benchmark all call
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -26,27 +25,20 @@ from workers.deps import Deps
 ACTOR = "risk"
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class RiskService:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
         cipher: FieldCipher,
         hasher: RecordHasher,
-        settings: FraudSettingsCache,
+        fraud_settings: FraudSettingsCache,
         intel: IntelFiles,
-        *,
-        clock: Callable[[], datetime] = _utcnow,
     ) -> None:
         self._sessions = sessions
         self._cipher = cipher
         self._hasher = hasher
-        self.settings = settings
+        self.fraud_settings = fraud_settings
         self._intel = intel
-        self._clock = clock
 
     @classmethod
     def from_deps(cls, deps: Deps, settings: Settings) -> RiskService:
@@ -69,11 +61,11 @@ class RiskService:
                 known = await decisions.find(s, self._cipher, key)
             if known is not None:
                 return known
-        in_force = await self.settings.current()
+        in_force = await self.fraud_settings.current()
         intel = await self._intel.current()
         ip_kinds = intel.kinds(request.ip) if request.ip else set()
         ip_hash = self._hasher.fingerprint(request.ip) if request.ip else None
-        now = self._clock()
+        now = datetime.now(UTC)
         async with self._sessions.begin() as s:
             facts = await gather(
                 s,

@@ -79,7 +79,7 @@ async def _save(
             )
     except VersionConflict as err:
         raise ApiError(409, str(err), details=[{"latest_version": err.latest}]) from None
-    request.app.state.risk.settings.invalidate()
+    request.app.state.risk.fraud_settings.invalidate()
     return _document(saved)
 
 
