@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from domain.models import Model, PaymentSignal, ProfitEvent, ShareStatus, VerificationSummary
 from domain.reports import ReportKind
@@ -118,3 +118,17 @@ class ReportSummary(Model):
     as_of: datetime
     generated_at: datetime
     headline: str
+
+
+REFRESH_IP_INTEL = "refresh_ip_intel"
+
+
+class IpListRefreshed(Model):
+    entries: int
+    # Lines that were not an IP address or network, left out of the written list.
+    rejected: int
+
+
+class IpIntelRefreshed(Model):
+    data_as_of: date
+    lists: dict[str, IpListRefreshed]

@@ -9,21 +9,25 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from temporalio.client import Client
 
+from activities.risk.service import RiskService
 from api import errors, metrics
 from api.auth import TokenStore
 from api.headers import SecurityHeaders
 from api.limits import BodySizeLimit
 from api.routes import (
     accounts,
+    blocking,
     codec,
     disputes,
     exemptions,
+    fraud_settings,
     health,
     intake,
     payment_flags,
     proofs,
     reports,
     review,
+    risk,
     shares,
     standing,
     waivers,
@@ -50,6 +54,9 @@ ROUTERS = (
     exemptions,
     payment_flags,
     reports,
+    risk,
+    fraud_settings,
+    blocking,
     codec,
 )
 
@@ -77,7 +84,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = deps is None
-        app.state.deps = deps or Deps.from_settings(settings)
+        if owned:
+            _use(app, Deps.from_settings(settings), settings)
         yield
         if owned:
             await app.state.deps.close()
@@ -90,7 +98,7 @@ def create_app(
     )
     app.state.settings = settings
     if deps is not None:  # given by the caller (tests, bench): usable without a lifespan
-        app.state.deps = deps
+        _use(app, deps, settings)
     app.state.tokens = TokenStore(settings.bootstrap_token_pairs())
     app.state.metrics = metrics.Metrics()
     app.state.codec = codec_from_setting(require(settings.codec_key, "CODEC_KEY"))
@@ -109,3 +117,9 @@ def create_app(
     for module in ROUTERS:
         app.include_router(module.router)
     return app
+
+
+def _use(app: FastAPI, deps: Deps, settings: Settings) -> None:
+    """The per-process clients every request shares."""
+    app.state.deps = deps
+    app.state.risk = RiskService.from_deps(deps, settings)

@@ -87,6 +87,12 @@ class Settings(BaseSettings):
     # "per_session" charges every profitable session; "high_water_mark" carries losses forward.
     fee_basis: Literal["per_session", "high_water_mark"] = "per_session"
 
+    # Offline IP lists (tor.txt, vpn.txt, proxy.txt, datacenter.txt); unset: DATA_DIR/ip-intel,
+    # and the small sample lists shipped with the code while that directory holds none.
+    ip_intel_dir: Path | None = None
+    # Where the scheduled refresh downloads each list from, as JSON: {"tor": "https://..."}.
+    ip_intel_sources: dict[Literal["tor", "vpn", "proxy", "datacenter"], str] = {}
+
     @property
     def dev_env_path(self) -> Path:
         return self.data_dir / DEV_ENV_FILE
@@ -94,6 +100,10 @@ class Settings(BaseSettings):
     @property
     def ui_origin(self) -> str:
         return self.temporal_ui_origin or f"http://localhost:{self.temporal_ui_port}"
+
+    @property
+    def ip_intel_path(self) -> Path:
+        return self.ip_intel_dir or self.data_dir / "ip-intel"
 
     def bootstrap_token_pairs(self) -> list[tuple[str, str]]:
         """`role:token,role:token` -> [(role, token)]."""

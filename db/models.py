@@ -15,11 +15,13 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -255,3 +257,72 @@ class Report(Base):
     json_enc: Mapped[str] = encrypted(nullable=False)
     csv_enc: Mapped[str] = encrypted(nullable=False)
     html_enc: Mapped[str] = encrypted(nullable=False)
+
+
+class Device(Base):
+    """Which users were seen on which device fingerprint (risk: accounts per device, links)."""
+
+    __tablename__ = "devices"
+    fingerprint: Mapped[str] = mapped_column(String(256), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(128), primary_key=True, index=True)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class RiskDecisionRow(Base):
+    """Every risk decision with its reasons; also the event log velocity rules count."""
+
+    __tablename__ = "risk_decisions"
+    __table_args__ = (
+        Index("ix_risk_decisions_user_action_at", "user_id", "action", "at"),
+        Index("ix_risk_decisions_device_at", "device_fingerprint", "at"),
+        Index("ix_risk_decisions_ip_at", "ip_hash", "at"),
+        # Links by API key: who presented a key, and which keys a user presented.
+        Index(
+            "ix_risk_decisions_api_key",
+            "api_key_fingerprint",
+            "user_id",
+            postgresql_where=text("api_key_fingerprint IS NOT NULL"),
+        ),
+        Index(
+            "ix_risk_decisions_user_api_key",
+            "user_id",
+            "api_key_fingerprint",
+            postgresql_where=text("api_key_fingerprint IS NOT NULL"),
+        ),
+        Index(
+            "ix_risk_decisions_alerts",
+            "id",
+            postgresql_where=text("decision IN ('alert', 'block')"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    user_id: Mapped[str] = mapped_column(String(128), nullable=False)
+    action: Mapped[str] = mapped_column(String(32), nullable=False)
+    score: Mapped[int] = mapped_column(Integer, nullable=False)
+    decision: Mapped[str] = mapped_column(String(8), nullable=False)
+    # Rule names in the clear (for reports); the details name other users and amounts owed.
+    rules: Mapped[list[str]] = mapped_column(JSONB, nullable=False)
+    reasons_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    linked_users: Mapped[list[str]] = mapped_column(JSONB, nullable=False)
+    # The address encrypted; its keyed hash counts sign-ups per IP without revealing it.
+    ip_enc: Mapped[str | None] = mapped_column(Text)
+    ip_hash: Mapped[str | None] = mapped_column(String(32))
+    device_fingerprint: Mapped[str | None] = mapped_column(String(256))
+    api_key_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    settings_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    auto_suspended: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # Set by callers that may retry (the screening activity): one decision per key.
+    idempotency_key: Mapped[str | None] = mapped_column(String(256), unique=True)
+
+
+class FraudSettingsRow(Base):
+    """One version of the fraud settings document; the highest version is in force."""
+
+    __tablename__ = "fraud_settings"
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    document: Mapped[dict] = mapped_column(JSONB, nullable=False)
+    changed_by: Mapped[str] = mapped_column(String(160), nullable=False)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")

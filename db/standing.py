@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import String, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import audit
+from db.crypto import FieldCipher
 from db.models import Share, User
 from db.outbox import publish_standing
 from domain.policy import DEFAULT_TRUST_POLICY
@@ -17,12 +19,22 @@ from domain.standing_changes import Standing
 RESTRICTING_STATUSES = ("open", "disputed")
 
 
-async def ensure_user(session: AsyncSession, user_id: str) -> None:
-    await session.execute(
-        insert(User)
-        .values(id=user_id, trust_score=DEFAULT_TRUST_POLICY.start)
-        .on_conflict_do_nothing(index_elements=[User.id])
+# Built once (also used as a CTE by the risk decisions' insert); run with {"user_id": ...}.
+ENSURE_USER = (
+    insert(User)
+    .values(
+        id=bindparam("user_id", type_=String),
+        trust_score=DEFAULT_TRUST_POLICY.start,
+        blocked=False,
+        exempt=False,
+        enforcement_level=0,
     )
+    .on_conflict_do_nothing(index_elements=[User.id])
+)
+
+
+async def ensure_user(session: AsyncSession, user_id: str) -> None:
+    await session.execute(ENSURE_USER, {"user_id": user_id})
 
 
 async def recompute(
@@ -51,3 +63,39 @@ async def recompute(
         now = Standing(user_id, after, user.trust_score, user.blocked)
         await publish_standing(session, now, reason=reason, at=at or datetime.now(UTC))
     return before, after
+
+
+async def set_blocked(
+    session: AsyncSession,
+    cipher: FieldCipher,
+    user_id: str,
+    *,
+    blocked: bool,
+    actor: str,
+    reason: str,
+    at: datetime,
+) -> bool:
+    """Blocks or unblocks a user (audited); False when the user already was so.
+
+    Raises:
+        LookupError: no such user.
+    """
+    user = await session.scalar(select(User).where(User.id == user_id).with_for_update())
+    if user is None:
+        raise LookupError(f"no user {user_id}")
+    if user.blocked == blocked:
+        return False
+    user.blocked, user.updated_at = blocked, func.now()
+    action = "user.blocked" if blocked else "user.unblocked"
+    await audit.append(
+        session,
+        cipher,
+        at=at,
+        actor=actor,
+        action=action,
+        subject=f"user/{user_id}",
+        key=f"user/{user_id}:{action}:{at.isoformat()}",
+        details={"reason": reason},
+    )
+    await recompute(session, user_id)
+    return True

@@ -16,11 +16,14 @@ from activities.notify.user import HttpNotifier, LogNotifier, Notifier, UserNoti
 from activities.payments.links import PaymentLinkActivities
 from activities.payments.razorpay_links import RazorpayLinks
 from activities.reports import ReportActivities
-from activities.risk import RiskActivities
+from activities.risk.intel_refresh import IntelRefreshActivities
+from activities.risk.screening import RiskActivities
+from activities.risk.service import RiskService
 from config.settings import Settings
 from workers.client import connect
 from workers.deps import Deps, require
 from workers.telemetry import metrics_runtime
+from workflows.ip_intel import IpIntelRefreshWorkflow
 from workflows.reports import ReportWorkflow
 from workflows.share import ShareWorkflow
 
@@ -44,7 +47,8 @@ def activities_for(
     exchange = exchange or ExchangeActivities(
         deps.sessions, deps.cipher, base_url=settings.exchange_base_url
     )
-    risk = RiskActivities(deps.sessions)
+    risk = RiskActivities(RiskService.from_deps(deps, settings))
+    intel = IntelRefreshActivities(settings.ip_intel_path, settings.ip_intel_sources)
     links = PaymentLinkActivities(
         razorpay_links(deps, settings), valid_for=timedelta(days=settings.razorpay_link_valid_days)
     )
@@ -61,6 +65,7 @@ def activities_for(
     return [
         *ledger.activities(),
         risk.screen_user,
+        intel.refresh_ip_intel,
         exchange.verify_session,
         links.create_payment_link,
         backend.deliver_standing,
@@ -94,7 +99,7 @@ def build_worker(client: Client, deps: Deps, settings: Settings, **overrides: ob
         client,
         task_queue=settings.task_queue,
         max_cached_workflows=settings.worker_max_cached_workflows,
-        workflows=[ShareWorkflow, ReportWorkflow],
+        workflows=[ShareWorkflow, ReportWorkflow, IpIntelRefreshWorkflow],
         activities=activities_for(deps, settings, **overrides),
     )  # type: ignore[arg-type]
 

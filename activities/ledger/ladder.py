@@ -9,6 +9,7 @@ from activities import contracts as c
 from activities.ledger.base import ACTOR, LedgerBase
 from activities.ledger.trust import TRUST_ON_LEVEL, move_trust
 from db import standing
+from db.alerts import alert_ops
 from db.shares import seal
 from domain.ladder import Level
 
@@ -53,12 +54,13 @@ class LadderLedger(LedgerBase):
     async def alert_ops(self, alert: c.OpsAlert) -> None:
         """An entry under ops/alerts (what ops dashboards and reports read), once per key."""
         async with self._sessions.begin() as s:
-            await self._audit(
+            await alert_ops(
                 s,
+                self._cipher,
                 at=alert.at,
-                action="ops.alert",
-                subject="ops/alerts",
+                actor=ACTOR,
                 key=alert.key,
-                details={"share": alert.subject, "reason": alert.reason},
+                reason=alert.reason,
+                share=alert.subject,
             )
         activity.logger.warning("ops alert: %s (%s)", alert.reason, alert.subject)

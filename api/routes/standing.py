@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
@@ -11,6 +11,7 @@ from sqlalchemy import select
 from api.auth import require
 from api.errors import ApiError
 from db.models import Share, User
+from db.risk.links import Via, linked_accounts, overdue_debts
 from db.shares import amount_due_now
 from db.standing import RESTRICTING_STATUSES
 from domain.ladder import Level, can_access, can_trade
@@ -27,6 +28,17 @@ class OpenShare(BaseModel):
     enforcement_level: int
 
 
+class LinkedDebt(BaseModel):
+    """Overdue shares of another account tied to this user: the debt follows the person."""
+
+    user_id: str
+    via: list[Via]
+    amount_due: Money
+    currency: str
+    enforcement_level: int
+    level_name: str
+
+
 class Standing(BaseModel):
     user_id: str
     trust_score: int
@@ -36,6 +48,8 @@ class Standing(BaseModel):
     can_access: bool
     blocked: bool
     open_shares: list[OpenShare]
+    # An addition to the contract: debts on accounts sharing a device or an API key.
+    linked_debts: list[LinkedDebt] = []
 
 
 @router.get(
@@ -56,6 +70,8 @@ async def get_standing(user_id: str, request: Request) -> Standing:
                 .order_by(Share.recorded_at)
             )
         ).all()
+        links = await linked_accounts(s, user_id)
+        debts = await overdue_debts(s, deps.cipher, sorted(links), now=datetime.now(UTC))
     level = user.enforcement_level
     return Standing(
         user_id=user.id,
@@ -74,5 +90,16 @@ async def get_standing(user_id: str, request: Request) -> Standing:
                 enforcement_level=sh.level,
             )
             for sh in shares
+        ],
+        linked_debts=[
+            LinkedDebt(
+                user_id=debt.user_id,
+                via=sorted(links[debt.user_id]),
+                amount_due=debt.amount_due,
+                currency=debt.currency,
+                enforcement_level=int(debt.level),
+                level_name=debt.level.label,
+            )
+            for debt in debts
         ],
     )

@@ -5,8 +5,17 @@
 """
 
 from domain.risk.assess import Assessment, Decision, assess, decide
+from domain.risk.decision import RiskDecision, RiskRequest
 from domain.risk.facts import Action, LinkedDebt, RiskFacts
-from domain.risk.ipintel import IpIntel, IpKind, IpRanges, parse_list
+from domain.risk.ipintel import (
+    IP_KINDS,
+    IpIntel,
+    IpKind,
+    IpRanges,
+    data_as_of,
+    list_file,
+    parse_list,
+)
 from domain.risk.rules import (
     RULES,
     Reason,
@@ -25,6 +34,7 @@ from domain.risk.settings import DEFAULT_FRAUD_SETTINGS, FraudSettings, RuleWeig
 
 __all__ = [
     "DEFAULT_FRAUD_SETTINGS",
+    "IP_KINDS",
     "RULES",
     "Action",
     "Assessment",
@@ -35,15 +45,19 @@ __all__ = [
     "IpRanges",
     "LinkedDebt",
     "Reason",
+    "RiskDecision",
     "RiskFacts",
+    "RiskRequest",
     "Rule",
     "RuleWeights",
     "assess",
     "competition_entries",
+    "data_as_of",
     "decide",
     "device_accounts",
     "ip_reputation",
     "linked_debt",
+    "list_file",
     "parse_list",
     "profit_claims",
     "profit_outlier",

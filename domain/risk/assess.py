@@ -55,6 +55,11 @@ def decide(score: int, reasons: list[Reason], settings: FraudSettings) -> Decisi
 
 def assess(facts: RiskFacts, settings: FraudSettings = DEFAULT_FRAUD_SETTINGS) -> Assessment:
     linked = _linked_users(facts)
+    if facts.account_blocked:
+        # An admin's block is a decision already taken, not a signal to weigh: it outranks
+        # every rule and every whitelist, and there is nothing left to suspend.
+        blocked = Reason(rule="account_blocked", points=100, detail="an admin blocked the account")
+        return Assessment(score=100, decision="block", reasons=[blocked], linked_users=linked)
     why_trusted = _whitelisted(facts, settings)
     if why_trusted is not None:
         # An admin vouched for this user or network: no rule may override that.

@@ -39,6 +39,8 @@ class RiskFacts(Model):
     user_id: Identifier
     action: Action
     today: date
+    # An admin blocked the account: no rule or whitelist can clear it.
+    account_blocked: bool = False
 
     ip: IpText | None = None
     ip_kinds: frozenset[IpKind] = frozenset()

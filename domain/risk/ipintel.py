@@ -11,10 +11,12 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Literal, get_args
 
 IpKind = Literal["vpn", "proxy", "tor", "datacenter"]
+IP_KINDS: tuple[IpKind, ...] = get_args(IpKind)
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+DATA_AS_OF = "data_as_of:"
 
 
 def parse_list(text: str) -> list[str]:
@@ -25,6 +27,26 @@ def parse_list(text: str) -> list[str]:
         if entry:
             entries.append(entry)
     return entries
+
+
+def data_as_of(text: str) -> date | None:
+    """The publication date a list file declares in a `# data_as_of: YYYY-MM-DD` comment.
+
+    Raises:
+        ValueError: the header is there but its date is not a date.
+    """
+    for line in text.splitlines():
+        stripped = line.strip()
+        comment = stripped.lstrip("#").strip()
+        if stripped.startswith("#") and comment.startswith(DATA_AS_OF):
+            return date.fromisoformat(comment.removeprefix(DATA_AS_OF).strip())
+    return None
+
+
+def list_file(entries: list[str], *, as_of: date, source: str) -> str:
+    """The text of a list file: the header `data_as_of` reads back, then one entry a line."""
+    header = [f"# source: {source}", f"# {DATA_AS_OF} {as_of.isoformat()}"]
+    return "\n".join(header + entries) + "\n"
 
 
 def to_address(ip: str | IpAddress) -> IpAddress:
@@ -118,3 +140,16 @@ class IpIntel:
             "datacenter": self.datacenter,
         }
         return {kind for kind, ranges in lists.items() if address in ranges}
+
+
+def split_valid(entries: Iterable[str]) -> tuple[list[str], list[str]]:
+    """(networks, rejected): published lists carry the odd junk line; keep the rest."""
+    valid, rejected = [], []
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            rejected.append(entry)
+        else:
+            valid.append(entry)
+    return valid, rejected

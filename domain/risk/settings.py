@@ -103,3 +103,15 @@ class FraudSettings(Model):
 
 
 DEFAULT_FRAUD_SETTINGS = FraudSettings()
+
+
+def changed_fields(before: FraudSettings, after: FraudSettings) -> list[str]:
+    """Dotted names of the settings that differ (`weights.vpn`), for the change history."""
+    old, new = before.model_dump(mode="json"), after.model_dump(mode="json")
+    changed = []
+    for name in new:
+        if isinstance(new[name], dict):
+            changed += [f"{name}.{key}" for key in new[name] if new[name][key] != old[name][key]]
+        elif new[name] != old[name]:
+            changed.append(name)
+    return changed

@@ -8,7 +8,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0004_outbox"
-down_revision = "0002"
+down_revision = "0003_risk"
 branch_labels = None
 depends_on = None
 

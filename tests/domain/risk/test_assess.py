@@ -137,3 +137,11 @@ def test_assessment_round_trips_as_json() -> None:
     assert Assessment.model_validate_json(result.model_dump_json()) == result
     assert RiskFacts.model_validate_json(facts().model_dump_json()) == facts()
     assert assess(facts(), DEFAULT_FRAUD_SETTINGS) == assess(facts())
+
+
+def test_a_blocked_account_is_blocked_even_when_whitelisted() -> None:
+    whitelisted = settings(whitelisted_users=["u_1"], auto_suspend_enabled=True)
+    result = assess(facts(account_blocked=True, **SHARED_KEY), whitelisted)
+    assert (result.score, result.decision, result.auto_suspend) == (100, "block", False)
+    assert [(r.rule, r.points) for r in result.reasons] == [("account_blocked", 100)]
+    assert result.linked_users == ["u_2"]

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.risk import IpIntel, IpRanges, parse_list
+from domain.risk import IpIntel, IpRanges, data_as_of, list_file, parse_list
+from domain.risk.ipintel import split_valid
 
 LIST = """
 # Tor exit nodes, published 2026-11-19
@@ -116,3 +117,35 @@ def test_membership_agrees_with_brute_force(
     for number in edges + [BASES[version] + p for p in probes]:
         address = ipaddress.ip_address(number) if version == 4 else ipaddress.IPv6Address(number)
         assert (str(address) in ranges) is any(address in net for net in nets)
+
+
+def test_list_files_carry_their_date_and_entries() -> None:
+    text = list_file(["192.0.2.1", "2001:db8::/32"], as_of=date(2026, 11, 19), source="https://x")
+    assert data_as_of(text) == date(2026, 11, 19)
+    assert parse_list(text) == ["192.0.2.1", "2001:db8::/32"]
+
+
+@pytest.mark.parametrize(
+    ("text", "as_of"),
+    [
+        ("#data_as_of:2026-01-02\n1.2.3.4\n", date(2026, 1, 2)),
+        ("# source: x\n  # data_as_of: 2026-01-02  \n", date(2026, 1, 2)),
+        ("1.2.3.4\n# fetched 2026-01-02\n", None),
+        ("1.2.3.4  # data_as_of: 2026-01-02\n", None),  # only a comment line declares it
+        ("", None),
+    ],
+)
+def test_data_as_of_header(text: str, as_of: date | None) -> None:
+    assert data_as_of(text) == as_of
+
+
+def test_a_malformed_date_is_an_error() -> None:
+    with pytest.raises(ValueError):
+        data_as_of("# data_as_of: yesterday\n")
+
+
+def test_split_valid_keeps_networks_and_returns_the_junk() -> None:
+    assert split_valid(["192.0.2.1", "<html>", "10.0.0.0/8", "2001:db8::1", "300.0.0.1"]) == (
+        ["192.0.2.1", "10.0.0.0/8", "2001:db8::1"],
+        ["<html>", "300.0.0.1"],
+    )

@@ -7,6 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from domain.risk import DEFAULT_FRAUD_SETTINGS, FraudSettings, RuleWeights
+from domain.risk.settings import changed_fields
 
 
 def error_locs(**fields: Any) -> list[tuple[int | str, ...]]:
@@ -75,3 +76,16 @@ def test_valid_edges_are_accepted() -> None:
 def test_settings_are_frozen() -> None:
     with pytest.raises(ValidationError):
         DEFAULT_FRAUD_SETTINGS.alert_threshold = 10  # type: ignore[misc]
+
+
+def test_changed_fields_name_what_differs() -> None:
+    changed = FraudSettings(
+        alert_threshold=30, weights=RuleWeights(vpn=10, tor=60), whitelisted_users=["u_1"]
+    )
+    assert changed_fields(DEFAULT_FRAUD_SETTINGS, changed) == [
+        "alert_threshold",
+        "weights.vpn",
+        "weights.tor",
+        "whitelisted_users",
+    ]
+    assert changed_fields(changed, changed) == []

@@ -1,0 +1,104 @@
+"""The offline IP lists of a directory, loaded once per process and again when a file changes.
+
+Lookups are in memory (O(log n), domain/risk/ipintel.py); the files are only looked at
+again every RECHECK_SECONDS, so the scheduled refresh reaches running processes without
+a restart and an assessment never waits on the disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import structlog
+
+from domain.risk.ipintel import IP_KINDS, IpIntel, IpKind, IpRanges, data_as_of
+
+log = structlog.get_logger()
+
+SAMPLES = Path(__file__).parent / "sample_lists"
+RECHECK_SECONDS = 60.0
+
+
+def list_path(directory: Path, kind: IpKind) -> Path:
+    return directory / f"{kind}.txt"
+
+
+Stamp = tuple[tuple[str, float], ...]
+
+
+def _stamp(directory: Path) -> Stamp:
+    """What changes when a list is rewritten (the refresh replaces files, new mtime)."""
+    found = (list_path(directory, kind) for kind in IP_KINDS)
+    return tuple((path.name, path.stat().st_mtime) for path in found if path.exists())
+
+
+def load(directory: Path) -> IpIntel:
+    """Reads every list in `directory`; a missing list is empty.
+
+    The intel is as old as its oldest list; a file without a `data_as_of` header is taken
+    to be as old as its last modification.
+
+    Raises:
+        ValueError: a list holds an entry that is not an IP network (the message names it).
+    """
+    ranges: dict[IpKind, IpRanges] = {}
+    dates: list[date] = []
+    for kind in IP_KINDS:
+        path = list_path(directory, kind)
+        if not path.exists():
+            ranges[kind] = IpRanges()
+            continue
+        text = path.read_text()
+        ranges[kind] = IpRanges.from_text(text)
+        modified = datetime.fromtimestamp(path.stat().st_mtime, UTC).date()
+        dates.append(data_as_of(text) or modified)
+    today = datetime.now(UTC).date()
+    return IpIntel(**ranges, data_as_of=min(dates, default=today))
+
+
+class IntelFiles:
+    """The lists in `directory`, or the shipped samples while it holds none."""
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        recheck: float = RECHECK_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._directory = directory
+        self._recheck = recheck
+        self._clock = clock
+        self._loaded: tuple[Path, Stamp] | None = None
+        self._intel: IpIntel | None = None
+        self._checked_at = float("-inf")
+
+    async def current(self) -> IpIntel:
+        if self._intel is None or self._clock() - self._checked_at >= self._recheck:
+            await asyncio.to_thread(self._reload_if_changed)
+        assert self._intel is not None
+        return self._intel
+
+    def _source(self) -> Path:
+        return self._directory if _stamp(self._directory) else SAMPLES
+
+    def _reload_if_changed(self) -> None:
+        source = self._source()
+        stamp = (source, _stamp(source))
+        self._checked_at = self._clock()
+        if stamp == self._loaded:
+            return
+        try:
+            self._intel = load(source)
+        except (OSError, ValueError) as err:
+            # A broken file must not take risk checks down: keep what was loaded before.
+            log.error("ip lists not loaded", directory=str(source), error=str(err))
+            if self._intel is None:
+                self._intel = load(SAMPLES)
+            return
+        self._loaded = stamp
+        log.info("ip lists loaded", directory=str(source), data_as_of=str(self._intel.data_as_of))

@@ -1,0 +1,77 @@
+"""Downloads the configured IP lists and replaces the files the risk checks read.
+
+Each file is written to a temporary name and renamed over the old one, so a process
+reading the directory sees the old list or the new one, never half of one. Running it
+twice writes the same files: safe for Temporal to retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import httpx
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities import contracts as c
+from activities.risk.intel import list_path
+from domain.risk.ipintel import IpKind, list_file, parse_list, split_valid
+
+TIMEOUT = httpx.Timeout(30.0)
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, scratch = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(scratch, path)
+    except BaseException:
+        Path(scratch).unlink(missing_ok=True)
+        raise
+
+
+class IntelRefreshActivities:
+    def __init__(
+        self,
+        directory: Path,
+        sources: Mapping[IpKind, str],
+        *,
+        today: Callable[[], date] = _today,
+    ) -> None:
+        self._directory = directory
+        self._sources = dict(sources)
+        self._today = today
+
+    @activity.defn(name=c.REFRESH_IP_INTEL)
+    async def refresh_ip_intel(self) -> c.IpIntelRefreshed:
+        """Fetches every list before writing any, so one source failing leaves all the
+        lists as they were (and their dates consistent) until the retry succeeds."""
+        as_of = self._today()
+        fetched: dict[IpKind, tuple[str, list[str], int]] = {}
+        async with httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=True) as http:
+            for kind, url in self._sources.items():
+                response = await http.get(url)
+                response.raise_for_status()
+                valid, junk = split_valid(parse_list(response.text))
+                if not valid:  # an error page served with 200, or an emptied list
+                    raise ApplicationError(f"the {kind} list from {url} holds no IP address")
+                fetched[kind] = (url, valid, len(junk))
+        report: dict[str, c.IpListRefreshed] = {}
+        for kind, (url, entries, rejected) in fetched.items():
+            text = list_file(entries, as_of=as_of, source=url)
+            await asyncio.to_thread(write_atomically, list_path(self._directory, kind), text)
+            report[kind] = c.IpListRefreshed(entries=len(entries), rejected=rejected)
+        return c.IpIntelRefreshed(data_as_of=as_of, lists=report)

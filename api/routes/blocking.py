@@ -1,0 +1,61 @@
+"""POST /v1/admin/users/{user_id}/block and /unblock: an admin stops (or lets) a user trade."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.auth import require, token_actor
+from api.errors import ApiError
+from db import standing
+from domain.types import Identifier
+
+router = APIRouter(tags=["admin"], dependencies=[Depends(require("admin"))])
+
+
+class BlockNote(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str = Field(default="", max_length=2000)
+
+
+class BlockState(BaseModel):
+    user_id: str
+    blocked: bool
+    # False when the user already was in that state (nothing written, nothing audited).
+    changed: bool
+
+
+async def _set_blocked(
+    request: Request, user_id: str, body: BlockNote | None, *, blocked: bool
+) -> BlockState:
+    deps = request.app.state.deps
+    try:
+        async with deps.sessions.begin() as s:
+            changed = await standing.set_blocked(
+                s,
+                deps.cipher,
+                user_id,
+                blocked=blocked,
+                actor=token_actor(request),
+                reason=body.note if body else "",
+                at=datetime.now(UTC),
+            )
+    except LookupError:
+        raise ApiError(404, f"no user {user_id}") from None
+    return BlockState(user_id=user_id, blocked=blocked, changed=changed)
+
+
+@router.post("/v1/admin/users/{user_id}/block", response_model=BlockState)
+async def block_user(
+    user_id: Identifier, request: Request, body: BlockNote | None = None
+) -> BlockState:
+    return await _set_blocked(request, user_id, body, blocked=True)
+
+
+@router.post("/v1/admin/users/{user_id}/unblock", response_model=BlockState)
+async def unblock_user(
+    user_id: Identifier, request: Request, body: BlockNote | None = None
+) -> BlockState:
+    return await _set_blocked(request, user_id, body, blocked=False)
