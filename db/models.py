@@ -304,10 +304,10 @@ class RiskDecisionRow(Base):
     decision: Mapped[str] = mapped_column(String(8), nullable=False)
     # Rule names in the clear (for reports); the details name other users and amounts owed.
     rules: Mapped[list[str]] = mapped_column(JSONB, nullable=False)
-    reasons_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    reasons_enc: Mapped[str] = encrypted(nullable=False)
     linked_users: Mapped[list[str]] = mapped_column(JSONB, nullable=False)
     # The address encrypted; its keyed hash counts sign-ups per IP without revealing it.
-    ip_enc: Mapped[str | None] = mapped_column(Text)
+    ip_enc: Mapped[str | None] = encrypted()
     ip_hash: Mapped[str | None] = mapped_column(String(32))
     device_fingerprint: Mapped[str | None] = mapped_column(String(256))
     api_key_fingerprint: Mapped[str | None] = mapped_column(String(64))

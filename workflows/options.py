@@ -4,6 +4,9 @@ from datetime import timedelta
 
 from temporalio.common import RetryPolicy
 
+from activities.notify.contracts import NOTIFICATION_REFUSED
+from activities.payments.contracts import PAYMENT_LINK_REFUSED
+
 # The database and the exchange come back; keep trying with backoff, never give up on money.
 LEDGER_TIMEOUT = timedelta(seconds=30)
 LEDGER_RETRY = RetryPolicy(
@@ -21,3 +24,28 @@ EXCHANGE_RETRY = RetryPolicy(
     non_retryable_error_types=[CREDENTIALS_INVALID],
 )
 REVIEW_REMINDER = timedelta(hours=72)
+
+# Telling the user and the backend runs beside the share and never holds the ladder back.
+# A user notice that cannot go out within a day is stale; give up and log it.
+NOTIFY_TIMEOUT = timedelta(seconds=30)
+NOTIFY_GIVE_UP = timedelta(days=1)
+NOTIFY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=5),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=30),
+    non_retryable_error_types=[NOTIFICATION_REFUSED],
+)
+# The backend must learn every standing change, in order: keep trying for a week.
+STANDING_GIVE_UP = timedelta(days=7)
+STANDING_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=10),
+)
+LINK_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=1),
+    maximum_attempts=10,
+    non_retryable_error_types=[PAYMENT_LINK_REFUSED],
+)

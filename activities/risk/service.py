@@ -25,6 +25,11 @@ from workers.deps import Deps
 ACTOR = "risk"
 
 
+def device_key(hasher: RecordHasher, fingerprint: str) -> str:
+    """Only a keyed hash of a device is stored: comparable across users, not personal data."""
+    return "dev_" + hasher.fingerprint(fingerprint)
+
+
 class RiskService:
     def __init__(
         self,
@@ -61,6 +66,9 @@ class RiskService:
                 known = await decisions.find(s, self._cipher, key)
             if known is not None:
                 return known
+        if request.device_fingerprint:
+            device = device_key(self._hasher, request.device_fingerprint)
+            request = request.model_copy(update={"device_fingerprint": device})
         in_force = await self.fraud_settings.current()
         intel = await self._intel.current()
         ip_kinds = intel.kinds(request.ip) if request.ip else set()

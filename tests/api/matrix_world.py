@@ -41,6 +41,7 @@ class World:
     pending_proof: str
     payment: tuple[str, str]  # (provider, transaction id) of a payment on record
     report_period: str  # of a stored overdue report
+    risk_decision: str  # the id of a stored risk decision
 
     def new_event(self) -> dict:
         return _event(self.user_id, self.account_id).model_dump(mode="json")
@@ -112,6 +113,8 @@ async def build_world(
     report = await ReportActivities(deps.sessions, deps.cipher).generate_report(
         GenerateReportInput(kind="overdue", as_of=datetime.now(UTC))
     )
+    decision = await _ok(await api.post("/v1/risk/assess", headers=BACKEND,
+                                        json={"user_id": user, "action": "signup"}))  # fmt: skip
     return World(user, account, stored.event_id, held.event_id, disputed, to_waive, to_dispute,
                  to_prove, due, proof["proof_id"], ("standard", txn),
-                 report.period)  # fmt: skip
+                 report.period, decision["decision_id"])  # fmt: skip

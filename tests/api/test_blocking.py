@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from db import audit
 from tests.api.conftest import ADMIN, BACKEND, OPS
+from tests.support.audit import details
 from tests.support.risk import CLEAN_IP, uid
 
 
@@ -51,4 +52,4 @@ async def test_a_blocked_user_cannot_trade_until_unblocked(api, deps):
         entries = await audit.entries_for(s, f"user/{user}")
     assert [e.action for e in entries] == ["user.blocked", "user.unblocked"]
     assert all(e.actor.startswith("admin:") for e in entries)
-    assert deps.cipher.decrypt_json(entries[0].details_enc) == {"reason": "chargeback fraud"}
+    assert await details(deps, entries[0]) == {"reason": "chargeback fraud"}

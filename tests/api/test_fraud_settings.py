@@ -8,6 +8,7 @@ from sqlalchemy import select
 from db.models import AuditEntry
 from domain.risk import DEFAULT_FRAUD_SETTINGS
 from tests.api.conftest import ADMIN, BACKEND, OPS
+from tests.support.audit import details
 from tests.support.risk import LISTED, uid
 
 URL = "/v1/admin/fraud-settings"
@@ -126,7 +127,7 @@ async def test_versions_say_who_changed_what_and_when(api, deps):
             )
         )
     assert (entry.action, entry.actor) == ("fraud_settings.changed", second["changed_by"])
-    assert deps.cipher.decrypt_json(entry.details_enc)["changes"] == ["weights.tor"]
+    assert (await details(deps, entry))["changes"] == ["weights.tor"]
 
 
 async def test_a_change_applies_to_the_next_assessment_at_once(api):

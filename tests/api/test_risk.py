@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from activities.risk.service import device_key
 from db.models import AuditEntry, Device, RiskDecisionRow
 from tests.api.conftest import ADMIN, BACKEND, OPS
+from tests.support.audit import details
 from tests.support.risk import CLEAN_IP, LISTED, uid, unique_ip, verified_profits
 
 ASSESS = "/v1/risk/assess"
@@ -78,7 +80,8 @@ async def test_accounts_per_device_above_the_limit(api, deps):
     assert fourth["linked_users"] == sorted(users[:3])
     assert "4 accounts (limit 3)" in fourth["reasons"][0]["detail"]
     async with deps.sessions() as s:
-        seen = await s.scalars(select(Device.user_id).where(Device.fingerprint == device))
+        stored_as = device_key(deps.hasher, device)
+        seen = await s.scalars(select(Device.user_id).where(Device.fingerprint == stored_as))
         assert sorted(seen) == sorted(users)
 
 
@@ -217,10 +220,10 @@ async def test_auto_suspend_blocks_the_user_and_alerts_ops(api, deps, default_fr
                 )
             )
         ).all()
-    details = [deps.cipher.decrypt_json(e.details_enc) for e in entries]
+    found = [await details(deps, e) for e in entries]
     assert [e.action for e in entries] == ["user.blocked", "ops.alert"]
-    assert f"decision {result['decision_id']}" in details[0]["reason"]
-    assert details[1]["user"] == user
+    assert f"decision {result['decision_id']}" in found[0]["reason"]
+    assert found[1]["user"] == user
 
 
 async def test_alerts_list_alerts_and_blocks_newest_first_by_page(api):

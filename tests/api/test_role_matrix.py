@@ -48,6 +48,15 @@ ACCESS: dict[Route, frozenset[str] | str] = {
     ("GET", "/v1/reports/overdue"): OPS_ONLY,
     ("GET", "/v1/reports/{kind}/latest"): OPS_ONLY,
     ("GET", "/v1/reports/{kind}/{period}"): OPS_ONLY,
+    ("POST", "/v1/risk/assess"): BACKEND_ONLY,
+    ("GET", "/v1/risk/decisions/{decision_id}"): frozenset({"backend", "ops"}),
+    ("GET", "/v1/admin/risk/alerts"): OPS_ONLY,
+    ("GET", "/v1/admin/fraud-settings"): ADMIN_ONLY,
+    ("PUT", "/v1/admin/fraud-settings"): ADMIN_ONLY,
+    ("POST", "/v1/admin/fraud-settings/reset"): ADMIN_ONLY,
+    ("GET", "/v1/admin/fraud-settings/versions"): ADMIN_ONLY,
+    ("POST", "/v1/admin/users/{user_id}/block"): ADMIN_ONLY,
+    ("POST", "/v1/admin/users/{user_id}/unblock"): ADMIN_ONLY,
     ("POST", "/v1/webhooks/{provider}"): SIGNED,
     ("POST", "/codec/encode"): OPS_ONLY,
     ("POST", "/codec/decode"): OPS_ONLY,
@@ -142,6 +151,21 @@ PROBES: dict[Route, Callable[[World], Probe]] = {
     ("GET", "/v1/reports/{kind}/latest"): _get("/v1/reports/overdue/latest?format=csv"),
     ("GET", "/v1/reports/{kind}/{period}"): lambda w: Probe(
         f"/v1/reports/overdue/{w.report_period}?format=html"),
+    ("POST", "/v1/risk/assess"): lambda w: Probe(
+        "/v1/risk/assess", json={"user_id": w.user_id, "action": "login"}),
+    ("GET", "/v1/risk/decisions/{decision_id}"): lambda w: Probe(
+        f"/v1/risk/decisions/{w.risk_decision}"),
+    ("GET", "/v1/admin/risk/alerts"): _get("/v1/admin/risk/alerts"),
+    ("GET", "/v1/admin/fraud-settings"): _get("/v1/admin/fraud-settings"),
+    ("PUT", "/v1/admin/fraud-settings"): lambda w: Probe(
+        "/v1/admin/fraud-settings", json={"settings": {}, "note": "defaults"}),
+    ("POST", "/v1/admin/fraud-settings/reset"): lambda w: Probe(
+        "/v1/admin/fraud-settings/reset", json={"note": "defaults"}),
+    ("GET", "/v1/admin/fraud-settings/versions"): _get("/v1/admin/fraud-settings/versions"),
+    ("POST", "/v1/admin/users/{user_id}/block"): lambda w: Probe(
+        f"/v1/admin/users/{w.user_id}/block", json={"note": "matrix"}),
+    ("POST", "/v1/admin/users/{user_id}/unblock"): lambda w: Probe(
+        f"/v1/admin/users/{w.user_id}/unblock", json={"note": "matrix"}),
     ("POST", "/v1/webhooks/{provider}"): _webhook,
     ("POST", "/codec/encode"): _codec("/codec/encode"),
     ("POST", "/codec/decode"): _codec("/codec/decode"),

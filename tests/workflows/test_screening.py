@@ -17,6 +17,7 @@ from db.models import RiskDecisionRow, User
 from domain.ladder import Level
 from domain.models import ProfitEvent, ReviewDecision
 from domain.risk import DEFAULT_FRAUD_SETTINGS, RiskRequest, RuleWeights
+from tests.support.audit import details
 from tests.support.risk import (
     overdue_share,
     restore_default_fraud_settings,
@@ -141,7 +142,7 @@ async def test_auto_suspend_blocks_the_user_and_alerts_ops(driver, wf_settings, 
         blocks = await audit.entries_for(s, f"user/{event.user_id}")
         alerts = await audit.entries_for(s, OPS_ALERTS)
     assert [(e.action, e.actor) for e in blocks] == [("user.blocked", "risk")]
-    reasons = [driver.deps.cipher.decrypt_json(e.details_enc) for e in alerts]
+    reasons = [await details(driver.deps, e) for e in alerts]
     assert any(
         r.get("user") == event.user_id and r["reason"].startswith("user auto-suspended")
         for r in reasons

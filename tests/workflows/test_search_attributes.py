@@ -63,10 +63,10 @@ async def test_each_search_attribute_finds_exactly_its_shares(
     api, backdated = shares_api
     client = dev_server.client
     run = uuid.uuid4().hex[:8]
-    alice, bob, mallory, lowtrust = (f"u_{name}_{run}" for name in ("a", "b", "m", "l"))
+    alice, bob, mallory, on_vpn = (f"u_{name}_{run}" for name in ("a", "b", "m", "v"))
 
-    async def submit(user: str, *, days_ago: int = 0, trust: int | None = None, block=False):
-        event = await profitable_session(deps, emulator_url, user_id=user)
+    async def submit(user: str, *, days_ago: int = 0, trust: int | None = None, block=False, **ev):
+        event = await profitable_session(deps, emulator_url, user_id=user, **ev)
         backdated.ages[event.event_id] = timedelta(days=days_ago)
         async with deps.sessions.begin() as s:
             row = await s.get(User, user)
@@ -85,7 +85,7 @@ async def test_each_search_attribute_finds_exactly_its_shares(
     warned = await submit(bob, days_ago=8)
     paid = await submit(bob)
     blocked = await submit(mallory, block=True)
-    alerted = await submit(lowtrust, trust=20)
+    alerted = await submit(on_vpn, ip="198.51.100.7")  # a VPN range of the sample lists
 
     async def status_of(workflow_id: str):
         return await client.get_workflow_handle(workflow_id).query(ShareWorkflow.status)
