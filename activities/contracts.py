@@ -19,6 +19,7 @@ ALERT_OPS = "alert_ops"
 OPEN_DISPUTE = "open_dispute"
 RESOLVE_DISPUTE = "resolve_dispute"
 CLOSE_SHARE = "close_share"
+SET_PAYMENT_LINK = "set_payment_link"
 
 
 class SetStatusInput(Model):
@@ -64,6 +65,11 @@ class OpsAlert(Model):
     reason: str
     key: str
     at: datetime
+
+
+class PaymentLinkInput(Model):
+    event_id: str
+    url: str
 
 
 class OpenDisputeInput(Model):

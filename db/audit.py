@@ -57,6 +57,15 @@ def hash_of(entry: AuditEntry) -> str:
     )
 
 
+async def lock_chain(session: AsyncSession) -> None:
+    """Takes the chain's lock for the rest of the transaction.
+
+    A transaction that locks rows and then appends must take this first: the one lock order
+    (chain, then rows) everywhere is what keeps two writers from deadlocking.
+    """
+    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
+
+
 async def append(
     session: AsyncSession,
     cipher: FieldCipher,
@@ -72,7 +81,7 @@ async def append(
 
     Runs inside the caller's transaction so the entry commits with the change it records.
     """
-    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
+    await lock_chain(session)
     exists = await session.scalar(select(AuditEntry.id).where(AuditEntry.idempotency_key == key))
     if exists is not None:
         return False

@@ -18,7 +18,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities import contracts as c
-    from domain.ladder import Stage
+    from domain.ladder import Level, Stage
     from domain.models import (
         DisputeOpened,
         DisputeResolution,
@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         ShareStatus,
         Waiver,
     )
+    from domain.notifications import TemplateName
     from domain.settlement import (
         CurrencyMismatch,
         apply_payment,
@@ -35,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
         rebill,
         share_amount,
     )
+    from workflows.effects import Effects
     from workflows.share_state import Message, ShareState
 
 Ledger = Callable[..., Awaitable[Any]]
@@ -43,10 +45,13 @@ UPI_PROOF = "upi_proof"
 
 
 class Collection:
-    def __init__(self, state: ShareState, ledger: Ledger, publish: Callable[[], None]) -> None:
+    def __init__(
+        self, state: ShareState, ledger: Ledger, publish: Callable[[], None], effects: Effects
+    ) -> None:
         self._s = state
         self._ledger = ledger
         self._publish = publish
+        self._effects = effects
 
     async def run(self, ladder: tuple[Stage, ...]) -> None:
         """Until the share closes: each stage at its time, each message as it arrives."""
@@ -54,7 +59,7 @@ class Collection:
         while self._s.is_open:
             escalating = self._s.status == "open" and bool(stages)
             if escalating and self._s.stage_due(stages[0]) <= workflow.now():
-                await self._escalate(stages.pop(0))
+                await self._escalate(stages.pop(0), ladder)
                 continue
             try:
                 await workflow.wait_condition(
@@ -85,8 +90,8 @@ class Collection:
             await self._waive(message)
 
     # --- the ladder -----------------------------------------------------------------------
-    async def _escalate(self, stage: Stage) -> None:
-        await self._ledger(
+    async def _escalate(self, stage: Stage, ladder: tuple[Stage, ...]) -> None:
+        moved = await self._ledger(
             c.ESCALATE,
             c.EscalateInput(
                 event_id=self._s.event.event_id,
@@ -99,6 +104,13 @@ class Collection:
         )
         self._s.level = max(self._s.level, stage.level)
         self._publish()
+        if moved:  # False on a replayed stage: it was told the first time
+            extra = {}
+            if stage.level == Level.WARNING:
+                suspension = next(x for x in ladder if x.level == Level.SUSPENDED)
+                extra["suspend_at"] = self._s.stage_due(suspension).date().isoformat()
+            self._effects.notify(stage.key, stage.level.label, **extra)  # type: ignore[arg-type]
+            self._effects.push_standing()
 
     # --- payments -------------------------------------------------------------------------
     async def _apply(self, payment: PaymentSignal) -> None:
@@ -146,6 +158,8 @@ class Collection:
         self._s.credit = outcome.credit
         if outcome.settled:
             self._s.status = "paid"
+            self._effects.notify("paid", "paid", amount_paid=str(outcome.amount_paid))
+            self._effects.push_standing()
         self._publish()
 
     async def _decide_proof(self, decision: ProofDecision) -> None:
@@ -166,6 +180,12 @@ class Collection:
             )
             if self._s.first_sight(payment):
                 await self._apply(payment)
+        else:
+            template: TemplateName = (
+                "proof_rejected" if decision.decision == "reject" else "proof_request_new"
+            )
+            note = decision.note or "no reason given"
+            self._effects.notify(f"{template}:{decision.proof_id}", template, note=note)
         self._publish()
 
     # --- disputes and closing without payment --------------------------------------------
@@ -181,6 +201,7 @@ class Collection:
         )
         self._s.status = "disputed"
         self._publish()
+        self._effects.notify("dispute_opened", "dispute_opened")
 
     async def _resolve_dispute(self, resolution: DisputeResolution) -> None:
         s = self._s
@@ -229,6 +250,10 @@ class Collection:
             s.closed_reason = "dispute_cancelled"
         s.status = status
         self._publish()
+        self._effects.notify(
+            "dispute_resolved", "dispute_resolved", outcome=resolution.outcome, note=resolution.note
+        )
+        self._effects.push_standing()
 
     def _reprice(self, profit: Decimal) -> dict[str, Any]:
         """The share on the admin's verified profit: same rate, FX and discount window."""
@@ -266,6 +291,7 @@ class Collection:
         s.status, s.waived_amount, s.closed_reason = "waived", waived, waiver.kind
         s.amount_due = waived * 0
         self._publish()
+        self._effects.push_standing()
 
 
 def _summary(stage: Stage) -> str:

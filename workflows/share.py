@@ -16,6 +16,11 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities import contracts as c
+    from activities.payments.contracts import (
+        CREATE_PAYMENT_LINK,
+        CreatePaymentLinkInput,
+        PaymentLink,
+    )
     from domain.ladder import Stage, ladder
     from domain.models import (
         DisputeOpened,
@@ -35,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import options
     from workflows import search_attributes as sa
     from workflows.collection import Collection
+    from workflows.effects import Effects
     from workflows.share_state import ShareState
 
 
@@ -43,9 +49,15 @@ class ShareWorkflow:
     @workflow.init
     def __init__(self, event: ProfitEvent) -> None:
         self._s = ShareState(event=event)
+        self._effects = Effects(self._s)
 
     @workflow.run
     async def run(self, event: ProfitEvent) -> ShareView:
+        await self._walk(event)
+        await self._effects.settle()
+        return self._s.view()
+
+    async def _walk(self, event: ProfitEvent) -> None:
         await self._ledger(c.OPEN_SHARE, event, summary="open the share record")
         await self._transition("screening")
         risk = await self._ledger(c.SCREEN_USER, event, RiskSummary, summary="screen the user")
@@ -59,17 +71,18 @@ class ShareWorkflow:
         if reasons:
             profit = await self._review(verification, reasons)
             if profit is None:
-                return self._s.view()
+                return
         else:
             profit = verification.verified_profit
         if profit <= 0:
             await self._transition("no_share", verification=verification)
-            return self._s.view()
+            return
 
         await self._record(profit, verification)
         if self._s.status == "open":
-            await Collection(self._s, self._ledger, self._publish).run(self._stages())
-        return self._s.view()
+            await self._payment_link()
+            collection = Collection(self._s, self._ledger, self._publish, self._effects)
+            await collection.run(self._stages())
 
     # --- messages -------------------------------------------------------------------------
     # Each handler only queues; the run loop acts on messages one at a time, in order.
@@ -164,6 +177,8 @@ class ShareWorkflow:
             await self._transition(
                 "rejected", note=decision.note, confirmed_fraud=decision.confirmed_fraud
             )
+            if decision.confirmed_fraud:
+                self._effects.push_standing()  # trust fell: the backend may need to know
             return None
         return (
             decision.verified_profit
@@ -188,6 +203,37 @@ class ShareWorkflow:
         # Nothing billed: with the high-water mark the profit only earned back earlier losses.
         self._s.status = "open" if self._s.recorded.billed_amount > 0 else "no_share"
         self._publish()
+
+    async def _payment_link(self) -> None:
+        """A hosted payment page when a gateway is configured; the reference works without."""
+        r = self._s.recorded
+        assert r is not None
+        try:
+            link = await workflow.execute_activity(
+                CREATE_PAYMENT_LINK,
+                CreatePaymentLinkInput(
+                    event_id=self._s.event.event_id,
+                    payment_reference=r.payment_reference,
+                    amount=r.billed_amount,
+                    currency=r.billing_currency,
+                    min_partial=self._s.bill().owed_at(r.recorded_at),
+                    description=f"Platform share, session {self._s.event.session_id}",
+                ),
+                result_type=PaymentLink | None,  # type: ignore[arg-type]
+                start_to_close_timeout=options.LEDGER_TIMEOUT,
+                retry_policy=options.LINK_RETRY,
+                summary="create the payment link",
+            )
+        except ActivityError as err:
+            workflow.logger.warning("no payment link for %s: %s", self._s.event.event_id, err)
+            return
+        if link is not None:
+            await self._ledger(
+                c.SET_PAYMENT_LINK,
+                c.PaymentLinkInput(event_id=self._s.event.event_id, url=link.url),
+                summary="store the payment link",
+            )
+            self._s.payment_link = link.url
 
     def _stages(self) -> tuple[Stage, ...]:
         """The ladder this share walks. Open shares replay it: change it only behind

@@ -55,6 +55,7 @@ class ShareState:
     paused: timedelta = timedelta(0)
     waived_amount: Decimal | None = None
     closed_reason: str | None = None
+    payment_link: str | None = None
 
     @property
     def is_open(self) -> bool:
@@ -153,6 +154,7 @@ class ShareState:
             dispute=self.dispute,
             waived_amount=self.waived_amount,
             closed_reason=self.closed_reason,
+            payment_link=self.payment_link,
         )
 
     def details_markdown(self) -> str:

@@ -21,6 +21,7 @@ class LedgerActivities(OpeningLedger, LadderLedger, PaymentLedger, ClosingLedger
             self.open_share,
             self.set_status,
             self.record_share,
+            self.set_payment_link,
             self.escalate,
             self.alert_ops,
             self.apply_payment,

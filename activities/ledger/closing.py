@@ -7,7 +7,7 @@ from temporalio import activity
 
 from activities import contracts as c
 from activities.ledger.base import LedgerBase
-from db import standing
+from db import audit, standing
 from db.models import User
 from db.shares import seal, set_amounts
 
@@ -17,6 +17,7 @@ class ClosingLedger(LedgerBase):
     async def open_dispute(self, cmd: c.OpenDisputeInput) -> None:
         """The dispute row was stored by the API; here the share stops escalating."""
         async with self._sessions.begin() as s:
+            await audit.lock_chain(s)  # chain first, then rows: one lock order
             share = await self._share(s, cmd.event_id)
             added = await self._audit(
                 s,
@@ -35,6 +36,7 @@ class ClosingLedger(LedgerBase):
     @activity.defn(name=c.RESOLVE_DISPUTE)
     async def resolve_dispute(self, cmd: c.ResolveDisputeInput) -> None:
         async with self._sessions.begin() as s:
+            await audit.lock_chain(s)  # chain first, then rows: one lock order
             share = await self._share(s, cmd.event_id)
             added = await self._audit(
                 s,
@@ -70,6 +72,7 @@ class ClosingLedger(LedgerBase):
     @activity.defn(name=c.CLOSE_SHARE)
     async def close_share(self, cmd: c.CloseShareInput) -> None:
         async with self._sessions.begin() as s:
+            await audit.lock_chain(s)  # chain first, then rows: one lock order
             share = await self._share(s, cmd.event_id)
             added = await self._audit(
                 s,

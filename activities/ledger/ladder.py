@@ -8,7 +8,7 @@ from temporalio import activity
 from activities import contracts as c
 from activities.ledger.base import ACTOR, LedgerBase
 from activities.ledger.trust import TRUST_ON_LEVEL, move_trust
-from db import standing
+from db import audit, standing
 from db.alerts import alert_ops
 from db.shares import seal
 from domain.ladder import Level
@@ -19,6 +19,7 @@ class LadderLedger(LedgerBase):
     async def escalate(self, cmd: c.EscalateInput) -> bool:
         """Moves the share to a ladder stage; False when it was already there or closed."""
         async with self._sessions.begin() as s:
+            await audit.lock_chain(s)  # chain first, then rows: one lock order
             share = await self._share(s, cmd.event_id)
             if share.status != "open":
                 return False
@@ -54,6 +55,7 @@ class LadderLedger(LedgerBase):
     async def alert_ops(self, alert: c.OpsAlert) -> None:
         """An entry under ops/alerts (what ops dashboards and reports read), once per key."""
         async with self._sessions.begin() as s:
+            await audit.lock_chain(s)  # chain first, then rows: one lock order
             await alert_ops(
                 s,
                 self._cipher,

@@ -13,7 +13,7 @@ from temporalio import activity
 from activities import contracts as c
 from activities.ledger.base import ACTOR, LedgerBase
 from activities.ledger.trust import carry_loss, move_trust
-from db import standing
+from db import audit, standing
 from db.models import Share, User
 from db.shares import seal, set_amounts
 from domain.models import ProfitEvent, RecordedShare
@@ -30,6 +30,7 @@ class OpeningLedger(LedgerBase):
     @activity.defn(name=c.OPEN_SHARE)
     async def open_share(self, event: ProfitEvent) -> None:
         async with self._sessions.begin() as s:
+            await audit.lock_chain(s)  # chain first, then rows: one lock order
             await standing.ensure_user(s, event.user_id)
             await s.execute(
                 insert(Share)
@@ -58,6 +59,7 @@ class OpeningLedger(LedgerBase):
     @activity.defn(name=c.SET_STATUS)
     async def set_status(self, cmd: c.SetStatusInput) -> None:
         async with self._sessions.begin() as s:
+            await audit.lock_chain(s)  # chain first, then rows: one lock order
             share = await self._share(s, cmd.event_id)
             share.status = cmd.status
             if cmd.verification is not None:
@@ -96,6 +98,7 @@ class OpeningLedger(LedgerBase):
     async def record_share(self, cmd: c.RecordShareInput) -> RecordedShare:
         event = cmd.event
         async with self._sessions.begin() as s:
+            await audit.lock_chain(s)  # chain first, then rows: one lock order
             share = await self._share(s, event.event_id)
             if share.recorded_at is None:
                 user = await s.get(User, event.user_id)
@@ -144,3 +147,9 @@ class OpeningLedger(LedgerBase):
                 )
                 await standing.recompute(s, event.user_id)
             return self._recorded(share)
+
+    @activity.defn(name=c.SET_PAYMENT_LINK)
+    async def set_payment_link(self, cmd: c.PaymentLinkInput) -> None:
+        async with self._sessions.begin() as s:
+            share = await self._share(s, cmd.event_id)
+            share.payment_link_url = cmd.url

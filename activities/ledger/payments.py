@@ -9,7 +9,7 @@ from temporalio import activity
 from activities import contracts as c
 from activities.ledger.base import ACTOR, LedgerBase
 from activities.ledger.trust import move_trust
-from db import standing
+from db import audit, standing
 from db.models import Payment
 from db.shares import seal, set_amounts
 from domain.policy import DEFAULT_TRUST_POLICY
@@ -21,6 +21,7 @@ class PaymentLedger(LedgerBase):
         """Applies one payment once; a repeat of its (provider, transaction id) changes nothing."""
         p = cmd.payment
         async with self._sessions.begin() as s:
+            await audit.lock_chain(s)  # chain first, then rows: one lock order
             share = await self._share(s, cmd.event_id)
             await s.execute(
                 insert(Payment)

@@ -19,6 +19,9 @@ class CreatePaymentLinkInput(Model):
     amount: Money
     currency: Currency
     description: str = Field(max_length=2048)
+    # The early-payment discount makes a smaller amount settle the share inside its window:
+    # the link then takes a part payment of at least this much.
+    min_partial: Money | None = None
     # When the link stops taking payments; default: RAZORPAY_LINK_VALID_DAYS from now.
     expire_by: AwareDatetime | None = None
 

@@ -45,6 +45,7 @@ class PaymentLinkActivities:
                 description=cmd.description,
                 expire_by=cmd.expire_by or self._clock() + self._valid_for,
                 notes={"payment_reference": cmd.payment_reference, "event_id": cmd.event_id},
+                min_partial=cmd.min_partial,
             )
         except RazorpayRefused as refused:
             raise ApplicationError(

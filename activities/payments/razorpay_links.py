@@ -47,6 +47,7 @@ class RazorpayLinks:
         description: str,
         expire_by: datetime,
         notes: dict[str, str],
+        min_partial: Decimal | None = None,
     ) -> PaymentLink:
         """The link for `reference`: created now, or the one an earlier attempt created.
 
@@ -62,6 +63,9 @@ class RazorpayLinks:
             "expire_by": int(expire_by.timestamp()),
             "notes": notes,
         }
+        if min_partial is not None and min_partial < amount:
+            body["accept_partial"] = True
+            body["first_min_partial_amount"] = minor_units(min_partial, currency)
         response = await self._http.post(self._url, json=body, auth=self._auth)
         if response.status_code == 400:
             # Whatever Razorpay's wording, a link already under our reference is the one

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activities.risk.intel import IntelFiles
 from config.settings import Settings
-from db import standing
+from db import audit, standing
 from db.alerts import alert_ops
 from db.crypto import FieldCipher, RecordHasher
 from db.risk import decisions
@@ -101,6 +101,7 @@ class RiskService:
     async def _suspend(self, s: AsyncSession, decision: RiskDecision) -> None:
         rules = ", ".join(reason.rule for reason in decision.reasons)
         reason = f"risk score {decision.score} on {decision.action} ({rules})"
+        await audit.lock_chain(s)  # before the user's row: the one lock order
         await standing.set_blocked(
             s,
             self._cipher,

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import require, token_actor
 from api.errors import ApiError
-from db import standing
+from db import audit, standing
 from domain.types import Identifier
 
 router = APIRouter(tags=["admin"], dependencies=[Depends(require("admin"))])
@@ -33,6 +33,7 @@ async def _set_blocked(
     deps = request.app.state.deps
     try:
         async with deps.sessions.begin() as s:
+            await audit.lock_chain(s)  # chain first, then rows: one lock order
             changed = await standing.set_blocked(
                 s,
                 deps.cipher,

@@ -39,6 +39,7 @@ async def open_dispute(event_id: str, body: DisputeOpened, request: Request) -> 
     deps = request.app.state.deps
     now = datetime.now(UTC)
     async with deps.sessions.begin() as s:
+        await audit.lock_chain(s)  # chain first, then rows: one lock order
         share = await s.scalar(select(Share).where(Share.event_id == event_id).with_for_update())
         if share is None:
             raise ApiError(404, f"no share for event {event_id}")
@@ -77,6 +78,7 @@ async def resolve_dispute(
     deps = request.app.state.deps
     now = datetime.now(UTC)
     async with deps.sessions.begin() as s:
+        await audit.lock_chain(s)  # chain first, then rows: one lock order
         dispute = await s.scalar(
             select(Dispute).where(Dispute.event_id == event_id).with_for_update()
         )

@@ -39,6 +39,7 @@ async def set_exemption(
     deps = request.app.state.deps
     now = datetime.now(UTC)
     async with deps.sessions.begin() as s:
+        await audit.lock_chain(s)  # chain first, then rows: one lock order
         user = await s.scalar(select(User).where(User.id == user_id).with_for_update())
         if user is None:
             raise ApiError(404, f"no user {user_id}")

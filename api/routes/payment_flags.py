@@ -42,6 +42,7 @@ async def flag_payment(
     deps = request.app.state.deps
     now = datetime.now(UTC)
     async with deps.sessions.begin() as s:
+        await audit.lock_chain(s)  # chain first, then rows: one lock order
         payment = await s.scalar(
             select(Payment)
             .where(Payment.provider == provider, Payment.transaction_id == transaction_id)

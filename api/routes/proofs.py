@@ -85,6 +85,7 @@ async def submit_proof(event_id: str, body: ProofIn, request: Request) -> ProofA
     proof_id = f"prf_{uuid.uuid4().hex[:20]}"
     now = datetime.now(UTC)
     async with deps.sessions.begin() as s:
+        await audit.lock_chain(s)  # chain first, then rows: one lock order
         await _refuse_reuse(s, body.transaction_id)
         await _count_submission(request, share.user_id)
         s.add(
@@ -177,6 +178,7 @@ async def decide_proof(
     deps = request.app.state.deps
     target = DECIDED[body.decision]
     async with deps.sessions.begin() as s:
+        await audit.lock_chain(s)  # chain first, then rows: one lock order
         proof = await s.scalar(
             select(PaymentProof).where(PaymentProof.id == proof_id).with_for_update()
         )

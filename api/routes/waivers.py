@@ -31,6 +31,7 @@ async def waive_share(
     deps = request.app.state.deps
     now = datetime.now(UTC)
     async with deps.sessions.begin() as s:
+        await audit.lock_chain(s)  # chain first, then rows: one lock order
         share = await s.scalar(select(Share).where(Share.event_id == event_id).with_for_update())
         if share is None:
             raise ApiError(404, f"no share for event {event_id}")
