@@ -26,6 +26,8 @@ from temporalio.client import (
 
 from config.settings import Settings
 from domain.reports import ReportKind
+from workers.ip_intel_schedule import SCHEDULE_ID as IP_INTEL_SCHEDULE_ID
+from workers.ip_intel_schedule import ip_intel_schedule
 from workflows.reports import ReportRequest, ReportWorkflow
 
 MONDAY = 1
@@ -89,14 +91,22 @@ def schedule_for(report: ReportSchedule, settings: Settings) -> Schedule:
     )
 
 
+def wanted_schedules(settings: Settings) -> dict[str, Schedule]:
+    """Every schedule of the system: the reports, and the IP-list refresh when configured."""
+    wanted = {report.id: schedule_for(report, settings) for report in SCHEDULES}
+    refresh = ip_intel_schedule(settings)
+    if refresh is not None:
+        wanted[IP_INTEL_SCHEDULE_ID] = refresh
+    return wanted
+
+
 async def apply(client: Client, settings: Settings) -> dict[str, str]:
-    """Creates each report schedule, or updates it in place; returns {id: created|updated}."""
+    """Creates each schedule, or updates it in place; returns {id: created|updated}."""
     outcome = {}
-    for report in SCHEDULES:
-        wanted = schedule_for(report, settings)
+    for schedule_id, wanted in wanted_schedules(settings).items():
         try:
-            await client.create_schedule(report.id, wanted)
-            outcome[report.id] = "created"
+            await client.create_schedule(schedule_id, wanted)
+            outcome[schedule_id] = "created"
         except ScheduleAlreadyRunningError:
 
             def keep_state(
@@ -106,6 +116,6 @@ async def apply(client: Client, settings: Settings) -> dict[str, str]:
                 state = current.description.schedule.state
                 return ScheduleUpdate(schedule=dataclasses.replace(wanted, state=state))
 
-            await client.get_schedule_handle(report.id).update(keep_state)
-            outcome[report.id] = "updated"
+            await client.get_schedule_handle(schedule_id).update(keep_state)
+            outcome[schedule_id] = "updated"
     return outcome

@@ -78,7 +78,9 @@ class RiskAlerts(BaseModel):
     dependencies=[Depends(require("backend"))],
 )
 async def assess_risk(body: RiskRequest, request: Request) -> RiskAssessment:
-    return RiskAssessment.of(await request.app.state.risk.assess(body))
+    decision = await request.app.state.risk.assess(body)
+    request.app.state.metrics.risk_decided(body.action, decision.decision)
+    return RiskAssessment.of(decision)
 
 
 @router.get(

@@ -12,7 +12,8 @@ from temporalio.client import ScheduleActionStartWorkflow
 from db.models import Report
 from tests.support.ledger import owed_past_due, recorded_share
 from tests.support.scenario import eventually
-from workers.schedules import SCHEDULES, apply
+from workers.ip_intel_schedule import SCHEDULE_ID as IP_INTEL_SCHEDULE_ID
+from workers.schedules import SCHEDULES, apply, wanted_schedules
 from workers.worker import build_worker
 
 IDS = {"report-overdue-daily", "report-fraud-weekly", "report-trust-monthly"}
@@ -57,3 +58,11 @@ async def _overdue_report_since(deps, moment: datetime) -> Report | None:
         return await s.scalar(
             select(Report).where(Report.kind == "overdue", Report.generated_at >= moment)
         )
+
+
+def test_the_ip_list_refresh_is_scheduled_only_when_a_source_is_configured(settings):
+    assert IP_INTEL_SCHEDULE_ID not in wanted_schedules(settings)
+    with_source = settings.model_copy(
+        update={"ip_intel_sources": {"tor": "http://lists.example/tor.txt"}}
+    )
+    assert IP_INTEL_SCHEDULE_ID in wanted_schedules(with_source)
