@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,17 +20,11 @@ from pathlib import Path
 from config.settings import ENV_PREFIX, Settings
 from db.migrate import upgrade
 from stack.postgres import create_database, shutdown_embedded, start_embedded
-from stack.processes import Supervisor, wait_for_port
+from stack.processes import Supervisor, free_port, wait_for_port
 from stack.secrets import generated
 from stack.temporal import dev_server_argv
 
 PROFITSHARE = [sys.executable, "-m", "cli.main"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

@@ -15,7 +15,7 @@ from db.models import AuditEntry
 
 GENESIS = "0" * 64
 # One writer at a time extends the chain; the lock is released at commit.
-_CHAIN_LOCK = 7_410_001
+CHAIN_LOCK = 7_410_001
 
 
 def entry_hash(
@@ -50,7 +50,7 @@ async def append(
 
     Runs inside the caller's transaction so the entry commits with the change it records.
     """
-    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
+    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK})
     exists = await session.scalar(select(AuditEntry.id).where(AuditEntry.idempotency_key == key))
     if exists is not None:
         return False

@@ -51,13 +51,13 @@ def shutdown_embedded(pgdata: Path) -> None:
     _server(pgdata).cleanup()
 
 
-def _libpq(url: str) -> str:
+def libpq_url(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
 def create_database(url: str, name: str) -> str:
     """Creates database `name` on the server of `url` (if missing); returns its URL."""
-    with psycopg.connect(_libpq(url), autocommit=True) as conn:
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if not exists:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
@@ -65,7 +65,7 @@ def create_database(url: str, name: str) -> str:
 
 
 def drop_database(url: str, name: str) -> None:
-    with psycopg.connect(_libpq(url), autocommit=True) as conn:
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )

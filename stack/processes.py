@@ -31,6 +31,13 @@ def wait_for_port(
     raise StartupFailed(f"{name} did not open {host}:{port} within {timeout:.0f}s")
 
 
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on now (the OS picks it), for a server started next."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
 def port_in_use(host: str, port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.5)
