@@ -43,9 +43,14 @@ def _signed(share: dict, secret: str) -> tuple[bytes, dict[str, str]]:
 
 
 async def pay_all(
-    api: httpx.AsyncClient, deps: Deps, tag: str, event_ids: list[str], secret: str, *,
+    api: httpx.AsyncClient,
+    deps: Deps,
+    tag: str,
+    event_ids: list[str],
+    secret: str,
+    *,
     timeout: float,
-) -> float:  # fmt: skip
+) -> float:
     """Pays every share in full with one webhook each; returns the seconds until all paid."""
     shares = await bounded(event_ids, lambda eid: _share(api, eid))
     callbacks = [_signed(share, secret) for share in shares]
@@ -58,9 +63,11 @@ async def pay_all(
     started = time.perf_counter()
     await bounded(callbacks, deliver)
     await wait_for_count(
-        lambda: count_shares(deps, tag, "paid"), len(event_ids), label=f"{tag} paid",
+        lambda: count_shares(deps, tag, "paid"),
+        len(event_ids),
+        label=f"{tag} paid",
         timeout=timeout,
-    )  # fmt: skip
+    )
     return time.perf_counter() - started
 
 

@@ -28,8 +28,11 @@ class Target:
         for key in self.path:
             value = value[key]
         met = value >= self.bound if self.at_least else value <= self.bound
-        return {"value": value, "target": f"{'>=' if self.at_least else '<='} {self.bound}",
-                "met": met}  # fmt: skip
+        return {
+            "value": value,
+            "target": f"{'>=' if self.at_least else '<='} {self.bound}",
+            "met": met,
+        }
 
 
 TARGETS = (

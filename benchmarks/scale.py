@@ -39,8 +39,11 @@ async def open_shares(
     seconds = await intake_to_open(api, deps, "scale", bodies, timeout=timeout)
     memory = rss_mb(stack.pid("worker"))
     say(f"scale: {n} open shares in {seconds:.0f}s; worker RSS {memory['now']} MB")
-    return {"open_s": round(seconds, 1), "worker_rss_mb": memory["now"],
-            "worker_peak_rss_mb": memory["peak"]}  # fmt: skip
+    return {
+        "open_s": round(seconds, 1),
+        "worker_rss_mb": memory["now"],
+        "worker_peak_rss_mb": memory["peak"],
+    }
 
 
 async def _at_collections(deps: Deps) -> int:

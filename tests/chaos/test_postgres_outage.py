@@ -93,8 +93,9 @@ async def test_a_30_second_outage_loses_and_doubles_nothing(
             ).status_code == 202
 
         async def opened():
-            shares = [(await api.get(f"/v1/shares/{b['event_id']}", headers=OPS)).json()
-                      for b in to_pay]  # fmt: skip
+            shares = [
+                (await api.get(f"/v1/shares/{b['event_id']}", headers=OPS)).json() for b in to_pay
+            ]
             return shares if all(s["status"] == "open" for s in shares) else None
 
         shares = await eventually(opened, timeout=30)

@@ -90,8 +90,10 @@ async def test_shares_survive_a_killed_server_and_a_payment_sent_meanwhile_count
             return shares if all(s["status"] == "open" for s in shares) else None
 
         shares = await eventually(all_open, timeout=60)
-        started = [(await client.get_workflow_handle(f"share/{e}").describe()).start_time
-                   for e in event_ids]  # fmt: skip
+        started = [
+            (await client.get_workflow_handle(f"share/{e}").describe()).start_time
+            for e in event_ids
+        ]
 
         server.kill()
         early = _payment(shares[0])
@@ -116,8 +118,10 @@ async def test_shares_survive_a_killed_server_and_a_payment_sent_meanwhile_count
             return report if report.statuses["paid"] == SHARES else None
 
         report = await eventually(all_paid, timeout=60)
-        after = [(await client.get_workflow_handle(f"share/{e}").describe()).start_time
-                 for e in event_ids]  # fmt: skip
+        after = [
+            (await client.get_workflow_handle(f"share/{e}").describe()).start_time
+            for e in event_ids
+        ]
     finally:
         worker.kill()
         worker.wait(10)

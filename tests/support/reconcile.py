@@ -110,8 +110,9 @@ def _amounts(
     if received != paid:
         out.problems.append(f"{event_id}: payments add up to {received}, share says paid {paid}")
     waived = billed - net - due
-    bill = Bill(billed, share.billing_currency, DEFAULT_SHARE_POLICY.early_discount,
-                share.discount_until)  # fmt: skip
+    bill = Bill(
+        billed, share.billing_currency, DEFAULT_SHARE_POLICY.early_discount, share.discount_until
+    )
     discount = billed - bill.owed_at(share.discount_until)
     if share.status == "waived":
         waived, due = billed - net, Decimal(0)
