@@ -20,7 +20,7 @@ console = Console()
 PROFIT = Decimal("1000.00")
 
 
-def _trades(start_ms: int) -> list[dict]:
+def session_trades(start_ms: int) -> list[dict]:
     """Buy 0.5 BTC in two partial fills, sell it 2,000 USDT higher: 1,000 USDT profit."""
     return [
         {
@@ -99,7 +99,7 @@ async def run_demo() -> int:
                     "api_key": api_key,
                     "api_secret": api_secret,
                     "balances": {"USDT": "50000"},
-                    "trades": _trades(int(start.timestamp() * 1000)),
+                    "trades": session_trades(int(start.timestamp() * 1000)),
                 },
             )
         ).raise_for_status()

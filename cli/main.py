@@ -84,5 +84,17 @@ def demo() -> None:
     raise typer.Exit(asyncio.run(run_demo()))
 
 
+@app.command()
+def bench(
+    events: int | None = typer.Option(None, help="profit events for intake and payments"),
+    open_shares: int | None = typer.Option(None, help="open shares for the memory figure"),
+    quick: bool = typer.Option(False, help="small sizes: a smoke run of a few minutes"),
+) -> None:
+    """Benchmark an isolated embedded stack; JSON on stdout and in DATA_DIR/bench/."""
+    from cli.bench import run
+
+    run(events=events, open_shares=open_shares, quick=quick)
+
+
 if __name__ == "__main__":
     app()

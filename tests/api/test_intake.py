@@ -3,45 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from db.models import ProfitEventRow, Share
 from tests.api.conftest import BACKEND, OPS
-from tests.support.scenario import (
-    eventually,
-    register_account,
-    round_trip,
-    seed_emulator_account,
-)
-
-
-async def _event_body(deps, emulator_url, **overrides) -> dict:
-    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
-    key, secret = await seed_emulator_account(
-        emulator_url, round_trip(Decimal("1000"), start_ms=int(start.timestamp() * 1000))
-    )
-    user = f"u_{key[-8:]}"
-    account = await register_account(deps, user, key, secret)
-    body = {
-        "event_id": f"evt_{key[-12:]}",
-        "user_id": user,
-        "account_id": account,
-        "exchange": "binance",
-        "session_id": "s_1",
-        "session_start": start.isoformat(),
-        "session_end": (start + timedelta(minutes=45)).isoformat(),
-        "symbols": ["BTC/USDT"],
-        "positions_count": 2,
-        "reported_profit": "1000.00",
-        "currency": "USDT",
-        "ip": "203.0.113.7",
-        "device_fingerprint": "fp_1",
-    }
-    body.update(overrides)
-    return body
+from tests.support.scenario import event_body, eventually
 
 
 async def _count(deps, model, event_id: str) -> int:
@@ -54,7 +21,7 @@ async def _count(deps, model, event_id: str) -> int:
 async def test_same_event_twice_is_one_workflow_and_one_share(
     api, worker, deps, emulator_url, time_skipping_env
 ):
-    body = await _event_body(deps, emulator_url)
+    body = await event_body(deps, emulator_url)
     first = await api.post("/v1/profit-events", json=body, headers=BACKEND)
     second = await api.post("/v1/profit-events", json=body, headers=BACKEND)
     assert (first.status_code, second.status_code) == (202, 200)
@@ -84,7 +51,7 @@ async def test_same_event_twice_is_one_workflow_and_one_share(
 
 
 async def test_same_id_different_body_is_a_conflict(api, worker, deps, emulator_url):
-    body = await _event_body(deps, emulator_url)
+    body = await event_body(deps, emulator_url)
     assert (await api.post("/v1/profit-events", json=body, headers=BACKEND)).status_code == 202
     changed = {**body, "reported_profit": "999.00"}
     response = await api.post("/v1/profit-events", json=changed, headers=BACKEND)
@@ -93,7 +60,7 @@ async def test_same_id_different_body_is_a_conflict(api, worker, deps, emulator_
 
 
 async def test_malformed_events_get_field_errors_and_create_nothing(api, deps, emulator_url):
-    body = await _event_body(deps, emulator_url)
+    body = await event_body(deps, emulator_url)
     cases = {
         "reported_profit": 1000.0,  # a number, not a decimal string
         "currency": "usdt",
@@ -131,7 +98,7 @@ async def test_not_json_is_400_and_too_large_is_413(api):
 
 
 async def test_tokens_and_roles(api, deps, emulator_url):
-    body = await _event_body(deps, emulator_url)
+    body = await event_body(deps, emulator_url)
     assert (await api.post("/v1/profit-events", json=body)).status_code == 401
     wrong = {"Authorization": "Bearer nope"}
     assert (await api.post("/v1/profit-events", json=body, headers=wrong)).status_code == 401

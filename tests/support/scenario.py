@@ -151,6 +151,33 @@ async def profitable_session(
     return event
 
 
+async def event_body(deps: Deps, emulator_url: str, **overrides: Any) -> dict:
+    """A ProfitEvent as the backend sends it to the API: 1000 USDT profit, account registered."""
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    key, secret = await seed_emulator_account(
+        emulator_url, round_trip(Decimal("1000"), start_ms=int(start.timestamp() * 1000))
+    )
+    user = f"u_{key[-8:]}"
+    account = await register_account(deps, user, key, secret)
+    body = {
+        "event_id": f"evt_{key[-12:]}",
+        "user_id": user,
+        "account_id": account,
+        "exchange": "binance",
+        "session_id": "s_1",
+        "session_start": start.isoformat(),
+        "session_end": (start + timedelta(minutes=45)).isoformat(),
+        "symbols": ["BTC/USDT"],
+        "positions_count": 2,
+        "reported_profit": "1000.00",
+        "currency": "USDT",
+        "ip": "203.0.113.7",
+        "device_fingerprint": "fp_1",
+    }
+    body.update(overrides)
+    return body
+
+
 async def eventually(check: Callable[[], Awaitable[Any]], *, timeout: float = 10.0) -> Any:
     """Polls `check` until it returns a truthy value (activities run in real time)."""
     deadline = time.monotonic() + timeout

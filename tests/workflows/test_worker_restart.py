@@ -3,58 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from temporalio.service import RPCError
 
 from db.models import AuditEntry, Share
 from domain.ladder import Level
 from tests.support.scenario import eventually, profitable_session
+from tests.support.workers import taken_over, worker_process
 from workflows.share import ShareWorkflow
 
 
 def _worker_process(settings, env_client) -> subprocess.Popen:
-    values = {
-        "TEMPORAL_ADDRESS": env_client.service_client.config.target_host,
-        "TASK_QUEUE": settings.task_queue,
-        "DATABASE_URL": settings.database_url,
-        "EXCHANGE_BASE_URL": settings.exchange_base_url,
-        "FERNET_KEYS": settings.fernet_keys.get_secret_value(),
-        "HASH_KEY": settings.hash_key.get_secret_value(),
-        "CODEC_KEY": settings.codec_key.get_secret_value(),
-        "DATA_DIR": "/nonexistent",  # no dev.env: only what is given here
-        # The time-skipping test server never moves a dead worker's sticky tasks back to the
-        # shared queue (a real server does after 5 s), so these workers do not use stickiness.
-        "WORKER_MAX_CACHED_WORKFLOWS": "0",
-    }
-    env = {**os.environ, **{f"PROFITSHARE_{k}": v for k, v in values.items()}}
-    return subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "worker"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-async def taken_over(handles) -> None:
-    """Waits until a live worker answers for every workflow (its task backlog is drained)."""
-
-    async def answered():
-        try:
-            return [
-                await h.query(ShareWorkflow.status, rpc_timeout=timedelta(seconds=5))
-                for h in handles
-            ]
-        except RPCError:
-            return None
-
-    await eventually(answered, timeout=90)
+    return worker_process(settings, env_client.service_client.config.target_host)
 
 
 @pytest.fixture

@@ -1,0 +1,46 @@
+"""Intake → open: profit events over HTTP until their shares are open in Postgres.
+
+"Open" is the end of the workflow's synchronous work: screened, verified against the
+emulator with ccxt, and recorded (encrypted, sealed, audited) in Postgres.
+"""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+from sqlalchemy import func, select
+
+from benchmarks.load import bounded, wait_for_count
+from db.models import Share
+from workers.deps import Deps
+
+
+async def count_shares(deps: Deps, tag: str, status: str) -> int:
+    async with deps.sessions() as s:
+        return await s.scalar(
+            select(func.count())
+            .select_from(Share)
+            .where(Share.event_id.like(f"evt_{tag}_%"), Share.status == status)
+        )
+
+
+async def submit(api: httpx.AsyncClient, bodies: list[dict]) -> None:
+    async def post(body: dict) -> None:
+        response = await api.post("/v1/profit-events", json=body)
+        if response.status_code != 202:
+            raise RuntimeError(f"intake answered {response.status_code}: {response.text}")
+
+    await bounded(bodies, post)
+
+
+async def intake_to_open(
+    api: httpx.AsyncClient, deps: Deps, tag: str, bodies: list[dict], *, timeout: float
+) -> float:
+    """Submits every body and waits until every share is open; returns the seconds taken."""
+    started = time.perf_counter()
+    await submit(api, bodies)
+    await wait_for_count(
+        lambda: count_shares(deps, tag, "open"), len(bodies), label=f"{tag} open", timeout=timeout
+    )
+    return time.perf_counter() - started

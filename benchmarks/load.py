@@ -1,0 +1,58 @@
+"""Driving load: bounded concurrency, waiting for a count to be reached, progress on stderr."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# Requests in flight at once from the benchmark: enough to keep one worker and one API
+# process busy on a small machine without measuring a queue inside the client.
+CONCURRENCY = 32
+PROGRESS_EVERY_S = 5.0
+
+
+def say(message: str) -> None:
+    """Progress for the person waiting; stdout is kept for the JSON."""
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+async def bounded(
+    items: Iterable[T], call: Callable[[T], Awaitable[R]], concurrency: int = CONCURRENCY
+) -> list[R]:
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(item: T) -> R:
+        async with gate:
+            return await call(item)
+
+    return list(await asyncio.gather(*(one(item) for item in items)))
+
+
+async def wait_for_count(
+    count: Callable[[], Awaitable[int]],
+    target: int,
+    *,
+    label: str,
+    timeout: float,
+    poll: float = 0.2,
+) -> None:
+    """Polls `count` until it reaches `target`; progress every few seconds; TimeoutError."""
+    started = last_said = time.monotonic()
+    while (done := await count()) < target:
+        now = time.monotonic()
+        if now - started > timeout:
+            raise TimeoutError(f"{label}: {done}/{target} after {timeout:.0f}s")
+        if now - last_said >= PROGRESS_EVERY_S:
+            say(f"{label}: {done}/{target} ({done / (now - started):.1f}/s)")
+            last_said = now
+        await asyncio.sleep(poll)
+
+
+def per_second(count: int, seconds: float) -> float:
+    return round(count / seconds, 2) if seconds > 0 else 0.0

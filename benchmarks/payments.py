@@ -1,0 +1,77 @@
+"""Webhook → paid: signed Standard-Webhooks callbacks until every share is paid in Postgres.
+
+The callbacks are built and signed before the clock starts (that is the gateway's work);
+the timed part is ours: verify, match, record, signal, apply in the workflow, settle.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+
+import httpx
+
+from benchmarks.intake import count_shares
+from benchmarks.load import bounded, wait_for_count
+from domain.webhooks import standard
+from workers.deps import Deps
+
+
+def _signed(share: dict, secret: str) -> tuple[bytes, dict[str, str]]:
+    txn = f"txn_{share['event_id']}"
+    body = json.dumps(
+        {
+            "type": "payment.succeeded",
+            "data": {
+                "payment_reference": share["payment_reference"],
+                "transaction_id": txn,
+                "amount": share["amount_due"],
+                "currency": share["billing_currency"],
+                "paid_at": datetime.now(UTC).isoformat(),
+            },
+        }
+    ).encode()
+    now = datetime.now(UTC)
+    headers = {
+        "webhook-id": f"msg_{txn}",
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": standard.sign(body, secret=secret, msg_id=f"msg_{txn}", timestamp=now),
+        "content-type": "application/json",
+    }
+    return body, headers
+
+
+async def pay_all(
+    api: httpx.AsyncClient,
+    deps: Deps,
+    tag: str,
+    event_ids: list[str],
+    secret: str,
+    *,
+    timeout: float,
+) -> float:
+    """Pays every share in full with one webhook each; returns the seconds until all paid."""
+    shares = await bounded(event_ids, lambda eid: _share(api, eid))
+    callbacks = [_signed(share, secret) for share in shares]
+
+    async def deliver(callback: tuple[bytes, dict[str, str]]) -> None:
+        response = await api.post("/v1/webhooks/standard", content=callback[0], headers=callback[1])
+        if response.status_code != 200 or response.json()["result"] != "applied":
+            raise RuntimeError(f"webhook answered {response.status_code}: {response.text}")
+
+    started = time.perf_counter()
+    await bounded(callbacks, deliver)
+    await wait_for_count(
+        lambda: count_shares(deps, tag, "paid"),
+        len(event_ids),
+        label=f"{tag} paid",
+        timeout=timeout,
+    )
+    return time.perf_counter() - started
+
+
+async def _share(api: httpx.AsyncClient, event_id: str) -> dict:
+    response = await api.get(f"/v1/shares/{event_id}")
+    response.raise_for_status()
+    return response.json()

@@ -1,0 +1,46 @@
+"""`profitshare bench`: one run on an isolated embedded stack; JSON on stdout and in a file."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+
+from benchmarks.load import say
+from benchmarks.report import write
+from benchmarks.run import Sizes, run_bench
+from config.settings import load_settings
+
+
+@contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """While the run lasts, anything written to fd 1 (the Temporal core's Rust logger
+    included) goes to stderr, so stdout carries the JSON and nothing else."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def run(*, events: int | None, open_shares: int | None, quick: bool) -> None:
+    sizes = Sizes.quick() if quick else Sizes()
+    if events is not None:
+        sizes = dataclasses.replace(sizes, events=events)
+    if open_shares is not None:
+        sizes = dataclasses.replace(sizes, open_shares=open_shares)
+    with _stdout_to_stderr():
+        report = asyncio.run(run_bench(sizes))
+        path = write(report, load_settings().data_dir)
+        say(f"written to {path}")
+    typer.echo(json.dumps(report, indent=2))

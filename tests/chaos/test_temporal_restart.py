@@ -1,0 +1,130 @@
+"""Kill the Temporal dev server (SQLite file) with shares open, start it again: the shares are
+still there, mid-ladder, and a payment that arrived while it was down is applied once."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import httpx
+import pytest
+from temporalio.client import Client
+
+from api.app import create_app
+from tests.api.conftest import BACKEND, OPS, STANDARD_SECRET
+from tests.domain.webhooks import samples
+from tests.support.devserver import DevServer
+from tests.support.reconcile import reconcile
+from tests.support.scenario import event_body, eventually
+from tests.support.workers import worker_process
+from workers.client import data_converter
+
+pytestmark = pytest.mark.slow
+SHARES = 3
+
+
+@pytest.fixture
+def server(tmp_path) -> DevServer:
+    server = DevServer(tmp_path / "temporal.sqlite")
+    server.start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture
+def restart_settings(settings, emulator_url, task_queue, server):
+    return settings.model_copy(
+        update={
+            "temporal_address": server.address,
+            "task_queue": task_queue,
+            "exchange_base_url": emulator_url,
+            "standard_webhook_secret": STANDARD_SECRET,
+        }
+    )
+
+
+@pytest.fixture
+async def client(restart_settings) -> Client:
+    return await Client.connect(
+        restart_settings.temporal_address, data_converter=data_converter(restart_settings)
+    )
+
+
+@pytest.fixture
+async def api(restart_settings, deps, client) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(restart_settings, deps=deps, temporal=client)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
+        yield http
+
+
+async def _share(api, event_id: str) -> dict:
+    return (await api.get(f"/v1/shares/{event_id}", headers=OPS)).json()
+
+
+def _payment(share: dict) -> tuple[bytes, dict]:
+    txn = f"restart_{share['event_id'][-10:]}"
+    body = samples.standard_payment(
+        share["payment_reference"], txn, share["amount_due"], currency="USDT"
+    )
+    headers = samples.signed_headers_standard(body, STANDARD_SECRET, datetime.now(UTC), f"m_{txn}")
+    return body, headers | {"content-type": "application/json"}
+
+
+async def test_shares_survive_a_killed_server_and_a_payment_sent_meanwhile_counts_once(
+    server, restart_settings, client, api, deps, emulator_url
+):
+    worker = worker_process(restart_settings, server.address, sticky=True)
+    try:
+        event_ids = []
+        for _ in range(SHARES):
+            body = await event_body(deps, emulator_url)
+            assert (
+                await api.post("/v1/profit-events", json=body, headers=BACKEND)
+            ).status_code == 202
+            event_ids.append(body["event_id"])
+
+        async def all_open():
+            shares = [await _share(api, e) for e in event_ids]
+            return shares if all(s["status"] == "open" for s in shares) else None
+
+        shares = await eventually(all_open, timeout=60)
+        started = [
+            (await client.get_workflow_handle(f"share/{e}").describe()).start_time
+            for e in event_ids
+        ]
+
+        server.kill()
+        early = _payment(shares[0])
+        down = await api.post("/v1/webhooks/standard", content=early[0], headers=early[1])
+        assert down.status_code == 503 and down.json()["error"]["code"] == "unavailable"
+
+        server.start()
+
+        async def delivered(callback):
+            response = await api.post(
+                "/v1/webhooks/standard", content=callback[0], headers=callback[1]
+            )
+            return response.json() if response.status_code == 200 else None
+
+        # The gateway retries the callback that got a 503; the others arrive now.
+        assert await eventually(lambda: delivered(early), timeout=60) == {"result": "applied"}
+        for share in shares[1:]:
+            assert await delivered(_payment(share)) == {"result": "applied"}
+
+        async def all_paid():
+            report = await reconcile(deps, client, event_ids)
+            return report if report.statuses["paid"] == SHARES else None
+
+        report = await eventually(all_paid, timeout=60)
+        after = [
+            (await client.get_workflow_handle(f"share/{e}").describe()).start_time
+            for e in event_ids
+        ]
+    finally:
+        worker.kill()
+        worker.wait(10)
+    assert after == started  # the same workflow runs, resumed, not new ones
+    assert report.problems == [] and report.balanced
+    assert report.due == 0 and report.paid == sum(Decimal(s["amount_due"]) for s in shares)
