@@ -7,6 +7,7 @@ emulator with ccxt, and recorded (encrypted, sealed, audited) in Postgres.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import httpx
 from sqlalchemy import func, select
@@ -35,12 +36,22 @@ async def submit(api: httpx.AsyncClient, bodies: list[dict]) -> None:
 
 
 async def intake_to_open(
-    api: httpx.AsyncClient, deps: Deps, tag: str, bodies: list[dict], *, timeout: float
+    api: httpx.AsyncClient,
+    deps: Deps,
+    tag: str,
+    bodies: list[dict],
+    *,
+    timeout: float,
+    on_progress: Callable[[int], None] | None = None,
 ) -> float:
     """Submits every body and waits until every share is open; returns the seconds taken."""
     started = time.perf_counter()
     await submit(api, bodies)
     await wait_for_count(
-        lambda: count_shares(deps, tag, "open"), len(bodies), label=f"{tag} open", timeout=timeout
+        lambda: count_shares(deps, tag, "open"),
+        len(bodies),
+        label=f"{tag} open",
+        timeout=timeout,
+        on_progress=on_progress,
     )
     return time.perf_counter() - started

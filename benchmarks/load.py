@@ -41,8 +41,12 @@ async def wait_for_count(
     label: str,
     timeout: float,
     poll: float = 0.2,
+    on_progress: Callable[[int], None] | None = None,
 ) -> None:
-    """Polls `count` until it reaches `target`; progress every few seconds; TimeoutError."""
+    """Polls `count` until it reaches `target`; progress every few seconds; TimeoutError.
+
+    `on_progress` sees the count each time progress is reported.
+    """
     started = last_said = time.monotonic()
     while (done := await count()) < target:
         now = time.monotonic()
@@ -51,6 +55,8 @@ async def wait_for_count(
         if now - last_said >= PROGRESS_EVERY_S:
             say(f"{label}: {done}/{target} ({done / (now - started):.1f}/s)")
             last_said = now
+            if on_progress is not None:
+                on_progress(done)
         await asyncio.sleep(poll)
 
 

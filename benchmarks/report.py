@@ -26,13 +26,10 @@ class Target:
     def check(self, report: dict[str, Any]) -> dict[str, Any]:
         value: Any = report
         for key in self.path:
-            value = value[key]
-        met = value >= self.bound if self.at_least else value <= self.bound
-        return {
-            "value": value,
-            "target": f"{'>=' if self.at_least else '<='} {self.bound}",
-            "met": met,
-        }
+            value = value.get(key) if isinstance(value, dict) else None
+        met = value is not None and (value >= self.bound if self.at_least else value <= self.bound)
+        bound = f"{'>=' if self.at_least else '<='} {self.bound}"
+        return {"value": value, "target": bound, "met": met}
 
 
 TARGETS = (

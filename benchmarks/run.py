@@ -1,7 +1,10 @@
 """One benchmark run, phase by phase: in-process latencies, then on one isolated stack the
-floor, intake, reads, payments and scale. The order matters: the reads are timed while the
-intake's shares are open and the worker idle; the payments then close those shares; the
-scale phase opens its own."""
+floor, intake, reads, payments, scale and the ladder walk.
+
+The order matters: the reads are timed while the intake's shares are open and the worker
+idle; the payments then close those shares; the scale phase opens its own. Each phase adds
+its figures to the report as it ends, so a failure late in a long run keeps the rest.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +15,14 @@ from typing import Any
 
 import httpx
 
-from benchmarks import floor, latency, report, scale
+from benchmarks import floor, ladder, latency, report, scale
 from benchmarks.intake import intake_to_open
 from benchmarks.load import CONCURRENCY, per_second, say
 from benchmarks.payments import pay_all
 from benchmarks.procfs import CpuMeter
 from benchmarks.sessions import backend_headers, seed_events
 from benchmarks.stack import BenchStack, bench_stack
+from config.settings import Settings
 from workers.client import connect
 from workers.deps import Deps
 
@@ -46,45 +50,43 @@ class Sizes:
 
 
 async def run_bench(sizes: Sizes) -> dict[str, Any]:
-    machine = report.machine()
+    """The report; it carries "error" (and lacks the later figures) if a phase failed."""
     started = time.perf_counter()
+    figures: dict[str, Any] = {"machine": report.machine()}
     # Microsecond work first, before our own servers start competing for the CPU.
     say("latency: webhook verification and risk assessment, in-process")
     webhook_verify, by_provider = latency.webhook_verify_latency(sizes.latency_samples)
-    in_process = {
+    figures["latency_ms"] = {
         "webhook_verify": webhook_verify,
         "risk_assess": latency.risk_assess_latency(sizes.latency_samples),
     }
-    with bench_stack() as stack:
-        say(f"stack up in {stack.data_dir}")
-        deps = Deps.from_settings(stack.settings, pool_size=4)
-        try:
-            figures = await _phases(stack, deps, sizes)
-        finally:
-            await deps.close()
-    figures["latency_ms"] = in_process | figures["latency_ms"]
-    return report.with_targets(
-        {
-            "machine": machine,
-            **figures,
-            "webhook_verify_by_provider_ms": by_provider,
-            "run": {
-                "at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "concurrency": CONCURRENCY,
-                "worker_processes": 1,
-                "worker_max_cached_workflows": stack.settings.worker_max_cached_workflows,
-                "total_s": round(time.perf_counter() - started, 1),
-            },
-        }
-    )
+    figures["webhook_verify_by_provider_ms"] = by_provider
+    try:
+        with bench_stack() as stack:
+            say(f"stack up in {stack.data_dir}")
+            deps = Deps.from_settings(stack.settings, pool_size=4)
+            try:
+                await _phases(stack, deps, sizes, figures)
+            finally:
+                await deps.close()
+    except Exception as err:  # keep what was measured; the CLI exits non-zero
+        say(f"failed: {type(err).__name__}: {err}")
+        figures["error"] = f"{type(err).__name__}: {err}"
+    figures["run"] = {
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "concurrency": CONCURRENCY,
+        "worker_processes": 1,
+        # The stack's children get no PROFITSHARE_* but the stack's own: the default holds.
+        "worker_max_cached_workflows": Settings.model_fields["worker_max_cached_workflows"].default,
+        "total_s": round(time.perf_counter() - started, 1),
+    }
+    return report.with_targets(figures)
 
 
-async def _phases(stack: BenchStack, deps: Deps, sizes: Sizes) -> dict[str, Any]:
-    settings = stack.settings
-    client = await connect(settings)
-    n = sizes.events
-    floor_figures = await floor.measure_floor(stack, client, n)
-    say(f"floor: {floor_figures}")
+async def _phases(stack: BenchStack, deps: Deps, sizes: Sizes, figures: dict[str, Any]) -> None:
+    settings, n = stack.settings, sizes.events
+    figures["floor"] = await floor.measure_floor(stack, await connect(settings), n)
+    say(f"floor: {figures['floor']}")
     async with httpx.AsyncClient(
         base_url=stack.api_url,
         headers=backend_headers(settings),
@@ -96,56 +98,48 @@ async def _phases(stack: BenchStack, deps: Deps, sizes: Sizes) -> dict[str, Any]
         bodies = await seed_events(api, stack.emulator_url, "intake", n)
         say(f"intake: {n} profit events")
         cpu = CpuMeter(stack.pids(*SERVICES))
-        intake_s = await intake_to_open(api, deps, "intake", bodies, timeout=sizes.timeout(n))
-        intake_cpu = cpu.per_item_ms(n)
+        seconds = await intake_to_open(api, deps, "intake", bodies, timeout=sizes.timeout(n))
+        figures["intake"] = {
+            "events": n,
+            **_rate("events_per_min", n, seconds, figures["floor"]["one_activity_wf_per_s"]),
+            "cpu_ms_per_event": cpu.per_item_ms(n),
+        }
         stack.check_alive()
-        intake_per_s = per_second(n, intake_s)
 
         say("latency: standing and share reads over HTTP")
-        shares = [f"/v1/shares/{b['event_id']}" for b in bodies]
         standings = [f"/v1/users/{b['user_id']}/standing" for b in bodies]
-        reads = {
-            "standing_read": await latency.read_latency(api, standings, sizes.read_samples),
-            "share_read": await latency.read_latency(api, shares, sizes.read_samples),
-        }
+        shares = [f"/v1/shares/{b['event_id']}" for b in bodies]
+        reads = figures["latency_ms"]
+        reads["standing_read"] = await latency.read_latency(api, standings, sizes.read_samples)
+        reads["share_read"] = await latency.read_latency(api, shares, sizes.read_samples)
 
         say(f"payments: {n} webhooks")
         secret = settings.standard_webhook_secret.get_secret_value()
         event_ids = [b["event_id"] for b in bodies]
         cpu = CpuMeter(stack.pids(*SERVICES))
-        paid_s = await pay_all(api, deps, "intake", event_ids, secret, timeout=sizes.timeout(n))
-        payments_cpu = cpu.per_item_ms(n)
-        payments_per_s = per_second(n, paid_s)
+        seconds = await pay_all(api, deps, "intake", event_ids, secret, timeout=sizes.timeout(n))
+        figures["payments"] = {
+            "payments": n,
+            **_rate("per_min", n, seconds, figures["floor"]["signal_per_s"]),
+            "cpu_ms_per_payment": cpu.per_item_ms(n),
+        }
 
         say(f"scale: opening {sizes.open_shares} shares (progress every few seconds)")
-        opened = await scale.open_shares(
+        figures["scale"] = {"open_shares": sizes.open_shares}
+        figures["scale"] |= await scale.open_shares(
             stack, api, deps, sizes.open_shares, timeout=sizes.timeout(sizes.open_shares)
         )
     stack.check_alive()
     say(f"ladder: {sizes.ladder_shares} shares through 60 days on the time-skipping server")
-    ladder = await scale.ladder_walk(
+    figures["scale"] |= await ladder.ladder_walk(
         stack, deps, sizes.ladder_shares, timeout=sizes.timeout(sizes.ladder_shares)
     )
+
+
+def _rate(name: str, count: int, seconds: float, floor_per_s: float) -> dict[str, float]:
+    ours = per_second(count, seconds)
     return {
-        "floor": floor_figures,
-        "intake": {
-            "events": n,
-            "events_per_min": round(intake_per_s * 60, 1),
-            "ratio_to_floor": _ratio(intake_per_s, floor_figures["one_activity_wf_per_s"]),
-            "seconds": round(intake_s, 1),
-            "cpu_ms_per_event": intake_cpu,
-        },
-        "payments": {
-            "payments": n,
-            "per_min": round(payments_per_s * 60, 1),
-            "ratio_to_floor": _ratio(payments_per_s, floor_figures["signal_per_s"]),
-            "seconds": round(paid_s, 1),
-            "cpu_ms_per_payment": payments_cpu,
-        },
-        "latency_ms": reads,
-        "scale": {"open_shares": sizes.open_shares, **opened, **ladder},
+        name: round(ours * 60, 1),
+        "ratio_to_floor": round(ours / floor_per_s, 3) if floor_per_s else 0.0,
+        "seconds": round(seconds, 1),
     }
-
-
-def _ratio(ours: float, floor_rate: float) -> float:
-    return round(ours / floor_rate, 3) if floor_rate else 0.0

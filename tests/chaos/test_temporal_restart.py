@@ -3,7 +3,7 @@ still there, mid-ladder, and a payment that arrived while it was down is applied
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -12,11 +12,11 @@ import pytest
 from temporalio.client import Client
 
 from api.app import create_app
-from tests.api.conftest import BACKEND, OPS, STANDARD_SECRET
+from tests.api.conftest import STANDARD_SECRET
 from tests.domain.webhooks import samples
 from tests.support.devserver import DevServer
 from tests.support.reconcile import reconcile
-from tests.support.scenario import event_body, eventually
+from tests.support.scenario import eventually, submit_events, wait_open
 from tests.support.workers import worker_process
 from workers.client import data_converter
 
@@ -25,7 +25,7 @@ SHARES = 3
 
 
 @pytest.fixture
-def server(tmp_path) -> DevServer:
+def server(tmp_path) -> Iterator[DevServer]:
     server = DevServer(tmp_path / "temporal.sqlite")
     server.start()
     yield server
@@ -59,10 +59,6 @@ async def api(restart_settings, deps, client) -> AsyncIterator[httpx.AsyncClient
         yield http
 
 
-async def _share(api, event_id: str) -> dict:
-    return (await api.get(f"/v1/shares/{event_id}", headers=OPS)).json()
-
-
 def _payment(share: dict) -> tuple[bytes, dict]:
     txn = f"restart_{share['event_id'][-10:]}"
     body = samples.standard_payment(
@@ -77,19 +73,8 @@ async def test_shares_survive_a_killed_server_and_a_payment_sent_meanwhile_count
 ):
     worker = worker_process(restart_settings, server.address, sticky=True)
     try:
-        event_ids = []
-        for _ in range(SHARES):
-            body = await event_body(deps, emulator_url)
-            assert (
-                await api.post("/v1/profit-events", json=body, headers=BACKEND)
-            ).status_code == 202
-            event_ids.append(body["event_id"])
-
-        async def all_open():
-            shares = [await _share(api, e) for e in event_ids]
-            return shares if all(s["status"] == "open" for s in shares) else None
-
-        shares = await eventually(all_open, timeout=60)
+        shares = await wait_open(api, await submit_events(api, deps, emulator_url, SHARES))
+        event_ids = [share["event_id"] for share in shares]
         started = [
             (await client.get_workflow_handle(f"share/{e}").describe()).start_time
             for e in event_ids

@@ -9,23 +9,12 @@ from collections import Counter
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from tests.api.conftest import BACKEND, OPS, STANDARD_SECRET
+from tests.api.conftest import STANDARD_SECRET
 from tests.domain.webhooks import samples
 from tests.support.reconcile import reconcile
-from tests.support.scenario import event_body, eventually
+from tests.support.scenario import eventually, submit_events, wait_open
 
 SHARES, COPIES = 4, 4
-
-
-async def _open(api, deps, emulator_url) -> dict:
-    body = await event_body(deps, emulator_url)
-    assert (await api.post("/v1/profit-events", json=body, headers=BACKEND)).status_code == 202
-
-    async def opened():
-        share = (await api.get(f"/v1/shares/{body['event_id']}", headers=OPS)).json()
-        return share if share["status"] == "open" else None
-
-    return await eventually(opened, timeout=30)
 
 
 def _callback(reference: str, txn: str, amount: Decimal) -> tuple[bytes, dict]:
@@ -37,7 +26,7 @@ def _callback(reference: str, txn: str, amount: Decimal) -> tuple[bytes, dict]:
 async def test_duplicated_and_reordered_callbacks_apply_each_payment_once(
     api, worker, deps, emulator_url, time_skipping_env
 ):
-    shares = await asyncio.gather(*(_open(api, deps, emulator_url) for _ in range(SHARES)))
+    shares = await wait_open(api, await submit_events(api, deps, emulator_url, SHARES))
     deliveries, txns = [], []
     for share in shares:
         # 142.50 USDT settles early (150.00 less 5%): paid in two parts, the larger one second.

@@ -23,9 +23,8 @@ from db.audit import CHAIN_LOCK
 from db.models import AuditEntry, Share
 from domain.ladder import Level
 from stack.postgres import libpq_url
-from tests.api.conftest import BACKEND
 from tests.support.reconcile import reconcile
-from tests.support.scenario import event_body, eventually
+from tests.support.scenario import eventually, submit_events
 from tests.support.workers import taken_over, worker_process
 from workflows.share import ShareWorkflow
 
@@ -87,15 +86,6 @@ async def _started(env, event_ids: list[str], activity: str) -> int:
     return running
 
 
-async def _submit(api, deps, emulator_url) -> list[str]:
-    event_ids = []
-    for _ in range(SHARES):
-        body = await event_body(deps, emulator_url)
-        assert (await api.post("/v1/profit-events", json=body, headers=BACKEND)).status_code == 202
-        event_ids.append(body["event_id"])
-    return event_ids
-
-
 async def _statuses(deps, event_ids: list[str]) -> list[str]:
     async with deps.sessions() as s:
         return list(await s.scalars(select(Share.status).where(Share.event_id.in_(event_ids))))
@@ -109,7 +99,7 @@ async def test_killed_mid_verification_every_share_still_opens_once(
         # Verification waits on the locked accounts table; the workflows are held on the
         # audit chain until that lock is in place, so none can have got past it already.
         with _Lock(database_url, AUDIT_CHAIN) as chain:
-            event_ids = await _submit(api, deps, emulator_url)
+            event_ids = await submit_events(api, deps, emulator_url, SHARES)
             with _Lock(database_url, EXCHANGE_ACCOUNTS):
                 chain.release()
 
@@ -139,7 +129,7 @@ async def test_killed_mid_escalation_each_stage_happens_once(
 ):
     env = time_skipping_env
     async with _killable_worker(api_settings, env) as workers:
-        event_ids = await _submit(api, deps, emulator_url)
+        event_ids = await submit_events(api, deps, emulator_url, SHARES)
 
         async def all_open():
             return (await _statuses(deps, event_ids)) == ["open"] * SHARES

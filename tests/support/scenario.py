@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from db import standing
 from db.models import ExchangeAccount, ProfitEventRow
 from domain.models import ProfitEvent
+from tests.api.conftest import BACKEND, OPS
 from workers.deps import Deps
 
 
@@ -188,3 +189,26 @@ async def eventually(check: Callable[[], Awaitable[Any]], *, timeout: float = 10
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s (last: {result!r})")
         await asyncio.sleep(0.05)
+
+
+async def submit_events(api: httpx.AsyncClient, deps: Deps, emulator_url: str, n: int) -> list[str]:
+    """`n` profit events through the API, each accepted (202); returns their event ids."""
+    event_ids = []
+    for _ in range(n):
+        body = await event_body(deps, emulator_url)
+        response = await api.post("/v1/profit-events", json=body, headers=BACKEND)
+        assert response.status_code == 202, response.text
+        event_ids.append(body["event_id"])
+    return event_ids
+
+
+async def wait_open(
+    api: httpx.AsyncClient, event_ids: list[str], timeout: float = 60
+) -> list[dict]:
+    """The shares (as the API shows them) once every one of them is open."""
+
+    async def all_open():
+        shares = [(await api.get(f"/v1/shares/{e}", headers=OPS)).json() for e in event_ids]
+        return shares if all(s.get("status") == "open" for s in shares) else None
+
+    return await eventually(all_open, timeout=timeout)
