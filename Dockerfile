@@ -12,6 +12,7 @@ COPY api api
 COPY emulators emulators
 COPY cli cli
 COPY stack stack
+COPY benchmarks benchmarks
 RUN pip install --no-cache-dir . && useradd --system profitshare
 USER profitshare
 ENV PROFITSHARE_API_HOST=0.0.0.0

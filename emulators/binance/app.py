@@ -6,6 +6,7 @@ one produces Binance's error body and code (which ccxt maps), not FastAPI's 422.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections import deque
@@ -130,11 +131,17 @@ class ClockIn(BaseModel):
     offset_ms: int
 
 
+class HoldIn(BaseModel):
+    hold: bool
+
+
 def create_app(*, rate_limit_per_minute: int | None = None, clock_offset_ms: int = 0) -> FastAPI:
     """A fresh emulator with its own store, so tests never share accounts by accident."""
     store = Store(clock_offset_ms)
     app = FastAPI(title="Binance spot emulator", docs_url=None, redoc_url=None)
     app.state.store = store
+    trades_gate = asyncio.Event()  # open unless a test holds the exchange's answers
+    trades_gate.set()
     api = APIRouter(prefix="/api/v3", dependencies=[Depends(_RateLimiter(rate_limit_per_minute))])
 
     @app.exception_handler(BinanceError)
@@ -228,6 +235,7 @@ def create_app(*, rate_limit_per_minute: int | None = None, clock_offset_ms: int
     @api.get("/myTrades")
     async def my_trades(request: Request) -> list[dict[str, Any]]:
         account, params = await authenticate(request)
+        await trades_gate.wait()
         market = _market(params)
         from_id, order_id = _int(params, "fromId"), _int(params, "orderId")
         start, end = _window(params)
@@ -272,6 +280,15 @@ def create_app(*, rate_limit_per_minute: int | None = None, clock_offset_ms: int
         if not store.remove_account(api_key):
             raise HTTPException(404, "unknown api key")
         return Response(status_code=204)
+
+    @app.post("/_emulator/hold")
+    async def hold_trades(body: HoldIn) -> dict[str, bool]:
+        """Holds every /myTrades answer until released: an exchange that hangs mid-session."""
+        if body.hold:
+            trades_gate.clear()
+        else:
+            trades_gate.set()
+        return {"hold": body.hold}
 
     @app.post("/_emulator/clock")
     async def set_clock(body: ClockIn) -> dict[str, int]:

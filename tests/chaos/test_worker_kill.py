@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
+import httpx
 import psycopg
 import pytest
 from sqlalchemy import func, select
@@ -54,7 +55,11 @@ class _Lock:
 # Every ledger write extends the audit chain under this one advisory lock.
 AUDIT_CHAIN = f"SELECT pg_advisory_xact_lock({CHAIN_LOCK})"
 # Verification starts by reading the exchange account.
-EXCHANGE_ACCOUNTS = "LOCK TABLE exchange_accounts IN ACCESS EXCLUSIVE MODE"
+
+
+async def _hold_exchange(emulator_url: str, hold: bool) -> None:
+    async with httpx.AsyncClient(base_url=emulator_url) as http:
+        (await http.post("/_emulator/hold", json={"hold": hold})).raise_for_status()
 
 
 @asynccontextmanager
@@ -92,22 +97,22 @@ async def _statuses(deps, event_ids: list[str]) -> list[str]:
 
 
 async def test_killed_mid_verification_every_share_still_opens_once(
-    api, deps, emulator_url, api_settings, time_skipping_env, database_url
+    api, deps, emulator_url, api_settings, time_skipping_env
 ):
     env = time_skipping_env
     async with _killable_worker(api_settings, env) as workers:
-        # Verification waits on the locked accounts table; the workflows are held on the
-        # audit chain until that lock is in place, so none can have got past it already.
-        with _Lock(database_url, AUDIT_CHAIN) as chain:
+        # The exchange hangs: every verification is in flight, waiting for the fills.
+        await _hold_exchange(emulator_url, True)
+        try:
             event_ids = await submit_events(api, deps, emulator_url, SHARES)
-            with _Lock(database_url, EXCHANGE_ACCOUNTS):
-                chain.release()
 
-                async def verifying():
-                    return await _started(env, event_ids, "verify_session") == SHARES
+            async def verifying():
+                return await _started(env, event_ids, "verify_session") == SHARES
 
-                await eventually(verifying, timeout=30)
-                _kill(workers, api_settings, env)
+            await eventually(verifying, timeout=30)
+            _kill(workers, api_settings, env)
+        finally:
+            await _hold_exchange(emulator_url, False)
         handles = [env.client.get_workflow_handle(f"share/{e}") for e in event_ids]
         await taken_over(handles)
         # The dead worker's attempts time out and are retried by the new one. The test server
