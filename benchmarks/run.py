@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from activities.risk.service import RiskService
 from benchmarks import floor, ladder, latency, report, scale
 from benchmarks.intake import intake_to_open
 from benchmarks.load import CONCURRENCY, per_second, say
@@ -58,8 +59,8 @@ async def run_bench(sizes: Sizes) -> dict[str, Any]:
     webhook_verify, by_provider = latency.webhook_verify_latency(sizes.latency_samples)
     figures["latency_ms"] = {
         "webhook_verify": webhook_verify,
-        "risk_assess": latency.risk_assess_latency(sizes.latency_samples),
     }
+    figures["risk_rules_only_ms"] = latency.risk_rules_latency(sizes.latency_samples)
     figures["webhook_verify_by_provider_ms"] = by_provider
     try:
         with bench_stack() as stack:
@@ -106,6 +107,12 @@ async def _phases(stack: BenchStack, deps: Deps, sizes: Sizes, figures: dict[str
         }
         stack.check_alive()
 
+        say("latency: risk assessment in-process, with the database")
+        figures["latency_ms"]["risk_assess"] = await latency.risk_assess_latency(
+            RiskService.from_deps(deps, settings),
+            sorted({b["user_id"] for b in bodies}),
+            sizes.latency_samples,
+        )
         say("latency: standing and share reads over HTTP")
         standings = [f"/v1/users/{b['user_id']}/standing" for b in bodies]
         shares = [f"/v1/shares/{b['event_id']}" for b in bodies]
