@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal, Self
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
 
 from api.auth import require
@@ -88,7 +88,9 @@ async def assess_risk(body: RiskRequest, request: Request) -> RiskAssessment:
     response_model=StoredDecision,
     dependencies=[Depends(require("backend", "ops"))],
 )
-async def get_decision(decision_id: int, request: Request) -> StoredDecision:
+async def get_decision(
+    request: Request, decision_id: int = Path(ge=1, le=2**63 - 1)
+) -> StoredDecision:
     deps = request.app.state.deps
     async with deps.sessions() as s:
         decision = await decisions.get(s, deps.cipher, decision_id)
@@ -105,7 +107,9 @@ async def get_decision(decision_id: int, request: Request) -> StoredDecision:
 async def list_alerts(
     request: Request,
     limit: int = Query(50, ge=1, le=500),
-    before: int | None = Query(None, ge=1, description="next_before of the previous page"),
+    before: int | None = Query(
+        None, ge=1, le=2**63 - 1, description="next_before of the previous page"
+    ),
 ) -> RiskAlerts:
     deps = request.app.state.deps
     async with deps.sessions() as s:
