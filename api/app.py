@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from temporalio.client import Client
 
 from activities.risk.service import RiskService
-from api import errors, metrics
+from api import console, errors, metrics
 from api.auth import TokenStore
 from api.headers import SecurityHeaders
 from api.limits import BodySizeLimit
@@ -116,6 +116,7 @@ def create_app(
     app.add_middleware(SecurityHeaders)  # added last: outermost, so even a 413 carries them
     for module in ROUTERS:
         app.include_router(module.router)
+    console.install(app)
     return app
 
 

@@ -53,6 +53,21 @@ class TokenStore:
         return role
 
 
+async def authenticate(request: Request, token: str, roles: tuple[str, ...]) -> str:
+    """Admits `token` if its role is one of `roles` (or implies one); the JSON routes (through
+    `require`) and the admin console (through its session) both come here, so both record
+    the same actor."""
+    state = request.app.state
+    role = await state.tokens.role_of(token, state.deps.sessions)
+    if role is None:
+        raise ApiError(401, "the token is not valid")
+    if not any(r in IMPLIED[role] for r in roles):
+        raise ApiError(403, f"this needs the role {' or '.join(roles)}")
+    # Who did it, for audit trails: the role and a short, non-reversible token id.
+    request.state.actor = f"{role}:{hash_token(token)[:10]}"
+    return role
+
+
 def require(*roles: str) -> Callable[[Request], Coroutine[Any, Any, str]]:
     """A dependency admitting a bearer token of one of `roles` (or a role implying it)."""
 
@@ -61,15 +76,7 @@ def require(*roles: str) -> Callable[[Request], Coroutine[Any, Any, str]]:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise ApiError(401, "a bearer token is required")
-        state = request.app.state
-        role = await state.tokens.role_of(token.strip(), state.deps.sessions)
-        if role is None:
-            raise ApiError(401, "the token is not valid")
-        if not any(r in IMPLIED[role] for r in roles):
-            raise ApiError(403, f"this needs the role {' or '.join(roles)}")
-        # Who did it, for audit trails: the role and a short, non-reversible token id.
-        request.state.actor = f"{role}:{hash_token(token.strip())[:10]}"
-        return role
+        return await authenticate(request, token.strip(), roles)
 
     return check
 

@@ -15,6 +15,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 DOCS_CSP = "frame-ancestors 'none'"
 DOCS_PATHS = ("/docs", "/redoc")
+# The admin console (api/console/): its own stylesheet and one small script, nothing inline,
+# nothing from elsewhere; forms post only back to it.
+CONSOLE_CSP = (
+    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
 
 COMMON = {
     "X-Content-Type-Options": "nosniff",
@@ -33,14 +39,22 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        csp = DOCS_CSP if scope["path"].startswith(DOCS_PATHS) else API_CSP
+        path = scope["path"]
+        csp = (
+            DOCS_CSP
+            if path.startswith(DOCS_PATHS)
+            else CONSOLE_CSP
+            if path == "/admin" or path.startswith("/admin/")
+            else API_CSP
+        )
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in COMMON.items():
                     headers[name] = value
-                headers["Content-Security-Policy"] = csp
+                # A page that set a policy of its own (a stored report) keeps it.
+                headers.setdefault("Content-Security-Policy", csp)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

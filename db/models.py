@@ -326,3 +326,17 @@ class FraudSettingsRow(Base):
     changed_by: Mapped[str] = mapped_column(String(160), nullable=False)
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+
+class ConsoleSession(Base):
+    """A signed-in admin console session (api/console/session.py); the id is the SHA-256 of
+    the cookie's secret, so a copy of this table signs nobody in."""
+
+    __tablename__ = "console_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_enc: Mapped[str] = encrypted(nullable=False)
+    csrf: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = _now()
+    expires_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), index=True, nullable=False
+    )

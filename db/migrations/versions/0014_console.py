@@ -1,0 +1,34 @@
+"""Admin console sessions: a signed-in token exchanged for a session cookie.
+
+The cookie carries only a random secret; its SHA-256 is the row's id. The token is kept
+encrypted (FERNET_KEYS, so key rotation re-encrypts it) because every console request
+re-checks it through the same authentication as the JSON API: a revoked token stops
+working in the console too, and the audit log names the same actor for both.
+
+Revision ID: 0014_console
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0014_console"
+down_revision = "0007_tokens"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "console_sessions",
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("token_enc", sa.Text, nullable=False),
+        sa.Column("csrf", sa.String(64), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("console_sessions")
