@@ -14,6 +14,7 @@ from api.console.settings_form import controls, dangerous, parse
 from api.routes.fraud_settings import SettingsChange, put_fraud_settings
 from api.routes.risk import list_alerts
 from db.risk import settings_store
+from domain.risk.settings import DEFAULT_FRAUD_SETTINGS
 
 router = APIRouter()
 HISTORY_SHOWN = 20
@@ -25,17 +26,20 @@ async def settings_page(request: Request) -> Response:
     who = await operator(request, "admin")
     async with request.app.state.deps.sessions() as s:
         current = await settings_store.current(s)
-        changes = await settings_store.history(s, limit=HISTORY_SHOWN)
-    history = []
-    for newer, older in zip(changes, [*changes[1:], None], strict=True):
-        before = older.version.settings.model_dump(mode="json") if older else None
-        after = newer.version.settings.model_dump(mode="json")
-        history.append(
-            {
-                "version": newer.version,
-                "diff": [(f, _get(before, f), _get(after, f)) for f in newer.fields],
-            }
-        )
+        # One more than shown, so the oldest shown has its predecessor to diff against.
+        changes = await settings_store.history(s, limit=HISTORY_SHOWN + 1)
+    shown = changes[:HISTORY_SHOWN]
+    olders = [c.version.settings for c in changes[1:]] + [DEFAULT_FRAUD_SETTINGS]
+    history = [
+        {
+            "version": newer.version,
+            "diff": [
+                (f, _get(older.model_dump(mode="json"), f), _get(after, f)) for f in newer.fields
+            ],
+        }
+        for newer, older in zip(shown, olders, strict=False)
+        for after in [newer.version.settings.model_dump(mode="json")]
+    ]
     return page(
         request,
         who,
@@ -46,9 +50,7 @@ async def settings_page(request: Request) -> Response:
     )
 
 
-def _get(document: dict | None, dotted: str) -> object:
-    if document is None:
-        return "(default)"
+def _get(document: dict, dotted: str) -> object:
     value: object = document
     for part in dotted.split("."):
         value = value.get(part) if isinstance(value, dict) else None

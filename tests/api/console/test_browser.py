@@ -1,0 +1,120 @@
+"""The console in a real Chromium: sign in, decide proofs, change fraud settings, sign out;
+an ops token sees no admin buttons. Screenshots of each page land in test-artifacts/console."""
+
+from __future__ import annotations
+
+from tests.api.conftest import ADMIN, BACKEND, OPS
+from tests.api.console.conftest import shot
+from tests.api.test_proofs import _proof, _url
+from tests.api.test_review import _share_in, _submit
+
+WIDE, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
+
+
+async def _sign_in(browser, base: str, token: str, viewport=WIDE):
+    page = await browser.new_page(viewport=viewport)
+    await page.goto(f"{base}/admin")
+    assert page.url.endswith("/admin/sign-in")  # not signed in: sent to the sign-in page
+    await page.get_by_label("Ops or admin token").fill(token)
+    await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_url("**/admin/review")
+    return page
+
+
+async def _flash(page) -> str:
+    return await page.locator("p.flash").inner_text()
+
+
+async def test_an_admin_decides_proofs_changes_settings_and_signs_out(
+    api, worker, deps, emulator_url, console_url, browser, default_fraud_settings
+):
+    held = await _submit(api, deps, emulator_url, profit="400", reported="1000")
+    event_id = await _submit(api, deps, emulator_url, profit="1000", reported="1000")
+    await _share_in(api, held, "under_review")
+    await _share_in(api, event_id, "open")
+    first, second = _proof(txn="UPI-CONSOLE-CROPPED"), _proof(txn="UPI-CONSOLE-GOOD")
+    for proof in (first, second):
+        response = await api.post(_url(event_id), json=proof, headers=BACKEND)
+        assert response.status_code == 202, response.text
+
+    page = await _sign_in(browser, console_url, "test-admin")
+    assert await page.get_by_role("link", name=held).count() == 1
+    await shot(page, "review-queue")
+
+    await page.get_by_role("link", name="Payments").click()
+    await shot(page, "payments")
+    cropped = page.locator("article", has_text="UPI-CONSOLE-CROPPED")
+    await cropped.get_by_label("Message to the user").fill("the screenshot is cropped")
+    await cropped.get_by_role("button", name="Request new proof").click()
+    assert "new proof requested" in await _flash(page)
+    good = page.locator("article", has_text="UPI-CONSOLE-GOOD")
+    await good.get_by_role("button", name="Approve").click()
+    assert "approved" in await _flash(page)
+    paid = await _share_in(api, event_id, "paid")
+    statuses = {p["transaction_id"]: p["status"] for p in paid["proofs"]}
+    assert statuses == {
+        "UPI-CONSOLE-CROPPED": "new_proof_requested",
+        "UPI-CONSOLE-GOOD": "approved",
+    }
+
+    await page.goto(f"{console_url}/admin/shares/{event_id}")
+    assert await page.locator("h1 .badge").inner_text() == "paid"
+    await shot(page, "share")
+    await page.get_by_role("link", name=paid["user_id"]).first.click()
+    await shot(page, "user")
+
+    # A threshold slider, moved with the keyboard, saved as a new version.
+    await page.get_by_role("link", name="Fraud settings").click()
+    before = (await api.get("/v1/admin/fraud-settings", headers=ADMIN)).json()
+    slider = page.locator("#f-alert_threshold")
+    await slider.focus()
+    for _ in range(5):
+        await page.keyboard.press("ArrowRight")
+    assert await page.locator('output[data-for="f-alert_threshold"]').inner_text() == "45"
+    await page.get_by_label("What changed and why").fill("alert a little later")
+    await page.get_by_role("button", name="Save as a new version").click()
+    assert f"saved as version {before['version'] + 1}" in await _flash(page)
+    after = (await api.get("/v1/admin/fraud-settings", headers=ADMIN)).json()
+    assert after["version"] == before["version"] + 1
+    assert after["settings"]["alert_threshold"] == 45
+    assert after["changed_by"].startswith("admin:")
+    await shot(page, "fraud-settings")
+
+    # Out of range: a block threshold at or below the alert one is refused, with the reason.
+    await page.locator("#f-block_threshold").fill("30")
+    await page.get_by_role("button", name="Save as a new version").click()
+    assert "must be greater than alert_threshold (45)" in await _flash(page)
+    latest = (await api.get("/v1/admin/fraud-settings", headers=ADMIN)).json()
+    assert latest["version"] == after["version"]
+
+    await page.get_by_role("link", name="Alerts").click()
+    await shot(page, "alerts")
+    await page.get_by_role("link", name="Reports").click()
+    await shot(page, "reports")
+    await page.set_viewport_size(PHONE)
+    await page.goto(f"{console_url}/admin/review")
+    await shot(page, "review-queue-phone")
+
+    await page.get_by_role("button", name="Sign out").click()
+    await page.wait_for_url("**/admin/sign-in")
+    await page.goto(f"{console_url}/admin/proofs")
+    assert page.url.endswith("/admin/sign-in")  # the session is gone, not just the cookie
+
+
+async def test_an_ops_token_sees_no_admin_buttons(
+    api, worker, deps, emulator_url, console_url, browser
+):
+    held = await _submit(api, deps, emulator_url, profit="400", reported="1000")
+    await _share_in(api, held, "under_review")
+    page = await _sign_in(browser, console_url, "test-ops")
+    assert await page.get_by_role("link", name=held).count() == 1
+    assert await page.get_by_role("button", name="Approve").count() == 0
+    assert await page.get_by_role("link", name="Fraud settings").count() == 0
+    await page.goto(f"{console_url}/admin/shares/{held}")
+    assert await page.get_by_role("button").all_inner_texts() == ["Open", "Sign out"]
+    await shot(page, "share-as-ops")
+    response = await page.goto(f"{console_url}/admin/fraud-settings")
+    assert response.status == 403
+    assert "needs the role admin" in await page.locator("p.flash").inner_text()
+    share = (await api.get(f"/v1/shares/{held}", headers=OPS)).json()
+    assert share["status"] == "under_review"
