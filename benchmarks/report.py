@@ -40,6 +40,7 @@ TARGETS = (
     Target("risk_assess_p99_ms", ("latency_ms", "risk_assess", "p99"), 10, at_least=False),
     Target("standing_read_p95_ms", ("latency_ms", "standing_read", "p95"), 20, at_least=False),
     Target("worker_rss_mb", ("scale", "worker_rss_mb"), 400, at_least=False),
+    Target("console_page_p95_ms", ("console_ms", "slowest_p95"), 200, at_least=False),
 )
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from activities.risk.service import RiskService
-from benchmarks import floor, ladder, latency, report, scale
+from benchmarks import console, floor, ladder, latency, report, scale
 from benchmarks.intake import intake_to_open
 from benchmarks.load import CONCURRENCY, per_second, say
 from benchmarks.payments import pay_all
@@ -38,11 +38,17 @@ class Sizes:
     ladder_shares: int = 1000
     latency_samples: int = 2000
     read_samples: int = 500
+    console_samples: int = 50  # per console page; 0 skips the console phase
 
     @classmethod
     def quick(cls) -> Sizes:
         return cls(
-            events=100, open_shares=300, ladder_shares=100, latency_samples=500, read_samples=100
+            events=100,
+            open_shares=300,
+            ladder_shares=100,
+            latency_samples=500,
+            read_samples=100,
+            console_samples=10,
         )
 
     def timeout(self, n: int) -> float:
@@ -136,6 +142,13 @@ async def _phases(stack: BenchStack, deps: Deps, sizes: Sizes, figures: dict[str
         figures["scale"] |= await scale.open_shares(
             stack, api, deps, sizes.open_shares, timeout=sizes.timeout(sizes.open_shares)
         )
+        if sizes.console_samples:
+            say(f"console: each page rendered with {sizes.open_shares}+ shares in the database")
+            admin = next(t for role, t in settings.bootstrap_token_pairs() if role == "admin")
+            figures["console_ms"] = await console.page_latency(
+                stack.api_url, admin, bodies[0]["event_id"], bodies[0]["user_id"],
+                sizes.console_samples,
+            )  # fmt: skip
     stack.check_alive()
     say(f"ladder: {sizes.ladder_shares} shares through 60 days on the time-skipping server")
     figures["scale"] |= await ladder.ladder_walk(

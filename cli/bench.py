@@ -33,8 +33,10 @@ def _stdout_to_stderr() -> Iterator[None]:
         os.close(saved)
 
 
-def run(*, events: int | None, open_shares: int | None, quick: bool) -> None:
+def run(*, events: int | None, open_shares: int | None, quick: bool, console: bool = True) -> None:
     sizes = Sizes.quick() if quick else Sizes()
+    if not console:
+        sizes = dataclasses.replace(sizes, console_samples=0)
     if events is not None:
         sizes = dataclasses.replace(sizes, events=events)
     if open_shares is not None:

@@ -89,11 +89,12 @@ def bench(
     events: int | None = typer.Option(None, help="profit events for intake and payments"),
     open_shares: int | None = typer.Option(None, help="open shares for the memory figure"),
     quick: bool = typer.Option(False, help="small sizes: a smoke run of a few minutes"),
+    console: bool = typer.Option(True, help="time each admin console page (console_ms)"),
 ) -> None:
     """Benchmark an isolated embedded stack; JSON on stdout and in DATA_DIR/bench/."""
     from cli.bench import run
 
-    run(events=events, open_shares=open_shares, quick=quick)
+    run(events=events, open_shares=open_shares, quick=quick, console=console)
 
 
 if __name__ == "__main__":

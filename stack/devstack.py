@@ -127,6 +127,9 @@ def _announce(settings, values: dict[str, str], data_dir: Path) -> None:
     console.rule("[bold green]profitshare is running")
     console.print(f"API docs      http://localhost:{settings.api_port}/docs")
     console.print(f"Temporal UI   http://localhost:{settings.temporal_ui_port}")
+    console.print(
+        f"Console       http://localhost:{settings.api_port}/admin   (ops or admin token)"
+    )
     console.print(f"Emulator      http://127.0.0.1:{settings.emulator_port}")
     for role, token in tokens.items():
         console.print(f"{role:<13} token  {token}")
