@@ -17,6 +17,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
+from temporalio.service import RPCError
 
 from api.console.session import Operator, set_cookie
 from api.errors import ApiError
@@ -82,6 +83,8 @@ async def act(
         result = await action()
     except (ApiError, ValidationError) as err:
         return redirect(request, back, "error", error_text(err))
+    except RPCError:  # as the API answers it (api/errors.py): nothing was half-done
+        return redirect(request, back, "error", "the workflow service is unavailable; retry later")
     return redirect(request, back, "ok", result if isinstance(result, str) else done)
 
 
