@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tests.api.conftest import OPS
+from tests.api.conftest import ADMIN, OPS
 from tests.api.console.test_session import _csrf, _sign_in
 from tests.api.test_review import _share_in, _submit
 from tests.support.scenario import eventually
@@ -74,3 +74,21 @@ async def test_pages_answer_for_what_is_not_there(api):
         assert (await api.get(path)).status_code == 200, path
     report = await api.get("/admin/reports/overdue/2020-01-01.html")
     assert report.status_code == 404 and "no overdue report for 2020-01-01" in report.text
+
+
+async def test_a_dangerous_settings_change_needs_a_confirmation(api, default_fraud_settings):
+    await _sign_in(api, "test-admin")
+    version = (await api.get("/v1/admin/fraud-settings", headers=ADMIN)).json()["version"]
+    form = {"auto_suspend_enabled": "on", "vpn_alerts": "on", "proxy_blocks": "on",
+            "tor_blocks": "on", "expected_version": str(version)}  # fmt: skip
+    page = "/admin/fraud-settings"
+    refused = await _post(api, page, page, **form)
+    assert "not saved: confirm the dangerous change" in refused and "auto-suspend" in refused
+    assert (await api.get(page.replace("/admin", "/v1/admin"), headers=ADMIN)).json()[
+        "version"
+    ] == version
+    saved = await _post(api, page, page, **form, confirm_dangerous="on")
+    assert f"saved as version {version + 1}" in saved
+    stale = await _post(api, page, page, **form, confirm_dangerous="on")
+    # Saved from a page that is out of date: the API's 409, in its words.
+    assert f"the settings are at version {version + 1}, not {version}" in stale
