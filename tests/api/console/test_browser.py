@@ -6,7 +6,9 @@ from __future__ import annotations
 from tests.api.conftest import ADMIN, BACKEND, OPS
 from tests.api.console.conftest import shot
 from tests.api.test_proofs import _proof, _url
+from tests.api.test_reports import _overdue_report
 from tests.api.test_review import _share_in, _submit
+from tests.support.ledger import recorded_share
 
 WIDE, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
 
@@ -15,6 +17,7 @@ async def _sign_in(browser, base: str, token: str, viewport=WIDE):
     page = await browser.new_page(viewport=viewport)
     await page.goto(f"{base}/admin")
     assert page.url.endswith("/admin/sign-in")  # not signed in: sent to the sign-in page
+    await shot(page, "sign-in")
     await page.get_by_label("Ops or admin token").fill(token)
     await page.get_by_role("button", name="Sign in").click()
     await page.wait_for_url("**/admin/review")
@@ -32,6 +35,8 @@ async def test_an_admin_decides_proofs_changes_settings_and_signs_out(
     event_id = await _submit(api, deps, emulator_url, profit="1000", reported="1000")
     await _share_in(api, held, "under_review")
     await _share_in(api, event_id, "open")
+    overdue = await recorded_share(deps, days_ago=16)
+    report = await _overdue_report(deps)
     first, second = _proof(txn="UPI-CONSOLE-CROPPED"), _proof(txn="UPI-CONSOLE-GOOD")
     for proof in (first, second):
         response = await api.post(_url(event_id), json=proof, headers=BACKEND)
@@ -91,9 +96,16 @@ async def test_an_admin_decides_proofs_changes_settings_and_signs_out(
     await shot(page, "alerts")
     await page.get_by_role("link", name="Reports").click()
     await shot(page, "reports")
+    row = page.get_by_role("row").filter(has_text=report.period).first
+    await row.get_by_role("link", name="page with chart").click()
+    assert await page.locator("svg").count() >= 1 and overdue in await page.content()
+    await shot(page, "report-overdue")
+    await page.go_back()
     await page.set_viewport_size(PHONE)
     await page.goto(f"{console_url}/admin/review")
     await shot(page, "review-queue-phone")
+    await page.goto(f"{console_url}/admin/proofs")
+    await shot(page, "payments-phone")
 
     await page.get_by_role("button", name="Sign out").click()
     await page.wait_for_url("**/admin/sign-in")
