@@ -89,7 +89,7 @@ async def decide(proof_id: str, request: Request) -> Response:
 
     async def run() -> None:
         body = DecisionIn(decision=decision, note=form.get("note", ""))  # type: ignore[arg-type]
-        await decide_proof(proof_id, body, request, role=who.role)
+        await decide_proof(proof_id, body, request, role=who.caller)
 
     return await act(request, "/admin/proofs", run, f"{proof_id}: {DONE.get(decision, '')}")
 
@@ -100,6 +100,6 @@ async def flag(provider: str, transaction_id: str, request: Request) -> Response
 
     async def run() -> None:
         body = FlagIn(note=form.get("note", ""))
-        await flag_payment(provider, transaction_id, body, request, role=who.role)
+        await flag_payment(provider, transaction_id, body, request, role=who.caller)
 
     return await act(request, "/admin/proofs", run, f"{provider}:{transaction_id}: flagged")

@@ -14,6 +14,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from fastapi import Request, Response
 from sqlalchemy import delete
@@ -42,11 +43,19 @@ class Refused(Exception):
 
 @dataclass(frozen=True)
 class Operator:
-    """The signed-in token: its role (as `authenticate` answered) and the session's CSRF."""
+    """The signed-in token and the session's CSRF token.
 
-    role: str
+    `caller` is exactly what `authenticate` answered (what a route's `require(...)`
+    dependency gives it), so an action passes it on to the route's function unchanged.
+    """
+
+    caller: Any
     csrf: str
     session_id: str
+
+    @property
+    def role(self) -> str:
+        return str(getattr(self.caller, "role", self.caller))
 
     @property
     def is_admin(self) -> bool:
@@ -110,12 +119,12 @@ async def operator(request: Request, *roles: str) -> Operator:
     if row is None or row.expires_at <= datetime.now(UTC):
         raise NotSignedIn()
     try:
-        role = await authenticate(request, deps.cipher.decrypt(row.token_enc), roles or ("ops",))
+        caller = await authenticate(request, deps.cipher.decrypt(row.token_enc), roles or ("ops",))
     except ApiError as err:
         if err.status == 401:  # the token was revoked since
             raise NotSignedIn() from None
         raise Refused(err.status, err.message) from None
-    return Operator(role=role, csrf=row.csrf, session_id=row.id)
+    return Operator(caller=caller, csrf=row.csrf, session_id=row.id)
 
 
 async def posted(request: Request, *roles: str) -> tuple[Operator, dict[str, str]]:

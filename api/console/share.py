@@ -81,7 +81,7 @@ async def waive(event_id: str, request: Request) -> Response:
 
     async def run() -> None:
         body = Waiver(kind=kind, note=form.get("note", ""))  # type: ignore[arg-type]
-        await waive_share(event_id, body, request, role=who.role)
+        await waive_share(event_id, body, request, role=who.caller)
 
     done = "write-off requested" if kind == "write_off" else "waiver requested"
     return await act(request, share_url(event_id), run, done)
@@ -97,7 +97,7 @@ async def resolve(event_id: str, request: Request) -> Response:
             verified_profit=form.get("verified_profit") or None,
             note=form.get("note", ""),
         )
-        await resolve_dispute(event_id, body, request, role=who.role)
+        await resolve_dispute(event_id, body, request, role=who.caller)
 
     return await act(request, share_url(event_id), run, "dispute resolution sent")
 

@@ -104,7 +104,7 @@ async def exemption(user_id: str, request: Request) -> Response:
 
     async def run() -> None:
         body = ExemptionIn(exempt=exempt, note=form.get("note", ""))
-        await set_exemption(user_id, body, request, role=who.role)
+        await set_exemption(user_id, body, request, role=who.caller)
 
     return await act(request, user_url(user_id), run, "exempt" if exempt else "exemption lifted")
 
