@@ -8,21 +8,57 @@ from pathlib import Path
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
+def family(pid: int) -> list[int]:
+    """The process and its descendants (a worker started with --processes N has N children)."""
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                queue.extend(int(child) for child in task.read_text().split())
+            except OSError:  # the task ended while we looked
+                continue
+    return found
+
+
 def rss_mb(pid: int) -> dict[str, float]:
-    """Resident memory now and at its peak (VmRSS, VmHWM), in MB."""
+    """Resident memory of the process and its descendants, now and at their peaks (MB);
+    `largest` is the biggest single process now."""
+    now, peak, largest = 0.0, 0.0, 0.0
+    for member in family(pid):
+        fields = _status(member)
+        now += fields.get("VmRSS", 0.0)
+        peak += fields.get("VmHWM", 0.0)
+        largest = max(largest, fields.get("VmRSS", 0.0))
+    return {"now": round(now, 1), "peak": round(peak, 1), "largest": round(largest, 1)}
+
+
+def _status(pid: int) -> dict[str, float]:
     fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return fields
+    for line in lines:
         name, _, value = line.partition(":")
         if name in ("VmRSS", "VmHWM"):
-            fields[name] = round(int(value.split()[0]) / 1024, 1)
-    return {"now": fields["VmRSS"], "peak": fields["VmHWM"]}
+            fields[name] = int(value.split()[0]) / 1024
+    return fields
 
 
 def cpu_s(pid: int) -> float:
-    """User + system CPU seconds the process has used so far."""
-    # The command name (field 2) may hold spaces; the fields after ")" are fixed.
-    after_name = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(after_name[11]) + int(after_name[12])) / _TICKS
+    """User + system CPU seconds the process and its living descendants have used so far."""
+    total = 0.0
+    for member in family(pid):
+        try:
+            stat = Path(f"/proc/{member}/stat").read_text()
+        except OSError:
+            continue
+        # The command name (field 2) may hold spaces; the fields after ")" are fixed.
+        after_name = stat.rpartition(")")[2].split()
+        total += (int(after_name[11]) + int(after_name[12])) / _TICKS
+    return total
 
 
 class CpuMeter:

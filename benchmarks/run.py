@@ -17,12 +17,14 @@ import httpx
 
 from activities.risk.service import RiskService
 from benchmarks import console, floor, ladder, latency, report, scale
+from benchmarks.burst import burst
+from benchmarks.history_counts import share_costs
 from benchmarks.intake import intake_to_open
 from benchmarks.load import CONCURRENCY, per_second, say
 from benchmarks.payments import pay_all
 from benchmarks.procfs import CpuMeter
 from benchmarks.sessions import backend_headers, seed_events
-from benchmarks.stack import BenchStack, bench_stack
+from benchmarks.stack import WORKER_PROCESSES, BenchStack, bench_stack
 from config.settings import Settings
 from workers.client import connect
 from workers.deps import Deps
@@ -39,6 +41,7 @@ class Sizes:
     latency_samples: int = 2000
     read_samples: int = 500
     console_samples: int = 50  # per console page; 0 skips the console phase
+    burst_events: int = 5000
 
     @classmethod
     def quick(cls) -> Sizes:
@@ -49,6 +52,7 @@ class Sizes:
             latency_samples=500,
             read_samples=100,
             console_samples=10,
+            burst_events=300,
         )
 
     def timeout(self, n: int) -> float:
@@ -82,7 +86,8 @@ async def run_bench(sizes: Sizes) -> dict[str, Any]:
     figures["run"] = {
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "concurrency": CONCURRENCY,
-        "worker_processes": 1,
+        "worker_processes": WORKER_PROCESSES,
+        "worker_workflow_slots": Settings.model_fields["worker_workflow_slots"].default,
         # The stack's children get no PROFITSHARE_* but the stack's own: the default holds.
         "worker_max_cached_workflows": Settings.model_fields["worker_max_cached_workflows"].default,
         "total_s": round(time.perf_counter() - started, 1),
@@ -92,7 +97,8 @@ async def run_bench(sizes: Sizes) -> dict[str, Any]:
 
 async def _phases(stack: BenchStack, deps: Deps, sizes: Sizes, figures: dict[str, Any]) -> None:
     settings, n = stack.settings, sizes.events
-    figures["floor"] = await floor.measure_floor(stack, await connect(settings), n)
+    client = await connect(settings)
+    figures["floor"] = await floor.measure_floor(stack, client, n)
     say(f"floor: {figures['floor']}")
     async with httpx.AsyncClient(
         base_url=stack.api_url,
@@ -136,6 +142,21 @@ async def _phases(stack: BenchStack, deps: Deps, sizes: Sizes, figures: dict[str
             **_rate("per_min", n, seconds, figures["floor"]["signal_per_s"]),
             "cpu_ms_per_payment": cpu.per_item_ms(n),
         }
+        # What one share paid early costs Temporal: the round trips issue 20 counts.
+        figures["per_share"] = await share_costs(client, event_ids[0])
+        stack.check_alive()
+
+        steady = figures["intake"]["events_per_min"] / 60
+        figures["burst"] = await burst(
+            stack,
+            api,
+            deps,
+            client,
+            sizes.burst_events,
+            steady_per_s=steady,
+            timeout=sizes.timeout(sizes.burst_events),
+        )
+        say(f"burst: {figures['burst']}")
 
         say(f"scale: opening {sizes.open_shares} shares (progress every few seconds)")
         figures["scale"] = {"open_shares": sizes.open_shares}

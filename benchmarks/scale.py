@@ -16,6 +16,8 @@ from benchmarks.sessions import seed_events
 from benchmarks.stack import BenchStack
 from workers.deps import Deps
 
+MARKS = (1000, 5000, 10_000)
+
 
 async def open_shares(
     stack: BenchStack, api: httpx.AsyncClient, deps: Deps, n: int, *, timeout: float
@@ -26,8 +28,10 @@ async def open_shares(
     along: dict[str, float] = {}
 
     def sample(opened: int) -> None:
-        # About every tenth of the way: enough to show whether memory grows with open shares.
-        if not along or opened - int(list(along)[-1]) >= n // 10:
+        # About every tenth of the way, and at the marks (1k, 5k): enough to show
+        # whether memory grows with open shares.
+        last = int(list(along)[-1]) if along else 0
+        if not along or opened - last >= n // 10 or any(last < m <= opened for m in MARKS):
             along[str(opened)] = rss_mb(worker)["now"]
 
     seconds = await intake_to_open(api, deps, "scale", bodies, timeout=timeout, on_progress=sample)
@@ -37,5 +41,6 @@ async def open_shares(
         "open_s": round(seconds, 1),
         "worker_rss_mb": memory["now"],
         "worker_peak_rss_mb": memory["peak"],
+        "worker_rss_mb_largest_process": memory["largest"],
         "worker_rss_mb_by_open_shares": along | {str(n): memory["now"]},
     }

@@ -25,6 +25,7 @@ from stack.secrets import generated
 from stack.temporal import dev_server_argv
 
 PROFITSHARE = [sys.executable, "-m", "cli.main"]
+WORKER_PROCESSES = os.cpu_count() or 1
 
 
 @dataclass
@@ -104,7 +105,8 @@ def _start_children(stack: BenchStack, temporal_port: int, emulator_port: int) -
     wait_for_port("127.0.0.1", temporal_port, timeout=60, process=temporal, name="temporal")
     emulator = stack.start("emulator", [*PROFITSHARE, "emulator"])
     wait_for_port("127.0.0.1", emulator_port, timeout=30, process=emulator, name="emulator")
-    stack.start("worker", [*PROFITSHARE, "worker"])
+    # As the dev stack does: one worker process per core.
+    stack.start("worker", [*PROFITSHARE, "worker", "--processes", str(WORKER_PROCESSES)])
     api = stack.start("api", [*PROFITSHARE, "api"])
     api_port = int(stack.values["API_PORT"])
     wait_for_port("127.0.0.1", api_port, timeout=60, process=api, name="api")

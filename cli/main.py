@@ -26,14 +26,19 @@ def dev() -> None:
 
 
 @app.command()
-def worker() -> None:
-    """Run a Temporal worker for the share workflow."""
+def worker(
+    processes: int | None = typer.Option(
+        None, min=1, help="worker processes (default WORKER_PROCESSES); one per core is best"
+    ),
+) -> None:
+    """Run Temporal workers for the share workflow; SIGTERM lets in-flight tasks finish."""
     from config.settings import get_settings
     from workers.logging import configure
-    from workers.worker import run_worker
+    from workers.processes import run_workers
 
     configure()
-    asyncio.run(run_worker(get_settings()))
+    settings = get_settings()
+    raise typer.Exit(run_workers(settings, processes or settings.worker_processes))
 
 
 @app.command()

@@ -30,6 +30,15 @@ class Settings(BaseSettings):
     task_queue: str = "profit-share"
     # Workflows kept in worker memory between tasks (0 turns off sticky execution).
     worker_max_cached_workflows: int = 1000
+    # Workflow tasks one worker process runs at once. Python runs them on one core, so more
+    # slots only make each task slower: past a handful, a burst pushes tasks beyond their 10 s
+    # timeout and Temporal hands them out again (issue 20). Queued tasks wait in Temporal.
+    worker_workflow_slots: int = 4
+    # Activities one worker process runs at once; each may hold a database connection, so
+    # this is also the worker's pool size (no activity ever waits for a connection).
+    worker_activity_slots: int = 16
+    # Worker processes `profitshare worker` starts (the dev stack: one per core).
+    worker_processes: int = 1
     # Where a worker serves the Temporal SDK's Prometheus metrics; unset: not served.
     worker_metrics_port: int | None = None
     # A Temporal cluster with mTLS (paths to PEM files) or Temporal Cloud with an API key.

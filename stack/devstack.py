@@ -106,7 +106,9 @@ def _start_children(supervisor: Supervisor, settings, env: dict[str, str], data_
     wait_for_port(
         "127.0.0.1", settings.emulator_port, timeout=30, process=emulator, name="emulator"
     )
-    supervisor.start("worker", [*profitshare, "worker"], env)
+    # One worker process per core: workflow tasks run on one core per process.
+    processes = str(os.cpu_count() or 1)
+    supervisor.start("worker", [*profitshare, "worker", "--processes", processes], env)
     api = supervisor.start("api", [*profitshare, "api"], env)
     wait_for_port("127.0.0.1", settings.api_port, timeout=60, process=api, name="api")
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from datetime import timedelta
 
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import Worker, WorkerTuner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.exchange.verify import ExchangeActivities
 from activities.fx import FxSource
@@ -94,20 +97,43 @@ def user_notifier(deps: Deps, settings: Settings) -> Notifier:
     return HttpNotifier(deps.http, url=settings.notifier_url, token=token)
 
 
+# Modules every workflow imports but that hold no workflow state: loaded once per process
+# instead of once per workflow sandbox (a replayed, evicted workflow pays for its imports).
+PASSTHROUGH = ("domain", "pydantic", "pydantic_core", "annotated_types", "typing_extensions")
+# What SIGTERM gives in-flight activities before the worker cancels them.
+DRAIN = timedelta(seconds=30)
+
+
 def build_worker(client: Client, deps: Deps, settings: Settings, **overrides: object) -> Worker:
     return Worker(
         client,
         task_queue=settings.task_queue,
         max_cached_workflows=settings.worker_max_cached_workflows,
+        tuner=WorkerTuner.create_fixed(
+            workflow_slots=settings.worker_workflow_slots,
+            activity_slots=settings.worker_activity_slots,
+            local_activity_slots=settings.worker_activity_slots,
+        ),
+        workflow_runner=SandboxedWorkflowRunner(
+            restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
+        ),
+        graceful_shutdown_timeout=DRAIN,
         workflows=[ShareWorkflow, ReportWorkflow, IpIntelRefreshWorkflow],
         activities=activities_for(deps, settings, **overrides),
     )  # type: ignore[arg-type]
 
 
 async def run_worker(settings: Settings) -> None:
-    deps = Deps.from_settings(settings)
+    """One worker until SIGTERM or SIGINT, which stop polling and let in-flight tasks finish."""
+    deps = Deps.from_settings(settings, pool_size=settings.worker_activity_slots)
     try:
         client = await connect(settings, runtime=metrics_runtime(settings))
-        await build_worker(client, deps, settings).run()
+        worker = build_worker(client, deps, settings)
+        loop = asyncio.get_running_loop()
+        stopping = asyncio.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stopping.set)
+        async with worker:
+            await stopping.wait()
     finally:
         await deps.close()

@@ -1,0 +1,99 @@
+"""A burst: many profit events at once (sessions ending together at the top of the hour).
+
+Intake must keep answering 202 at once whatever the backlog, and the backlog must drain at
+the steady rate: a worker that takes more workflow tasks than its core can run makes each
+one slower, past its timeout, and Temporal hands the same task out again (issue 20).
+The drain curve is the count of open shares over time; timeouts and redone tasks are read
+from the worker's log and from a sample of the burst's own histories.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx
+from temporalio.client import Client
+
+from benchmarks.history_counts import summed_costs
+from benchmarks.intake import count_shares
+from benchmarks.latency import percentiles
+from benchmarks.load import bounded, per_second, say, wait_for_count
+from benchmarks.sessions import seed_events
+from benchmarks.stack import BenchStack
+from workers.deps import Deps
+
+# All at once, as far as one client can: far more than the steady phase's concurrency.
+BURST_CONCURRENCY = 256
+HISTORY_SAMPLE = 100
+# What the Python SDK logs when a workflow task ran too long, and what the worker hears when
+# it completes a task that the server already timed out and handed out again.
+SLOW_TASK = "TMPRL1104"
+TASK_REDONE = "Workflow task not found"
+
+
+async def burst(
+    stack: BenchStack,
+    api: httpx.AsyncClient,
+    deps: Deps,
+    client: Client,
+    n: int,
+    *,
+    steady_per_s: float,
+    timeout: float,
+) -> dict:
+    bodies = await seed_events(api, stack.emulator_url, "burst", n)
+    log = stack.data_dir / "logs" / "worker.log"
+    log_start = log.stat().st_size if log.exists() else 0
+    answers_s: list[float] = []
+
+    async def post(body: dict) -> None:
+        sent = time.perf_counter()
+        response = await api.post("/v1/profit-events", json=body)
+        answers_s.append(time.perf_counter() - sent)
+        if response.status_code != 202:
+            raise RuntimeError(f"intake answered {response.status_code}: {response.text}")
+
+    say(f"burst: {n} profit events at once")
+    started = time.perf_counter()
+    await bounded(bodies, post, concurrency=BURST_CONCURRENCY)
+    accepted_s = time.perf_counter() - started
+    curve: dict[str, int] = {}
+
+    def sample(opened: int) -> None:
+        curve[str(round(time.perf_counter() - started))] = opened
+
+    await wait_for_count(
+        lambda: count_shares(deps, "burst", "open"),
+        n,
+        label="burst open",
+        timeout=timeout,
+        on_progress=sample,
+    )
+    seconds = time.perf_counter() - started
+    curve[str(round(seconds))] = n
+    drain_per_s = per_second(n, seconds)
+    sample_ids = [b["event_id"] for b in bodies[:: max(1, n // HISTORY_SAMPLE)]]
+    costs = await summed_costs(client, sample_ids)
+    worker_log = _read_from(log, log_start)
+    return {
+        "events": n,
+        "accepted_s": round(accepted_s, 1),
+        "intake_answer_ms": percentiles(answers_s),
+        "drain_s": round(seconds, 1),
+        "drain_per_min": round(drain_per_s * 60, 1),
+        "ratio_to_steady": round(drain_per_s / steady_per_s, 3) if steady_per_s else 0.0,
+        "drain_curve_open_by_s": curve,
+        "task_timeouts": costs.get("workflow_task_timeouts", 0),
+        "tasks_redone": worker_log.count(TASK_REDONE),
+        "slow_task_warnings": worker_log.count(SLOW_TASK),
+        "histories_sampled": len(sample_ids),
+    }
+
+
+def _read_from(path: Path, offset: int) -> str:
+    if not path.exists():
+        return ""
+    with path.open("rb") as f:
+        f.seek(offset)
+        return f.read().decode(errors="replace")

@@ -1,0 +1,43 @@
+"""What one share costs Temporal, read from its own history: workflow tasks, activities,
+local activities and events. Issue 20 asks for these before and after each change; the
+figures for the first round (a share paid early: 76 events) are kept in the README."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client
+
+from db.shares import workflow_id as share_workflow_id
+
+_COUNTED = {
+    EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED: "workflow_tasks",
+    EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT: "workflow_task_timeouts",
+    EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED: "workflow_task_failures",
+    EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: "activities",
+    EventType.EVENT_TYPE_MARKER_RECORDED: "local_activities",
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED: "signals",
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED: "updates",
+}
+
+
+async def share_costs(client: Client, event_id: str) -> dict[str, int]:
+    """Counts of the history events that cost a round trip, for one share's workflow."""
+    counts: Counter[str] = Counter()
+    total = 0
+    async for event in client.get_workflow_handle(
+        share_workflow_id(event_id)
+    ).fetch_history_events():
+        total += 1
+        if (name := _COUNTED.get(event.event_type)) is not None:
+            counts[name] += 1
+    return {"events": total, **{name: counts[name] for name in _COUNTED.values()}}
+
+
+async def summed_costs(client: Client, event_ids: list[str]) -> dict[str, int]:
+    """The same counts added up over several shares (e.g. a sample of a burst)."""
+    total: Counter[str] = Counter()
+    for event_id in event_ids:
+        total.update(await share_costs(client, event_id))
+    return dict(total)

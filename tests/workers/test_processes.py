@@ -1,0 +1,75 @@
+"""`profitshare worker --processes N`: N pollers on the task queue, and SIGTERM stops them all."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+from temporalio.testing import WorkflowEnvironment
+
+from benchmarks.procfs import family
+from config.settings import ENV_PREFIX, Settings
+
+
+def _env(settings: Settings, address: str, task_queue: str) -> dict[str, str]:
+    values = {
+        "DATABASE_URL": settings.database_url,
+        "FERNET_KEYS": settings.fernet_keys.get_secret_value(),
+        "HASH_KEY": settings.hash_key.get_secret_value(),
+        "CODEC_KEY": settings.codec_key.get_secret_value(),
+        "TEMPORAL_ADDRESS": address,
+        "TASK_QUEUE": task_queue,
+    }
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
+    return clean | {f"{ENV_PREFIX}{k}": str(v) for k, v in values.items()}
+
+
+async def _pollers(env: WorkflowEnvironment, task_queue: str) -> set[str]:
+    described = await env.client.workflow_service.describe_task_queue(
+        DescribeTaskQueueRequest(
+            namespace="default",
+            task_queue=TaskQueue(name=task_queue),
+            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        )
+    )
+    return {poller.identity for poller in described.pollers}
+
+
+async def test_two_processes_poll_and_sigterm_stops_both(
+    dev_server: WorkflowEnvironment, settings: Settings, task_queue: str
+) -> None:
+    address = dev_server.client.service_client.config.target_host
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "worker", "--processes", "2"],
+        env=_env(settings, address, task_queue),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        for _ in range(300):  # the children import the whole worker: allow them time
+            if len(await _pollers(dev_server, task_queue)) >= 2 or worker.poll() is not None:
+                break
+            await asyncio.sleep(0.2)
+        assert worker.poll() is None, worker.stderr.read().decode()[-2000:]
+        assert len(await _pollers(dev_server, task_queue)) == 2
+        children = family(worker.pid)[1:]
+        assert len(children) >= 2
+
+        worker.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(worker.wait, 60) == 0
+        # multiprocessing's resource tracker leaves a moment after the parent: allow it that.
+        for _ in range(50):
+            left = [pid for pid in children if os.path.exists(f"/proc/{pid}")]
+            if not left:
+                break
+            await asyncio.sleep(0.1)
+        assert not left
+    finally:
+        if worker.poll() is None:
+            worker.kill()
