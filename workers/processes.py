@@ -15,19 +15,20 @@ import signal
 from types import FrameType
 
 from config.settings import Settings
-from workers.worker import run_worker
 
 
 def _serve(settings: Settings) -> None:
-    # A Ctrl-C reaches the whole process group; children stop on the parent's word only.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Imported here, not above: the parent only supervises, and the worker's imports (ccxt,
+    # SQLAlchemy, every workflow) would cost it as much memory as a worker.
+    from workers.worker import run_worker
+
     asyncio.run(run_worker(settings))
 
 
 def run_workers(settings: Settings, processes: int) -> int:
     """Runs `processes` workers until they stop; the exit code of the first that failed."""
     if processes == 1:
-        asyncio.run(run_worker(settings))
+        _serve(settings)
         return 0
     spawn = multiprocessing.get_context("spawn")
     children = [
