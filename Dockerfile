@@ -6,6 +6,8 @@ COPY config config
 COPY domain domain
 COPY workflows workflows
 COPY activities activities
+COPY runtime runtime
+COPY services services
 COPY workers workers
 COPY db db
 COPY api api

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from benchmarks.load import bounded, wait_for_count
 from db.models import Share
-from workers.deps import Deps
+from runtime.deps import Deps
 
 
 async def count_shares(deps: Deps, tag: str, status: str) -> int:

@@ -15,7 +15,7 @@ import httpx
 from benchmarks.intake import count_shares
 from benchmarks.load import bounded, wait_for_count
 from domain.webhooks import standard
-from workers.deps import Deps
+from runtime.deps import Deps
 
 
 def _signed(share: dict, secret: str) -> tuple[bytes, dict[str, str]]:

@@ -29,7 +29,7 @@ def dev() -> None:
 def worker() -> None:
     """Run a Temporal worker for the share workflow."""
     from config.settings import get_settings
-    from workers.logging import configure
+    from runtime.logging import configure
     from workers.worker import run_worker
 
     configure()
@@ -43,7 +43,7 @@ def api(host: str = typer.Option("127.0.0.1", envvar="PROFITSHARE_API_HOST")) ->
 
     from api.app import create_app
     from config.settings import get_settings
-    from workers.logging import configure
+    from runtime.logging import configure
 
     configure()
     settings = get_settings()
@@ -71,7 +71,7 @@ def migrate() -> None:
     """Apply the database migrations to DATABASE_URL."""
     from config.settings import get_settings
     from db.migrate import upgrade
-    from workers.deps import require
+    from runtime.settings import require
 
     upgrade(require(get_settings().database_url, "DATABASE_URL"))
 

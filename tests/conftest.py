@@ -24,10 +24,10 @@ from temporalio.testing import WorkflowEnvironment
 from config.settings import Settings
 from db.migrate import upgrade
 from emulators.serve import running
+from runtime.client import data_converter
+from runtime.deps import Deps
+from runtime.search_attributes import register
 from stack.postgres import create_database, drop_database, start_embedded
-from workers.client import data_converter
-from workers.deps import Deps
-from workers.search_attributes import register
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
 BIN = Path(sys.executable).parent

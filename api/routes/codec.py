@@ -17,7 +17,7 @@ from temporalio.api.common.v1 import Payload, Payloads
 
 from api.auth import require
 from api.errors import ApiError
-from workers.codec import CodecError
+from runtime.codec import CodecError
 
 log = structlog.get_logger()
 

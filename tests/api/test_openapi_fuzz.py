@@ -17,10 +17,10 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
 from config.settings import Settings
+from runtime.client import data_converter
+from runtime.search_attributes import register
 from tests.api.conftest import ADMIN, BACKEND, STANDARD_SECRET
 from tests.conftest import BIN
-from workers.client import data_converter
-from workers.search_attributes import register
 
 # The document depends only on the routes: it is built at import from an app that is never
 # served (the lazy fixture loader does not work with pytest 9); every call goes in-process to

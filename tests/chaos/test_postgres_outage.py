@@ -23,6 +23,7 @@ import pytest
 
 from api.app import create_app
 from db.migrate import upgrade
+from runtime.deps import Deps
 from stack.postgres import (
     create_database,
     restart_embedded,
@@ -34,7 +35,6 @@ from tests.api.conftest import BACKEND, OPS, STANDARD_SECRET
 from tests.domain.webhooks import samples
 from tests.support.reconcile import reconcile
 from tests.support.scenario import event_body, eventually, submit_events, wait_open
-from workers.deps import Deps
 from workers.worker import build_worker
 
 pytestmark = pytest.mark.slow

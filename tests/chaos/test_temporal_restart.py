@@ -12,13 +12,13 @@ import pytest
 from temporalio.client import Client
 
 from api.app import create_app
+from runtime.client import data_converter
 from tests.api.conftest import STANDARD_SECRET
 from tests.domain.webhooks import samples
 from tests.support.devserver import DevServer
 from tests.support.reconcile import reconcile
 from tests.support.scenario import eventually, submit_events, wait_open
 from tests.support.workers import worker_process
-from workers.client import data_converter
 
 pytestmark = pytest.mark.slow
 SHARES = 3

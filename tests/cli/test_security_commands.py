@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from db import tokens
+from runtime.deps import Deps
 from tests.support.records import recorded_share
-from workers.deps import Deps
 
 
 @pytest.fixture

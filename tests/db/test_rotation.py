@@ -19,8 +19,8 @@ from db.models import Share
 from db.rotation import encrypted_columns, rotate_all
 from db.shares import load_view
 from domain.models import PaymentSignal
+from runtime.deps import Deps
 from tests.support.records import PAID, PROFIT, ledger, recorded_share, share_row
-from workers.deps import Deps
 
 KEY_1, KEY_2 = Fernet.generate_key().decode(), Fernet.generate_key().decode()
 

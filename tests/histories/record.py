@@ -27,12 +27,12 @@ from db.migrate import upgrade
 from db.models import User
 from domain.models import ReviewDecision
 from emulators.serve import running
+from runtime.deps import Deps
+from runtime.search_attributes import register
 from stack.postgres import create_database, start_embedded
 from tests.histories import HERE, HISTORY_CODEC_KEY, history_converter
 from tests.support.scenario import profitable_session
 from tests.workflows.conftest import ShareDriver
-from workers.deps import Deps
-from workers.search_attributes import register
 from workers.worker import build_worker
 from workflows.reports import ReportRequest, ReportWorkflow
 from workflows.share import ShareWorkflow

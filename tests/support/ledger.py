@@ -19,8 +19,8 @@ from db.models import Share
 from db.standing import RESTRICTING_STATUSES
 from domain.ladder import ladder
 from domain.models import PaymentSignal, VerificationSummary
+from runtime.deps import Deps
 from tests.support.scenario import profit_event, register_account, store_event
-from workers.deps import Deps
 
 
 def ledger(deps: Deps) -> LedgerActivities:

@@ -23,7 +23,7 @@ from db.models import AuditEntry, Payment, ProfitEventRow, Share
 from db.shares import amounts, workflow_id
 from domain.policy import DEFAULT_SHARE_POLICY
 from domain.settlement import Bill
-from workers.deps import Deps
+from runtime.deps import Deps
 from workflows.share import ShareWorkflow
 
 # States a share may rest in; anything else means a workflow is still (or forever) busy.

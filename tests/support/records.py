@@ -15,8 +15,8 @@ from activities.fx import FixedFxRates
 from activities.ledger import LedgerActivities
 from db.models import Dispute, PaymentProof, Share
 from domain.models import PaymentSignal, ProfitEvent, VerificationSummary
+from runtime.deps import Deps
 from tests.support.scenario import profit_event, register_account, store_event
-from workers.deps import Deps
 
 PROFIT = Decimal("1234.56")
 PAID = Decimal("100.00")

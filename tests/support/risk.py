@@ -7,13 +7,13 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from activities.risk.intel import list_path
 from db import standing
 from db.models import ProfitEventRow, Share
 from db.risk import settings_store
 from domain.ladder import Level
 from domain.risk import DEFAULT_FRAUD_SETTINGS, FraudSettings, list_file
-from workers.deps import Deps
+from runtime.deps import Deps
+from services.risk.intel import list_path
 
 # Documentation addresses (RFC 5737), one per list; CLEAN_IP is on none of them.
 LISTED = {

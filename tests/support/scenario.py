@@ -16,8 +16,8 @@ from sqlalchemy.dialects.postgresql import insert
 from db import standing
 from db.models import ExchangeAccount, ProfitEventRow
 from domain.models import ProfitEvent
+from runtime.deps import Deps
 from tests.api.conftest import BACKEND, OPS
-from workers.deps import Deps
 
 
 def round_trip(profit: Decimal, *, start_ms: int, price: Decimal = Decimal("50000")) -> list[dict]:

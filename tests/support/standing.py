@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from db import standing
 from db.models import ProfitEventRow, Share, StandingOutboxRow, User
-from workers.deps import Deps
+from runtime.deps import Deps
 
 AT = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 

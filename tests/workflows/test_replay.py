@@ -13,6 +13,7 @@ from temporalio.worker import Replayer, Worker
 from temporalio.workflow import NondeterminismError
 
 from db.models import AuditEntry
+from runtime.client import data_converter
 from tests.histories import history_converter, load, recorded
 from tests.support.scenario import eventually
 from tests.workflows.conftest import ShareDriver
@@ -21,7 +22,6 @@ from tests.workflows.ladder_variants import (
     FinalNoticePatched,
     FinalNoticeUnpatched,
 )
-from workers.client import data_converter
 from workers.worker import activities_for
 from workflows.reports import ReportWorkflow
 from workflows.share import ShareWorkflow

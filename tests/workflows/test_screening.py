@@ -10,13 +10,13 @@ from sqlalchemy import func, select
 from temporalio.testing import ActivityEnvironment
 
 from activities.risk.screening import RiskActivities
-from activities.risk.service import RiskService
 from db import audit
 from db.alerts import OPS_ALERTS
 from db.models import RiskDecisionRow, User
 from domain.ladder import Level
 from domain.models import ProfitEvent, ReviewDecision
 from domain.risk import DEFAULT_FRAUD_SETTINGS, RiskRequest, RuleWeights
+from services.risk.service import RiskService
 from tests.support.audit import details
 from tests.support.risk import (
     overdue_share,

@@ -22,7 +22,7 @@ from api.auth import TokenStore
 from api.routes import codec as codec_routes
 from config.settings import Settings
 from domain.models import PaymentSignal
-from workers.codec import (
+from runtime.codec import (
     CodecError,
     EncryptionCodec,
     codec_from_setting,

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from temporalio.client import ScheduleActionStartWorkflow
 
 from db.models import Report
+from runtime.ip_intel_schedule import SCHEDULE_ID as IP_INTEL_SCHEDULE_ID
+from runtime.schedules import SCHEDULES, apply, wanted_schedules
 from tests.support.ledger import owed_past_due, recorded_share
 from tests.support.scenario import eventually
-from workers.ip_intel_schedule import SCHEDULE_ID as IP_INTEL_SCHEDULE_ID
-from workers.schedules import SCHEDULES, apply, wanted_schedules
 from workers.worker import build_worker
 
 IDS = {"report-overdue-daily", "report-fraud-weekly", "report-trust-monthly"}
