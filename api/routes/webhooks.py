@@ -147,6 +147,7 @@ async def record_and_signal(request: Request, payment: GatewayPayment) -> str:
         return "unmatched" if inserted is not None else "duplicate"
     if status == "refused":
         return "ignored" if inserted is not None else "duplicate"
+    assert share is not None  # a payment that is neither unmatched nor refused matched a share
     return await _signal_once(request, payment, share.event_id, now)
 
 
