@@ -22,7 +22,6 @@ from api.errors import ApiError
 from config.settings import Settings
 from db import audit
 from db.models import Payment, Share
-from db.shares import workflow_id
 from domain.models import PaymentSignal
 from domain.webhooks import (
     GatewayPayment,
@@ -33,6 +32,7 @@ from domain.webhooks import (
     razorpay,
     standard,
 )
+from workflows.ids import share_workflow_id
 
 router = APIRouter(tags=["webhooks"])
 log = structlog.get_logger()
@@ -185,7 +185,7 @@ async def _signal_once(
             return "duplicate"
         client = await request.app.state.temporal()
         try:
-            await client.get_workflow_handle(workflow_id(event_id)).signal(
+            await client.get_workflow_handle(share_workflow_id(event_id)).signal(
                 "payment",
                 PaymentSignal(
                     provider=payment.provider,

@@ -24,6 +24,7 @@ from tests.support.scenario import (
     register_account,
     store_event,
 )
+from workflows.ids import share_workflow_id
 from workflows.share import ShareWorkflow
 
 
@@ -94,7 +95,7 @@ async def build_world(
     async def open_share() -> str:
         event = await profitable_session(deps, emulator_url, user_id=user)
         await client.start_workflow(
-            ShareWorkflow.run, event, id=f"share/{event.event_id}", task_queue=task_queue
+            ShareWorkflow.run, event, id=share_workflow_id(event.event_id), task_queue=task_queue
         )
         await _status(api, event.event_id, "open")
         return event.event_id

@@ -11,6 +11,7 @@ from domain.models import PaymentSignal
 from tests.api.conftest import ADMIN, BACKEND, OPS
 from tests.api.test_review import _share_in, _submit
 from tests.support.scenario import eventually
+from workflows.ids import share_workflow_id
 from workflows.share import ShareWorkflow
 
 
@@ -111,7 +112,7 @@ async def test_an_exempt_user_keeps_trading_while_the_ladder_runs(
 
 
 async def test_an_admin_flags_a_payment_without_changing_money(api, open_share, time_skipping_env):
-    handle = time_skipping_env.client.get_workflow_handle(f"share/{open_share}")
+    handle = time_skipping_env.client.get_workflow_handle(share_workflow_id(open_share))
     await handle.signal(
         ShareWorkflow.payment,
         PaymentSignal(

@@ -13,6 +13,7 @@ from api.app import create_app
 from tests.api.conftest import ADMIN, BACKEND, OPS
 from tests.api.test_review import _share_in, _submit
 from tests.support.scenario import eventually
+from workflows.ids import share_workflow_id
 from workflows.share import ShareWorkflow
 
 
@@ -37,7 +38,9 @@ async def open_share(api, worker, deps, emulator_url) -> str:
 
 
 async def _workflow_proofs(env, event_id: str) -> list:
-    view = await env.client.get_workflow_handle(f"share/{event_id}").query(ShareWorkflow.status)
+    view = await env.client.get_workflow_handle(share_workflow_id(event_id)).query(
+        ShareWorkflow.status
+    )
     return view.proofs
 
 

@@ -19,6 +19,7 @@ from tests.support.devserver import DevServer
 from tests.support.reconcile import reconcile
 from tests.support.scenario import eventually, submit_events, wait_open
 from tests.support.workers import worker_process
+from workflows.ids import share_workflow_id
 
 pytestmark = pytest.mark.slow
 SHARES = 3
@@ -76,7 +77,7 @@ async def test_shares_survive_a_killed_server_and_a_payment_sent_meanwhile_count
         shares = await wait_open(api, await submit_events(api, deps, emulator_url, SHARES))
         event_ids = [share["event_id"] for share in shares]
         started = [
-            (await client.get_workflow_handle(f"share/{e}").describe()).start_time
+            (await client.get_workflow_handle(share_workflow_id(e)).describe()).start_time
             for e in event_ids
         ]
 
@@ -104,7 +105,7 @@ async def test_shares_survive_a_killed_server_and_a_payment_sent_meanwhile_count
 
         report = await eventually(all_paid, timeout=60)
         after = [
-            (await client.get_workflow_handle(f"share/{e}").describe()).start_time
+            (await client.get_workflow_handle(share_workflow_id(e)).describe()).start_time
             for e in event_ids
         ]
     finally:

@@ -20,7 +20,7 @@ from db.rotation import encrypted_columns, rotate_all
 from db.shares import load_view
 from domain.models import PaymentSignal
 from runtime.deps import Deps
-from tests.support.records import PAID, PROFIT, ledger, recorded_share, share_row
+from tests.support.records import PAID, PROFIT, full_record, ledger, share_row
 
 KEY_1, KEY_2 = Fernet.generate_key().decode(), Fernet.generate_key().decode()
 
@@ -46,7 +46,7 @@ async def _values_per_column(deps: Deps) -> tuple[Counter[str], list[str]]:
 
 async def test_rotated_to_key_2_everything_reads_without_key_1(own_deps):
     async with own_deps(KEY_1) as old:
-        events = [await recorded_share(old) for _ in range(3)]
+        events = [await full_record(old) for _ in range(3)]
 
     async with own_deps(KEY_2, KEY_1) as rotating:
         # Batches of two rows: every table needs several, so paging is exercised too.
@@ -96,10 +96,10 @@ async def test_rotated_to_key_2_everything_reads_without_key_1(own_deps):
 
 async def test_rotation_while_the_application_writes_loses_nothing(own_deps):
     async with own_deps(KEY_1) as old:
-        events = [await recorded_share(old) for _ in range(4)]
+        events = [await full_record(old) for _ in range(4)]
 
     async with own_deps(KEY_2, KEY_1) as app:
-        books = ledger(app)
+        books = ledger(app, high_water_mark=True)
 
         async def pay_more(event_id: str, user_id: str) -> None:
             share = await share_row(app, event_id)
@@ -142,7 +142,7 @@ async def test_rotation_while_the_application_writes_loses_nothing(own_deps):
 
 async def test_a_value_under_an_unknown_key_is_reported_and_left_alone(own_deps):
     async with own_deps(KEY_1) as old:
-        event = await recorded_share(old)
+        event = await full_record(old)
     stranger = FieldCipher([Fernet.generate_key().decode()])
     async with own_deps(KEY_2, KEY_1) as rotating:
         async with rotating.sessions.begin() as s:

@@ -34,6 +34,7 @@ from tests.histories import HERE, HISTORY_CODEC_KEY, history_converter
 from tests.support.scenario import profitable_session
 from tests.workflows.conftest import ShareDriver
 from workers.worker import build_worker
+from workflows.ids import share_workflow_id
 from workflows.reports import ReportRequest, ReportWorkflow
 from workflows.share import ShareWorkflow
 
@@ -107,7 +108,7 @@ async def overdue_report(driver: ShareDriver) -> WorkflowHandle:
 
 async def _start(driver: ShareDriver, event) -> WorkflowHandle:
     return await driver.env.client.start_workflow(
-        ShareWorkflow.run, event, id=f"share/{event.event_id}", task_queue=driver.task_queue
+        ShareWorkflow.run, event, id=share_workflow_id(event.event_id), task_queue=driver.task_queue
     )
 
 

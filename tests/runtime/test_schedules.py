@@ -12,7 +12,7 @@ from temporalio.client import ScheduleActionStartWorkflow
 from db.models import Report
 from runtime.ip_intel_schedule import SCHEDULE_ID as IP_INTEL_SCHEDULE_ID
 from runtime.schedules import SCHEDULES, apply, wanted_schedules
-from tests.support.ledger import owed_past_due, recorded_share
+from tests.support.records import owed_past_due, recorded_share
 from tests.support.scenario import eventually
 from workers.worker import build_worker
 
@@ -38,8 +38,8 @@ async def test_apply_twice_then_trigger_the_daily_report(dev_server, deps, setti
         assert (action.workflow, action.task_queue) == ("ReportWorkflow", task_queue)
         assert described.schedule.state.paused is (schedule.id == "report-fraud-weekly")
 
-    suspended = await recorded_share(deps, days_ago=15)
-    locked = await recorded_share(deps, days_ago=45, paid="20.00")
+    suspended = (await recorded_share(deps, days_ago=15)).event_id
+    locked = (await recorded_share(deps, days_ago=45, paid="20.00")).event_id
     triggered_at = datetime.now(UTC)
     async with build_worker(client, deps, cfg):
         await client.get_schedule_handle("report-overdue-daily").trigger()

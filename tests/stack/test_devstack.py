@@ -19,7 +19,7 @@ from temporalio.client import Client
 
 from runtime.client import data_converter
 from runtime.schedules import SCHEDULES
-from tests.support.ledger import owed_past_due, recorded_share
+from tests.support.records import owed_past_due, recorded_share
 from tests.support.scenario import eventually
 
 RUNNING = "profitshare is running"

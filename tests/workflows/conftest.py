@@ -15,6 +15,7 @@ from domain.ladder import can_access, can_trade
 from domain.models import PaymentSignal, ProfitEvent, ShareView
 from tests.support.scenario import eventually, profitable_session
 from workers.worker import build_worker
+from workflows.ids import share_workflow_id
 from workflows.share import ShareWorkflow
 
 
@@ -43,7 +44,10 @@ class ShareDriver:
     async def open_share(self, **session) -> tuple[ProfitEvent, WorkflowHandle, ShareView]:
         event = await profitable_session(self.deps, self.emulator_url, **session)
         handle = await self.env.client.start_workflow(
-            ShareWorkflow.run, event, id=f"share/{event.event_id}", task_queue=self.task_queue
+            ShareWorkflow.run,
+            event,
+            id=share_workflow_id(event.event_id),
+            task_queue=self.task_queue,
         )
         view = await eventually(lambda: self._status_in(handle, {"open"}))
         return event, handle, view

@@ -8,12 +8,13 @@ from temporalio.worker import Worker
 
 from tests.support.scenario import eventually, profitable_session
 from workers.worker import build_worker
+from workflows.ids import share_workflow_id
 from workflows.share import ShareWorkflow
 
 
 async def _run(env, event, task_queue):
     return await env.client.start_workflow(
-        ShareWorkflow.run, event, id=f"share/{event.event_id}", task_queue=task_queue
+        ShareWorkflow.run, event, id=share_workflow_id(event.event_id), task_queue=task_queue
     )
 
 

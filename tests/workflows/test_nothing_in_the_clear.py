@@ -25,6 +25,7 @@ from tests.support.scenario import (
     register_account,
     store_event,
 )
+from workflows.ids import share_workflow_id
 from workflows.share import ShareWorkflow
 
 OPS = {"Authorization": "Bearer test-ops", "content-type": "application/json"}
@@ -39,7 +40,7 @@ def _personal_data() -> dict[str, str]:
 
 async def _start(client: Client, event: ProfitEvent, task_queue: str, **marks: str):
     return await client.start_workflow(
-        ShareWorkflow.run, event, id=f"share/{event.event_id}", task_queue=task_queue,
+        ShareWorkflow.run, event, id=share_workflow_id(event.event_id), task_queue=task_queue,
         memo={"note": marks["memo"]}, static_summary=marks["summary"],
     )  # fmt: skip
 

@@ -9,12 +9,13 @@ from sqlalchemy import select
 
 from db.models import AuditEntry
 from tests.support.scenario import eventually, profitable_session, store_event
+from workflows.ids import share_workflow_id
 from workflows.share import ShareWorkflow
 
 
 async def _under_review(driver, event):
     handle = await driver.env.client.start_workflow(
-        ShareWorkflow.run, event, id=f"share/{event.event_id}", task_queue=driver.task_queue
+        ShareWorkflow.run, event, id=share_workflow_id(event.event_id), task_queue=driver.task_queue
     )
     return handle, await driver.wait_status(handle, "under_review")
 
