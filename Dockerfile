@@ -1,7 +1,7 @@
 # One image for the worker and the API: `profitshare worker` or `profitshare api`.
 FROM python:3.11-slim
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY config config
 COPY domain domain
 COPY workflows workflows
@@ -15,7 +15,7 @@ COPY emulators emulators
 COPY cli cli
 COPY stack stack
 COPY benchmarks benchmarks
-RUN pip install --no-cache-dir . && useradd --system profitshare
+RUN pip install --no-cache-dir -c constraints.txt . && useradd --system profitshare
 USER profitshare
 ENV PROFITSHARE_API_HOST=0.0.0.0
 EXPOSE 8000
