@@ -15,8 +15,8 @@ from temporalio.client import Client
 
 from activities.contracts import GenerateReportInput
 from activities.reports import ReportActivities
-from tests.api.conftest import BACKEND, OPS, STANDARD_SECRET
 from tests.domain.webhooks import samples
+from tests.support.api import BACKEND, OPS, STANDARD_SECRET
 from tests.support.scenario import (
     eventually,
     profit_event,

@@ -7,7 +7,7 @@ import json
 from sqlalchemy import func, select
 
 from db.models import ProfitEventRow, Share
-from tests.api.conftest import BACKEND, OPS
+from tests.support.api import BACKEND, OPS
 from tests.support.scenario import event_body, eventually
 from workflows.ids import share_workflow_id
 

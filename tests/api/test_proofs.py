@@ -10,9 +10,8 @@ import httpx
 import pytest
 
 from api.app import create_app
-from tests.api.conftest import ADMIN, BACKEND, OPS
-from tests.api.test_review import _share_in, _submit
-from tests.support.scenario import eventually
+from tests.support.api import ADMIN, BACKEND, OPS
+from tests.support.scenario import eventually, share_in, submit_event
 from workflows.ids import share_workflow_id
 from workflows.share import ShareWorkflow
 
@@ -32,8 +31,8 @@ def _url(event_id: str) -> str:
 
 @pytest.fixture
 async def open_share(api, worker, deps, emulator_url) -> str:
-    event_id = await _submit(api, deps, emulator_url, profit="1000", reported="1000")
-    await _share_in(api, event_id, "open")
+    event_id = await submit_event(api, deps, emulator_url, profit="1000", reported="1000")
+    await share_in(api, event_id, "open")
     return event_id
 
 
@@ -114,7 +113,7 @@ async def test_approval_pays_the_share(api, open_share):
     other = await api.post(decision, json={"decision": "reject"}, headers=ADMIN)
     assert other.status_code == 409
 
-    paid = await _share_in(api, open_share, "paid")
+    paid = await share_in(api, open_share, "paid")
     assert Decimal(paid["amount_paid"]) == Decimal("142.50")
     assert [(p["provider"], p["applied"]) for p in paid["payments"]] == [("upi_proof", True)]
     assert paid["proofs"][0]["status"] == "approved"

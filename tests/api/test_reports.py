@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from activities import contracts as c
 from activities.reports import ReportActivities
-from tests.api.conftest import BACKEND, OPS
+from tests.support.api import BACKEND, OPS
 from tests.support.records import recorded_share
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from db.models import AuditEntry, Device, RiskDecisionRow
 from services.risk.service import device_key
-from tests.api.conftest import ADMIN, BACKEND, OPS
+from tests.support.api import ADMIN, BACKEND, OPS
 from tests.support.audit import details
 from tests.support.risk import CLEAN_IP, LISTED, uid, unique_ip, verified_profits
 

@@ -21,8 +21,8 @@ from fastapi.routing import iter_route_contexts
 
 from api.app import create_app
 from config.settings import Settings
-from tests.api.conftest import ADMIN, BACKEND, OPS
 from tests.api.matrix_world import World, build_world
+from tests.support.api import ADMIN, BACKEND, OPS
 
 Route = tuple[str, str]  # (method, path template)
 PUBLIC = "no token needed"

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from api.app import create_app
-from tests.api.conftest import BACKEND
+from tests.support.api import BACKEND
 
 UI = "https://temporal.example.com"
 

@@ -31,8 +31,8 @@ from stack.postgres import (
     start_embedded,
     stop_embedded,
 )
-from tests.api.conftest import BACKEND, OPS, STANDARD_SECRET
 from tests.domain.webhooks import samples
+from tests.support.api import BACKEND, OPS, STANDARD_SECRET
 from tests.support.reconcile import reconcile
 from tests.support.scenario import event_body, eventually, submit_events, wait_open
 from workers.worker import build_worker

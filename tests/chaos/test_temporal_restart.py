@@ -13,8 +13,8 @@ from temporalio.client import Client
 
 from api.app import create_app
 from runtime.client import data_converter
-from tests.api.conftest import STANDARD_SECRET
 from tests.domain.webhooks import samples
+from tests.support.api import STANDARD_SECRET
 from tests.support.devserver import DevServer
 from tests.support.reconcile import reconcile
 from tests.support.scenario import eventually, submit_events, wait_open

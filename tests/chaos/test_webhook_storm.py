@@ -9,8 +9,8 @@ from collections import Counter
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from tests.api.conftest import STANDARD_SECRET
 from tests.domain.webhooks import samples
+from tests.support.api import STANDARD_SECRET
 from tests.support.reconcile import reconcile
 from tests.support.scenario import eventually, submit_events, wait_open
 

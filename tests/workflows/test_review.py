@@ -9,8 +9,8 @@ from temporalio.client import WorkflowHandle
 
 from db.shares import load_view
 from domain.models import ProfitEvent, ReviewDecision, ShareView
+from tests.support.driver import ShareDriver
 from tests.support.scenario import eventually, profitable_session
-from tests.workflows.conftest import ShareDriver
 from workflows.ids import share_workflow_id
 from workflows.share import ShareWorkflow
 

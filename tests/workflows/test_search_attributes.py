@@ -15,7 +15,7 @@ from activities import contracts as c
 from api.app import create_app
 from db.models import User
 from domain.models import PaymentSignal
-from tests.api.conftest import BACKEND
+from tests.support.api import BACKEND
 from tests.support.scenario import eventually, profitable_session
 from workers.worker import activities_for
 from workflows.reports import ReportWorkflow
