@@ -12,13 +12,16 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from activities import contracts as c
 from activities.fx import FixedFxRates
 from activities.ledger import LedgerActivities
-from db.models import Dispute, PaymentProof, Share
+from db.crypto import FieldCipher
+from db.models import Dispute, PaymentProof, ProfitEventRow, Share
 from db.standing import RESTRICTING_STATUSES
 from domain.ladder import ladder
 from domain.models import PaymentSignal, ProfitEvent, VerificationSummary
@@ -136,6 +139,32 @@ async def full_record(deps: Deps, **event_fields: object) -> ProfitEvent:
             )
         )
     return event
+
+
+async def bare_share(
+    s: AsyncSession,
+    cipher: FieldCipher,
+    user_id: str,
+    *,
+    event_id: str | None = None,
+    **fields: Any,
+) -> Share:
+    """A share row written straight to the table in `s` (with the stub event row it needs), for
+    tests that want a share in some state without the ledger's history; `fields` are columns."""
+    event_id = event_id or f"evt_{uuid.uuid4().hex[:10]}"
+    s.add(
+        ProfitEventRow(
+            event_id=event_id,
+            user_id=user_id,
+            account_id="acc_test",
+            fingerprint="0" * 64,
+            body_enc=cipher.encrypt("{}"),
+        )
+    )
+    await s.flush()
+    share = Share(event_id=event_id, user_id=user_id, **fields)
+    s.add(share)
+    return share
 
 
 async def share_row(deps: Deps, event_id: str) -> Share:
