@@ -30,7 +30,7 @@ from emulators.serve import running, serving
 from runtime.client import data_converter
 from runtime.deps import Deps
 from stack.postgres import create_database, drop_database, start_embedded
-from tests.support.api import BOOTSTRAP_TOKENS, STANDARD_SECRET
+from tests.support.api import BOOTSTRAP_TOKENS, STANDARD_SECRET, in_process
 from tests.support.backend import Backend
 from tests.support.risk import write_lists
 from tests.support.servers import BIN, time_skipping_server
@@ -170,9 +170,7 @@ async def worker(time_skipping_env, deps, api_settings) -> AsyncIterator[Worker]
 @pytest.fixture
 async def api(time_skipping_env, deps, api_settings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(api_settings, deps=deps, temporal=time_skipping_env.client)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://api"
-    ) as client:
+    async with in_process(app) as client:
         yield client
 
 

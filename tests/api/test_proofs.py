@@ -6,11 +6,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-import httpx
 import pytest
 
 from api.app import create_app
-from tests.support.api import ADMIN, BACKEND, OPS
+from tests.support.api import ADMIN, BACKEND, OPS, in_process
 from tests.support.scenario import eventually, share_in, submit_event
 from workflows.ids import share_workflow_id
 from workflows.share import ShareWorkflow
@@ -91,9 +90,7 @@ async def test_the_limit_is_shared_by_every_api_process(
 ):
     """Two API processes, one store: 2 proofs through one and 1 through the other use it up."""
     other = create_app(api_settings, deps=deps, temporal=time_skipping_env.client)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=other), base_url="http://other"
-    ) as second:
+    async with in_process(other, base_url="http://other") as second:
         for client in (api, api, second):
             accepted = await client.post(_url(open_share), json=_proof(), headers=BACKEND)
             assert accepted.status_code == 202

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from api.app import create_app
-from tests.support.api import BACKEND
+from tests.support.api import BACKEND, in_process
 
 UI = "https://temporal.example.com"
 
@@ -14,7 +14,7 @@ UI = "https://temporal.example.com"
 @pytest.fixture
 async def client(settings, deps):
     app = create_app(settings.model_copy(update={"temporal_ui_origin": UI}), deps=deps)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://api") as c:
+    async with in_process(app) as c:
         yield c
 
 

@@ -4,7 +4,6 @@ still there, mid-ladder, and a payment that arrived while it was down is applied
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import httpx
@@ -13,8 +12,7 @@ from temporalio.client import Client
 
 from api.app import create_app
 from runtime.client import data_converter
-from tests.domain.webhooks import samples
-from tests.support.api import STANDARD_SECRET
+from tests.support.api import STANDARD_SECRET, in_process, standard_callback
 from tests.support.devserver import DevServer
 from tests.support.reconcile import reconcile
 from tests.support.scenario import eventually, submit_events, wait_open
@@ -55,18 +53,13 @@ async def client(restart_settings) -> Client:
 @pytest.fixture
 async def api(restart_settings, deps, client) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(restart_settings, deps=deps, temporal=client)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
+    async with in_process(app) as http:
         yield http
 
 
 def _payment(share: dict) -> tuple[bytes, dict]:
     txn = f"restart_{share['event_id'][-10:]}"
-    body = samples.standard_payment(
-        share["payment_reference"], txn, share["amount_due"], currency="USDT"
-    )
-    headers = samples.signed_headers_standard(body, STANDARD_SECRET, datetime.now(UTC), f"m_{txn}")
-    return body, headers | {"content-type": "application/json"}
+    return standard_callback(share["payment_reference"], txn, share["amount_due"])
 
 
 async def test_shares_survive_a_killed_server_and_a_payment_sent_meanwhile_counts_once(

@@ -28,6 +28,7 @@ from runtime.codec import (
     codec_from_setting,
     data_converter_with_codec,
 )
+from tests.support.api import in_process
 
 KEY_A, KEY_B = os.urandom(32), os.urandom(32)
 SIGNAL = PaymentSignal(
@@ -151,7 +152,7 @@ def client(deps) -> httpx.AsyncClient:
     app.state.settings = Settings()
     app.include_router(codec_routes.router)
     codec_routes.codec_cors(app, "http://localhost:8233")
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://api")
+    return in_process(app)
 
 
 def _body(*payloads: Payload) -> str:

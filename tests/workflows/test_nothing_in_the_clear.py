@@ -8,7 +8,6 @@ import json
 import uuid
 from decimal import Decimal
 
-import httpx
 from google.protobuf import json_format
 from sqlalchemy import text
 from temporalio.api.common.v1 import Payloads
@@ -17,6 +16,7 @@ from temporalio.client import Client
 from api.app import create_app
 from db.models import ExchangeAccount
 from domain.models import ProfitEvent, ShareView
+from tests.support.api import in_process
 from tests.support.history import payloads_in, raw_history
 from tests.support.scenario import (
     eventually,
@@ -57,7 +57,7 @@ async def _decoded_through_the_api(settings, deps, client: Client, history) -> b
     """POST /codec/decode with the ops token, as the Temporal UI does for an operator."""
     app = create_app(settings, deps=deps, temporal=client)
     body = json_format.MessageToJson(Payloads(payloads=list(payloads_in(history))))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://api") as api:
+    async with in_process(app) as api:
         response = await api.post("/codec/decode", content=body, headers=OPS)
     assert response.status_code == 200, response.text
     return b"\n".join(base64.b64decode(p.get("data", "")) for p in response.json()["payloads"])
