@@ -15,7 +15,7 @@ from temporalio.client import Client
 
 from activities.contracts import GenerateReportInput
 from activities.reports import ReportActivities
-from tests.domain.webhooks import samples
+from tests.support import webhook_samples as samples
 from tests.support.api import BACKEND, OPS, STANDARD_SECRET
 from tests.support.scenario import (
     eventually,

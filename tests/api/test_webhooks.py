@@ -16,7 +16,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from db.models import AuditEntry, Payment
-from tests.domain.webhooks import samples
+from tests.support import webhook_samples as samples
 from tests.support.api import BACKEND, OPS, STANDARD_SECRET
 from tests.support.history import signals_sent
 from tests.support.scenario import (

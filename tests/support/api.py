@@ -10,7 +10,7 @@ from decimal import Decimal
 import httpx
 from starlette.types import ASGIApp
 
-from tests.domain.webhooks import samples
+from tests.support import webhook_samples as samples
 
 BOOTSTRAP_TOKENS = "backend:test-backend,ops:test-ops,admin:test-admin"
 BACKEND = {"Authorization": "Bearer test-backend"}
