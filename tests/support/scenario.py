@@ -151,23 +151,17 @@ async def event_body(deps: Deps, emulator_url: str, **overrides: Any) -> dict:
     )
     user = f"u_{key[-8:]}"
     account = await register_account(deps, user, key, secret)
-    body = {
-        "event_id": f"evt_{key[-12:]}",
-        "user_id": user,
-        "account_id": account,
-        "exchange": "binance",
-        "session_id": "s_1",
-        "session_start": start.isoformat(),
-        "session_end": (start + timedelta(minutes=45)).isoformat(),
-        "symbols": ["BTC/USDT"],
-        "positions_count": 2,
-        "reported_profit": "1000.00",
-        "currency": "USDT",
-        "ip": "203.0.113.7",
-        "device_fingerprint": "fp_1",
-    }
-    body.update(overrides)
-    return body
+    event = profit_event(
+        user,
+        account,
+        start=start,
+        reported=Decimal("1000.00"),
+        event_id=f"evt_{key[-12:]}",
+        session_id="s_1",
+        ip="203.0.113.7",
+        device_fingerprint="fp_1",
+    )
+    return {**event.model_dump(mode="json", exclude_none=True), **overrides}
 
 
 async def eventually(check: Callable[[], Awaitable[Any]], *, timeout: float = 10.0) -> Any:
