@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from activities.risk.service import RiskService
 from api import console, errors, metrics
 from api.auth import TokenStore
 from api.headers import SecurityHeaders
@@ -35,9 +34,11 @@ from api.routes import (
 )
 from api.routes.codec import codec_cors
 from config.settings import Settings, get_settings
-from workers.client import connect
-from workers.codec import codec_from_setting
-from workers.deps import Deps, require
+from runtime.client import connect
+from runtime.codec import codec_from_setting
+from runtime.deps import Deps
+from runtime.settings import require
+from services.risk.service import RiskService
 
 ROUTERS = (
     health,

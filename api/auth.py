@@ -38,9 +38,9 @@ class TokenStore:
 
     async def role_of(self, token: str, sessions: async_sessionmaker[AsyncSession]) -> str | None:
         digest = hash_token(token)
-        for known, role in self._bootstrap.items():
+        for known, bootstrap_role in self._bootstrap.items():
             if hmac.compare_digest(known, digest):
-                return role
+                return bootstrap_role
         now = self._clock()
         cached = self._cache.get(digest)
         if cached is not None and now < cached[0]:

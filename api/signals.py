@@ -6,7 +6,7 @@ from fastapi import Request
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import ApiError
-from db.shares import workflow_id
+from workflows.ids import share_workflow_id
 
 
 async def signal_share(request: Request, event_id: str, signal: str, arg: object) -> None:
@@ -16,7 +16,7 @@ async def signal_share(request: Request, event_id: str, signal: str, arg: object
     """
     client = await request.app.state.temporal()
     try:
-        await client.get_workflow_handle(workflow_id(event_id)).signal(signal, arg)
+        await client.get_workflow_handle(share_workflow_id(event_id)).signal(signal, arg)
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
             raise ApiError(409, f"the share {event_id} is already closed") from err

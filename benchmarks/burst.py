@@ -21,7 +21,7 @@ from benchmarks.latency import percentiles
 from benchmarks.load import bounded, per_second, say, wait_for_count
 from benchmarks.sessions import seed_events
 from benchmarks.stack import BenchStack
-from workers.deps import Deps
+from runtime.deps import Deps
 
 # All at once, as far as one client can: far more than the steady phase's concurrency.
 BURST_CONCURRENCY = 256

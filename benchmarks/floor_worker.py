@@ -51,7 +51,7 @@ class SignalWorkflow:
 
 async def _serve() -> None:
     from config.settings import get_settings
-    from workers.client import connect
+    from runtime.client import connect
 
     client = await connect(get_settings())
     await Worker(

@@ -9,7 +9,7 @@ from collections import Counter
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
-from db.shares import workflow_id as share_workflow_id
+from workflows.ids import share_workflow_id
 
 _COUNTED = {
     EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED: "workflow_tasks",

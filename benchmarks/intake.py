@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from benchmarks.load import bounded, wait_for_count
 from db.models import Share
-from workers.deps import Deps
+from runtime.deps import Deps
 
 
 async def count_shares(deps: Deps, tag: str, status: str) -> int:
@@ -24,6 +24,25 @@ async def count_shares(deps: Deps, tag: str, status: str) -> int:
             .select_from(Share)
             .where(Share.event_id.like(f"evt_{tag}_%"), Share.status == status)
         )
+
+
+async def wait_for_shares(
+    deps: Deps,
+    tag: str,
+    status: str,
+    target: int,
+    *,
+    timeout: float,
+    on_progress: Callable[[int], None] | None = None,
+) -> None:
+    """Until `target` shares of the events tagged `tag` are in `status`."""
+    await wait_for_count(
+        lambda: count_shares(deps, tag, status),
+        target,
+        label=f"{tag} {status}",
+        timeout=timeout,
+        on_progress=on_progress,
+    )
 
 
 async def submit(api: httpx.AsyncClient, bodies: list[dict]) -> None:
@@ -47,11 +66,5 @@ async def intake_to_open(
     """Submits every body and waits until every share is open; returns the seconds taken."""
     started = time.perf_counter()
     await submit(api, bodies)
-    await wait_for_count(
-        lambda: count_shares(deps, tag, "open"),
-        len(bodies),
-        label=f"{tag} open",
-        timeout=timeout,
-        on_progress=on_progress,
-    )
+    await wait_for_shares(deps, tag, "open", len(bodies), timeout=timeout, on_progress=on_progress)
     return time.perf_counter() - started

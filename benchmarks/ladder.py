@@ -22,10 +22,10 @@ from benchmarks.sessions import backend_headers, seed_events
 from benchmarks.stack import BenchStack
 from db.models import Share
 from domain.ladder import COLLECTIONS_DAY, Level
+from runtime.client import data_converter
+from runtime.deps import Deps
+from runtime.search_attributes import register
 from stack.temporal import BIN
-from workers.client import data_converter
-from workers.deps import Deps
-from workers.search_attributes import register
 from workers.worker import build_worker
 
 TEST_SERVER = BIN / "temporal-test-server"

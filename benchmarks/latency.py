@@ -11,12 +11,12 @@ from decimal import Decimal
 
 import httpx
 
-from activities.risk.service import RiskService
 from domain.ladder import Level
 from domain.risk import assess
 from domain.risk.decision import RiskRequest
 from domain.risk.facts import LinkedDebt, RiskFacts
 from domain.webhooks import cashfree, phonepe, razorpay, standard
+from services.risk.service import RiskService
 
 Percentiles = dict[str, float]
 

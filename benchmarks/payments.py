@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 
 import httpx
 
-from benchmarks.intake import count_shares
-from benchmarks.load import bounded, wait_for_count
+from benchmarks.intake import wait_for_shares
+from benchmarks.load import bounded
 from domain.webhooks import standard
-from workers.deps import Deps
+from runtime.deps import Deps
 
 
 def _signed(share: dict, secret: str) -> tuple[bytes, dict[str, str]]:
@@ -62,12 +62,7 @@ async def pay_all(
 
     started = time.perf_counter()
     await bounded(callbacks, deliver)
-    await wait_for_count(
-        lambda: count_shares(deps, tag, "paid"),
-        len(event_ids),
-        label=f"{tag} paid",
-        timeout=timeout,
-    )
+    await wait_for_shares(deps, tag, "paid", len(event_ids), timeout=timeout)
     return time.perf_counter() - started
 
 

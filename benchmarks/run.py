@@ -15,7 +15,6 @@ from typing import Any
 
 import httpx
 
-from activities.risk.service import RiskService
 from benchmarks import console, floor, ladder, latency, report, scale
 from benchmarks.burst import burst
 from benchmarks.history_counts import share_costs
@@ -26,8 +25,9 @@ from benchmarks.procfs import CpuMeter
 from benchmarks.sessions import backend_headers, seed_events
 from benchmarks.stack import WORKER_PROCESSES, BenchStack, bench_stack
 from config.settings import Settings
-from workers.client import connect
-from workers.deps import Deps
+from runtime.client import connect
+from runtime.deps import Deps
+from services.risk.service import RiskService
 
 # Where the CPU goes, per event: the profile behind the figures.
 SERVICES = ("temporal", "worker", "api", "emulator")

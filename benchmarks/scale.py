@@ -14,7 +14,7 @@ from benchmarks.load import say
 from benchmarks.procfs import rss_mb
 from benchmarks.sessions import seed_events
 from benchmarks.stack import BenchStack
-from workers.deps import Deps
+from runtime.deps import Deps
 
 MARKS = (1000, 5000, 10_000)
 

@@ -12,48 +12,29 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from benchmarks.load import bounded, say
-from cli.demo import PROFIT, session_trades
+from cli.demo import backend_token, event_body, seed_session
+from config.settings import Settings
 
 
-def backend_headers(settings) -> dict[str, str]:
-    token = next(t for role, t in settings.bootstrap_token_pairs() if role == "backend")
-    return {"Authorization": f"Bearer {token}"}
+def backend_headers(settings: Settings) -> dict[str, str]:
+    return {"Authorization": f"Bearer {backend_token(settings)}"}
 
 
 async def _seed_one(api: httpx.AsyncClient, emulator: httpx.AsyncClient, event_id: str) -> dict:
     suffix = uuid.uuid4().hex
     user_id, api_key, api_secret = f"u_{event_id}", f"bench-key-{suffix}", f"secret-{suffix}"
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=50)
-    seeded = await emulator.post(
-        "/_emulator/accounts",
-        json={
-            "api_key": api_key,
-            "api_secret": api_secret,
-            "balances": {"USDT": "50000"},
-            "trades": session_trades(int(start.timestamp() * 1000)),
-        },
+    account_id = await seed_session(
+        api, emulator, user_id=user_id, api_key=api_key, api_secret=api_secret, start=start
     )
-    seeded.raise_for_status()
-    registered = await api.post(
-        f"/v1/users/{user_id}/exchange-accounts",
-        json={"exchange": "binance", "api_key": api_key, "api_secret": api_secret},
+    return event_body(
+        event_id=event_id,
+        user_id=user_id,
+        account_id=account_id,
+        session_id=f"s_{event_id}",
+        start=start,
+        device_fingerprint=f"fp_{suffix[:12]}",
     )
-    registered.raise_for_status()
-    return {
-        "event_id": event_id,
-        "user_id": user_id,
-        "account_id": registered.json()["account_id"],
-        "exchange": "binance",
-        "session_id": f"s_{event_id}",
-        "session_start": start.isoformat(),
-        "session_end": (start + timedelta(minutes=45)).isoformat(),
-        "symbols": ["BTC/USDT"],
-        "positions_count": 2,
-        "reported_profit": str(PROFIT),
-        "currency": "USDT",
-        "ip": "203.0.113.7",
-        "device_fingerprint": f"fp_{suffix[:12]}",
-    }
 
 
 async def seed_events(api: httpx.AsyncClient, emulator_url: str, tag: str, n: int) -> list[dict]:

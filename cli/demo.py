@@ -69,7 +69,63 @@ async def _wait_for(
         await asyncio.sleep(0.5)
 
 
-def _backend_token(settings: Settings) -> str:
+async def seed_session(
+    api: httpx.AsyncClient,
+    emulator: httpx.AsyncClient,
+    *,
+    user_id: str,
+    api_key: str,
+    api_secret: str,
+    start: datetime,
+) -> str:
+    """The session's trades on the emulator, then the exchange account registered through the
+    API as the backend does it; returns the account id."""
+    seeded = await emulator.post(
+        "/_emulator/accounts",
+        json={
+            "api_key": api_key,
+            "api_secret": api_secret,
+            "balances": {"USDT": "50000"},
+            "trades": session_trades(int(start.timestamp() * 1000)),
+        },
+    )
+    seeded.raise_for_status()
+    registered = await api.post(
+        f"/v1/users/{user_id}/exchange-accounts",
+        json={"exchange": "binance", "api_key": api_key, "api_secret": api_secret},
+    )
+    registered.raise_for_status()
+    return registered.json()["account_id"]
+
+
+def event_body(
+    *,
+    event_id: str,
+    user_id: str,
+    account_id: str,
+    session_id: str,
+    start: datetime,
+    device_fingerprint: str,
+) -> dict:
+    """The profit event the backend sends for the session `seed_session` put on the emulator."""
+    return {
+        "event_id": event_id,
+        "user_id": user_id,
+        "account_id": account_id,
+        "exchange": "binance",
+        "session_id": session_id,
+        "session_start": start.isoformat(),
+        "session_end": (start + timedelta(minutes=45)).isoformat(),
+        "symbols": ["BTC/USDT"],
+        "positions_count": 2,
+        "reported_profit": str(PROFIT),
+        "currency": "USDT",
+        "ip": "203.0.113.7",
+        "device_fingerprint": device_fingerprint,
+    }
+
+
+def backend_token(settings: Settings) -> str:
     for role, token in settings.bootstrap_token_pairs():
         if role == "backend":
             return token
@@ -84,7 +140,7 @@ async def run_demo() -> int:
     user_id, suffix = f"u_demo_{uuid.uuid4().hex[:6]}", uuid.uuid4().hex[:8]
     api_key, api_secret = f"demo-key-{suffix}", uuid.uuid4().hex
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=50)
-    headers = {"Authorization": f"Bearer {_backend_token(settings)}"}
+    headers = {"Authorization": f"Bearer {backend_token(settings)}"}
     async with (
         httpx.AsyncClient(
             base_url=f"http://localhost:{settings.api_port}", headers=headers, timeout=30
@@ -92,39 +148,18 @@ async def run_demo() -> int:
         httpx.AsyncClient(base_url=emulator_url) as ex,
     ):
         console.print(f"1. exchange: seeding a session for [bold]{user_id}[/] on the emulator")
-        (
-            await ex.post(
-                "/_emulator/accounts",
-                json={
-                    "api_key": api_key,
-                    "api_secret": api_secret,
-                    "balances": {"USDT": "50000"},
-                    "trades": session_trades(int(start.timestamp() * 1000)),
-                },
-            )
-        ).raise_for_status()
-        account = (
-            await api.post(
-                f"/v1/users/{user_id}/exchange-accounts",
-                json={"exchange": "binance", "api_key": api_key, "api_secret": api_secret},
-            )
-        ).json()
-        console.print(f"2. backend: registered exchange account {account['account_id']}")
-        event = {
-            "event_id": f"evt_demo_{suffix}",
-            "user_id": user_id,
-            "account_id": account["account_id"],
-            "exchange": "binance",
-            "session_id": f"s_demo_{suffix}",
-            "session_start": start.isoformat(),
-            "session_end": (start + timedelta(minutes=45)).isoformat(),
-            "symbols": ["BTC/USDT"],
-            "positions_count": 2,
-            "reported_profit": str(PROFIT),
-            "currency": "USDT",
-            "ip": "203.0.113.7",
-            "device_fingerprint": f"fp_{suffix}",
-        }
+        account_id = await seed_session(
+            api, ex, user_id=user_id, api_key=api_key, api_secret=api_secret, start=start
+        )
+        console.print(f"2. backend: registered exchange account {account_id}")
+        event = event_body(
+            event_id=f"evt_demo_{suffix}",
+            user_id=user_id,
+            account_id=account_id,
+            session_id=f"s_demo_{suffix}",
+            start=start,
+            device_fingerprint=f"fp_{suffix}",
+        )
         accepted = await api.post("/v1/profit-events", json=event)
         console.print(f"3. backend: profit event → {accepted.status_code} {accepted.json()}")
         share = await _wait_for(api, event["event_id"], {"open", "under_review", "no_share"})

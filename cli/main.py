@@ -33,7 +33,7 @@ def worker(
 ) -> None:
     """Run Temporal workers for the share workflow; SIGTERM lets in-flight tasks finish."""
     from config.settings import get_settings
-    from workers.logging import configure
+    from runtime.logging import configure
     from workers.processes import run_workers
 
     configure()
@@ -48,7 +48,7 @@ def api(host: str = typer.Option("127.0.0.1", envvar="PROFITSHARE_API_HOST")) ->
 
     from api.app import create_app
     from config.settings import get_settings
-    from workers.logging import configure
+    from runtime.logging import configure
 
     configure()
     settings = get_settings()
@@ -76,7 +76,7 @@ def migrate() -> None:
     """Apply the database migrations to DATABASE_URL."""
     from config.settings import get_settings
     from db.migrate import upgrade
-    from workers.deps import require
+    from runtime.settings import require
 
     upgrade(require(get_settings().database_url, "DATABASE_URL"))
 

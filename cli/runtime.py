@@ -10,7 +10,8 @@ import typer
 from rich.console import Console
 
 from config.settings import load_settings
-from workers.deps import Deps, MissingSetting
+from runtime.deps import Deps
+from runtime.settings import MissingSetting
 
 T = TypeVar("T")
 err = Console(stderr=True)

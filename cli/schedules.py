@@ -15,8 +15,8 @@ def apply_command() -> None:
     from rich.console import Console
 
     from config.settings import get_settings
-    from workers.client import connect
-    from workers.schedules import SCHEDULES, apply
+    from runtime.client import connect
+    from runtime.schedules import SCHEDULES, apply
 
     async def run() -> dict[str, str]:
         settings = get_settings()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -126,11 +126,11 @@ class Settings(BaseSettings):
         return pairs
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Settings from the environment, falling back to DATA_DIR/dev.env."""
     data_dir = Path(os.environ.get(f"{ENV_PREFIX}DATA_DIR", DEFAULT_DATA_DIR))
     env_file = data_dir / DEV_ENV_FILE
-    return Settings(_env_file=env_file if env_file.exists() else None, **overrides)  # type: ignore[call-arg]
+    return Settings(_env_file=env_file if env_file.exists() else None, **overrides)
 
 
 @lru_cache(maxsize=1)

@@ -127,9 +127,9 @@ async def entries_for(session: AsyncSession, subject: str) -> list[AuditEntry]:
 async def details_of(session: AsyncSession, cipher: FieldCipher, entry: AuditEntry) -> dict:
     if entry.details_key_id is None:
         return cipher.decrypt_json(entry.details_enc)  # type: ignore[return-value]
-    wrapped = await session.scalar(
-        select(AuditKey.key_enc).where(AuditKey.id == entry.details_key_id)
-    )
+    wrapped = (
+        await session.execute(select(AuditKey.key_enc).where(AuditKey.id == entry.details_key_id))
+    ).scalar_one()
     data_key = Fernet(cipher.decrypt(wrapped).encode())
     return json.loads(data_key.decrypt(entry.details_enc.encode()))
 

@@ -9,9 +9,10 @@ row; a per-key advisory lock makes check-and-insert atomic across processes.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from limits.aio.storage import MovingWindowSupport, Storage
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import CursorResult, delete, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -34,11 +35,13 @@ class PostgresStorage(Storage, MovingWindowSupport):
             return False
         async with self._sessions.begin() as s:
             await s.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": key})
-            now = await s.scalar(select(func.now()))
+            now = (await s.execute(select(func.now()))).scalar_one()
             await s.execute(
                 delete(RateLimitHit).where(RateLimitHit.key == key, RateLimitHit.expires_at <= now)
             )
-            held = await s.scalar(select(func.count()).where(RateLimitHit.key == key))
+            held = (
+                await s.execute(select(func.count()).where(RateLimitHit.key == key))
+            ).scalar_one()
             if held + amount > limit:
                 return False
             expires = now + timedelta(seconds=expiry)
@@ -61,7 +64,7 @@ class PostgresStorage(Storage, MovingWindowSupport):
     # The counter API of `limits` (fixed windows) is not used here; kept coherent anyway.
     async def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         async with self._sessions.begin() as s:
-            now = await s.scalar(select(func.now()))
+            now = (await s.execute(select(func.now()))).scalar_one()
             expires = now + timedelta(seconds=expiry)
             s.add_all(RateLimitHit(key=key, at=now, expires_at=expires) for _ in range(amount))
         return await self.get(key)
@@ -86,7 +89,8 @@ class PostgresStorage(Storage, MovingWindowSupport):
 
     async def reset(self) -> int | None:
         async with self._sessions.begin() as s:
-            result = await s.execute(delete(RateLimitHit))
+            # A DELETE's result is a CursorResult; the session's signature says only Result.
+            result = cast("CursorResult[Any]", await s.execute(delete(RateLimitHit)))
         return result.rowcount
 
     async def clear(self, key: str) -> None:

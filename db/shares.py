@@ -15,6 +15,7 @@ from domain.ladder import Level
 from domain.models import DisputeView, PaymentView, ProofView, ShareView
 from domain.policy import DEFAULT_SHARE_POLICY
 from domain.settlement import Bill
+from workflows.ids import share_workflow_id
 
 AMOUNT_FIELDS = (
     "reported_profit",
@@ -26,10 +27,6 @@ AMOUNT_FIELDS = (
     "credit",
     "waived_amount",
 )
-
-
-def workflow_id(event_id: str) -> str:
-    return f"share/{event_id}"
 
 
 def amounts(share: Share, cipher: FieldCipher) -> dict[str, Decimal | None]:
@@ -99,7 +96,7 @@ async def load_view(session: AsyncSession, cipher: FieldCipher, event_id: str) -
         body = json.loads(cipher.decrypt(event.body_enc))
         return ShareView(
             event_id=event_id,
-            workflow_id=workflow_id(event_id),
+            workflow_id=share_workflow_id(event_id),
             user_id=event.user_id,
             status="received",
             enforcement_level=0,
@@ -121,7 +118,7 @@ async def load_view(session: AsyncSession, cipher: FieldCipher, event_id: str) -
     verification = cipher.decrypt_json(share.verification_enc) if share.verification_enc else None
     return ShareView(
         event_id=event_id,
-        workflow_id=workflow_id(event_id),
+        workflow_id=share_workflow_id(event_id),
         user_id=share.user_id,
         status=share.status,
         enforcement_level=share.level,

@@ -85,13 +85,9 @@ def age_bucket(days_overdue: int) -> AgeBucket:
 
 
 @dataclass(frozen=True)
-class OverdueLine:
-    event_id: str
-    user_id: str
-    level: int
-    currency: str
-    amount_due: Decimal
-    due_at: datetime
+class OverdueLine(OpenShareFacts):
+    """An open share past its due date: the facts, and how late it is."""
+
     days_overdue: int
     age: str
 
@@ -124,18 +120,7 @@ def overdue_report(shares: Iterable[OpenShareFacts], as_of: datetime) -> Overdue
         if share.due_at >= as_of or share.amount_due <= 0:
             continue
         days = (as_of - share.due_at).days
-        lines.append(
-            OverdueLine(
-                event_id=share.event_id,
-                user_id=share.user_id,
-                level=share.level,
-                currency=share.currency,
-                amount_due=share.amount_due,
-                due_at=share.due_at,
-                days_overdue=days,
-                age=age_bucket(days).label,
-            )
-        )
+        lines.append(OverdueLine(**vars(share), days_overdue=days, age=age_bucket(days).label))
     # Most urgent first: the highest level, then the longest overdue.
     lines.sort(key=lambda line: (-line.level, -line.days_overdue, line.event_id))
     return OverdueReport(

@@ -17,12 +17,12 @@ from rich.console import Console
 
 from config.settings import ENV_PREFIX, load_settings
 from db.migrate import upgrade
+from runtime.client import connect
+from runtime.schedules import apply as apply_schedules
 from stack.postgres import create_database, start_embedded
 from stack.processes import StartupFailed, Supervisor, port_in_use, wait_for_port
 from stack.secrets import generated, read_env_file, write_env_file
 from stack.temporal import dev_server_argv
-from workers.client import connect
-from workers.schedules import apply as apply_schedules
 
 console = Console()
 

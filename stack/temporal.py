@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from workers.search_attributes import cli_flags
+from runtime.search_attributes import cli_flags
 
 BIN = Path(sys.executable).parent
 # SQLite's defaults (rollback journal, fsync on every commit) cap the dev server at a few

@@ -10,27 +10,33 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from cryptography.fernet import Fernet
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
+from api.app import create_app
 from config.settings import Settings
 from db.migrate import upgrade
-from emulators.serve import running
+from emulators.serve import running, serving
+from runtime.client import data_converter
+from runtime.deps import Deps
 from stack.postgres import create_database, drop_database, start_embedded
-from workers.client import data_converter
-from workers.deps import Deps
-from workers.search_attributes import register
+from tests.support.api import BOOTSTRAP_TOKENS, STANDARD_SECRET, in_process
+from tests.support.backend import Backend
+from tests.support.risk import write_lists
+from tests.support.servers import BIN, time_skipping_server
+from workers.worker import build_worker
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
-BIN = Path(sys.executable).parent
 SLOW_TESTS = os.environ.get("PROFITSHARE_SLOW_TESTS") == "1"
 
 
@@ -88,7 +94,7 @@ def settings(database_url: str) -> Settings:
         fernet_keys=Fernet.generate_key().decode(),
         hash_key=uuid.uuid4().hex,
         codec_key=uuid.uuid4().hex,
-        bootstrap_tokens="backend:test-backend,ops:test-ops,admin:test-admin",
+        bootstrap_tokens=BOOTSTRAP_TOKENS,
         task_queue="profit-share-test",
     )
 
@@ -104,11 +110,7 @@ async def deps(settings: Settings) -> AsyncIterator[Deps]:
 async def time_skipping_env(settings: Settings) -> AsyncIterator[WorkflowEnvironment]:
     """A test server per test: time only skips when no workflow waits for a worker, so a
     workflow left behind by another test (its worker gone) would freeze the clock."""
-    env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=data_converter(settings),
-        test_server_existing_path=str(BIN / "temporal-test-server"),
-    )
-    await register(env.client, "default")
+    env = await time_skipping_server(data_converter(settings))
     yield env
     await env.shutdown()
 
@@ -135,3 +137,46 @@ async def emulator_url() -> AsyncIterator[str]:
 @pytest.fixture
 def task_queue() -> str:
     return f"tq-{uuid.uuid4().hex[:12]}"
+
+
+# The API in-process (httpx ASGI transport) with a real worker on the time-skipping server:
+# the API and chaos tests' set-up.
+
+
+@pytest.fixture(scope="session")
+def ip_lists(tmp_path_factory) -> Path:
+    """Fresh IP lists (tests/support/risk.py LISTED), so no test depends on the samples' age."""
+    return write_lists(tmp_path_factory.mktemp("ip-intel"), as_of=datetime.now(UTC).date())
+
+
+@pytest.fixture
+def api_settings(settings, emulator_url, task_queue, ip_lists):
+    return settings.model_copy(
+        update={
+            "exchange_base_url": emulator_url,
+            "task_queue": task_queue,
+            "standard_webhook_secret": STANDARD_SECRET,
+            "ip_intel_dir": ip_lists,
+        }
+    )
+
+
+@pytest.fixture
+async def worker(time_skipping_env, deps, api_settings) -> AsyncIterator[Worker]:
+    async with build_worker(time_skipping_env.client, deps, api_settings) as running:
+        yield running
+
+
+@pytest.fixture
+async def api(time_skipping_env, deps, api_settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(api_settings, deps=deps, temporal=time_skipping_env.client)
+    async with in_process(app) as client:
+        yield client
+
+
+@pytest.fixture
+async def backend() -> AsyncIterator[tuple[Backend, str]]:
+    """A local backend receiving standing webhooks, and its URL."""
+    receiver = Backend()
+    async with serving(receiver.app) as url:
+        yield receiver, url + "/standing"

@@ -21,10 +21,11 @@ from activities.payments.razorpay_links import RazorpayLinks
 from activities.reports import ReportActivities
 from activities.risk.intel_refresh import IntelRefreshActivities
 from activities.risk.screening import RiskActivities
-from activities.risk.service import RiskService
 from config.settings import Settings
-from workers.client import connect
-from workers.deps import Deps, require
+from runtime.client import connect
+from runtime.deps import Deps
+from runtime.settings import require
+from services.risk.service import RiskService
 from workers.telemetry import metrics_runtime
 from workflows.ip_intel import IpIntelRefreshWorkflow
 from workflows.reports import ReportWorkflow

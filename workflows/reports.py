@@ -1,6 +1,6 @@
 """The report workflow: one run per scheduled report (overdue daily, fraud weekly, trust monthly).
 
-A Temporal Schedule starts it (workers/schedules.py); `as_of` defaults to the moment the run
+A Temporal Schedule starts it (runtime/schedules.py); `as_of` defaults to the moment the run
 starts, which for a scheduled run is its scheduled time.
 """
 

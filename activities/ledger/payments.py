@@ -42,6 +42,7 @@ class PaymentLedger(LedgerBase):
                 .where(Payment.provider == p.provider, Payment.transaction_id == p.transaction_id)
                 .with_for_update()
             )
+            assert row is not None  # inserted just above, or there already
             if row.status == "applied":
                 return False
             row.status, row.applied_at, row.event_id = "applied", cmd.at, cmd.event_id

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 
 from activities.reporting.layout import Rendered, csv_text, page, section, stamp, table
 from activities.reporting.svg import Bar, bar_chart
@@ -71,6 +72,10 @@ def _cell(cell: Cell) -> dict[str, object]:
     return out | {"shares": cell.count, "amount_due": str(cell.amount)}
 
 
+def _with_currency(amount: Decimal, currency: str) -> str:
+    return f"{amount} {currency}"
+
+
 def _html(report: OverdueReport, window: Window) -> str:
     sections = []
     currencies = sorted({cell.currency for cell in report.totals})
@@ -91,7 +96,7 @@ def _html(report: OverdueReport, window: Window) -> str:
                 title=f"Overdue {currency} by level and days past due",
                 bars=bars,
                 series=ages,
-                value_text=lambda amount, cur=currency: f"{amount} {cur}",
+                value_text=partial(_with_currency, currency=currency),
             )
         )
     if not currencies:

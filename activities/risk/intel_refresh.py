@@ -19,8 +19,8 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import contracts as c
-from activities.risk.intel import list_path
 from domain.risk.ipintel import IpKind, list_file, parse_list, split_valid
+from services.risk.intel import list_path
 
 TIMEOUT = httpx.Timeout(30.0)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from temporalio import activity
 
 from activities import contracts as c
-from activities.risk.service import RiskService
 from domain.models import ProfitEvent, RiskSummary
 from domain.risk.decision import RiskRequest
+from services.risk.service import RiskService
 
 
 class RiskActivities:

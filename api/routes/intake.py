@@ -20,9 +20,9 @@ from api.auth import require
 from api.errors import ApiError
 from db import standing
 from db.models import ExchangeAccount, ProfitEventRow
-from db.shares import workflow_id
 from domain.models import ProfitEvent
 from workflows import search_attributes as sa
+from workflows.ids import share_workflow_id
 from workflows.share import ShareWorkflow
 
 router = APIRouter(tags=["intake"])
@@ -77,7 +77,7 @@ async def submit_profit_event(event: ProfitEvent, request: Request, response: Re
     await start_share_workflow(request, event)
     return Accepted(
         event_id=event.event_id,
-        workflow_id=workflow_id(event.event_id),
+        workflow_id=share_workflow_id(event.event_id),
         status_url=f"/v1/shares/{event.event_id}",
     )
 
@@ -90,7 +90,7 @@ async def start_share_workflow(request: Request, event: ProfitEvent) -> None:
         await client.start_workflow(
             ShareWorkflow.run,
             event,
-            id=workflow_id(event.event_id),
+            id=share_workflow_id(event.event_id),
             task_queue=settings.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,

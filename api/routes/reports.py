@@ -1,6 +1,6 @@
 """GET /v1/reports...: the generated ops reports, as JSON, CSV or an HTML page with a chart.
 
-Reports are made by the report schedules (workers/schedules.py) and stored in Postgres, so
+Reports are made by the report schedules (runtime/schedules.py) and stored in Postgres, so
 every API replica serves the same ones; this router only reads them.
 """
 
@@ -19,7 +19,7 @@ from api.auth import require
 from api.errors import ApiError
 from db.models import Report
 from domain.reports import ReportKind
-from workers.schedules import SCHEDULES
+from runtime.schedules import SCHEDULES
 
 router = APIRouter(tags=["reports"], dependencies=[Depends(require("ops"))])
 

@@ -10,8 +10,8 @@ from pydantic import BaseModel
 from api.auth import require
 from api.errors import ApiError
 from db.models import Share
-from db.shares import workflow_id
 from domain.models import ReviewDecision
+from workflows.ids import share_workflow_id
 from workflows.share import ShareWorkflow
 
 router = APIRouter(tags=["review"])
@@ -37,5 +37,7 @@ async def review_share(event_id: str, decision: ReviewDecision, request: Request
         raise ApiError(409, f"the share is {share.status}, not under_review")
     client = await request.app.state.temporal()
     # The workflow keeps only the first decision; a second admin's signal is ignored there.
-    await client.get_workflow_handle(workflow_id(event_id)).signal(ShareWorkflow.review, decision)
+    await client.get_workflow_handle(share_workflow_id(event_id)).signal(
+        ShareWorkflow.review, decision
+    )
     return ReviewAccepted(event_id=event_id, decision=decision.decision)

@@ -22,7 +22,6 @@ from api.errors import ApiError
 from config.settings import Settings
 from db import audit
 from db.models import Payment, Share
-from db.shares import workflow_id
 from domain.models import PaymentSignal
 from domain.webhooks import (
     GatewayPayment,
@@ -33,6 +32,7 @@ from domain.webhooks import (
     razorpay,
     standard,
 )
+from workflows.ids import share_workflow_id
 
 router = APIRouter(tags=["webhooks"])
 log = structlog.get_logger()
@@ -147,6 +147,7 @@ async def record_and_signal(request: Request, payment: GatewayPayment) -> str:
         return "unmatched" if inserted is not None else "duplicate"
     if status == "refused":
         return "ignored" if inserted is not None else "duplicate"
+    assert share is not None  # a payment that is neither unmatched nor refused matched a share
     return await _signal_once(request, payment, share.event_id, now)
 
 
@@ -184,7 +185,7 @@ async def _signal_once(
             return "duplicate"
         client = await request.app.state.temporal()
         try:
-            await client.get_workflow_handle(workflow_id(event_id)).signal(
+            await client.get_workflow_handle(share_workflow_id(event_id)).signal(
                 "payment",
                 PaymentSignal(
                     provider=payment.provider,

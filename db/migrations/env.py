@@ -6,7 +6,10 @@ from sqlalchemy import create_engine, pool
 from db.models import Base
 
 config = context.config
-engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+url = config.get_main_option("sqlalchemy.url")
+if url is None:  # db.migrate always sets it; a bare `alembic` run may not
+    raise RuntimeError("sqlalchemy.url is not set in the Alembic config")
+engine = create_engine(url, poolclass=pool.NullPool)
 with engine.connect() as connection:
     context.configure(connection=connection, target_metadata=Base.metadata)
     with context.begin_transaction():

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
 import pytest
-from fastapi import FastAPI, Request, Response
-from standardwebhooks import Webhook
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
@@ -20,45 +17,12 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities.notify.backend import BackendWebhooks
 from activities.notify.contracts import DELIVER_STANDING, DeliverStandingInput
-from emulators.serve import serving
+from tests.support.backend import BACKEND_SECRET
 from tests.support.standing import new_user_id, outbox, set_standing
-
-SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-
-
-class Backend:
-    """A backend as the issue expects one: verifies the signature, drops repeated ids."""
-
-    def __init__(self) -> None:
-        self.fail_next = 0
-        self.delay = 0.0
-        self.requests: list[str] = []  # every webhook-id that arrived, failures included
-        self.processed: list[dict] = []  # what the backend acted on, in order
-        self.app = FastAPI()
-        self.app.post("/standing")(self.receive)
-
-    async def receive(self, request: Request) -> Response:
-        body = await request.body()
-        payload = Webhook(SECRET).verify(body, dict(request.headers))  # raises if forged
-        self.requests.append(request.headers["webhook-id"])
-        await asyncio.sleep(self.delay)
-        if self.fail_next > 0:
-            self.fail_next -= 1
-            return Response(status_code=503)
-        if request.headers["webhook-id"] not in {p["id"] for p in self.processed}:
-            self.processed.append({"id": request.headers["webhook-id"], **payload})
-        return Response(status_code=204)
-
-
-@pytest.fixture
-async def backend() -> AsyncIterator[tuple[Backend, str]]:
-    receiver = Backend()
-    async with serving(receiver.app) as url:
-        yield receiver, url + "/standing"
 
 
 def deliverer(deps, url: str | None, http: httpx.AsyncClient | None = None) -> BackendWebhooks:
-    return BackendWebhooks(deps.sessions, http or deps.http, url=url, secret=SECRET)
+    return BackendWebhooks(deps.sessions, http or deps.http, url=url, secret=BACKEND_SECRET)
 
 
 async def deliver(acts: BackendWebhooks, user: str) -> int:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from activities import contracts as c
 from activities.reports import ReportActivities
 from db.models import Report, Share, User
-from tests.support.ledger import ledger, owed_past_due, recorded_share
+from tests.support.records import ledger, owed_past_due, recorded_share
 
 
 async def _generate(deps, kind: str) -> tuple[c.ReportSummary, Report]:
@@ -28,9 +28,11 @@ async def _generate(deps, kind: str) -> tuple[c.ReportSummary, Report]:
 
 
 async def test_overdue_totals_are_what_open_shares_past_due_owe(deps):
-    suspended = await recorded_share(deps, days_ago=20)  # 13 days overdue, level 3
-    part_paid = await recorded_share(deps, days_ago=35, paid="50.00")  # 28 overdue, level 4
-    on_time = await recorded_share(deps, days_ago=2)  # not due yet
+    suspended = (await recorded_share(deps, days_ago=20)).event_id  # 13 days overdue, level 3
+    part_paid = (
+        await recorded_share(deps, days_ago=35, paid="50.00")
+    ).event_id  # 28 overdue, level 4
+    on_time = (await recorded_share(deps, days_ago=2)).event_id  # not due yet
     summary, row = await _generate(deps, "overdue")
 
     document = json.loads(deps.cipher.decrypt(row.json_enc))
@@ -68,7 +70,7 @@ async def test_generating_a_period_again_replaces_its_report(deps):
 
 
 async def test_trust_review_lists_users_who_fell_below_thirty(deps):
-    locked = await recorded_share(deps, days_ago=31)
+    locked = (await recorded_share(deps, days_ago=31)).event_id
     async with deps.sessions() as s:
         share = await s.get(Share, locked)
         assert (await s.get(User, share.user_id)).trust_score == 50 - 5 - 10 - 20
@@ -89,7 +91,7 @@ async def test_trust_review_lists_users_who_fell_below_thirty(deps):
 
 
 async def test_fraud_analysis_shows_shares_held_for_risk(deps):
-    held = await recorded_share(deps, days_ago=0)
+    held = (await recorded_share(deps, days_ago=0)).event_id
     async with deps.sessions() as s:
         user_id = (await s.get(Share, held)).user_id
     await ledger(deps).set_status(

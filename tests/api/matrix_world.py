@@ -15,8 +15,8 @@ from temporalio.client import Client
 
 from activities.contracts import GenerateReportInput
 from activities.reports import ReportActivities
-from tests.api.conftest import BACKEND, OPS, STANDARD_SECRET
-from tests.domain.webhooks import samples
+from tests.support import webhook_samples as samples
+from tests.support.api import BACKEND, OPS, STANDARD_SECRET
 from tests.support.scenario import (
     eventually,
     profit_event,
@@ -24,6 +24,7 @@ from tests.support.scenario import (
     register_account,
     store_event,
 )
+from workflows.ids import share_workflow_id
 from workflows.share import ShareWorkflow
 
 
@@ -94,7 +95,7 @@ async def build_world(
     async def open_share() -> str:
         event = await profitable_session(deps, emulator_url, user_id=user)
         await client.start_workflow(
-            ShareWorkflow.run, event, id=f"share/{event.event_id}", task_queue=task_queue
+            ShareWorkflow.run, event, id=share_workflow_id(event.event_id), task_queue=task_queue
         )
         await _status(api, event.event_id, "open")
         return event.event_id

@@ -17,8 +17,8 @@ import httpx
 from sqlalchemy import func, select
 
 from db.models import Payment, ProfitEventRow
-from tests.api.conftest import BACKEND, OPS, STANDARD_SECRET
-from tests.domain.webhooks import samples
+from tests.support import webhook_samples as samples
+from tests.support.api import BACKEND, OPS, STANDARD_SECRET
 from tests.support.scenario import event_body, eventually
 
 BAD_AMOUNTS = {

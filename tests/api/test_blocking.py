@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from db import audit
-from tests.api.conftest import ADMIN, BACKEND, OPS
+from tests.support.api import ADMIN, BACKEND, OPS
 from tests.support.audit import details
 from tests.support.risk import CLEAN_IP, uid
 

@@ -8,16 +8,16 @@ from decimal import Decimal
 import pytest
 
 from domain.models import PaymentSignal
-from tests.api.conftest import ADMIN, BACKEND, OPS
-from tests.api.test_review import _share_in, _submit
-from tests.support.scenario import eventually
+from tests.support.api import ADMIN, BACKEND, OPS
+from tests.support.scenario import eventually, share_in, submit_event
+from workflows.ids import share_workflow_id
 from workflows.share import ShareWorkflow
 
 
 @pytest.fixture
 async def open_share(api, worker, deps, emulator_url) -> str:
-    event_id = await _submit(api, deps, emulator_url, profit="1000", reported="1000")
-    await _share_in(api, event_id, "open")
+    event_id = await submit_event(api, deps, emulator_url, profit="1000", reported="1000")
+    await share_in(api, event_id, "open")
     return event_id
 
 
@@ -36,7 +36,7 @@ async def test_a_dispute_is_opened_once_and_resolved_by_an_admin(api, open_share
     }
     again = await api.post(url, json={"reason": "still not mine"}, headers=BACKEND)
     assert again.status_code == 409
-    disputed = await _share_in(api, open_share, "disputed")
+    disputed = await share_in(api, open_share, "disputed")
     assert disputed["dispute"]["reason"] == "not my trades"
 
     resolution = _resolution_url(open_share)
@@ -48,7 +48,7 @@ async def test_a_dispute_is_opened_once_and_resolved_by_an_admin(api, open_share
     assert (await api.post(resolution, json=upheld, headers=ADMIN)).status_code == 202
     cancel = {"outcome": "cancelled"}
     assert (await api.post(resolution, json=cancel, headers=ADMIN)).status_code == 409
-    reopened = await _share_in(api, open_share, "open")
+    reopened = await share_in(api, open_share, "open")
     assert reopened["dispute"]["outcome"] == "upheld"
 
 
@@ -60,7 +60,7 @@ async def test_disputes_of_unknown_or_closed_shares_are_refused(api, open_share)
     )
     assert no_dispute.status_code == 404
     await api.post(f"/v1/admin/shares/{open_share}/waive", json={"note": "test"}, headers=ADMIN)
-    await _share_in(api, open_share, "waived")
+    await share_in(api, open_share, "waived")
     closed = await api.post(
         f"/v1/shares/{open_share}/dispute", json={"reason": "x"}, headers=BACKEND
     )
@@ -73,7 +73,7 @@ async def test_waive_needs_an_admin_and_an_open_share(api, open_share):
     assert (await api.post(url, json={"kind": "forgive"}, headers=ADMIN)).status_code == 422
     response = await api.post(url, json={"note": "goodwill"}, headers=ADMIN)
     assert response.status_code == 202 and response.json()["kind"] == "waive"
-    waived = await _share_in(api, open_share, "waived")
+    waived = await share_in(api, open_share, "waived")
     assert Decimal(waived["waived_amount"]) == Decimal("150.00")
     assert waived["closed_reason"] == "waive" and Decimal(waived["amount_due"]) == 0
     assert (await api.post(url, json={"note": "again"}, headers=ADMIN)).status_code == 409
@@ -111,7 +111,7 @@ async def test_an_exempt_user_keeps_trading_while_the_ladder_runs(
 
 
 async def test_an_admin_flags_a_payment_without_changing_money(api, open_share, time_skipping_env):
-    handle = time_skipping_env.client.get_workflow_handle(f"share/{open_share}")
+    handle = time_skipping_env.client.get_workflow_handle(share_workflow_id(open_share))
     await handle.signal(
         ShareWorkflow.payment,
         PaymentSignal(
@@ -122,7 +122,7 @@ async def test_an_admin_flags_a_payment_without_changing_money(api, open_share, 
             paid_at=await time_skipping_env.get_current_time(),
         ),
     )
-    await _share_in(api, open_share, "paid")
+    await share_in(api, open_share, "paid")
     url = "/v1/admin/payments/standard/txn-flag-me/flag"
     body = {"note": "chargeback reported by the bank"}
     assert (await api.post(url, json=body, headers=OPS)).status_code == 403

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from db.models import AuditEntry
 from domain.risk import DEFAULT_FRAUD_SETTINGS
-from tests.api.conftest import ADMIN, BACKEND, OPS
+from tests.support.api import ADMIN, BACKEND, OPS
 from tests.support.audit import details
 from tests.support.risk import LISTED, uid
 

@@ -7,8 +7,9 @@ import json
 from sqlalchemy import func, select
 
 from db.models import ProfitEventRow, Share
-from tests.api.conftest import BACKEND, OPS
+from tests.support.api import BACKEND, OPS
 from tests.support.scenario import event_body, eventually
+from workflows.ids import share_workflow_id
 
 
 async def _count(deps, model, event_id: str) -> int:
@@ -30,7 +31,7 @@ async def test_same_event_twice_is_one_workflow_and_one_share(
         == second.json()
         == {
             "event_id": body["event_id"],
-            "workflow_id": f"share/{body['event_id']}",
+            "workflow_id": share_workflow_id(body["event_id"]),
             "status_url": f"/v1/shares/{body['event_id']}",
         }
     )
@@ -42,7 +43,7 @@ async def test_same_event_twice_is_one_workflow_and_one_share(
     share = await eventually(opened)
     assert share["share_amount"] == "150.00"
     assert await _count(deps, Share, body["event_id"]) == 1
-    handle = time_skipping_env.client.get_workflow_handle(f"share/{body['event_id']}")
+    handle = time_skipping_env.client.get_workflow_handle(share_workflow_id(body["event_id"]))
     history = await handle.fetch_history()
     first_run = history.events[
         0

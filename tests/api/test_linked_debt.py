@@ -16,7 +16,7 @@ from activities.fx import FixedFxRates
 from activities.ledger import LedgerActivities
 from domain.ladder import Level
 from domain.models import PaymentSignal, VerificationSummary
-from tests.api.conftest import BACKEND
+from tests.support.api import BACKEND
 from tests.support.risk import CLEAN_IP, uid
 from tests.support.scenario import profit_event, store_event
 

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.api.conftest import BACKEND, STANDARD_SECRET
-from tests.domain.webhooks import samples
-from tests.support.ledger import recorded_share
+from tests.support import webhook_samples as samples
+from tests.support.api import BACKEND, STANDARD_SECRET
+from tests.support.records import recorded_share
 from tests.support.scenario import profit_event, register_account
 
 

@@ -17,10 +17,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
 from config.settings import Settings
-from tests.api.conftest import ADMIN, BACKEND, STANDARD_SECRET
-from tests.conftest import BIN
-from workers.client import data_converter
-from workers.search_attributes import register
+from runtime.client import data_converter
+from tests.support.api import ADMIN, BACKEND, STANDARD_SECRET
+from tests.support.servers import time_skipping_server
 
 # The document depends only on the routes: it is built at import from an app that is never
 # served (the lazy fixture loader does not work with pytest 9); every call goes in-process to
@@ -35,11 +34,7 @@ EXAMPLES_PER_OPERATION = 40
 
 @pytest.fixture(scope="module")
 async def fuzz_temporal(settings) -> AsyncIterator[WorkflowEnvironment]:
-    env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=data_converter(settings),
-        test_server_existing_path=str(BIN / "temporal-test-server"),
-    )
-    await register(env.client, "default")
+    env = await time_skipping_server(data_converter(settings))
     yield env
     await env.shutdown()
 

@@ -6,13 +6,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-import httpx
 import pytest
 
 from api.app import create_app
-from tests.api.conftest import ADMIN, BACKEND, OPS
-from tests.api.test_review import _share_in, _submit
-from tests.support.scenario import eventually
+from tests.support.api import ADMIN, BACKEND, OPS, in_process
+from tests.support.scenario import eventually, share_in, submit_event
+from workflows.ids import share_workflow_id
 from workflows.share import ShareWorkflow
 
 
@@ -31,13 +30,15 @@ def _url(event_id: str) -> str:
 
 @pytest.fixture
 async def open_share(api, worker, deps, emulator_url) -> str:
-    event_id = await _submit(api, deps, emulator_url, profit="1000", reported="1000")
-    await _share_in(api, event_id, "open")
+    event_id = await submit_event(api, deps, emulator_url, profit="1000", reported="1000")
+    await share_in(api, event_id, "open")
     return event_id
 
 
 async def _workflow_proofs(env, event_id: str) -> list:
-    view = await env.client.get_workflow_handle(f"share/{event_id}").query(ShareWorkflow.status)
+    view = await env.client.get_workflow_handle(share_workflow_id(event_id)).query(
+        ShareWorkflow.status
+    )
     return view.proofs
 
 
@@ -89,9 +90,7 @@ async def test_the_limit_is_shared_by_every_api_process(
 ):
     """Two API processes, one store: 2 proofs through one and 1 through the other use it up."""
     other = create_app(api_settings, deps=deps, temporal=time_skipping_env.client)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=other), base_url="http://other"
-    ) as second:
+    async with in_process(other, base_url="http://other") as second:
         for client in (api, api, second):
             accepted = await client.post(_url(open_share), json=_proof(), headers=BACKEND)
             assert accepted.status_code == 202
@@ -111,7 +110,7 @@ async def test_approval_pays_the_share(api, open_share):
     other = await api.post(decision, json={"decision": "reject"}, headers=ADMIN)
     assert other.status_code == 409
 
-    paid = await _share_in(api, open_share, "paid")
+    paid = await share_in(api, open_share, "paid")
     assert Decimal(paid["amount_paid"]) == Decimal("142.50")
     assert [(p["provider"], p["applied"]) for p in paid["payments"]] == [("upi_proof", True)]
     assert paid["proofs"][0]["status"] == "approved"

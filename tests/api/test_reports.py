@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from activities import contracts as c
 from activities.reports import ReportActivities
-from tests.api.conftest import BACKEND, OPS
-from tests.support.ledger import recorded_share
+from tests.support.api import BACKEND, OPS
+from tests.support.records import recorded_share
 
 
 async def _overdue_report(deps) -> c.ReportSummary:
@@ -17,7 +17,7 @@ async def _overdue_report(deps) -> c.ReportSummary:
 
 
 async def test_ops_read_the_latest_overdue_report_in_three_forms(api, deps):
-    overdue = await recorded_share(deps, days_ago=16)
+    overdue = (await recorded_share(deps, days_ago=16)).event_id
     summary = await _overdue_report(deps)
 
     latest = await api.get("/v1/reports/overdue", headers=OPS)

@@ -2,48 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
-
-from tests.api.conftest import ADMIN, BACKEND, OPS
-from tests.support.scenario import (
-    eventually,
-    profit_event,
-    register_account,
-    round_trip,
-    seed_emulator_account,
-)
+from tests.support.api import ADMIN, BACKEND, OPS
+from tests.support.scenario import share_in, submit_event
 
 APPROVE = {"decision": "approve", "verified_profit": "400.00", "note": "matches the fills"}
 
 
 def _review_url(event_id: str) -> str:
     return f"/v1/admin/shares/{event_id}/review"
-
-
-async def _submit(api, deps, emulator_url, *, profit: str, reported: str) -> str:
-    """A profit event through the intake API; the exchange shows `profit`."""
-    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
-    key, secret = await seed_emulator_account(
-        emulator_url, round_trip(Decimal(profit), start_ms=int(start.timestamp() * 1000))
-    )
-    user = f"u_{uuid.uuid4().hex[:10]}"
-    account = await register_account(deps, user, key, secret)
-    event = profit_event(user, account, start=start, reported=Decimal(reported))
-    response = await api.post(
-        "/v1/profit-events", json=event.model_dump(mode="json"), headers=BACKEND
-    )
-    assert response.status_code == 202, response.text
-    return event.event_id
-
-
-async def _share_in(api, event_id: str, status: str) -> dict:
-    async def reached():
-        share = (await api.get(f"/v1/shares/{event_id}", headers=OPS)).json()
-        return share if share.get("status") == status else None
-
-    return await eventually(reached)
 
 
 async def test_only_admins_review_and_unknown_shares_are_404(api):
@@ -68,23 +34,23 @@ async def test_bad_decisions_are_refused(api):
 
 
 async def test_an_open_share_is_not_under_review(api, worker, deps, emulator_url):
-    event_id = await _submit(api, deps, emulator_url, profit="1000", reported="1000")
-    await _share_in(api, event_id, "open")
+    event_id = await submit_event(api, deps, emulator_url, profit="1000", reported="1000")
+    await share_in(api, event_id, "open")
     response = await api.post(_review_url(event_id), json=APPROVE, headers=ADMIN)
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "conflict"
 
 
 async def test_approval_opens_a_share_held_for_review(api, worker, deps, emulator_url):
-    event_id = await _submit(api, deps, emulator_url, profit="400", reported="1000")
-    held = await _share_in(api, event_id, "under_review")
+    event_id = await submit_event(api, deps, emulator_url, profit="400", reported="1000")
+    held = await share_in(api, event_id, "under_review")
     assert held["review_reasons"] == ["reported_profit_mismatch"]
     assert held["share_amount"] is None and held["payment_reference"] is None
 
     response = await api.post(_review_url(event_id), json=APPROVE, headers=ADMIN)
     assert response.status_code == 202
     assert response.json() == {"event_id": event_id, "decision": "approve"}
-    opened = await _share_in(api, event_id, "open")
+    opened = await share_in(api, event_id, "open")
     assert opened["verified_profit"] == "400.00" and opened["share_amount"] == "60.00"
     assert opened["payment_reference"]
     # Decided once: a late second decision is a conflict, not a silent change.
@@ -93,10 +59,10 @@ async def test_approval_opens_a_share_held_for_review(api, worker, deps, emulato
 
 
 async def test_rejection_closes_the_share(api, worker, deps, emulator_url):
-    event_id = await _submit(api, deps, emulator_url, profit="400", reported="1000")
-    await _share_in(api, event_id, "under_review")
+    event_id = await submit_event(api, deps, emulator_url, profit="400", reported="1000")
+    await share_in(api, event_id, "under_review")
     body = {"decision": "reject", "note": "fills do not support the claim"}
     response = await api.post(_review_url(event_id), json=body, headers=ADMIN)
     assert (response.status_code, response.json()["decision"]) == (202, "reject")
-    rejected = await _share_in(api, event_id, "rejected")
+    rejected = await share_in(api, event_id, "rejected")
     assert rejected["share_amount"] is None and rejected["amount_due"] is None

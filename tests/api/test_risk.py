@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from activities.risk.service import device_key
 from db.models import AuditEntry, Device, RiskDecisionRow
-from tests.api.conftest import ADMIN, BACKEND, OPS
+from services.risk.service import device_key
+from tests.support.api import ADMIN, BACKEND, OPS
 from tests.support.audit import details
 from tests.support.risk import CLEAN_IP, LISTED, uid, unique_ip, verified_profits
 

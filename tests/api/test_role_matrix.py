@@ -14,15 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 
 from api.app import create_app
 from config.settings import Settings
-from tests.api.conftest import ADMIN, BACKEND, OPS
 from tests.api.matrix_world import World, build_world
+from tests.support.api import ADMIN, BACKEND, OPS, in_process
 
 Route = tuple[str, str]  # (method, path template)
 PUBLIC = "no token needed"
@@ -196,7 +195,7 @@ async def test_each_caller_gets_401_403_or_2xx_as_the_contract_says(
 ):
     app = create_app(api_settings, deps=deps, temporal=time_skipping_env.client)
     wrong: list[str] = []
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://api") as c:
+    async with in_process(app) as c:
         for method, path in sorted(served(app)):
             for caller, credentials in CALLERS.items():
                 probe = PROBES[(method, path)](world)

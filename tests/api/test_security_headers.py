@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from api.app import create_app
-from tests.api.conftest import BACKEND
+from tests.support.api import BACKEND, in_process
 
 UI = "https://temporal.example.com"
 
@@ -14,7 +14,7 @@ UI = "https://temporal.example.com"
 @pytest.fixture
 async def client(settings, deps):
     app = create_app(settings.model_copy(update={"temporal_ui_origin": UI}), deps=deps)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://api") as c:
+    async with in_process(app) as c:
         yield c
 
 
@@ -50,8 +50,10 @@ async def test_the_docs_still_load_their_scripts(client):
 
 
 async def test_only_the_configured_temporal_ui_may_call_the_codec_from_a_browser(client):
-    preflight = {"access-control-request-method": "POST",
-                 "access-control-request-headers": "authorization,content-type"}
+    preflight = {
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization,content-type",
+    }
     allowed = await client.options("/codec/decode", headers={"origin": UI, **preflight})
     assert allowed.headers["access-control-allow-origin"] == UI
     for origin in ("http://localhost:8233", "https://evil.example"):

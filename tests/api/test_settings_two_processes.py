@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from stack.processes import wait_for_port
-from tests.api.conftest import ADMIN, BACKEND
+from tests.support.api import ADMIN, BACKEND
 from tests.support.risk import LISTED, uid
 from tests.support.scenario import eventually
 

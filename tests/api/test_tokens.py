@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 
-import httpx
 from sqlalchemy import select
 
 from api.app import create_app
 from api.auth import TokenStore
 from db import tokens
 from db.models import ApiToken
+from tests.support.api import in_process
 
 
 class Clock:
@@ -58,7 +58,7 @@ async def test_a_database_token_carries_its_role_through_the_api(settings, deps)
     app.state.tokens = TokenStore(settings.bootstrap_token_pairs(), clock=clock)
     ops = await _issue(deps, "ops")
     auth = {"Authorization": f"Bearer {ops.token}"}
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://api") as api:
+    async with in_process(app) as api:
         assert (await api.get("/v1/shares/evt_none", headers=auth)).status_code == 404
         assert (await api.post("/v1/profit-events", json={}, headers=auth)).status_code == 403
         await _revoke(deps, ops.id)

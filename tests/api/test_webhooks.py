@@ -16,14 +16,16 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from db.models import AuditEntry, Payment
-from tests.api.conftest import BACKEND, OPS, STANDARD_SECRET
-from tests.domain.webhooks import samples
+from tests.support import webhook_samples as samples
+from tests.support.api import BACKEND, OPS, STANDARD_SECRET
+from tests.support.history import signals_sent
 from tests.support.scenario import (
-    eventually,
     register_account,
     round_trip,
     seed_emulator_account,
+    share_in,
 )
+from workflows.ids import share_workflow_id
 
 RAZORPAY_SECRET, CASHFREE_SECRET = "rzp_webhook_secret_t3st", "cfsk_ma_test_5ecret"
 SALT_KEY, SALT_INDEX = "099eb0cd-02cf-4e2a-8aca-3e6c6aff0399", "1"
@@ -36,7 +38,7 @@ TIMESTAMPED = ["cashfree", "standard"]
 
 @pytest.fixture
 def api_settings(settings, emulator_url, task_queue):
-    """Overrides tests/api/conftest.py: every gateway configured, shares billed in INR."""
+    """Overrides tests/conftest.py: every gateway configured, shares billed in INR."""
     secrets = {
         "razorpay_webhook_secret": RAZORPAY_SECRET,
         "cashfree_client_secret": CASHFREE_SECRET,
@@ -112,7 +114,7 @@ async def _open_share(api, deps, emulator_url) -> dict:
         "reported_profit": "1000.00", "currency": "USDT",
     }  # fmt: skip
     assert (await api.post("/v1/profit-events", json=body, headers=BACKEND)).status_code == 202
-    share = await _wait_status(api, body["event_id"], "open")
+    share = await share_in(api, body["event_id"], "open")
     assert (share["billing_currency"], share["amount_due"]) == ("INR", "12611.25")
     return share
 
@@ -123,12 +125,8 @@ async def _share(api, event_id: str) -> dict:
     return response.json()
 
 
-async def _wait_status(api, event_id: str, status: str) -> dict:
-    async def reached():
-        share = await _share(api, event_id)
-        return share if share["status"] == status else None
-
-    return await eventually(reached)
+async def _payment_signals(env, share: dict) -> int:
+    return await signals_sent(env.client, share_workflow_id(share["event_id"]), "payment")
 
 
 async def _payments(deps, provider: str, txn: str) -> list[Payment]:
@@ -160,7 +158,7 @@ async def test_signed_success_pays_the_share_and_a_redelivery_is_a_duplicate(
 
     first = await _deliver(api, kind, body, headers)
     assert (first.status_code, first.json()) == (200, {"result": "applied"})
-    paid = await _wait_status(api, share["event_id"], "paid")
+    paid = await share_in(api, share["event_id"], "paid")
     assert paid["amount_paid"] == share["amount_due"] and paid["amount_due"] == "0.00"
     assert [(p["transaction_id"], p["applied"]) for p in paid["payments"]] == [(txn, True)]
     rows = await _payments(deps, _provider(kind), txn)
@@ -178,7 +176,7 @@ async def test_signed_success_pays_the_share_and_a_redelivery_is_a_duplicate(
 
 @pytest.mark.parametrize("kind", KINDS)
 async def test_tampered_wrongly_signed_or_stale_callbacks_are_401_and_change_nothing(
-    kind, api, worker, deps, emulator_url
+    kind, api, worker, deps, emulator_url, time_skipping_env
 ):
     share = await _open_share(api, deps, emulator_url)
     ref, amount = share["payment_reference"], Decimal(share["amount_due"])
@@ -200,7 +198,7 @@ async def test_tampered_wrongly_signed_or_stale_callbacks_are_401_and_change_not
         _assert_error(response, 401, "unauthorized")
 
     assert await _payments(deps, _provider(kind), txn) == []
-    await asyncio.sleep(0.3)  # a wrongly accepted signal would have been applied by now
+    assert await _payment_signals(time_skipping_env, share) == 0
     after = await _share(api, share["event_id"])
     assert (after["status"], after["amount_paid"], after["payments"]) == ("open", "0.00", [])
 
@@ -209,14 +207,16 @@ async def test_tampered_wrongly_signed_or_stale_callbacks_are_401_and_change_not
 
 
 @pytest.mark.parametrize("kind", KINDS)
-async def test_a_failed_payment_callback_is_ignored(kind, api, worker, deps, emulator_url):
+async def test_a_failed_payment_callback_is_ignored(
+    kind, api, worker, deps, emulator_url, time_skipping_env
+):
     share = await _open_share(api, deps, emulator_url)
     txn = f"failed_{kind}_{share['event_id'][-8:]}"
     body = _body(kind, share["payment_reference"], txn, Decimal(share["amount_due"]), failed=True)
     response = await _deliver(api, kind, body, _headers(kind, body))
     assert (response.status_code, response.json()) == (200, {"result": "ignored"})
     assert await _payments(deps, _provider(kind), txn) == []
-    await asyncio.sleep(0.3)
+    assert await _payment_signals(time_skipping_env, share) == 0
     after = await _share(api, share["event_id"])
     assert (after["status"], after["amount_paid"], after["payments"]) == ("open", "0.00", [])
 
@@ -243,7 +243,9 @@ async def test_an_unknown_reference_is_kept_as_unmatched_and_alerts_ops(kind, ap
 # --- a burst of one callback --------------------------------------------------------------
 
 
-async def test_twenty_concurrent_copies_apply_one_payment(api, worker, deps, emulator_url):
+async def test_twenty_concurrent_copies_apply_one_payment(
+    api, worker, deps, emulator_url, time_skipping_env
+):
     share = await _open_share(api, deps, emulator_url)
     txn = f"burst_{share['event_id'][-8:]}"
     body = _body("standard", share["payment_reference"], txn, Decimal(share["amount_due"]))
@@ -252,8 +254,8 @@ async def test_twenty_concurrent_copies_apply_one_payment(api, worker, deps, emu
     responses = await asyncio.gather(*(_deliver(api, "standard", body, headers) for _ in range(20)))
     assert [r.status_code for r in responses] == [200] * 20, [r.text for r in responses]
     assert Counter(r.json()["result"] for r in responses) == {"applied": 1, "duplicate": 19}
-    paid = await _wait_status(api, share["event_id"], "paid")
-    await asyncio.sleep(0.3)  # let any stray second application land before we look
+    await share_in(api, share["event_id"], "paid")
+    assert await _payment_signals(time_skipping_env, share) == 1  # no second one to land later
     paid = await _share(api, share["event_id"])
     assert (paid["status"], paid["amount_paid"]) == ("paid", share["amount_due"])
     assert [p["transaction_id"] for p in paid["payments"]] == [txn]

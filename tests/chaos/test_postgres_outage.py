@@ -14,7 +14,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,6 +23,7 @@ import pytest
 
 from api.app import create_app
 from db.migrate import upgrade
+from runtime.deps import Deps
 from stack.postgres import (
     create_database,
     restart_embedded,
@@ -30,11 +31,9 @@ from stack.postgres import (
     start_embedded,
     stop_embedded,
 )
-from tests.api.conftest import BACKEND, OPS, STANDARD_SECRET
-from tests.domain.webhooks import samples
+from tests.support.api import BACKEND, OPS, in_process, standard_callback
 from tests.support.reconcile import reconcile
 from tests.support.scenario import event_body, eventually, submit_events, wait_open
-from workers.deps import Deps
 from workers.worker import build_worker
 
 pytestmark = pytest.mark.slow
@@ -61,18 +60,13 @@ async def own_deps(pgdata, api_settings) -> AsyncIterator[Deps]:
 @pytest.fixture
 async def api(own_deps, api_settings, time_skipping_env) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(api_settings, deps=own_deps, temporal=time_skipping_env.client)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
+    async with in_process(app) as http:
         yield http
 
 
 def _payment(share: dict) -> tuple[bytes, dict]:
     txn = f"outage_{share['event_id'][-10:]}"
-    body = samples.standard_payment(
-        share["payment_reference"], txn, share["amount_due"], currency="USDT"
-    )
-    headers = samples.signed_headers_standard(body, STANDARD_SECRET, datetime.now(UTC), f"m_{txn}")
-    return body, headers | {"content-type": "application/json"}
+    return standard_callback(share["payment_reference"], txn, share["amount_due"])
 
 
 async def _status(api, event_id: str) -> str | None:

@@ -4,7 +4,6 @@ still there, mid-ladder, and a payment that arrived while it was down is applied
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import httpx
@@ -12,13 +11,13 @@ import pytest
 from temporalio.client import Client
 
 from api.app import create_app
-from tests.api.conftest import STANDARD_SECRET
-from tests.domain.webhooks import samples
+from runtime.client import data_converter
+from tests.support.api import STANDARD_SECRET, in_process, standard_callback
 from tests.support.devserver import DevServer
 from tests.support.reconcile import reconcile
 from tests.support.scenario import eventually, submit_events, wait_open
 from tests.support.workers import worker_process
-from workers.client import data_converter
+from workflows.ids import share_workflow_id
 
 pytestmark = pytest.mark.slow
 SHARES = 3
@@ -54,18 +53,13 @@ async def client(restart_settings) -> Client:
 @pytest.fixture
 async def api(restart_settings, deps, client) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(restart_settings, deps=deps, temporal=client)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
+    async with in_process(app) as http:
         yield http
 
 
 def _payment(share: dict) -> tuple[bytes, dict]:
     txn = f"restart_{share['event_id'][-10:]}"
-    body = samples.standard_payment(
-        share["payment_reference"], txn, share["amount_due"], currency="USDT"
-    )
-    headers = samples.signed_headers_standard(body, STANDARD_SECRET, datetime.now(UTC), f"m_{txn}")
-    return body, headers | {"content-type": "application/json"}
+    return standard_callback(share["payment_reference"], txn, share["amount_due"])
 
 
 async def test_shares_survive_a_killed_server_and_a_payment_sent_meanwhile_counts_once(
@@ -76,7 +70,7 @@ async def test_shares_survive_a_killed_server_and_a_payment_sent_meanwhile_count
         shares = await wait_open(api, await submit_events(api, deps, emulator_url, SHARES))
         event_ids = [share["event_id"] for share in shares]
         started = [
-            (await client.get_workflow_handle(f"share/{e}").describe()).start_time
+            (await client.get_workflow_handle(share_workflow_id(e)).describe()).start_time
             for e in event_ids
         ]
 
@@ -104,7 +98,7 @@ async def test_shares_survive_a_killed_server_and_a_payment_sent_meanwhile_count
 
         report = await eventually(all_paid, timeout=60)
         after = [
-            (await client.get_workflow_handle(f"share/{e}").describe()).start_time
+            (await client.get_workflow_handle(share_workflow_id(e)).describe()).start_time
             for e in event_ids
         ]
     finally:

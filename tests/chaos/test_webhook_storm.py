@@ -6,21 +6,13 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
-from datetime import UTC, datetime
 from decimal import Decimal
 
-from tests.api.conftest import STANDARD_SECRET
-from tests.domain.webhooks import samples
+from tests.support.api import standard_callback
 from tests.support.reconcile import reconcile
 from tests.support.scenario import eventually, submit_events, wait_open
 
 SHARES, COPIES = 4, 4
-
-
-def _callback(reference: str, txn: str, amount: Decimal) -> tuple[bytes, dict]:
-    body = samples.standard_payment(reference, txn, str(amount), currency="USDT")
-    headers = samples.signed_headers_standard(body, STANDARD_SECRET, datetime.now(UTC), f"m_{txn}")
-    return body, headers | {"content-type": "application/json"}
 
 
 async def test_duplicated_and_reordered_callbacks_apply_each_payment_once(
@@ -34,8 +26,8 @@ async def test_duplicated_and_reordered_callbacks_apply_each_payment_once(
         for part, amount in (("a", Decimal("40.00")), ("b", due - Decimal("40.00"))):
             txn = f"storm_{share['event_id'][-10:]}_{part}"
             txns.append(txn)
-            deliveries += [_callback(share["payment_reference"], txn, amount)] * COPIES
-    deliveries += [_callback("PSNOSUCHREFERENCE", "storm_stray", Decimal("9.99"))] * COPIES
+            deliveries += [standard_callback(share["payment_reference"], txn, amount)] * COPIES
+    deliveries += [standard_callback("PSNOSUCHREFERENCE", "storm_stray", Decimal("9.99"))] * COPIES
     random.Random(7).shuffle(deliveries)
 
     responses = await asyncio.gather(

@@ -27,6 +27,7 @@ from stack.postgres import libpq_url
 from tests.support.reconcile import reconcile
 from tests.support.scenario import eventually, submit_events
 from tests.support.workers import taken_over, worker_process
+from workflows.ids import share_workflow_id
 from workflows.share import ShareWorkflow
 
 pytestmark = pytest.mark.slow
@@ -83,7 +84,7 @@ async def _started(env, event_ids: list[str], activity: str) -> int:
     """How many of these workflows have `activity` running on a worker right now."""
     running = 0
     for event_id in event_ids:
-        described = await env.client.get_workflow_handle(f"share/{event_id}").describe()
+        described = await env.client.get_workflow_handle(share_workflow_id(event_id)).describe()
         running += any(
             p.activity_type.name == activity and p.state == 2  # PENDING_ACTIVITY_STATE_STARTED
             for p in described.raw_description.pending_activities
@@ -113,7 +114,7 @@ async def test_killed_mid_verification_every_share_still_opens_once(
             _kill(workers, api_settings, env)
         finally:
             await _hold_exchange(emulator_url, False)
-        handles = [env.client.get_workflow_handle(f"share/{e}") for e in event_ids]
+        handles = [env.client.get_workflow_handle(share_workflow_id(e)) for e in event_ids]
         await taken_over(handles)
         # The dead worker's attempts time out and are retried by the new one. The test server
         # holds its clock while an activity is in flight, so these are 2 real minutes: the
@@ -140,7 +141,7 @@ async def test_killed_mid_escalation_each_stage_happens_once(
             return (await _statuses(deps, event_ids)) == ["open"] * SHARES
 
         await eventually(all_open, timeout=60)
-        handles = [env.client.get_workflow_handle(f"share/{e}") for e in event_ids]
+        handles = [env.client.get_workflow_handle(share_workflow_id(e)) for e in event_ids]
         day0 = max([(await h.query(ShareWorkflow.status)).created_at for h in handles])
         # Holding the audit chain, the day-1 reminders wait inside their transactions.
         with _Lock(database_url, AUDIT_CHAIN):

@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from db import tokens
-from tests.support.records import recorded_share
-from workers.deps import Deps
+from runtime.deps import Deps
+from tests.support.records import full_record
 
 
 @pytest.fixture
@@ -77,7 +77,7 @@ def test_token_create_prints_it_once_and_revoke_disables_it(operator):
 
 
 def test_audit_verify_passes_then_names_the_share_changed_behind_its_back(operator):
-    event = with_deps(operator, recorded_share)
+    event = with_deps(operator, full_record)
     clean = profitshare("audit", "verify")
     assert clean.exit_code == 0, clean.output
     assert "1 shares" in clean.stdout
@@ -98,7 +98,7 @@ def test_audit_verify_passes_then_names_the_share_changed_behind_its_back(operat
 def test_keys_rotate_then_the_old_key_can_go(operator, monkeypatch):
     old = operator.fernet_keys.get_secret_value()
     new = Fernet.generate_key().decode()
-    with_deps(operator, recorded_share)
+    with_deps(operator, full_record)
     monkeypatch.setenv("PROFITSHARE_FERNET_KEYS", f"{new},{old}")
     first = profitshare("keys", "rotate", "--batch-rows", "3")
     assert first.exit_code == 0, first.output

@@ -8,7 +8,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 import pytest
 from pydantic import SecretStr
 
-from workers.deps import Deps
+from runtime.deps import Deps
 
 DepsFactory = Callable[..., AbstractAsyncContextManager[Deps]]
 

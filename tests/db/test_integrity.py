@@ -9,7 +9,7 @@ from sqlalchemy.exc import DBAPIError
 
 from db.integrity import verify
 from db.models import AuditEntry
-from tests.support.records import recorded_share
+from tests.support.records import full_record
 
 KEY = Fernet.generate_key().decode()
 
@@ -17,7 +17,7 @@ KEY = Fernet.generate_key().decode()
 async def test_an_untouched_database_verifies(own_deps):
     async with own_deps(KEY) as deps:
         for _ in range(2):
-            await recorded_share(deps)
+            await full_record(deps)
         report = await verify(deps.sessions, deps.cipher, deps.hasher)
         async with deps.sessions() as s:
             entries = await s.scalar(select(func.count()).select_from(AuditEntry))
@@ -27,7 +27,7 @@ async def test_an_untouched_database_verifies(own_deps):
 
 async def test_an_amount_changed_in_postgres_is_named_by_its_share(own_deps):
     async with own_deps(KEY) as deps:
-        honest, forged = await recorded_share(deps), await recorded_share(deps)
+        honest, forged = await full_record(deps), await full_record(deps)
         # Someone with the database and even the Fernet key, but not HASH_KEY, lowers a debt.
         async with deps.sessions.begin() as s:
             await s.execute(
@@ -49,7 +49,7 @@ async def test_an_amount_changed_in_postgres_is_named_by_its_share(own_deps):
 )
 async def test_the_database_refuses_to_rewrite_the_audit_log(own_deps, statement):
     async with own_deps(KEY) as deps:
-        await recorded_share(deps)
+        await full_record(deps)
         with pytest.raises(DBAPIError, match="audit_log is append-only"):
             async with deps.sessions.begin() as s:
                 await s.execute(text(statement))
@@ -70,8 +70,8 @@ async def _entry_ids(deps) -> list[int]:
 
 async def test_an_edited_audit_entry_is_the_first_broken_link(own_deps):
     async with own_deps(KEY) as deps:
-        await recorded_share(deps)
-        await recorded_share(deps)
+        await full_record(deps)
+        await full_record(deps)
         ids = await _entry_ids(deps)
         edited = ids[len(ids) // 2]
         await _bypassing_the_trigger(
@@ -86,7 +86,7 @@ async def test_an_edited_audit_entry_is_the_first_broken_link(own_deps):
 
 async def test_a_deleted_audit_entry_breaks_the_link_after_it(own_deps):
     async with own_deps(KEY) as deps:
-        await recorded_share(deps)
+        await full_record(deps)
         ids = await _entry_ids(deps)
         await _bypassing_the_trigger(deps, "DELETE FROM audit_log WHERE id = :id", id=ids[1])
         report = await verify(deps.sessions, deps.cipher, deps.hasher)

@@ -19,8 +19,8 @@ from db.models import Share
 from db.rotation import encrypted_columns, rotate_all
 from db.shares import load_view
 from domain.models import PaymentSignal
-from tests.support.records import PAID, PROFIT, ledger, recorded_share, share_row
-from workers.deps import Deps
+from runtime.deps import Deps
+from tests.support.records import PAID, PROFIT, full_record, ledger, share_row
 
 KEY_1, KEY_2 = Fernet.generate_key().decode(), Fernet.generate_key().decode()
 
@@ -46,7 +46,7 @@ async def _values_per_column(deps: Deps) -> tuple[Counter[str], list[str]]:
 
 async def test_rotated_to_key_2_everything_reads_without_key_1(own_deps):
     async with own_deps(KEY_1) as old:
-        events = [await recorded_share(old) for _ in range(3)]
+        events = [await full_record(old) for _ in range(3)]
 
     async with own_deps(KEY_2, KEY_1) as rotating:
         # Batches of two rows: every table needs several, so paging is exercised too.
@@ -54,8 +54,15 @@ async def test_rotated_to_key_2_everything_reads_without_key_1(own_deps):
         second = await rotate_all(rotating.sessions, rotating.cipher, batch_rows=2)
 
     rotated = {r.table: r.rotated for r in first}
-    for table in ("users", "exchange_accounts", "profit_events", "shares", "payments",
-                  "payment_proofs", "disputes"):
+    for table in (
+        "users",
+        "exchange_accounts",
+        "profit_events",
+        "shares",
+        "payments",
+        "payment_proofs",
+        "disputes",
+    ):
         assert rotated[table] > 0, table
     assert rotated["audit_keys"] == 1  # the audit log itself is re-keyed by re-wrapping its key
     assert sum(r.rotated for r in second) == 0, "a second run must find nothing to do"
@@ -64,17 +71,24 @@ async def test_rotated_to_key_2_everything_reads_without_key_1(own_deps):
     async with own_deps(KEY_2) as new:
         present, unreadable = await _values_per_column(new)
         assert unreadable == []
-        assert {"users.carried_loss_enc", "exchange_accounts.api_secret_enc",
-                "profit_events.body_enc", "shares.amount_due_enc", "payments.amount_enc",
-                "payment_proofs.note_enc", "disputes.reason_enc",
-                "audit_keys.key_enc"} <= set(present)
+        assert {
+            "users.carried_loss_enc",
+            "exchange_accounts.api_secret_enc",
+            "profit_events.body_enc",
+            "shares.amount_due_enc",
+            "payments.amount_enc",
+            "payment_proofs.note_enc",
+            "disputes.reason_enc",
+            "audit_keys.key_enc",
+        } <= set(present)
         async with new.sessions() as s:
             for event in events:
                 view = await load_view(s, new.cipher, event.event_id)
                 assert (view.reported_profit, view.amount_paid) == (PROFIT, PAID)
                 assert view.payments[0].amount == PAID
-                recorded = next(e for e in await entries_for(s, event.event_id)
-                                if e.action == "share.recorded")
+                recorded = next(
+                    e for e in await entries_for(s, event.event_id) if e.action == "share.recorded"
+                )
                 assert (await details_of(s, new.cipher, recorded))["rate"] == "0.15"
         # Rotation rewrote ciphertext, not records: every seal and the chain still hold.
         assert (await verify(new.sessions, new.cipher, new.hasher)).ok
@@ -82,20 +96,35 @@ async def test_rotated_to_key_2_everything_reads_without_key_1(own_deps):
 
 async def test_rotation_while_the_application_writes_loses_nothing(own_deps):
     async with own_deps(KEY_1) as old:
-        events = [await recorded_share(old) for _ in range(4)]
+        events = [await full_record(old) for _ in range(4)]
 
     async with own_deps(KEY_2, KEY_1) as app:
-        books = ledger(app)
+        books = ledger(app, high_water_mark=True)
 
         async def pay_more(event_id: str, user_id: str) -> None:
             share = await share_row(app, event_id)
             due = app.cipher.decrypt_decimal(share.amount_due_enc)
             at = share.recorded_at + timedelta(hours=1)
-            payment = PaymentSignal(provider="standard", transaction_id=f"second-{event_id}",
-                                    amount=Decimal("5.00"), currency="USDT", paid_at=at)
-            await books.apply_payment(c.ApplyPaymentInput(
-                event_id=event_id, user_id=user_id, payment=payment, amount_paid=PAID + 5,
-                amount_due=due - 5, credit=Decimal(0), settled=False, discounted=False, at=at))
+            payment = PaymentSignal(
+                provider="standard",
+                transaction_id=f"second-{event_id}",
+                amount=Decimal("5.00"),
+                currency="USDT",
+                paid_at=at,
+            )
+            await books.apply_payment(
+                c.ApplyPaymentInput(
+                    event_id=event_id,
+                    user_id=user_id,
+                    payment=payment,
+                    amount_paid=PAID + 5,
+                    amount_due=due - 5,
+                    credit=Decimal(0),
+                    settled=False,
+                    discounted=False,
+                    at=at,
+                )
+            )
 
         # Row by row, so the payments interleave with the batches; writers use key 2 already.
         await asyncio.gather(
@@ -113,7 +142,7 @@ async def test_rotation_while_the_application_writes_loses_nothing(own_deps):
 
 async def test_a_value_under_an_unknown_key_is_reported_and_left_alone(own_deps):
     async with own_deps(KEY_1) as old:
-        event = await recorded_share(old)
+        event = await full_record(old)
     stranger = FieldCipher([Fernet.generate_key().decode()])
     async with own_deps(KEY_2, KEY_1) as rotating:
         async with rotating.sessions.begin() as s:

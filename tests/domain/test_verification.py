@@ -18,7 +18,7 @@ from domain.pnl import (
     fifo,
     verify_session,
 )
-from tests.domain.test_pnl_methods import START_MS, fills_of, make_fill, sessions
+from tests.support.fills import START_MS, fills_of, make_fill, sessions
 
 END_MS = START_MS + 10 * 60_000  # ten minutes: long enough by the default policy
 ROUND_TRIP = fills_of(

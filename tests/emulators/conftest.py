@@ -1,9 +1,8 @@
-"""One emulator per session on a free loopback port, served on the test event loop."""
+"""Clients and accounts on the session's emulator (`emulator_url`, tests/conftest.py)."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import ccxt.async_support as ccxt
@@ -11,16 +10,7 @@ import httpx
 import pytest
 
 from activities.exchange.factory import binance_client
-from emulators.serve import running
-
-MakeClient = Callable[..., ccxt.binance]
-MakeAccount = Callable[..., Awaitable[tuple[str, str]]]
-
-
-@pytest.fixture(scope="session")
-async def emulator_url() -> AsyncIterator[str]:
-    async with running() as url:
-        yield url
+from tests.support.emulator import MakeAccount, MakeClient, create_account
 
 
 @pytest.fixture(scope="session")
@@ -44,25 +34,6 @@ async def make_client(emulator_url: str) -> AsyncIterator[MakeClient]:
     yield make
     for client in clients:
         await client.close()
-
-
-async def create_account(
-    http: httpx.AsyncClient,
-    *,
-    balances: dict[str, str] | None = None,
-    trades: list[dict[str, Any]] | None = None,
-) -> tuple[str, str]:
-    """A fresh account with a unique key, so tests never see each other's fills."""
-    api_key, secret = f"key-{uuid.uuid4().hex}", uuid.uuid4().hex * 2
-    body = {
-        "api_key": api_key,
-        "api_secret": secret,
-        "balances": balances or {},
-        "trades": trades or [],
-    }
-    response = await http.post("/_emulator/accounts", json=body)
-    assert response.status_code == 201, response.text
-    return api_key, secret
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 
 from emulators.binance.signing import BinanceError, check_signature, split_signature
 from emulators.serve import running
-from tests.emulators.conftest import MakeAccount, MakeClient, create_account
+from tests.support.emulator import MakeAccount, MakeClient, create_account
 
 T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z; fills are fixed in time so runs repeat exactly
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from temporalio.client import WorkflowHistory
 from temporalio.converter import DataConverter
 
-from workers.codec import codec_from_setting, data_converter_with_codec
+from runtime.codec import codec_from_setting, data_converter_with_codec
 
 HERE = Path(__file__).parent
 HISTORY_CODEC_KEY = "recorded-histories-only-not-a-secret"

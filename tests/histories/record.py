@@ -20,24 +20,23 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 from sqlalchemy import update
 from temporalio.client import WorkflowHandle
-from temporalio.testing import WorkflowEnvironment
 
 from config.settings import Settings
 from db.migrate import upgrade
 from db.models import User
 from domain.models import ReviewDecision
 from emulators.serve import running
+from runtime.deps import Deps
 from stack.postgres import create_database, start_embedded
 from tests.histories import HERE, HISTORY_CODEC_KEY, history_converter
+from tests.support.driver import ShareDriver
 from tests.support.scenario import profitable_session
-from tests.workflows.conftest import ShareDriver
-from workers.deps import Deps
-from workers.search_attributes import register
+from tests.support.servers import time_skipping_server
 from workers.worker import build_worker
+from workflows.ids import share_workflow_id
 from workflows.reports import ReportRequest, ReportWorkflow
 from workflows.share import ShareWorkflow
 
-BIN = Path(sys.executable).parent
 Scenario = Callable[[ShareDriver], Awaitable[WorkflowHandle]]
 
 
@@ -107,7 +106,7 @@ async def overdue_report(driver: ShareDriver) -> WorkflowHandle:
 
 async def _start(driver: ShareDriver, event) -> WorkflowHandle:
     return await driver.env.client.start_workflow(
-        ShareWorkflow.run, event, id=f"share/{event.event_id}", task_queue=driver.task_queue
+        ShareWorkflow.run, event, id=share_workflow_id(event.event_id), task_queue=driver.task_queue
     )
 
 
@@ -150,12 +149,8 @@ async def _record_one(
     name: str, scenario: Scenario, settings: Settings, deps: Deps, emulator_url: str, out: Path
 ) -> None:
     # A server per scenario, as in the tests: a finished run never holds back the clock.
-    env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=history_converter(),
-        test_server_existing_path=str(BIN / "temporal-test-server"),
-    )
+    env = await time_skipping_server(history_converter())
     try:
-        await register(env.client, "default")
         async with build_worker(env.client, deps, settings):
             handle = await scenario(ShareDriver(env, deps, emulator_url, settings.task_queue))
             await handle.result()

@@ -17,10 +17,10 @@ import httpx
 import pytest
 from temporalio.client import Client
 
-from tests.support.ledger import owed_past_due, recorded_share
+from runtime.client import data_converter
+from runtime.schedules import SCHEDULES
+from tests.support.records import owed_past_due, recorded_share
 from tests.support.scenario import eventually
-from workers.client import data_converter
-from workers.schedules import SCHEDULES
 
 RUNNING = "profitshare is running"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from db import audit
 from db.models import AuditEntry
-from workers.deps import Deps
+from runtime.deps import Deps
 
 
 async def details(deps: Deps, entry: AuditEntry) -> dict:

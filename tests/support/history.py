@@ -47,3 +47,15 @@ def payloads_in(message: Message) -> Iterator[Payload]:
             children = [value]
         for child in children:
             yield from payloads_in(child)
+
+
+async def signals_sent(client: Client, workflow_id: str, name: str) -> int:
+    """How many `name` signals the workflow has been sent, handled or not: its history records
+    each one when it arrives, so a count of 0 proves none got through (no waiting needed)."""
+    history = await raw_history(client, workflow_id)
+    return sum(
+        1
+        for event in history.events
+        if event.HasField("workflow_execution_signaled_event_attributes")
+        and event.workflow_execution_signaled_event_attributes.signal_name == name
+    )

@@ -20,10 +20,11 @@ from sqlalchemy import func, select
 from temporalio.client import Client, WorkflowExecutionStatus
 
 from db.models import AuditEntry, Payment, ProfitEventRow, Share
-from db.shares import amounts, workflow_id
+from db.shares import amounts
 from domain.policy import DEFAULT_SHARE_POLICY
 from domain.settlement import Bill
-from workers.deps import Deps
+from runtime.deps import Deps
+from workflows.ids import share_workflow_id
 from workflows.share import ShareWorkflow
 
 # States a share may rest in; anything else means a workflow is still (or forever) busy.
@@ -74,7 +75,7 @@ async def _one(deps: Deps, client: Client, event_id: str, out: Reconciliation) -
         out.problems.append(f"{event_id}: {events} event rows and {found}")
         return
     out.statuses[share.status] += 1
-    handle = client.get_workflow_handle(workflow_id(event_id))
+    handle = client.get_workflow_handle(share_workflow_id(event_id))
     described = await handle.describe()
     if described.status not in ALIVE:
         out.problems.append(f"{event_id}: workflow {described.status.name}")

@@ -7,13 +7,13 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from activities.risk.intel import list_path
 from db import standing
-from db.models import ProfitEventRow, Share
 from db.risk import settings_store
 from domain.ladder import Level
 from domain.risk import DEFAULT_FRAUD_SETTINGS, FraudSettings, list_file
-from workers.deps import Deps
+from runtime.deps import Deps
+from services.risk.intel import list_path
+from tests.support.records import bare_share
 
 # Documentation addresses (RFC 5737), one per list; CLEAN_IP is on none of them.
 LISTED = {
@@ -58,40 +58,28 @@ async def overdue_share(
     currency: str = "USDT",
 ) -> str:
     """An open share at `level`, recorded long enough ago for its discount to have lapsed."""
-    event_id = uid("evt")
     recorded = datetime.now(UTC) - timedelta(days=31)
     async with deps.sessions.begin() as s:
         await standing.ensure_user(s, user_id)
-        s.add(
-            ProfitEventRow(
-                event_id=event_id,
-                user_id=user_id,
-                account_id="acc_test",
-                fingerprint="0" * 64,
-                body_enc=deps.cipher.encrypt("{}"),
-            )
-        )
-        await s.flush()
-        s.add(
-            Share(
-                event_id=event_id,
-                user_id=user_id,
-                status="open",
-                level=int(level),
-                currency=currency,
-                billing_currency=currency,
-                reported_profit_enc=deps.cipher.encrypt(str(amount_due / Decimal("0.15"))),
-                billed_amount_enc=deps.cipher.encrypt(str(amount_due)),
-                amount_paid_enc=deps.cipher.encrypt("0"),
-                amount_due_enc=deps.cipher.encrypt(str(amount_due)),
-                recorded_at=recorded,
-                discount_until=recorded + timedelta(days=3),
-                due_at=recorded + timedelta(days=7),
-            )
+        share = await bare_share(
+            s,
+            deps.cipher,
+            user_id,
+            status="open",
+            level=int(level),
+            currency=currency,
+            billing_currency=currency,
+            reported_profit_enc=deps.cipher.encrypt(str(amount_due / Decimal("0.15"))),
+            billed_amount_enc=deps.cipher.encrypt(str(amount_due)),
+            amount_paid_enc=deps.cipher.encrypt("0"),
+            amount_due_enc=deps.cipher.encrypt(str(amount_due)),
+            recorded_at=recorded,
+            discount_until=recorded + timedelta(days=3),
+            due_at=recorded + timedelta(days=7),
         )
         await s.flush()
         await standing.recompute(s, user_id)
-    return event_id
+    return share.event_id
 
 
 async def verified_profits(deps: Deps, user_id: str, profits: list[str]) -> None:
@@ -99,26 +87,14 @@ async def verified_profits(deps: Deps, user_id: str, profits: list[str]) -> None
     async with deps.sessions.begin() as s:
         await standing.ensure_user(s, user_id)
         for profit in profits:
-            event_id = uid("evt")
-            s.add(
-                ProfitEventRow(
-                    event_id=event_id,
-                    user_id=user_id,
-                    account_id="acc_test",
-                    fingerprint="0" * 64,
-                    body_enc=deps.cipher.encrypt("{}"),
-                )
-            )
-            await s.flush()
-            s.add(
-                Share(
-                    event_id=event_id,
-                    user_id=user_id,
-                    status="paid",
-                    currency="USDT",
-                    reported_profit_enc=deps.cipher.encrypt(profit),
-                    verified_profit_enc=deps.cipher.encrypt(profit),
-                )
+            await bare_share(
+                s,
+                deps.cipher,
+                user_id,
+                status="paid",
+                currency="USDT",
+                reported_profit_enc=deps.cipher.encrypt(profit),
+                verified_profit_enc=deps.cipher.encrypt(profit),
             )
 
 

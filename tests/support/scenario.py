@@ -16,8 +16,9 @@ from sqlalchemy.dialects.postgresql import insert
 from db import standing
 from db.models import ExchangeAccount, ProfitEventRow
 from domain.models import ProfitEvent
-from tests.api.conftest import BACKEND, OPS
-from workers.deps import Deps
+from runtime.deps import Deps
+from tests.support.api import BACKEND, OPS
+from tests.support.emulator import create_account
 
 
 def round_trip(profit: Decimal, *, start_ms: int, price: Decimal = Decimal("50000")) -> list[dict]:
@@ -47,19 +48,9 @@ def round_trip(profit: Decimal, *, start_ms: int, price: Decimal = Decimal("5000
 
 
 async def seed_emulator_account(emulator_url: str, trades: list[dict]) -> tuple[str, str]:
-    api_key, secret = f"key-{uuid.uuid4().hex}", uuid.uuid4().hex * 2
+    """An emulator account holding `trades` and 100000 USDT; returns its key and secret."""
     async with httpx.AsyncClient(base_url=emulator_url) as http:
-        response = await http.post(
-            "/_emulator/accounts",
-            json={
-                "api_key": api_key,
-                "api_secret": secret,
-                "balances": {"USDT": "100000"},
-                "trades": trades,
-            },
-        )
-        response.raise_for_status()
-    return api_key, secret
+        return await create_account(http, balances={"USDT": "100000"}, trades=trades)
 
 
 async def register_account(deps: Deps, user_id: str, api_key: str, secret: str) -> str:
@@ -160,23 +151,17 @@ async def event_body(deps: Deps, emulator_url: str, **overrides: Any) -> dict:
     )
     user = f"u_{key[-8:]}"
     account = await register_account(deps, user, key, secret)
-    body = {
-        "event_id": f"evt_{key[-12:]}",
-        "user_id": user,
-        "account_id": account,
-        "exchange": "binance",
-        "session_id": "s_1",
-        "session_start": start.isoformat(),
-        "session_end": (start + timedelta(minutes=45)).isoformat(),
-        "symbols": ["BTC/USDT"],
-        "positions_count": 2,
-        "reported_profit": "1000.00",
-        "currency": "USDT",
-        "ip": "203.0.113.7",
-        "device_fingerprint": "fp_1",
-    }
-    body.update(overrides)
-    return body
+    event = profit_event(
+        user,
+        account,
+        start=start,
+        reported=Decimal("1000.00"),
+        event_id=f"evt_{key[-12:]}",
+        session_id="s_1",
+        ip="203.0.113.7",
+        device_fingerprint="fp_1",
+    )
+    return {**event.model_dump(mode="json", exclude_none=True), **overrides}
 
 
 async def eventually(check: Callable[[], Awaitable[Any]], *, timeout: float = 10.0) -> Any:
@@ -212,3 +197,31 @@ async def wait_open(
         return shares if all(s.get("status") == "open" for s in shares) else None
 
     return await eventually(all_open, timeout=timeout)
+
+
+async def submit_event(
+    api: httpx.AsyncClient, deps: Deps, emulator_url: str, *, profit: str, reported: str
+) -> str:
+    """A profit event through the intake API; the exchange shows `profit`. Returns its id."""
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    key, secret = await seed_emulator_account(
+        emulator_url, round_trip(Decimal(profit), start_ms=int(start.timestamp() * 1000))
+    )
+    user = f"u_{uuid.uuid4().hex[:10]}"
+    account = await register_account(deps, user, key, secret)
+    event = profit_event(user, account, start=start, reported=Decimal(reported))
+    response = await api.post(
+        "/v1/profit-events", json=event.model_dump(mode="json"), headers=BACKEND
+    )
+    assert response.status_code == 202, response.text
+    return event.event_id
+
+
+async def share_in(api: httpx.AsyncClient, event_id: str, status: str) -> dict:
+    """The share as the API shows it, once it has reached `status`."""
+
+    async def reached():
+        share = (await api.get(f"/v1/shares/{event_id}", headers=OPS)).json()
+        return share if share.get("status") == status else None
+
+    return await eventually(reached)

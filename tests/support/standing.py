@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from db import standing
-from db.models import ProfitEventRow, Share, StandingOutboxRow, User
-from workers.deps import Deps
+from db.models import Share, StandingOutboxRow, User
+from runtime.deps import Deps
+from tests.support.records import bare_share
 
 AT = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -47,24 +48,15 @@ async def _open_share_at(deps: Deps, s, user_id: str, level: int) -> None:
     event_id = f"evt_{user_id}"
     share = await s.get(Share, event_id)
     if share is None:
-        s.add(
-            ProfitEventRow(
-                event_id=event_id,
-                user_id=user_id,
-                account_id="acc_test",
-                fingerprint="0" * 64,
-                body_enc=deps.cipher.encrypt("{}"),
-            )
-        )
-        await s.flush()
-        share = Share(
+        share = await bare_share(
+            s,
+            deps.cipher,
+            user_id,
             event_id=event_id,
-            user_id=user_id,
             status="open",
             currency="USDT",
             reported_profit_enc=deps.cipher.encrypt("1000"),
         )
-        s.add(share)
     share.level = level
     share.status = "open" if level else "paid"
     await s.flush()

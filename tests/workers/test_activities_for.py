@@ -8,7 +8,7 @@ import pytest
 from activities.notify.backend import BackendWebhooks
 from activities.notify.user import UserNotifications
 from activities.payments.links import PaymentLinkActivities
-from workers.deps import MissingSetting
+from runtime.settings import MissingSetting
 from workers.worker import activities_for
 
 

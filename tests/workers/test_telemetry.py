@@ -7,8 +7,8 @@ import socket
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from runtime.client import connect
 from tests.support.scenario import eventually
-from workers.client import connect
 from workers.telemetry import metrics_runtime
 from workers.worker import build_worker
 from workflows.reports import ReportRequest, ReportWorkflow

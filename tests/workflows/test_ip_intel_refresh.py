@@ -12,11 +12,11 @@ import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.risk.intel import IntelFiles, list_path
 from activities.risk.intel_refresh import IntelRefreshActivities
 from domain.risk import data_as_of, parse_list
+from runtime.ip_intel_schedule import ip_intel_schedule
+from services.risk.intel import IntelFiles, list_path
 from tests.support.risk import write_lists
-from workers.ip_intel_schedule import ip_intel_schedule
 from workers.worker import build_worker
 from workflows.ip_intel import IpIntelRefreshWorkflow
 

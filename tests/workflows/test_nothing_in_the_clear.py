@@ -8,7 +8,6 @@ import json
 import uuid
 from decimal import Decimal
 
-import httpx
 from google.protobuf import json_format
 from sqlalchemy import text
 from temporalio.api.common.v1 import Payloads
@@ -17,6 +16,7 @@ from temporalio.client import Client
 from api.app import create_app
 from db.models import ExchangeAccount
 from domain.models import ProfitEvent, ShareView
+from tests.support.api import in_process
 from tests.support.history import payloads_in, raw_history
 from tests.support.scenario import (
     eventually,
@@ -25,6 +25,7 @@ from tests.support.scenario import (
     register_account,
     store_event,
 )
+from workflows.ids import share_workflow_id
 from workflows.share import ShareWorkflow
 
 OPS = {"Authorization": "Bearer test-ops", "content-type": "application/json"}
@@ -39,7 +40,7 @@ def _personal_data() -> dict[str, str]:
 
 async def _start(client: Client, event: ProfitEvent, task_queue: str, **marks: str):
     return await client.start_workflow(
-        ShareWorkflow.run, event, id=f"share/{event.event_id}", task_queue=task_queue,
+        ShareWorkflow.run, event, id=share_workflow_id(event.event_id), task_queue=task_queue,
         memo={"note": marks["memo"]}, static_summary=marks["summary"],
     )  # fmt: skip
 
@@ -56,7 +57,7 @@ async def _decoded_through_the_api(settings, deps, client: Client, history) -> b
     """POST /codec/decode with the ops token, as the Temporal UI does for an operator."""
     app = create_app(settings, deps=deps, temporal=client)
     body = json_format.MessageToJson(Payloads(payloads=list(payloads_in(history))))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://api") as api:
+    async with in_process(app) as api:
         response = await api.post("/codec/decode", content=body, headers=OPS)
     assert response.status_code == 200, response.text
     return b"\n".join(base64.b64decode(p.get("data", "")) for p in response.json()["payloads"])
@@ -65,9 +66,12 @@ async def _decoded_through_the_api(settings, deps, client: Client, history) -> b
 async def _database_text(deps) -> str:
     """Every row of every table, as Postgres would print it to whoever reads the database."""
     async with deps.sessions() as s:
-        tables = await s.scalars(text(
-            "SELECT table_name FROM information_schema.tables "
-            "WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"))
+        tables = await s.scalars(
+            text(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+            )
+        )
         rows = [
             row
             for table in list(tables)

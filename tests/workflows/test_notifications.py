@@ -10,9 +10,9 @@ from decimal import Decimal
 from activities.notify.user import RecordingNotifier
 from db.models import Notification
 from domain.models import ProofDecision, ProofSubmitted
-from tests.activities.test_backend_webhooks import SECRET, backend  # noqa: F401 (fixture)
+from tests.support.backend import BACKEND_SECRET
+from tests.support.driver import ShareDriver
 from tests.support.scenario import eventually
-from tests.workflows.conftest import ShareDriver
 from workers.worker import build_worker
 from workflows.share import ShareWorkflow
 
@@ -25,12 +25,12 @@ async def test_the_backend_hears_each_change_in_order_and_the_user_each_stage_on
     wf_settings,
     emulator_url,
     task_queue,
-    backend,  # noqa: F811
+    backend,
 ):
     receiver, url = backend
     receiver.fail_next = 3  # the backend is down at first: deliveries retry
     settings = wf_settings.model_copy(
-        update={"backend_webhook_url": url, "backend_webhook_secret": SECRET}
+        update={"backend_webhook_url": url, "backend_webhook_secret": BACKEND_SECRET}
     )
     notifier = RecordingNotifier()
     async with build_worker(time_skipping_env.client, deps, settings, notifier=notifier):

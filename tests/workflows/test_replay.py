@@ -13,15 +13,15 @@ from temporalio.worker import Replayer, Worker
 from temporalio.workflow import NondeterminismError
 
 from db.models import AuditEntry
+from runtime.client import data_converter
 from tests.histories import history_converter, load, recorded
+from tests.support.driver import ShareDriver
 from tests.support.scenario import eventually
-from tests.workflows.conftest import ShareDriver
 from tests.workflows.ladder_variants import (
     FINAL_NOTICE,
     FinalNoticePatched,
     FinalNoticeUnpatched,
 )
-from workers.client import data_converter
 from workers.worker import activities_for
 from workflows.reports import ReportWorkflow
 from workflows.share import ShareWorkflow

@@ -9,8 +9,9 @@ from temporalio.client import WorkflowHandle
 
 from db.shares import load_view
 from domain.models import ProfitEvent, ReviewDecision, ShareView
+from tests.support.driver import ShareDriver
 from tests.support.scenario import eventually, profitable_session
-from tests.workflows.conftest import ShareDriver
+from workflows.ids import share_workflow_id
 from workflows.share import ShareWorkflow
 
 METHODS = ("fifo", "average_cost", "cash_flow")
@@ -23,7 +24,7 @@ async def held_for_review(
     """Starts a share whose session the exchange contradicts; returns once it is under review."""
     event = await profitable_session(driver.deps, driver.emulator_url, **session)
     handle = await driver.env.client.start_workflow(
-        ShareWorkflow.run, event, id=f"share/{event.event_id}", task_queue=driver.task_queue
+        ShareWorkflow.run, event, id=share_workflow_id(event.event_id), task_queue=driver.task_queue
     )
     view = await driver.wait_status(handle, "under_review")
     # The workflow's status flips before its SET_STATUS activity commits: wait for the row too.
@@ -116,7 +117,7 @@ async def test_loss_session_is_no_share_and_the_loss_is_recorded(driver):
         driver.deps, driver.emulator_url, profit=Decimal("-200"), reported=Decimal("-200")
     )
     handle = await driver.env.client.start_workflow(
-        ShareWorkflow.run, event, id=f"share/{event.event_id}", task_queue=driver.task_queue
+        ShareWorkflow.run, event, id=share_workflow_id(event.event_id), task_queue=driver.task_queue
     )
     result = await handle.result()
     assert result.status == "no_share" and result.share_amount is None

@@ -10,13 +10,13 @@ from sqlalchemy import func, select
 from temporalio.testing import ActivityEnvironment
 
 from activities.risk.screening import RiskActivities
-from activities.risk.service import RiskService
 from db import audit
 from db.alerts import OPS_ALERTS
 from db.models import RiskDecisionRow, User
 from domain.ladder import Level
 from domain.models import ProfitEvent, ReviewDecision
 from domain.risk import DEFAULT_FRAUD_SETTINGS, RiskRequest, RuleWeights
+from services.risk.service import RiskService
 from tests.support.audit import details
 from tests.support.risk import (
     overdue_share,
@@ -32,6 +32,7 @@ from tests.support.scenario import (
     store_event,
 )
 from workflows import search_attributes as sa
+from workflows.ids import share_workflow_id
 from workflows.share import ShareWorkflow
 
 
@@ -69,7 +70,7 @@ async def session_on(deps, emulator_url: str, device: str) -> ProfitEvent:
 
 async def start(driver, event: ProfitEvent):
     return await driver.env.client.start_workflow(
-        ShareWorkflow.run, event, id=f"share/{event.event_id}", task_queue=driver.task_queue
+        ShareWorkflow.run, event, id=share_workflow_id(event.event_id), task_queue=driver.task_queue
     )
 
 

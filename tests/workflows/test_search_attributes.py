@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 from temporalio import activity
 from temporalio.worker import Worker
@@ -15,7 +14,7 @@ from activities import contracts as c
 from api.app import create_app
 from db.models import User
 from domain.models import PaymentSignal
-from tests.api.conftest import BACKEND
+from tests.support.api import BACKEND, in_process
 from tests.support.scenario import eventually, profitable_session
 from workers.worker import activities_for
 from workflows.reports import ReportWorkflow
@@ -47,12 +46,7 @@ async def shares_api(dev_server, deps, settings, emulator_url, task_queue):
             workflows=[ShareWorkflow, ReportWorkflow],
             activities=[a for a in real if a.__name__ != "record_share"] + [backdated.record_share],
         ),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(
-                app=create_app(cfg, deps=deps, temporal=dev_server.client)
-            ),
-            base_url="http://api",
-        ) as api,
+        in_process(create_app(cfg, deps=deps, temporal=dev_server.client)) as api,
     ):
         yield api, backdated
 

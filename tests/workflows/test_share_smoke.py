@@ -10,6 +10,7 @@ from temporalio.worker import Worker
 from domain.models import PaymentSignal
 from tests.support.scenario import eventually, profitable_session
 from workers.worker import activities_for
+from workflows.ids import share_workflow_id
 from workflows.share import ShareWorkflow
 
 
@@ -24,7 +25,7 @@ async def test_profit_event_to_paid(time_skipping_env, deps, settings, emulator_
         activities=activities_for(deps, cfg),
     ):
         handle = await env.client.start_workflow(
-            ShareWorkflow.run, event, id=f"share/{event.event_id}", task_queue=task_queue
+            ShareWorkflow.run, event, id=share_workflow_id(event.event_id), task_queue=task_queue
         )
 
         async def opened():

@@ -14,6 +14,7 @@ from db.models import AuditEntry, Share
 from domain.ladder import Level
 from tests.support.scenario import eventually, profitable_session
 from tests.support.workers import taken_over, worker_process
+from workflows.ids import share_workflow_id
 from workflows.share import ShareWorkflow
 
 
@@ -38,7 +39,7 @@ async def test_killed_worker_loses_nothing(time_skipping_env, deps, emulator_url
                 await env.client.start_workflow(
                     ShareWorkflow.run,
                     event,
-                    id=f"share/{event.event_id}",
+                    id=share_workflow_id(event.event_id),
                     task_queue=wf_settings.task_queue,
                 )
             )

@@ -4,7 +4,7 @@
 import pytest
 
 from domain.webhooks import PayloadError, cashfree, razorpay, standard
-from tests.domain.webhooks import samples
+from tests.support import webhook_samples as samples
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from domain.webhooks import (
     razorpay,
     standard,
 )
-from tests.domain.webhooks import samples
+from tests.support import webhook_samples as samples
 
 PAID_AT = datetime(2026, 11, 20, 10, 25, tzinfo=UTC)  # samples.CREATED_AT
 

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.webhooks import SignatureError, cashfree, phonepe, razorpay, standard
-from tests.domain.webhooks import samples
+from tests.support import webhook_samples as samples
 
 NOW = datetime(2026, 11, 20, 10, 25, tzinfo=UTC)
 # A valid whsec_ secret doubles as the HMAC key, salt key and password of the other schemes.

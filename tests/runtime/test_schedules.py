@@ -10,10 +10,10 @@ from sqlalchemy import select
 from temporalio.client import ScheduleActionStartWorkflow
 
 from db.models import Report
-from tests.support.ledger import owed_past_due, recorded_share
+from runtime.ip_intel_schedule import SCHEDULE_ID as IP_INTEL_SCHEDULE_ID
+from runtime.schedules import SCHEDULES, apply, wanted_schedules
+from tests.support.records import owed_past_due, recorded_share
 from tests.support.scenario import eventually
-from workers.ip_intel_schedule import SCHEDULE_ID as IP_INTEL_SCHEDULE_ID
-from workers.schedules import SCHEDULES, apply, wanted_schedules
 from workers.worker import build_worker
 
 IDS = {"report-overdue-daily", "report-fraud-weekly", "report-trust-monthly"}
@@ -38,8 +38,8 @@ async def test_apply_twice_then_trigger_the_daily_report(dev_server, deps, setti
         assert (action.workflow, action.task_queue) == ("ReportWorkflow", task_queue)
         assert described.schedule.state.paused is (schedule.id == "report-fraud-weekly")
 
-    suspended = await recorded_share(deps, days_ago=15)
-    locked = await recorded_share(deps, days_ago=45, paid="20.00")
+    suspended = (await recorded_share(deps, days_ago=15)).event_id
+    locked = (await recorded_share(deps, days_ago=45, paid="20.00")).event_id
     triggered_at = datetime.now(UTC)
     async with build_worker(client, deps, cfg):
         await client.get_schedule_handle("report-overdue-daily").trigger()

@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from activities.risk.intel import IntelFiles
 from config.settings import Settings
 from db import audit, standing
 from db.alerts import alert_ops
@@ -20,7 +19,8 @@ from db.risk.facts import gather
 from db.risk.settings_cache import FraudSettingsCache
 from domain.risk.assess import assess
 from domain.risk.decision import RiskDecision, RiskRequest
-from workers.deps import Deps
+from runtime.deps import Deps
+from services.risk.intel import IntelFiles
 
 ACTOR = "risk"
 

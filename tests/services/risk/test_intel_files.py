@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from datetime import date
 
-from activities.risk.intel import SAMPLES, IntelFiles, list_path, load
 from domain.risk import IP_KINDS, data_as_of
+from services.risk.intel import SAMPLES, IntelFiles, list_path, load
 from tests.support.risk import LISTED, write_lists
 
 

@@ -6,8 +6,8 @@ import pytest
 from pydantic import SecretStr
 from temporalio.service import TLSConfig
 
-from workers.client import tls_config
-from workers.deps import MissingSetting
+from runtime.client import tls_config
+from runtime.settings import MissingSetting
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The clients activities need, built once per worker process from the settings."""
+"""The clients activities and routes need (database, ciphers, HTTP), built once per process."""
 
 from __future__ import annotations
 
@@ -10,19 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from config.settings import Settings
 from db.crypto import FieldCipher, RecordHasher
 from db.engine import make_engine, make_sessionmaker
+from runtime.settings import MissingSetting, require
+
+# MissingSetting and require live in runtime.settings; they are re-exported here because
+# callers that build Deps usually catch the one and call the other.
+__all__ = ["TIMEOUT", "Deps", "MissingSetting", "require"]
 
 # Every outgoing call gives up after this; the activity fails and Temporal retries it.
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
-
-
-class MissingSetting(RuntimeError):
-    pass
-
-
-def require(value: object, name: str) -> str:
-    if value is None:
-        raise MissingSetting(f"PROFITSHARE_{name} is not set (./scripts/dev generates it)")
-    return value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
 
 
 @dataclass

@@ -9,7 +9,7 @@ import logging
 import pytest
 import structlog
 
-from workers.logging import MASK, configure, is_sensitive
+from runtime.logging import MASK, configure, is_sensitive
 
 SECRET, IP, FINGERPRINT = "s3cr3t-value-9f2c", "203.0.113.7", "fp_7c1e2d"
 

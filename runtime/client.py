@@ -10,8 +10,8 @@ from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
 from config.settings import Settings
-from workers.codec import codec_from_setting, data_converter_with_codec
-from workers.deps import MissingSetting, require
+from runtime.codec import codec_from_setting, data_converter_with_codec
+from runtime.settings import MissingSetting, require
 
 
 def data_converter(settings: Settings) -> DataConverter:

@@ -26,8 +26,8 @@ from temporalio.client import (
 
 from config.settings import Settings
 from domain.reports import ReportKind
-from workers.ip_intel_schedule import SCHEDULE_ID as IP_INTEL_SCHEDULE_ID
-from workers.ip_intel_schedule import ip_intel_schedule
+from runtime.ip_intel_schedule import SCHEDULE_ID as IP_INTEL_SCHEDULE_ID
+from runtime.ip_intel_schedule import ip_intel_schedule
 from workflows.reports import ReportRequest, ReportWorkflow
 
 MONDAY = 1
