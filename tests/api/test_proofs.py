@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -10,22 +9,11 @@ import pytest
 
 from api.app import create_app
 from tests.support.api import ADMIN, BACKEND, OPS, in_process
+from tests.support.proofs import proof_body as _proof
+from tests.support.proofs import proofs_url as _url
 from tests.support.scenario import eventually, share_in, submit_event
 from workflows.ids import share_workflow_id
 from workflows.share import ShareWorkflow
-
-
-def _proof(amount: str = "142.50", *, txn: str | None = None, paid_at: datetime | None = None):
-    return {
-        "transaction_id": txn or f"UPI{uuid.uuid4().hex[:12]}",
-        "amount": amount,
-        "currency": "USDT",
-        "paid_at": (paid_at or datetime.now(UTC) - timedelta(minutes=5)).isoformat(),
-    }
-
-
-def _url(event_id: str) -> str:
-    return f"/v1/shares/{event_id}/payment-proofs"
 
 
 @pytest.fixture

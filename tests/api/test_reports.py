@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from activities import contracts as c
-from activities.reports import ReportActivities
 from tests.support.api import BACKEND, OPS
 from tests.support.records import recorded_share
-
-
-async def _overdue_report(deps) -> c.ReportSummary:
-    return await ReportActivities(deps.sessions, deps.cipher).generate_report(
-        c.GenerateReportInput(kind="overdue", as_of=datetime.now(UTC))
-    )
+from tests.support.reports import overdue_report as _overdue_report
 
 
 async def test_ops_read_the_latest_overdue_report_in_three_forms(api, deps):

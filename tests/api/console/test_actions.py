@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tests.api.conftest import ADMIN, OPS
 from tests.api.console.test_session import _csrf, _sign_in
-from tests.api.test_review import _share_in, _submit
+from tests.support.api import ADMIN, OPS
 from tests.support.scenario import eventually
+from tests.support.scenario import share_in as _share_in
+from tests.support.scenario import submit_event as _submit
 
 
 async def _post(api, path: str, page: str, **data: str) -> str:

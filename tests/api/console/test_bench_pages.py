@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from benchmarks.console import page_latency, pages
-from tests.api.test_review import _share_in, _submit
+from tests.support.scenario import share_in as _share_in
+from tests.support.scenario import submit_event as _submit
 
 
 async def test_the_bench_renders_every_console_page(api, worker, deps, emulator_url, console_url):

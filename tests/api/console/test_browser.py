@@ -3,12 +3,14 @@ an ops token sees no admin buttons. Screenshots of each page land in test-artifa
 
 from __future__ import annotations
 
-from tests.api.conftest import ADMIN, BACKEND, OPS
 from tests.api.console.conftest import shot
-from tests.api.test_proofs import _proof, _url
-from tests.api.test_reports import _overdue_report
-from tests.api.test_review import _share_in, _submit
-from tests.support.ledger import recorded_share
+from tests.support.api import ADMIN, BACKEND, OPS
+from tests.support.proofs import proof_body as _proof
+from tests.support.proofs import proofs_url as _url
+from tests.support.records import recorded_share
+from tests.support.reports import overdue_report as _overdue_report
+from tests.support.scenario import share_in as _share_in
+from tests.support.scenario import submit_event as _submit
 
 WIDE, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
 
@@ -35,7 +37,7 @@ async def test_an_admin_decides_proofs_changes_settings_and_signs_out(
     event_id = await _submit(api, deps, emulator_url, profit="1000", reported="1000")
     await _share_in(api, held, "under_review")
     await _share_in(api, event_id, "open")
-    overdue = await recorded_share(deps, days_ago=16)
+    overdue = (await recorded_share(deps, days_ago=16)).event_id
     report = await _overdue_report(deps)
     first, second = _proof(txn="UPI-CONSOLE-CROPPED"), _proof(txn="UPI-CONSOLE-GOOD")
     for proof in (first, second):
