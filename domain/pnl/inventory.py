@@ -1,0 +1,183 @@
+"""An exchange account's inventory: FIFO lots carried from session to session.
+
+A session's realized P&L is its sells matched against the oldest lots of the same asset and
+quote currency, whichever session (or the registration snapshot) opened them; what it buys
+and does not sell becomes new lots at cost, carried to the next session. Splitting one
+sequence of fills into consecutive sessions therefore changes nothing: the sum of the
+sessions' realized P&L is the P&L of the whole sequence, exactly (no rounding anywhere).
+
+Spot accounts cannot go short, so a sell beyond the known lots, or against a lot whose cost
+is unknown, has no cost basis: that quantity is reported (`unknown`) and left out of the
+realized figure; the session goes to review (`unknown_cost_basis`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, localcontext
+from fractions import Fraction
+from typing import Any
+
+from domain.money import EXACT
+from domain.pnl.fills import Fill, FillPrices, chronological, fee_in_quote, position_delta
+
+_NO_PRICES: Mapping[str, Decimal] = {}
+REGISTRATION = "registration"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Lot:
+    """Quantity of `asset` bought at `price` (in `quote`) per unit; None: cost unknown."""
+
+    asset: str
+    quote: str
+    quantity: Decimal
+    price: Decimal | None
+    source: str  # the event that opened it, or "registration"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "asset": self.asset,
+            "quote": self.quote,
+            "quantity": str(self.quantity),
+            "price": None if self.price is None else str(self.price),
+            "source": self.source,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Lot:
+        price = data.get("price")
+        return cls(
+            asset=data["asset"],
+            quote=data["quote"],
+            quantity=Decimal(data["quantity"]),
+            price=None if price is None else Decimal(price),
+            source=data["source"],
+        )
+
+
+@dataclass(frozen=True)
+class Realized:
+    """What a session did to the inventory.
+
+    Attributes:
+        pnl: realized P&L in the fills' quote currency, fees subtracted, unrounded.
+        lots: the inventory after the session, oldest first.
+        unknown: asset -> quantity sold with no known cost (beyond the lots or against
+            lots of unknown cost); empty when every sell had a cost basis.
+    """
+
+    pnl: Decimal
+    lots: tuple[Lot, ...]
+    unknown: dict[str, Decimal] = field(default_factory=dict)
+
+
+def realize(
+    lots: Sequence[Lot],
+    fills: Sequence[Fill],
+    *,
+    source: str,
+    prices_at_fill: FillPrices | None = None,
+    unknown_cost: bool = False,
+) -> Realized:
+    """Apply a session's fills to the carried lots, FIFO per asset and quote.
+
+    Args:
+        lots: the inventory before the session, oldest first.
+        fills: the session's fills, any order.
+        source: recorded on the lots this session opens (its event id).
+        prices_at_fill: see FillPrices; for fees paid in a third asset.
+        unknown_cost: the session's own buys enter the book with an unknown cost (a
+            rejected session whose fills happened but whose figures were not accepted).
+
+    Raises:
+        MissingPrice: a fee in a third asset has no price in prices_at_fill.
+    """
+    book = list(lots)
+    prices = prices_at_fill or {}
+    pnl = Decimal(0)
+    unknown: dict[str, Decimal] = {}
+    with localcontext(EXACT):
+        for fill in chronological(fills):
+            pnl -= fee_in_quote(fill, prices.get(fill.id, _NO_PRICES))
+            delta = position_delta(fill)
+            if delta > 0:
+                price = None if unknown_cost else fill.price
+                book.append(
+                    Lot(
+                        asset=fill.base,
+                        quote=fill.quote,
+                        quantity=delta,
+                        price=price,
+                        source=source,
+                    )
+                )
+                continue
+            gained, missing = _sell(book, fill, -delta)
+            pnl += gained
+            if missing:
+                unknown[fill.base] = unknown.get(fill.base, Decimal(0)) + missing
+    return Realized(pnl=pnl, lots=tuple(book), unknown=unknown)
+
+
+def _sell(book: list[Lot], fill: Fill, quantity: Decimal) -> tuple[Decimal, Decimal]:
+    """Takes `quantity` of the fill's base out of the oldest matching lots (in place).
+
+    Returns the realized gain and the quantity that had no known cost.
+    """
+    gained, missing = Decimal(0), Decimal(0)
+    index = 0
+    while quantity > 0 and index < len(book):
+        lot = book[index]
+        if (lot.asset, lot.quote) != (fill.base, fill.quote):
+            index += 1
+            continue
+        matched = min(quantity, lot.quantity)
+        if lot.price is None:
+            missing += matched
+        else:
+            gained += (fill.price - lot.price) * matched
+        quantity -= matched
+        if matched == lot.quantity:
+            del book[index]
+        else:
+            book[index] = replace(lot, quantity=lot.quantity - matched)
+    return gained, missing + quantity
+
+
+def opening_book(lots: Sequence[Lot]) -> dict[str, tuple[Decimal, Decimal]]:
+    """symbol ("BTC/USDT") -> (quantity, cost) of the carried lots whose cost is known:
+    the average-cost method starts its book from these."""
+    book: dict[str, tuple[Decimal, Decimal]] = {}
+    with localcontext(EXACT):
+        for lot in lots:
+            if lot.price is None:
+                continue
+            symbol = f"{lot.asset}/{lot.quote}"
+            quantity, cost = book.get(symbol, (Decimal(0), Decimal(0)))
+            book[symbol] = (quantity + lot.quantity, cost + lot.quantity * lot.price)
+    return book
+
+
+def average_costs(lots: Sequence[Lot]) -> dict[str, Decimal]:
+    """symbol -> average unit cost of the carried lots whose cost is known."""
+    return {
+        symbol: _exact(Fraction(cost) / Fraction(quantity))
+        for symbol, (quantity, cost) in opening_book(lots).items()
+        if quantity > 0
+    }
+
+
+def holdings(lots: Sequence[Lot]) -> dict[str, Decimal]:
+    """asset -> quantity the lots hold, known cost or not."""
+    held: dict[str, Decimal] = {}
+    with localcontext(EXACT):
+        for lot in lots:
+            held[lot.asset] = held.get(lot.asset, Decimal(0)) + lot.quantity
+    return held
+
+
+def _exact(value: Fraction) -> Decimal:
+    with localcontext(EXACT):
+        return Decimal(value.numerator) / Decimal(value.denominator)
