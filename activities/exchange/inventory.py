@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -124,3 +125,48 @@ async def commit(
             row.lots_if_rejected_enc = books.encode_lots(cipher, lots_if_rejected)
         row.updated_at = at
     return summary
+
+
+async def resolve_review(
+    sessions: async_sessionmaker[AsyncSession],
+    cipher: FieldCipher,
+    *,
+    event_id: str,
+    approve: bool,
+    actor: str,
+    at: datetime,
+    symbols: Sequence[str] = (),
+) -> str | None:
+    """An admin's decision on a held session moves the lots as a verification would:
+    approve applies the lots computed from its fills; reject keeps what its fills did to
+    the quantities but with unknown cost. A session never verified (no fills read) leaves
+    its symbols' lots with unknown cost. Returns the new state, None if nothing was held.
+    """
+    async with sessions.begin() as s:
+        row = await books.session_row(s, event_id)
+        if row is None or row.state not in (books.HELD, books.PENDING):
+            return None
+        state = books.APPLIED if approve and row.state == books.HELD else books.REJECTED
+        await audit.append(
+            s,
+            cipher,
+            at=at,
+            actor=actor,
+            action=f"inventory.review_{state}",
+            subject=f"account/{row.account_id}",
+            key=f"inventory:{event_id}:review",
+            details={"event_id": event_id, "from": row.state, "to": state},
+        )
+        book = await books.lock_book(s, cipher, row.account_id)
+        if row.state == books.HELD:
+            token = row.lots_if_approved_enc if approve else row.lots_if_rejected_enc
+            lots = books.decode_lots(cipher, token)
+        else:
+            bases = {symbol.partition("/")[0] for symbol in symbols}
+            lots = tuple(
+                replace(lot, price=None) if lot.asset in bases else lot for lot in book.lots
+            )
+        await books.write_book(s, cipher, row.account_id, lots=lots, at=at)
+        row.state = state
+        row.updated_at = at
+    return state
