@@ -129,7 +129,7 @@ class ExchangeActivities:
             source=event.event_id,
             balances=read.evidence,
             lot_steps=read.lot_steps,
-            review_above=await self._review_above(event.currency),
+            review_above=await self._review_above(_quote_of(read.fills, event.currency)),
         )
         currency = result.currency or event.currency
         reasons = [str(reason) for reason in result.reasons]
@@ -213,7 +213,7 @@ class ExchangeActivities:
         return _Read(fills, fee_prices, marks, steps, balances, evidence, gap)
 
     async def _review_above(self, currency: str) -> Decimal | None:
-        """REVIEW_LIMIT in the event's currency through FX; without FX, the policy's figure.
+        """REVIEW_LIMIT in the session's currency through FX; without FX, the policy's figure.
         No rate: zero, so any profit goes to review rather than past an unknown limit."""
         if self._fx is None:
             return None
@@ -235,6 +235,12 @@ def _unknown_cost_lots(carried: tuple[Lot, ...], fills: list[Fill], source: str)
             source=source,
             unknown_cost=True,
         ).lots
+
+
+def _quote_of(fills: list[Fill], fallback: str) -> str:
+    """The currency the figures come out in: the fills' one quote (mixed: the event's)."""
+    quotes = {fill.quote for fill in fills}
+    return quotes.pop() if len(quotes) == 1 else fallback
 
 
 def _now() -> datetime:

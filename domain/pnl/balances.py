@@ -64,7 +64,12 @@ class Mismatch:
     actual: Decimal  # change the snapshots show
 
     def describe(self) -> str:
-        return f"{self.asset}: expected {self.expected:+f}, actual {self.actual:+f}"
+        return f"{self.asset}: expected {_plain(self.expected)}, actual {_plain(self.actual)}"
+
+
+def _plain(amount: Decimal) -> str:
+    """+51000 rather than +51000.0000000000000000: trailing zeros say nothing here."""
+    return f"{amount.normalize() if amount else Decimal(0):+f}"
 
 
 def fill_effects(fills: Iterable[Fill]) -> dict[str, Decimal]:
