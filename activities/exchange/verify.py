@@ -41,6 +41,7 @@ from domain.pnl import (
     verify_session,
 )
 from domain.pnl.balances import fill_effects
+from domain.pnl.inventory import before_registration
 from workflows.options import CREDENTIALS_INVALID
 
 ClientFactory = Callable[..., Any]
@@ -113,6 +114,10 @@ class ExchangeActivities:
             )
         start, end = _ms(event.session_start), _ms(event.session_end)
         carried = book.lots
+        if book.registered_at is not None:
+            registered = _ms(book.registered_at)
+            early = [fill for fill in read.fills if fill.timestamp_ms <= registered]
+            carried = before_registration(carried, early) if early else carried
         if read.gap:  # trades no reported session made: they still move the inventory
             carried = realize(carried, read.gap, source="unreported").lots
         result = verify_session(
@@ -172,15 +177,11 @@ class ExchangeActivities:
             base_url=self._base_url,
         )
         start, end = _ms(event.session_start), _ms(event.session_end)
-        # Fills up to the registration snapshot are in the opening lots already.
-        floor = _ms(book.registered_at) if book.registered_at is not None else None
         try:
             await client.load_markets()
             fills: list[Fill] = []
             for symbol in event.symbols:
                 fills += await session_fills(client, symbol, start, end)
-            if floor is not None:
-                fills = [fill for fill in fills if fill.timestamp_ms > floor]
             fee_prices = await prices_at_fills(client, fills)
             marks: dict[str, Decimal] = {}
             if book.balances is None:  # cash_flow from the fills, open positions at the mark

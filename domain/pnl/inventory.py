@@ -146,6 +146,48 @@ def _sell(book: list[Lot], fill: Fill, quantity: Decimal) -> tuple[Decimal, Deci
     return gained, missing + quantity
 
 
+def before_registration(lots: Sequence[Lot], early: Sequence[Fill]) -> tuple[Lot, ...]:
+    """The registration lots as they stood before `early`, fills that preceded the snapshot.
+
+    The snapshot was read after those fills, so its lots already hold what they bought; the
+    session that made them is verified from its own fills, so their net effect is taken back
+    out of the registration lots first (else it would be counted twice). What they sold had
+    been held before, at a cost nobody knows: it comes back as a lot of unknown cost.
+    """
+    net: dict[tuple[str, str], Decimal] = {}
+    with localcontext(EXACT):
+        for fill in early:
+            key = (fill.base, fill.quote)
+            net[key] = net.get(key, Decimal(0)) + position_delta(fill)
+        book = list(lots)
+        for (asset, quote), quantity in net.items():
+            if quantity < 0:
+                book.insert(
+                    0,
+                    Lot(
+                        asset=asset,
+                        quote=quote,
+                        quantity=-quantity,
+                        price=None,
+                        source=REGISTRATION,
+                    ),
+                )
+                continue
+            index = 0
+            while quantity > 0 and index < len(book):
+                lot = book[index]
+                if lot.source != REGISTRATION or lot.asset != asset:
+                    index += 1
+                    continue
+                taken = min(quantity, lot.quantity)
+                quantity -= taken
+                if taken == lot.quantity:
+                    del book[index]
+                else:
+                    book[index] = replace(lot, quantity=lot.quantity - taken)
+    return tuple(book)
+
+
 def opening_book(lots: Sequence[Lot]) -> dict[str, tuple[Decimal, Decimal]]:
     """symbol ("BTC/USDT") -> (quantity, cost) of the carried lots whose cost is known:
     the average-cost method starts its book from these."""

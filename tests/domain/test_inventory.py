@@ -21,6 +21,7 @@ from domain.pnl import (
     reconcile,
     verify_session,
 )
+from domain.pnl.inventory import before_registration
 from tests.domain.test_pnl_methods import (
     AMOUNTS,
     PRICES,
@@ -261,3 +262,14 @@ def test_the_review_limit_is_given_in_the_quote_currency() -> None:
         review_above=D("0.1"),  # 10000 USD at 100000 USD/BTC
     )
     assert result.reasons == (Reason.LARGE_PROFIT_REVIEW,)
+
+
+def test_fills_before_the_registration_snapshot_are_not_counted_twice() -> None:
+    opening = [
+        Lot(asset="BTC", quote="USDT", quantity=D("1.5"), price=D("60000"), source="registration")
+    ]
+    early = fills_of("BTC/USDT buy 59000 1", "ETH/USDT sell 3000 2")
+    assert before_registration(opening, early) == (
+        Lot(asset="ETH", quote="USDT", quantity=D("2"), price=None, source="registration"),
+        Lot(asset="BTC", quote="USDT", quantity=D("0.5"), price=D("60000"), source="registration"),
+    )

@@ -85,7 +85,7 @@ def profit_event(
     *,
     start: datetime,
     reported: Decimal,
-    positions: int = 2,
+    positions: int = 1,
     **overrides: Any,
 ) -> ProfitEvent:
     body = {
@@ -169,7 +169,7 @@ async def event_body(deps: Deps, emulator_url: str, **overrides: Any) -> dict:
         "session_start": start.isoformat(),
         "session_end": (start + timedelta(minutes=45)).isoformat(),
         "symbols": ["BTC/USDT"],
-        "positions_count": 2,
+        "positions_count": 1,
         "reported_profit": "1000.00",
         "currency": "USDT",
         "ip": "203.0.113.7",
