@@ -72,3 +72,28 @@ async def mark_prices(client: Any, symbols: Iterable[str]) -> dict[str, Decimal]
         ticker = (await client.fetch_last_prices([symbol]))[symbol]  # GET /api/v3/ticker/price
         marks[symbol] = Decimal(str(ticker["info"].get("price") or ticker["price"]))
     return marks
+
+
+async def quote_rates(client: Any, fills: Iterable[Fill], currency: str) -> dict[str, Decimal]:
+    """Price of each fill's quote in `currency` at the fill's minute, for a session across
+    quote currencies; needed only when the event's currency is one of the session's quotes."""
+    fills = list(fills)
+    quotes = {fill.quote for fill in fills}
+    if len(quotes) < 2 or currency not in quotes:
+        return {}
+    rates: dict[str, Decimal] = {}
+    cache: dict[tuple[str, int], Decimal] = {}
+    for fill in fills:
+        if fill.quote == currency:
+            continue
+        pair = f"{fill.quote}/{currency}"
+        if pair not in client.markets:
+            continue  # reported by the verifier as a missing price
+        minute = fill.timestamp_ms - fill.timestamp_ms % 60_000
+        if (pair, minute) not in cache:
+            candles = await client.fetch_ohlcv(pair, "1m", since=minute, limit=1)
+            if not candles:
+                continue
+            cache[(pair, minute)] = Decimal(str(candles[0][4]))
+        rates[fill.id] = cache[(pair, minute)]
+    return rates

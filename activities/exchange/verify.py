@@ -22,7 +22,7 @@ from activities import contracts as c
 from activities.exchange import inventory
 from activities.exchange.balances import interval_fills, read_balances, read_transfers
 from activities.exchange.factory import binance_client
-from activities.exchange.fetch import mark_prices, prices_at_fills, session_fills
+from activities.exchange.fetch import mark_prices, prices_at_fills, quote_rates, session_fills
 from activities.fx.source import FxSource, UnknownRate
 from db import inventory as books
 from db.crypto import FieldCipher
@@ -63,6 +63,7 @@ class _Read:
 
     fills: list[Fill]
     fee_prices: dict[str, dict[str, Decimal]]
+    quote_rates: dict[str, Decimal]
     marks: dict[str, Decimal]
     lot_steps: dict[str, Decimal]
     balances: dict[str, Decimal]
@@ -135,6 +136,7 @@ class ExchangeActivities:
             balances=read.evidence,
             lot_steps=read.lot_steps,
             review_above=await self._review_above(_quote_of(read.fills, event.currency)),
+            quote_rates=read.quote_rates,
         )
         currency = result.currency or event.currency
         reasons = [str(reason) for reason in result.reasons]
@@ -183,6 +185,7 @@ class ExchangeActivities:
             for symbol in event.symbols:
                 fills += await session_fills(client, symbol, start, end)
             fee_prices = await prices_at_fills(client, fills)
+            rates = await quote_rates(client, fills, event.currency)
             marks: dict[str, Decimal] = {}
             if book.balances is None:  # cash_flow from the fills, open positions at the mark
                 still_open = [sym for sym, qty in net_position(fills).items() if qty != 0]
@@ -211,7 +214,7 @@ class ExchangeActivities:
             raise
         finally:
             await client.close()
-        return _Read(fills, fee_prices, marks, steps, balances, evidence, gap)
+        return _Read(fills, fee_prices, rates, marks, steps, balances, evidence, gap)
 
     async def _review_above(self, currency: str) -> Decimal | None:
         """REVIEW_LIMIT in the session's currency through FX; without FX, the policy's figure.

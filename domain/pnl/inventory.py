@@ -100,7 +100,10 @@ def realize(
     unknown: dict[str, Decimal] = {}
     with localcontext(EXACT):
         for fill in chronological(fills):
-            pnl -= fee_in_quote(fill, prices.get(fill.id, _NO_PRICES))
+            fee = fee_in_quote(fill, prices.get(fill.id, _NO_PRICES))
+            pnl -= fee
+            if fill.fee_cost and fill.fee_currency not in (fill.base, fill.quote):
+                pnl += _pay_fee(book, fill, fee / fill.fee_cost)
             delta = position_delta(fill)
             if delta > 0:
                 price = None if unknown_cost else fill.price
@@ -119,6 +122,25 @@ def realize(
             if missing:
                 unknown[fill.base] = unknown.get(fill.base, Decimal(0)) + missing
     return Realized(pnl=pnl, lots=tuple(book), unknown=unknown)
+
+
+def _pay_fee(book: list[Lot], fill: Fill, price: Decimal) -> Decimal:
+    """A fee paid in a third asset (BNB) spends lots of it: the fee was expensed at `price`,
+    so the lots' gain or loss against their cost is realized too. Fee quantity beyond the
+    lots is not a sale: it stays an expense, with no cost basis to question."""
+    spent = Fill(
+        id=fill.id,
+        order_id=fill.order_id,
+        symbol=f"{fill.fee_currency}/{fill.quote}",
+        side="sell",
+        price=price,
+        amount=fill.fee_cost,
+        timestamp_ms=fill.timestamp_ms,
+        fee_cost=Decimal(0),
+        fee_currency=fill.quote,
+    )
+    gained, _ = _sell(book, spent, fill.fee_cost)
+    return gained
 
 
 def _sell(book: list[Lot], fill: Fill, quantity: Decimal) -> tuple[Decimal, Decimal]:

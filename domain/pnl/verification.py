@@ -32,6 +32,7 @@ from itertools import combinations
 
 from domain.money import EXACT, to_minor
 from domain.pnl.balances import BalanceEvidence, evidence_cash_flow, mismatches_in
+from domain.pnl.conversion import in_currency
 from domain.pnl.fills import Fill, FillPrices, MissingPrice, MixedQuoteCurrencies, session_quote
 from domain.pnl.inventory import Lot, opening_book, realize
 from domain.pnl.methods import average_cost, cash_flow, net_position
@@ -134,6 +135,7 @@ def verify_session(
     balances: BalanceEvidence | None = None,
     lot_steps: Mapping[str, Decimal] | None = None,
     review_above: Decimal | None = None,
+    quote_rates: Mapping[str, Decimal] | None = None,
 ) -> VerificationResult:
     """Verify a reported profit against the session's fills; never raises on bad data.
 
@@ -147,9 +149,12 @@ def verify_session(
         balances: the snapshots around the session; None: cash_flow from the fills.
         review_above: the review limit in the session's quote (REVIEW_LIMIT through FX);
             None: policy.review_above.
+        quote_rates: fill id -> its quote's price in `currency` at the fill's time, for a
+            session across quote currencies (domain.pnl.conversion).
     """
     session, consistent = _session_fills(fills, session_start_ms, session_end_ms)
-    counted = count_positions(session, lot_steps=lot_steps)
+    traded = list(session)  # as the exchange reported them, before any currency conversion
+    counted = count_positions(traded, lot_steps=lot_steps)
     checks = {
         "duration": session_end_ms - session_start_ms >= policy.min_duration_minutes * 60_000,
         "positions_count": positions_count == counted,
@@ -166,10 +171,10 @@ def verify_session(
     quote: str | None = None
     lots: tuple[Lot, ...] = tuple(carried)
     try:
+        session, prices_at_fill = _in_event_currency(
+            session, currency, quote_rates, prices_at_fill, checks, details
+        )
         quote = session_quote(session)
-        if currency is not None and quote is not None and quote != currency:
-            checks["currency"] = False
-            details[Reason.CURRENCY_MISMATCH] = f"fills quoted in {quote}, event says {currency}"
         realized = realize(carried, session, source=source, prices_at_fill=prices_at_fill)
         lots = realized.lots
         methods = {
@@ -221,13 +226,35 @@ def verify_session(
         verified_profit=verified,
         reasons=reasons,
         checks=checks,
-        open_positions={s: q for s, q in net_position(session).items() if q != 0},
+        open_positions={s: q for s, q in net_position(traded).items() if q != 0},
         currency=quote,
-        fills=len(session),
+        fills=len(traded),
         lots=lots,
         details={str(reason): text for reason, text in details.items()},
         inputs=inputs,
     )
+
+
+def _in_event_currency(
+    session: list[Fill],
+    currency: str | None,
+    rates: Mapping[str, Decimal] | None,
+    prices_at_fill: FillPrices | None,
+    checks: dict[str, bool],
+    details: dict[str, str],
+) -> tuple[list[Fill], FillPrices | None]:
+    """Fills quoted only in another currency than the event's: a mismatch (never billed in the
+    claimed one). Several quotes, the event's among them: all converted into it."""
+    quotes = {fill.quote for fill in session}
+    if currency is None or not quotes or quotes == {currency}:
+        return session, prices_at_fill
+    if currency not in quotes:
+        checks["currency"] = False
+        details[Reason.CURRENCY_MISMATCH] = (
+            f"fills quoted in {', '.join(sorted(quotes))}, event says {currency}"
+        )
+        return session, prices_at_fill
+    return in_currency(session, currency, rates=rates or {}, prices_at_fill=prices_at_fill)
 
 
 def decide(result: VerificationResult) -> Outcome:

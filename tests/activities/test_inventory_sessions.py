@@ -293,3 +293,34 @@ async def test_a_btc_profit_above_the_usd_review_limit_goes_to_review(open_accou
     # 1.2 BTC is 120,000 USD: far above 10,000 USD, though "1.2" is far below "10000".
     assert result.reasons == ["large_profit_review"]
     assert result.details["large_profit_review"].startswith("1.20000000 BTC above 0.1")
+
+
+async def _close(acc: Account, symbol: str, ms: int) -> Decimal:
+    """The emulator's 1m close of `symbol` for the minute of `ms`, over plain HTTP."""
+    params = {"symbol": symbol, "interval": "1m", "startTime": ms - ms % MINUTE, "limit": 1}
+    response = await acc.http.get("/api/v3/klines", params=params)
+    response.raise_for_status()
+    return Decimal(response.json()[0][4])
+
+
+async def test_a_session_across_quotes_is_billed_in_the_events_currency(open_account):
+    acc, snapshot = await open_account({"BTC": "1"}, prices={"BTC/USDT": "60000"})
+    assert Decimal(snapshot.assets["BTC"].price) == 60000
+    buy_at = await acc.trade(_trade("ETHBTC", "buy", "0.05", "1", "0", "BTC"))
+    end = await acc.trade(_trade("ETHUSDT", "sell", "3100", "1"))
+    rate = await _close(acc, "BTCUSDT", buy_at)
+    # ETH bought at 0.05 BTC x rate, sold at 3100; the 0.05 BTC spent had cost 60000 each:
+    # whatever the rate, the ETH cost 3000 USDT of registered BTC.
+    expected = (3100 - Decimal("0.05") * rate) + Decimal("0.05") * (rate - 60000)
+    assert expected == 100 and rate != 60000
+    event = acc.event(
+        acc.registered_ms - 10 * MINUTE,
+        end,
+        "100.00",
+        symbols=["ETH/BTC", "ETH/USDT"],
+        positions=2,
+    )
+    result = await acc.verify(event)
+    assert result.reasons == [], result.details
+    assert result.verified_profit == expected.quantize(Decimal("0.01"))
+    assert await acc.lots() == [("BTC", Decimal("0.95"), Decimal("60000"))]

@@ -273,3 +273,36 @@ def test_fills_before_the_registration_snapshot_are_not_counted_twice() -> None:
         Lot(asset="ETH", quote="USDT", quantity=D("2"), price=None, source="registration"),
         Lot(asset="BTC", quote="USDT", quantity=D("0.5"), price=D("60000"), source="registration"),
     )
+
+
+def test_a_session_across_quotes_is_converted_at_each_fills_rate() -> None:
+    carried = [Lot(asset="BTC", quote="USDT", quantity=D("1"), price=D("50000"), source="A")]
+    fills = fills_of("ETH/BTC buy 0.05 1 0.00005 BTC", "ETH/USDT sell 3100 1")
+    rates = {fills[0].id: D("60000")}  # BTC/USDT in the minute of the ETH/BTC fill
+
+    def run(**kw):
+        return verify_session(
+            fills=fills,
+            reported_profit=D("597"),
+            session_start_ms=START_MS,
+            session_end_ms=START_MS + HOUR,
+            positions_count=2,  # per symbol: ETH/BTC left open, ETH/USDT too
+            currency="USDT",
+            carried=carried,
+            source="B",
+            balances=BalanceEvidence({"BTC": D("1")}, {"BTC": D("0.94995"), "USDT": D("3100")}),
+            **kw,
+        )
+
+    result = run(quote_rates=rates)
+    # ETH: bought at 0.05 x 60000 = 3000, sold at 3100: +100; the 0.05 BTC it cost were
+    # bought at 50000 and given at 60000: +500; the 0.00005 BTC fee is 3 USDT.
+    assert result.reasons == (), result
+    assert result.verified_profit == D("597.50")
+    # The fee's BTC came out of the lot too: it cost 2.50, not the 3.00 expensed, so FIFO
+    # realizes that 0.50; cash_flow: +3100 USDT, -0.05005 BTC at the carried 50000.
+    assert result.methods == {"fifo": D("597.5"), "average_cost": 597, "cash_flow": D("597.5")}
+    assert result.lots == (
+        Lot(asset="BTC", quote="USDT", quantity=D("0.94995"), price=D("50000"), source="A"),
+    )
+    assert run().reasons == (Reason.MISSING_PRICE,)
