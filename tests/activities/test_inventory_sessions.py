@@ -324,3 +324,17 @@ async def test_a_session_across_quotes_is_billed_in_the_events_currency(open_acc
     assert result.reasons == [], result.details
     assert result.verified_profit == expected.quantize(Decimal("0.01"))
     assert await acc.lots() == [("BTC", Decimal("0.95"), Decimal("60000"))]
+
+
+async def test_one_session_verified_twice_at_once_moves_the_lots_once(open_account):
+    acc, _ = await open_account()
+    end = await acc.trade(_trade("BTCUSDT", "buy", "50000", "1"))
+    event = acc.event(acc.registered_ms - 10 * MINUTE, end, "0")
+    results = await asyncio.gather(acc.verify(event), acc.verify(event), return_exceptions=True)
+    done = [r for r in results if isinstance(r, VerificationSummary)]
+    # Either both return the one outcome, or the loser saw the book move and retries.
+    assert done and all(r == done[0] for r in done)
+    for failure in (r for r in results if not isinstance(r, VerificationSummary)):
+        assert isinstance(failure, ApplicationError) and not failure.non_retryable
+    assert await acc.verify(event) == done[0]
+    assert await acc.lots() == [("BTC", Decimal("1"), Decimal("50000"))]
