@@ -202,8 +202,17 @@ def verify_session(
             checks["balances_reconcile"] = not mismatches
             if mismatches:
                 details[Reason.BALANCE_MISMATCH] = "; ".join(m.describe() for m in mismatches)
-            methods["cash_flow"] = evidence_cash_flow(session, balances, carried, prices_at_fill)
             inputs["cash_flow"] = "balance snapshots before and after, transfers taken out"
+            try:
+                methods["cash_flow"] = evidence_cash_flow(
+                    session, balances, carried, prices_at_fill
+                )
+            except MissingPrice:
+                if not realized.unknown:
+                    raise
+                # What was sold has no cost to value the balance change at: that is the
+                # unknown_cost_basis already recorded, not a price to look for.
+                inputs["cash_flow"] = "not computed: the assets sold have no known cost"
     except MissingPrice:
         checks["prices_available"] = False
     except MixedQuoteCurrencies:

@@ -21,7 +21,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.exchange.holdings import snapshot_holdings
-from activities.exchange.inventory import EARLIER_SESSION_PENDING
+from activities.exchange.inventory import EARLIER_SESSION_PENDING, resolve_review
 from activities.exchange.verify import ExchangeActivities
 from activities.fx.fixed import DEV_RATES, FixedFxRates
 from db import inventory as books
@@ -338,3 +338,45 @@ async def test_one_session_verified_twice_at_once_moves_the_lots_once(open_accou
         assert isinstance(failure, ApplicationError) and not failure.non_retryable
     assert await acc.verify(event) == done[0]
     assert await acc.lots() == [("BTC", Decimal("1"), Decimal("50000"))]
+
+
+async def test_a_rejected_earlier_session_leaves_its_lots_of_unknown_cost(open_account, deps):
+    acc, _ = await open_account()
+    a_end = await acc.trade(_trade("BTCUSDT", "buy", "50000", "1"))
+    b_end = await acc.trade(_trade("BTCUSDT", "sell", "52000", "1"))
+    a = acc.event(acc.registered_ms - 10 * MINUTE, a_end, "0", positions=3)
+    b = acc.event(a_end + 1, max(b_end, a_end + 6 * MINUTE), "2000")
+    assert (await acc.verify(a)).reasons == ["positions_count_mismatch"]
+    state = await resolve_review(
+        deps.sessions,
+        deps.cipher,
+        event_id=a.event_id,
+        approve=False,
+        actor="admin:test",
+        at=datetime.now(UTC),
+    )
+    assert state == "rejected"
+    assert await acc.lots() == [("BTC", Decimal("1"), None)]
+    result = await acc.verify(b)  # no longer waits: the earlier session is settled
+    # Nothing is realized without a cost, so the 2,000 reported is not matched either.
+    assert result.reasons == ["unknown_cost_basis", "reported_profit_mismatch"]
+    assert "cash_flow" not in result.methods
+    assert result.details["unknown_cost_basis"] == "sold without a known cost: BTC 1.00000000"
+
+
+async def test_a_session_never_verified_is_resolved_with_its_symbols_of_unknown_cost(
+    open_account, deps
+):
+    acc, snapshot = await open_account({"USDT": "10", "BTC": "2"}, prices={"BTC/USDT": "60000"})
+    async with deps.sessions.begin() as s:
+        await books.enlist_session(s, acc.account_id, "evt_stuck", _at(0), _at(1))
+    state = await resolve_review(
+        deps.sessions,
+        deps.cipher,
+        event_id="evt_stuck",
+        approve=True,  # nothing was verified: there is nothing to approve
+        actor="admin:test",
+        at=datetime.now(UTC),
+        symbols=["BTC/USDT"],
+    )
+    assert state == "rejected" and await acc.lots() == [("BTC", Decimal("2"), None)]
