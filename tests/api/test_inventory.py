@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -114,3 +115,48 @@ async def test_an_approved_review_moves_the_lots_and_is_audited(api, worker, dep
     assert entry is not None and entry.action == "inventory.review_applied"
     assert entry.actor.startswith("admin:")
     assert await details(deps, entry) == {"event_id": event_id, "from": "held", "to": "applied"}
+
+
+async def test_events_in_reverse_order_are_verified_in_session_order(api, worker, emulator_url):
+    user, key, answer = await _register(api, emulator_url, {"USDT": "100000"})
+    start = datetime.now(UTC) - timedelta(minutes=10)
+    async with httpx.AsyncClient(base_url=emulator_url) as http:
+        between = None
+        for side, price in (("buy", "50000"), ("sell", "52000")):
+            trade = {"symbol": "BTCUSDT", "price": price, "qty": "1", "isBuyer": side == "buy"}
+            trade |= {"commission": "0", "commissionAsset": "USDT"}
+            added = await http.post(f"/_emulator/accounts/{key}/trades", json={"trades": [trade]})
+            added.raise_for_status()
+            await asyncio.sleep(0.01)
+            between = between or (await http.get("/api/v3/time")).json()["serverTime"]
+            await asyncio.sleep(0.01)
+    assert between is not None
+    mid = datetime.fromtimestamp(between / 1000, UTC)
+
+    def event(name: str, begin: datetime, end: datetime, reported: str) -> dict:
+        return {
+            "event_id": f"evt_{name}_{key[-10:]}",
+            "user_id": user,
+            "account_id": answer["account_id"],
+            "exchange": "binance",
+            "session_id": name,
+            "session_start": begin.isoformat(),
+            "session_end": end.isoformat(),
+            "symbols": ["BTC/USDT"],
+            "positions_count": 1,
+            "reported_profit": reported,
+            "currency": "USDT",
+        }
+
+    a = event("a", start, mid, "0")
+    b = event("b", mid + timedelta(milliseconds=1), mid + timedelta(minutes=6), "2000")
+    for body in (b, a):  # the later session's event arrives first
+        assert (await api.post("/v1/profit-events", json=body, headers=BACKEND)).status_code == 202
+
+    async def final(event_id: str, status: str):
+        share = (await api.get(f"/v1/shares/{event_id}", headers=OPS)).json()
+        return share if share.get("status") == status else None
+
+    await eventually(lambda: final(a["event_id"], "no_share"), timeout=60)
+    share = await eventually(lambda: final(b["event_id"], "open"), timeout=60)
+    assert (share["verified_profit"], share["share_amount"]) == ("2000.00", "300.00")
