@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, localcontext
-from fractions import Fraction
 from typing import Any
 
 from domain.money import EXACT
@@ -226,22 +225,9 @@ def opening_book(lots: Sequence[Lot]) -> dict[str, tuple[Decimal, Decimal]]:
 
 def average_costs(lots: Sequence[Lot]) -> dict[str, Decimal]:
     """symbol -> average unit cost of the carried lots whose cost is known."""
-    return {
-        symbol: _exact(Fraction(cost) / Fraction(quantity))
-        for symbol, (quantity, cost) in opening_book(lots).items()
-        if quantity > 0
-    }
-
-
-def holdings(lots: Sequence[Lot]) -> dict[str, Decimal]:
-    """asset -> quantity the lots hold, known cost or not."""
-    held: dict[str, Decimal] = {}
     with localcontext(EXACT):
-        for lot in lots:
-            held[lot.asset] = held.get(lot.asset, Decimal(0)) + lot.quantity
-    return held
-
-
-def _exact(value: Fraction) -> Decimal:
-    with localcontext(EXACT):
-        return Decimal(value.numerator) / Decimal(value.denominator)
+        return {
+            symbol: cost / quantity
+            for symbol, (quantity, cost) in opening_book(lots).items()
+            if quantity > 0
+        }
