@@ -70,6 +70,7 @@ async def commit(
     lots_if_approved: Sequence[Lot],
     lots_if_rejected: Sequence[Lot],
     balances: dict[str, Decimal],
+    snapshot_at: datetime,
     at: datetime,
 ) -> VerificationSummary:
     """Writes the session's outcome: applied (lots move now) or held for an admin.
@@ -105,13 +106,13 @@ async def commit(
             lots=book.lots if held else lots_if_approved,
             at=at,
             balances=balances,
-            snapshot_at=at,
+            snapshot_at=snapshot_at,
         )
         await books.add_snapshot(
             s,
             cipher,
             account_id,
-            taken_at=at,
+            taken_at=snapshot_at,
             kind="verification",
             balances=balances,
             event_id=event_id,

@@ -67,6 +67,7 @@ class _Read:
     marks: dict[str, Decimal]
     lot_steps: dict[str, Decimal]
     balances: dict[str, Decimal]
+    read_at: datetime  # when the balances were read: the next interval starts here
     evidence: BalanceEvidence | None
     gap: list[Fill]
 
@@ -120,7 +121,7 @@ class ExchangeActivities:
             early = [fill for fill in read.fills if fill.timestamp_ms <= registered]
             carried = before_registration(carried, early) if early else carried
         if read.gap:  # trades no reported session made: they still move the inventory
-            carried = realize(carried, read.gap, source="unreported").lots
+            carried = _unknown_cost_lots(carried, read.gap, "unreported")
         result = verify_session(
             fills=read.fills,
             reported_profit=event.reported_profit,
@@ -167,6 +168,7 @@ class ExchangeActivities:
             lots_if_approved=result.lots,
             lots_if_rejected=rejected,
             balances=read.balances,
+            snapshot_at=read.read_at,
             at=_now(),
         )
 
@@ -190,7 +192,8 @@ class ExchangeActivities:
             if book.balances is None:  # cash_flow from the fills, open positions at the mark
                 still_open = [sym for sym, qty in net_position(fills).items() if qty != 0]
                 marks = await mark_prices(client, still_open)
-            now = _ms(_now())
+            read_at = _now()
+            now = _ms(read_at)
             balances = await read_balances(client)
             evidence, gap = None, []
             if book.balances is not None and book.snapshot_at is not None:
@@ -214,7 +217,7 @@ class ExchangeActivities:
             raise
         finally:
             await client.close()
-        return _Read(fills, fee_prices, rates, marks, steps, balances, evidence, gap)
+        return _Read(fills, fee_prices, rates, marks, steps, balances, read_at, evidence, gap)
 
     async def _review_above(self, currency: str) -> Decimal | None:
         """REVIEW_LIMIT in the session's currency through FX; without FX, the policy's figure.
@@ -229,7 +232,8 @@ class ExchangeActivities:
 
 
 def _unknown_cost_lots(carried: tuple[Lot, ...], fills: list[Fill], source: str) -> tuple[Lot, ...]:
-    """The lots if an admin rejects the session: its fills happened, their cost is not known."""
+    """The lots as the fills leave them, at unknown cost: an admin rejected the session, or
+    no reported session made them. The fills happened; what they cost is not accepted."""
     try:
         return realize(carried, fills, source=source, unknown_cost=True).lots
     except PnlError:  # a fee that cannot be valued: the lots still move by the quantities
