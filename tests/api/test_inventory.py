@@ -14,7 +14,7 @@ from db import inventory as books
 from db.models import AuditEntry, InventorySession
 from tests.api.conftest import ADMIN, BACKEND, OPS
 from tests.support.audit import details
-from tests.support.scenario import eventually
+from tests.support.scenario import eventually, profit_event, round_trip, seed_emulator_account
 
 
 async def _register(api, emulator_url: str, balances: dict[str, str]) -> tuple[str, str, dict]:
@@ -160,3 +160,33 @@ async def test_events_in_reverse_order_are_verified_in_session_order(api, worker
     await eventually(lambda: final(a["event_id"], "no_share"), timeout=60)
     share = await eventually(lambda: final(b["event_id"], "open"), timeout=60)
     assert (share["verified_profit"], share["share_amount"]) == ("2000.00", "300.00")
+
+
+async def test_a_session_traded_before_registration_is_verified_once(api, worker, emulator_url):
+    """The demo's order: trades first, then the account is registered, then the event."""
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    key, secret = await seed_emulator_account(
+        emulator_url, round_trip(Decimal("1000"), start_ms=int(start.timestamp() * 1000))
+    )
+    user = f"u_{uuid.uuid4().hex[:10]}"
+    response = await api.post(
+        f"/v1/users/{user}/exchange-accounts",
+        json={"exchange": "binance", "api_key": key, "api_secret": secret},
+        headers=BACKEND,
+    )
+    assert response.status_code == 201 and response.json()["holdings"]["taken"]
+    event = profit_event(user, response.json()["account_id"], start=start, reported=Decimal(1000))
+    body = event.model_dump(mode="json")
+    assert (await api.post("/v1/profit-events", json=body, headers=BACKEND)).status_code == 202
+
+    async def opened():
+        share = (await api.get(f"/v1/shares/{event.event_id}", headers=OPS)).json()
+        return share if share.get("status") in ("open", "under_review") else None
+
+    share = await eventually(opened, timeout=30)
+    assert share["status"] == "open", share["review_reasons"]
+    assert share["verification"]["methods"] == {
+        "fifo": "1000.00",
+        "average_cost": "1000.00",
+        "cash_flow": "1000.00",
+    }
