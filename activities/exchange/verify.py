@@ -199,7 +199,10 @@ class ExchangeActivities:
             if book.balances is not None and book.snapshot_at is not None:
                 since = _ms(book.snapshot_at)
                 seen = {fill.id for fill in fills}
-                around = await interval_fills(client, event.symbols, since, now)
+                # The carried assets' markets too: another session may have sold them since.
+                held = {f"{lot.asset}/{lot.quote}" for lot in book.lots}
+                watched = [*event.symbols, *sorted(held & set(client.markets) - set(event.symbols))]
+                around = await interval_fills(client, watched, since, now)
                 others = [fill for fill in around if fill.id not in seen]
                 gap = [fill for fill in others if fill.timestamp_ms < start]
                 evidence = BalanceEvidence(
