@@ -117,7 +117,7 @@ def event_body(
         "session_start": start.isoformat(),
         "session_end": (start + timedelta(minutes=45)).isoformat(),
         "symbols": ["BTC/USDT"],
-        "positions_count": 2,
+        "positions_count": 1,
         "reported_profit": str(PROFIT),
         "currency": "USDT",
         "ip": "203.0.113.7",

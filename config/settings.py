@@ -7,6 +7,7 @@ environment variable always wins over that file.
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -73,6 +74,9 @@ class Settings(BaseSettings):
     backend_webhook_secret: SecretStr | None = None
 
     exchange_base_url: str | None = None
+    # "<amount> <currency>": a session whose profit is above this, converted through FX into
+    # the session's currency, goes to review.
+    review_limit: str = "10000 USD"
     billing_currency: str | None = None
     # Where FX rates come from: "fixed" (dev table), "ccxt:<exchange_id>" (that exchange's
     # ticker) or "http:<url>" ({base} and {quote} in the URL are filled in).
@@ -101,6 +105,12 @@ class Settings(BaseSettings):
     ip_intel_dir: Path | None = None
     # Where the scheduled refresh downloads each list from, as JSON: {"tor": "https://..."}.
     ip_intel_sources: dict[Literal["tor", "vpn", "proxy", "datacenter"], str] = {}
+
+    @property
+    def review_limit_amount(self) -> tuple[Decimal, str]:
+        """REVIEW_LIMIT parsed: ("10000 USD") -> (Decimal("10000"), "USD")."""
+        amount, _, currency = self.review_limit.strip().partition(" ")
+        return Decimal(amount), currency.strip().upper()
 
     @property
     def dev_env_path(self) -> Path:

@@ -340,3 +340,54 @@ class ConsoleSession(Base):
     expires_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), index=True, nullable=False
     )
+
+
+class InventoryBook(Base):
+    """One row per exchange account: its FIFO lots and latest balance snapshot (0009).
+
+    Verifications of the account lock this row (SELECT ... FOR UPDATE), so lot updates of
+    two sessions never interleave.
+    """
+
+    __tablename__ = "inventory_books"
+    account_id: Mapped[str] = mapped_column(ForeignKey("exchange_accounts.id"), primary_key=True)
+    lots_enc: Mapped[str] = encrypted(nullable=False)  # JSON list of domain.pnl.Lot
+    balances_enc: Mapped[str | None] = encrypted()  # JSON {asset: amount} at snapshot_at
+    snapshot_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the registration snapshot was read: fills up to then are in the opening lots.
+    registered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = _now()
+
+
+class InventorySession(Base):
+    """A session's place in its account's order: pending, applied, held (review) or rejected."""
+
+    __tablename__ = "inventory_sessions"
+    __table_args__ = (
+        Index("ix_inventory_sessions_account_order", "account_id", "session_start", "event_id"),
+    )
+    event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    session_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    session_end: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    state: Mapped[str] = mapped_column(String(16), nullable=False)
+    summary_enc: Mapped[str | None] = encrypted()  # the VerificationSummary returned
+    # A held session's lots, computed at verification: which one applies is the admin's call.
+    lots_if_approved_enc: Mapped[str | None] = encrypted()
+    lots_if_rejected_enc: Mapped[str | None] = encrypted()
+    created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = _now()
+
+
+class BalanceSnapshot(Base):
+    __tablename__ = "balance_snapshots"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(String(64), index=True, nullable=False)
+    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)  # registration | verification
+    event_id: Mapped[str | None] = mapped_column(String(128))
+    balances_enc: Mapped[str] = encrypted(nullable=False)
+    valuation_enc: Mapped[str | None] = encrypted()  # registration: prices used for the lots
+    created_at: Mapped[datetime] = _now()

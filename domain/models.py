@@ -71,6 +71,10 @@ class VerificationSummary(Model):
     methods: dict[str, Money]
     reasons: list[str] = []
     fills: int = 0
+    # Added with the inventory: reason -> the figures behind it (both positions counts, each
+    # asset's expected and actual balance change...), and method -> the inputs it used.
+    details: dict[str, str] = {}
+    inputs: dict[str, str] = {}
 
 
 class RecordedShare(Model):

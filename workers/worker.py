@@ -40,16 +40,21 @@ def activities_for(
     exchange: ExchangeActivities | None = None,
     notifier: Notifier | None = None,
 ) -> list:
+    fx = fx or fx_source(settings, http=deps.http)
     ledger = LedgerActivities(
         deps.sessions,
         deps.cipher,
         deps.hasher,
-        fx or fx_source(settings, http=deps.http),
+        fx,
         billing_currency=settings.billing_currency,
         high_water_mark=settings.fee_basis == "high_water_mark",
     )
     exchange = exchange or ExchangeActivities(
-        deps.sessions, deps.cipher, base_url=settings.exchange_base_url
+        deps.sessions,
+        deps.cipher,
+        base_url=settings.exchange_base_url,
+        fx=fx,
+        review_limit=settings.review_limit_amount,
     )
     risk = RiskActivities(RiskService.from_deps(deps, settings))
     intel = IntelRefreshActivities(settings.ip_intel_path, settings.ip_intel_sources)

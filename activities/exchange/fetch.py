@@ -50,18 +50,14 @@ async def session_fills(client: Any, symbol: str, start_ms: int, end_ms: int) ->
 async def prices_at_fills(client: Any, fills: Iterable[Fill]) -> dict[str, dict[str, Decimal]]:
     """Price of each third-asset fee (e.g. BNB) in the fill's quote, at the fill's minute."""
     prices: dict[str, dict[str, Decimal]] = {}
-    cache: dict[tuple[str, int], Decimal] = {}
+    closes = _MinuteCloses(client)
     for fill in fills:
         if fill.fee_cost == 0 or fill.fee_currency in (fill.base, fill.quote):
             continue
         pair = f"{fill.fee_currency}/{fill.quote}"
-        minute = fill.timestamp_ms - fill.timestamp_ms % 60_000
-        if (pair, minute) not in cache:
-            candles = await client.fetch_ohlcv(pair, "1m", since=minute, limit=1)
-            if not candles:
-                continue  # reported by the verifier as a missing price
-            cache[(pair, minute)] = Decimal(str(candles[0][4]))
-        prices[fill.id] = {pair: cache[(pair, minute)]}
+        close = await closes.at(pair, fill.timestamp_ms)
+        if close is not None:  # else reported by the verifier as a missing price
+            prices[fill.id] = {pair: close}
     return prices
 
 
@@ -72,3 +68,37 @@ async def mark_prices(client: Any, symbols: Iterable[str]) -> dict[str, Decimal]
         ticker = (await client.fetch_last_prices([symbol]))[symbol]  # GET /api/v3/ticker/price
         marks[symbol] = Decimal(str(ticker["info"].get("price") or ticker["price"]))
     return marks
+
+
+async def quote_rates(client: Any, fills: Iterable[Fill], currency: str) -> dict[str, Decimal]:
+    """Price of each fill's quote in `currency` at the fill's minute, for a session across
+    quote currencies; needed only when the event's currency is one of the session's quotes."""
+    fills = list(fills)
+    quotes = {fill.quote for fill in fills}
+    if len(quotes) < 2 or currency not in quotes:
+        return {}
+    rates: dict[str, Decimal] = {}
+    closes = _MinuteCloses(client)
+    for fill in fills:
+        pair = f"{fill.quote}/{currency}"
+        if fill.quote == currency or pair not in client.markets:
+            continue  # a missing rate is reported by the verifier as a missing price
+        close = await closes.at(pair, fill.timestamp_ms)
+        if close is not None:
+            rates[fill.id] = close
+    return rates
+
+
+class _MinuteCloses:
+    """1-minute candle closes, each pair and minute read once."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._seen: dict[tuple[str, int], Decimal | None] = {}
+
+    async def at(self, pair: str, ms: int) -> Decimal | None:
+        minute = ms - ms % 60_000
+        if (pair, minute) not in self._seen:
+            candles = await self._client.fetch_ohlcv(pair, "1m", since=minute, limit=1)
+            self._seen[(pair, minute)] = Decimal(str(candles[0][4])) if candles else None
+        return self._seen[(pair, minute)]

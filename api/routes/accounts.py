@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from sqlalchemy import select
 
+from activities.exchange.holdings import HoldingsSnapshot, snapshot_holdings
 from api.auth import require
 from db import audit, standing
 from db.models import ExchangeAccount
@@ -28,6 +29,8 @@ class NewExchangeAccount(BaseModel):
 class ExchangeAccountCreated(BaseModel):
     account_id: str
     api_key_fingerprint: str
+    # Added with the inventory: the holdings read and valued as opening lots at registration.
+    holdings: HoldingsSnapshot | None = None
 
 
 @router.post(
@@ -71,4 +74,17 @@ async def register_exchange_account(
             )
         else:
             response.status_code = 200
-    return ExchangeAccountCreated(account_id=account_id, api_key_fingerprint=fingerprint)
+    if existing is not None:
+        return ExchangeAccountCreated(account_id=account_id, api_key_fingerprint=fingerprint)
+    # After the account's commit: the snapshot's lots reference the account row.
+    holdings = await snapshot_holdings(
+        deps.sessions,
+        deps.cipher,
+        account_id=account_id,
+        api_key=body.api_key.get_secret_value(),
+        api_secret=body.api_secret.get_secret_value(),
+        base_url=request.app.state.settings.exchange_base_url,
+    )
+    return ExchangeAccountCreated(
+        account_id=account_id, api_key_fingerprint=fingerprint, holdings=holdings
+    )

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
-from api.auth import require
+from activities.exchange.inventory import resolve_review
+from api.auth import require, token_actor
 from api.errors import ApiError
-from db.models import Share
-from domain.models import ReviewDecision
+from db.models import ProfitEventRow, Share
+from domain.models import ProfitEvent, ReviewDecision
 from workflows.ids import share_workflow_id
 from workflows.share import ShareWorkflow
 
@@ -40,4 +42,25 @@ async def review_share(event_id: str, decision: ReviewDecision, request: Request
     await client.get_workflow_handle(share_workflow_id(event_id)).signal(
         ShareWorkflow.review, decision
     )
+    # The account's inventory follows the same decision (once: a held session settles once),
+    # so the account's later sessions, waiting on this one, can go ahead.
+    await _settle_inventory(request, event_id, decision)
     return ReviewAccepted(event_id=event_id, decision=decision.decision)
+
+
+async def _settle_inventory(request: Request, event_id: str, decision: ReviewDecision) -> None:
+    deps = request.app.state.deps
+    async with deps.sessions() as s:
+        row = await s.get(ProfitEventRow, event_id)
+    symbols: list[str] = []
+    if row is not None:
+        symbols = ProfitEvent.model_validate_json(deps.cipher.decrypt(row.body_enc)).symbols
+    await resolve_review(
+        deps.sessions,
+        deps.cipher,
+        event_id=event_id,
+        approve=decision.decision == "approve",
+        actor=token_actor(request),
+        at=datetime.now(UTC),
+        symbols=symbols,
+    )

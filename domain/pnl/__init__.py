@@ -1,5 +1,6 @@
 """Session P&L from exchange fills, by three independent methods, and its verification."""
 
+from domain.pnl.balances import BalanceEvidence, Mismatch, Transfer, reconcile
 from domain.pnl.fills import (
     Fill,
     FillPrices,
@@ -10,7 +11,9 @@ from domain.pnl.fills import (
     fee_in_quote,
     position_delta,
 )
+from domain.pnl.inventory import Lot, Realized, realize
 from domain.pnl.methods import average_cost, cash_flow, fifo, net_position
+from domain.pnl.positions import positions_count
 from domain.pnl.verification import (
     DEFAULT_VERIFICATION_POLICY,
     Outcome,
@@ -22,6 +25,14 @@ from domain.pnl.verification import (
 )
 
 __all__ = [
+    "BalanceEvidence",
+    "Lot",
+    "Mismatch",
+    "Realized",
+    "Transfer",
+    "positions_count",
+    "realize",
+    "reconcile",
     "DEFAULT_VERIFICATION_POLICY",
     "Fill",
     "FillPrices",

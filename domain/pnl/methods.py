@@ -85,8 +85,16 @@ def _match_oldest(lots: deque[tuple[Decimal, Decimal]], delta: Decimal, price: D
     return realized
 
 
-def average_cost(fills: Sequence[Fill], *, prices_at_fill: FillPrices | None = None) -> Decimal:
+def average_cost(
+    fills: Sequence[Fill],
+    *,
+    prices_at_fill: FillPrices | None = None,
+    opening: Mapping[str, tuple[Decimal, Decimal]] | None = None,
+) -> Decimal:
     """Realized P&L against the weighted average cost of the open position per symbol.
+
+    `opening` is the inventory carried into the session: symbol -> (quantity, total cost)
+    (domain.pnl.inventory.opening_book); without it every symbol starts flat.
 
     Raises:
         MissingPrice: a fee in a third asset has no price in prices_at_fill.
@@ -96,7 +104,10 @@ def average_cost(fills: Sequence[Fill], *, prices_at_fill: FillPrices | None = N
     prices = prices_at_fill or {}
     # An average cost is a quotient (1/3 of a basis...), which no Decimal holds exactly;
     # Fractions keep the book exact so a flat session's result has no rounding residue.
-    books: dict[str, tuple[Fraction, Fraction]] = {}  # symbol -> (position, signed cost basis)
+    books: dict[str, tuple[Fraction, Fraction]] = {  # symbol -> (position, signed cost basis)
+        symbol: (Fraction(quantity), Fraction(cost))
+        for symbol, (quantity, cost) in (opening or {}).items()
+    }
     realized = Fraction(0)
     for fill in chronological(fills):
         realized -= Fraction(fee_in_quote(fill, prices.get(fill.id, _NO_PRICES)))

@@ -46,6 +46,7 @@ from emulators.binance.state import (
     select_orders,
     select_trades,
 )
+from emulators.binance.wallet import control_router, wallet_router
 
 MAX_ROWS = 1000  # myTrades / allOrders "limit" maximum
 DEFAULT_ROWS = 500
@@ -264,6 +265,8 @@ def create_app(*, rate_limit_per_minute: int | None = None, clock_offset_ms: int
         return select_orders(orders, order_id=order_id, start=start, end=end, limit=limit)
 
     app.include_router(api)
+    app.include_router(wallet_router(store, authenticate))
+    app.include_router(control_router(store))
 
     # Test control: no auth, never part of what a real exchange offers.
     @app.post("/_emulator/accounts", status_code=201)

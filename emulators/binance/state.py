@@ -57,6 +57,9 @@ class Account:
     secret: str
     balances: dict[str, Decimal]
     trades: dict[str, list[Trade]] = field(default_factory=dict)  # symbol -> sorted by id
+    # Binance capital history rows (sapi deposit/hisrec and withdraw/history), oldest first.
+    deposits: list[dict[str, Any]] = field(default_factory=list)
+    withdrawals: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def uid(self) -> int:

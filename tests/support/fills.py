@@ -7,7 +7,7 @@ from itertools import count
 
 from hypothesis import strategies as st
 
-from domain.pnl import Fill, FillPrices, net_position
+from domain.pnl import Fill, FillPrices, net_position, position_delta
 
 START_MS = 1_700_000_000_000
 _ids = count()
@@ -68,4 +68,31 @@ def sessions(draw: st.DrawFn, *, flat: bool = True) -> tuple[list[Fill], FillPri
         elif held < 0:  # a base fee is taken out of what is bought
             fee = draw(SMALL_FEES)
             fills.append(make_fill(f"{symbol} buy {price} {fee - held} {fee} {base}", ts))
+    return fills, prices
+
+
+@st.composite
+def long_sessions(draw: st.DrawFn, *, flat: bool = True) -> tuple[list[Fill], FillPrices]:
+    """Random buys and sells over two symbols that never sell more than is held (spot)."""
+    fills: list[Fill] = []
+    prices: dict[str, dict[str, D]] = {}
+    held = {symbol: D(0) for symbol in SYMBOLS}
+    for ts in range(0, 1000 * draw(st.integers(1, 12)), 1000):
+        symbol, price = draw(st.sampled_from(SYMBOLS)), draw(PRICES)
+        kind = draw(st.sampled_from(["quote", "base", "bnb"]))
+        if held[symbol] > 0 and draw(st.booleans()):
+            amount = held[symbol] * draw(st.sampled_from([D("0.25"), D("0.5"), D("1")]))
+            kind = "quote" if kind == "base" else kind  # a base fee would sell beyond it
+            side = "sell"
+        else:
+            amount, side = draw(AMOUNTS), "buy"
+        fee = {"quote": price * amount * RATE, "base": amount * RATE, "bnb": draw(SMALL_FEES)}[kind]
+        currency = {"quote": "USDT", "base": symbol.split("/")[0], "bnb": "BNB"}[kind]
+        fill = make_fill(f"{symbol} {side} {price} {amount} {fee} {currency}", ts)
+        held[symbol] += position_delta(fill)
+        fills.append(fill)
+        prices[fill.id] = {"BNB/USDT": draw(PRICES)}
+    for symbol, quantity in held.items() if flat else ():
+        if quantity > 0:
+            fills.append(make_fill(f"{symbol} sell {draw(PRICES)} {quantity}", 1000 * len(fills)))
     return fills, prices

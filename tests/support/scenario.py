@@ -76,7 +76,7 @@ def profit_event(
     *,
     start: datetime,
     reported: Decimal,
-    positions: int = 2,
+    positions: int = 1,
     **overrides: Any,
 ) -> ProfitEvent:
     body = {
