@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from db import inventory as books
 from db.models import AuditEntry, InventorySession
-from tests.api.conftest import ADMIN, BACKEND, OPS
+from tests.support.api import ADMIN, BACKEND, OPS
 from tests.support.audit import details
 from tests.support.scenario import eventually, profit_event, round_trip, seed_emulator_account
 

@@ -6,7 +6,7 @@ import time
 
 import httpx
 
-from tests.emulators.conftest import MakeAccount, MakeClient
+from tests.support.emulator import MakeAccount, MakeClient
 
 T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 

@@ -19,9 +19,7 @@ import uvicorn
 
 from api.app import create_app
 
-ROOT = Path(__file__).resolve().parents[3]
 # Screenshots of each page, kept as test artifacts (gitignored; CI uploads the folder).
-ARTIFACTS = Path(os.environ.get("PROFITSHARE_ARTIFACTS", ROOT / "test-artifacts")) / "console"
 CHROMIUM = os.environ.get("PROFITSHARE_CHROMIUM") or shutil.which("chromium") or ""
 HOW = "install Debian's chromium (apt-get install -y chromium; ./scripts/test does it as root)"
 
@@ -56,10 +54,3 @@ async def browser() -> AsyncIterator[object]:
         browser = await p.chromium.launch(executable_path=CHROMIUM)
         yield browser
         await browser.close()
-
-
-async def shot(page, name: str) -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    await page.screenshot(path=str(path), full_page=True)
-    return path

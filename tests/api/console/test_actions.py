@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tests.api.console.test_session import _csrf, _sign_in
 from tests.support.api import ADMIN, OPS
+from tests.support.console import csrf_of as _csrf
+from tests.support.console import sign_in as _sign_in
 from tests.support.scenario import eventually
 from tests.support.scenario import share_in as _share_in
 from tests.support.scenario import submit_event as _submit

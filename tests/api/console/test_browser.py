@@ -3,8 +3,8 @@ an ops token sees no admin buttons. Screenshots of each page land in test-artifa
 
 from __future__ import annotations
 
-from tests.api.console.conftest import shot
 from tests.support.api import ADMIN, BACKEND, OPS
+from tests.support.console import shot
 from tests.support.proofs import proof_body as _proof
 from tests.support.proofs import proofs_url as _url
 from tests.support.records import recorded_share

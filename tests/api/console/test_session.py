@@ -3,25 +3,11 @@ expiry, and the strict content security policy."""
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import update
 
 from db.models import ConsoleSession
-
-CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-
-
-async def _sign_in(api, token: str):
-    form = await api.get("/admin/sign-in")
-    csrf = CSRF.search(form.text).group(1)
-    return await api.post("/admin/sign-in", data={"token": token, "csrf": csrf})
-
-
-async def _csrf(api, path: str = "/admin/review") -> str:
-    page = await api.get(path)
-    assert page.status_code == 200, page.text
-    return CSRF.search(page.text).group(1)
+from tests.support.console import csrf_of as _csrf
+from tests.support.console import sign_in as _sign_in
 
 
 async def test_only_ops_and_admin_tokens_sign_in(api):
