@@ -11,11 +11,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from limits.aio.storage import MovingWindowSupport, Storage
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import case, delete, func, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.models import RateLimitHit
+from db.models import RateLimitHit, RateLimitWindow
 
 
 class PostgresStorage(Storage, MovingWindowSupport):
@@ -92,3 +93,70 @@ class PostgresStorage(Storage, MovingWindowSupport):
     async def clear(self, key: str) -> None:
         async with self._sessions.begin() as s:
             await s.execute(delete(RateLimitHit).where(RateLimitHit.key == key))
+
+
+class PostgresWindowCounters(Storage):
+    """Fixed-window counters for the per-request limits (api/throttle.py): one upsert per
+    hit, a row per key whatever the limit, restarted when its window has expired."""
+
+    STORAGE_SCHEME = ["profitshare+postgresql-counters"]
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        super().__init__(wrap_exceptions=False)
+        self._sessions = sessions
+
+    @property
+    def base_exceptions(self) -> type[Exception]:
+        return SQLAlchemyError
+
+    async def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        window = RateLimitWindow.__table__
+        fresh = func.now() + timedelta(seconds=expiry)
+        expired = window.c.expires_at <= func.now()
+        statement = (
+            pg_insert(window)
+            .values(key=key, count=amount, expires_at=fresh)
+            .on_conflict_do_update(
+                index_elements=[window.c.key],
+                set_={
+                    "count": case((expired, amount), else_=window.c.count + amount),
+                    "expires_at": case((expired, fresh), else_=window.c.expires_at),
+                },
+            )
+            .returning(window.c.count)
+        )
+        async with self._sessions.begin() as s:
+            return int(await s.scalar(statement))
+
+    async def _row(self, key: str) -> RateLimitWindow | None:
+        async with self._sessions() as s:
+            return await s.scalar(
+                select(RateLimitWindow).where(
+                    RateLimitWindow.key == key, RateLimitWindow.expires_at > func.now()
+                )
+            )
+
+    async def get(self, key: str) -> int:
+        row = await self._row(key)
+        return row.count if row else 0
+
+    async def get_expiry(self, key: str) -> float:
+        row = await self._row(key)
+        return (row.expires_at if row else datetime.now(UTC)).timestamp()
+
+    async def check(self) -> bool:
+        try:
+            async with self._sessions() as s:
+                await s.execute(select(1))
+        except SQLAlchemyError:
+            return False
+        return True
+
+    async def reset(self) -> int | None:
+        async with self._sessions.begin() as s:
+            result = await s.execute(delete(RateLimitWindow))
+        return result.rowcount
+
+    async def clear(self, key: str) -> None:
+        async with self._sessions.begin() as s:
+            await s.execute(delete(RateLimitWindow).where(RateLimitWindow.key == key))
