@@ -26,11 +26,11 @@ def generated(emulator_url: str = "http://127.0.0.1:8010") -> dict[str, str]:
     }
     for gateway in registry.gateways():
         for setting in gateway.settings:
-            values[setting.name.upper()] = _dev_value(setting.dev_value, emulator_url)
+            values[setting.name.upper()] = dev_value(setting.dev_value, emulator_url)
     return values
 
 
-def _dev_value(template: str, emulator_url: str) -> str:
+def dev_value(template: str, emulator_url: str) -> str:
     if template == "{token}":
         return secrets.token_urlsafe(24)
     if template == "{whsec}":
