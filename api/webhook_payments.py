@@ -9,7 +9,9 @@ Every signed money message leaves a row: applied, unmatched, refused or waiting.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import structlog
@@ -54,6 +56,9 @@ async def record_and_signal(state: Any, payment: GatewayPayment) -> str:
 async def record_refused(state: Any, payment: GatewayPayment, reason: str) -> str:
     """A signed callback whose amount cannot be used: kept as `refused`, alerted, answered."""
     deps, now = state.deps, datetime.now(UTC)
+    if payment.amount_problem and "out of range" in payment.amount_problem or payment.amount < 0:
+        # What cannot be held as money is kept in the note (the reason quotes it), not the row.
+        payment = replace(payment, amount=Decimal(0), amount_problem=None)
     async with deps.sessions.begin() as s:
         share = await _share(s, payment.payment_reference)
         inserted = await _insert(s, deps, payment, share, "refused", reason, now)
