@@ -24,7 +24,8 @@ from api.sources import source_ip
 from db.rate_limits import PostgresWindowCounters
 
 log = structlog.get_logger()
-UNLIMITED = {"/healthz", "/readyz"}  # probes: answering them must never depend on the DB
+# Probes and the scrape: they must answer during a burst and never wait on the DB counting.
+UNLIMITED = {"/healthz", "/readyz", "/metrics"}
 WEBHOOKS = "/v1/webhooks/"
 PAUSE_AFTER_FAILURE_S = 5.0
 
