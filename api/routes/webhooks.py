@@ -40,7 +40,11 @@ class WebhookResult(BaseModel):
 async def receive_webhook(
     request: Request,
     background: BackgroundTasks,
-    provider: str = Path(pattern=r"^[a-z0-9_]{1,32}$", description="razorpay, cashfree, ..."),
+    provider: str = Path(
+        pattern=r"^[a-z0-9_]{1,32}$",
+        description="a registered gateway's path",
+        examples=list(registry.paths()),
+    ),
 ) -> WebhookResult:
     if provider not in registry.paths():
         raise ApiError(404, f"no gateway takes callbacks at {provider}")
