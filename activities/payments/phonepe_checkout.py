@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from activities.payments.contracts import PaymentLink
-from activities.payments.phonepe_client import PhonePeClient, PhonePeRefused
+from activities.payments.phonepe_client import PhonePeClient
 from domain.money import minor_unit_places, to_minor
 
 MIN_EXPIRE_AFTER_S = 300
@@ -24,16 +24,17 @@ class PhonePeCheckout:
     async def create(
         self, *, reference: str, amount: Decimal, currency: str, description: str,
         expire_by: datetime, notes: dict[str, str], min_partial: Decimal | None = None,
-    ) -> PaymentLink:  # fmt: skip
-        """The checkout page for `reference`; a retry gets the order the first try made.
+    ) -> PaymentLink | None:  # fmt: skip
+        """The checkout page for `reference` (a retry gets the order the first try made), or
+        None for a share PhonePe cannot take (not in INR): it is paid by reference then.
 
         Raises:
-            PhonePeRefused: PhonePe refused the order (or the currency is not INR).
+            PhonePeRefused: PhonePe refused the order.
             httpx.HTTPError: PhonePe is down or answered 5xx (worth retrying).
         """
         del min_partial  # a PhonePe order is paid in full
         if currency.upper() != "INR":
-            raise PhonePeRefused(400, "CURRENCY", f"PhonePe takes INR only, not {currency}")
+            return None
         paise = int(to_minor(amount, "INR").scaleb(minor_unit_places("INR")))
         seconds = int((expire_by - datetime.now(UTC)).total_seconds())
         order = await self._client.create_order(

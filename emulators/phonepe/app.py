@@ -31,6 +31,7 @@ from domain.webhooks import phonepe_v2
 TOKEN_LIFETIME_S = 3600
 ORDER_LIFETIME_S = 1200  # PhonePe's default expireAfter: 20 minutes
 MIN_AMOUNT = 100  # paise
+PAY_PATH = "/checkout/v2/pay"
 Deliver = Callable[[bytes, dict[str, str]], Awaitable[int]]
 
 
@@ -87,7 +88,16 @@ def create_app(
                 "session_expires_at": now + TOKEN_LIFETIME_S, "expires_in": TOKEN_LIFETIME_S,
                 "refresh_token": None}  # fmt: skip
 
-    @app.post("/checkout/v2/pay")
+    @app.get("/checkout/{order_id}")
+    async def checkout_page(order_id: str) -> dict[str, Any]:
+        """Where redirectUrl leads; the test control completes the payment."""
+        found = next((o for o in orders.values() if o["orderId"] == order_id), None)
+        if found is None:
+            raise PhonePeError(404, "NOT_FOUND", "no such checkout")
+        return {"merchantOrderId": found["merchantOrderId"], "amount": found["amount"],
+                "state": found["state"]}  # fmt: skip
+
+    @app.post(PAY_PATH)
     async def pay(request: Request) -> dict[str, Any]:
         authenticate(request)
         try:
@@ -105,7 +115,7 @@ def create_app(
                 raise PhonePeError(400, "BAD_REQUEST", "merchantOrderId already used")
             return _created(known)
         expire_after = body.get("expireAfter") or ORDER_LIFETIME_S
-        base = str(request.base_url).rstrip("/")
+        base = str(request.url).split(PAY_PATH)[0]  # mounted under /phonepe in the dev stack
         order_id = _id("OMO")
         orders[moid] = {"merchantOrderId": moid, "orderId": order_id, "state": "PENDING",
                         "amount": amount, "expireAt": int((clock() + expire_after) * 1000),
@@ -158,8 +168,11 @@ def create_app(
             return await deliver(body, headers)
         if callback_url is None:
             return 0
-        async with httpx.AsyncClient(timeout=10) as http:
-            return (await http.post(callback_url, content=body, headers=headers)).status_code
+        try:
+            async with httpx.AsyncClient(timeout=10) as http:
+                return (await http.post(callback_url, content=body, headers=headers)).status_code
+        except httpx.HTTPError:  # the API is down: PhonePe would retry; Order Status still says
+            return 0
 
     control = APIRouter()
 

@@ -91,7 +91,7 @@ def test_production_tokens_come_from_identity_manager():
     assert oauth_base(sandbox) == sandbox
 
 
-async def test_a_share_s_checkout_page_is_a_phonepe_order_and_non_inr_is_refused_for_good(pg):
+async def test_a_share_s_checkout_page_is_a_phonepe_order_and_never_for_another_currency(pg):
     links = PaymentLinkActivities(PhonePeCheckout(client(pg), redirect_url="https://x.test/"),
                                   valid_for=timedelta(days=90))  # fmt: skip
     cmd = CreatePaymentLinkInput(
@@ -103,6 +103,8 @@ async def test_a_share_s_checkout_page_is_a_phonepe_order_and_non_inr_is_refused
     again = await ActivityEnvironment().run(links.create_payment_link, cmd)
     assert again == link  # a retried activity gets the same order
     usdt = cmd.model_copy(update={"currency": "USDT", "payment_reference": "PSLINK2"})
-    with pytest.raises(ApplicationError) as refused:
-        await ActivityEnvironment().run(links.create_payment_link, usdt)
+    assert await ActivityEnvironment().run(links.create_payment_link, usdt) is None
+    tiny = cmd.model_copy(update={"amount": Decimal("0.50"), "payment_reference": "PSLINK3"})
+    with pytest.raises(ApplicationError) as refused:  # under PhonePe's 1.00 minimum
+        await ActivityEnvironment().run(links.create_payment_link, tiny)
     assert refused.value.type == PAYMENT_LINK_REFUSED and refused.value.non_retryable
