@@ -48,7 +48,7 @@ async def record_and_signal(state: Any, payment: GatewayPayment) -> str:
             state.metrics.webhook_rejected(payment.provider, status)
             reason = refusal or "no open share has this payment reference"
             await alert_ops(s, deps, payment, now, action=f"payment.{status}", reason=reason)
-    if status in ("unmatched", "refused"):
+    if status in ("unmatched", "refused") or share is None:
         return status if inserted is not None else "duplicate"
     return await _signal_once(state, payment, share.event_id, now)
 

@@ -178,7 +178,7 @@ class _GatewaySource(PydanticBaseSettingsSource):
         return None, field_name, False  # every value comes from __call__
 
     def __call__(self) -> dict[str, Any]:
-        environ = {k.lower(): v for k, v in os.environ.items()}
+        environ: dict[str, str | None] = {k.lower(): v for k, v in os.environ.items()}
         if isinstance(self._dotenv, DotEnvSettingsSource):
             environ = {**{k.lower(): v for k, v in self._dotenv.env_vars.items()}, **environ}
         values: dict[str, Any] = {}

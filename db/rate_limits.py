@@ -114,7 +114,7 @@ class PostgresWindowCounters(Storage):
         fresh = func.now() + timedelta(seconds=expiry)
         expired = window.c.expires_at <= func.now()
         statement = (
-            pg_insert(window)
+            pg_insert(RateLimitWindow)
             .values(key=key, count=amount, expires_at=fresh)
             .on_conflict_do_update(
                 index_elements=[window.c.key],
@@ -155,7 +155,7 @@ class PostgresWindowCounters(Storage):
     async def reset(self) -> int | None:
         async with self._sessions.begin() as s:
             result = await s.execute(delete(RateLimitWindow))
-        return result.rowcount
+        return getattr(result, "rowcount", None)
 
     async def clear(self, key: str) -> None:
         async with self._sessions.begin() as s:

@@ -101,7 +101,7 @@ def _sign(body: bytes, creds: Credentials, now: datetime) -> dict[str, str]:
 
 def example(reference: str, txn: str, amount: Decimal, succeeded: bool = True) -> bytes:
     code = "PAYMENT_SUCCESS" if succeeded else "PAYMENT_ERROR"
-    data = {"merchantId": "PGTESTPAYUAT", "merchantTransactionId": reference}
+    data: dict[str, Any] = {"merchantId": "PGTESTPAYUAT", "merchantTransactionId": reference}
     data |= {"transactionId": txn, "amount": int(amount.scaleb(2))}
     data |= {"state": "COMPLETED" if succeeded else "FAILED"}
     decoded = {"success": succeeded, "code": code, "data": data}

@@ -131,7 +131,8 @@ def callback(merchant_order_id: str, order_id: str, state: str, amount_paise: in
              attempts: list[dict[str, Any]]) -> bytes:  # fmt: skip
     """A checkout.order.completed/failed callback as PhonePe sends it (the emulator's too)."""
     event = "checkout.order.completed" if state == COMPLETED else "checkout.order.failed"
-    payload = {"merchantOrderId": merchant_order_id, "orderId": order_id, "state": state}
+    payload: dict[str, Any] = {"merchantOrderId": merchant_order_id, "orderId": order_id}
+    payload["state"] = state
     payload |= {"amount": amount_paise, "paymentDetails": attempts}
     body = {"event": event, "type": f"CHECKOUT_ORDER_{state}", "payload": payload}
     return json.dumps(body).encode()

@@ -111,11 +111,12 @@ def _sign(body: bytes, creds: Credentials, now: datetime) -> dict[str, str]:
 
 def example(reference: str, txn: str, amount: Decimal, succeeded: bool = True) -> bytes:
     """A payment.captured (or payment.failed) event as Razorpay documents it, in INR."""
-    entity = {"id": txn, "entity": "payment", "currency": "INR", "method": "upi"}
+    entity: dict[str, Any] = {"id": txn, "entity": "payment", "currency": "INR", "method": "upi"}
     entity |= {"amount": int(amount.scaleb(minor_unit_places("INR")))}
     entity |= {"status": "captured" if succeeded else "failed", "captured": succeeded}
     entity |= {"notes": {"payment_reference": reference}, "created_at": 1_795_170_295}
-    event = {"entity": "event", "event": "payment.captured" if succeeded else "payment.failed"}
+    event: dict[str, Any] = {"entity": "event"}
+    event["event"] = "payment.captured" if succeeded else "payment.failed"
     event |= {"contains": ["payment"], "payload": {"payment": {"entity": entity}}}
     return json.dumps(event | {"created_at": 1_795_170_300}).encode()
 
