@@ -46,7 +46,7 @@ class RateLimits:
         if hasattr(state, "deps") and time.monotonic() >= self._paused_until:
             try:
                 refusal = await self._check(scope, state)
-            except SQLAlchemyError as err:
+            except (SQLAlchemyError, OSError, TimeoutError) as err:
                 self._paused_until = time.monotonic() + PAUSE_AFTER_FAILURE_S
                 log.warning("rate limits not counted: database unavailable", error=str(err))
         if refusal is None:

@@ -6,6 +6,7 @@ environment variable always wins over that file.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -134,13 +135,24 @@ class Settings(BaseSettings):
         return {name: self.gateway_value(name) for name in names}
 
     def check_gateways(self) -> None:
-        """Refuses a half-configured gateway: once any of its variables is set, every
-        required one must be (PhonePe v2 callbacks cannot be confirmed without the client)."""
+        """Refuses a half-configured gateway (once any of its variables is set, every required
+        one must be: PhonePe v2 callbacks cannot be confirmed without the client) and an
+        allowlist or proxy list that is not CIDRs."""
         for gateway in registry.gateways():
             given = [s for s in gateway.settings if self.gateway_value(s.name) is not None]
             missing = [s.env for s in gateway.settings if s.required and s not in given]
             if given and missing:
                 raise ValueError(f"{gateway.title or gateway.name} also needs {', '.join(missing)}")
+        ranges = {"TRUSTED_PROXIES": self.trusted_proxies}
+        for path in registry.paths():
+            name = f"webhook_allowed_ips_{path}"
+            ranges[name.upper()] = self.gateway_value(name) or ""
+        for variable, cidrs in ranges.items():  # a typo must not open (or shut) the door
+            for item in filter(None, (c.strip() for c in cidrs.split(","))):
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError:
+                    raise ValueError(f"{ENV_PREFIX}{variable}: {item!r} is not a CIDR") from None
 
     @property
     def dev_env_path(self) -> Path:

@@ -130,9 +130,7 @@ async def test_tampered_wrongly_signed_or_stale_callbacks_are_401_and_change_not
 
 
 @pytest.mark.parametrize("name", NAMES)
-async def test_a_failed_payment_callback_is_ignored(
-    name, api, worker, deps, emulator_url, creds
-):
+async def test_a_failed_payment_callback_is_ignored(name, api, worker, deps, emulator_url, creds):
     g = GATEWAYS[name]
     opened = await open_share(api, deps, emulator_url)
     txn = f"failed_{name}_{opened['event_id'][-8:]}"
@@ -156,9 +154,7 @@ async def test_an_unknown_reference_is_kept_as_unmatched_and_alerts_ops(name, ap
     key = txn if g.confirmation == "signature" else f"order:{ref}"
     rows = await payments(deps, g.provider, key)
     assert [(r.status, r.event_id, r.payment_reference) for r in rows] == [("unmatched", None, ref)]
-    assert await alerts(deps, f"unmatched:{g.provider}:{txn}") == [
-        "ops/alerts payment.unmatched"
-    ]
+    assert await alerts(deps, f"unmatched:{g.provider}:{txn}") == ["ops/alerts payment.unmatched"]
 
     again = await deliver(api, g, body, headers)
     assert (again.status_code, again.json()) == (200, {"result": "duplicate"})
