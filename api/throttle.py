@@ -1,5 +1,7 @@
 """Rate limits on every request: per bearer token, per source address, and per gateway on
 webhook paths, counted in PostgreSQL (db/rate_limits.py) so every API process shares them.
+The limits are `limits` items in fixed windows (its FixedWindowRateLimiter's scheme: a count
+per key and window), all of a request's counted in one statement.
 
 Over a limit: 429 in the error shape with Retry-After, counted in /metrics. Limits come from
 RATE_LIMIT_PER_TOKEN / _PER_IP / _WEBHOOKS. When the database cannot count, requests pass
@@ -15,7 +17,6 @@ import time
 
 import structlog
 from limits import RateLimitItem, parse
-from limits.aio.strategies import FixedWindowRateLimiter
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -33,7 +34,7 @@ PAUSE_AFTER_FAILURE_S = 5.0
 class RateLimits:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self._limiter: FixedWindowRateLimiter | None = None
+        self._storage: PostgresWindowCounters | None = None
         self._items: dict[str, RateLimitItem] = {}
         self._paused_until = 0.0
 
@@ -68,23 +69,28 @@ class RateLimits:
         return self._items[text]
 
     async def _check(self, scope: Scope, state) -> tuple[str, RateLimitItem, int] | None:
-        if self._limiter is None:
-            self._limiter = FixedWindowRateLimiter(PostgresWindowCounters(state.deps.sessions))
+        """One round trip counts every limit this request falls under."""
+        if self._storage is None:
+            self._storage = PostgresWindowCounters(state.deps.sessions)
         settings = state.settings
-        keys = [("ip", source_ip(scope, settings.trusted_proxies) or "-",
-                 settings.rate_limit_per_ip)]  # fmt: skip
+        limits = [("ip", source_ip(scope, settings.trusted_proxies) or "-",
+                   settings.rate_limit_per_ip)]  # fmt: skip
         token = _bearer(scope)
         if token:
             digest = hashlib.sha256(token.encode()).hexdigest()[:32]  # never the token itself
-            keys.append(("token", digest, settings.rate_limit_per_token))
+            limits.append(("token", digest, settings.rate_limit_per_token))
         path = scope.get("path", "")
         if path.startswith(WEBHOOKS):
-            keys.append(("gateway", path[len(WEBHOOKS) :][:32], settings.rate_limit_webhooks))
-        for name, key, limit in keys:
-            item = self._item(limit)
-            if not await self._limiter.hit(item, name, key):
-                stats = await self._limiter.get_window_stats(item, name, key)
-                return name, item, max(1, math.ceil(stats.reset_time - time.time()))
+            limits.append(("gateway", path[len(WEBHOOKS) :][:32], settings.rate_limit_webhooks))
+        items = [(name, self._item(limit), self._item(limit).key_for(name, key))
+                 for name, key, limit in limits]  # fmt: skip
+        counts = await self._storage.incr_many(
+            [(key, item.get_expiry(), 1) for _, item, key in items]
+        )
+        for name, item, key in items:
+            count, ends = counts[key]
+            if count > item.amount:
+                return name, item, max(1, math.ceil(ends - time.time()))
         return None
 
 

@@ -110,23 +110,31 @@ class PostgresWindowCounters(Storage):
         return SQLAlchemyError
 
     async def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        return (await self.incr_many([(key, expiry, amount)]))[key][0]
+
+    async def incr_many(self, hits: list[tuple[str, int, int]]) -> dict[str, tuple[int, float]]:
+        """Counts several (key, expiry seconds, amount) hits in one statement: key -> (count in
+        its window, when the window ends). Rows are taken in key order, so two requests
+        counting the same keys never wait on each other in a cycle."""
         window = RateLimitWindow.__table__
-        fresh = func.now() + timedelta(seconds=expiry)
         expired = window.c.expires_at <= func.now()
-        statement = (
-            pg_insert(RateLimitWindow)
-            .values(key=key, count=amount, expires_at=fresh)
-            .on_conflict_do_update(
-                index_elements=[window.c.key],
-                set_={
-                    "count": case((expired, amount), else_=window.c.count + amount),
-                    "expires_at": case((expired, fresh), else_=window.c.expires_at),
-                },
-            )
-            .returning(window.c.count)
-        )
+        rows = [
+            {"key": key, "count": amount, "expires_at": func.now() + timedelta(seconds=expiry)}
+            for key, expiry, amount in sorted(hits)
+        ]
+        new = pg_insert(RateLimitWindow).values(rows)
+        statement = new.on_conflict_do_update(
+            index_elements=[window.c.key],
+            set_={
+                "count": case(
+                    (expired, new.excluded.count), else_=window.c.count + new.excluded.count
+                ),
+                "expires_at": case((expired, new.excluded.expires_at), else_=window.c.expires_at),
+            },
+        ).returning(window.c.key, window.c.count, window.c.expires_at)
         async with self._sessions.begin() as s:
-            return int(await s.scalar(statement))
+            result = await s.execute(statement)
+            return {key: (int(count), ends.timestamp()) for key, count, ends in result.all()}
 
     async def _row(self, key: str) -> RateLimitWindow | None:
         async with self._sessions() as s:
