@@ -3,8 +3,10 @@ every endpoint has (per source address, per token): refusals in the error shape,
 
 from __future__ import annotations
 
+import asyncio
 import random
 import uuid
+from collections import Counter
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -97,3 +99,10 @@ async def test_the_21st_request_with_one_token_is_429_from_any_address(client_fr
         api = client_from(_unique_ip(), **update)
         answers.append((await api.get(f"/v1/shares/evt_none{i}", headers=headers)).status_code)
     assert answers == [404] * 20 + [429]
+
+
+async def test_a_concurrent_burst_lets_exactly_the_limit_through(client_from):
+    api = client_from(_unique_ip(), rate_limit_per_ip="20/minute")
+    ops = {"Authorization": "Bearer test-ops"}
+    burst = await asyncio.gather(*(api.get(f"/v1/shares/evt_b{i}", headers=ops) for i in range(25)))
+    assert Counter(r.status_code for r in burst) == {404: 20, 429: 5}
