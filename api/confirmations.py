@@ -50,6 +50,10 @@ class PhonePeConfirmer:
             status = await self._client.order_status(merchant_order_id)
         except (httpx.HTTPError, PhonePeRefused) as err:  # try again at the next sweep
             log.warning("phonepe order status unavailable", order=merchant_order_id, error=str(err))
+            if now - row.received_at > self._give_up_after:  # still kept: ops must look
+                async with deps.sessions.begin() as s:
+                    await alert_ops(s, deps, _as_payment(row), now, action="payment.unverifiable",
+                                    reason=f"PhonePe Order Status unreachable: {err}"[:300])  # fmt: skip
             return PENDING_CONFIRMATION
         if status is None:
             return await self._close(state, row, "refused", "PhonePe knows no such order")
@@ -60,7 +64,12 @@ class PhonePeConfirmer:
         except PayloadError as bad:
             return await self._close(state, row, "refused", f"order status unreadable: {bad}")
         if payment.status == "succeeded":
-            result = await record_and_signal(state, payment)
+            try:
+                result = await record_and_signal(state, payment)
+            except Exception as err:  # Temporal or the database: the hint waits for the sweep
+                log.warning("phonepe payment not signalled yet", order=merchant_order_id,
+                            error=str(err))  # fmt: skip
+                return PENDING_CONFIRMATION
             await self._close(state, row, "confirmed", f"{payment.transaction_id}: {result}")
             return result
         if payment.status == "failed":
