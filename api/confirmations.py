@@ -51,9 +51,10 @@ class PhonePeConfirmer:
         except (httpx.HTTPError, PhonePeRefused) as err:  # try again at the next sweep
             log.warning("phonepe order status unavailable", order=merchant_order_id, error=str(err))
             if now - row.received_at > self._give_up_after:  # still kept: ops must look
+                reason = f"PhonePe Order Status unreachable: {err}"[:300]
                 async with deps.sessions.begin() as s:
-                    await alert_ops(s, deps, _as_payment(row), now, action="payment.unverifiable",
-                                    reason=f"PhonePe Order Status unreachable: {err}"[:300])  # fmt: skip
+                    action = "payment.unverifiable"
+                    await alert_ops(s, deps, _as_payment(row), now, action=action, reason=reason)
             return PENDING_CONFIRMATION
         if status is None:
             return await self._close(state, row, "refused", "PhonePe knows no such order")
