@@ -38,12 +38,7 @@ async def record_and_signal(state: Any, payment: GatewayPayment) -> str:
         status = "unmatched" if share is None else ("refused" if refusal else "received")
         inserted = await _insert(s, deps, payment, share, status, refusal, now)
         if inserted is None:
-            status = await s.scalar(
-                select(Payment.status).where(
-                    Payment.provider == payment.provider,
-                    Payment.transaction_id == payment.transaction_id,
-                )
-            )
+            status = await _status_of(s, payment)
         elif status != "received":
             state.metrics.webhook_rejected(payment.provider, status)
             reason = refusal or "no open share has this payment reference"
@@ -80,13 +75,7 @@ async def record_hint(state: Any, payment: GatewayPayment) -> tuple[str, bool]:
         # The hint is no payment: it stays off the share until the status API says so.
         inserted = await _insert(s, deps, hint, None, status, None, now)
         if inserted is None:
-            status = await s.scalar(
-                select(Payment.status).where(
-                    Payment.provider == hint.provider,
-                    Payment.transaction_id == hint.transaction_id,
-                )
-            )
-            if status == PENDING_CONFIRMATION:
+            if await _status_of(s, hint) == PENDING_CONFIRMATION:
                 return PENDING_CONFIRMATION, True  # a repeat: worth another look
             return "duplicate", False
         if status == "unmatched":
@@ -116,6 +105,16 @@ async def _share(s, reference: str | None) -> Share | None:
     if not reference:
         return None
     return await s.scalar(select(Share).where(Share.payment_reference == reference))
+
+
+async def _status_of(s, payment: GatewayPayment) -> str | None:
+    """The status of the row an earlier delivery of this payment left."""
+    return await s.scalar(
+        select(Payment.status).where(
+            Payment.provider == payment.provider,
+            Payment.transaction_id == payment.transaction_id,
+        )
+    )
 
 
 async def _insert(s, deps, payment, share, status, note, now) -> int | None:

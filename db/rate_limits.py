@@ -19,8 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from db.models import RateLimitHit, RateLimitWindow
 
 
-class PostgresStorage(Storage, MovingWindowSupport):
-    STORAGE_SCHEME = ["profitshare+postgresql"]
+class _InPostgres(Storage):
+    """What both storages share: the sessions, the errors, and clearing their one table."""
+
+    _table: type[RateLimitHit] | type[RateLimitWindow]
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         super().__init__(wrap_exceptions=False)
@@ -29,6 +31,28 @@ class PostgresStorage(Storage, MovingWindowSupport):
     @property
     def base_exceptions(self) -> type[Exception]:
         return SQLAlchemyError
+
+    async def check(self) -> bool:
+        try:
+            async with self._sessions() as s:
+                await s.execute(select(1))
+        except SQLAlchemyError:
+            return False
+        return True
+
+    async def reset(self) -> int | None:
+        async with self._sessions.begin() as s:
+            result = await s.execute(delete(self._table))
+        return getattr(result, "rowcount", None)
+
+    async def clear(self, key: str) -> None:
+        async with self._sessions.begin() as s:
+            await s.execute(delete(self._table).where(self._table.key == key))
+
+
+class PostgresStorage(_InPostgres, MovingWindowSupport):
+    STORAGE_SCHEME = ["profitshare+postgresql"]
+    _table = RateLimitHit
 
     async def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
         if amount > limit:
@@ -77,37 +101,13 @@ class PostgresStorage(Storage, MovingWindowSupport):
             )
         return (latest or datetime.now(UTC)).timestamp()
 
-    async def check(self) -> bool:
-        try:
-            async with self._sessions() as s:
-                await s.execute(select(1))
-        except SQLAlchemyError:
-            return False
-        return True
 
-    async def reset(self) -> int | None:
-        async with self._sessions.begin() as s:
-            result = await s.execute(delete(RateLimitHit))
-        return result.rowcount
-
-    async def clear(self, key: str) -> None:
-        async with self._sessions.begin() as s:
-            await s.execute(delete(RateLimitHit).where(RateLimitHit.key == key))
-
-
-class PostgresWindowCounters(Storage):
+class PostgresWindowCounters(_InPostgres):
     """Fixed-window counters for the per-request limits (api/throttle.py): one upsert per
     hit, a row per key whatever the limit, restarted when its window has expired."""
 
     STORAGE_SCHEME = ["profitshare+postgresql-counters"]
-
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        super().__init__(wrap_exceptions=False)
-        self._sessions = sessions
-
-    @property
-    def base_exceptions(self) -> type[Exception]:
-        return SQLAlchemyError
+    _table = RateLimitWindow
 
     async def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         return (await self.incr_many([(key, expiry, amount)]))[key][0]
@@ -151,20 +151,3 @@ class PostgresWindowCounters(Storage):
     async def get_expiry(self, key: str) -> float:
         row = await self._row(key)
         return (row.expires_at if row else datetime.now(UTC)).timestamp()
-
-    async def check(self) -> bool:
-        try:
-            async with self._sessions() as s:
-                await s.execute(select(1))
-        except SQLAlchemyError:
-            return False
-        return True
-
-    async def reset(self) -> int | None:
-        async with self._sessions.begin() as s:
-            result = await s.execute(delete(RateLimitWindow))
-        return getattr(result, "rowcount", None)
-
-    async def clear(self, key: str) -> None:
-        async with self._sessions.begin() as s:
-            await s.execute(delete(RateLimitWindow).where(RateLimitWindow.key == key))
