@@ -38,7 +38,7 @@ async def record_and_signal(state: Any, payment: GatewayPayment) -> str:
         status = "unmatched" if share is None else ("refused" if refusal else "received")
         inserted = await _insert(s, deps, payment, share, status, refusal, now)
         if inserted is None:
-            status = await _status_of(s, payment)
+            status = await _status_of(s, payment) or status
         elif status != "received":
             state.metrics.webhook_rejected(payment.provider, status)
             reason = refusal or "no open share has this payment reference"
