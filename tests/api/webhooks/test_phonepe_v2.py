@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import httpx
 
+from api.app import create_app
 from domain.webhooks import phonepe_v2, registry
 from tests.api.webhooks.conftest import alerts, deliver, open_share, payments, share, wait_status
 from tests.support.scenario import eventually
@@ -94,3 +95,27 @@ async def test_a_completed_order_pays_the_amount_phonepe_names_once(
     found = await eventually(partly_paid)
     assert [(p["transaction_id"], p["amount"]) for p in found["payments"]] == [(txn, "100.00")]
     assert [r.status for r in await payments(deps, "phonepe", txn)] == ["applied"]
+
+
+async def test_the_api_re_checks_waiting_hints_on_its_own(
+    api, worker, deps, emulator_url, creds, gateway_emulator, api_settings, time_skipping_env
+):
+    """A hint answered while the order was pending is paid by the API's own sweep, once
+    PhonePe says COMPLETED: nobody has to call back again."""
+    opened = await open_share(api, deps, emulator_url)
+    ref = opened["payment_reference"]
+    assert await _hint(api, creds, ref, "OMLATER1", Decimal(opened["amount_due"])) == (
+        "pending_confirmation"
+    )
+    order = gateway_emulator["phonepe"].state.orders[ref]
+    attempt = {"transactionId": "OMLATER1", "state": "COMPLETED", "amount": order["amount"],
+               "timestamp": int(datetime.now(UTC).timestamp() * 1000)}  # fmt: skip
+    order |= {"state": phonepe_v2.COMPLETED, "paymentDetails": [attempt]}  # no callback sent
+
+    quick = api_settings.model_copy(update={"phonepe_confirm_every_seconds": 0.2})
+    app = create_app(quick, temporal=time_skipping_env.client)
+    async with app.router.lifespan_context(app):
+        paid = await wait_status(api, opened["event_id"], "paid")
+    assert [p["transaction_id"] for p in paid["payments"]] == ["OMLATER1"]
+    [hint] = await payments(deps, "phonepe", f"order:{ref}")
+    assert hint.status == "confirmed"
