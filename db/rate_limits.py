@@ -8,6 +8,7 @@ row; a per-key advisory lock makes check-and-insert atomic across processes.
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 
 from limits.aio.storage import MovingWindowSupport, Storage
@@ -17,6 +18,18 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import RateLimitHit, RateLimitWindow
+
+# Every address and token seen leaves a row; now and then a request also drops a batch of
+# rows whose window has ended, so the table holds about one window's worth of keys.
+SWEEP_CHANCE = 0.01
+_SWEEP = delete(RateLimitWindow).where(
+    RateLimitWindow.key.in_(
+        select(RateLimitWindow.key)
+        .where(RateLimitWindow.expires_at < func.now())
+        .limit(1000)
+        .with_for_update(skip_locked=True)  # a row being counted right now is left alone
+    )
+)
 
 
 class _InPostgres(Storage):
@@ -134,7 +147,11 @@ class PostgresWindowCounters(_InPostgres):
         ).returning(window.c.key, window.c.count, window.c.expires_at)
         async with self._sessions.begin() as s:
             result = await s.execute(statement)
-            return {key: (int(count), ends.timestamp()) for key, count, ends in result.all()}
+            counts = {key: (int(count), ends.timestamp()) for key, count, ends in result.all()}
+        if random.random() < SWEEP_CHANCE:  # on its own, after the count: never waits on it
+            async with self._sessions.begin() as s:
+                await s.execute(_SWEEP)
+        return counts
 
     async def _row(self, key: str) -> RateLimitWindow | None:
         async with self._sessions() as s:
