@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
 
 from fastapi import FastAPI
 from temporalio.client import Client
 
+from activities.payments.phonepe_client import phonepe_client
 from api import console, errors, metrics
 from api.auth import TokenStore
+from api.confirmations import PhonePeConfirmer
 from api.headers import SecurityHeaders
 from api.limits import BodySizeLimit
 from api.routes import (
@@ -33,6 +36,7 @@ from api.routes import (
     webhooks,
 )
 from api.routes.codec import codec_cors
+from api.throttle import RateLimits
 from config.settings import Settings, get_settings
 from runtime.client import connect
 from runtime.codec import codec_from_setting
@@ -81,13 +85,22 @@ def create_app(
     settings: Settings | None = None, *, deps: Deps | None = None, temporal: Client | None = None
 ) -> FastAPI:
     settings = settings or get_settings()
+    settings.check_gateways()  # a half-configured gateway stops the API with one clear line
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = deps is None
         if owned:
             _use(app, Deps.from_settings(settings), settings)
+        sweeper = None
+        if app.state.confirmer is not None:
+            every = settings.phonepe_confirm_every_seconds
+            sweeper = asyncio.create_task(app.state.confirmer.run(app.state, every))
         yield
+        if sweeper is not None:
+            sweeper.cancel()
+            with suppress(asyncio.CancelledError):
+                await sweeper
         if owned:
             await app.state.deps.close()
 
@@ -113,6 +126,7 @@ def create_app(
         app.state.temporal = _lazy_temporal(settings)
     errors.install(app)
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(RateLimits)
     codec_cors(app, settings.ui_origin)
     app.add_middleware(SecurityHeaders)  # added last: outermost, so even a 413 carries them
     for module in ROUTERS:
@@ -125,3 +139,13 @@ def _use(app: FastAPI, deps: Deps, settings: Settings) -> None:
     """The per-process clients every request shares."""
     app.state.deps = deps
     app.state.risk = RiskService.from_deps(deps, settings)
+    app.state.confirmer = phonepe_confirmer(deps, settings)
+
+
+def phonepe_confirmer(deps: Deps, settings: Settings) -> PhonePeConfirmer | None:
+    """Confirms PhonePe v2 callbacks through Order Status; None when v2 is not configured."""
+    client = phonepe_client(deps.http, settings)
+    if client is None:
+        return None
+    hours = timedelta(hours=settings.phonepe_confirm_for_hours)
+    return PhonePeConfirmer(client, give_up_after=hours)

@@ -97,6 +97,12 @@ class Metrics:
             ["provider"],
             registry=self.registry,
         )
+        self.rate_limits = Counter(
+            "profitshare_rate_limited",
+            "Requests refused with 429, by what was over its limit (ip, token, gateway)",
+            ["scope"],
+            registry=self.registry,
+        )
         self.risk_decisions = Counter(
             "profitshare_risk_decisions",
             "Risk assessments by decision",
@@ -109,6 +115,9 @@ class Metrics:
 
     def webhook_rejected(self, provider: str, reason: str) -> None:
         self.webhook_rejections.labels(provider, reason).inc()
+
+    def rate_limited(self, scope: str) -> None:
+        self.rate_limits.labels(scope).inc()
 
     def payment_signalled(self, provider: str) -> None:
         self.payments.labels(provider).inc()

@@ -133,7 +133,7 @@ async def _phases(stack: BenchStack, deps: Deps, sizes: Sizes, figures: dict[str
         reads["share_read"] = await latency.read_latency(api, shares, sizes.read_samples)
 
         say(f"payments: {n} webhooks")
-        secret = settings.standard_webhook_secret.get_secret_value()
+        secret = settings.gateway_value("standard_webhook_secret") or ""
         event_ids = [b["event_id"] for b in bodies]
         cpu = CpuMeter(stack.pids(*SERVICES))
         seconds = await pay_all(api, deps, "intake", event_ids, secret, timeout=sizes.timeout(n))

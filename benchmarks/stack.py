@@ -78,7 +78,7 @@ def bench_stack(*, keep: bool = False) -> Iterator[BenchStack]:
         database_url = create_database(start_embedded(pgdata), "profitshare")
         upgrade(database_url)
         temporal_port, emulator_port = free_port(), free_port()
-        values = generated() | {
+        values = generated(f"http://127.0.0.1:{emulator_port}") | {
             "DATA_DIR": str(data_dir),
             "DATABASE_URL": database_url,
             "TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",

@@ -134,7 +134,8 @@ def backend_token(settings: Settings) -> str:
 
 async def run_demo() -> int:
     settings = load_settings()
-    if settings.standard_webhook_secret is None:
+    secret = settings.gateway_value("standard_webhook_secret")
+    if secret is None:
         raise SystemExit("PROFITSHARE_STANDARD_WEBHOOK_SECRET is not set; run ./scripts/dev first")
     emulator_url = settings.exchange_base_url or f"http://127.0.0.1:{settings.emulator_port}"
     user_id, suffix = f"u_demo_{uuid.uuid4().hex[:6]}", uuid.uuid4().hex[:8]
@@ -187,7 +188,7 @@ async def run_demo() -> int:
         msg_id = f"msg_{suffix}"
         signature = standard.sign(
             body,
-            secret=settings.standard_webhook_secret.get_secret_value(),
+            secret=secret,
             msg_id=msg_id,
             timestamp=now,
         )

@@ -64,11 +64,12 @@ def api(host: str = typer.Option("127.0.0.1", envvar="PROFITSHARE_API_HOST")) ->
 
 @app.command()
 def emulator() -> None:
-    """Serve the Binance-spot emulator on EMULATOR_PORT."""
+    """Serve the emulators on EMULATOR_PORT: Binance spot, PhonePe PG v2, Razorpay."""
     from config.settings import get_settings
     from emulators.serve import serve
 
-    serve(get_settings().emulator_port)
+    settings = get_settings()
+    serve(settings.emulator_port, settings=settings)
 
 
 @app.command()

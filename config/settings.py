@@ -6,6 +6,7 @@ environment variable always wins over that file.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from decimal import Decimal
 from functools import lru_cache
@@ -13,7 +14,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from domain.webhooks import registry
 
 ENV_PREFIX = "PROFITSHARE_"
 DEFAULT_DATA_DIR = Path("./.profitshare")
@@ -21,7 +29,9 @@ DEV_ENV_FILE = "dev.env"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
+    # "allow": each gateway's variables (declared in its module, see domain/webhooks/
+    # registry.py) arrive as extras through _GatewaySource; read them with `gateway_value`.
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="allow")
 
     data_dir: Path = DEFAULT_DATA_DIR
     database_url: str | None = None
@@ -62,13 +72,16 @@ class Settings(BaseSettings):
     # The one browser origin allowed to call the codec endpoints (CORS): the Temporal UI's.
     temporal_ui_origin: str | None = None
 
-    razorpay_webhook_secret: SecretStr | None = None
-    cashfree_client_secret: SecretStr | None = None
-    phonepe_salt_key: SecretStr | None = None
-    phonepe_salt_index: str | None = None
-    phonepe_callback_username: SecretStr | None = None
-    phonepe_callback_password: SecretStr | None = None
-    standard_webhook_secret: SecretStr | None = None
+    # CIDRs whose X-Forwarded-For is believed (comma-separated); none: the peer is the source.
+    trusted_proxies: str = ""
+    # Rate limits (`limits` notation, e.g. "600/minute"), shared by every API process.
+    rate_limit_per_token: str = "20000/minute"
+    rate_limit_per_ip: str = "20000/minute"
+    rate_limit_webhooks: str = "10000/minute"  # per gateway path
+    # How often the API re-checks PhonePe v2 payments still waiting for Order Status, and
+    # for how long before giving up (with an ops alert).
+    phonepe_confirm_every_seconds: float = 60.0
+    phonepe_confirm_for_hours: float = 24.0
 
     backend_webhook_url: str | None = None
     backend_webhook_secret: SecretStr | None = None
@@ -93,6 +106,8 @@ class Settings(BaseSettings):
     razorpay_key_secret: SecretStr | None = None
     razorpay_api_base_url: str = "https://api.razorpay.com"
     razorpay_link_valid_days: int = 90
+    # Where PhonePe's checkout page sends the user after paying (the platform's page).
+    phonepe_redirect_url: str = "https://example.invalid/paid"
 
     # The email/SMS provider; unset: notifications are only logged.
     notifier_url: str | None = None
@@ -105,6 +120,52 @@ class Settings(BaseSettings):
     ip_intel_dir: Path | None = None
     # Where the scheduled refresh downloads each list from, as JSON: {"tor": "https://..."}.
     ip_intel_sources: dict[Literal["tor", "vpn", "proxy", "datacenter"], str] = {}
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        gateway = _GatewaySource(settings_cls, dotenv_settings)
+        return init_settings, env_settings, gateway, dotenv_settings, file_secret_settings
+
+    def gateway_value(self, name: str) -> str | None:
+        """A gateway's setting (e.g. "razorpay_webhook_secret") as plain text; None if unset."""
+        value = getattr(self, name, None) if name in type(self).model_fields else None
+        if value is None and self.model_extra:
+            value = self.model_extra.get(name)
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        return str(value) if value not in (None, "") else None
+
+    def gateway_credentials(self) -> dict[str, str | None]:
+        """Every registered gateway's settings by name: what their verifiers are given."""
+        names = {s.name for g in registry.gateways() for s in g.settings}
+        return {name: self.gateway_value(name) for name in names}
+
+    def check_gateways(self) -> None:
+        """Refuses a half-configured gateway (once any of its variables is set, every required
+        one must be: PhonePe v2 callbacks cannot be confirmed without the client) and an
+        allowlist or proxy list that is not CIDRs."""
+        for gateway in registry.gateways():
+            given = [s for s in gateway.settings if self.gateway_value(s.name) is not None]
+            missing = [s.env for s in gateway.settings if s.required and s not in given]
+            if given and missing:
+                raise ValueError(f"{gateway.title or gateway.name} also needs {', '.join(missing)}")
+        ranges = {"TRUSTED_PROXIES": self.trusted_proxies}
+        for path in registry.paths():
+            name = f"webhook_allowed_ips_{path}"
+            ranges[name.upper()] = self.gateway_value(name) or ""
+        for variable, cidrs in ranges.items():  # a typo must not open (or shut) the door
+            for item in filter(None, (c.strip() for c in cidrs.split(","))):
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError:
+                    raise ValueError(f"{ENV_PREFIX}{variable}: {item!r} is not a CIDR") from None
 
     @property
     def review_limit_amount(self) -> tuple[Decimal, str]:
@@ -134,6 +195,31 @@ class Settings(BaseSettings):
             if sep and role and token:
                 pairs.append((role.strip(), token.strip()))
         return pairs
+
+
+class _GatewaySource(PydanticBaseSettingsSource):
+    """Reads the variables the registered gateways declare (and their allowlists), from the
+    environment first, then DATA_DIR/dev.env; secrets are wrapped so they never print."""
+
+    def __init__(self, settings_cls: type[BaseSettings], dotenv: PydanticBaseSettingsSource):
+        super().__init__(settings_cls)
+        self._dotenv = dotenv
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # every value comes from __call__
+
+    def __call__(self) -> dict[str, Any]:
+        environ: dict[str, str | None] = {k.lower(): v for k, v in os.environ.items()}
+        if isinstance(self._dotenv, DotEnvSettingsSource):
+            environ = {**{k.lower(): v for k, v in self._dotenv.env_vars.items()}, **environ}
+        values: dict[str, Any] = {}
+        for gateway in registry.gateways():
+            wanted = [(s.name, s.secret) for s in gateway.settings]
+            for name, secret in [*wanted, (gateway.allowlist_setting, False)]:
+                value = environ.get(f"{ENV_PREFIX.lower()}{name}")
+                if value:
+                    values[name] = SecretStr(value) if secret else value
+        return values
 
 
 def load_settings(**overrides: Any) -> Settings:

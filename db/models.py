@@ -120,7 +120,9 @@ class Payment(Base):
     amount_enc: Mapped[str] = encrypted(nullable=False)
     currency: Mapped[str] = mapped_column(String(10), nullable=False)
     paid_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    # received, applied, unmatched, refused, credit...; a PhonePe v2 hint row (transaction id
+    # "order:<merchantOrderId>"): pending_confirmation, confirmed, failed, unconfirmed.
+    status: Mapped[str] = mapped_column(String(24), nullable=False)
     note: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = _now()
     signalled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -169,6 +171,17 @@ class RateLimitHit(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(256), index=True, nullable=False)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), index=True, nullable=False
+    )
+
+
+class RateLimitWindow(Base):
+    """One limited key's count in its current fixed window (see db/rate_limits)."""
+
+    __tablename__ = "rate_limit_windows"
+    key: Mapped[str] = mapped_column(String(256), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger, nullable=False)
     expires_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), index=True, nullable=False
     )

@@ -8,19 +8,34 @@ row; a per-key advisory lock makes check-and-insert atomic across processes.
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
 
 from limits.aio.storage import MovingWindowSupport, Storage
-from sqlalchemy import CursorResult, delete, func, select, text
+from sqlalchemy import case, delete, func, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.models import RateLimitHit
+from db.models import RateLimitHit, RateLimitWindow
+
+# Every address and token seen leaves a row; now and then a request also drops a batch of
+# rows whose window has ended, so the table holds about one window's worth of keys.
+SWEEP_CHANCE = 0.01
+_SWEEP = delete(RateLimitWindow).where(
+    RateLimitWindow.key.in_(
+        select(RateLimitWindow.key)
+        .where(RateLimitWindow.expires_at < func.now())
+        .limit(1000)
+        .with_for_update(skip_locked=True)  # a row being counted right now is left alone
+    )
+)
 
 
-class PostgresStorage(Storage, MovingWindowSupport):
-    STORAGE_SCHEME = ["profitshare+postgresql"]
+class _InPostgres(Storage):
+    """What both storages share: the sessions, the errors, and clearing their one table."""
+
+    _table: type[RateLimitHit] | type[RateLimitWindow]
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         super().__init__(wrap_exceptions=False)
@@ -29,6 +44,28 @@ class PostgresStorage(Storage, MovingWindowSupport):
     @property
     def base_exceptions(self) -> type[Exception]:
         return SQLAlchemyError
+
+    async def check(self) -> bool:
+        try:
+            async with self._sessions() as s:
+                await s.execute(select(1))
+        except SQLAlchemyError:
+            return False
+        return True
+
+    async def reset(self) -> int | None:
+        async with self._sessions.begin() as s:
+            result = await s.execute(delete(self._table))
+        return getattr(result, "rowcount", None)
+
+    async def clear(self, key: str) -> None:
+        async with self._sessions.begin() as s:
+            await s.execute(delete(self._table).where(self._table.key == key))
+
+
+class PostgresStorage(_InPostgres, MovingWindowSupport):
+    STORAGE_SCHEME = ["profitshare+postgresql"]
+    _table = RateLimitHit
 
     async def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
         if amount > limit:
@@ -79,20 +116,57 @@ class PostgresStorage(Storage, MovingWindowSupport):
             )
         return (latest or datetime.now(UTC)).timestamp()
 
-    async def check(self) -> bool:
-        try:
-            async with self._sessions() as s:
-                await s.execute(select(1))
-        except SQLAlchemyError:
-            return False
-        return True
 
-    async def reset(self) -> int | None:
-        async with self._sessions.begin() as s:
-            # A DELETE's result is a CursorResult; the session's signature says only Result.
-            result = cast("CursorResult[Any]", await s.execute(delete(RateLimitHit)))
-        return result.rowcount
+class PostgresWindowCounters(_InPostgres):
+    """Fixed-window counters for the per-request limits (api/throttle.py): one upsert per
+    hit, a row per key whatever the limit, restarted when its window has expired."""
 
-    async def clear(self, key: str) -> None:
+    STORAGE_SCHEME = ["profitshare+postgresql-counters"]
+    _table = RateLimitWindow
+
+    async def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        return (await self.incr_many([(key, expiry, amount)]))[key][0]
+
+    async def incr_many(self, hits: list[tuple[str, int, int]]) -> dict[str, tuple[int, float]]:
+        """Counts several (key, expiry seconds, amount) hits in one statement: key -> (count in
+        its window, when the window ends). Rows are taken in key order, so two requests
+        counting the same keys never wait on each other in a cycle."""
+        window = RateLimitWindow.__table__
+        expired = window.c.expires_at <= func.now()
+        rows = [
+            {"key": key, "count": amount, "expires_at": func.now() + timedelta(seconds=expiry)}
+            for key, expiry, amount in sorted(hits)
+        ]
+        new = pg_insert(RateLimitWindow).values(rows)
+        statement = new.on_conflict_do_update(
+            index_elements=[window.c.key],
+            set_={
+                "count": case(
+                    (expired, new.excluded.count), else_=window.c.count + new.excluded.count
+                ),
+                "expires_at": case((expired, new.excluded.expires_at), else_=window.c.expires_at),
+            },
+        ).returning(window.c.key, window.c.count, window.c.expires_at)
         async with self._sessions.begin() as s:
-            await s.execute(delete(RateLimitHit).where(RateLimitHit.key == key))
+            result = await s.execute(statement)
+            counts = {key: (int(count), ends.timestamp()) for key, count, ends in result.all()}
+        if random.random() < SWEEP_CHANCE:  # on its own, after the count: never waits on it
+            async with self._sessions.begin() as s:
+                await s.execute(_SWEEP)
+        return counts
+
+    async def _row(self, key: str) -> RateLimitWindow | None:
+        async with self._sessions() as s:
+            return await s.scalar(
+                select(RateLimitWindow).where(
+                    RateLimitWindow.key == key, RateLimitWindow.expires_at > func.now()
+                )
+            )
+
+    async def get(self, key: str) -> int:
+        row = await self._row(key)
+        return row.count if row else 0
+
+    async def get_expiry(self, key: str) -> float:
+        row = await self._row(key)
+        return (row.expires_at if row else datetime.now(UTC)).timestamp()

@@ -14,12 +14,37 @@ from typing import Any
 
 import uvicorn
 
+from emulators import phonepe, razorpay
 from emulators.binance import create_app
 
 
-def serve(port: int, host: str = "127.0.0.1") -> None:
-    """Serve the Binance emulator in the foreground until interrupted."""
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+def serve(port: int, host: str = "127.0.0.1", *, settings: Any = None) -> None:
+    """Serve the emulators in the foreground until interrupted: Binance at the root,
+    PhonePe under /phonepe and Razorpay under /razorpay (CONTRACT.md)."""
+    uvicorn.run(combined(settings), host=host, port=port, log_level="warning")
+
+
+def combined(settings: Any = None) -> Any:
+    """One app for the dev stack; PhonePe answers with the stack's client and callback
+    credentials and calls back the API on API_PORT."""
+    app = create_app()
+    value = settings.gateway_value if settings is not None else (lambda name: None)
+    api = f"http://127.0.0.1:{settings.api_port}" if settings is not None else None
+    pg = phonepe.create_app(
+        client_id=value("phonepe_client_id") or "PSEMULATOR",
+        client_secret=value("phonepe_client_secret") or "emulator-secret",
+        callback_url=f"{api}/v1/webhooks/phonepe" if api else None,
+        callback_username=value("phonepe_callback_username") or "phonepe",
+        callback_password=value("phonepe_callback_password") or "phonepe-callback",
+    )
+    app.mount("/phonepe", pg)
+    app.mount("/_emulator/phonepe", pg.state.control)
+    key_id = getattr(settings, "razorpay_key_id", None) or "rzp_test_emulator"
+    secret = getattr(settings, "razorpay_key_secret", None)
+    app.mount("/razorpay", razorpay.create_app(
+        key_id=key_id, key_secret=secret.get_secret_value() if secret else "emulator_secret"
+    ))  # fmt: skip
+    return app
 
 
 class _EmbeddedServer(uvicorn.Server):

@@ -31,7 +31,8 @@ def _stack_env(data_dir: Path) -> dict[str, str]:
     """dev.env values, generating what is missing; explicit variables are not written."""
     env_file = data_dir / "dev.env"
     values = read_env_file(env_file)
-    for key, value in generated().items():
+    emulator_url = f"http://127.0.0.1:{load_settings().emulator_port}"
+    for key, value in generated(emulator_url).items():
         values.setdefault(key, value)
     write_env_file(env_file, values)
     return values

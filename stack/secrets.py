@@ -11,24 +11,31 @@ from cryptography.fernet import Fernet
 
 from config.settings import ENV_PREFIX
 from db.tokens import ROLES, new_token
+from domain.webhooks import registry
 
 
-def generated() -> dict[str, str]:
-    """Fresh values for every secret the stack needs; only missing ones are used."""
+def generated(emulator_url: str = "http://127.0.0.1:8010") -> dict[str, str]:
+    """Fresh values for every secret the stack needs; only missing ones are used. Every
+    registered gateway gets its settings (its module says what the dev stack should use)."""
     tokens = ",".join(f"{role}:{new_token(role)}" for role in ROLES)
-    return {
+    values = {
         "FERNET_KEYS": Fernet.generate_key().decode(),
         "HASH_KEY": secrets.token_urlsafe(32),
         "CODEC_KEY": secrets.token_urlsafe(32),
         "BOOTSTRAP_TOKENS": tokens,
-        "STANDARD_WEBHOOK_SECRET": "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode(),
-        "RAZORPAY_WEBHOOK_SECRET": secrets.token_urlsafe(24),
-        "CASHFREE_CLIENT_SECRET": secrets.token_urlsafe(24),
-        "PHONEPE_SALT_KEY": secrets.token_urlsafe(24),
-        "PHONEPE_SALT_INDEX": "1",
-        "PHONEPE_CALLBACK_USERNAME": "phonepe",
-        "PHONEPE_CALLBACK_PASSWORD": secrets.token_urlsafe(18),
     }
+    for gateway in registry.gateways():
+        for setting in gateway.settings:
+            values[setting.name.upper()] = dev_value(setting.dev_value, emulator_url)
+    return values
+
+
+def dev_value(template: str, emulator_url: str) -> str:
+    if template == "{token}":
+        return secrets.token_urlsafe(24)
+    if template == "{whsec}":
+        return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+    return template.replace("{emulator}", emulator_url)
 
 
 def read_env_file(path: Path) -> dict[str, str]:

@@ -17,6 +17,8 @@ from activities.ledger import LedgerActivities
 from activities.notify.backend import BackendWebhooks
 from activities.notify.user import HttpNotifier, LogNotifier, Notifier, UserNotifications
 from activities.payments.links import PaymentLinkActivities
+from activities.payments.phonepe_checkout import PhonePeCheckout
+from activities.payments.phonepe_client import phonepe_client
 from activities.payments.razorpay_links import RazorpayLinks
 from activities.reports import ReportActivities
 from activities.risk.intel_refresh import IntelRefreshActivities
@@ -59,7 +61,8 @@ def activities_for(
     risk = RiskActivities(RiskService.from_deps(deps, settings))
     intel = IntelRefreshActivities(settings.ip_intel_path, settings.ip_intel_sources)
     links = PaymentLinkActivities(
-        razorpay_links(deps, settings), valid_for=timedelta(days=settings.razorpay_link_valid_days)
+        razorpay_links(deps, settings) or phonepe_checkout(deps, settings),
+        valid_for=timedelta(days=settings.razorpay_link_valid_days),
     )
     backend = BackendWebhooks(
         deps.sessions,
@@ -93,6 +96,14 @@ def razorpay_links(deps: Deps, settings: Settings) -> RazorpayLinks | None:
         key_secret=require(settings.razorpay_key_secret, "RAZORPAY_KEY_SECRET"),
         base_url=settings.razorpay_api_base_url,
     )
+
+
+def phonepe_checkout(deps: Deps, settings: Settings) -> PhonePeCheckout | None:
+    """PhonePe checkout pages when PHONEPE_CLIENT_ID etc. are set (and Razorpay is not)."""
+    client = phonepe_client(deps.http, settings)
+    if client is None:
+        return None
+    return PhonePeCheckout(client, redirect_url=settings.phonepe_redirect_url)
 
 
 def user_notifier(deps: Deps, settings: Settings) -> Notifier:

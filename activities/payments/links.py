@@ -1,4 +1,5 @@
-"""CREATE_PAYMENT_LINK: a hosted payment page for an open share (Razorpay when configured)."""
+"""CREATE_PAYMENT_LINK: a hosted payment page for an open share: a Razorpay link when
+Razorpay is configured, else a PhonePe PG v2 checkout page when PhonePe is."""
 
 from __future__ import annotations
 
@@ -14,13 +15,15 @@ from activities.payments.contracts import (
     CreatePaymentLinkInput,
     PaymentLink,
 )
+from activities.payments.phonepe_checkout import PhonePeCheckout
+from activities.payments.phonepe_client import PhonePeRefused
 from activities.payments.razorpay_links import RazorpayLinks, RazorpayRefused
 
 
 class PaymentLinkActivities:
     def __init__(
         self,
-        links: RazorpayLinks | None,
+        links: RazorpayLinks | PhonePeCheckout | None,
         *,
         valid_for: timedelta,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -47,7 +50,7 @@ class PaymentLinkActivities:
                 notes={"payment_reference": cmd.payment_reference, "event_id": cmd.event_id},
                 min_partial=cmd.min_partial,
             )
-        except RazorpayRefused as refused:
+        except (RazorpayRefused, PhonePeRefused) as refused:
             raise ApplicationError(
                 str(refused), type=PAYMENT_LINK_REFUSED, non_retryable=True
             ) from None

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
 from limits import parse
 from limits.aio.strategies import MovingWindowRateLimiter
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +28,7 @@ from db.rate_limits import PostgresStorage
 from db.shares import amount_due_now
 from domain.models import ProofDecision, ProofSubmitted
 from domain.types import Currency, Money
+from domain.upi import normalise_utr
 
 router = APIRouter(tags=["payment proofs"])
 
@@ -37,9 +38,18 @@ CLOCK_SKEW = timedelta(minutes=1)  # the user's phone clock may run a little ahe
 DECIDED = {"approve": "approved", "reject": "rejected", "request_new_proof": "new_proof_requested"}
 
 
+def _utr(value: str) -> str:
+    return normalise_utr(value)  # ValueError: a 422 naming transaction_id
+
+
 class ProofIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    transaction_id: str = Field(min_length=4, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")
+    # The UTR, normalised before the uniqueness check ("4123 4567 8901." is 412345678901).
+    transaction_id: Annotated[
+        str,
+        Field(min_length=4, max_length=128, pattern=r"^[A-Za-z0-9._:\- ]+$"),
+        AfterValidator(_utr),
+    ]
     amount: Money
     currency: Currency
     paid_at: AwareDatetime

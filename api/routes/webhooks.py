@@ -1,230 +1,85 @@
-"""POST /v1/webhooks/{provider}: signed gateway callbacks become payment signals, exactly once.
+"""POST /v1/webhooks/{provider}: signed gateway callbacks become payments, exactly once.
 
-Order matters: the signature is checked over the raw body before any JSON is parsed; the
-payment row (unique per provider and transaction id) commits before the workflow is
-signalled; a failed signal answers 503 so the gateway retries and the retry signals again.
+Which gateway, which settings and how its money is confirmed all come from the registry
+(domain/webhooks/registry.py). Order matters: the source allowlist, then the signature
+over the raw body before any JSON is parsed; then a payment the signature proves is
+recorded and signalled (api/webhook_payments.py), and a hint that only names an order
+(PhonePe v2) waits for the gateway's status API (api/confirmations.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Literal
 
 import structlog
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, BackgroundTasks, Path, Request
 from pydantic import BaseModel
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
-from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import ApiError
-from config.settings import Settings
-from db import audit
-from db.models import Payment, Share
-from domain.models import PaymentSignal
-from domain.webhooks import (
-    GatewayPayment,
-    PayloadError,
-    SignatureError,
-    cashfree,
-    phonepe,
-    razorpay,
-    standard,
-)
-from workflows.ids import share_workflow_id
+from api.sources import allowed, source_ip
+from api.webhook_payments import record_and_signal, record_hint, record_refused
+from domain.webhooks import PayloadError, SignatureError, UnusableAmount, registry
 
 router = APIRouter(tags=["webhooks"])
 log = structlog.get_logger()
-Provider = Literal["razorpay", "cashfree", "phonepe", "standard"]
+Result = Literal[
+    "applied", "credited", "duplicate", "ignored", "unmatched", "refused", "pending_confirmation"
+]
 
 
 class WebhookResult(BaseModel):
-    result: Literal["applied", "duplicate", "ignored", "unmatched"]
+    result: Result
 
 
-def _secret(value: object) -> str:
-    if value is None:
-        return ""
-    return value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
-
-
-def _verifier(provider: str, s: Settings) -> Callable[[bytes, dict[str, str], datetime], None]:
-    if provider == "razorpay":
-        return lambda b, h, now: razorpay.verify(
-            b, h, secret=_secret(s.razorpay_webhook_secret), now=now
-        )
-    if provider == "cashfree":
-        return lambda b, h, now: cashfree.verify(
-            b, h, secret=_secret(s.cashfree_client_secret), now=now
-        )
-    if provider == "phonepe":
-        return lambda b, h, now: phonepe.verify(
-            b,
-            h,
-            salt_key=_secret(s.phonepe_salt_key) or None,
-            salt_index=s.phonepe_salt_index,
-            username=_secret(s.phonepe_callback_username) or None,
-            password=_secret(s.phonepe_callback_password) or None,
-            now=now,
-        )
-    return lambda b, h, now: standard.verify(
-        b, h, secret=_secret(s.standard_webhook_secret), now=now
-    )
-
-
-_PARSERS = {
-    "razorpay": razorpay.parse,
-    "cashfree": cashfree.parse,
-    "phonepe": phonepe.parse,
-    "standard": standard.parse,
-}
-
-
-@router.post("/v1/webhooks/{provider}", response_model=WebhookResult)
-async def receive_webhook(provider: Provider, request: Request) -> WebhookResult:
+@router.post(
+    "/v1/webhooks/{provider}",
+    response_model=WebhookResult,
+    responses={403: {"description": "the source is outside the gateway's allowlist"}},
+)
+async def receive_webhook(
+    request: Request,
+    background: BackgroundTasks,
+    provider: str = Path(
+        pattern=r"^[a-z0-9_]{1,32}$",
+        description="a registered gateway's path",
+        examples=list(registry.paths()),
+    ),
+) -> WebhookResult:
+    if provider not in registry.paths():
+        raise ApiError(404, f"no gateway takes callbacks at {provider}")
+    settings, metrics = request.app.state.settings, request.app.state.metrics
+    source = source_ip(request.scope, settings.trusted_proxies)
+    if not allowed(source, settings.gateway_value(f"webhook_allowed_ips_{provider}")):
+        metrics.webhook_rejected(provider, "source")
+        raise ApiError(403, f"callbacks for {provider} are not taken from this address")
     body, headers, now = await request.body(), dict(request.headers), datetime.now(UTC)
+    gateway = registry.for_callback(provider, headers)
     try:
-        _verifier(provider, request.app.state.settings)(body, headers, now)
+        if gateway is None:
+            raise SignatureError("no signature this gateway sends")
+        gateway.verify(body, headers, settings.gateway_credentials(), now)
     except SignatureError as err:
-        request.app.state.metrics.webhook_rejected(provider, "signature")
+        metrics.webhook_rejected(provider, "signature")
         raise ApiError(401, f"webhook signature rejected: {err}") from None
+    state = request.app.state
     try:
-        payment = _PARSERS[provider](body, headers)
+        payment = gateway.parse(body, headers)
+    except UnusableAmount as bad:
+        if bad.payment.status != "succeeded":
+            return WebhookResult(result="ignored")
+        # Signed money we cannot use: kept, refused and alerted, never silently dropped.
+        return WebhookResult(result=await record_refused(state, bad.payment, str(bad)))  # type: ignore[arg-type]
     except PayloadError as err:
         # Signed by the gateway but not a shape we act on: acknowledge so it stops retrying.
         log.info("webhook ignored", provider=provider, reason=str(err))
         return WebhookResult(result="ignored")
     if payment.status != "succeeded":
         return WebhookResult(result="ignored")
-    return WebhookResult(result=await record_and_signal(request, payment))
-
-
-async def record_and_signal(request: Request, payment: GatewayPayment) -> str:
-    deps, now = request.app.state.deps, datetime.now(UTC)
-    async with deps.sessions.begin() as s:
-        share = None
-        if payment.payment_reference:
-            share = await s.scalar(
-                select(Share).where(Share.payment_reference == payment.payment_reference)
-            )
-        refusal = _refusal(share, payment)
-        status = "unmatched" if share is None else ("refused" if refusal else "received")
-        inserted = await s.scalar(
-            insert(Payment)
-            .values(
-                provider=payment.provider,
-                transaction_id=payment.transaction_id,
-                event_id=share.event_id if share else None,
-                payment_reference=payment.payment_reference,
-                amount_enc=deps.cipher.encrypt(str(payment.amount)),
-                currency=payment.currency,
-                paid_at=payment.paid_at or now,
-                status=status,
-                note=refusal,
-            )
-            .on_conflict_do_nothing(constraint="uq_payment_txn")
-            .returning(Payment.id)
-        )
-        if inserted is None:
-            status = await s.scalar(
-                select(Payment.status).where(
-                    Payment.provider == payment.provider,
-                    Payment.transaction_id == payment.transaction_id,
-                )
-            )
-        elif status != "received":
-            request.app.state.metrics.webhook_rejected(payment.provider, status)
-            await _alert_ops(
-                s,
-                deps,
-                payment,
-                now,
-                action=f"payment.{status}",
-                reason=refusal or "no open share has this payment reference",
-            )
-    if status == "unmatched":
-        return "unmatched" if inserted is not None else "duplicate"
-    if status == "refused":
-        return "ignored" if inserted is not None else "duplicate"
-    assert share is not None  # a payment that is neither unmatched nor refused matched a share
-    return await _signal_once(request, payment, share.event_id, now)
-
-
-def _refusal(share: Share | None, payment: GatewayPayment) -> str | None:
-    """Why a matched payment cannot count; checked before the workflow ever sees it."""
-    if share is None:
-        return None
-    billed_in = share.billing_currency or share.currency
-    if payment.currency.upper() != billed_in.upper():
-        return f"paid in {payment.currency}, the share is billed in {billed_in}"
-    if payment.amount <= 0:
-        return "the amount is not positive"
-    return None
-
-
-async def _signal_once(
-    request: Request, payment: GatewayPayment, event_id: str, now: datetime
-) -> str:
-    """Signals the workflow unless an earlier delivery did; the row lock serialises copies.
-
-    The request that signals answers "applied" (a retry after a 503 included); every
-    other copy answers "duplicate". The workflow also ignores a transaction id it has seen.
-    """
-    deps = request.app.state.deps
-    async with deps.sessions.begin() as s:
-        row = await s.scalar(
-            select(Payment)
-            .where(
-                Payment.provider == payment.provider,
-                Payment.transaction_id == payment.transaction_id,
-            )
-            .with_for_update()
-        )
-        if row.signalled_at is not None or row.status == "applied":
-            return "duplicate"
-        client = await request.app.state.temporal()
-        try:
-            await client.get_workflow_handle(share_workflow_id(event_id)).signal(
-                "payment",
-                PaymentSignal(
-                    provider=payment.provider,
-                    transaction_id=payment.transaction_id,
-                    amount=payment.amount,
-                    currency=payment.currency,
-                    paid_at=payment.paid_at or now,
-                ),
-            )
-        except RPCError as err:
-            if err.status != RPCStatusCode.NOT_FOUND:
-                raise  # Temporal is down: 503, the gateway retries, the retry signals
-            row.status, row.note = "unmatched", "share already closed"
-            request.app.state.metrics.webhook_rejected(payment.provider, "share_closed")
-            await _alert_ops(
-                s,
-                deps,
-                payment,
-                now,
-                action="payment.after_close",
-                reason="the share was already closed",
-            )
-            return "unmatched"
-        row.signalled_at = now
-    request.app.state.metrics.payment_signalled(payment.provider)
-    return "applied"
-
-
-async def _alert_ops(
-    s, deps, payment: GatewayPayment, now: datetime, *, action: str, reason: str
-) -> None:
-    await audit.append(
-        s,
-        deps.cipher,
-        at=now,
-        actor=payment.provider,
-        action=action,
-        subject="ops/alerts",
-        key=f"{action.removeprefix('payment.')}:{payment.provider}:{payment.transaction_id}",
-        details={"reference": payment.payment_reference, "reason": reason},
-    )
-    log.warning("payment needs ops", action=action, provider=payment.provider, reason=reason)
+    if gateway.confirmation == "order_status":
+        result, confirm_now = await record_hint(state, payment)
+        confirmer = getattr(state, "confirmer", None)
+        if confirm_now and confirmer is not None and payment.payment_reference:
+            background.add_task(confirmer.confirm, state, payment.payment_reference)
+        return WebhookResult(result=result)  # type: ignore[arg-type]
+    return WebhookResult(result=await record_and_signal(state, payment))  # type: ignore[arg-type]

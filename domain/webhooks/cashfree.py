@@ -7,9 +7,12 @@ the timestamp being Unix milliseconds.
 import base64
 import hashlib
 import hmac
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from decimal import Decimal
 
+from domain.webhooks.gateway import Credentials, Gateway, Setting
 from domain.webhooks.model import (
     GatewayPayment,
     PaymentStatus,
@@ -21,6 +24,7 @@ from domain.webhooks.model import (
     load_object,
     major_units,
     optional,
+    read_amount,
     rfc3339,
     text,
 )
@@ -69,13 +73,50 @@ def parse(body: bytes, headers: Mapping[str, str] | None = None) -> GatewayPayme
     status = _STATUS.get(text(field(payment, "payment_status"), "payment_status"), "other")
     payment_time = optional(payment, "payment_time")
     paid_at = rfc3339(payment_time, "payment_time") if payment_time else None
+    amount, problem = read_amount(
+        lambda: major_units(optional(payment, "payment_amount"), "data.payment.payment_amount")
+    )
     return GatewayPayment(
         provider=PROVIDER,
         transaction_id=text(field(payment, "cf_payment_id"), "data.payment.cf_payment_id"),
         payment_reference=text(field(data, "order", "order_id"), "data.order.order_id"),
-        amount=major_units(field(payment, "payment_amount"), "data.payment.payment_amount"),
+        amount=amount,
         currency=text(field(payment, "payment_currency"), "data.payment.payment_currency"),
         status=status,
         paid_at=paid_at if status == "succeeded" else None,
         event_id=header(headers, IDEMPOTENCY_HEADER) if headers is not None else None,
+        amount_problem=problem,
     )
+
+
+def _verify(body: bytes, headers: Mapping[str, str], creds: Credentials, now: datetime) -> None:
+    verify(body, headers, secret=creds.get("cashfree_client_secret") or "", now=now)
+
+
+def _sign(body: bytes, creds: Credentials, now: datetime) -> dict[str, str]:
+    stamp = int(now.timestamp() * 1000)
+    signature = sign(body, secret=creds.get("cashfree_client_secret") or "", timestamp_ms=stamp)
+    return {SIGNATURE_HEADER: signature, TIMESTAMP_HEADER: str(stamp)}
+
+
+def example(reference: str, txn: str, amount: Decimal, succeeded: bool = True) -> bytes:
+    """A PAYMENT_SUCCESS_WEBHOOK (or PAYMENT_FAILED_WEBHOOK), amount a bare JSON number."""
+    status = "SUCCESS" if succeeded else "FAILED"
+    payment = {"cf_payment_id": txn, "payment_status": status, "payment_amount": "@AMOUNT@"}
+    payment |= {"payment_currency": "INR", "payment_time": "2026-11-20T15:55:00+05:30"}
+    data = {"order": {"order_id": reference, "order_currency": "INR"}, "payment": payment}
+    body = json.dumps({"data": data, "type": f"PAYMENT_{status}_WEBHOOK"}).encode()
+    return body.replace(b'"@AMOUNT@"', str(amount).encode())
+
+
+GATEWAY = Gateway(
+    name=PROVIDER,
+    path=PROVIDER,
+    provider=PROVIDER,
+    title="Cashfree",
+    settings=(Setting("cashfree_client_secret", help="the client secret; it signs webhooks"),),
+    verify=_verify,
+    parse=parse,
+    sign=_sign,
+    example=example,
+)

@@ -2,14 +2,16 @@
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import TypeAdapter, ValidationError
 
+from domain.money import minor_unit_places
 from domain.types import Money
 from domain.webhooks.limits import MAX_WEBHOOK_BODY_BYTES, TIMESTAMP_TOLERANCE
 
@@ -30,10 +32,18 @@ class GatewayPayment:
     status: PaymentStatus
     paid_at: datetime | None  # set only when status is "succeeded"
     event_id: str | None  # the gateway's delivery id, when it sends one
+    # Why the amount cannot be used, found while reading it (not a number, negative...).
+    amount_problem: str | None = None
+    # The scheme sends amounts with at most the currency's decimal places (Standard Webhooks,
+    # by our contract): a finer amount is refused, not rounded.
+    exact_places: bool = dataclass_field(default=False, compare=False)
 
     def __post_init__(self) -> None:
         """Refuses, before anything is recorded, what the rest of the system cannot hold:
-        a 19-digit amount or a 200-character id would otherwise fail halfway through."""
+        a 19-digit amount or a 200-character id would otherwise fail halfway through.
+
+        Identity problems raise PayloadError (nothing to record); amount problems raise
+        UnusableAmount, which carries this payment so the API can record it as refused."""
         if len(self.transaction_id) > MAX_TRANSACTION_ID:
             raise PayloadError(f"transaction id is longer than {MAX_TRANSACTION_ID} characters")
         if self.payment_reference is not None and len(self.payment_reference) > MAX_REFERENCE:
@@ -41,10 +51,20 @@ class GatewayPayment:
         if not _CURRENCY.fullmatch(self.currency):
             raise PayloadError("currency must be 2 to 10 letters or digits")
         object.__setattr__(self, "currency", self.currency.upper())
+        if self.amount_problem is None:
+            object.__setattr__(self, "amount_problem", self._amount_problem())
+        if self.amount_problem is not None:
+            raise UnusableAmount(self.amount_problem, self)
+
+    def _amount_problem(self) -> str | None:
         try:
             _MONEY.validate_python(self.amount)
-        except ValidationError as exc:
-            raise PayloadError(f"amount {self.amount} is out of range") from exc
+        except ValidationError:
+            return f"amount {self.amount} is out of range"
+        exponent, places = self.amount.as_tuple().exponent, minor_unit_places(self.currency)
+        if self.exact_places and isinstance(exponent, int) and -exponent > places:
+            return f"amount {self.amount} has more decimal places than {self.currency}'s {places}"
+        return None
 
 
 class SignatureError(Exception):
@@ -53,6 +73,23 @@ class SignatureError(Exception):
 
 class PayloadError(Exception):
     """The body is not a callback we can read (malformed JSON, missing or bad fields)."""
+
+
+class UnusableAmount(PayloadError):
+    """A callback we can identify whose amount cannot be used: recorded as refused, alerted."""
+
+    def __init__(self, reason: str, payment: GatewayPayment) -> None:
+        super().__init__(reason)
+        self.payment = payment
+
+
+def read_amount(read: Callable[[], Decimal]) -> tuple[Decimal, str | None]:
+    """(amount, None), or (0, why) when the amount field cannot be read: the payment can
+    still be identified and recorded as refused."""
+    try:
+        return read(), None
+    except PayloadError as exc:
+        return Decimal(0), str(exc)
 
 
 # Helpers shared by the provider modules; not part of the package's public API.
@@ -110,11 +147,12 @@ def text(value: Any, name: str) -> str:
     return str(value)
 
 
-def minor_units(value: Any, name: str) -> Decimal:
-    """Paise (an integer) to rupees, keeping two places: 15000 -> Decimal('150.00')."""
+def minor_units(value: Any, name: str, currency: str = "INR") -> Decimal:
+    """An integer of the currency's minor units to major units, keeping its places:
+    15000 INR paise -> Decimal('150.00'); 500 JPY -> 500; 1500 KWD fils -> 1.500."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise PayloadError(f"{name} must be a non-negative integer of minor units")
-    return Decimal(value).scaleb(-2)
+    return Decimal(value).scaleb(-minor_unit_places(currency))
 
 
 def major_units(value: Any, name: str, *, strings_only: bool = False) -> Decimal:

@@ -2,10 +2,14 @@
 
 import hashlib
 import hmac
+import json
 from collections.abc import Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
+from domain.money import minor_unit_places
+from domain.webhooks.gateway import Credentials, Gateway, Setting
 from domain.webhooks.model import (
     GatewayPayment,
     PaymentStatus,
@@ -16,6 +20,7 @@ from domain.webhooks.model import (
     load_object,
     minor_units,
     optional,
+    read_amount,
     text,
 )
 
@@ -76,13 +81,54 @@ def parse(body: bytes, headers: Mapping[str, str] | None = None) -> GatewayPayme
     paid_at = None
     if status == "succeeded":
         paid_at = epoch(optional(event, "created_at") or field(payment, "created_at"), "created_at")
+    currency = text(field(payment, "currency"), "payment.entity.currency")
+    # Razorpay counts in the currency's smallest unit: paise, yen, fils (KWD has three places).
+    amount, problem = read_amount(
+        lambda: minor_units(optional(payment, "amount"), "payment.entity.amount", currency)
+    )
     return GatewayPayment(
         provider=PROVIDER,
         transaction_id=text(field(payment, "id"), "payment.entity.id"),
         payment_reference=_reference(payload),
-        amount=minor_units(field(payment, "amount"), "payment.entity.amount"),
-        currency=text(field(payment, "currency"), "payment.entity.currency"),
+        amount=amount,
+        currency=currency,
         status=status,
         paid_at=paid_at,
         event_id=header(headers, EVENT_ID_HEADER) if headers is not None else None,
+        amount_problem=problem,
     )
+
+
+def _verify(body: bytes, headers: Mapping[str, str], creds: Credentials, now: datetime) -> None:
+    verify(body, headers, secret=creds.get("razorpay_webhook_secret") or "", now=now)
+
+
+def _sign(body: bytes, creds: Credentials, now: datetime) -> dict[str, str]:
+    signature = sign(body, secret=creds.get("razorpay_webhook_secret") or "")
+    # Razorpay signs no time; the delivery id is stable per body, as for a re-sent event.
+    return {SIGNATURE_HEADER: signature, EVENT_ID_HEADER: f"evt_{signature[:14]}"}
+
+
+def example(reference: str, txn: str, amount: Decimal, succeeded: bool = True) -> bytes:
+    """A payment.captured (or payment.failed) event as Razorpay documents it, in INR."""
+    entity: dict[str, Any] = {"id": txn, "entity": "payment", "currency": "INR", "method": "upi"}
+    entity |= {"amount": int(amount.scaleb(minor_unit_places("INR")))}
+    entity |= {"status": "captured" if succeeded else "failed", "captured": succeeded}
+    entity |= {"notes": {"payment_reference": reference}, "created_at": 1_795_170_295}
+    event: dict[str, Any] = {"entity": "event"}
+    event["event"] = "payment.captured" if succeeded else "payment.failed"
+    event |= {"contains": ["payment"], "payload": {"payment": {"entity": entity}}}
+    return json.dumps(event | {"created_at": 1_795_170_300}).encode()
+
+
+GATEWAY = Gateway(
+    name=PROVIDER,
+    path=PROVIDER,
+    provider=PROVIDER,
+    title="Razorpay",
+    settings=(Setting("razorpay_webhook_secret", help="the webhook secret set in the dashboard"),),
+    verify=_verify,
+    parse=parse,
+    sign=_sign,
+    example=example,
+)

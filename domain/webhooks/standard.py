@@ -6,12 +6,16 @@ here against the injected `now`, because the library's own check reads the wall 
 
 import base64
 import binascii
+import hashlib
 import hmac
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from standardwebhooks import Webhook
 
+from domain.webhooks.gateway import Credentials, Gateway, Setting
 from domain.webhooks.model import (
     GatewayPayment,
     PaymentStatus,
@@ -23,6 +27,7 @@ from domain.webhooks.model import (
     load_object,
     major_units,
     optional,
+    read_amount,
     rfc3339,
     text,
 )
@@ -81,14 +86,53 @@ def parse(body: bytes, headers: Mapping[str, str] | None = None) -> GatewayPayme
     data = field(event, "data")
     status = _STATUS.get(text(field(event, "type"), "type"), "other")
     reference, paid_at = optional(data, "payment_reference"), optional(data, "paid_at")
+    # The contract sends money as a decimal string, never a JSON number.
+    amount, problem = read_amount(
+        lambda: major_units(optional(data, "amount"), "data.amount", strings_only=True)
+    )
     return GatewayPayment(
         provider=PROVIDER,
         transaction_id=text(field(data, "transaction_id"), "data.transaction_id"),
         payment_reference=text(reference, "data.payment_reference") if reference else None,
-        # The contract sends money as a decimal string, never a JSON number.
-        amount=major_units(field(data, "amount"), "data.amount", strings_only=True),
+        amount=amount,
         currency=text(field(data, "currency"), "data.currency"),
         status=status,
         paid_at=rfc3339(paid_at, "data.paid_at") if status == "succeeded" and paid_at else None,
         event_id=header(headers, ID_HEADER) if headers is not None else None,
+        amount_problem=problem,
+        exact_places=True,  # CONTRACT.md: amounts carry exactly the currency's places
     )
+
+
+def _verify(body: bytes, headers: Mapping[str, str], creds: Credentials, now: datetime) -> None:
+    verify(body, headers, secret=creds.get("standard_webhook_secret") or "", now=now)
+
+
+def _sign(body: bytes, creds: Credentials, now: datetime) -> dict[str, str]:
+    # A delivery id stable for one body, so a re-sent copy carries the same webhook-id.
+    msg_id = f"msg_{hashlib.sha256(body).hexdigest()[:24]}"
+    secret = creds.get("standard_webhook_secret") or ""
+    signature = sign(body, secret=secret, msg_id=msg_id, timestamp=now)
+    return {ID_HEADER: msg_id, TIMESTAMP_HEADER: str(int(now.timestamp())),
+            SIGNATURE_HEADER: signature}  # fmt: skip
+
+
+def example(reference: str, txn: str, amount: Decimal, succeeded: bool = True) -> bytes:
+    """A payment.succeeded (or payment.failed) delivery as CONTRACT.md defines it, in INR."""
+    data = {"payment_reference": reference, "transaction_id": txn, "amount": str(amount)}
+    data |= {"currency": "INR", "paid_at": "2026-11-20T10:25:00Z"}
+    kind = "payment.succeeded" if succeeded else "payment.failed"
+    return json.dumps({"type": kind, "timestamp": "2026-11-20T10:25:00Z", "data": data}).encode()
+
+
+GATEWAY = Gateway(
+    name=PROVIDER,
+    path=PROVIDER,
+    provider=PROVIDER,
+    title="Standard Webhooks",
+    settings=(Setting("standard_webhook_secret", dev_value="{whsec}", help="whsec_..."),),
+    verify=_verify,
+    parse=parse,
+    sign=_sign,
+    example=example,
+)

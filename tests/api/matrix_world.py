@@ -50,7 +50,7 @@ class World:
     @staticmethod
     def proof(amount: str) -> dict:
         paid_at = datetime.now(UTC) - timedelta(minutes=5)
-        return {"transaction_id": f"UPI{uuid.uuid4().hex[:12]}", "amount": amount,
+        return {"transaction_id": str(10**11 + uuid.uuid4().int % (9 * 10**11)), "amount": amount,
                 "currency": "USDT", "paid_at": paid_at.isoformat()}  # fmt: skip
 
     @staticmethod

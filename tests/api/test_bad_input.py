@@ -1,5 +1,6 @@
-"""A corpus of bad amounts against every endpoint that takes money: each gets the contract's
-answer and changes nothing.
+"""A corpus of bad amounts against every endpoint that takes money (every gateway's callback
+included), and of bad UPI transaction ids against proofs: each gets the contract's answer
+and changes nothing.
 
 Each corpus entry is the raw JSON text put where the amount goes, so bare NaN, Infinity and
 1e400 tokens (which no JSON encoder writes) are sent too. An endpoint that takes money is one
@@ -12,14 +13,24 @@ import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
-from db.models import Payment, ProfitEventRow
-from tests.support import webhook_samples as samples
+from db.models import Payment, PaymentProof, ProfitEventRow
+from domain.webhooks import registry
 from tests.support.api import BACKEND, OPS, STANDARD_SECRET
 from tests.support.scenario import event_body, eventually
+
+CREDENTIALS = {
+    "standard_webhook_secret": STANDARD_SECRET,
+    "razorpay_webhook_secret": "rzp-corpus-secret",
+    "cashfree_client_secret": "cf-corpus-secret",
+    "phonepe_callback_username": "corpus",
+    "phonepe_callback_password": "corpus-password",
+}
 
 BAD_AMOUNTS = {
     "empty": '""',
@@ -108,8 +119,9 @@ async def _no_event(deps, worker_state) -> bool:
         )
 
 
-# --- POST /v1/webhooks/standard: signed, so acknowledged as "ignored" ----------------------
-async def _standard_webhook(api, deps, emulator_url, worker_state):
+# --- POST /v1/webhooks/{gateway}: signed, so kept as "refused" (or "ignored" when the body is
+# no JSON at all), never applied ------------------------------------------------------------
+async def _opened_share(api, deps, emulator_url, worker_state) -> dict:
     body = await event_body(deps, emulator_url)
     assert (await api.post("/v1/profit-events", json=body, headers=BACKEND)).status_code == 202
 
@@ -117,26 +129,49 @@ async def _standard_webhook(api, deps, emulator_url, worker_state):
         share = (await api.get(f"/v1/shares/{body['event_id']}", headers=OPS)).json()
         return share if share["status"] == "open" else None
 
-    share = await eventually(opened, timeout=30)
-    worker_state["share"] = share
-    template = json.loads(
-        samples.standard_payment(share["payment_reference"], "t", "0", currency="USDT")
-    )
-
-    async def send(raw: str) -> httpx.Response:
-        worker_state["sent"] = worker_state.get("sent", 0) + 1
-        template["data"]["transaction_id"] = f"bad_amount_{worker_state['sent']}"
-        template["data"]["amount"] = "@AMOUNT@"
-        content = _with_amount(template, raw)
-        headers = samples.signed_headers_standard(content, STANDARD_SECRET, datetime.now(UTC))
-        headers |= {"content-type": "application/json"}
-        return await api.post("/v1/webhooks/standard", content=content, headers=headers)
-
-    return send
+    worker_state["share"] = await eventually(opened, timeout=30)
+    return worker_state["share"]
 
 
-def _ignored(response: httpx.Response) -> str | None:
-    if response.status_code == 200 and response.json() == {"result": "ignored"}:
+def _webhook(name: str, amount_at: tuple, txn_at: tuple):
+    """A sender of signed callbacks from gateway `name` with the raw amount at `amount_at`."""
+    gateway = next(g for g in registry.gateways() if g.name == name)
+
+    async def prepare(api, deps, emulator_url, worker_state):
+        share = await _opened_share(api, deps, emulator_url, worker_state)
+        ref = share["payment_reference"]
+        template = json.loads(gateway.example(ref, "t", Decimal("1.00"), True))
+
+        async def send(raw: str) -> httpx.Response:
+            worker_state["sent"] = worker_state.get("sent", 0) + 1
+            _put(template, txn_at, f"bad_amount_{name}_{ref}_{worker_state['sent']}")
+            _put(template, amount_at, "@AMOUNT@")
+            content = _with_amount(template, raw)
+            headers = gateway.sign(content, CREDENTIALS, datetime.now(UTC))
+            headers |= {"content-type": "application/json"}
+            return await api.post(f"/v1/webhooks/{gateway.path}", content=content, headers=headers)
+
+        return send
+
+    return prepare
+
+
+def _refused_or_hint(response: httpx.Response) -> str | None:
+    """A PhonePe v2 callback with a well-formed amount is only a hint: it waits for Order
+    Status, which alone can move money."""
+    if response.status_code == 200 and response.json()["result"] == "pending_confirmation":
+        return None
+    return _refused(response)
+
+
+def _put(obj, path: tuple, value: object) -> None:
+    for key in path[:-1]:
+        obj = obj[key]
+    obj[path[-1]] = value
+
+
+def _refused(response: httpx.Response) -> str | None:
+    if response.status_code == 200 and response.json()["result"] in ("refused", "ignored"):
         return None
     return f"{response.status_code} {response.text[:120]}"
 
@@ -152,22 +187,84 @@ async def _share_unpaid(deps, worker_state, api=None) -> bool:
     return applied == 0
 
 
+# --- POST /v1/shares/{id}/payment-proofs: a UTR is 12 digits, else 422 naming it ---------
+BAD_UTRS = {
+    "letters": '"UPI412345678901"',
+    "13 digits": '"4123456789012"',
+    "11 digits and a letter": '"41234567890x"',
+    "fullwidth digits": '"４１２３４５６７８９０１"',
+    "only separators": '"-- ..  "',
+    "number": "412345678901",
+    "null": "null",
+    "emoji": '"4123456789💸"',
+}
+
+
+async def _proof(api, deps, emulator_url, worker_state):
+    share = await _opened_share(api, deps, emulator_url, worker_state)
+    template = {"transaction_id": "@AMOUNT@", "amount": share["amount_due"],
+                "currency": share["billing_currency"] or share["currency"],
+                "paid_at": datetime.now(UTC).isoformat()}  # fmt: skip
+
+    async def send(raw: str) -> httpx.Response:
+        headers = {**BACKEND, "content-type": "application/json"}
+        url = f"/v1/shares/{share['event_id']}/payment-proofs"
+        return await api.post(url, content=_with_amount(template, raw), headers=headers)
+
+    return send
+
+
+def _invalid_utr(response: httpx.Response) -> str | None:
+    if response.status_code != 422:
+        return f"{response.status_code} {response.text[:120]}"
+    fields = [d["field"] for d in response.json()["error"]["details"]]
+    return None if fields == ["transaction_id"] else f"422 but details name {fields}"
+
+
+async def _no_proof(deps, worker_state) -> bool:
+    async with deps.sessions() as s:
+        return not await s.scalar(
+            select(func.count())
+            .select_from(PaymentProof)
+            .where(PaymentProof.event_id == worker_state["share"]["event_id"])
+        )
+
+
+WEBHOOK_AMOUNTS = BAD_AMOUNTS | NOT_POSITIVE
 ENDPOINTS = [
     Endpoint("intake reported_profit", BAD_AMOUNTS, _intake, _invalid_field, _no_event),
-    Endpoint(
-        "standard webhook amount",
-        BAD_AMOUNTS | NOT_POSITIVE,
-        _standard_webhook,
-        _ignored,
-        _share_unpaid,
-    ),
-]
+    Endpoint("standard webhook amount", WEBHOOK_AMOUNTS,
+             _webhook("standard", ("data", "amount"), ("data", "transaction_id")),
+             _refused, _share_unpaid),
+    Endpoint("razorpay webhook amount", WEBHOOK_AMOUNTS,
+             _webhook("razorpay", ("payload", "payment", "entity", "amount"),
+                      ("payload", "payment", "entity", "id")),
+             _refused, _share_unpaid),
+    Endpoint("cashfree webhook amount", WEBHOOK_AMOUNTS,
+             _webhook("cashfree", ("data", "payment", "payment_amount"),
+                      ("data", "payment", "cf_payment_id")),
+             _refused, _share_unpaid),
+    Endpoint("phonepe v2 callback amount", WEBHOOK_AMOUNTS,
+             _webhook("phonepe_v2", ("payload", "amount"),
+                      ("payload", "paymentDetails", 0, "transactionId")),
+             _refused_or_hint, _share_unpaid),
+    Endpoint("proof transaction_id", BAD_UTRS, _proof, _invalid_utr, _no_proof),
+]  # fmt: skip
 
 
 def _too_large(response: httpx.Response) -> str | None:
     if response.status_code == 413 and response.json()["error"]["code"] == "too_large":
         return None
     return f"{response.status_code} {response.text[:120]}"
+
+
+@pytest.fixture
+def api_settings(api_settings):
+    """The gateways the corpus signs for (PhonePe v2 with a client it never reaches: a bad
+    amount is refused before anything asks PhonePe)."""
+    client = {"phonepe_base_url": "http://127.0.0.1:9", "phonepe_client_id": "corpus",
+              "phonepe_client_secret": "corpus-client-secret"}  # fmt: skip
+    return api_settings.model_copy(update=CREDENTIALS | client)
 
 
 async def test_every_bad_amount_gets_the_contracts_answer_and_changes_nothing(

@@ -11,6 +11,7 @@ from api.app import create_app
 from tests.support.api import ADMIN, BACKEND, OPS, in_process
 from tests.support.proofs import proof_body as _proof
 from tests.support.proofs import proofs_url as _url
+from tests.support.proofs import utr as _utr
 from tests.support.scenario import eventually, share_in, submit_event
 from workflows.ids import share_workflow_id
 from workflows.share import ShareWorkflow
@@ -33,12 +34,19 @@ async def _workflow_proofs(env, event_id: str) -> list:
 async def test_each_bad_proof_gets_its_documented_error_and_never_reaches_the_workflow(
     api, open_share, time_skipping_env
 ):
-    first = await api.post(_url(open_share), json=_proof(txn="UPI-REUSED-1"), headers=BACKEND)
+    reused_utr, ok_2, ok_3 = _utr(), _utr(), _utr()
+    first = await api.post(_url(open_share), json=_proof(txn=reused_utr), headers=BACKEND)
     assert first.status_code == 202, first.text
     assert first.json()["status"] == "pending_review"
 
-    reused = await api.post(_url(open_share), json=_proof(txn="UPI-REUSED-1"), headers=BACKEND)
-    assert reused.status_code == 409 and reused.json()["error"]["code"] == "conflict"
+    # The same UTR however it is written: a trailing dot, spaces, a leading zero.
+    spaced = " ".join(reused_utr[i : i + 4] for i in range(0, 12, 4))
+    for again in (reused_utr, reused_utr + ".", spaced, "0" + reused_utr):
+        reused = await api.post(_url(open_share), json=_proof(txn=again), headers=BACKEND)
+        assert reused.status_code == 409 and reused.json()["error"]["code"] == "conflict"
+    not_utr = await api.post(_url(open_share), json=_proof(txn="UPI-NOT-A-UTR"), headers=BACKEND)
+    assert not_utr.status_code == 422
+    assert not_utr.json()["error"]["details"][0]["field"] == "transaction_id"
 
     old = datetime.now(UTC) - timedelta(minutes=31)
     stale = await api.post(_url(open_share), json=_proof(paid_at=old), headers=BACKEND)
@@ -49,13 +57,13 @@ async def test_each_bad_proof_gets_its_documented_error_and_never_reaches_the_wo
     assert wrong.json()["error"]["details"] == [{"field": "amount", "expected": "142.50"}]
 
     # Refused proofs cost nothing; the 4th accepted one within 15 minutes is refused.
-    for txn in ("UPI-OK-2", "UPI-OK-3"):
+    for txn in (ok_2, ok_3):
         response = await api.post(_url(open_share), json=_proof(txn=txn), headers=BACKEND)
         assert response.status_code == 202
-    fourth = await api.post(_url(open_share), json=_proof(txn="UPI-4TH"), headers=BACKEND)
+    fourth = await api.post(_url(open_share), json=_proof(txn=_utr()), headers=BACKEND)
     assert fourth.status_code == 429 and fourth.json()["error"]["code"] == "rate_limited"
 
-    expected = ["UPI-REUSED-1", "UPI-OK-2", "UPI-OK-3"]
+    expected = [reused_utr, ok_2, ok_3]
     proofs = await _workflow_proofs(time_skipping_env, open_share)
     assert [p.transaction_id for p in proofs] == expected
     share = (await api.get(f"/v1/shares/{open_share}", headers=OPS)).json()

@@ -10,7 +10,7 @@ def proof_body(
     amount: str = "142.50", *, txn: str | None = None, paid_at: datetime | None = None
 ) -> dict:
     return {
-        "transaction_id": txn or f"UPI{uuid.uuid4().hex[:12]}",
+        "transaction_id": txn or utr(),
         "amount": amount,
         "currency": "USDT",
         "paid_at": (paid_at or datetime.now(UTC) - timedelta(minutes=5)).isoformat(),
@@ -19,3 +19,8 @@ def proof_body(
 
 def proofs_url(event_id: str) -> str:
     return f"/v1/shares/{event_id}/payment-proofs"
+
+
+def utr() -> str:
+    """A fresh 12-digit UPI transaction reference (UTR), as proofs must carry."""
+    return str(10**11 + uuid.uuid4().int % (9 * 10**11))

@@ -7,6 +7,7 @@ from tests.support.api import ADMIN, BACKEND, OPS
 from tests.support.console import shot
 from tests.support.proofs import proof_body as _proof
 from tests.support.proofs import proofs_url as _url
+from tests.support.proofs import utr as _utr
 from tests.support.records import recorded_share
 from tests.support.reports import overdue_report as _overdue_report
 from tests.support.scenario import share_in as _share_in
@@ -39,7 +40,8 @@ async def test_an_admin_decides_proofs_changes_settings_and_signs_out(
     await _share_in(api, event_id, "open")
     overdue = (await recorded_share(deps, days_ago=16)).event_id
     report = await _overdue_report(deps)
-    first, second = _proof(txn="UPI-CONSOLE-CROPPED"), _proof(txn="UPI-CONSOLE-GOOD")
+    cropped_utr, good_utr = _utr(), _utr()
+    first, second = _proof(txn=cropped_utr), _proof(txn=good_utr)
     for proof in (first, second):
         response = await api.post(_url(event_id), json=proof, headers=BACKEND)
         assert response.status_code == 202, response.text
@@ -50,18 +52,18 @@ async def test_an_admin_decides_proofs_changes_settings_and_signs_out(
 
     await page.get_by_role("link", name="Payments").click()
     await shot(page, "payments")
-    cropped = page.locator("article", has_text="UPI-CONSOLE-CROPPED")
+    cropped = page.locator("article", has_text=cropped_utr)
     await cropped.get_by_label("Message to the user").fill("the screenshot is cropped")
     await cropped.get_by_role("button", name="Request new proof").click()
     assert "new proof requested" in await _flash(page)
-    good = page.locator("article", has_text="UPI-CONSOLE-GOOD")
+    good = page.locator("article", has_text=good_utr)
     await good.get_by_role("button", name="Approve").click()
     assert "approved" in await _flash(page)
     paid = await _share_in(api, event_id, "paid")
     statuses = {p["transaction_id"]: p["status"] for p in paid["proofs"]}
     assert statuses == {
-        "UPI-CONSOLE-CROPPED": "new_proof_requested",
-        "UPI-CONSOLE-GOOD": "approved",
+        cropped_utr: "new_proof_requested",
+        good_utr: "approved",
     }
 
     await page.goto(f"{console_url}/admin/shares/{event_id}")

@@ -1,40 +1,48 @@
+"""Every registered gateway's signature scheme, through its registry entry: round trips,
+wrong or missing secrets, tampering, replay windows; plus the published test vectors."""
+
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.webhooks import SignatureError, cashfree, phonepe, razorpay, standard
-from tests.support import webhook_samples as samples
+from domain.webhooks import SignatureError, phonepe, razorpay, registry, standard
 
 NOW = datetime(2026, 11, 20, 10, 25, tzinfo=UTC)
 # A valid whsec_ secret doubles as the HMAC key, salt key and password of the other schemes.
 SECRET, WRONG = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_QUJDREVGR0hJSktMTU5PUFFSU1RVVldY"
+GATEWAYS = {g.name: g for g in registry.gateways()}
+
+
+def _creds(name: str, secret: str) -> dict[str, str]:
+    """Every secret setting is `secret`; the others (salt index, username) their dev value."""
+    settings = GATEWAYS[name].settings
+    return {s.name: (secret if s.secret else s.dev_value) for s in settings}
+
 
 # Each scheme as body, sign(body, secret, now) -> headers, verify(body, headers, secret, now),
-# so one test covers all of them.
+# so one test covers all of them, whatever is registered.
 BODY = {
-    "razorpay": samples.razorpay_payment_captured("ps_7Q2M", "pay_FOGsH8uHkF2FbR", 150_00),
-    "cashfree": samples.cashfree_payment("ps_7Q2M", "1453002795", "150.00"),
-    "phonepe_v1": samples.phonepe_v1_callback("ps_7Q2M", "T2111221437456190170379", 150_00),
-    "phonepe_v2": samples.phonepe_v2_order("ps_7Q2M", "OMO24032820", "OM2403282020", 150_00),
-    "standard": samples.standard_payment("ps_7Q2M", "txn_01", "150.00"),
+    name: g.example("ps_7Q2M", "txn_01", Decimal("150.00"), True) for name, g in GATEWAYS.items()
 }
-SIGN = {
-    "razorpay": lambda b, s, t: samples.signed_headers_razorpay(b, s),
-    "cashfree": samples.signed_headers_cashfree,
-    "phonepe_v1": lambda b, s, t: samples.signed_headers_phonepe_v1(b, s, 1),
-    "phonepe_v2": lambda b, s, t: samples.signed_headers_phonepe_v2("merchant", s),
-    "standard": samples.signed_headers_standard,
-}
+SIGN = {name: (lambda b, s, t, n=name: GATEWAYS[n].sign(b, _creds(n, s), t)) for name in GATEWAYS}
 VERIFY = {
-    "razorpay": lambda b, h, s, t: razorpay.verify(b, h, secret=s, now=t),
-    "cashfree": lambda b, h, s, t: cashfree.verify(b, h, secret=s, now=t),
-    "phonepe_v1": lambda b, h, s, t: phonepe.verify(b, h, salt_key=s, salt_index=1, now=t),
-    "phonepe_v2": lambda b, h, s, t: phonepe.verify(b, h, username="merchant", password=s, now=t),
-    "standard": lambda b, h, s, t: standard.verify(b, h, secret=s, now=t),
+    name: (lambda b, h, s, t, n=name: GATEWAYS[n].verify(b, h, _creds(n, s), t))
+    for name in GATEWAYS
 }
-BODY_SIGNED = ["razorpay", "cashfree", "phonepe_v1", "standard"]  # PhonePe v2 signs no body
+# Schemes whose signature covers the body (PhonePe v2 signs no body) and a time.
+OTHER = {
+    name: g.example("ps_7Q2M", "txn_01", Decimal("1.00"), True) for name, g in GATEWAYS.items()
+}
+BODY_SIGNED = [
+    n for n in GATEWAYS if SIGN[n](BODY[n], SECRET, NOW) != SIGN[n](OTHER[n], SECRET, NOW)
+]
+TIMESTAMPED = [
+    n for n in GATEWAYS
+    if SIGN[n](BODY[n], SECRET, NOW) != SIGN[n](BODY[n], SECRET, NOW + timedelta(seconds=2))
+]  # fmt: skip
 
 
 def test_standard_webhooks_published_vector() -> None:
@@ -88,7 +96,7 @@ def test_tampered_body_fails(name: str) -> None:
         VERIFY[name](tampered, SIGN[name](body, SECRET, NOW), SECRET, NOW)
 
 
-@pytest.mark.parametrize("name", ["cashfree", "standard"])
+@pytest.mark.parametrize("name", TIMESTAMPED)
 @pytest.mark.parametrize("sign", [-1, 1])
 def test_stale_and_future_timestamps_fail(name: str, sign: int) -> None:
     body, verify, edge = BODY[name], VERIFY[name], sign * timedelta(minutes=5)
@@ -111,11 +119,14 @@ def test_any_single_byte_change_fails(name: str, data: st.DataObject) -> None:
         return
     # PhonePe v1 signs the base64 string, not the JSON around it: a change outside the
     # string (whitespace, say) may pass, but then it must not change what we read.
-    assert name == "phonepe_v1" and phonepe.parse(changed) == phonepe.parse(body)
+    assert name == "phonepe_v1" and GATEWAYS[name].parse(changed, {}) == GATEWAYS[name].parse(
+        body, {}
+    )
 
 
 def test_phonepe_v2_accepts_documented_header_spellings() -> None:
-    digest = phonepe.sign_v2(username="merchant", password=SECRET)
+    username = _creds("phonepe_v2", SECRET)["phonepe_callback_username"]
+    digest = phonepe.sign_v2(username=username, password=SECRET)
     for value in (digest, digest.upper(), f"SHA256 {digest}", f"sha256 {digest}"):
         VERIFY["phonepe_v2"](BODY["phonepe_v2"], {"authorization": value}, SECRET, NOW)
 

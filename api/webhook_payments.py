@@ -1,0 +1,207 @@
+"""Verified gateway payments become payment rows and payment signals, exactly once.
+
+Shared by the webhook route (a signed callback is the payment) and the PhonePe v2
+confirmer (the Order Status answer is the payment). The payment row (unique per provider
+and transaction id) commits before the workflow is signalled; a failed signal raises so the
+caller answers 503 (the gateway retries) or tries again later (the confirmer).
+Every signed money message leaves a row: applied, unmatched, refused or waiting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from temporalio.service import RPCError, RPCStatusCode
+
+from db import audit
+from db.models import Payment, Share
+from domain.models import PaymentSignal
+from domain.webhooks import GatewayPayment
+from workflows.ids import share_workflow_id
+
+log = structlog.get_logger()
+PENDING_CONFIRMATION = "pending_confirmation"
+
+
+async def record_and_signal(state: Any, payment: GatewayPayment) -> str:
+    """ "applied", "duplicate", "unmatched" or "refused" (`state` is the app's state)."""
+    deps, now = state.deps, datetime.now(UTC)
+    async with deps.sessions.begin() as s:
+        share = await _share(s, payment.payment_reference)
+        refusal = _refusal(share, payment)
+        status = "unmatched" if share is None else ("refused" if refusal else "received")
+        inserted = await _insert(s, deps, payment, share, status, refusal, now)
+        if inserted is None:
+            status = await _status_of(s, payment) or status
+        elif status != "received":
+            state.metrics.webhook_rejected(payment.provider, status)
+            reason = refusal or "no open share has this payment reference"
+            await alert_ops(s, deps, payment, now, action=f"payment.{status}", reason=reason)
+    if status in ("unmatched", "refused") or share is None:
+        return status if inserted is not None else "duplicate"
+    return await _signal_once(state, payment, share.event_id, now)
+
+
+async def record_refused(state: Any, payment: GatewayPayment, reason: str) -> str:
+    """A signed callback whose amount cannot be used: kept as `refused`, alerted, answered."""
+    deps, now = state.deps, datetime.now(UTC)
+    if payment.amount_problem and "out of range" in payment.amount_problem or payment.amount < 0:
+        # What cannot be held as money is kept in the note (the reason quotes it), not the row.
+        payment = replace(payment, amount=Decimal(0), amount_problem=None)
+    async with deps.sessions.begin() as s:
+        share = await _share(s, payment.payment_reference)
+        inserted = await _insert(s, deps, payment, share, "refused", reason, now)
+        if inserted is None:
+            return "duplicate"
+        state.metrics.webhook_rejected(payment.provider, "refused")
+        await alert_ops(s, deps, payment, now, action="payment.refused", reason=reason)
+    return "refused"
+
+
+async def record_hint(state: Any, payment: GatewayPayment) -> tuple[str, bool]:
+    """A callback that only names an order (PhonePe v2): kept as `pending_confirmation`
+    until the gateway's status API confirms it. Returns (answer, whether to confirm now)."""
+    deps, now = state.deps, datetime.now(UTC)
+    hint = hint_row(payment)
+    async with deps.sessions.begin() as s:
+        share = await _share(s, payment.payment_reference)
+        status = PENDING_CONFIRMATION if share is not None else "unmatched"
+        # The hint is no payment: it stays off the share until the status API says so.
+        inserted = await _insert(s, deps, hint, None, status, None, now)
+        if inserted is None:
+            if await _status_of(s, hint) == PENDING_CONFIRMATION:
+                return PENDING_CONFIRMATION, True  # a repeat: worth another look
+            return "duplicate", False
+        if status == "unmatched":
+            state.metrics.webhook_rejected(payment.provider, "unmatched")
+            reason = "no open share has this payment reference"
+            await alert_ops(s, deps, payment, now, action="payment.unmatched", reason=reason)
+            return "unmatched", False
+    return PENDING_CONFIRMATION, True
+
+
+def hint_row(payment: GatewayPayment) -> GatewayPayment:
+    """One row per order, whatever attempt ids hints claim: the confirmed payment gets its
+    own row under the attempt id the status API names, so one payment counts once."""
+    return GatewayPayment(
+        provider=payment.provider,
+        transaction_id=f"order:{payment.payment_reference or payment.transaction_id}",
+        payment_reference=payment.payment_reference,
+        amount=payment.amount,
+        currency=payment.currency,
+        status=payment.status,
+        paid_at=None,
+        event_id=payment.event_id,
+    )
+
+
+async def _share(s, reference: str | None) -> Share | None:
+    if not reference:
+        return None
+    return await s.scalar(select(Share).where(Share.payment_reference == reference))
+
+
+async def _status_of(s, payment: GatewayPayment) -> str | None:
+    """The status of the row an earlier delivery of this payment left."""
+    return await s.scalar(
+        select(Payment.status).where(
+            Payment.provider == payment.provider,
+            Payment.transaction_id == payment.transaction_id,
+        )
+    )
+
+
+async def _insert(s, deps, payment, share, status, note, now) -> int | None:
+    return await s.scalar(
+        insert(Payment)
+        .values(
+            provider=payment.provider,
+            transaction_id=payment.transaction_id,
+            event_id=share.event_id if share else None,
+            payment_reference=payment.payment_reference,
+            amount_enc=deps.cipher.encrypt(str(payment.amount)),
+            currency=payment.currency,
+            paid_at=payment.paid_at or now,
+            status=status,
+            note=note,
+        )
+        .on_conflict_do_nothing(constraint="uq_payment_txn")
+        .returning(Payment.id)
+    )
+
+
+def _refusal(share: Share | None, payment: GatewayPayment) -> str | None:
+    """Why a matched payment cannot count; checked before the workflow ever sees it."""
+    if share is None:
+        return None
+    billed_in = share.billing_currency or share.currency
+    if payment.currency.upper() != billed_in.upper():
+        return f"paid in {payment.currency}, the share is billed in {billed_in}"
+    if payment.amount <= 0:
+        return "the amount is not positive"
+    return None
+
+
+async def _signal_once(state: Any, payment: GatewayPayment, event_id: str, now: datetime) -> str:
+    """Signals the workflow unless an earlier delivery did; the row lock serialises copies.
+
+    The request that signals answers "applied" (a retry after a 503 included); every
+    other copy answers "duplicate". The workflow also ignores a transaction id it has seen.
+    """
+    deps = state.deps
+    async with deps.sessions.begin() as s:
+        row = await s.scalar(
+            select(Payment)
+            .where(
+                Payment.provider == payment.provider,
+                Payment.transaction_id == payment.transaction_id,
+            )
+            .with_for_update()
+        )
+        if row.signalled_at is not None or row.status == "applied":
+            return "duplicate"
+        client = await state.temporal()
+        try:
+            await client.get_workflow_handle(share_workflow_id(event_id)).signal(
+                "payment",
+                PaymentSignal(
+                    provider=payment.provider,
+                    transaction_id=payment.transaction_id,
+                    amount=payment.amount,
+                    currency=payment.currency,
+                    paid_at=payment.paid_at or now,
+                ),
+            )
+        except RPCError as err:
+            if err.status != RPCStatusCode.NOT_FOUND:
+                raise  # Temporal is down: 503, the gateway retries, the retry signals
+            row.status, row.note = "unmatched", "share already closed"
+            state.metrics.webhook_rejected(payment.provider, "share_closed")
+            reason = "the share was already closed"
+            await alert_ops(s, deps, payment, now, action="payment.after_close", reason=reason)
+            return "unmatched"
+        row.signalled_at = now
+    state.metrics.payment_signalled(payment.provider)
+    return "applied"
+
+
+async def alert_ops(
+    s, deps, payment: GatewayPayment, now: datetime, *, action: str, reason: str
+) -> None:
+    await audit.append(
+        s,
+        deps.cipher,
+        at=now,
+        actor=payment.provider,
+        action=action,
+        subject="ops/alerts",
+        key=f"{action.removeprefix('payment.')}:{payment.provider}:{payment.transaction_id}",
+        details={"reference": payment.payment_reference, "reason": reason},
+    )
+    log.warning("payment needs ops", action=action, provider=payment.provider, reason=reason)
