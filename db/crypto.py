@@ -10,6 +10,8 @@ from decimal import Decimal
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from db.keys import Purpose, derive
+
 
 class FieldCipher:
     def __init__(self, keys: Sequence[str]) -> None:
@@ -58,7 +60,12 @@ class RecordHasher:
     """HMAC-SHA256 over a canonical JSON rendering: detects rows changed behind our back."""
 
     def __init__(self, key: str) -> None:
+        self._master = key
         self._key = key.encode()
+
+    def key_for(self, purpose: Purpose, version: int = 1) -> bytes:
+        """A key of its own for `purpose`, derived from HASH_KEY (db/keys.py)."""
+        return derive(self._master, purpose, version)
 
     def digest(self, record: Mapping[str, object]) -> str:
         canonical = json.dumps(record, sort_keys=True, separators=(",", ":"), default=str)

@@ -183,13 +183,26 @@ class AuditKey(Base):
     created_at: Mapped[datetime] = _now()
 
 
+class AuditChain(Base):
+    """The head of one audit chain (db/audit.py): its length and last hash, locked to append."""
+
+    __tablename__ = "audit_chains"
+    chain: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    length: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    head_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
 class AuditEntry(Base):
-    """Append-only, hash-chained; a trigger refuses UPDATE and DELETE."""
+    """Append-only, in keyed hash chains; a trigger refuses UPDATE, DELETE and TRUNCATE."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (UniqueConstraint("chain", "chain_seq", name="uq_audit_chain_seq"),)
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    actor: Mapped[str] = mapped_column(String(64), nullable=False)
+    # NULL for entries from before partitioned chains: they form the old single chain.
+    chain: Mapped[int | None] = mapped_column(Integer)
+    chain_seq: Mapped[int | None] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True, nullable=False)
+    actor: Mapped[str] = mapped_column(String(256), index=True, nullable=False)
     action: Mapped[str] = mapped_column(String(64), nullable=False)
     subject: Mapped[str] = mapped_column(String(160), index=True, nullable=False)
     idempotency_key: Mapped[str] = mapped_column(String(256), unique=True, nullable=False)
@@ -210,6 +223,8 @@ class ApiToken(Base):
     label: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = _now()
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # NULL: the token does not expire.
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class StandingOutboxRow(Base):

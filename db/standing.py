@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import String, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import audit
-from db.crypto import FieldCipher
 from db.models import Share, User
 from db.outbox import publish_standing
 from domain.policy import DEFAULT_TRUST_POLICY
 from domain.standing_changes import Standing
+
+if TYPE_CHECKING:
+    from db.audited import Audit
 
 # Shares whose level still restricts the user; a dispute keeps the level it reached.
 RESTRICTING_STATUSES = ("open", "disputed")
@@ -65,37 +67,25 @@ async def recompute(
     return before, after
 
 
-async def set_blocked(
-    session: AsyncSession,
-    cipher: FieldCipher,
-    user_id: str,
-    *,
-    blocked: bool,
-    actor: str,
-    reason: str,
-    at: datetime,
-) -> bool:
-    """Blocks or unblocks a user (audited); False when the user already was so.
+async def set_blocked(a: Audit, user_id: str, *, blocked: bool, reason: str, at: datetime) -> bool:
+    """Blocks or unblocks a user in the audited change `a`; False when the user already was so.
 
     Raises:
         LookupError: no such user.
     """
-    user = await session.scalar(select(User).where(User.id == user_id).with_for_update())
+    user = await a.user(user_id)
     if user is None:
         raise LookupError(f"no user {user_id}")
     if user.blocked == blocked:
         return False
-    user.blocked, user.updated_at = blocked, func.now()
     action = "user.blocked" if blocked else "user.unblocked"
-    await audit.append(
-        session,
-        cipher,
-        at=at,
-        actor=actor,
-        action=action,
+    await a.record(
+        action,
         subject=f"user/{user_id}",
         key=f"user/{user_id}:{action}:{at.isoformat()}",
         details={"reason": reason},
+        at=at,
     )
-    await recompute(session, user_id)
+    user.blocked, user.updated_at = blocked, func.now()
+    a.restanding(user_id)
     return True

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from temporalio import activity
 
 from activities import contracts as c
-from activities.ledger.base import ACTOR, LedgerBase
+from activities.ledger.base import LedgerBase
 from activities.ledger.trust import move_trust
-from db import audit, standing
 from db.models import Payment
-from db.shares import seal, set_amounts
+from db.shares import set_amounts
 from domain.policy import DEFAULT_TRUST_POLICY
 
 
@@ -20,9 +19,9 @@ class PaymentLedger(LedgerBase):
     async def apply_payment(self, cmd: c.ApplyPaymentInput) -> bool:
         """Applies one payment once; a repeat of its (provider, transaction id) changes nothing."""
         p = cmd.payment
-        async with self._sessions.begin() as s:
-            await audit.lock_chain(s)  # chain first, then rows: one lock order
-            share = await self._share(s, cmd.event_id)
+        async with self._audited(cmd.user_id) as a:
+            s = a.session
+            share = await self._share(a, cmd.event_id)
             await s.execute(
                 insert(Payment)
                 .values(
@@ -57,21 +56,17 @@ class PaymentLedger(LedgerBase):
                 on_time = share.due_at is None or p.paid_at <= share.due_at
                 trust = DEFAULT_TRUST_POLICY
                 await move_trust(
-                    s,
-                    self._cipher,
+                    a,
                     cmd.user_id,
                     trust.paid_on_time if on_time else trust.paid_late,
                     at=cmd.at,
                     key=cmd.event_id,
                     reason="paid on time" if on_time else "paid late",
-                    actor=ACTOR,
                 )
-            share.updated_at = func.now()
-            seal(share, self._cipher, self._hasher)
-            await self._audit(
-                s,
+            a.changed(share)
+            await a.record(
+                "share.paid" if cmd.settled else "share.partial_payment",
                 at=cmd.at,
-                action="share.paid" if cmd.settled else "share.partial_payment",
                 subject=cmd.event_id,
                 key=f"{cmd.event_id}:payment:{p.provider}:{p.transaction_id}",
                 details={
@@ -80,5 +75,5 @@ class PaymentLedger(LedgerBase):
                     "discounted": cmd.discounted,
                 },
             )
-            await standing.recompute(s, cmd.user_id)
+            a.restanding(cmd.user_id)
             return True

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from sqlalchemy import select
 
-from api.auth import require
-from db import audit, standing
+from api.auth import require, token_actor
+from db import standing
+from db.audited import audited
 from db.models import ExchangeAccount
 from domain.types import Identifier
 
@@ -43,18 +43,15 @@ async def register_exchange_account(
     fingerprint = deps.hasher.fingerprint(body.api_key.get_secret_value())
     # Deterministic id: registering the same key for the same user twice is one account.
     account_id = "acc_" + hashlib.sha256(f"{user_id}:{fingerprint}".encode()).hexdigest()[:20]
-    async with deps.sessions.begin() as s:
+    actor = token_actor(request)
+    # The user's chain first, before the account's foreign key locks the user's row.
+    async with audited(deps.sessions, deps.auditor, actor=actor, partition=user_id) as a:
+        s = a.session
         await standing.ensure_user(s, user_id)
         existing = await s.scalar(select(ExchangeAccount).where(ExchangeAccount.id == account_id))
         if existing is None:
-            # The audit entry first: it takes the chain lock before the account's foreign key
-            # locks the user's row, the order ledger transactions take them in (else deadlock).
-            await audit.append(
-                s,
-                deps.cipher,
-                at=datetime.now(UTC),
-                actor="backend",
-                action="exchange_account.registered",
+            await a.record(
+                "exchange_account.registered",
                 subject=f"user/{user_id}",
                 key=f"account:{account_id}",
                 details={"account_id": account_id},

@@ -21,6 +21,9 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.errors import ApiError
 from config.settings import Settings
 from db import audit
+from db.alerts import OPS_ALERTS
+from db.audit import Actor
+from db.audited import audited_in
 from db.models import Payment, Share
 from db.shares import workflow_id
 from domain.models import PaymentSignal
@@ -110,6 +113,9 @@ async def record_and_signal(request: Request, payment: GatewayPayment) -> str:
             )
         refusal = _refusal(share, payment)
         status = "unmatched" if share is None else ("refused" if refusal else "received")
+        partition = share.user_id if share else OPS_ALERTS
+        if status != "received":  # the alert's chain before the payment row locks the share
+            await audit.lock_chain(s, partition)
         inserted = await s.scalar(
             insert(Payment)
             .values(
@@ -140,6 +146,7 @@ async def record_and_signal(request: Request, payment: GatewayPayment) -> str:
                 deps,
                 payment,
                 now,
+                partition=partition,
                 action=f"payment.{status}",
                 reason=refusal or "no open share has this payment reference",
             )
@@ -204,6 +211,7 @@ async def _signal_once(
                 deps,
                 payment,
                 now,
+                partition=OPS_ALERTS,  # the share is closed: no ledger write can hold its row
                 action="payment.after_close",
                 reason="the share was already closed",
             )
@@ -214,16 +222,15 @@ async def _signal_once(
 
 
 async def _alert_ops(
-    s, deps, payment: GatewayPayment, now: datetime, *, action: str, reason: str
+    s, deps, payment: GatewayPayment, now: datetime, *, partition: str, action: str, reason: str
 ) -> None:
-    await audit.append(
-        s,
-        deps.cipher,
-        at=now,
-        actor=payment.provider,
-        action=action,
-        subject="ops/alerts",
-        key=f"{action.removeprefix('payment.')}:{payment.provider}:{payment.transaction_id}",
-        details={"reference": payment.payment_reference, "reason": reason},
-    )
+    actor = Actor("system", name=payment.provider)
+    async with audited_in(s, deps.auditor, actor=actor, partition=partition) as a:
+        await a.record(
+            action,
+            subject=OPS_ALERTS,
+            key=f"{action.removeprefix('payment.')}:{payment.provider}:{payment.transaction_id}",
+            details={"reference": payment.payment_reference, "reason": reason},
+            at=now,
+        )
     log.warning("payment needs ops", action=action, provider=payment.provider, reason=reason)

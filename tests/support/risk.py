@@ -9,6 +9,7 @@ from pathlib import Path
 
 from activities.risk.intel import list_path
 from db import standing
+from db.audited import audited
 from db.models import ProfitEventRow, Share
 from db.risk import settings_store
 from domain.ladder import Level
@@ -123,10 +124,10 @@ async def verified_profits(deps: Deps, user_id: str, profits: list[str]) -> None
 
 
 async def save_fraud_settings(deps: Deps, settings: FraudSettings, note: str = "test") -> int:
-    async with deps.sessions.begin() as s:
-        saved = await settings_store.save(
-            s, deps.cipher, settings, changed_by="test", note=note, at=datetime.now(UTC)
-        )
+    async with audited(
+        deps.sessions, deps.auditor, actor="system:test", partition=settings_store.SUBJECT
+    ) as a:
+        saved = await settings_store.save(a, settings, note=note, at=datetime.now(UTC))
     return saved.version
 
 
