@@ -16,6 +16,7 @@ from api.headers import SecurityHeaders
 from api.limits import BodySizeLimit
 from api.routes import (
     accounts,
+    audit_log,
     blocking,
     codec,
     disputes,
@@ -57,6 +58,7 @@ ROUTERS = (
     risk,
     fraud_settings,
     blocking,
+    audit_log,
     codec,
 )
 

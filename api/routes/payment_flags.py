@@ -44,13 +44,18 @@ async def flag_payment(
     now = datetime.now(UTC)
     where = (Payment.provider == provider, Payment.transaction_id == transaction_id)
     async with deps.sessions() as s:  # the payment's user picks the chain (never changes)
-        user_id = await s.scalar(
-            select(Share.user_id).join(Payment, Payment.event_id == Share.event_id).where(*where)
-        )
-    if user_id is None:
+        found = (
+            await s.execute(
+                select(Payment.id, Share.user_id)
+                .outerjoin(Share, Payment.event_id == Share.event_id)
+                .where(*where)
+            )
+        ).one_or_none()
+    if found is None:
         raise ApiError(404, f"no payment {provider}:{transaction_id}")
+    partition = found.user_id or OPS_ALERTS  # an unmatched payment belongs to no user
     actor = token_actor(request)
-    async with audited(deps.sessions, deps.auditor, actor=actor, partition=user_id) as a:
+    async with audited(deps.sessions, deps.auditor, actor=actor, partition=partition) as a:
         payment = await a.locked(select(Payment).where(*where))
         if payment.flagged_at is None:
             await a.record(
