@@ -7,6 +7,7 @@ from datetime import timedelta
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.audit.anchor import AuditAnchorActivities
 from activities.exchange.verify import ExchangeActivities
 from activities.fx import FxSource
 from activities.fx.factory import fx_source
@@ -23,6 +24,7 @@ from config.settings import Settings
 from workers.client import connect
 from workers.deps import Deps, require
 from workers.telemetry import metrics_runtime
+from workflows.audit_anchor import AuditAnchorWorkflow
 from workflows.ip_intel import IpIntelRefreshWorkflow
 from workflows.reports import ReportWorkflow
 from workflows.share import ShareWorkflow
@@ -71,6 +73,7 @@ def activities_for(
         backend.deliver_standing,
         users.notify_user,
         reports.generate_report,
+        AuditAnchorActivities(deps.sessions).read_audit_heads,
     ]
 
 
@@ -99,7 +102,7 @@ def build_worker(client: Client, deps: Deps, settings: Settings, **overrides: ob
         client,
         task_queue=settings.task_queue,
         max_cached_workflows=settings.worker_max_cached_workflows,
-        workflows=[ShareWorkflow, ReportWorkflow, IpIntelRefreshWorkflow],
+        workflows=[ShareWorkflow, ReportWorkflow, IpIntelRefreshWorkflow, AuditAnchorWorkflow],
         activities=activities_for(deps, settings, **overrides),
     )  # type: ignore[arg-type]
 
