@@ -28,12 +28,15 @@ def dev() -> None:
 @app.command()
 def worker() -> None:
     """Run a Temporal worker for the share workflow."""
+    from config.secret_check import WITH_TEMPORAL, refuse_weak_secrets
     from config.settings import get_settings
     from workers.logging import configure
     from workers.worker import run_worker
 
+    settings = get_settings()
+    refuse_weak_secrets(settings, needs=WITH_TEMPORAL)
     configure()
-    asyncio.run(run_worker(get_settings()))
+    asyncio.run(run_worker(settings))
 
 
 @app.command()
@@ -42,11 +45,13 @@ def api(host: str = typer.Option("127.0.0.1", envvar="PROFITSHARE_API_HOST")) ->
     import uvicorn
 
     from api.app import create_app
+    from config.secret_check import WITH_TEMPORAL, refuse_weak_secrets
     from config.settings import get_settings
     from workers.logging import configure
 
-    configure()
     settings = get_settings()
+    refuse_weak_secrets(settings, needs=WITH_TEMPORAL)
+    configure()
     # log_config=None: uvicorn's own loggers go through ours (JSON, masked) instead of plain text.
     uvicorn.run(
         create_app(settings),
