@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
 from temporalio import activity
 
 from activities import contracts as c
 from activities.ledger.base import LedgerBase
+from activities.ledger.recorded import recorded_payment
 from activities.ledger.trust import move_trust
-from db.models import Payment
+from db.alerts import alert_ops
 from db.shares import set_amounts
 from domain.policy import DEFAULT_TRUST_POLICY
 
@@ -17,30 +16,23 @@ from domain.policy import DEFAULT_TRUST_POLICY
 class PaymentLedger(LedgerBase):
     @activity.defn(name=c.APPLY_PAYMENT)
     async def apply_payment(self, cmd: c.ApplyPaymentInput) -> bool:
-        """Applies one payment once; a repeat of its (provider, transaction id) changes nothing."""
+        """Applies one recorded payment once (activities/ledger/recorded.py); False when it was
+        applied before or is not a payment the API recorded (then ops are alerted)."""
         p = cmd.payment
         async with self._audited(cmd.user_id) as a:
-            s = a.session
             share = await self._share(a, cmd.event_id)
-            await s.execute(
-                insert(Payment)
-                .values(
+            row = await recorded_payment(a, cmd, share)
+            if isinstance(row, str):
+                await alert_ops(
+                    a,
+                    at=cmd.at,
+                    key=f"unrecorded:{p.provider}:{p.transaction_id}:{cmd.event_id}",
+                    reason=f"payment not applied: {row}",
+                    share=cmd.event_id,
                     provider=p.provider,
                     transaction_id=p.transaction_id,
-                    event_id=cmd.event_id,
-                    payment_reference=share.payment_reference,
-                    amount_enc=self._cipher.encrypt(str(p.amount)),
-                    currency=p.currency,
-                    paid_at=p.paid_at,
-                    status="received",
                 )
-                .on_conflict_do_nothing(constraint="uq_payment_txn")
-            )
-            row = await s.scalar(
-                select(Payment)
-                .where(Payment.provider == p.provider, Payment.transaction_id == p.transaction_id)
-                .with_for_update()
-            )
+                return False
             if row.status == "applied":
                 return False
             row.status, row.applied_at, row.event_id = "applied", cmd.at, cmd.event_id

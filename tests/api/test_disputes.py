@@ -10,6 +10,7 @@ import pytest
 from domain.models import PaymentSignal
 from tests.api.conftest import ADMIN, BACKEND, OPS
 from tests.api.test_review import _share_in, _submit
+from tests.support.payments import record_payment
 from tests.support.scenario import eventually
 from workflows.share import ShareWorkflow
 
@@ -110,18 +111,19 @@ async def test_an_exempt_user_keeps_trading_while_the_ladder_runs(
     assert missing.status_code == 404
 
 
-async def test_an_admin_flags_a_payment_without_changing_money(api, open_share, time_skipping_env):
+async def test_an_admin_flags_a_payment_without_changing_money(
+    api, deps, open_share, time_skipping_env
+):
     handle = time_skipping_env.client.get_workflow_handle(f"share/{open_share}")
-    await handle.signal(
-        ShareWorkflow.payment,
-        PaymentSignal(
-            provider="standard",
-            transaction_id="txn-flag-me",
-            amount=Decimal("142.50"),
-            currency="USDT",
-            paid_at=await time_skipping_env.get_current_time(),
-        ),
+    payment = PaymentSignal(
+        provider="standard",
+        transaction_id="txn-flag-me",
+        amount=Decimal("142.50"),
+        currency="USDT",
+        paid_at=await time_skipping_env.get_current_time(),
     )
+    await record_payment(deps, open_share, payment)
+    await handle.signal(ShareWorkflow.payment, payment)
     await _share_in(api, open_share, "paid")
     url = "/v1/admin/payments/standard/txn-flag-me/flag"
     body = {"note": "chargeback reported by the bank"}

@@ -19,6 +19,7 @@ from db.models import Share
 from db.rotation import encrypted_columns, rotate_all
 from db.shares import load_view
 from domain.models import PaymentSignal
+from tests.support.payments import record_payment
 from tests.support.records import PAID, PROFIT, ledger, recorded_share, share_row
 from workers.deps import Deps
 
@@ -93,6 +94,7 @@ async def test_rotation_while_the_application_writes_loses_nothing(own_deps):
             at = share.recorded_at + timedelta(hours=1)
             payment = PaymentSignal(provider="standard", transaction_id=f"second-{event_id}",
                                     amount=Decimal("5.00"), currency="USDT", paid_at=at)
+            await record_payment(app, event_id, payment)
             await books.apply_payment(c.ApplyPaymentInput(
                 event_id=event_id, user_id=user_id, payment=payment, amount_paid=PAID + 5,
                 amount_due=due - 5, credit=Decimal(0), settled=False, discounted=False, at=at))

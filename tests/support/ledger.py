@@ -19,6 +19,7 @@ from db.models import Share
 from db.standing import RESTRICTING_STATUSES
 from domain.ladder import ladder
 from domain.models import PaymentSignal, VerificationSummary
+from tests.support.payments import record_payment
 from tests.support.scenario import profit_event, register_account, store_event
 from workers.deps import Deps
 
@@ -69,12 +70,16 @@ async def recorded_share(
             c.ApplyPaymentInput(
                 event_id=event.event_id,
                 user_id=user_id,
-                payment=PaymentSignal(
-                    provider="standard",
-                    transaction_id=f"txn-{uuid.uuid4().hex[:10]}",
-                    amount=Decimal(paid),
-                    currency=recorded.billing_currency,
-                    paid_at=now,
+                payment=await record_payment(
+                    deps,
+                    event.event_id,
+                    PaymentSignal(
+                        provider="standard",
+                        transaction_id=f"txn-{uuid.uuid4().hex[:10]}",
+                        amount=Decimal(paid),
+                        currency=recorded.billing_currency,
+                        paid_at=now,
+                    ),
                 ),
                 amount_paid=Decimal(paid),
                 amount_due=billed - Decimal(paid),

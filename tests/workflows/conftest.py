@@ -13,6 +13,7 @@ from temporalio.client import WorkflowHandle
 from db.models import AuditEntry, Share, User
 from domain.ladder import can_access, can_trade
 from domain.models import PaymentSignal, ProfitEvent, ShareView
+from tests.support.payments import record_payment
 from tests.support.scenario import eventually, profitable_session
 from workers.worker import build_worker
 from workflows.share import ShareWorkflow
@@ -62,16 +63,16 @@ class ShareDriver:
             await self.env.sleep(gap)
 
     async def pay(self, handle: WorkflowHandle, amount: str, txn: str, currency="USDT") -> None:
-        await handle.signal(
-            ShareWorkflow.payment,
-            PaymentSignal(
-                provider="standard",
-                transaction_id=txn,
-                amount=Decimal(amount),
-                currency=currency,
-                paid_at=await self.env.get_current_time(),
-            ),
+        """A payment recorded as the webhook route records it, then signalled."""
+        payment = PaymentSignal(
+            provider="standard",
+            transaction_id=txn,
+            amount=Decimal(amount),
+            currency=currency,
+            paid_at=await self.env.get_current_time(),
         )
+        await record_payment(self.deps, handle.id.removeprefix("share/"), payment)
+        await handle.signal(ShareWorkflow.payment, payment)
 
     async def share_row(self, event_id: str) -> Share:
         async with self.deps.sessions() as s:
