@@ -73,12 +73,19 @@ def emulator() -> None:
 
 @app.command()
 def migrate() -> None:
-    """Apply the database migrations to DATABASE_URL."""
+    """Apply the database migrations as DATABASE_OWNER_URL (or DATABASE_URL), then grant the
+    application's role (of DATABASE_URL) what it needs and no more."""
     from config.settings import get_settings
     from db.migrate import upgrade
+    from db.roles import role_of, set_up
     from workers.deps import require
 
-    upgrade(require(get_settings().database_url, "DATABASE_URL"))
+    settings = get_settings()
+    app_url = require(settings.database_url, "DATABASE_URL")
+    owner_url = settings.database_owner_url or app_url
+    upgrade(owner_url)
+    if role_of(owner_url) != role_of(app_url):
+        set_up(owner_url, app_url)
 
 
 @app.command()

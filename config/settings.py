@@ -24,6 +24,9 @@ class Settings(BaseSettings):
 
     data_dir: Path = DEFAULT_DATA_DIR
     database_url: str | None = None
+    # The role that owns the schema and runs migrations; DATABASE_URL is then a role that may
+    # only INSERT and SELECT the audit log and owns nothing (db/roles.py).
+    database_owner_url: str | None = None
 
     temporal_address: str = "localhost:7233"
     temporal_namespace: str = "default"
