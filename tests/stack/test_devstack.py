@@ -20,8 +20,8 @@ from temporalio.client import Client
 from db.tokens import new_token
 from tests.support.ledger import owed_past_due, recorded_share
 from tests.support.scenario import eventually
-from workers.client import data_converter
 from workers.audit_anchor_schedule import SCHEDULE_ID as AUDIT_ANCHOR_SCHEDULE_ID
+from workers.client import data_converter
 from workers.schedules import SCHEDULES
 
 RUNNING = "profitshare is running"
