@@ -85,7 +85,7 @@ def migrate() -> None:
     owner_url = settings.database_owner_url or app_url
     upgrade(owner_url)
     if role_of(owner_url) != role_of(app_url):
-        set_up(owner_url, app_url)
+        set_up(owner_url, app_url, create=True)  # an existing role is kept as it is
 
 
 @app.command()
