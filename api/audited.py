@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from api.errors import ApiError
 from db.audit import Actor
-from db.audited import Audit, audited
+from db.audited import Audit, audited_share
 from db.models import Share
 from workers.deps import Deps
 
@@ -23,8 +23,10 @@ async def share_audited(
         user_id = await s.scalar(select(Share.user_id).where(Share.event_id == event_id))
     if user_id is None:
         raise ApiError(404, f"no share for event {event_id}")
-    async with audited(deps.sessions, deps.auditor, actor=actor, partition=user_id) as a:
-        share = await a.share(event_id)
-        if share is None:
-            raise ApiError(404, f"no share for event {event_id}")
-        yield a, share
+    try:
+        async with audited_share(
+            deps.sessions, deps.auditor, actor=actor, user_id=user_id, event_id=event_id
+        ) as (a, share):
+            yield a, share
+    except LookupError:
+        raise ApiError(404, f"no share for event {event_id}") from None

@@ -111,6 +111,27 @@ async def audited(
 
 
 @asynccontextmanager
+async def audited_share(
+    sessions: async_sessionmaker[AsyncSession],
+    auditor: Auditor,
+    *,
+    actor: Actor | str,
+    user_id: str,
+    event_id: str,
+) -> AsyncIterator[tuple[Audit, Share]]:
+    """`audited(...)` in the share's user's partition, with the share's row locked.
+
+    Raises:
+        LookupError: there is no such share.
+    """
+    async with audited(sessions, auditor, actor=actor, partition=user_id) as a:
+        share = await a.share(event_id)
+        if share is None:
+            raise LookupError(f"share {event_id} not opened")
+        yield a, share
+
+
+@asynccontextmanager
 async def audited_in(
     session: AsyncSession, auditor: Auditor, *, actor: Actor | str, partition: str
 ) -> AsyncIterator[Audit]:

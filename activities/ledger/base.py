@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activities.fx import FxSource
 from db.audit import WORKFLOW, Auditor
-from db.audited import Audit, audited
+from db.audited import Audit, audited, audited_share
 from db.crypto import FieldCipher, RecordHasher
 from db.models import Share
 from db.shares import amounts
@@ -40,16 +40,17 @@ class LedgerBase:
 
         self._auditor = Auditor(cipher, hasher)
 
-    def _audited(self, user_id: str) -> AbstractAsyncContextManager[Audit]:
-        """An audited change made by the workflow, in the user's chain (db/audited.py)."""
-        return audited(self._sessions, self._auditor, actor=ACTOR, partition=user_id)
+    def _audited(self, partition: str) -> AbstractAsyncContextManager[Audit]:
+        """An audited change made by the workflow (db/audited.py), in the user's chain."""
+        return audited(self._sessions, self._auditor, actor=ACTOR, partition=partition)
 
-    @staticmethod
-    async def _share(a: Audit, event_id: str) -> Share:
-        share = await a.share(event_id)
-        if share is None:
-            raise LookupError(f"share {event_id} not opened")
-        return share
+    def _share_change(
+        self, user_id: str, event_id: str
+    ) -> AbstractAsyncContextManager[tuple[Audit, Share]]:
+        """An audited change of the share, its row locked (LookupError if it was not opened)."""
+        return audited_share(
+            self._sessions, self._auditor, actor=ACTOR, user_id=user_id, event_id=event_id
+        )
 
     def _recorded(self, share: Share) -> RecordedShare:
         money = amounts(share, self._cipher)

@@ -13,8 +13,7 @@ class ClosingLedger(LedgerBase):
     @activity.defn(name=c.OPEN_DISPUTE)
     async def open_dispute(self, cmd: c.OpenDisputeInput) -> None:
         """The dispute row was stored by the API; here the share stops escalating."""
-        async with self._audited(cmd.user_id) as a:
-            share = await self._share(a, cmd.event_id)
+        async with self._share_change(cmd.user_id, cmd.event_id) as (a, share):
             added = await a.record(
                 "share.disputed",
                 at=cmd.at,
@@ -29,8 +28,7 @@ class ClosingLedger(LedgerBase):
 
     @activity.defn(name=c.RESOLVE_DISPUTE)
     async def resolve_dispute(self, cmd: c.ResolveDisputeInput) -> None:
-        async with self._audited(cmd.user_id) as a:
-            share = await self._share(a, cmd.event_id)
+        async with self._share_change(cmd.user_id, cmd.event_id) as (a, share):
             added = await a.record(
                 f"share.dispute_{cmd.outcome}",
                 at=cmd.at,
@@ -62,8 +60,7 @@ class ClosingLedger(LedgerBase):
 
     @activity.defn(name=c.CLOSE_SHARE)
     async def close_share(self, cmd: c.CloseShareInput) -> None:
-        async with self._audited(cmd.user_id) as a:
-            share = await self._share(a, cmd.event_id)
+        async with self._share_change(cmd.user_id, cmd.event_id) as (a, share):
             added = await a.record(
                 f"share.{cmd.reason}",
                 at=cmd.at,

@@ -15,8 +15,7 @@ class LadderLedger(LedgerBase):
     @activity.defn(name=c.ESCALATE)
     async def escalate(self, cmd: c.EscalateInput) -> bool:
         """Moves the share to a ladder stage; False when it was already there or closed."""
-        async with self._audited(cmd.user_id) as a:
-            share = await self._share(a, cmd.event_id)
+        async with self._share_change(cmd.user_id, cmd.event_id) as (a, share):
             if share.status != "open":
                 return False
             first_time_at_level = cmd.level > share.level

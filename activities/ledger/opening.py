@@ -44,7 +44,7 @@ class OpeningLedger(LedgerBase):
                 )
                 .on_conflict_do_nothing(index_elements=[Share.event_id])
             )
-            share = await self._share(a, event.event_id)
+            share = await a.share(event.event_id)
             if share.verification_hash is None:  # sealed from the start: `audit verify` covers it
                 a.changed(share)
             await a.record(
@@ -57,9 +57,8 @@ class OpeningLedger(LedgerBase):
 
     @activity.defn(name=c.SET_STATUS)
     async def set_status(self, cmd: c.SetStatusInput) -> None:
-        async with self._audited(cmd.user_id) as a:
+        async with self._share_change(cmd.user_id, cmd.event_id) as (a, share):
             s = a.session
-            share = await self._share(a, cmd.event_id)
             share.status = cmd.status
             if cmd.verification is not None:
                 share.verification_enc = self._cipher.encrypt_json(
@@ -92,9 +91,8 @@ class OpeningLedger(LedgerBase):
     @activity.defn(name=c.RECORD_SHARE)
     async def record_share(self, cmd: c.RecordShareInput) -> RecordedShare:
         event = cmd.event
-        async with self._audited(event.user_id) as a:
+        async with self._share_change(event.user_id, event.event_id) as (a, share):
             s = a.session
-            share = await self._share(a, event.event_id)
             if share.recorded_at is None:
                 user = await s.get(User, event.user_id)
                 rate = self._policy.rate_for(user.trust_score if user else 50)

@@ -19,8 +19,7 @@ class PaymentLedger(LedgerBase):
         """Applies one recorded payment once (activities/ledger/recorded.py); False when it was
         applied before or is not a payment the API recorded (then ops are alerted)."""
         p = cmd.payment
-        async with self._audited(cmd.user_id) as a:
-            share = await self._share(a, cmd.event_id)
+        async with self._share_change(cmd.user_id, cmd.event_id) as (a, share):
             row = await recorded_payment(a, cmd, share)
             if isinstance(row, str):
                 await alert_ops(
