@@ -11,6 +11,7 @@ from rich.table import Table
 from cli.runtime import run_with_deps
 from config.settings import load_settings
 from db.integrity import ChainHead, IntegrityReport, verify
+from db.seals import seal_unsealed
 from workers.audit_anchor_schedule import latest_anchor
 from workers.client import connect
 
@@ -38,8 +39,9 @@ def verify_command(
         lambda deps: verify(deps.sessions, deps.cipher, deps.hasher, anchor=anchor)
     )
     checked = (
-        f"{report.shares} shares and {report.entries} audit entries in {report.chains} chains"
-        f" checked{' against the last anchor' if report.anchored else ''}"
+        f"{report.shares} shares, {report.sealed_rows} sealed rows and {report.entries} audit"
+        f" entries in {report.chains} chains checked"
+        f"{' against the last anchor' if report.anchored else ''}"
     )
     if report.ok:
         console.print(f"[green]OK[/green]: {checked}; every seal matches, every chain is whole.")
@@ -47,6 +49,14 @@ def verify_command(
     console.print(_findings(report))
     console.print(f"[red]{len(report.findings)} finding(s)[/red]; {checked}.")
     raise typer.Exit(1)
+
+
+@app.command("seal-unsealed")
+def seal_unsealed_command() -> None:
+    """Seal users, payments, tokens and fraud settings from before seals existed (run once,
+    right after upgrading to revision 0011, before anyone else could write to the database)."""
+    sealed = run_with_deps(lambda deps: seal_unsealed(deps.sessions, deps.cipher, deps.hasher))
+    console.print(f"sealed: {sealed or 'nothing'}")
 
 
 def _anchor() -> tuple[dict[int, ChainHead] | None, str]:

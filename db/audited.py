@@ -55,7 +55,11 @@ class Audit:
         return await self.locked(select(Share).where(Share.event_id == event_id))
 
     async def user(self, user_id: str) -> User | None:
-        return await self.locked(select(User).where(User.id == user_id))
+        """The user's row, locked; their standing is recomputed and resealed at the end."""
+        user = await self.locked(select(User).where(User.id == user_id))
+        if user is not None:
+            self._standing.setdefault(user_id, {"reason": "", "at": None})
+        return user
 
     async def record(
         self,
@@ -93,7 +97,9 @@ class Audit:
             seal(share, self.cipher, self.hasher)
         self._sealing.clear()
         for user_id, how in self._standing.items():
-            self.levels[user_id] = await standing.recompute(self.session, user_id, **how)
+            self.levels[user_id] = await standing.recompute(
+                self.session, self.hasher, user_id, **how
+            )
         self._standing.clear()
 
 

@@ -54,6 +54,8 @@ class User(Base):
     carried_loss_enc: Mapped[str | None] = encrypted()
     created_at: Mapped[datetime] = _now()
     updated_at: Mapped[datetime] = _now()
+    # HMAC over the standing (db/seals.py); NULL only on rows from before revision 0011.
+    seal: Mapped[str | None] = mapped_column(String(64))
 
 
 class ExchangeAccount(Base):
@@ -127,6 +129,7 @@ class Payment(Base):
     applied_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     flagged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     flag_note: Mapped[str | None] = mapped_column(Text)
+    seal: Mapped[str | None] = mapped_column(String(64))  # db/seals.py
 
 
 class PaymentProof(Base):
@@ -225,6 +228,7 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # NULL: the token does not expire.
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    seal: Mapped[str | None] = mapped_column(String(64))  # db/seals.py
 
 
 class StandingOutboxRow(Base):
@@ -341,3 +345,4 @@ class FraudSettingsRow(Base):
     changed_by: Mapped[str] = mapped_column(String(160), nullable=False)
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    seal: Mapped[str | None] = mapped_column(String(64))  # db/seals.py

@@ -11,12 +11,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.audit import Actor, Auditor
 from db.audited import Audit, audited
 from db.models import ApiToken
+from db.seals import seal_row
 
 ROLES = ("backend", "ops", "admin")
 
@@ -61,6 +62,7 @@ async def create(
     row = ApiToken(role=role, token_hash=hash_token(token), label=label, expires_at=expires_at)
     a.session.add(row)
     await a.session.flush()
+    seal_row(row, a.hasher)
     await a.record(
         "token.created",
         subject=f"token/{row.id}",
@@ -72,14 +74,13 @@ async def create(
 
 async def revoke(a: Audit, token_id: int) -> bool:
     """Revokes a token; False if there is no such token or it was revoked already."""
-    revoked = await a.session.scalar(
-        update(ApiToken)
-        .where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=datetime.now(UTC))
-        .returning(ApiToken.id)
+    row = await a.locked(
+        select(ApiToken).where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
     )
-    if revoked is None:
+    if row is None:
         return False
+    row.revoked_at = datetime.now(UTC)
+    seal_row(row, a.hasher)
     await a.record("token.revoked", subject=f"token/{token_id}", key=f"token:{token_id}:revoked")
     return True
 

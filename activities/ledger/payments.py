@@ -9,6 +9,7 @@ from activities.ledger.base import LedgerBase
 from activities.ledger.recorded import recorded_payment
 from activities.ledger.trust import move_trust
 from db.alerts import alert_ops
+from db.seals import seal_row
 from db.shares import set_amounts
 from domain.policy import DEFAULT_TRUST_POLICY
 
@@ -35,6 +36,7 @@ class PaymentLedger(LedgerBase):
             if row.status == "applied":
                 return False
             row.status, row.applied_at, row.event_id = "applied", cmd.at, cmd.event_id
+            seal_row(row, self._hasher, self._cipher)
             set_amounts(
                 share,
                 self._cipher,

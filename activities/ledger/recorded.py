@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert
 from activities import contracts as c
 from db.audited import Audit
 from db.models import Payment, PaymentProof, Share
+from db.seals import sealed_values
 
 UPI_PROOF = "upi_proof"  # workflows/collection.py: the provider of an approved proof
 
@@ -36,14 +37,19 @@ async def recorded_payment(a: Audit, cmd: c.ApplyPaymentInput, share: Share) -> 
             return "no approved payment proof has this transaction id"
         await a.session.execute(
             insert(Payment).values(
-                provider=UPI_PROOF,
-                transaction_id=proof.transaction_id,
-                event_id=cmd.event_id,
-                payment_reference=share.payment_reference,
-                amount_enc=proof.amount_enc,
-                currency=proof.currency,
-                paid_at=proof.paid_at,
-                status="received",
+                **sealed_values(
+                    Payment,
+                    a.hasher,
+                    a.cipher,
+                    provider=UPI_PROOF,
+                    transaction_id=proof.transaction_id,
+                    event_id=cmd.event_id,
+                    payment_reference=share.payment_reference,
+                    amount_enc=proof.amount_enc,
+                    currency=proof.currency,
+                    paid_at=proof.paid_at,
+                    status="received",
+                )
             )
         )
         row = await a.locked(select(Payment).where(*where))

@@ -98,6 +98,7 @@ class RiskService:
                 ip_hash=ip_hash,
                 at=now,
                 settings_version=in_force.version,
+                user_seal=standing.new_user_params(self._hasher, request.user_id)["user_seal"],
                 key=key,
             )
         if decision.auto_suspend:

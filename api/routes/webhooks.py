@@ -25,6 +25,7 @@ from db.alerts import OPS_ALERTS
 from db.audit import Actor
 from db.audited import audited_in
 from db.models import Payment, Share
+from db.seals import seal_row, sealed_values
 from db.shares import workflow_id
 from domain.models import PaymentSignal
 from domain.webhooks import (
@@ -119,15 +120,20 @@ async def record_and_signal(request: Request, payment: GatewayPayment) -> str:
         inserted = await s.scalar(
             insert(Payment)
             .values(
-                provider=payment.provider,
-                transaction_id=payment.transaction_id,
-                event_id=share.event_id if share else None,
-                payment_reference=payment.payment_reference,
-                amount_enc=deps.cipher.encrypt(str(payment.amount)),
-                currency=payment.currency,
-                paid_at=payment.paid_at or now,
-                status=status,
-                note=refusal,
+                **sealed_values(
+                    Payment,
+                    deps.hasher,
+                    deps.cipher,
+                    provider=payment.provider,
+                    transaction_id=payment.transaction_id,
+                    event_id=share.event_id if share else None,
+                    payment_reference=payment.payment_reference,
+                    amount_enc=deps.cipher.encrypt(str(payment.amount)),
+                    currency=payment.currency,
+                    paid_at=payment.paid_at or now,
+                    status=status,
+                    note=refusal,
+                )
             )
             .on_conflict_do_nothing(constraint="uq_payment_txn")
             .returning(Payment.id)
@@ -205,6 +211,7 @@ async def _signal_once(
             if err.status != RPCStatusCode.NOT_FOUND:
                 raise  # Temporal is down: 503, the gateway retries, the retry signals
             row.status, row.note = "unmatched", "share already closed"
+            seal_row(row, deps.hasher, deps.cipher)
             request.app.state.metrics.webhook_rejected(payment.provider, "share_closed")
             await _alert_ops(
                 s,

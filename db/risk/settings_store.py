@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.audit import Actor
 from db.audited import Audit
 from db.models import FraudSettingsRow
+from db.seals import seal_row
 from domain.risk.settings import DEFAULT_FRAUD_SETTINGS, FraudSettings, changed_fields
 
 SUBJECT = "fraud-settings"  # also the audit partition of every change to them
@@ -95,6 +96,7 @@ async def save(
         changed_at=at,
         note=note,
     )
+    seal_row(row, a.hasher)
     session.add(row)
     await a.record(
         "fraud_settings.changed",

@@ -7,11 +7,14 @@ from cryptography.fernet import Fernet
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
+from db import tokens
 from db.anchor import anchor_heads
 from db.audit import legacy_hash
 from db.integrity import ChainHead, verify
-from db.models import AuditEntry
+from db.models import AuditEntry, Payment
+from domain.risk import DEFAULT_FRAUD_SETTINGS
 from tests.support.records import recorded_share
+from tests.support.risk import save_fraud_settings
 
 KEY = Fernet.generate_key().decode()
 
@@ -215,3 +218,43 @@ async def test_an_anchor_taken_earlier_still_verifies_a_longer_chain(own_deps):
         await recorded_share(deps)
         report = await verify(deps.sessions, deps.cipher, deps.hasher, anchor=anchor)
     assert report.ok, report.findings
+
+
+async def _tokens_and_settings(deps) -> int:
+    """A revoked token and a saved fraud-settings version; returns the token's id."""
+    issued = await tokens.issue(deps.sessions, deps.auditor, "ops", "test")
+    await tokens.withdraw(deps.sessions, deps.auditor, issued.id)
+    await save_fraud_settings(deps, DEFAULT_FRAUD_SETTINGS, "sealed")
+    return issued.id
+
+
+@pytest.mark.parametrize(
+    ("statement", "kind", "subject"),
+    [
+        ("UPDATE users SET blocked = false, trust_score = 100 WHERE id = :user", "user_changed",
+         "user {user}"),
+        ("UPDATE users SET seal = NULL WHERE id = :user", "user_unsealed", "user {user}"),
+        ("UPDATE payments SET amount_enc = :cheap WHERE event_id = :event", "payment_changed",
+         "payment standard:{txn}"),
+        ("UPDATE api_tokens SET revoked_at = NULL WHERE id = :token", "api_token_changed",
+         "token #{token}"),
+        ("UPDATE fraud_settings SET document = jsonb_set(document, '{block_threshold}', '99')",
+         "fraud_settings_changed", "fraud settings v1"),
+    ],
+)  # fmt: skip
+async def test_standing_payments_tokens_and_fraud_settings_are_sealed(
+    own_deps, statement, kind, subject
+):
+    async with own_deps(KEY) as deps:
+        event = await recorded_share(deps)
+        token = await _tokens_and_settings(deps)
+        assert (await verify(deps.sessions, deps.cipher, deps.hasher)).ok
+        async with deps.sessions() as s:
+            txn = await s.scalar(
+                select(Payment.transaction_id).where(Payment.event_id == event.event_id)
+            )
+        names = {"user": event.user_id, "event": event.event_id, "token": token, "txn": txn}
+        async with deps.sessions.begin() as s:
+            await s.execute(text(statement), {**names, "cheap": deps.cipher.encrypt("0.01")})
+        report = await verify(deps.sessions, deps.cipher, deps.hasher)
+    assert [(f.kind, f.subject) for f in report.findings] == [(kind, subject.format(**names))]

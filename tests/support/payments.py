@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from db.models import Payment, Share
+from db.seals import sealed_values
 from domain.models import PaymentSignal
 from workers.deps import Deps
 
@@ -22,14 +23,19 @@ async def record_payment(deps: Deps, event_id: str, payment: PaymentSignal) -> P
         await s.execute(
             insert(Payment)
             .values(
-                provider=payment.provider,
-                transaction_id=payment.transaction_id,
-                event_id=event_id,
-                payment_reference=reference,
-                amount_enc=deps.cipher.encrypt(str(payment.amount)),
-                currency=payment.currency,
-                paid_at=payment.paid_at,
-                status="received",
+                **sealed_values(
+                    Payment,
+                    deps.hasher,
+                    deps.cipher,
+                    provider=payment.provider,
+                    transaction_id=payment.transaction_id,
+                    event_id=event_id,
+                    payment_reference=reference,
+                    amount_enc=deps.cipher.encrypt(str(payment.amount)),
+                    currency=payment.currency,
+                    paid_at=payment.paid_at,
+                    status="received",
+                )
             )
             .on_conflict_do_nothing(constraint="uq_payment_txn")
         )

@@ -62,7 +62,7 @@ async def overdue_share(
     event_id = uid("evt")
     recorded = datetime.now(UTC) - timedelta(days=31)
     async with deps.sessions.begin() as s:
-        await standing.ensure_user(s, user_id)
+        await standing.ensure_user(s, deps.hasher, user_id)
         s.add(
             ProfitEventRow(
                 event_id=event_id,
@@ -91,14 +91,14 @@ async def overdue_share(
             )
         )
         await s.flush()
-        await standing.recompute(s, user_id)
+        await standing.recompute(s, deps.hasher, user_id)
     return event_id
 
 
 async def verified_profits(deps: Deps, user_id: str, profits: list[str]) -> None:
     """Past shares of `user_id` with these verified profits (the user's history)."""
     async with deps.sessions.begin() as s:
-        await standing.ensure_user(s, user_id)
+        await standing.ensure_user(s, deps.hasher, user_id)
         for profit in profits:
             event_id = uid("evt")
             s.add(

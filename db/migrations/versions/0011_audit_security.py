@@ -5,6 +5,7 @@
 - audit_log.chain / chain_seq: an entry's place in its chain (NULL: the old single chain).
 - audit_log.actor widened to hold `token:<id>:<role>:<label>`; indexes for the audit listing.
 - api_tokens.expires_at.
+- seal columns on users, payments, api_tokens and fraud_settings.
 
 DDL does not fire the append-only trigger: adding columns rewrites no entry.
 
@@ -21,6 +22,7 @@ depends_on = None
 
 CHAINS = 128  # db/audit.py CHAINS
 GENESIS = "0" * 64
+SEALED = ("users", "payments", "api_tokens", "fraud_settings")
 
 
 def upgrade() -> None:
@@ -38,9 +40,15 @@ def upgrade() -> None:
     op.create_index("ix_audit_log_at", "audit_log", ["at"])
     op.create_index("ix_audit_log_actor", "audit_log", ["actor"])
     op.add_column("api_tokens", sa.Column("expires_at", sa.DateTime(timezone=True)))
+    # Seals (db/seals.py): computed by the application, which holds the key; rows from
+    # before this revision stay NULL until `profitshare audit seal-unsealed`.
+    for table in SEALED:
+        op.add_column(table, sa.Column("seal", sa.String(64), nullable=True))
 
 
 def downgrade() -> None:
+    for table in SEALED:
+        op.drop_column(table, "seal")
     op.drop_column("api_tokens", "expires_at")
     op.drop_index("ix_audit_log_actor", "audit_log")
     op.drop_index("ix_audit_log_at", "audit_log")
