@@ -15,6 +15,8 @@ from db.audit import Actor
 from db.models import AuditEntry
 
 router = APIRouter(tags=["admin"])
+# No control characters (PostgreSQL refuses NUL in text): a filter with one is a 422.
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 
 
 class ActorOut(BaseModel):
@@ -68,9 +70,9 @@ def actor_filter(query: Select, actor: str) -> Select:
 @router.get("/v1/admin/audit", response_model=AuditPage, dependencies=[Depends(require("ops"))])
 async def list_audit(
     request: Request,
-    subject: str | None = Query(None, max_length=160),
-    actor: str | None = Query(None, max_length=256),
-    action: str | None = Query(None, max_length=64),
+    subject: str | None = Query(None, max_length=160, pattern=PRINTABLE),
+    actor: str | None = Query(None, max_length=256, pattern=PRINTABLE),
+    action: str | None = Query(None, max_length=64, pattern=PRINTABLE),
     since: AwareDatetime | None = None,
     until: AwareDatetime | None = None,
     limit: int = Query(50, ge=1, le=500),
