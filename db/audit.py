@@ -168,9 +168,10 @@ async def append(
     if exists is not None:
         return False
     key_id, data_key = await _data_key(session, auditor.cipher)
+    seq = head.length + 1
     entry = AuditEntry(
         chain=head.chain,
-        chain_seq=head.length + 1,
+        chain_seq=seq,
         at=at,
         actor=actor.render() if isinstance(actor, Actor) else actor,
         action=action,
@@ -184,7 +185,7 @@ async def append(
     entry.entry_hash = auditor.link(entry)
     values = {c.key: getattr(entry, c.key) for c in AuditEntry.__table__.columns if c.key != "id"}
     await session.execute(insert(AuditEntry).values(**values))
-    head.length, head.head_hash = entry.chain_seq, entry.entry_hash
+    head.length, head.head_hash = seq, entry.entry_hash
     await session.execute(
         update(AuditChain)
         .where(AuditChain.chain == head.chain)
@@ -224,6 +225,8 @@ async def details_of(session: AsyncSession, cipher: FieldCipher, entry: AuditEnt
     wrapped = await session.scalar(
         select(AuditKey.key_enc).where(AuditKey.id == entry.details_key_id)
     )
+    if wrapped is None:
+        raise LookupError(f"audit data key #{entry.details_key_id} is missing")
     data_key = Fernet(cipher.decrypt(wrapped).encode())
     return json.loads(data_key.decrypt(entry.details_enc.encode()))
 

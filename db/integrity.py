@@ -20,6 +20,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from cryptography.fernet import InvalidToken
 from sqlalchemy import select, text
@@ -149,7 +150,7 @@ async def _check_sealed(
 ) -> int:
     checked = 0
     for model in RECORDS:
-        rows = await s.stream_scalars(select(model).execution_options(yield_per=STREAM_ROWS))
+        rows: Any = await s.stream_scalars(select(model).execution_options(yield_per=STREAM_ROWS))
         async for row in rows:
             checked += 1
             if problem := row_finding(row, hasher, cipher):

@@ -42,8 +42,8 @@ def grant_app_role(owner_url: str, role: str) -> None:
     """Grants `role` what the application needs, and no more, on the owner's schema."""
     who = sql.Identifier(role)
     with psycopg.connect(libpq_url(owner_url), autocommit=False) as conn:
-        owner = conn.execute("SELECT current_user").fetchone()[0]
-        if owner == role:
+        owner = conn.execute("SELECT current_user").fetchone()
+        if owner is not None and owner[0] == role:
             raise ValueError("the application's role must not be the owner")
         statements = [
             "REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {who}",

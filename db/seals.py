@@ -140,7 +140,8 @@ async def seal_unsealed(
     sealed: dict[str, int] = {}
     for model, (kind, _) in RECORDS.items():
         async with sessions.begin() as s:
-            rows = await s.scalars(select(model).where(model.seal.is_(None)).with_for_update())
+            column: Any = model.seal  # type: ignore[attr-defined]  # every sealed model has one
+            rows: Any = await s.scalars(select(model).where(column.is_(None)).with_for_update())
             for row in rows:
                 seal_row(row, hasher, cipher)
                 sealed[kind] = sealed.get(kind, 0) + 1

@@ -45,6 +45,7 @@ class OpeningLedger(LedgerBase):
                 .on_conflict_do_nothing(index_elements=[Share.event_id])
             )
             share = await a.share(event.event_id)
+            assert share is not None  # inserted just above, or there before
             if share.verification_hash is None:  # sealed from the start: `audit verify` covers it
                 a.changed(share)
             await a.record(
