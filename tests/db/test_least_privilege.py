@@ -6,9 +6,9 @@ import uuid
 
 import psycopg
 import pytest
-from sqlalchemy.engine import make_url
 
-from db.roles import ensure_role, grant_app_role, libpq_url
+from db.roles import libpq_url, set_up
+from stack.postgres import with_role
 from tests.support.records import recorded_share
 from workers.deps import Deps
 
@@ -25,11 +25,12 @@ REFUSED = [
 
 @pytest.fixture
 def app_url(own_database_url) -> str:
-    """A fresh login role with the application's grants on the test's own database."""
-    role = f"app_{uuid.uuid4().hex[:8]}"
-    ensure_role(own_database_url, role)
-    grant_app_role(own_database_url, role)
-    return make_url(own_database_url).set(username=role).render_as_string(hide_password=False)
+    """A fresh login role with the application's grants on the test's own database, set up
+    as the embedded stack does (stack/devstack.py): the server's superuser is the owner."""
+    url = with_role(own_database_url, f"app_{uuid.uuid4().hex[:8]}")
+    set_up(own_database_url, url, create=True)
+    set_up(own_database_url, url, create=True)  # a restart: the role exists, grants again
+    return url
 
 
 @pytest.mark.parametrize("statement", REFUSED)
