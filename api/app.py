@@ -18,6 +18,7 @@ from api.headers import SecurityHeaders
 from api.limits import BodySizeLimit
 from api.routes import (
     accounts,
+    audit_log,
     blocking,
     codec,
     disputes,
@@ -62,6 +63,7 @@ ROUTERS = (
     risk,
     fraud_settings,
     blocking,
+    audit_log,
     codec,
 )
 

@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.errors import ApiError
 from db import tokens
-from db.tokens import ROLES, hash_token
+from db.audit import Actor
+from db.tokens import ROLES, Identity, hash_token
 
 # admin may do all that ops may; nobody else inherits.
 IMPLIED = {"admin": {"admin", "ops"}, "ops": {"ops"}, "backend": {"backend"}}
@@ -32,25 +33,37 @@ class TokenStore:
         ttl: float = TOKEN_CACHE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._bootstrap = {hash_token(token): role for role, token in bootstrap if role in ROLES}
+        # A bootstrap token has no id; its label names it by a short, non-reversible digest.
+        self._bootstrap = {
+            hash_token(token): Identity(role, None, f"bootstrap-{hash_token(token)[:10]}")
+            for role, token in bootstrap
+            if role in ROLES
+        }
         self._ttl, self._clock = ttl, clock
-        self._cache: dict[str, tuple[float, str | None]] = {}
+        self._cache: dict[str, tuple[float, Identity | None]] = {}
 
-    async def role_of(self, token: str, sessions: async_sessionmaker[AsyncSession]) -> str | None:
+    async def identify(
+        self, token: str, sessions: async_sessionmaker[AsyncSession]
+    ) -> Identity | None:
+        """Who the token is, or None if it is unknown, revoked or expired."""
         digest = hash_token(token)
-        for known, bootstrap_role in self._bootstrap.items():
+        for known, identity in self._bootstrap.items():
             if hmac.compare_digest(known, digest):
-                return bootstrap_role
+                return identity
         now = self._clock()
         cached = self._cache.get(digest)
         if cached is not None and now < cached[0]:
             return cached[1]
         async with sessions() as s:
-            role = await tokens.active_role(s, digest)
+            found = await tokens.active(s, digest)
         if len(self._cache) >= _CACHE_MAX:
             self._cache.clear()
-        self._cache[digest] = (now + self._ttl, role)
-        return role
+        self._cache[digest] = (now + self._ttl, found)
+        return found
+
+    async def role_of(self, token: str, sessions: async_sessionmaker[AsyncSession]) -> str | None:
+        found = await self.identify(token, sessions)
+        return None if found is None else found.role
 
 
 async def authenticate(request: Request, token: str, roles: tuple[str, ...]) -> str:
@@ -58,13 +71,14 @@ async def authenticate(request: Request, token: str, roles: tuple[str, ...]) -> 
     `require`) and the admin console (through its session) both come here, so both record
     the same actor."""
     state = request.app.state
-    role = await state.tokens.role_of(token, state.deps.sessions)
-    if role is None:
+    who = await state.tokens.identify(token, state.deps.sessions)
+    if who is None:
         raise ApiError(401, "the token is not valid")
+    role = who.role
     if not any(r in IMPLIED[role] for r in roles):
         raise ApiError(403, f"this needs the role {' or '.join(roles)}")
-    # Who did it, for audit trails: the role and a short, non-reversible token id.
-    request.state.actor = f"{role}:{hash_token(token)[:10]}"
+    # Who did it, for audit trails: the token's id, label and role.
+    request.state.actor = Actor("token", token_id=who.token_id, label=who.label, role=role)
     return role
 
 
@@ -81,6 +95,6 @@ def require(*roles: str) -> Callable[[Request], Coroutine[Any, Any, str]]:
     return check
 
 
-def token_actor(request: Request) -> str:
-    """The caller as `role:token-id`, set by a `require(...)` dependency of the route."""
-    return str(request.state.actor)
+def token_actor(request: Request) -> Actor:
+    """The calling token (id, label, role), set by a `require(...)` dependency of the route."""
+    return request.state.actor

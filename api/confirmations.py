@@ -23,7 +23,9 @@ from sqlalchemy import select
 
 from activities.payments.phonepe_client import PhonePeClient, PhonePeRefused
 from api.webhook_payments import PENDING_CONFIRMATION, alert_ops, hint_row, record_and_signal
+from db.alerts import OPS_ALERTS
 from db.models import Payment
+from db.seals import seal_row
 from domain.webhooks import GatewayPayment, PayloadError, UnusableAmount, phonepe_v2
 
 log = structlog.get_logger()
@@ -54,7 +56,15 @@ class PhonePeConfirmer:
                 reason = f"PhonePe Order Status unreachable: {err}"[:300]
                 async with deps.sessions.begin() as s:
                     action = "payment.unverifiable"
-                    await alert_ops(s, deps, _as_payment(row), now, action=action, reason=reason)
+                    await alert_ops(
+                        s,
+                        deps,
+                        _as_payment(row),
+                        now,
+                        partition=OPS_ALERTS,
+                        action=action,
+                        reason=reason,
+                    )
             return PENDING_CONFIRMATION
         if status is None:
             return await self._close(state, row, "refused", "PhonePe knows no such order")
@@ -80,8 +90,8 @@ class PhonePeConfirmer:
         # Said COMPLETED, PhonePe says otherwise: worth a look now, and again later.
         reason = f"the callback said COMPLETED, PhonePe says {status.get('state')}"
         async with deps.sessions.begin() as s:
-            await alert_ops(s, deps, _as_payment(row), now, action="payment.not_completed",
-                            reason=reason)  # fmt: skip
+            await alert_ops(s, deps, _as_payment(row), now, partition=OPS_ALERTS,
+                            action="payment.not_completed", reason=reason)  # fmt: skip
         return PENDING_CONFIRMATION
 
     async def _close(self, state: Any, row: Payment, status: str, note: str) -> str:
@@ -91,10 +101,11 @@ class PhonePeConfirmer:
             if hint is None or hint.status != PENDING_CONFIRMATION:
                 return "duplicate"
             hint.status, hint.note = status, note[:500]
+            seal_row(hint, deps.hasher, deps.cipher)
             if status != "confirmed":
                 state.metrics.webhook_rejected(hint.provider, status)
-                await alert_ops(s, deps, _as_payment(hint), now, action=f"payment.{status}",
-                                reason=note)  # fmt: skip
+                await alert_ops(s, deps, _as_payment(hint), now, partition=OPS_ALERTS,
+                                action=f"payment.{status}", reason=note)  # fmt: skip
         return status
 
     async def sweep(self, state: Any) -> int:

@@ -31,6 +31,21 @@ COMMON = {
 }
 
 
+# Browsers keep to https for a year once they saw us over it. Sent only on answers that went
+# out over TLS (here, or at a proxy saying so): over plain http the header means nothing, and
+# a spoofed X-Forwarded-Proto can at worst add it to the spoofer's own answer.
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def over_tls(scope: Scope) -> bool:
+    if scope.get("scheme") == "https":
+        return True
+    for name, value in scope.get("headers", ()):
+        if name == b"x-forwarded-proto":
+            return value.split(b",")[0].strip().lower() == b"https"
+    return False
+
+
 class SecurityHeaders:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -47,6 +62,7 @@ class SecurityHeaders:
             if path == "/admin" or path.startswith("/admin/")
             else API_CSP
         )
+        tls = over_tls(scope)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -55,6 +71,8 @@ class SecurityHeaders:
                     headers[name] = value
                 # A page that set a policy of its own (a stored report) keeps it.
                 headers.setdefault("Content-Security-Policy", csp)
+                if tls:
+                    headers["Strict-Transport-Security"] = HSTS
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

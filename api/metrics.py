@@ -9,14 +9,15 @@ SDK's own metrics are served by each worker on WORKER_METRICS_PORT (workers/tele
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import Payment, Share
@@ -24,33 +25,51 @@ from db.models import Payment, Share
 router = APIRouter(tags=["health"])
 # A slow database must not make the scrape time out: answer with what we have.
 LEDGER_READ_TIMEOUT = 2.0
+# Scrapes (several Prometheus servers, a flood of anonymous requests) within this share one
+# read of the ledger: /metrics is public, so it must not be a way to load the database.
+LEDGER_CACHE_SECONDS = 10.0
+
+# One statement for both figures: shares by status and applied payments by provider.
+_LEDGER = union_all(
+    select(literal("share"), Share.status, func.count()).group_by(Share.status),
+    select(literal("payment"), Payment.provider, func.count())
+    .where(Payment.status == "applied")
+    .group_by(Payment.provider),
+)
 
 
 class LedgerFigures(Collector):
     """Shares by status and payments applied by provider, as last read from Postgres."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        ttl: float = LEDGER_CACHE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.shares: dict[str, int] = {}
         self.payments_applied: dict[str, int] = {}
         self.up = False
+        self.reads = 0
+        self._ttl, self._clock = ttl, clock
+        self._fresh_until = float("-inf")
+        self._lock = asyncio.Lock()
 
     async def refresh(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        """Reads the ledger unless a read within the last LEDGER_CACHE_SECONDS still stands."""
+        async with self._lock:  # concurrent scrapes wait for one read instead of making more
+            if self._clock() < self._fresh_until:
+                return
+            await self._read(sessions)
+            self._fresh_until = self._clock() + self._ttl
+
+    async def _read(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.reads += 1
         try:
             async with sessions() as s:
-                shares = await asyncio.wait_for(
-                    s.execute(select(Share.status, func.count()).group_by(Share.status)),
-                    LEDGER_READ_TIMEOUT,
-                )
-                applied = await asyncio.wait_for(
-                    s.execute(
-                        select(Payment.provider, func.count())
-                        .where(Payment.status == "applied")
-                        .group_by(Payment.provider)
-                    ),
-                    LEDGER_READ_TIMEOUT,
-                )
-                self.shares = {status: n for status, n in shares.all()}
-                self.payments_applied = {provider: n for provider, n in applied.all()}
+                rows = (await asyncio.wait_for(s.execute(_LEDGER), LEDGER_READ_TIMEOUT)).all()
+            self.shares = {name: n for kind, name, n in rows if kind == "share"}
+            self.payments_applied = {name: n for kind, name, n in rows if kind == "payment"}
             self.up = True
         except Exception:  # the database is down: say so, keep the last figures
             self.up = False
@@ -75,9 +94,11 @@ class LedgerFigures(Collector):
 
 
 class Metrics:
-    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+    def __init__(
+        self, registry: CollectorRegistry | None = None, *, ledger: LedgerFigures | None = None
+    ) -> None:
         self.registry = registry or CollectorRegistry()
-        self.ledger = LedgerFigures()
+        self.ledger = ledger or LedgerFigures()
         self.registry.register(self.ledger)
         self.events = Counter(
             "profitshare_events_received",

@@ -20,7 +20,11 @@ from sqlalchemy.dialects.postgresql import insert
 from temporalio.service import RPCError, RPCStatusCode
 
 from db import audit
+from db.alerts import OPS_ALERTS
+from db.audit import Actor
+from db.audited import audited_in
 from db.models import Payment, Share
+from db.seals import seal_row, sealed_values
 from domain.models import PaymentSignal
 from domain.webhooks import GatewayPayment
 from workflows.ids import share_workflow_id
@@ -36,13 +40,24 @@ async def record_and_signal(state: Any, payment: GatewayPayment) -> str:
         share = await _share(s, payment.payment_reference)
         refusal = _refusal(share, payment)
         status = "unmatched" if share is None else ("refused" if refusal else "received")
+        partition = _partition(share)
+        if status != "received":  # the alert's chain before the payment row locks the share
+            await audit.lock_chain(s, partition)
         inserted = await _insert(s, deps, payment, share, status, refusal, now)
         if inserted is None:
             status = await _status_of(s, payment) or status
         elif status != "received":
             state.metrics.webhook_rejected(payment.provider, status)
             reason = refusal or "no open share has this payment reference"
-            await alert_ops(s, deps, payment, now, action=f"payment.{status}", reason=reason)
+            await alert_ops(
+                s,
+                deps,
+                payment,
+                now,
+                partition=partition,
+                action=f"payment.{status}",
+                reason=reason,
+            )
     if status in ("unmatched", "refused") or share is None:
         return status if inserted is not None else "duplicate"
     return await _signal_once(state, payment, share.event_id, now)
@@ -56,11 +71,15 @@ async def record_refused(state: Any, payment: GatewayPayment, reason: str) -> st
         payment = replace(payment, amount=Decimal(0), amount_problem=None)
     async with deps.sessions.begin() as s:
         share = await _share(s, payment.payment_reference)
+        partition = _partition(share)
+        await audit.lock_chain(s, partition)  # the alert's chain before the row locks the share
         inserted = await _insert(s, deps, payment, share, "refused", reason, now)
         if inserted is None:
             return "duplicate"
         state.metrics.webhook_rejected(payment.provider, "refused")
-        await alert_ops(s, deps, payment, now, action="payment.refused", reason=reason)
+        await alert_ops(
+            s, deps, payment, now, partition=partition, action="payment.refused", reason=reason
+        )
     return "refused"
 
 
@@ -81,7 +100,15 @@ async def record_hint(state: Any, payment: GatewayPayment) -> tuple[str, bool]:
         if status == "unmatched":
             state.metrics.webhook_rejected(payment.provider, "unmatched")
             reason = "no open share has this payment reference"
-            await alert_ops(s, deps, payment, now, action="payment.unmatched", reason=reason)
+            await alert_ops(
+                s,
+                deps,
+                payment,
+                now,
+                partition=OPS_ALERTS,
+                action="payment.unmatched",
+                reason=reason,
+            )
             return "unmatched", False
     return PENDING_CONFIRMATION, True
 
@@ -99,6 +126,11 @@ def hint_row(payment: GatewayPayment) -> GatewayPayment:
         paid_at=None,
         event_id=payment.event_id,
     )
+
+
+def _partition(share: Share | None) -> str:
+    """The audit chain an alert about this payment goes to: its user's, or ops' own."""
+    return share.user_id if share is not None else OPS_ALERTS
 
 
 async def _share(s, reference: str | None) -> Share | None:
@@ -121,15 +153,20 @@ async def _insert(s, deps, payment, share, status, note, now) -> int | None:
     return await s.scalar(
         insert(Payment)
         .values(
-            provider=payment.provider,
-            transaction_id=payment.transaction_id,
-            event_id=share.event_id if share else None,
-            payment_reference=payment.payment_reference,
-            amount_enc=deps.cipher.encrypt(str(payment.amount)),
-            currency=payment.currency,
-            paid_at=payment.paid_at or now,
-            status=status,
-            note=note,
+            **sealed_values(
+                Payment,
+                deps.hasher,
+                deps.cipher,
+                provider=payment.provider,
+                transaction_id=payment.transaction_id,
+                event_id=share.event_id if share else None,
+                payment_reference=payment.payment_reference,
+                amount_enc=deps.cipher.encrypt(str(payment.amount)),
+                currency=payment.currency,
+                paid_at=payment.paid_at or now,
+                status=status,
+                note=note,
+            )
         )
         .on_conflict_do_nothing(constraint="uq_payment_txn")
         .returning(Payment.id)
@@ -182,9 +219,18 @@ async def _signal_once(state: Any, payment: GatewayPayment, event_id: str, now: 
             if err.status != RPCStatusCode.NOT_FOUND:
                 raise  # Temporal is down: 503, the gateway retries, the retry signals
             row.status, row.note = "unmatched", "share already closed"
+            seal_row(row, deps.hasher, deps.cipher)
             state.metrics.webhook_rejected(payment.provider, "share_closed")
             reason = "the share was already closed"
-            await alert_ops(s, deps, payment, now, action="payment.after_close", reason=reason)
+            await alert_ops(
+                s,
+                deps,
+                payment,
+                now,
+                partition=OPS_ALERTS,  # the share is closed: no ledger write can hold its row
+                action="payment.after_close",
+                reason=reason,
+            )
             return "unmatched"
         row.signalled_at = now
     state.metrics.payment_signalled(payment.provider)
@@ -192,16 +238,15 @@ async def _signal_once(state: Any, payment: GatewayPayment, event_id: str, now: 
 
 
 async def alert_ops(
-    s, deps, payment: GatewayPayment, now: datetime, *, action: str, reason: str
+    s, deps, payment: GatewayPayment, now: datetime, *, partition: str, action: str, reason: str
 ) -> None:
-    await audit.append(
-        s,
-        deps.cipher,
-        at=now,
-        actor=payment.provider,
-        action=action,
-        subject="ops/alerts",
-        key=f"{action.removeprefix('payment.')}:{payment.provider}:{payment.transaction_id}",
-        details={"reference": payment.payment_reference, "reason": reason},
-    )
+    actor = Actor("system", name=payment.provider)
+    async with audited_in(s, deps.auditor, actor=actor, partition=partition) as a:
+        await a.record(
+            action,
+            subject=OPS_ALERTS,
+            key=f"{action.removeprefix('payment.')}:{payment.provider}:{payment.transaction_id}",
+            details={"reference": payment.payment_reference, "reason": reason},
+            at=now,
+        )
     log.warning("payment needs ops", action=action, provider=payment.provider, reason=reason)

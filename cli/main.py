@@ -32,12 +32,14 @@ def worker(
     ),
 ) -> None:
     """Run Temporal workers for the share workflow; SIGTERM lets in-flight tasks finish."""
+    from config.secret_check import WITH_TEMPORAL, refuse_weak_secrets
     from config.settings import get_settings
     from runtime.logging import configure
     from workers.processes import run_workers
 
-    configure()
     settings = get_settings()
+    refuse_weak_secrets(settings, needs=WITH_TEMPORAL)
+    configure()
     raise typer.Exit(run_workers(settings, processes or settings.worker_processes))
 
 
@@ -47,11 +49,13 @@ def api(host: str = typer.Option("127.0.0.1", envvar="PROFITSHARE_API_HOST")) ->
     import uvicorn
 
     from api.app import create_app
+    from config.secret_check import WITH_TEMPORAL, refuse_weak_secrets
     from config.settings import get_settings
     from runtime.logging import configure
 
-    configure()
     settings = get_settings()
+    refuse_weak_secrets(settings, needs=WITH_TEMPORAL)
+    configure()
     # log_config=None: uvicorn's own loggers go through ours (JSON, masked) instead of plain text.
     uvicorn.run(
         create_app(settings),
@@ -74,12 +78,19 @@ def emulator() -> None:
 
 @app.command()
 def migrate() -> None:
-    """Apply the database migrations to DATABASE_URL."""
+    """Apply the database migrations as DATABASE_OWNER_URL (or DATABASE_URL), then grant the
+    application's role (of DATABASE_URL) what it needs and no more."""
     from config.settings import get_settings
     from db.migrate import upgrade
+    from db.roles import role_of, set_up
     from runtime.settings import require
 
-    upgrade(require(get_settings().database_url, "DATABASE_URL"))
+    settings = get_settings()
+    app_url = require(settings.database_url, "DATABASE_URL")
+    owner_url = settings.database_owner_url or app_url
+    upgrade(owner_url)
+    if role_of(owner_url) != role_of(app_url):
+        set_up(owner_url, app_url, create=True)  # an existing role is kept as it is
 
 
 @app.command()

@@ -9,6 +9,7 @@ from typing import TypeVar
 import typer
 from rich.console import Console
 
+from config.secret_check import refuse_weak_secrets
 from config.settings import load_settings
 from runtime.deps import Deps
 from runtime.settings import MissingSetting
@@ -18,8 +19,11 @@ err = Console(stderr=True)
 
 
 def run_with_deps(work: Callable[[Deps], Awaitable[T]]) -> T:
+    settings = load_settings()
+    refuse_weak_secrets(settings)
+
     async def main() -> T:
-        deps = Deps.from_settings(load_settings(), pool_size=2)
+        deps = Deps.from_settings(settings, pool_size=2)
         try:
             return await work(deps)
         finally:

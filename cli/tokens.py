@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -20,15 +22,22 @@ console = Console()
 def create(
     role: str = typer.Option(..., help=f"One of: {', '.join(ROLES)}."),
     label: str | None = typer.Option(None, help="Who or what the token is for."),
+    expires_in: str | None = typer.Option(
+        None, help="The token stops working after this long: 30d, 12h, 90m (default: never)."
+    ),
 ) -> None:
     """Print a new token once: only its hash is stored, it cannot be shown again."""
     if role not in ROLES:
         err.print(f"[red]unknown role {role!r}; one of {', '.join(ROLES)}[/red]")
         raise typer.Exit(2)
+    try:
+        expires_at = None if expires_in is None else datetime.now(UTC) + duration(expires_in)
+    except ValueError as error:
+        err.print(f"[red]--expires-in: {error}[/red]")
+        raise typer.Exit(2) from None
 
     async def issue(deps):
-        async with deps.sessions.begin() as s:
-            return await tokens.create(s, role, label)
+        return await tokens.issue(deps.sessions, deps.auditor, role, label, expires_at=expires_at)
 
     issued = run_with_deps(issue)
     # Only the token on stdout, so `TOKEN=$(profitshare token create --role ops)` works.
@@ -41,8 +50,7 @@ def revoke(token_id: int = typer.Argument(..., help="The id `token list` shows."
     """Revoke a token; every API process refuses it within a second or two."""
 
     async def revoke_one(deps):
-        async with deps.sessions.begin() as s:
-            return await tokens.revoke(s, token_id)
+        return await tokens.withdraw(deps.sessions, deps.auditor, token_id)
 
     if not run_with_deps(revoke_one):
         err.print(f"[red]no active token #{token_id}[/red]")
@@ -58,8 +66,21 @@ def list_tokens() -> None:
         async with deps.sessions() as s:
             return await tokens.listing(s)
 
-    table = Table("id", "role", "label", "created", "revoked", title="API tokens")
+    table = Table("id", "role", "label", "created", "expires", "revoked", title="API tokens")
     for row in run_with_deps(rows):
         revoked = row.revoked_at.isoformat() if row.revoked_at else ""
-        table.add_row(str(row.id), row.role, row.label or "", row.created_at.isoformat(), revoked)
+        expires = row.expires_at.isoformat() if row.expires_at else ""
+        created = row.created_at.isoformat()
+        table.add_row(str(row.id), row.role, row.label or "", created, expires, revoked)
     console.print(table)
+
+
+_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+
+def duration(text: str) -> timedelta:
+    """`30d`, `12h`, `90m` as a timedelta (positive)."""
+    number, unit = text[:-1], text[-1:].lower()
+    if unit not in _UNITS or not number.isdigit() or int(number) <= 0:
+        raise ValueError(f"{text!r} is not a duration like 30d, 12h or 90m")
+    return timedelta(**{_UNITS[unit]: int(number)})

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
 
     data_dir: Path = DEFAULT_DATA_DIR
     database_url: str | None = None
+    # The role that owns the schema and runs migrations; DATABASE_URL is then a role that may
+    # only INSERT and SELECT the audit log and owns nothing (db/roles.py).
+    database_owner_url: str | None = None
 
     temporal_address: str = "localhost:7233"
     temporal_namespace: str = "default"
@@ -67,6 +70,9 @@ class Settings(BaseSettings):
     fernet_keys: SecretStr | None = None
     hash_key: SecretStr | None = None
     codec_key: SecretStr | None = None
+    # Payloads reaching the worker unencrypted are refused (dropped, never applied) unless
+    # this is true: only for tests or tools that write plain payloads on purpose.
+    codec_allow_plaintext: bool = False
     # Dev stack only: the local Temporal UI (no login, so no token) may use the codec endpoint.
     codec_trust_local_ui: bool = False
     # The one browser origin allowed to call the codec endpoints (CORS): the Temporal UI's.

@@ -3,33 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from db import audit
-from db.crypto import FieldCipher
+if TYPE_CHECKING:
+    from db.audited import Audit
 
 OPS_ALERTS = "ops/alerts"
 
 
-async def alert_ops(
-    session: AsyncSession,
-    cipher: FieldCipher,
-    *,
-    at: datetime,
-    actor: str,
-    key: str,
-    reason: str,
-    **about: str,
-) -> bool:
-    """One alert per `key`, in the caller's transaction; False when it was raised before."""
-    return await audit.append(
-        session,
-        cipher,
-        at=at,
-        actor=actor,
-        action="ops.alert",
-        subject=OPS_ALERTS,
-        key=key,
-        details={**about, "reason": reason},
+async def alert_ops(a: Audit, *, at: datetime, key: str, reason: str, **about: str) -> bool:
+    """One alert per `key`, in the audited change `a`; False when it was raised before."""
+    return await a.record(
+        "ops.alert", subject=OPS_ALERTS, key=key, details={**about, "reason": reason}, at=at
     )

@@ -1,5 +1,19 @@
-"""The audit trail: append-only and hash-chained (each entry carries the previous hash).
+"""The audit trail: append-only, in keyed hash chains, one per bucket of users.
 
+Every audited change goes through `audited(...)` (db/audited.py): it takes the chain's head row
+first, then the rows it changes, writes the entry once per idempotency key, seals what it
+touched and recomputes the user's standing. This module is the chain itself.
+
+- Partitioned: an entry goes to chain `chain_of(partition)` (a hash bucket of the user id, or
+  of the subject when there is no user), each with its own head row in audit_chains. Writes
+  for users in different buckets never wait for each other.
+- Keyed: each entry's hash is an HMAC under a key derived from HASH_KEY (held outside
+  PostgreSQL) over its chain, position, predecessor and columns, so whoever owns the database
+  can neither rewrite an entry and re-hash the rest, nor move entries around.
+- Anchored: the heads (length and hash) are checkpointed outside the database on a schedule
+  (workflows/audit_anchor.py); `audit verify` finds a chain cut back behind its last anchor.
+
+Entries from before partitioning (chain NULL) form the old plain SHA-256 chain, still verified.
 Details are encrypted under an audit data key (envelope encryption): the entries can never be
 rewritten, so `keys rotate` re-wraps the data key (audit_keys.key_enc) instead of them.
 """
@@ -7,114 +21,195 @@ rewritten, so `keys rotate` re-wraps the data key (audit_keys.key_enc) instead o
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 
 from cryptography.fernet import Fernet
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.crypto import FieldCipher
-from db.models import AuditEntry, AuditKey
+from db.crypto import FieldCipher, RecordHasher
+from db.models import AuditChain, AuditEntry, AuditKey
 
 GENESIS = "0" * 64
-# One writer at a time extends the chain; the lock is released at commit.
-CHAIN_LOCK = 7_410_001
+# Buckets of the audit chain; the migration creates one head row per bucket. Changing it
+# moves new entries of a user to another chain (old ones stay valid where they are).
+CHAINS = 128
+CHAIN_KEY_VERSION = 1
+_SESSION_CHAIN = "audit_chain"
 
 
-def entry_hash(
-    prev_hash: str,
-    *,
-    at: datetime,
-    actor: str,
-    action: str,
-    subject: str,
-    idempotency_key: str,
-    details_enc: str,
-    details_key_id: int | None = None,
-) -> str:
-    # UTC, because Postgres hands `at` back in the session's time zone, not the writer's.
-    moment = at.astimezone(UTC).isoformat()
-    fields: list[object] = [prev_hash, moment, actor, action, subject, idempotency_key, details_enc]
-    if details_key_id is not None:  # entries from before data keys hash without it
-        fields.append(details_key_id)
-    body = json.dumps(fields, separators=(",", ":"))
-    return hashlib.sha256(body.encode()).hexdigest()
+class ChainNotLocked(RuntimeError):
+    """An entry was appended outside `audited(...)`: no chain head is held."""
 
 
-def hash_of(entry: AuditEntry) -> str:
-    """What `entry.entry_hash` must be, recomputed from the entry's own columns."""
-    return entry_hash(
-        entry.prev_hash,
-        at=entry.at,
-        actor=entry.actor,
-        action=entry.action,
-        subject=entry.subject,
-        idempotency_key=entry.idempotency_key,
-        details_enc=entry.details_enc,
-        details_key_id=entry.details_key_id,
-    )
+@dataclass(frozen=True)
+class Actor:
+    """Who made a change: a token (id, label, role), the system (a component) or a workflow."""
+
+    kind: Literal["token", "system", "workflow"]
+    name: str = ""
+    token_id: int | None = None
+    label: str | None = None
+    role: str | None = None
+
+    def render(self) -> str:
+        if self.kind == "token":
+            tid = "" if self.token_id is None else str(self.token_id)
+            return f"token:{tid}:{self.role or ''}:{self.label or ''}"
+        return f"{self.kind}:{self.name}" if self.name else self.kind
+
+    @classmethod
+    def parse(cls, stored: str) -> Actor:
+        kind, _, rest = stored.partition(":")
+        if kind == "token":
+            tid, _, rest = rest.partition(":")
+            role, _, label = rest.partition(":")
+            return cls("token", token_id=int(tid) if tid else None, role=role, label=label or None)
+        if kind == "workflow":
+            return cls("workflow", name=rest)
+        if kind in ("admin", "ops", "backend"):  # entries from before token actors
+            return cls("token", role=kind, label=rest or None)
+        return cls("system", name=rest if kind == "system" else stored)
 
 
-async def lock_chain(session: AsyncSession) -> None:
-    """Takes the chain's lock for the rest of the transaction.
+WORKFLOW = Actor("workflow")
 
-    A transaction that locks rows and then appends must take this first: the one lock order
-    (chain, then rows) everywhere is what keeps two writers from deadlocking.
+
+class Auditor:
+    """What writing and checking entries needs: the data-key cipher and the chain's key."""
+
+    def __init__(self, cipher: FieldCipher, hasher: RecordHasher) -> None:
+        self.cipher = cipher
+        self.hasher = hasher
+        self._chain_key = hasher.key_for("audit-chain", CHAIN_KEY_VERSION)
+
+    def link(self, entry: AuditEntry) -> str:
+        """What `entry.entry_hash` must be: an HMAC over its place in its chain and its columns."""
+        fields: list[object] = [
+            entry.chain,
+            entry.chain_seq,
+            entry.prev_hash,
+            entry.at.astimezone(UTC).isoformat(),
+            entry.actor,
+            entry.action,
+            entry.subject,
+            entry.idempotency_key,
+            entry.details_enc,
+            entry.details_key_id,
+        ]
+        body = json.dumps(fields, separators=(",", ":")).encode()
+        return hmac.new(self._chain_key, body, hashlib.sha256).hexdigest()
+
+
+def chain_of(partition: str) -> int:
+    return int.from_bytes(hashlib.sha256(partition.encode()).digest()[:4], "big") % CHAINS
+
+
+@dataclass
+class _Head:
+    chain: int
+    length: int
+    head_hash: str
+
+
+async def lock_chain(session: AsyncSession, partition: str) -> int:
+    """Takes the head row of `partition`'s chain for the rest of the transaction.
+
+    A transaction holds one chain and takes it before any row it changes: the one lock order
+    (chain, then rows) everywhere is what keeps two writers from deadlocking, and all rows of
+    one user are only written under that user's chain.
     """
-    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK})
+    held: _Head | None = session.info.get(_SESSION_CHAIN)
+    chain = chain_of(partition)
+    if held is not None:
+        if held.chain != chain:
+            raise RuntimeError(f"this transaction already holds audit chain {held.chain}")
+        return chain
+    row = (
+        await session.execute(
+            select(AuditChain.length, AuditChain.head_hash)
+            .where(AuditChain.chain == chain)
+            .with_for_update()
+        )
+    ).one()
+    session.info[_SESSION_CHAIN] = _Head(chain, row.length, row.head_hash)
+    return chain
+
+
+def release(session: AsyncSession) -> None:
+    session.info.pop(_SESSION_CHAIN, None)
 
 
 async def append(
     session: AsyncSession,
-    cipher: FieldCipher,
+    auditor: Auditor,
     *,
     at: datetime,
-    actor: str,
+    actor: Actor | str,
     action: str,
     subject: str,
     key: str,
     details: dict | None = None,
 ) -> bool:
-    """Appends one entry unless an entry with this idempotency key exists. Returns True if added.
+    """Appends one entry to the held chain unless its idempotency key exists; True if added.
 
-    Runs inside the caller's transaction so the entry commits with the change it records.
+    Runs inside the caller's transaction (an `audited(...)` block) so the entry commits with
+    the change it records.
     """
-    await lock_chain(session)
+    head: _Head | None = session.info.get(_SESSION_CHAIN)
+    if head is None:
+        raise ChainNotLocked("audit entries are written inside audited(...)")
     exists = await session.scalar(select(AuditEntry.id).where(AuditEntry.idempotency_key == key))
     if exists is not None:
         return False
-    prev = await session.scalar(
-        select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)
-    )
-    prev_hash = prev or GENESIS
-    key_id, data_key = await _data_key(session, cipher)
-    details_enc = data_key.encrypt(_canonical_json(details or {}).encode()).decode()
-    digest = entry_hash(
-        prev_hash,
+    key_id, data_key = await _data_key(session, auditor.cipher)
+    seq = head.length + 1
+    entry = AuditEntry(
+        chain=head.chain,
+        chain_seq=seq,
         at=at,
-        actor=actor,
+        actor=actor.render() if isinstance(actor, Actor) else actor,
         action=action,
         subject=subject,
         idempotency_key=key,
-        details_enc=details_enc,
+        details_enc=data_key.encrypt(_canonical_json(details or {}).encode()).decode(),
         details_key_id=key_id,
+        prev_hash=head.head_hash,
+        entry_hash="",
     )
+    entry.entry_hash = auditor.link(entry)
+    values = {c.key: getattr(entry, c.key) for c in AuditEntry.__table__.columns if c.key != "id"}
+    await session.execute(insert(AuditEntry).values(**values))
+    head.length, head.head_hash = seq, entry.entry_hash
     await session.execute(
-        insert(AuditEntry).values(
-            at=at,
-            actor=actor,
-            action=action,
-            subject=subject,
-            idempotency_key=key,
-            details_enc=details_enc,
-            details_key_id=key_id,
-            prev_hash=prev_hash,
-            entry_hash=digest,
-        )
+        update(AuditChain)
+        .where(AuditChain.chain == head.chain)
+        .values(length=head.length, head_hash=head.head_hash)
     )
     return True
+
+
+def legacy_hash(entry: AuditEntry) -> str:
+    """The plain SHA-256 link of an entry from before keyed chains (chain NULL)."""
+    moment = entry.at.astimezone(UTC).isoformat()
+    fields: list[object] = [
+        entry.prev_hash,
+        moment,
+        entry.actor,
+        entry.action,
+        entry.subject,
+        entry.idempotency_key,
+        entry.details_enc,
+    ]
+    if entry.details_key_id is not None:  # entries from before data keys hash without it
+        fields.append(entry.details_key_id)
+    body = json.dumps(fields, separators=(",", ":"))
+    return hashlib.sha256(body.encode()).hexdigest()
 
 
 async def entries_for(session: AsyncSession, subject: str) -> list[AuditEntry]:
@@ -127,9 +222,11 @@ async def entries_for(session: AsyncSession, subject: str) -> list[AuditEntry]:
 async def details_of(session: AsyncSession, cipher: FieldCipher, entry: AuditEntry) -> dict:
     if entry.details_key_id is None:
         return cipher.decrypt_json(entry.details_enc)  # type: ignore[return-value]
-    wrapped = (
-        await session.execute(select(AuditKey.key_enc).where(AuditKey.id == entry.details_key_id))
-    ).scalar_one()
+    wrapped = await session.scalar(
+        select(AuditKey.key_enc).where(AuditKey.id == entry.details_key_id)
+    )
+    if wrapped is None:
+        raise LookupError(f"audit data key #{entry.details_key_id} is missing")
     data_key = Fernet(cipher.decrypt(wrapped).encode())
     return json.loads(data_key.decrypt(entry.details_enc.encode()))
 
@@ -138,11 +235,23 @@ def _canonical_json(value: object) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
+_DATA_KEYS = "audit_data_key"
+
+
 async def _data_key(session: AsyncSession, cipher: FieldCipher) -> tuple[int, Fernet]:
-    """The newest audit data key, made on first use (the caller holds the chain lock)."""
+    """The newest audit data key, made on first use (once, under the key table's lock)."""
+    cached = session.info.get(_DATA_KEYS)
+    if cached is not None:
+        return cached
     row = await session.scalar(select(AuditKey).order_by(AuditKey.id.desc()).limit(1))
     if row is None:
-        row = AuditKey(key_enc=cipher.encrypt(Fernet.generate_key().decode()))
-        session.add(row)
-        await session.flush()
-    return row.id, Fernet(cipher.decrypt(row.key_enc).encode())
+        # Chains no longer serialise every writer: the first key is made under a table lock.
+        await session.execute(text("LOCK TABLE audit_keys IN SHARE ROW EXCLUSIVE MODE"))
+        row = await session.scalar(select(AuditKey).order_by(AuditKey.id.desc()).limit(1))
+        if row is None:
+            row = AuditKey(key_enc=cipher.encrypt(Fernet.generate_key().decode()))
+            session.add(row)
+            await session.flush()
+    found = (row.id, Fernet(cipher.decrypt(row.key_enc).encode()))
+    session.info[_DATA_KEYS] = found
+    return found

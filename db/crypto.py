@@ -10,6 +10,8 @@ from decimal import Decimal
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from db.keys import Purpose, derive
+
 
 class FieldCipher:
     def __init__(self, keys: Sequence[str]) -> None:
@@ -58,7 +60,23 @@ class RecordHasher:
     """HMAC-SHA256 over a canonical JSON rendering: detects rows changed behind our back."""
 
     def __init__(self, key: str) -> None:
+        self._master = key
+        self._derived: dict[tuple[str, int], bytes] = {}
         self._key = key.encode()
+
+    def key_for(self, purpose: Purpose, version: int = 1) -> bytes:
+        """A key of its own for `purpose`, derived from HASH_KEY (db/keys.py)."""
+        derived = self._derived.get((purpose, version))
+        if derived is None:
+            derived = self._derived[(purpose, version)] = derive(self._master, purpose, version)
+        return derived
+
+    def digest_for(self, purpose: Purpose, record: Mapping[str, object], version: int = 1) -> str:
+        """`digest` under the purpose's own key instead of HASH_KEY itself."""
+        canonical = json.dumps(record, sort_keys=True, separators=(",", ":"), default=str)
+        return hmac.new(
+            self.key_for(purpose, version), canonical.encode(), hashlib.sha256
+        ).hexdigest()
 
     def digest(self, record: Mapping[str, object]) -> str:
         canonical = json.dumps(record, sort_keys=True, separators=(",", ":"), default=str)

@@ -1,32 +1,42 @@
 """`profitshare audit verify`: finds rows changed outside the application.
 
-Two proofs, both recomputed from what is stored:
+Proofs, all recomputed from what is stored and from keys PostgreSQL does not hold:
+- every user's standing, payment, API token and fraud-settings version still matches its
+  seal (db/seals.py);
 - every share's seal (HMAC-SHA256 under HASH_KEY over its canonical plaintext record, see
   db/shares.py) still matches: editing an amount, even with a valid Fernet token, breaks it;
-- the audit log's hash chain is unbroken: each entry hashes its own columns and its
-  predecessor's hash, so an edited, inserted or deleted entry breaks every link after it.
-  Only the first broken link is reported: beyond it the chain proves nothing.
+- every audit chain (db/audit.py) is unbroken: positions 1, 2, 3… with no gap, each entry's
+  keyed hash over its chain, position, predecessor and columns matches, so an edited,
+  re-hashed, inserted, deleted or moved entry breaks the chain there;
+- each chain's head row matches its last entry, and each chain is at least as long as the
+  last anchor (checkpoint kept outside the database) says, ending in the anchored hash there:
+  cutting the tail off a chain, even with the head row rewritten, is found;
+- the entries from before keyed chains (chain NULL) still form the old SHA-256 chain.
+Only the first broken link of a chain is reported: beyond it the chain proves nothing.
 """
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any
 
 from cryptography.fernet import InvalidToken
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.audit import GENESIS, hash_of
+from db.audit import GENESIS, Auditor, legacy_hash
 from db.crypto import FieldCipher, RecordHasher
-from db.models import AuditEntry, Share
+from db.models import AuditChain, AuditEntry, Share
+from db.seals import RECORDS, name_of, row_finding
 from db.shares import canonical
 
 STREAM_ROWS = 1000
 
-FindingKind = Literal["share_changed", "share_unsealed", "share_unreadable", "chain_broken"]
+# share_*, chain_*, and user_ / payment_ / api_token_ / fraud_settings_ + changed, unsealed,
+# unreadable (db/seals.py).
+FindingKind = str
 
 
 @dataclass(frozen=True)
@@ -36,10 +46,22 @@ class Finding:
     detail: str
 
 
+@dataclass(frozen=True)
+class ChainHead:
+    """A chain's length and last hash, as the audit_chains row or an anchor has it."""
+
+    chain: int
+    length: int
+    head_hash: str
+
+
 @dataclass
 class IntegrityReport:
     shares: int = 0
+    sealed_rows: int = 0  # users, payments, tokens and fraud settings
     entries: int = 0
+    chains: int = 0
+    anchored: bool = False
     findings: list[Finding] = field(default_factory=list)
 
     @property
@@ -48,12 +70,35 @@ class IntegrityReport:
 
 
 async def verify(
-    sessions: async_sessionmaker[AsyncSession], cipher: FieldCipher, hasher: RecordHasher
+    sessions: async_sessionmaker[AsyncSession],
+    cipher: FieldCipher,
+    hasher: RecordHasher,
+    *,
+    anchor: Mapping[int, ChainHead] | None = None,
 ) -> IntegrityReport:
-    report = IntegrityReport()
-    async with sessions() as s:
+    """Checks seals and chains; with `anchor` (the last checkpoint) also each chain's length."""
+    report = IntegrityReport(anchored=anchor is not None)
+    auditor = Auditor(cipher, hasher)
+    async with sessions() as s, s.begin():
+        # One snapshot for the whole run: entries appended meanwhile are not part of it.
+        await s.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
         report.shares = await _check_shares(s, cipher, hasher, report.findings.append)
-        report.entries = await _check_chain(s, report.findings.append)
+        report.sealed_rows = await _check_sealed(s, cipher, hasher, report.findings.append)
+        report.entries = await _check_legacy_chain(s, report.findings.append)
+        heads = {
+            row.chain: ChainHead(row.chain, row.length, row.head_hash)
+            for row in await s.scalars(select(AuditChain).order_by(AuditChain.chain))
+        }
+        report.chains = len(heads)
+        for chain in sorted(heads.keys() | (anchor or {}).keys()):
+            report.entries += await _check_chain(
+                s,
+                auditor,
+                chain,
+                heads.get(chain),
+                (anchor or {}).get(chain),
+                report.findings.append,
+            )
     return report
 
 
@@ -69,15 +114,21 @@ def seal_finding(share: Share, cipher: FieldCipher, hasher: RecordHasher) -> Fin
     return None
 
 
-def link_finding(entry: AuditEntry, prev_id: int | None, prev_hash: str) -> Finding | None:
-    if entry.prev_hash != prev_hash:
-        before = f"entry #{prev_id}" if prev_id is not None else "the chain's start"
-        detail = f"its prev_hash does not match {before}"
-    elif entry.entry_hash != hash_of(entry):
+def _name(entry: AuditEntry) -> str:
+    return f"audit_log #{entry.id} ({entry.idempotency_key})"
+
+
+def link_finding(auditor: Auditor, entry: AuditEntry, seq: int, prev_hash: str) -> Finding | None:
+    """What is wrong with `entry` as position `seq` of its chain after `prev_hash`, if anything."""
+    if entry.chain_seq != seq:
+        detail = f"it is at position {entry.chain_seq} of chain {entry.chain}, expected {seq}"
+    elif entry.prev_hash != prev_hash:
+        detail = f"its prev_hash does not match position {seq - 1} of chain {entry.chain}"
+    elif not hmac.compare_digest(entry.entry_hash, auditor.link(entry)):
         detail = "its hash does not match its contents"
     else:
         return None
-    return Finding("chain_broken", f"audit_log #{entry.id} ({entry.idempotency_key})", detail)
+    return Finding("chain_broken", _name(entry), detail)
 
 
 async def _check_shares(
@@ -94,16 +145,91 @@ async def _check_shares(
     return checked
 
 
-async def _check_chain(s: AsyncSession, found: Callable[[Finding], None]) -> int:
-    checked, prev_id, prev_hash = 0, None, GENESIS
-    # One statement, one snapshot: entries appended meanwhile are simply not part of this run.
+async def _check_sealed(
+    s: AsyncSession, cipher: FieldCipher, hasher: RecordHasher, found: Callable[[Finding], None]
+) -> int:
+    checked = 0
+    for model in RECORDS:
+        rows: Any = await s.stream_scalars(select(model).execution_options(yield_per=STREAM_ROWS))
+        async for row in rows:
+            checked += 1
+            if problem := row_finding(row, hasher, cipher):
+                found(Finding(problem[0], name_of(row), problem[1]))
+    return checked
+
+
+async def _check_chain(
+    s: AsyncSession,
+    auditor: Auditor,
+    chain: int,
+    head: ChainHead | None,
+    anchored: ChainHead | None,
+    found: Callable[[Finding], None],
+) -> int:
+    seq, prev_hash, broken = 0, GENESIS, False
+    hash_at_anchor = GENESIS if anchored is not None and anchored.length == 0 else None
     entries = await s.stream_scalars(
-        select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=STREAM_ROWS)
+        select(AuditEntry)
+        .where(AuditEntry.chain == chain)
+        .order_by(AuditEntry.chain_seq, AuditEntry.id)
+        .execution_options(yield_per=STREAM_ROWS)
+    )
+    async for entry in entries:
+        seq += 1
+        if broken:
+            continue
+        if finding := link_finding(auditor, entry, seq, prev_hash):
+            found(finding)
+            broken = True
+            continue
+        prev_hash = entry.entry_hash
+        if anchored is not None and seq == anchored.length:
+            hash_at_anchor = entry.entry_hash
+    if broken:
+        return seq
+    where = f"audit chain {chain}"
+    if anchored is not None and seq < anchored.length:
+        found(
+            Finding(
+                "chain_truncated",
+                where,
+                f"it has {seq} entries; the last anchor saw {anchored.length}: "
+                f"position {seq + 1} onwards was removed",
+            )
+        )
+    elif anchored is not None and hash_at_anchor != anchored.head_hash:
+        found(
+            Finding(
+                "chain_broken",
+                where,
+                f"position {anchored.length} is not the entry the last anchor saw",
+            )
+        )
+    elif head is None or head.length != seq or head.head_hash != prev_hash:
+        length = "no head row" if head is None else f"its head row says {head.length} entries"
+        found(Finding("chain_truncated", where, f"{length}; the chain has {seq}"))
+    return seq
+
+
+async def _check_legacy_chain(s: AsyncSession, found: Callable[[Finding], None]) -> int:
+    """The single plain SHA-256 chain of entries written before keyed chains."""
+    checked, prev_id, prev_hash = 0, None, GENESIS
+    entries = await s.stream_scalars(
+        select(AuditEntry)
+        .where(AuditEntry.chain.is_(None))
+        .order_by(AuditEntry.id)
+        .execution_options(yield_per=STREAM_ROWS)
     )
     async for entry in entries:
         checked += 1
-        if finding := link_finding(entry, prev_id, prev_hash):
-            found(finding)
-            break
-        prev_id, prev_hash = entry.id, entry.entry_hash
+        if entry.prev_hash != prev_hash:
+            before = f"entry #{prev_id}" if prev_id is not None else "the chain's start"
+            detail = f"its prev_hash does not match {before}"
+        elif entry.entry_hash != legacy_hash(entry):
+            detail = "its hash does not match its contents"
+        else:
+            prev_id, prev_hash = entry.id, entry.entry_hash
+            continue
+        found(Finding("chain_broken", _name(entry), detail))
+        break
     return checked

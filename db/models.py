@@ -54,6 +54,8 @@ class User(Base):
     carried_loss_enc: Mapped[str | None] = encrypted()
     created_at: Mapped[datetime] = _now()
     updated_at: Mapped[datetime] = _now()
+    # HMAC over the standing (db/seals.py); NULL only on rows from before revision 0011.
+    seal: Mapped[str | None] = mapped_column(String(64))
 
 
 class ExchangeAccount(Base):
@@ -129,6 +131,7 @@ class Payment(Base):
     applied_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     flagged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     flag_note: Mapped[str | None] = mapped_column(Text)
+    seal: Mapped[str | None] = mapped_column(String(64))  # db/seals.py
 
 
 class PaymentProof(Base):
@@ -196,13 +199,26 @@ class AuditKey(Base):
     created_at: Mapped[datetime] = _now()
 
 
+class AuditChain(Base):
+    """The head of one audit chain (db/audit.py): its length and last hash, locked to append."""
+
+    __tablename__ = "audit_chains"
+    chain: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    length: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    head_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
 class AuditEntry(Base):
-    """Append-only, hash-chained; a trigger refuses UPDATE and DELETE."""
+    """Append-only, in keyed hash chains; a trigger refuses UPDATE, DELETE and TRUNCATE."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (UniqueConstraint("chain", "chain_seq", name="uq_audit_chain_seq"),)
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    actor: Mapped[str] = mapped_column(String(64), nullable=False)
+    # NULL for entries from before partitioned chains: they form the old single chain.
+    chain: Mapped[int | None] = mapped_column(Integer)
+    chain_seq: Mapped[int | None] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True, nullable=False)
+    actor: Mapped[str] = mapped_column(String(256), index=True, nullable=False)
     action: Mapped[str] = mapped_column(String(64), nullable=False)
     subject: Mapped[str] = mapped_column(String(160), index=True, nullable=False)
     idempotency_key: Mapped[str] = mapped_column(String(256), unique=True, nullable=False)
@@ -223,6 +239,9 @@ class ApiToken(Base):
     label: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = _now()
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # NULL: the token does not expire.
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    seal: Mapped[str | None] = mapped_column(String(64))  # db/seals.py
 
 
 class StandingOutboxRow(Base):
@@ -339,6 +358,7 @@ class FraudSettingsRow(Base):
     changed_by: Mapped[str] = mapped_column(String(160), nullable=False)
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    seal: Mapped[str | None] = mapped_column(String(64))  # db/seals.py
 
 
 class ConsoleSession(Base):

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import String, bindparam, func, select, update
+from sqlalchemy import String, bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import audit
-from db.crypto import FieldCipher
+from db.crypto import RecordHasher
 from db.models import Share, User
 from db.outbox import publish_standing
+from db.seals import default_user_record, seal_of, seal_row
 from domain.policy import DEFAULT_TRUST_POLICY
 from domain.standing_changes import Standing
+
+if TYPE_CHECKING:
+    from db.audited import Audit
 
 # Shares whose level still restricts the user; a dispute keeps the level it reached.
 RESTRICTING_STATUSES = ("open", "disputed")
@@ -28,19 +32,31 @@ ENSURE_USER = (
         blocked=False,
         exempt=False,
         enforcement_level=0,
+        seal=bindparam("user_seal", type_=String),
     )
     .on_conflict_do_nothing(index_elements=[User.id])
 )
 
 
-async def ensure_user(session: AsyncSession, user_id: str) -> None:
-    await session.execute(ENSURE_USER, {"user_id": user_id})
+def new_user_params(hasher: RecordHasher, user_id: str) -> dict[str, str]:
+    """ENSURE_USER's parameters: the id and the seal of a new user's standing."""
+    return {"user_id": user_id, "user_seal": seal_of(hasher, "user", default_user_record(user_id))}
+
+
+async def ensure_user(session: AsyncSession, hasher: RecordHasher, user_id: str) -> None:
+    await session.execute(ENSURE_USER, new_user_params(hasher, user_id))
 
 
 async def recompute(
-    session: AsyncSession, user_id: str, *, reason: str = "", at: datetime | None = None
+    session: AsyncSession,
+    hasher: RecordHasher,
+    user_id: str,
+    *,
+    reason: str = "",
+    at: datetime | None = None,
 ) -> tuple[int, int]:
-    """Sets users.enforcement_level from the open shares; returns (before, after).
+    """Sets users.enforcement_level from the open shares and reseals the user's standing;
+    returns (before, after).
 
     A notable standing change (level, block, trust crossing the threshold) is queued for the
     backend in the same transaction; `reason` and `at` (default: now) go with it.
@@ -53,49 +69,34 @@ async def recompute(
         )
     )
     after = 0 if (user and user.exempt) else int(level or 0)
-    if after != before:
-        await session.execute(
-            update(User)
-            .where(User.id == user_id)
-            .values(enforcement_level=after, updated_at=func.now())
-        )
+    if user is not None and after != before:
+        user.enforcement_level, user.updated_at = after, func.now()
     if user is not None:
+        seal_row(user, hasher)
         now = Standing(user_id, after, user.trust_score, user.blocked)
         await publish_standing(session, now, reason=reason, at=at or datetime.now(UTC))
     return before, after
 
 
-async def set_blocked(
-    session: AsyncSession,
-    cipher: FieldCipher,
-    user_id: str,
-    *,
-    blocked: bool,
-    actor: str,
-    reason: str,
-    at: datetime,
-) -> bool:
-    """Blocks or unblocks a user (audited); False when the user already was so.
+async def set_blocked(a: Audit, user_id: str, *, blocked: bool, reason: str, at: datetime) -> bool:
+    """Blocks or unblocks a user in the audited change `a`; False when the user already was so.
 
     Raises:
         LookupError: no such user.
     """
-    user = await session.scalar(select(User).where(User.id == user_id).with_for_update())
+    user = await a.user(user_id)
     if user is None:
         raise LookupError(f"no user {user_id}")
     if user.blocked == blocked:
         return False
-    user.blocked, user.updated_at = blocked, func.now()
     action = "user.blocked" if blocked else "user.unblocked"
-    await audit.append(
-        session,
-        cipher,
-        at=at,
-        actor=actor,
-        action=action,
+    await a.record(
+        action,
         subject=f"user/{user_id}",
         key=f"user/{user_id}:{action}:{at.isoformat()}",
         details={"reason": reason},
+        at=at,
     )
-    await recompute(session, user_id)
+    user.blocked, user.updated_at = blocked, func.now()
+    a.restanding(user_id)
     return True

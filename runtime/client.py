@@ -15,8 +15,12 @@ from runtime.settings import MissingSetting, require
 
 
 def data_converter(settings: Settings) -> DataConverter:
-    """Pydantic models carry Decimal money as strings; every payload and failure is encrypted."""
-    return data_converter_with_codec(codec_from_setting(require(settings.codec_key, "CODEC_KEY")))
+    """Pydantic models carry Decimal money as strings; every payload and failure is encrypted,
+    and a plaintext payload is refused unless CODEC_ALLOW_PLAINTEXT (runtime/codec.py)."""
+    codec = codec_from_setting(
+        require(settings.codec_key, "CODEC_KEY"), allow_plaintext=settings.codec_allow_plaintext
+    )
+    return data_converter_with_codec(codec)
 
 
 def tls_config(settings: Settings) -> TLSConfig | bool:

@@ -27,6 +27,9 @@ from temporalio.converter import (
 )
 
 ENCODING = b"binary/encrypted"
+# What a plaintext payload becomes where plaintext is refused: no converter reads this
+# encoding, so a plaintext signal is dropped (and logged) by the SDK instead of applied.
+REFUSED = b"binary/refused-plaintext"
 KEY_ID = "encryption-key-id"
 NONCE_BYTES = 12
 TAG_BYTES = 16
@@ -40,7 +43,17 @@ class CodecError(ValueError):
 
 
 class EncryptionCodec(PayloadCodec):
-    def __init__(self, keys: Mapping[str, bytes], encrypt_with: str) -> None:
+    """Encrypts every payload; decodes its own.
+
+    `allow_plaintext=False` (the worker in production): a payload that arrives unencrypted
+    was not written by anyone holding CODEC_KEY (e.g. a signal sent straight to the Temporal
+    frontend or from the UI), so it is replaced by one nothing can read: an error, never a
+    payment. The codec server for the UI keeps plaintext visible (it only displays).
+    """
+
+    def __init__(
+        self, keys: Mapping[str, bytes], encrypt_with: str, *, allow_plaintext: bool = True
+    ) -> None:
         if encrypt_with not in keys:
             raise ValueError(f"the encrypting key id {encrypt_with!r} is not among the keys")
         for key_id, key in keys.items():
@@ -48,6 +61,7 @@ class EncryptionCodec(PayloadCodec):
                 raise ValueError(f"key {key_id!r} must have an id and be {KEY_BYTES} bytes")
         self._ciphers = {key_id: AESGCM(key) for key_id, key in keys.items()}
         self.encrypt_with = encrypt_with
+        self.allow_plaintext = allow_plaintext
 
     @property
     def key_ids(self) -> list[str]:
@@ -69,9 +83,14 @@ class EncryptionCodec(PayloadCodec):
         return out
 
     async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
-        # Payloads not encrypted by us pass through, as in the samples: Temporal itself
-        # (and anything written before the codec) may hand us plain ones.
-        return [self._decrypt(p) if p.metadata.get("encoding") == ENCODING else p for p in payloads]
+        return [
+            self._decrypt(p) if p.metadata.get("encoding") == ENCODING else self._plain(p)
+            for p in payloads
+        ]
+
+    def _plain(self, p: Payload) -> Payload:
+        # Where allowed (dev, tests, the UI's codec server), plaintext passes, as in the samples.
+        return p if self.allow_plaintext else Payload(metadata={"encoding": REFUSED})
 
     def _decrypt(self, p: Payload) -> Payload:
         key_id = p.metadata.get(KEY_ID, b"").decode(errors="replace")
@@ -106,7 +125,7 @@ def key_id_of(key: bytes) -> str:
     return hashlib.sha256(key).hexdigest()[:8]
 
 
-def codec_from_setting(value: str) -> EncryptionCodec:
+def codec_from_setting(value: str, *, allow_plaintext: bool = True) -> EncryptionCodec:
     """CODEC_KEY: one secret string, or `id:base64key,id:base64key` (the first encrypts).
 
     A value with a ':' is read as the list form and checked strictly, so a typo in a
@@ -117,7 +136,9 @@ def codec_from_setting(value: str) -> EncryptionCodec:
         raise ValueError("CODEC_KEY is empty")
     if ":" not in value:
         key = derive_key(value)
-        return EncryptionCodec({key_id_of(key): key}, key_id_of(key))
+        return EncryptionCodec(
+            {key_id_of(key): key}, key_id_of(key), allow_plaintext=allow_plaintext
+        )
     keys: dict[str, bytes] = {}
     for n, item in enumerate((i.strip() for i in value.split(",") if i.strip()), start=1):
         key_id, _, encoded = (part.strip() for part in item.partition(":"))
@@ -131,7 +152,7 @@ def codec_from_setting(value: str) -> EncryptionCodec:
                 f"CODEC_KEY item {n} ({key_id!r}) must be a unique id:base64 of {KEY_BYTES} bytes"
             )
         keys[key_id] = key
-    return EncryptionCodec(keys, next(iter(keys)))
+    return EncryptionCodec(keys, next(iter(keys)), allow_plaintext=allow_plaintext)
 
 
 def data_converter_with_codec(codec: PayloadCodec) -> DataConverter:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from config.settings import Settings
+from db.audit import Auditor
 from db.crypto import FieldCipher, RecordHasher
 from db.engine import make_engine, make_sessionmaker
 from runtime.settings import MissingSetting, require
@@ -38,6 +40,11 @@ class Deps:
             cipher=FieldCipher.from_setting(require(settings.fernet_keys, "FERNET_KEYS")),
             hasher=RecordHasher(require(settings.hash_key, "HASH_KEY")),
         )
+
+    @cached_property
+    def auditor(self) -> Auditor:
+        """Writes and checks audit entries (data-key cipher, chain key from HASH_KEY)."""
+        return Auditor(self.cipher, self.hasher)
 
     async def close(self) -> None:
         await self.http.aclose()

@@ -17,13 +17,16 @@ from rich.console import Console
 
 from config.settings import ENV_PREFIX, load_settings
 from db.migrate import upgrade
+from db.roles import role_of, set_up
 from runtime.client import connect
 from runtime.schedules import apply as apply_schedules
-from stack.postgres import create_database, start_embedded
+from stack.postgres import create_database, start_embedded, with_role
 from stack.processes import StartupFailed, Supervisor, port_in_use, wait_for_port
 from stack.secrets import generated, read_env_file, write_env_file
 from stack.temporal import dev_server_argv
 
+# The role the embedded stack's processes connect as (db/roles.py).
+APP_ROLE = "profitshare_app"
 console = Console()
 
 
@@ -43,19 +46,25 @@ def run_dev() -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     values = _stack_env(data_dir)
     explicit_db = os.environ.get(f"{ENV_PREFIX}DATABASE_URL")
+    owner_url = os.environ.get(f"{ENV_PREFIX}DATABASE_OWNER_URL")
     if explicit_db:
         database_url = explicit_db
     else:
         console.print("[bold]postgres[/]  starting the embedded server in", data_dir / "pgdata")
-        database_url = create_database(start_embedded(data_dir / "pgdata"), "profitshare")
-        values["DATABASE_URL"] = database_url
+        # Two roles, as in production: the server's superuser owns the schema and migrates;
+        # the processes connect as APP_ROLE, which may only INSERT and SELECT the audit log.
+        owner_url = create_database(start_embedded(data_dir / "pgdata"), "profitshare")
+        database_url = with_role(owner_url, APP_ROLE)
+        values["DATABASE_URL"], values["DATABASE_OWNER_URL"] = database_url, owner_url
     settings = load_settings()
     emulator_url = f"http://127.0.0.1:{settings.emulator_port}"
     values.setdefault("EXCHANGE_BASE_URL", emulator_url)
     write_env_file(data_dir / "dev.env", values)
 
     console.print("[bold]postgres[/]  migrating")
-    upgrade(database_url)
+    upgrade(owner_url or database_url)
+    if owner_url and role_of(owner_url) != role_of(database_url):
+        set_up(owner_url, database_url, create=True)
 
     child_env = {
         **{f"{ENV_PREFIX}{k}": v for k, v in values.items()},

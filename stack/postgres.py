@@ -76,3 +76,10 @@ def with_database(url: str, name: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def with_role(url: str, role: str) -> str:
+    """The same server and database as another role (no password: local trust auth)."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(username=role, password=None).render_as_string(hide_password=False)

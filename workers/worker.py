@@ -10,6 +10,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker, WorkerTuner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.audit.anchor import AuditAnchorActivities
 from activities.exchange.verify import ExchangeActivities
 from activities.fx import FxSource
 from activities.fx.factory import fx_source
@@ -29,6 +30,7 @@ from runtime.deps import Deps
 from runtime.settings import require
 from services.risk.service import RiskService
 from workers.telemetry import metrics_runtime
+from workflows.audit_anchor import AuditAnchorWorkflow
 from workflows.ip_intel import IpIntelRefreshWorkflow
 from workflows.reports import ReportWorkflow
 from workflows.share import ShareWorkflow
@@ -53,7 +55,7 @@ def activities_for(
     )
     exchange = exchange or ExchangeActivities(
         deps.sessions,
-        deps.cipher,
+        deps.auditor,
         base_url=settings.exchange_base_url,
         fx=fx,
         review_limit=settings.review_limit_amount,
@@ -83,6 +85,7 @@ def activities_for(
         backend.deliver_standing,
         users.notify_user,
         reports.generate_report,
+        AuditAnchorActivities(deps.sessions).read_audit_heads,
     ]
 
 
@@ -135,7 +138,7 @@ def build_worker(client: Client, deps: Deps, settings: Settings, **overrides: ob
             restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
         ),
         graceful_shutdown_timeout=DRAIN,
-        workflows=[ShareWorkflow, ReportWorkflow, IpIntelRefreshWorkflow],
+        workflows=[ShareWorkflow, ReportWorkflow, IpIntelRefreshWorkflow, AuditAnchorWorkflow],
         activities=activities_for(deps, settings, **overrides),
     )  # type: ignore[arg-type]
 

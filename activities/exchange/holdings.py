@@ -23,7 +23,7 @@ from activities.exchange.balances import read_balances, value_holdings
 from activities.exchange.factory import binance_client
 from db import audit
 from db import inventory as books
-from db.crypto import FieldCipher
+from db.audit import Auditor
 
 log = logging.getLogger(__name__)
 VALUATION_QUOTE = "USDT"  # the quote holdings are valued in (their lots' currency)
@@ -48,7 +48,7 @@ class HoldingsSnapshot(BaseModel):
 
 async def snapshot_holdings(
     sessions: async_sessionmaker[AsyncSession],
-    cipher: FieldCipher,
+    auditor: Auditor,
     *,
     account_id: str,
     api_key: str,
@@ -58,6 +58,7 @@ async def snapshot_holdings(
     quote: str = VALUATION_QUOTE,
 ) -> HoldingsSnapshot:
     """Reads, values and stores the account's opening lots; once per account."""
+    cipher = auditor.cipher
     client = client_factory(api_key=api_key, api_secret=api_secret, base_url=base_url)
     try:
         await client.load_markets()
@@ -71,9 +72,10 @@ async def snapshot_holdings(
     finally:
         await client.close()
     async with sessions.begin() as s:
+        await audit.lock_chain(s, f"account/{account_id}")  # the chain before the book's row
         await audit.append(
             s,
-            cipher,
+            auditor,
             at=at,
             actor="system",
             action="inventory.registration_snapshot",

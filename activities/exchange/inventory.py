@@ -21,6 +21,7 @@ from temporalio.exceptions import ApplicationError
 
 from db import audit
 from db import inventory as books
+from db.audit import Actor, Auditor
 from db.crypto import FieldCipher
 from domain.models import VerificationSummary
 from domain.pnl import Lot
@@ -61,7 +62,7 @@ async def stored_summary(
 
 async def commit(
     sessions: async_sessionmaker[AsyncSession],
-    cipher: FieldCipher,
+    auditor: Auditor,
     *,
     account_id: str,
     event_id: str,
@@ -78,15 +79,18 @@ async def commit(
     Raises INVENTORY_MOVED (retryable) when the book changed since it was read: the
     verification is then redone on the new book rather than written over it.
     """
+    cipher = auditor.cipher
     held = bool(summary.reasons)
     state = books.HELD if held else books.APPLIED
     async with sessions.begin() as s:
         already = await stored_summary(s, cipher, event_id)
         if already is not None:
             return already
+        # The account's own chain, before its book's row lock (db/audited.py's lock order).
+        await audit.lock_chain(s, f"account/{account_id}")
         await audit.append(
             s,
-            cipher,
+            auditor,
             at=at,
             actor="system",
             action=f"inventory.session_{state}",
@@ -130,11 +134,11 @@ async def commit(
 
 async def resolve_review(
     sessions: async_sessionmaker[AsyncSession],
-    cipher: FieldCipher,
+    auditor: Auditor,
     *,
     event_id: str,
     approve: bool,
-    actor: str,
+    actor: Actor | str,
     at: datetime,
     symbols: Sequence[str] = (),
 ) -> str | None:
@@ -143,14 +147,16 @@ async def resolve_review(
     the quantities but with unknown cost. A session never verified (no fills read) leaves
     its symbols' lots with unknown cost. Returns the new state, None if nothing was held.
     """
+    cipher = auditor.cipher
     async with sessions.begin() as s:
         row = await books.session_row(s, event_id)
         if row is None or row.state not in (books.HELD, books.PENDING):
             return None
         state = books.APPLIED if approve and row.state == books.HELD else books.REJECTED
+        await audit.lock_chain(s, f"account/{row.account_id}")
         await audit.append(
             s,
-            cipher,
+            auditor,
             at=at,
             actor=actor,
             action=f"inventory.review_{state}",

@@ -25,7 +25,7 @@ from activities.exchange.factory import binance_client
 from activities.exchange.fetch import mark_prices, prices_at_fills, quote_rates, session_fills
 from activities.fx.source import FxSource, UnknownRate
 from db import inventory as books
-from db.crypto import FieldCipher
+from db.audit import Auditor
 from db.models import ExchangeAccount
 from domain.models import ProfitEvent, VerificationSummary
 from domain.money import to_minor
@@ -76,7 +76,7 @@ class ExchangeActivities:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        cipher: FieldCipher,
+        auditor: Auditor,
         *,
         base_url: str | None,
         client_factory: ClientFactory = binance_client,
@@ -85,7 +85,8 @@ class ExchangeActivities:
         review_limit: tuple[Decimal, str] = REVIEW_LIMIT,
     ) -> None:
         self._sessions = sessions
-        self._cipher = cipher
+        self._auditor = auditor
+        self._cipher = auditor.cipher
         self._base_url = base_url
         self._client_factory = client_factory
         self._policy = policy
@@ -160,7 +161,7 @@ class ExchangeActivities:
         rejected = _unknown_cost_lots(carried, read.fills, event.event_id)
         return await inventory.commit(
             self._sessions,
-            self._cipher,
+            self._auditor,
             account_id=account.id,
             event_id=event.event_id,
             read_version=book.version,

@@ -1,22 +1,21 @@
-"""What every ledger activity shares: its clients, the audit entry, the locked share row."""
+"""What every ledger activity shares: its clients, the audited change, the locked share row."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from contextlib import AbstractAsyncContextManager
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activities.fx import FxSource
-from db import audit
+from db.audit import WORKFLOW, Auditor
+from db.audited import Audit, audited, audited_share
 from db.crypto import FieldCipher, RecordHasher
 from db.models import Share
 from db.shares import amounts
 from domain.models import RecordedShare
 from domain.policy import DEFAULT_SHARE_POLICY, SharePolicy
 
-ACTOR = "workflow"
+ACTOR = WORKFLOW
 
 
 class LedgerBase:
@@ -39,15 +38,19 @@ class LedgerBase:
         self._high_water_mark = high_water_mark
         self._policy = policy
 
-    async def _audit(self, s: AsyncSession, *, at: datetime, **entry: Any) -> bool:
-        """An audit entry written by the workflow, in the caller's transaction."""
-        return await audit.append(s, self._cipher, at=at, actor=ACTOR, **entry)
+        self._auditor = Auditor(cipher, hasher)
 
-    async def _share(self, s: AsyncSession, event_id: str) -> Share:
-        share = await s.scalar(select(Share).where(Share.event_id == event_id).with_for_update())
-        if share is None:
-            raise LookupError(f"share {event_id} not opened")
-        return share
+    def _audited(self, partition: str) -> AbstractAsyncContextManager[Audit]:
+        """An audited change made by the workflow (db/audited.py), in the user's chain."""
+        return audited(self._sessions, self._auditor, actor=ACTOR, partition=partition)
+
+    def _share_change(
+        self, user_id: str, event_id: str
+    ) -> AbstractAsyncContextManager[tuple[Audit, Share]]:
+        """An audited change of the share, its row locked (LookupError if it was not opened)."""
+        return audited_share(
+            self._sessions, self._auditor, actor=ACTOR, user_id=user_id, event_id=event_id
+        )
 
     def _recorded(self, share: Share) -> RecordedShare:
         money = amounts(share, self._cipher)

@@ -2,46 +2,36 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
 from temporalio import activity
 
 from activities import contracts as c
 from activities.ledger.base import LedgerBase
-from db import audit, standing
-from db.models import User
-from db.shares import seal, set_amounts
+from db.shares import set_amounts
 
 
 class ClosingLedger(LedgerBase):
     @activity.defn(name=c.OPEN_DISPUTE)
     async def open_dispute(self, cmd: c.OpenDisputeInput) -> None:
         """The dispute row was stored by the API; here the share stops escalating."""
-        async with self._sessions.begin() as s:
-            await audit.lock_chain(s)  # chain first, then rows: one lock order
-            share = await self._share(s, cmd.event_id)
-            added = await self._audit(
-                s,
+        async with self._share_change(cmd.user_id, cmd.event_id) as (a, share):
+            added = await a.record(
+                "share.disputed",
                 at=cmd.at,
-                action="share.disputed",
                 subject=cmd.event_id,
                 key=f"{cmd.event_id}:dispute:opened",
                 details={"level": share.level},
             )
             if added and share.status == "open":
                 share.status = "disputed"
-                share.updated_at = func.now()
-                seal(share, self._cipher, self._hasher)
-            await standing.recompute(s, cmd.user_id)
+                a.changed(share)
+            a.restanding(cmd.user_id)
 
     @activity.defn(name=c.RESOLVE_DISPUTE)
     async def resolve_dispute(self, cmd: c.ResolveDisputeInput) -> None:
-        async with self._sessions.begin() as s:
-            await audit.lock_chain(s)  # chain first, then rows: one lock order
-            share = await self._share(s, cmd.event_id)
-            added = await self._audit(
-                s,
+        async with self._share_change(cmd.user_id, cmd.event_id) as (a, share):
+            added = await a.record(
+                f"share.dispute_{cmd.outcome}",
                 at=cmd.at,
-                action=f"share.dispute_{cmd.outcome}",
                 subject=cmd.event_id,
                 key=f"{cmd.event_id}:dispute:resolved",
                 details={"outcome": cmd.outcome, "note": cmd.note, "status": cmd.status},
@@ -65,19 +55,15 @@ class ClosingLedger(LedgerBase):
             set_amounts(share, self._cipher, **changed)
             if cmd.outcome == "cancelled":
                 share.closed_reason = "dispute_cancelled"
-            share.updated_at = func.now()
-            seal(share, self._cipher, self._hasher)
-            await standing.recompute(s, cmd.user_id)
+            a.changed(share)
+            a.restanding(cmd.user_id)
 
     @activity.defn(name=c.CLOSE_SHARE)
     async def close_share(self, cmd: c.CloseShareInput) -> None:
-        async with self._sessions.begin() as s:
-            await audit.lock_chain(s)  # chain first, then rows: one lock order
-            share = await self._share(s, cmd.event_id)
-            added = await self._audit(
-                s,
+        async with self._share_change(cmd.user_id, cmd.event_id) as (a, share):
+            added = await a.record(
+                f"share.{cmd.reason}",
                 at=cmd.at,
-                action=f"share.{cmd.reason}",
                 subject=cmd.event_id,
                 key=f"{cmd.event_id}:closed",
                 details={"reason": cmd.reason, "note": cmd.note},
@@ -92,19 +78,17 @@ class ClosingLedger(LedgerBase):
                 waived_amount=cmd.waived_amount,
                 amount_due=cmd.waived_amount * 0,
             )
-            share.updated_at = func.now()
-            seal(share, self._cipher, self._hasher)
+            a.changed(share)
             if cmd.block_user:
                 # A written-off debt still follows the person: the account stays blocked.
-                user = await s.scalar(select(User).where(User.id == cmd.user_id).with_for_update())
+                user = await a.user(cmd.user_id)
                 if user is not None and not user.blocked:
                     user.blocked = True
-                    await self._audit(
-                        s,
+                    await a.record(
+                        "user.blocked",
                         at=cmd.at,
-                        action="user.blocked",
                         subject=f"user/{cmd.user_id}",
                         key=f"{cmd.event_id}:write_off:block",
                         details={"reason": "debt written off", "share": cmd.event_id},
                     )
-            await standing.recompute(s, cmd.user_id)
+            a.restanding(cmd.user_id)

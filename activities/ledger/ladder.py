@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
 from temporalio import activity
 
 from activities import contracts as c
-from activities.ledger.base import ACTOR, LedgerBase
+from activities.ledger.base import LedgerBase
 from activities.ledger.trust import TRUST_ON_LEVEL, move_trust
-from db import audit, standing
 from db.alerts import alert_ops
-from db.shares import seal
 from domain.ladder import Level
 
 
@@ -18,16 +15,13 @@ class LadderLedger(LedgerBase):
     @activity.defn(name=c.ESCALATE)
     async def escalate(self, cmd: c.EscalateInput) -> bool:
         """Moves the share to a ladder stage; False when it was already there or closed."""
-        async with self._sessions.begin() as s:
-            await audit.lock_chain(s)  # chain first, then rows: one lock order
-            share = await self._share(s, cmd.event_id)
+        async with self._share_change(cmd.user_id, cmd.event_id) as (a, share):
             if share.status != "open":
                 return False
             first_time_at_level = cmd.level > share.level
-            added = await self._audit(
-                s,
+            added = await a.record(
+                f"share.{Level(cmd.level).label}",
                 at=cmd.at,
-                action=f"share.{Level(cmd.level).label}",
                 subject=cmd.event_id,
                 key=f"{cmd.event_id}:{cmd.stage}",
                 details={"stage": cmd.stage, "level": cmd.level},
@@ -36,31 +30,26 @@ class LadderLedger(LedgerBase):
                 return False
             if first_time_at_level:
                 share.level = cmd.level
-                share.updated_at = func.now()
-                seal(share, self._cipher, self._hasher)
+                a.changed(share)
                 await move_trust(
-                    s,
-                    self._cipher,
+                    a,
                     cmd.user_id,
                     TRUST_ON_LEVEL.get(Level(cmd.level), 0),
                     at=cmd.at,
                     reason=cmd.stage,
                     key=cmd.event_id,
-                    actor=ACTOR,
                 )
-            await standing.recompute(s, cmd.user_id)
+            a.restanding(cmd.user_id)
             return True
 
     @activity.defn(name=c.ALERT_OPS)
     async def alert_ops(self, alert: c.OpsAlert) -> None:
         """An entry under ops/alerts (what ops dashboards and reports read), once per key."""
-        async with self._sessions.begin() as s:
-            await audit.lock_chain(s)  # chain first, then rows: one lock order
+        # No user's row is written: the share's own subject picks the chain.
+        async with self._audited(alert.subject) as a:
             await alert_ops(
-                s,
-                self._cipher,
+                a,
                 at=alert.at,
-                actor=ACTOR,
                 key=alert.key,
                 reason=alert.reason,
                 share=alert.subject,

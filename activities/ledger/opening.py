@@ -6,16 +6,16 @@ import hashlib
 import json
 from decimal import Decimal
 
-from sqlalchemy import func
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from temporalio import activity
 
 from activities import contracts as c
-from activities.ledger.base import ACTOR, LedgerBase
+from activities.ledger.base import LedgerBase
 from activities.ledger.trust import carry_loss, move_trust
-from db import audit, standing
+from db import standing
 from db.models import Share, User
-from db.shares import seal, set_amounts
+from db.shares import set_amounts
 from domain.models import ProfitEvent, RecordedShare
 from domain.policy import DEFAULT_TRUST_POLICY
 from domain.settlement import billed_amount, chargeable_profit, share_amount
@@ -29,9 +29,9 @@ def payment_reference(event_id: str) -> str:
 class OpeningLedger(LedgerBase):
     @activity.defn(name=c.OPEN_SHARE)
     async def open_share(self, event: ProfitEvent) -> None:
-        async with self._sessions.begin() as s:
-            await audit.lock_chain(s)  # chain first, then rows: one lock order
-            await standing.ensure_user(s, event.user_id)
+        async with self._audited(event.user_id) as a:
+            s = a.session
+            await standing.ensure_user(s, self._hasher, event.user_id)
             await s.execute(
                 insert(Share)
                 .values(
@@ -44,13 +44,13 @@ class OpeningLedger(LedgerBase):
                 )
                 .on_conflict_do_nothing(index_elements=[Share.event_id])
             )
-            share = await self._share(s, event.event_id)
+            share = await a.share(event.event_id)
+            assert share is not None  # inserted just above, or there before
             if share.verification_hash is None:  # sealed from the start: `audit verify` covers it
-                seal(share, self._cipher, self._hasher)
-            await self._audit(
-                s,
+                a.changed(share)
+            await a.record(
+                "share.received",
                 at=event.session_end,
-                action="share.received",
                 subject=event.event_id,
                 key=f"{event.event_id}:received",
                 details={"session_id": event.session_id},
@@ -58,9 +58,8 @@ class OpeningLedger(LedgerBase):
 
     @activity.defn(name=c.SET_STATUS)
     async def set_status(self, cmd: c.SetStatusInput) -> None:
-        async with self._sessions.begin() as s:
-            await audit.lock_chain(s)  # chain first, then rows: one lock order
-            share = await self._share(s, cmd.event_id)
+        async with self._share_change(cmd.user_id, cmd.event_id) as (a, share):
+            s = a.session
             share.status = cmd.status
             if cmd.verification is not None:
                 share.verification_enc = self._cipher.encrypt_json(
@@ -68,12 +67,10 @@ class OpeningLedger(LedgerBase):
                 )
                 set_amounts(share, self._cipher, verified_profit=cmd.verification.verified_profit)
             share.review_reasons = json.dumps(cmd.reasons) if cmd.reasons else None
-            share.updated_at = func.now()
-            seal(share, self._cipher, self._hasher)
-            added = await self._audit(
-                s,
+            a.changed(share)
+            added = await a.record(
+                f"share.{cmd.status}",
                 at=cmd.at,
-                action=f"share.{cmd.status}",
                 subject=cmd.event_id,
                 key=f"{cmd.event_id}:status:{cmd.status}:{cmd.at.isoformat()}",
                 details={"reasons": cmd.reasons, "note": cmd.note},
@@ -83,23 +80,20 @@ class OpeningLedger(LedgerBase):
                 await carry_loss(s, self._cipher, cmd.user_id, lambda carried: carried - loss)
             if cmd.confirmed_fraud:
                 await move_trust(
-                    s,
-                    self._cipher,
+                    a,
                     cmd.user_id,
                     DEFAULT_TRUST_POLICY.confirmed_fraud,
                     at=cmd.at,
                     reason="confirmed fraud",
                     key=cmd.event_id,
-                    actor=ACTOR,
                 )
-            await standing.recompute(s, cmd.user_id)
+            a.restanding(cmd.user_id)
 
     @activity.defn(name=c.RECORD_SHARE)
     async def record_share(self, cmd: c.RecordShareInput) -> RecordedShare:
         event = cmd.event
-        async with self._sessions.begin() as s:
-            await audit.lock_chain(s)  # chain first, then rows: one lock order
-            share = await self._share(s, event.event_id)
+        async with self._share_change(event.user_id, event.event_id) as (a, share):
+            s = a.session
             if share.recorded_at is None:
                 user = await s.get(User, event.user_id)
                 rate = self._policy.rate_for(user.trust_score if user else 50)
@@ -135,21 +129,23 @@ class OpeningLedger(LedgerBase):
                     amount_paid=billed * 0,
                     amount_due=billed,
                 )
-                share.updated_at = func.now()
-                seal(share, self._cipher, self._hasher)
-                await self._audit(
-                    s,
+                a.changed(share)
+                await a.record(
+                    "share.recorded",
                     at=cmd.at,
-                    action="share.recorded",
                     subject=event.event_id,
                     key=f"{event.event_id}:recorded",
                     details={"rate": str(rate), "billing_currency": billing},
                 )
-                await standing.recompute(s, event.user_id)
+                a.restanding(event.user_id)
             return self._recorded(share)
 
     @activity.defn(name=c.SET_PAYMENT_LINK)
     async def set_payment_link(self, cmd: c.PaymentLinkInput) -> None:
         async with self._sessions.begin() as s:
-            share = await self._share(s, cmd.event_id)
+            share = await s.scalar(
+                select(Share).where(Share.event_id == cmd.event_id).with_for_update()
+            )
+            if share is None:
+                raise LookupError(f"share {cmd.event_id} not opened")
             share.payment_link_url = cmd.url

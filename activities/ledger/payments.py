@@ -2,50 +2,41 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert
 from temporalio import activity
 
 from activities import contracts as c
-from activities.ledger.base import ACTOR, LedgerBase
+from activities.ledger.base import LedgerBase
+from activities.ledger.recorded import recorded_payment
 from activities.ledger.trust import move_trust
-from db import audit, standing
-from db.models import Payment
-from db.shares import seal, set_amounts
+from db.alerts import alert_ops
+from db.seals import seal_row
+from db.shares import set_amounts
 from domain.policy import DEFAULT_TRUST_POLICY
 
 
 class PaymentLedger(LedgerBase):
     @activity.defn(name=c.APPLY_PAYMENT)
     async def apply_payment(self, cmd: c.ApplyPaymentInput) -> bool:
-        """Applies one payment once; a repeat of its (provider, transaction id) changes nothing."""
+        """Applies one recorded payment once (activities/ledger/recorded.py); False when it was
+        applied before or is not a payment the API recorded (then ops are alerted)."""
         p = cmd.payment
-        async with self._sessions.begin() as s:
-            await audit.lock_chain(s)  # chain first, then rows: one lock order
-            share = await self._share(s, cmd.event_id)
-            await s.execute(
-                insert(Payment)
-                .values(
+        async with self._share_change(cmd.user_id, cmd.event_id) as (a, share):
+            row = await recorded_payment(a, cmd, share)
+            if isinstance(row, str):
+                await alert_ops(
+                    a,
+                    at=cmd.at,
+                    key=f"unrecorded:{p.provider}:{p.transaction_id}:{cmd.event_id}",
+                    reason=f"payment not applied: {row}",
+                    share=cmd.event_id,
                     provider=p.provider,
                     transaction_id=p.transaction_id,
-                    event_id=cmd.event_id,
-                    payment_reference=share.payment_reference,
-                    amount_enc=self._cipher.encrypt(str(p.amount)),
-                    currency=p.currency,
-                    paid_at=p.paid_at,
-                    status="received",
                 )
-                .on_conflict_do_nothing(constraint="uq_payment_txn")
-            )
-            row = await s.scalar(
-                select(Payment)
-                .where(Payment.provider == p.provider, Payment.transaction_id == p.transaction_id)
-                .with_for_update()
-            )
-            assert row is not None  # inserted just above, or there already
+                return False
             if row.status == "applied":
                 return False
             row.status, row.applied_at, row.event_id = "applied", cmd.at, cmd.event_id
+            seal_row(row, self._hasher, self._cipher)
             set_amounts(
                 share,
                 self._cipher,
@@ -58,21 +49,17 @@ class PaymentLedger(LedgerBase):
                 on_time = share.due_at is None or p.paid_at <= share.due_at
                 trust = DEFAULT_TRUST_POLICY
                 await move_trust(
-                    s,
-                    self._cipher,
+                    a,
                     cmd.user_id,
                     trust.paid_on_time if on_time else trust.paid_late,
                     at=cmd.at,
                     key=cmd.event_id,
                     reason="paid on time" if on_time else "paid late",
-                    actor=ACTOR,
                 )
-            share.updated_at = func.now()
-            seal(share, self._cipher, self._hasher)
-            await self._audit(
-                s,
+            a.changed(share)
+            await a.record(
+                "share.paid" if cmd.settled else "share.partial_payment",
                 at=cmd.at,
-                action="share.paid" if cmd.settled else "share.partial_payment",
                 subject=cmd.event_id,
                 key=f"{cmd.event_id}:payment:{p.provider}:{p.transaction_id}",
                 details={
@@ -81,5 +68,5 @@ class PaymentLedger(LedgerBase):
                     "discounted": cmd.discounted,
                 },
             )
-            await standing.recompute(s, cmd.user_id)
+            a.restanding(cmd.user_id)
             return True

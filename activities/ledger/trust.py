@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import audit
+from db.audited import Audit
 from db.crypto import FieldCipher
 from db.models import User
 from domain.ladder import Level
@@ -24,31 +24,20 @@ TRUST_ON_LEVEL = {
 
 
 async def move_trust(
-    s: AsyncSession,
-    cipher: FieldCipher,
-    user_id: str,
-    delta: int,
-    *,
-    at: datetime,
-    reason: str,
-    key: str,
-    actor: str,
+    a: Audit, user_id: str, delta: int, *, at: datetime, reason: str, key: str
 ) -> None:
     """Moves the score by `delta` once per (key, reason), clamped to 0..100."""
     if delta == 0:
         return
-    user = await s.scalar(select(User).where(User.id == user_id).with_for_update())
+    user = await a.user(user_id)
     if user is None:
         return
-    added = await audit.append(
-        s,
-        cipher,
-        at=at,
-        actor=actor,
-        action="trust.changed",
+    added = await a.record(
+        "trust.changed",
         subject=f"user/{user_id}",
         key=f"{key}:trust:{reason}",
         details={"delta": delta, "reason": reason, "share": key},
+        at=at,
     )
     if added:
         user.trust_score = clamp_trust(user.trust_score + delta)

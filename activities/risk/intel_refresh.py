@@ -23,6 +23,45 @@ from domain.risk.ipintel import IpKind, list_file, parse_list, split_valid
 from services.risk.intel import list_path
 
 TIMEOUT = httpx.Timeout(30.0)
+# The largest list taken: public Tor, VPN and datacenter lists are a few MiB at most.
+MAX_LIST_BYTES = 32 * 1024 * 1024
+_LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
+def check_source(url: str) -> None:
+    """https only (or http to this machine, a local mirror): a list decides who is blocked.
+
+    Raises:
+        ApplicationError: non-retryable; the configuration must change.
+    """
+    parsed = httpx.URL(url)
+    if parsed.scheme == "https" or (parsed.scheme == "http" and parsed.host in _LOOPBACK):
+        return
+    raise ApplicationError(
+        f"IP list source {url} is not https", type="IpListSourceRefused", non_retryable=True
+    )
+
+
+async def fetch_list(http: httpx.AsyncClient, url: str) -> str:
+    """The list at `url`: no redirects followed, at most MAX_LIST_BYTES."""
+    check_source(url)
+    async with http.stream("GET", url) as response:
+        if not response.is_success:  # a redirect too: it is not followed
+            raise ApplicationError(f"{url} answered {response.status_code}")
+        size = int(response.headers.get("content-length") or 0)
+        body = bytearray()
+        if size <= MAX_LIST_BYTES:
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > MAX_LIST_BYTES:
+                    break
+        if size > MAX_LIST_BYTES or len(body) > MAX_LIST_BYTES:
+            raise ApplicationError(
+                f"the list at {url} is larger than {MAX_LIST_BYTES} bytes",
+                type="IpListTooLarge",
+                non_retryable=True,
+            )
+        return body.decode(response.encoding or "utf-8", errors="replace")
 
 
 def _today() -> date:
@@ -61,11 +100,9 @@ class IntelRefreshActivities:
         lists as they were (and their dates consistent) until the retry succeeds."""
         as_of = self._today()
         fetched: dict[IpKind, tuple[str, list[str], int]] = {}
-        async with httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=True) as http:
+        async with httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False) as http:
             for kind, url in self._sources.items():
-                response = await http.get(url)
-                response.raise_for_status()
-                valid, junk = split_valid(parse_list(response.text))
+                valid, junk = split_valid(parse_list(await fetch_list(http, url)))
                 if not valid:  # an error page served with 200, or an emptied list
                     raise ApplicationError(f"the {kind} list from {url} holds no IP address")
                 fetched[kind] = (url, valid, len(junk))

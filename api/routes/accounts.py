@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -11,8 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from sqlalchemy import select
 
 from activities.exchange.holdings import HoldingsSnapshot, snapshot_holdings
-from api.auth import require
-from db import audit, standing
+from api.auth import require, token_actor
+from db import standing
+from db.audited import audited
 from db.models import ExchangeAccount
 from domain.types import Identifier
 
@@ -46,18 +46,15 @@ async def register_exchange_account(
     fingerprint = deps.hasher.fingerprint(body.api_key.get_secret_value())
     # Deterministic id: registering the same key for the same user twice is one account.
     account_id = "acc_" + hashlib.sha256(f"{user_id}:{fingerprint}".encode()).hexdigest()[:20]
-    async with deps.sessions.begin() as s:
-        await standing.ensure_user(s, user_id)
+    actor = token_actor(request)
+    # The user's chain first, before the account's foreign key locks the user's row.
+    async with audited(deps.sessions, deps.auditor, actor=actor, partition=user_id) as a:
+        s = a.session
+        await standing.ensure_user(s, deps.hasher, user_id)
         existing = await s.scalar(select(ExchangeAccount).where(ExchangeAccount.id == account_id))
         if existing is None:
-            # The audit entry first: it takes the chain lock before the account's foreign key
-            # locks the user's row, the order ledger transactions take them in (else deadlock).
-            await audit.append(
-                s,
-                deps.cipher,
-                at=datetime.now(UTC),
-                actor="backend",
-                action="exchange_account.registered",
+            await a.record(
+                "exchange_account.registered",
                 subject=f"user/{user_id}",
                 key=f"account:{account_id}",
                 details={"account_id": account_id},
@@ -79,7 +76,7 @@ async def register_exchange_account(
     # After the account's commit: the snapshot's lots reference the account row.
     holdings = await snapshot_holdings(
         deps.sessions,
-        deps.cipher,
+        deps.auditor,
         account_id=account_id,
         api_key=body.api_key.get_secret_value(),
         api_secret=body.api_secret.get_secret_value(),

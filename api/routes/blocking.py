@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import require, token_actor
 from api.errors import ApiError
-from db import audit, standing
+from db import standing
+from db.audited import audited
 from domain.types import Identifier
 
 router = APIRouter(tags=["admin"], dependencies=[Depends(require("admin"))])
@@ -32,16 +33,11 @@ async def _set_blocked(
 ) -> BlockState:
     deps = request.app.state.deps
     try:
-        async with deps.sessions.begin() as s:
-            await audit.lock_chain(s)  # chain first, then rows: one lock order
+        async with audited(
+            deps.sessions, deps.auditor, actor=token_actor(request), partition=user_id
+        ) as a:
             changed = await standing.set_blocked(
-                s,
-                deps.cipher,
-                user_id,
-                blocked=blocked,
-                actor=token_actor(request),
-                reason=body.note if body else "",
-                at=datetime.now(UTC),
+                a, user_id, blocked=blocked, reason=body.note if body else "", at=datetime.now(UTC)
             )
     except LookupError:
         raise ApiError(404, f"no user {user_id}") from None

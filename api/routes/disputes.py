@@ -9,11 +9,11 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from api.auth import require
+from api.audited import share_audited
+from api.auth import require, token_actor
 from api.errors import ApiError
 from api.signals import signal_share
-from db import audit
-from db.models import Dispute, Share
+from db.models import Dispute
 from domain.models import DisputeOpened, DisputeResolution
 
 router = APIRouter(tags=["disputes"])
@@ -38,11 +38,8 @@ class ResolutionAccepted(BaseModel):
 async def open_dispute(event_id: str, body: DisputeOpened, request: Request) -> DisputeAccepted:
     deps = request.app.state.deps
     now = datetime.now(UTC)
-    async with deps.sessions.begin() as s:
-        await audit.lock_chain(s)  # chain first, then rows: one lock order
-        share = await s.scalar(select(Share).where(Share.event_id == event_id).with_for_update())
-        if share is None:
-            raise ApiError(404, f"no share for event {event_id}")
+    async with share_audited(deps, event_id, token_actor(request)) as (a, share):
+        s = a.session
         if await s.get(Dispute, event_id) is not None:
             raise ApiError(409, "this share was already disputed: a share is disputed once")
         if share.status != "open":
@@ -50,15 +47,12 @@ async def open_dispute(event_id: str, body: DisputeOpened, request: Request) -> 
         s.add(
             Dispute(event_id=event_id, reason_enc=deps.cipher.encrypt(body.reason), opened_at=now)
         )
-        await audit.append(
-            s,
-            deps.cipher,
-            at=now,
-            actor="backend",
-            action="dispute.requested",
+        await a.record(
+            "dispute.requested",
             subject=event_id,
             key=f"dispute:{event_id}:requested",
             details={"reason": body.reason},
+            at=now,
         )
         await signal_share(request, event_id, "dispute", body)
     return DisputeAccepted(event_id=event_id, status="disputed")
@@ -77,11 +71,8 @@ async def resolve_dispute(
 ) -> ResolutionAccepted:
     deps = request.app.state.deps
     now = datetime.now(UTC)
-    async with deps.sessions.begin() as s:
-        await audit.lock_chain(s)  # chain first, then rows: one lock order
-        dispute = await s.scalar(
-            select(Dispute).where(Dispute.event_id == event_id).with_for_update()
-        )
+    async with share_audited(deps, event_id, token_actor(request)) as (a, _):
+        dispute = await a.locked(select(Dispute).where(Dispute.event_id == event_id))
         if dispute is None:
             raise ApiError(404, f"no dispute on share {event_id}")
         if dispute.outcome == body.outcome:
@@ -90,15 +81,12 @@ async def resolve_dispute(
             raise ApiError(409, f"the dispute was already resolved: {dispute.outcome}")
         dispute.outcome, dispute.resolved_at, dispute.signalled_at = body.outcome, now, now
         dispute.note_enc = deps.cipher.encrypt(body.note) if body.note else None
-        await audit.append(
-            s,
-            deps.cipher,
-            at=now,
-            actor=role,
-            action=f"dispute.{body.outcome}",
+        await a.record(
+            f"dispute.{body.outcome}",
             subject=event_id,
             key=f"dispute:{event_id}:resolved",
             details=body.model_dump(mode="json"),
+            at=now,
         )
         await signal_share(request, event_id, "resolve_dispute", body)
     return ResolutionAccepted(event_id=event_id, outcome=body.outcome)

@@ -10,12 +10,10 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
-from api.auth import require
+from api.auth import require, token_actor
 from api.errors import ApiError
-from db import audit, standing
-from db.models import User
+from db.audited import audited
 
 router = APIRouter(tags=["admin"])
 
@@ -38,22 +36,20 @@ async def set_exemption(
 ) -> Exemption:
     deps = request.app.state.deps
     now = datetime.now(UTC)
-    async with deps.sessions.begin() as s:
-        await audit.lock_chain(s)  # chain first, then rows: one lock order
-        user = await s.scalar(select(User).where(User.id == user_id).with_for_update())
+    actor = token_actor(request)
+    async with audited(deps.sessions, deps.auditor, actor=actor, partition=user_id) as a:
+        user = await a.user(user_id)
         if user is None:
             raise ApiError(404, f"no user {user_id}")
         if user.exempt != body.exempt:
-            user.exempt = body.exempt
-            await audit.append(
-                s,
-                deps.cipher,
-                at=now,
-                actor=role,
-                action="user.exempted" if body.exempt else "user.exemption_lifted",
+            await a.record(
+                "user.exempted" if body.exempt else "user.exemption_lifted",
                 subject=f"user/{user_id}",
                 key=f"exemption:{user_id}:{now.isoformat()}",
                 details={"note": body.note},
+                at=now,
             )
-        _, level = await standing.recompute(s, user_id)
+            user.exempt = body.exempt
+        a.restanding(user_id)
+    _, level = a.levels[user_id]
     return Exemption(user_id=user_id, exempt=body.exempt, enforcement_level=level)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import require, token_actor
 from api.errors import ApiError
+from db.audited import audited
 from db.risk import settings_store
 from db.risk.settings_store import SettingsVersion, VersionConflict
 from domain.risk.settings import DEFAULT_FRAUD_SETTINGS, FraudSettings
@@ -67,12 +68,15 @@ async def _save(
 ) -> SettingsDocument:
     deps = request.app.state.deps
     try:
-        async with deps.sessions.begin() as s:
+        async with audited(
+            deps.sessions,
+            deps.auditor,
+            actor=token_actor(request),
+            partition=settings_store.SUBJECT,
+        ) as a:
             saved = await settings_store.save(
-                s,
-                deps.cipher,
+                a,
                 settings,
-                changed_by=token_actor(request),
                 note=note,
                 at=datetime.now(UTC),
                 expected_version=expected,

@@ -12,10 +12,11 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from api.auth import require
+from api.auth import require, token_actor
 from api.errors import ApiError
-from db import audit
-from db.models import Payment
+from db.alerts import OPS_ALERTS
+from db.audited import audited
+from db.models import Payment, Share
 
 router = APIRouter(tags=["admin"])
 
@@ -41,25 +42,28 @@ async def flag_payment(
 ) -> Flagged:
     deps = request.app.state.deps
     now = datetime.now(UTC)
-    async with deps.sessions.begin() as s:
-        await audit.lock_chain(s)  # chain first, then rows: one lock order
-        payment = await s.scalar(
-            select(Payment)
-            .where(Payment.provider == provider, Payment.transaction_id == transaction_id)
-            .with_for_update()
-        )
-        if payment is None:
-            raise ApiError(404, f"no payment {provider}:{transaction_id}")
+    where = (Payment.provider == provider, Payment.transaction_id == transaction_id)
+    async with deps.sessions() as s:  # the payment's user picks the chain (never changes)
+        found = (
+            await s.execute(
+                select(Payment.id, Share.user_id)
+                .outerjoin(Share, Payment.event_id == Share.event_id)
+                .where(*where)
+            )
+        ).one_or_none()
+    if found is None:
+        raise ApiError(404, f"no payment {provider}:{transaction_id}")
+    partition = found.user_id or OPS_ALERTS  # an unmatched payment belongs to no user
+    actor = token_actor(request)
+    async with audited(deps.sessions, deps.auditor, actor=actor, partition=partition) as a:
+        payment = await a.locked(select(Payment).where(*where))
         if payment.flagged_at is None:
-            payment.flagged_at, payment.flag_note = now, body.note
-            await audit.append(
-                s,
-                deps.cipher,
-                at=now,
-                actor=role,
-                action="payment.flagged",
-                subject="ops/alerts",
+            await a.record(
+                "payment.flagged",
+                subject=OPS_ALERTS,
                 key=f"flag:{provider}:{transaction_id}",
                 details={"share": payment.event_id, "reason": body.note},
+                at=now,
             )
+            payment.flagged_at, payment.flag_note = now, body.note
     return Flagged(provider=provider, transaction_id=transaction_id, flagged_at=payment.flagged_at)

@@ -19,10 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth import require
+from api.auth import require, token_actor
 from api.errors import ApiError
 from api.signals import signal_share
-from db import audit
+from db.audited import audited
 from db.models import Payment, PaymentProof, Share
 from db.rate_limits import PostgresStorage
 from db.shares import amount_due_now
@@ -94,8 +94,10 @@ async def submit_proof(event_id: str, body: ProofIn, request: Request) -> ProofA
 
     proof_id = f"prf_{uuid.uuid4().hex[:20]}"
     now = datetime.now(UTC)
-    async with deps.sessions.begin() as s:
-        await audit.lock_chain(s)  # chain first, then rows: one lock order
+    async with audited(
+        deps.sessions, deps.auditor, actor=token_actor(request), partition=share.user_id
+    ) as a:
+        s = a.session
         await _refuse_reuse(s, body.transaction_id)
         await _count_submission(request, share.user_id)
         s.add(
@@ -114,15 +116,12 @@ async def submit_proof(event_id: str, body: ProofIn, request: Request) -> ProofA
             await s.flush()
         except IntegrityError as err:
             raise ApiError(409, "this transaction id was already used for a proof") from err
-        await audit.append(
-            s,
-            deps.cipher,
-            at=now,
-            actor="backend",
-            action="proof.submitted",
+        await a.record(
+            "proof.submitted",
             subject=event_id,
             key=f"proof:{proof_id}:submitted",
             details={"proof_id": proof_id, "transaction_id": body.transaction_id},
+            at=now,
         )
         # Inside the transaction: if the workflow cannot be told, nothing is stored.
         await signal_share(
@@ -187,29 +186,27 @@ async def decide_proof(
 ) -> DecisionAccepted:
     deps = request.app.state.deps
     target = DECIDED[body.decision]
-    async with deps.sessions.begin() as s:
-        await audit.lock_chain(s)  # chain first, then rows: one lock order
-        proof = await s.scalar(
-            select(PaymentProof).where(PaymentProof.id == proof_id).with_for_update()
-        )
-        if proof is None:
-            raise ApiError(404, f"no payment proof {proof_id}")
+    async with deps.sessions() as s:  # a proof's user never changes: read it unlocked
+        user_id = await s.scalar(select(PaymentProof.user_id).where(PaymentProof.id == proof_id))
+    if user_id is None:
+        raise ApiError(404, f"no payment proof {proof_id}")
+    actor = token_actor(request)
+    async with audited(deps.sessions, deps.auditor, actor=actor, partition=user_id) as a:
+        proof = await a.locked(select(PaymentProof).where(PaymentProof.id == proof_id))
         if proof.status == target:
             return DecisionAccepted(proof_id=proof_id, status=target)  # a repeat: same answer
         if proof.status != "pending_review":
             raise ApiError(409, f"the proof was already decided: {proof.status}")
         now = datetime.now(UTC)
-        proof.status, proof.decided_by, proof.decided_at = target, role, now
+        proof.status, proof.decided_at = target, now
+        proof.decided_by = actor.render()[: PaymentProof.decided_by.type.length]
         proof.note_enc = deps.cipher.encrypt(body.note) if body.note else None
-        await audit.append(
-            s,
-            deps.cipher,
-            at=now,
-            actor=role,
-            action=f"proof.{target}",
+        await a.record(
+            f"proof.{target}",
             subject=proof.event_id,
             key=f"proof:{proof_id}:decision",
             details={"proof_id": proof_id, "note": body.note},
+            at=now,
         )
         await signal_share(
             request,

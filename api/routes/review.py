@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
 from activities.exchange.inventory import resolve_review
+from api.audited import share_audited
 from api.auth import require, token_actor
 from api.errors import ApiError
-from db.models import ProfitEventRow, Share
+from db.models import ProfitEventRow
 from domain.models import ProfitEvent, ReviewDecision
 from workflows.ids import share_workflow_id
 from workflows.share import ShareWorkflow
@@ -31,17 +32,21 @@ class ReviewAccepted(BaseModel):
     dependencies=[Depends(require("admin"))],
 )
 async def review_share(event_id: str, decision: ReviewDecision, request: Request) -> ReviewAccepted:
-    async with request.app.state.deps.sessions() as s:
-        share = await s.get(Share, event_id)
-    if share is None:
-        raise ApiError(404, f"no share for event {event_id}")
-    if share.status != "under_review":
-        raise ApiError(409, f"the share is {share.status}, not under_review")
-    client = await request.app.state.temporal()
-    # The workflow keeps only the first decision; a second admin's signal is ignored there.
-    await client.get_workflow_handle(share_workflow_id(event_id)).signal(
-        ShareWorkflow.review, decision
-    )
+    deps = request.app.state.deps
+    async with share_audited(deps, event_id, token_actor(request)) as (a, share):
+        if share.status != "under_review":
+            raise ApiError(409, f"the share is {share.status}, not under_review")
+        # The workflow keeps only the first decision, so only the first one is audited (and
+        # signalled); the signal is sent inside the transaction: no entry without a signal.
+        if await a.record(
+            "review.requested",
+            subject=event_id,
+            key=f"review:{event_id}:requested",
+            details=decision.model_dump(mode="json"),
+        ):
+            client = await request.app.state.temporal()
+            handle = client.get_workflow_handle(share_workflow_id(event_id))
+            await handle.signal(ShareWorkflow.review, decision)
     # The account's inventory follows the same decision (once: a held session settles once),
     # so the account's later sessions, waiting on this one, can go ahead.
     await _settle_inventory(request, event_id, decision)
@@ -57,7 +62,7 @@ async def _settle_inventory(request: Request, event_id: str, decision: ReviewDec
         symbols = ProfitEvent.model_validate_json(deps.cipher.decrypt(row.body_enc)).symbols
     await resolve_review(
         deps.sessions,
-        deps.cipher,
+        deps.auditor,
         event_id=event_id,
         approve=decision.decision == "approve",
         actor=token_actor(request),

@@ -7,13 +7,11 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
-from sqlalchemy import select
 
-from api.auth import require
+from api.audited import share_audited
+from api.auth import require, token_actor
 from api.errors import ApiError
 from api.signals import signal_share
-from db import audit
-from db.models import Share
 from domain.models import Waiver
 
 router = APIRouter(tags=["admin"])
@@ -30,22 +28,16 @@ async def waive_share(
 ) -> WaiverAccepted:
     deps = request.app.state.deps
     now = datetime.now(UTC)
-    async with deps.sessions.begin() as s:
-        await audit.lock_chain(s)  # chain first, then rows: one lock order
-        share = await s.scalar(select(Share).where(Share.event_id == event_id).with_for_update())
-        if share is None:
-            raise ApiError(404, f"no share for event {event_id}")
+    actor = token_actor(request)
+    async with share_audited(deps, event_id, actor) as (a, share):
         if share.status not in ("open", "disputed"):
             raise ApiError(409, f"the share is {share.status}: nothing left to waive")
-        await audit.append(
-            s,
-            deps.cipher,
-            at=now,
-            actor=role,
-            action=f"{body.kind}.requested",
+        await a.record(
+            f"{body.kind}.requested",
             subject=event_id,
             key=f"waive:{event_id}:requested",
             details={"kind": body.kind, "note": body.note},
+            at=now,
         )
         await signal_share(request, event_id, "waive", body)
     return WaiverAccepted(event_id=event_id, kind=body.kind)

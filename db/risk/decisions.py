@@ -96,10 +96,12 @@ async def record(
     ip_hash: str | None,
     at: datetime,
     settings_version: int,
+    user_seal: str,
     key: str | None = None,
 ) -> RiskDecision:
     """Stores the decision, the device sighting and the user (if new) in the caller's
-    transaction. With a `key`, a decision already stored under it is returned instead."""
+    transaction (`user_seal`: the new user's seal, standing.new_user_params). With a `key`,
+    a decision already stored under it is returned instead."""
     ip = request.ip
     # Core, not the ORM: with a parameter dict the ORM would treat RECORD as a bulk insert.
     connection = await session.connection()
@@ -123,6 +125,7 @@ async def record(
             "settings_version": settings_version,
             "auto_suspended": assessment.auto_suspend,
             "idempotency_key": key,
+            "user_seal": user_seal,
         },
     )
     if decision_id is None:  # a retry raced the first attempt and lost

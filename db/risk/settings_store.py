@@ -12,11 +12,13 @@ from datetime import datetime
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import audit
-from db.crypto import FieldCipher
+from db.audit import Actor
+from db.audited import Audit
 from db.models import FraudSettingsRow
+from db.seals import seal_row
 from domain.risk.settings import DEFAULT_FRAUD_SETTINGS, FraudSettings, changed_fields
 
+SUBJECT = "fraud-settings"  # also the audit partition of every change to them
 # One writer at a time picks the next version number; released at commit.
 _WRITE_LOCK = 7_410_002
 
@@ -69,20 +71,20 @@ async def current(session: AsyncSession) -> SettingsVersion:
 
 
 async def save(
-    session: AsyncSession,
-    cipher: FieldCipher,
+    a: Audit,
     settings: FraudSettings,
     *,
-    changed_by: str,
     note: str,
     at: datetime,
     expected_version: int | None = None,
 ) -> SettingsVersion:
-    """Appends `settings` as the next version, audited, in the caller's transaction.
+    """Appends `settings` as the next version, in the audited change `a` (its actor made it).
 
     Raises:
         VersionConflict: `expected_version` is given and another change came first.
     """
+    session = a.session
+    changed_by = (a.actor.render() if isinstance(a.actor, Actor) else a.actor)[:160]
     await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _WRITE_LOCK})
     before = await current(session)
     if expected_version is not None and expected_version != before.version:
@@ -94,14 +96,12 @@ async def save(
         changed_at=at,
         note=note,
     )
+    seal_row(row, a.hasher)
     session.add(row)
-    await audit.append(
-        session,
-        cipher,
+    await a.record(
+        "fraud_settings.changed",
         at=at,
-        actor=changed_by,
-        action="fraud_settings.changed",
-        subject="fraud-settings",
+        subject=SUBJECT,
         key=f"fraud-settings:{row.version}",
         details={
             "version": row.version,

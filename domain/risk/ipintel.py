@@ -142,13 +142,22 @@ class IpIntel:
         return {kind for kind, ranges in lists.items() if address in ranges}
 
 
+# The widest range a list may hold: a /8 of IPv4 (and a /32 of IPv6, an ISP's allocation).
+# A wider one (0.0.0.0/0 in a poisoned or broken list) would flag whole continents.
+WIDEST_PREFIX = {4: 8, 6: 32}
+
+
 def split_valid(entries: Iterable[str]) -> tuple[list[str], list[str]]:
-    """(networks, rejected): published lists carry the odd junk line; keep the rest."""
+    """(networks, rejected): published lists carry the odd junk line (or a range wider than
+    WIDEST_PREFIX); keep the rest."""
     valid, rejected = [], []
     for entry in entries:
         try:
-            ipaddress.ip_network(entry, strict=False)
+            network = ipaddress.ip_network(entry, strict=False)
         except ValueError:
+            rejected.append(entry)
+            continue
+        if network.prefixlen < WIDEST_PREFIX[network.version]:
             rejected.append(entry)
         else:
             valid.append(entry)

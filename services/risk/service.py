@@ -11,8 +11,10 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from config.settings import Settings
-from db import audit, standing
+from db import standing
 from db.alerts import alert_ops
+from db.audit import Actor, Auditor
+from db.audited import Audit, audited
 from db.crypto import FieldCipher, RecordHasher
 from db.risk import decisions
 from db.risk.facts import gather
@@ -22,7 +24,7 @@ from domain.risk.decision import RiskDecision, RiskRequest
 from runtime.deps import Deps
 from services.risk.intel import IntelFiles
 
-ACTOR = "risk"
+ACTOR = Actor("system", name="risk")
 
 
 def device_key(hasher: RecordHasher, fingerprint: str) -> str:
@@ -59,12 +61,16 @@ class RiskService:
         """Assesses and records `request`; with a `key`, the same key gives the same decision.
 
         A score at or past the auto-suspend threshold (when enabled) blocks the user and
-        alerts ops in the same transaction as the decision.
+        alerts ops, in an audited change of its own right after the decision commits (its
+        user's chain is never waited for while the decision's rows are held); a retry with
+        the same key finishes a suspension a crash interrupted.
         """
         if key is not None:
             async with self._sessions() as s:
                 known = await decisions.find(s, self._cipher, key)
             if known is not None:
+                if known.auto_suspend:
+                    await self._suspend(known)
                 return known
         if request.device_fingerprint:
             device = device_key(self._hasher, request.device_fingerprint)
@@ -92,30 +98,31 @@ class RiskService:
                 ip_hash=ip_hash,
                 at=now,
                 settings_version=in_force.version,
+                user_seal=standing.new_user_params(self._hasher, request.user_id)["user_seal"],
                 key=key,
             )
-            if decision.auto_suspend:
-                await self._suspend(s, decision)
+        if decision.auto_suspend:
+            await self._suspend(decision)
         return decision
 
-    async def _suspend(self, s: AsyncSession, decision: RiskDecision) -> None:
+    async def _suspend(self, decision: RiskDecision) -> None:
         rules = ", ".join(reason.rule for reason in decision.reasons)
         reason = f"risk score {decision.score} on {decision.action} ({rules})"
-        await audit.lock_chain(s)  # before the user's row: the one lock order
+        auditor = Auditor(self._cipher, self._hasher)
+        async with audited(self._sessions, auditor, actor=ACTOR, partition=decision.user_id) as a:
+            await self._block(a, decision, reason)
+
+    async def _block(self, a: Audit, decision: RiskDecision, reason: str) -> None:
         await standing.set_blocked(
-            s,
-            self._cipher,
+            a,
             decision.user_id,
             blocked=True,
-            actor=ACTOR,
             reason=f"auto-suspended: {reason}; decision {decision.decision_id}",
             at=decision.at,
         )
         await alert_ops(
-            s,
-            self._cipher,
+            a,
             at=decision.at,
-            actor=ACTOR,
             key=f"risk-decision:{decision.decision_id}:auto-suspend",
             reason=f"user auto-suspended: {reason}",
             user=decision.user_id,

@@ -92,7 +92,7 @@ class Account:
 
     async def verify(self, event: ProfitEvent) -> VerificationSummary:
         acts = ExchangeActivities(
-            self.deps.sessions, self.deps.cipher, base_url=self.url, fx=self.fx
+            self.deps.sessions, self.deps.auditor, base_url=self.url, fx=self.fx
         )
         return await ActivityEnvironment().run(acts.verify_session, event)
 
@@ -120,7 +120,7 @@ async def _open(deps, url: str, balances: dict[str, str], prices: dict[str, str]
     account_id = await register_account(deps, user_id, api_key, secret)
     snapshot = await snapshot_holdings(
         deps.sessions,
-        deps.cipher,
+        deps.auditor,
         account_id=account_id,
         api_key=api_key,
         api_secret=secret,
@@ -349,7 +349,7 @@ async def test_a_rejected_earlier_session_leaves_its_lots_of_unknown_cost(open_a
     assert (await acc.verify(a)).reasons == ["positions_count_mismatch"]
     state = await resolve_review(
         deps.sessions,
-        deps.cipher,
+        deps.auditor,
         event_id=a.event_id,
         approve=False,
         actor="admin:test",
@@ -372,7 +372,7 @@ async def test_a_session_never_verified_is_resolved_with_its_symbols_of_unknown_
         await books.enlist_session(s, acc.account_id, "evt_stuck", _at(0), _at(1))
     state = await resolve_review(
         deps.sessions,
-        deps.cipher,
+        deps.auditor,
         event_id="evt_stuck",
         approve=True,  # nothing was verified: there is nothing to approve
         actor="admin:test",

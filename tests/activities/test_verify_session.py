@@ -88,7 +88,7 @@ async def _session(
 
 
 async def _verify(deps, url: str, event: ProfitEvent) -> VerificationSummary:
-    acts = ExchangeActivities(deps.sessions, deps.cipher, base_url=url)
+    acts = ExchangeActivities(deps.sessions, deps.auditor, base_url=url)
     return await ActivityEnvironment().run(acts.verify_session, event)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from db import audit
+from db.audit import Actor
 from tests.support.api import ADMIN, BACKEND, OPS
 from tests.support.audit import details
 from tests.support.risk import CLEAN_IP, uid
@@ -51,5 +52,6 @@ async def test_a_blocked_user_cannot_trade_until_unblocked(api, deps):
     async with deps.sessions() as s:
         entries = await audit.entries_for(s, f"user/{user}")
     assert [e.action for e in entries] == ["user.blocked", "user.unblocked"]
-    assert all(e.actor.startswith("admin:") for e in entries)
+    assert all(Actor.parse(e.actor).role == "admin" for e in entries)
+    assert all(Actor.parse(e.actor).label.startswith("bootstrap-") for e in entries)
     assert await details(deps, entries[0]) == {"reason": "chargeback fraud"}

@@ -9,7 +9,9 @@ import pytest
 
 from domain.models import PaymentSignal
 from tests.support.api import ADMIN, BACKEND, OPS
+from tests.support.payments import record_payment
 from tests.support.scenario import eventually, share_in, submit_event
+from tests.support.scenario import share_in as _share_in
 from workflows.ids import share_workflow_id
 from workflows.share import ShareWorkflow
 
@@ -110,19 +112,20 @@ async def test_an_exempt_user_keeps_trading_while_the_ladder_runs(
     assert missing.status_code == 404
 
 
-async def test_an_admin_flags_a_payment_without_changing_money(api, open_share, time_skipping_env):
+async def test_an_admin_flags_a_payment_without_changing_money(
+    api, deps, open_share, time_skipping_env
+):
     handle = time_skipping_env.client.get_workflow_handle(share_workflow_id(open_share))
-    await handle.signal(
-        ShareWorkflow.payment,
-        PaymentSignal(
-            provider="standard",
-            transaction_id="txn-flag-me",
-            amount=Decimal("142.50"),
-            currency="USDT",
-            paid_at=await time_skipping_env.get_current_time(),
-        ),
+    payment = PaymentSignal(
+        provider="standard",
+        transaction_id="txn-flag-me",
+        amount=Decimal("142.50"),
+        currency="USDT",
+        paid_at=await time_skipping_env.get_current_time(),
     )
-    await share_in(api, open_share, "paid")
+    await record_payment(deps, open_share, payment)
+    await handle.signal(ShareWorkflow.payment, payment)
+    await _share_in(api, open_share, "paid")
     url = "/v1/admin/payments/standard/txn-flag-me/flag"
     body = {"note": "chargeback reported by the bank"}
     assert (await api.post(url, json=body, headers=OPS)).status_code == 403

@@ -17,6 +17,7 @@ from activities.ledger import LedgerActivities
 from domain.ladder import Level
 from domain.models import PaymentSignal, VerificationSummary
 from tests.support.api import BACKEND
+from tests.support.payments import record_payment
 from tests.support.risk import CLEAN_IP, uid
 from tests.support.scenario import profit_event, store_event
 
@@ -108,12 +109,16 @@ async def test_a_new_account_on_a_debtors_device_and_key_is_blocked(api, deps):
         c.ApplyPaymentInput(
             event_id=event_id,
             user_id=a,
-            payment=PaymentSignal(
-                provider="standard",
-                transaction_id=uid("txn"),
-                amount=Decimal("300.00"),
-                currency="USDT",
-                paid_at=datetime.now(UTC),
+            payment=await record_payment(
+                deps,
+                event_id,
+                PaymentSignal(
+                    provider="standard",
+                    transaction_id=uid("txn"),
+                    amount=Decimal("300.00"),
+                    currency="USDT",
+                    paid_at=datetime.now(UTC),
+                ),
             ),
             amount_paid=Decimal("300.00"),
             amount_due=Decimal("0.00"),

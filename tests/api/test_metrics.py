@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from api.app import create_app
+from api.metrics import LedgerFigures, Metrics
 from tests.support import webhook_samples as samples
 from tests.support.api import BACKEND, STANDARD_SECRET
 from tests.support.records import recorded_share
@@ -29,7 +35,17 @@ def _value(scraped: dict, name: str, **labels: str) -> float:
     return scraped.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
-async def test_ledger_figures_follow_the_database(api, deps):
+@pytest.fixture
+async def uncached(time_skipping_env, deps, api_settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The API with a ledger read on every scrape (no cache), to follow the database."""
+    app = create_app(api_settings, deps=deps, temporal=time_skipping_env.client)
+    app.state.metrics = Metrics(ledger=LedgerFigures(ttl=0))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        yield c
+
+
+async def test_ledger_figures_follow_the_database(uncached, deps):
+    api = uncached
     before = await _scrape(api)
     await recorded_share(deps, days_ago=1, paid="10.00")  # open, with one applied payment
     after = await _scrape(api)
@@ -74,3 +90,23 @@ async def test_profit_events_are_counted_new_then_duplicate(api, deps):
     for result in ("new", "duplicate"):
         name = "profitshare_events_received_total"
         assert _value(after, name, result=result) == _value(before, name, result=result) + 1
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_scrapes_within_the_cache_share_one_read_of_the_ledger(deps):
+    clock = Clock()
+    ledger = LedgerFigures(ttl=10.0, clock=clock)
+    await asyncio.gather(*(ledger.refresh(deps.sessions) for _ in range(5)))
+    clock.now += 9.9
+    await ledger.refresh(deps.sessions)
+    assert (ledger.reads, ledger.up) == (1, True)
+    clock.now += 0.2
+    await ledger.refresh(deps.sessions)
+    assert ledger.reads == 2

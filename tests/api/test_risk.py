@@ -216,7 +216,7 @@ async def test_auto_suspend_blocks_the_user_and_alerts_ops(api, deps, default_fr
             await s.scalars(
                 select(AuditEntry).where(
                     AuditEntry.subject.in_([f"user/{user}", "ops/alerts"]),
-                    AuditEntry.actor == "risk",
+                    AuditEntry.actor == "system:risk",
                 )
             )
         ).all()

@@ -17,9 +17,13 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
+from sqlalchemy import func, select
 
 from api.app import create_app
 from config.settings import Settings
+from db.audit import Actor
+from db.models import AuditEntry
+from db.tokens import hash_token
 from tests.api.matrix_world import World, build_world
 from tests.support.api import ADMIN, BACKEND, OPS, in_process
 
@@ -56,6 +60,7 @@ ACCESS: dict[Route, frozenset[str] | str] = {
     ("GET", "/v1/admin/fraud-settings/versions"): ADMIN_ONLY,
     ("POST", "/v1/admin/users/{user_id}/block"): ADMIN_ONLY,
     ("POST", "/v1/admin/users/{user_id}/unblock"): ADMIN_ONLY,
+    ("GET", "/v1/admin/audit"): OPS_ONLY,
     ("POST", "/v1/webhooks/{provider}"): SIGNED,
     ("POST", "/codec/encode"): OPS_ONLY,
     ("POST", "/codec/decode"): OPS_ONLY,
@@ -67,6 +72,23 @@ ACCESS: dict[Route, frozenset[str] | str] = {
     ("GET", "/docs/oauth2-redirect"): PUBLIC,
     ("GET", "/redoc"): PUBLIC,
 }
+
+# Actions that change something: each leaves an audit entry naming the calling token.
+AUDITED: frozenset[Route] = frozenset({
+    ("POST", "/v1/users/{user_id}/exchange-accounts"),
+    ("POST", "/v1/shares/{event_id}/payment-proofs"),
+    ("POST", "/v1/shares/{event_id}/dispute"),
+    ("POST", "/v1/admin/payment-proofs/{proof_id}/decision"),
+    ("POST", "/v1/admin/shares/{event_id}/review"),
+    ("POST", "/v1/admin/shares/{event_id}/dispute-resolution"),
+    ("POST", "/v1/admin/shares/{event_id}/waive"),
+    ("POST", "/v1/admin/users/{user_id}/exemption"),
+    ("POST", "/v1/admin/payments/{provider}/{transaction_id}/flag"),
+    ("PUT", "/v1/admin/fraud-settings"),
+    ("POST", "/v1/admin/fraud-settings/reset"),
+    ("POST", "/v1/admin/users/{user_id}/block"),
+    ("POST", "/v1/admin/users/{user_id}/unblock"),
+})  # fmt: skip
 
 CALLERS: dict[str, dict[str, str]] = {
     "no token": {},
@@ -143,7 +165,7 @@ PROBES: dict[Route, Callable[[World], Probe]] = {
     ("POST", "/v1/admin/shares/{event_id}/waive"): lambda w: Probe(
         f"/v1/admin/shares/{w.to_waive}/waive", json={"note": "goodwill"}),
     ("POST", "/v1/admin/users/{user_id}/exemption"): lambda w: Probe(
-        f"/v1/admin/users/{w.user_id}/exemption", json={"exempt": False}),
+        f"/v1/admin/users/{w.user_id}/exemption", json={"exempt": True}),
     ("POST", "/v1/admin/payments/{provider}/{transaction_id}/flag"): lambda w: Probe(
         "/v1/admin/payments/{}/{}/flag".format(*w.payment), json={"note": "chargeback"}),
     ("GET", "/v1/reports"): _get("/v1/reports"),
@@ -166,6 +188,7 @@ PROBES: dict[Route, Callable[[World], Probe]] = {
         f"/v1/admin/users/{w.user_id}/block", json={"note": "matrix"}),
     ("POST", "/v1/admin/users/{user_id}/unblock"): lambda w: Probe(
         f"/v1/admin/users/{w.user_id}/unblock", json={"note": "matrix"}),
+    ("GET", "/v1/admin/audit"): lambda w: Probe(f"/v1/admin/audit?subject=user/{w.user_id}"),
     ("POST", "/v1/webhooks/{provider}"): _webhook,
     ("POST", "/codec/encode"): _codec("/codec/encode"),
     ("POST", "/codec/decode"): _codec("/codec/decode"),
@@ -190,6 +213,22 @@ async def world(api, worker, time_skipping_env, task_queue, deps, emulator_url) 
     return await build_world(api, time_skipping_env.client, task_queue, deps, emulator_url)
 
 
+def token_label(credentials: dict[str, str]) -> str:
+    """How a bootstrap token is named in audit entries (api/auth.py)."""
+    return f"bootstrap-{hash_token(credentials['Authorization'].removeprefix('Bearer '))[:10]}"
+
+
+async def _last_entry(deps) -> int:
+    async with deps.sessions() as s:
+        return await s.scalar(select(func.coalesce(func.max(AuditEntry.id), 0)))
+
+
+async def _token_entries(deps, after: int) -> list[Actor]:
+    async with deps.sessions() as s:
+        actors = await s.scalars(select(AuditEntry.actor).where(AuditEntry.id > after))
+    return [a for a in map(Actor.parse, actors) if a.kind == "token"]
+
+
 async def test_each_caller_gets_401_403_or_2xx_as_the_contract_says(
     time_skipping_env, deps, api_settings, world
 ):
@@ -199,6 +238,7 @@ async def test_each_caller_gets_401_403_or_2xx_as_the_contract_says(
         for method, path in sorted(served(app)):
             for caller, credentials in CALLERS.items():
                 probe = PROBES[(method, path)](world)
+                before = await _last_entry(deps)
                 response = await c.request(
                     method, probe.path, json=probe.json, content=probe.content,
                     headers={**probe.headers, **credentials},
@@ -209,4 +249,8 @@ async def test_each_caller_gets_401_403_or_2xx_as_the_contract_says(
                 if got != want:
                     wrong.append(f"{method} {path} as {caller}: {status}, expected {want}: "
                                  f"{response.text[:160]}")  # fmt: skip
+                if (method, path) in AUDITED and got == "2xx":
+                    named = [(a.role, a.label) for a in await _token_entries(deps, before)]
+                    if not named or set(named) != {(caller, token_label(credentials))}:
+                        wrong.append(f"{method} {path} as {caller}: audit names {named}")
     assert not wrong, "\n".join(wrong)

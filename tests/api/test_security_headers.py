@@ -62,3 +62,14 @@ async def test_only_the_configured_temporal_ui_may_call_the_codec_from_a_browser
     # A simple cross-origin GET of the API gets no CORS grant either.
     other = await client.get("/healthz", headers={"origin": "https://evil.example"})
     assert "access-control-allow-origin" not in other.headers
+
+
+async def test_hsts_only_when_served_over_tls(settings, deps, client):
+    assert "strict-transport-security" not in (await client.get("/healthz")).headers
+    behind_proxy = await client.get("/healthz", headers={"X-Forwarded-Proto": "https"})
+    assert behind_proxy.headers["strict-transport-security"].startswith("max-age=31536000")
+    app = create_app(settings, deps=deps)
+    transport = httpx.ASGITransport(app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://api") as tls:
+        direct = await tls.get("/healthz")
+    assert "max-age=" in direct.headers["strict-transport-security"]

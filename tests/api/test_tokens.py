@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime, timedelta
 
+import httpx
 from sqlalchemy import select
 
 from api.app import create_app
 from api.auth import TokenStore
-from db import tokens
+from db import audit, tokens
 from db.models import ApiToken
 from tests.support.api import in_process
 
@@ -21,14 +23,12 @@ class Clock:
         return self.now
 
 
-async def _issue(deps, role: str) -> tokens.IssuedToken:
-    async with deps.sessions.begin() as s:
-        return await tokens.create(s, role, label="test")
+async def _issue(deps, role: str, **options) -> tokens.IssuedToken:
+    return await tokens.issue(deps.sessions, deps.auditor, role, label="test", **options)
 
 
 async def _revoke(deps, token_id: int) -> bool:
-    async with deps.sessions.begin() as s:
-        return await tokens.revoke(s, token_id)
+    return await tokens.withdraw(deps.sessions, deps.auditor, token_id)
 
 
 async def test_only_a_hash_of_the_token_is_stored(deps):
@@ -69,3 +69,27 @@ async def test_a_database_token_carries_its_role_through_the_api(settings, deps)
         # Bootstrap tokens from the settings keep working alongside.
         ok = await api.get("/v1/shares/evt_none", headers={"Authorization": "Bearer test-ops"})
         assert ok.status_code == 404
+
+
+async def test_an_expired_token_gets_401(settings, deps):
+    app = create_app(settings, deps=deps)
+    app.state.tokens = TokenStore([])
+    soon = await _issue(deps, "ops", expires_at=datetime.now(UTC) + timedelta(hours=1))
+    gone = await _issue(deps, "ops", expires_at=datetime.now(UTC) - timedelta(seconds=1))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as api:
+        for issued, status in ((soon, 404), (gone, 401)):
+            auth = {"Authorization": f"Bearer {issued.token}"}
+            assert (await api.get("/v1/shares/evt_none", headers=auth)).status_code == status
+
+
+async def test_creating_and_revoking_a_token_is_audited(deps):
+    issued = await _issue(deps, "admin")
+    await _revoke(deps, issued.id)
+    async with deps.sessions() as s:
+        entries = await audit.entries_for(s, f"token/{issued.id}")
+    assert [(e.action, e.actor) for e in entries] == [
+        ("token.created", "system:cli"),
+        ("token.revoked", "system:cli"),
+    ]

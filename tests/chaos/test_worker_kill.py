@@ -20,7 +20,6 @@ import pytest
 from sqlalchemy import func, select
 from temporalio.service import RPCError
 
-from db.audit import CHAIN_LOCK
 from db.models import AuditEntry, Share
 from domain.ladder import Level
 from stack.postgres import libpq_url
@@ -53,8 +52,8 @@ class _Lock:
         self.release()
 
 
-# Every ledger write extends the audit chain under this one advisory lock.
-AUDIT_CHAIN = f"SELECT pg_advisory_xact_lock({CHAIN_LOCK})"
+# Every ledger write first locks its audit chain's head row; this holds every chain.
+AUDIT_CHAIN = "SELECT chain FROM audit_chains FOR UPDATE"
 # Verification starts by reading the exchange account.
 
 

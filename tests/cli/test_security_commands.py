@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from cli.main import app
 from db import tokens
 from runtime.deps import Deps
-from tests.support.records import full_record
+from tests.support.records import full_record, recorded_share
 
 
 @pytest.fixture
@@ -108,3 +108,20 @@ def test_keys_rotate_then_the_old_key_can_go(operator, monkeypatch):
 
     monkeypatch.setenv("PROFITSHARE_FERNET_KEYS", new)
     assert profitshare("audit", "verify").exit_code == 0  # every seal recomputed under key 2
+
+
+def test_rows_from_before_seals_are_sealed_once_after_upgrading(operator):
+    event = with_deps(operator, recorded_share)
+
+    async def as_before_0011(deps):
+        async with deps.sessions.begin() as s:
+            for table in ("users", "payments", "api_tokens", "fraud_settings"):
+                await s.execute(text(f"UPDATE {table} SET seal = NULL"))
+
+    with_deps(operator, as_before_0011)
+    found = profitshare("audit", "verify")
+    assert found.exit_code == 1 and "user_unsealed" in found.stdout
+    assert event.user_id in found.stdout
+    sealed = profitshare("audit", "seal-unsealed")
+    assert sealed.exit_code == 0 and "'user': 1" in sealed.stdout
+    assert profitshare("audit", "verify").exit_code == 0

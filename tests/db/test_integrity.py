@@ -7,9 +7,14 @@ from cryptography.fernet import Fernet
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from db.integrity import verify
-from db.models import AuditEntry
-from tests.support.records import full_record
+from db import tokens
+from db.anchor import anchor_heads
+from db.audit import legacy_hash
+from db.integrity import ChainHead, verify
+from db.models import AuditEntry, Payment
+from domain.risk import DEFAULT_FRAUD_SETTINGS
+from tests.support.records import full_record, recorded_share
+from tests.support.risk import save_fraud_settings
 
 KEY = Fernet.generate_key().decode()
 
@@ -55,41 +60,201 @@ async def test_the_database_refuses_to_rewrite_the_audit_log(own_deps, statement
                 await s.execute(text(statement))
 
 
-async def _bypassing_the_trigger(deps, statement: str, **params: object) -> None:
-    """What only a superuser can do: switch the append-only trigger off for one statement."""
+async def _bypassing_the_trigger(deps, *statements: tuple[str, dict]) -> None:
+    """What only the table's owner can do: switch the append-only trigger off meanwhile."""
     async with deps.sessions.begin() as s:
         await s.execute(text("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only"))
-        await s.execute(text(statement), params)
+        for statement, params in statements:
+            await s.execute(text(statement), params)
         await s.execute(text("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only"))
 
 
-async def _entry_ids(deps) -> list[int]:
+async def _chain_of(deps, event_id: str) -> list[AuditEntry]:
+    """The entries of the chain the share's entries are in, in chain order."""
     async with deps.sessions() as s:
-        return list(await s.scalars(select(AuditEntry.id).order_by(AuditEntry.id)))
+        chain = await s.scalar(select(AuditEntry.chain).where(AuditEntry.subject == event_id))
+        rows = await s.scalars(
+            select(AuditEntry).where(AuditEntry.chain == chain).order_by(AuditEntry.chain_seq)
+        )
+        return list(rows)
+
+
+async def _anchor(deps) -> dict[int, ChainHead]:
+    """What the scheduled anchor would have taken outside the database at this moment."""
+    async with deps.sessions() as s:
+        return {h.chain: h for h in await anchor_heads(s)}
+
+
+def _forged_hash(entry: AuditEntry, prev_hash: str) -> str:
+    """Re-hashing as a database owner can: any key but HASH_KEY's (here the old plain scheme)."""
+    entry.prev_hash = prev_hash
+    return legacy_hash(entry)
 
 
 async def test_an_edited_audit_entry_is_the_first_broken_link(own_deps):
     async with own_deps(KEY) as deps:
-        await full_record(deps)
-        await full_record(deps)
-        ids = await _entry_ids(deps)
-        edited = ids[len(ids) // 2]
+        event = await recorded_share(deps)
+        entries = await _chain_of(deps, event.event_id)
+        edited = entries[len(entries) // 2]
         await _bypassing_the_trigger(
-            deps, "UPDATE audit_log SET actor = 'admin' WHERE id = :id", id=edited
+            deps, ("UPDATE audit_log SET actor = 'admin' WHERE id = :id", {"id": edited.id})
         )
         report = await verify(deps.sessions, deps.cipher, deps.hasher)
     [finding] = report.findings  # the links after it are not reported: they prove nothing
     assert finding.kind == "chain_broken"
-    assert finding.subject.startswith(f"audit_log #{edited} ")
+    assert finding.subject.startswith(f"audit_log #{edited.id} ")
+    assert "does not match its contents" in finding.detail
+
+
+async def test_a_rewritten_and_rehashed_chain_is_caught_at_the_rewritten_entry(own_deps):
+    async with own_deps(KEY) as deps:
+        event = await recorded_share(deps)
+        entries = await _chain_of(deps, event.event_id)
+        edited = entries[1]
+        edited.actor = "admin"
+        # The owner rewrites one entry and re-hashes every link after it and the head row.
+        statements, prev = [], entries[0].entry_hash
+        for entry in entries[1:]:
+            new = _forged_hash(entry, prev)
+            statements.append(
+                (
+                    "UPDATE audit_log SET actor = :actor, prev_hash = :prev, entry_hash = :h"
+                    " WHERE id = :id",
+                    {"actor": entry.actor, "prev": prev, "h": new, "id": entry.id},
+                )
+            )
+            prev = new
+        statements.append(
+            (
+                "UPDATE audit_chains SET head_hash = :h WHERE chain = :c",
+                {"h": prev, "c": edited.chain},
+            )
+        )
+        await _bypassing_the_trigger(deps, *statements)
+        report = await verify(deps.sessions, deps.cipher, deps.hasher)
+    [finding] = report.findings
+    assert finding.subject.startswith(f"audit_log #{edited.id} ")
     assert "does not match its contents" in finding.detail
 
 
 async def test_a_deleted_audit_entry_breaks_the_link_after_it(own_deps):
     async with own_deps(KEY) as deps:
-        await full_record(deps)
-        ids = await _entry_ids(deps)
-        await _bypassing_the_trigger(deps, "DELETE FROM audit_log WHERE id = :id", id=ids[1])
+        event = await recorded_share(deps)
+        entries = await _chain_of(deps, event.event_id)
+        await _bypassing_the_trigger(
+            deps, ("DELETE FROM audit_log WHERE id = :id", {"id": entries[1].id})
+        )
         report = await verify(deps.sessions, deps.cipher, deps.hasher)
     [finding] = report.findings
-    assert finding.subject.startswith(f"audit_log #{ids[2]} ")
-    assert finding.detail == f"its prev_hash does not match entry #{ids[0]}"
+    assert finding.subject.startswith(f"audit_log #{entries[2].id} ")
+    assert finding.detail == f"it is at position 3 of chain {entries[2].chain}, expected 2"
+
+
+async def test_reordered_audit_entries_are_caught(own_deps):
+    async with own_deps(KEY) as deps:
+        event = await recorded_share(deps)
+        first, second = (await _chain_of(deps, event.event_id))[1:3]
+        # Swap two entries' places (and predecessors) in the chain.
+        swap = ("UPDATE audit_log SET chain_seq = :seq, prev_hash = :prev WHERE id = :id",)[0]
+        await _bypassing_the_trigger(
+            deps,
+            (
+                "UPDATE audit_log SET chain_seq = -chain_seq WHERE id IN (:a, :b)",
+                {"a": first.id, "b": second.id},
+            ),
+            (swap, {"seq": first.chain_seq, "prev": first.prev_hash, "id": second.id}),
+            (swap, {"seq": second.chain_seq, "prev": second.entry_hash, "id": first.id}),
+        )
+        report = await verify(deps.sessions, deps.cipher, deps.hasher)
+    [finding] = report.findings
+    assert finding.subject.startswith(f"audit_log #{second.id} ")
+    assert "does not match its contents" in finding.detail
+
+
+async def test_a_truncated_chain_is_caught_against_the_last_anchor(own_deps):
+    async with own_deps(KEY) as deps:
+        event = await recorded_share(deps)
+        anchor = await _anchor(deps)
+        entries = await _chain_of(deps, event.event_id)
+        kept = entries[:-2]
+        # The owner cuts the tail and makes the head row agree: nothing left in the database
+        # shows it, only the anchor kept outside does.
+        await _bypassing_the_trigger(
+            deps,
+            (
+                "DELETE FROM audit_log WHERE id IN (:a, :b)",
+                {"a": entries[-1].id, "b": entries[-2].id},
+            ),
+            (
+                "UPDATE audit_chains SET length = :n, head_hash = :h WHERE chain = :c",
+                {"n": len(kept), "h": kept[-1].entry_hash, "c": kept[-1].chain},
+            ),
+        )
+        unanchored = await verify(deps.sessions, deps.cipher, deps.hasher)
+        report = await verify(deps.sessions, deps.cipher, deps.hasher, anchor=anchor)
+    assert unanchored.ok  # without the anchor a cut tail looks like a shorter chain
+    [finding] = report.findings
+    assert finding.kind == "chain_truncated"
+    assert finding.subject == f"audit chain {kept[-1].chain}"
+    assert f"the last anchor saw {len(entries)}" in finding.detail
+
+
+async def test_a_cut_tail_is_caught_by_the_head_row_when_it_was_left_alone(own_deps):
+    async with own_deps(KEY) as deps:
+        event = await recorded_share(deps)
+        last = (await _chain_of(deps, event.event_id))[-1]
+        await _bypassing_the_trigger(
+            deps, ("DELETE FROM audit_log WHERE id = :id", {"id": last.id})
+        )
+        report = await verify(deps.sessions, deps.cipher, deps.hasher)
+    [finding] = report.findings
+    assert (finding.kind, finding.subject) == ("chain_truncated", f"audit chain {last.chain}")
+
+
+async def test_an_anchor_taken_earlier_still_verifies_a_longer_chain(own_deps):
+    async with own_deps(KEY) as deps:
+        await recorded_share(deps)
+        anchor = await _anchor(deps)
+        await recorded_share(deps)
+        report = await verify(deps.sessions, deps.cipher, deps.hasher, anchor=anchor)
+    assert report.ok, report.findings
+
+
+async def _tokens_and_settings(deps) -> int:
+    """A revoked token and a saved fraud-settings version; returns the token's id."""
+    issued = await tokens.issue(deps.sessions, deps.auditor, "ops", "test")
+    await tokens.withdraw(deps.sessions, deps.auditor, issued.id)
+    await save_fraud_settings(deps, DEFAULT_FRAUD_SETTINGS, "sealed")
+    return issued.id
+
+
+@pytest.mark.parametrize(
+    ("statement", "kind", "subject"),
+    [
+        ("UPDATE users SET blocked = false, trust_score = 100 WHERE id = :user", "user_changed",
+         "user {user}"),
+        ("UPDATE users SET seal = NULL WHERE id = :user", "user_unsealed", "user {user}"),
+        ("UPDATE payments SET amount_enc = :cheap WHERE event_id = :event", "payment_changed",
+         "payment standard:{txn}"),
+        ("UPDATE api_tokens SET revoked_at = NULL WHERE id = :token", "api_token_changed",
+         "token #{token}"),
+        ("UPDATE fraud_settings SET document = jsonb_set(document, '{block_threshold}', '99')",
+         "fraud_settings_changed", "fraud settings v1"),
+    ],
+)  # fmt: skip
+async def test_standing_payments_tokens_and_fraud_settings_are_sealed(
+    own_deps, statement, kind, subject
+):
+    async with own_deps(KEY) as deps:
+        event = await recorded_share(deps)
+        token = await _tokens_and_settings(deps)
+        assert (await verify(deps.sessions, deps.cipher, deps.hasher)).ok
+        async with deps.sessions() as s:
+            txn = await s.scalar(
+                select(Payment.transaction_id).where(Payment.event_id == event.event_id)
+            )
+        names = {"user": event.user_id, "event": event.event_id, "token": token, "txn": txn}
+        async with deps.sessions.begin() as s:
+            await s.execute(text(statement), {**names, "cheap": deps.cipher.encrypt("0.01")})
+        report = await verify(deps.sessions, deps.cipher, deps.hasher)
+    assert [(f.kind, f.subject) for f in report.findings] == [(kind, subject.format(**names))]

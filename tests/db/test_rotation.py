@@ -20,6 +20,7 @@ from db.rotation import encrypted_columns, rotate_all
 from db.shares import load_view
 from domain.models import PaymentSignal
 from runtime.deps import Deps
+from tests.support.payments import record_payment
 from tests.support.records import PAID, PROFIT, full_record, ledger, share_row
 
 KEY_1, KEY_2 = Fernet.generate_key().decode(), Fernet.generate_key().decode()
@@ -112,6 +113,7 @@ async def test_rotation_while_the_application_writes_loses_nothing(own_deps):
                 currency="USDT",
                 paid_at=at,
             )
+            await record_payment(app, event_id, payment)
             await books.apply_payment(
                 c.ApplyPaymentInput(
                     event_id=event_id,

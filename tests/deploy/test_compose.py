@@ -79,3 +79,21 @@ def test_the_image_installs_what_the_commands_import():
     }
     packages = {p.name for p in ROOT.iterdir() if (p / "__init__.py").exists()} - {"tests"}
     assert packages <= copied, packages - copied
+
+
+def test_temporal_is_off_public_ports_and_its_ui_cannot_write(compose):
+    services = compose["services"]
+    assert "ports" not in services["temporal"]  # the frontend: only containers reach it
+    ui = services["temporal-ui"]
+    assert all(port.startswith("127.0.0.1:") for port in ui["ports"])
+    assert ui["environment"]["TEMPORAL_DISABLE_WRITE_ACTIONS"] == "true"
+
+
+def test_only_migrate_is_given_the_database_owner(compose):
+    services = compose["services"]
+    owner = "PROFITSHARE_DATABASE_OWNER_URL"
+    assert owner in services["migrate"]["environment"]
+    for name in ("schedules", "worker", "api"):
+        env = services[name].get("environment", compose["x-app"]["environment"])
+        assert owner not in env, name
+        assert "profitshare_app:" in env["PROFITSHARE_DATABASE_URL"], name

@@ -9,14 +9,18 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from temporalio.client import ScheduleActionStartWorkflow
 
+from db.anchor import anchor_heads
+from db.integrity import verify
 from db.models import Report
+from runtime.audit_anchor_schedule import SCHEDULE_ID as AUDIT_ANCHOR_SCHEDULE_ID
+from runtime.audit_anchor_schedule import latest_anchor
 from runtime.ip_intel_schedule import SCHEDULE_ID as IP_INTEL_SCHEDULE_ID
 from runtime.schedules import SCHEDULES, apply, wanted_schedules
 from tests.support.records import owed_past_due, recorded_share
 from tests.support.scenario import eventually
 from workers.worker import build_worker
 
-IDS = {"report-overdue-daily", "report-fraud-weekly", "report-trust-monthly"}
+IDS = {"report-overdue-daily", "report-fraud-weekly", "report-trust-monthly", "audit-anchor"}
 
 
 async def _all_listed(client) -> bool:
@@ -31,7 +35,7 @@ async def test_apply_twice_then_trigger_the_daily_report(dev_server, deps, setti
     await client.get_schedule_handle("report-fraud-weekly").pause(note="investigating")
     assert await apply(client, cfg) == dict.fromkeys(IDS, "updated")
     assert await eventually(lambda: _all_listed(client))
-    for schedule in SCHEDULES:
+    for schedule in SCHEDULES:  # the reports'
         described = await client.get_schedule_handle(schedule.id).describe()
         action = described.schedule.action
         assert isinstance(action, ScheduleActionStartWorkflow)
@@ -66,3 +70,27 @@ def test_the_ip_list_refresh_is_scheduled_only_when_a_source_is_configured(setti
         update={"ip_intel_sources": {"tor": "http://lists.example/tor.txt"}}
     )
     assert IP_INTEL_SCHEDULE_ID in wanted_schedules(with_source)
+
+
+async def test_the_audit_anchor_keeps_every_chain_head_outside_the_database(
+    dev_server, deps, settings, task_queue
+):
+    client = dev_server.client
+    cfg = settings.model_copy(update={"task_queue": task_queue})
+    await apply(client, cfg)
+    await recorded_share(deps, days_ago=1)
+    async with deps.sessions() as s:
+        heads = {h.chain: h for h in await anchor_heads(s)}
+    async with build_worker(client, deps, cfg):
+        await client.get_schedule_handle(AUDIT_ANCHOR_SCHEDULE_ID).trigger()
+
+        async def anchored():
+            found = await latest_anchor(client)
+            return found if found and found[1] == heads else None
+
+        anchor, kept = await eventually(anchored, timeout=30)
+    assert sum(h.length for h in kept.values()) > 0
+    report = await verify(deps.sessions, deps.cipher, deps.hasher, anchor=kept)
+    # Other tests of the session write rows behind the application's back: only the chains.
+    assert report.anchored
+    assert [f for f in report.findings if f.kind.startswith("chain")] == []

@@ -11,6 +11,7 @@ from temporalio.client import WorkflowHandle
 from db.models import AuditEntry, Share, User
 from domain.ladder import can_access, can_trade
 from domain.models import PaymentSignal, ProfitEvent, ShareView
+from tests.support.payments import record_payment
 from tests.support.records import share_row
 from tests.support.scenario import eventually, profitable_session
 from workflows.ids import share_workflow_id
@@ -53,16 +54,16 @@ class ShareDriver:
             await self.env.sleep(gap)
 
     async def pay(self, handle: WorkflowHandle, amount: str, txn: str, currency="USDT") -> None:
-        await handle.signal(
-            ShareWorkflow.payment,
-            PaymentSignal(
-                provider="standard",
-                transaction_id=txn,
-                amount=Decimal(amount),
-                currency=currency,
-                paid_at=await self.env.get_current_time(),
-            ),
+        """A payment recorded as the webhook route records it, then signalled."""
+        payment = PaymentSignal(
+            provider="standard",
+            transaction_id=txn,
+            amount=Decimal(amount),
+            currency=currency,
+            paid_at=await self.env.get_current_time(),
         )
+        await record_payment(self.deps, handle.id.removeprefix("share/"), payment)
+        await handle.signal(ShareWorkflow.payment, payment)
 
     async def share_row(self, event_id: str) -> Share:
         return await share_row(self.deps, event_id)

@@ -26,6 +26,7 @@ from db.standing import RESTRICTING_STATUSES
 from domain.ladder import ladder
 from domain.models import PaymentSignal, ProfitEvent, VerificationSummary
 from runtime.deps import Deps
+from tests.support.payments import record_payment
 from tests.support.scenario import profit_event, register_account, store_event
 
 # What `full_record` writes: a profit and a partial payment.
@@ -90,12 +91,16 @@ async def recorded_share(
             c.ApplyPaymentInput(
                 event_id=event.event_id,
                 user_id=user_id,
-                payment=PaymentSignal(
-                    provider="standard",
-                    transaction_id=f"txn-{uuid.uuid4().hex[:10]}",
-                    amount=Decimal(paid),
-                    currency=recorded.billing_currency,
-                    paid_at=now,
+                payment=await record_payment(
+                    deps,
+                    event.event_id,
+                    PaymentSignal(
+                        provider="standard",
+                        transaction_id=f"txn-{uuid.uuid4().hex[:10]}",
+                        amount=Decimal(paid),
+                        currency=recorded.billing_currency,
+                        paid_at=now,
+                    ),
                 ),
                 amount_paid=Decimal(paid),
                 amount_due=Decimal(recorded.billed_amount) - Decimal(paid),

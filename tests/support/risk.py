@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from db import standing
+from db.audited import audited
 from db.risk import settings_store
 from domain.ladder import Level
 from domain.risk import DEFAULT_FRAUD_SETTINGS, FraudSettings, list_file
@@ -60,7 +61,7 @@ async def overdue_share(
     """An open share at `level`, recorded long enough ago for its discount to have lapsed."""
     recorded = datetime.now(UTC) - timedelta(days=31)
     async with deps.sessions.begin() as s:
-        await standing.ensure_user(s, user_id)
+        await standing.ensure_user(s, deps.hasher, user_id)
         share = await bare_share(
             s,
             deps.cipher,
@@ -78,14 +79,14 @@ async def overdue_share(
             due_at=recorded + timedelta(days=7),
         )
         await s.flush()
-        await standing.recompute(s, user_id)
+        await standing.recompute(s, deps.hasher, user_id)
     return share.event_id
 
 
 async def verified_profits(deps: Deps, user_id: str, profits: list[str]) -> None:
     """Past shares of `user_id` with these verified profits (the user's history)."""
     async with deps.sessions.begin() as s:
-        await standing.ensure_user(s, user_id)
+        await standing.ensure_user(s, deps.hasher, user_id)
         for profit in profits:
             await bare_share(
                 s,
@@ -99,10 +100,10 @@ async def verified_profits(deps: Deps, user_id: str, profits: list[str]) -> None
 
 
 async def save_fraud_settings(deps: Deps, settings: FraudSettings, note: str = "test") -> int:
-    async with deps.sessions.begin() as s:
-        saved = await settings_store.save(
-            s, deps.cipher, settings, changed_by="test", note=note, at=datetime.now(UTC)
-        )
+    async with audited(
+        deps.sessions, deps.auditor, actor="system:test", partition=settings_store.SUBJECT
+    ) as a:
+        saved = await settings_store.save(a, settings, note=note, at=datetime.now(UTC))
     return saved.version
 
 

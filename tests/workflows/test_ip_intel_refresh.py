@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import httpx
 import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
@@ -22,6 +21,7 @@ from workflows.ip_intel import IpIntelRefreshWorkflow
 
 TOR = "# Tor exits\n192.0.2.70\n192.0.2.71\nnot-an-address\n2001:db8:7::1\n"
 VPN = "198.51.100.0/25\n203.0.113.0/24\n"
+REDIRECT = "<redirect>"  # a page the list server answers with a 302 to a plain-http host
 
 
 @pytest.fixture
@@ -32,6 +32,12 @@ def list_server() -> Iterator[tuple[str, dict[str, str]]]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             body = pages.get(self.path)
+            if body == REDIRECT:
+                self.send_response(302)
+                self.send_header("location", "http://lists.example/elsewhere.txt")
+                self.send_header("content-length", "0")
+                self.end_headers()
+                return
             self.send_response(200 if body is not None else 404)
             payload = (body or "not found").encode()
             self.send_header("content-length", str(len(payload)))
@@ -85,7 +91,7 @@ async def test_the_workflow_replaces_the_lists_the_risk_checks_read(
 
 @pytest.mark.parametrize(
     ("tor_page", "error"),
-    [(None, httpx.HTTPStatusError), ("<html>maintenance</html>\n", ApplicationError)],
+    [(None, ApplicationError), ("<html>maintenance</html>\n", ApplicationError)],
 )
 async def test_a_failing_source_leaves_every_list_as_it_was(list_server, tmp_path, tor_page, error):
     base, pages = list_server
@@ -116,3 +122,41 @@ def test_the_refresh_is_scheduled_daily_only_when_a_source_is_configured(wf_sett
         wf_settings.task_queue,
     )
     assert [i.every for i in schedule.spec.intervals] == [timedelta(days=1)]
+
+
+@pytest.mark.parametrize(
+    "url", ["http://lists.example/tor.txt", "ftp://lists.example/tor.txt", "file:///etc/hosts"]
+)
+async def test_only_https_sources_are_fetched(tmp_path, url):
+    refresh = IntelRefreshActivities(tmp_path, {"tor": url})
+    with pytest.raises(ApplicationError, match="is not https") as raised:
+        await ActivityEnvironment().run(refresh.refresh_ip_intel)
+    assert raised.value.non_retryable
+
+
+async def test_redirects_are_not_followed(list_server, tmp_path):
+    base, pages = list_server
+    refresh = IntelRefreshActivities(tmp_path, {"tor": f"{base}/moved"})
+    pages["/moved"] = REDIRECT
+    with pytest.raises(ApplicationError, match="answered 302"):
+        await ActivityEnvironment().run(refresh.refresh_ip_intel)
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_a_list_past_the_size_cap_is_refused(list_server, tmp_path, monkeypatch):
+    base, pages = list_server
+    pages["/tor.txt"] = TOR * 100
+    monkeypatch.setattr("activities.risk.intel_refresh.MAX_LIST_BYTES", len(TOR) * 10)
+    refresh = IntelRefreshActivities(tmp_path, {"tor": f"{base}/tor.txt"})
+    with pytest.raises(ApplicationError, match="larger than") as raised:
+        await ActivityEnvironment().run(refresh.refresh_ip_intel)
+    assert raised.value.non_retryable
+
+
+async def test_ranges_wider_than_a_slash_8_are_dropped(list_server, tmp_path):
+    base, pages = list_server
+    pages["/vpn.txt"] = "0.0.0.0/0\n10.0.0.0/7\n10.0.0.0/8\n::/0\n2001:db8::/32\n"
+    refresh = IntelRefreshActivities(tmp_path, {"vpn": f"{base}/vpn.txt"})
+    report = await ActivityEnvironment().run(refresh.refresh_ip_intel)
+    assert (report.lists["vpn"].entries, report.lists["vpn"].rejected) == (2, 3)
+    assert parse_list(list_path(tmp_path, "vpn").read_text()) == ["10.0.0.0/8", "2001:db8::/32"]

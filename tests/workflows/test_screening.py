@@ -142,7 +142,7 @@ async def test_auto_suspend_blocks_the_user_and_alerts_ops(driver, wf_settings, 
         assert (await s.get(User, event.user_id)).blocked is True
         blocks = await audit.entries_for(s, f"user/{event.user_id}")
         alerts = await audit.entries_for(s, OPS_ALERTS)
-    assert [(e.action, e.actor) for e in blocks] == [("user.blocked", "risk")]
+    assert [(e.action, e.actor) for e in blocks] == [("user.blocked", "system:risk")]
     reasons = [await details(driver.deps, e) for e in alerts]
     assert any(
         r.get("user") == event.user_id and r["reason"].startswith("user auto-suspended")

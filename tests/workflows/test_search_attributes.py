@@ -15,6 +15,7 @@ from api.app import create_app
 from db.models import User
 from domain.models import PaymentSignal
 from tests.support.api import BACKEND, in_process
+from tests.support.payments import record_payment
 from tests.support.scenario import eventually, profitable_session
 from workers.worker import activities_for
 from workflows.reports import ReportWorkflow
@@ -93,16 +94,15 @@ async def test_each_search_attribute_finds_exactly_its_shares(
         )
 
     await eventually(settled, timeout=30)
-    await client.get_workflow_handle(paid).signal(
-        ShareWorkflow.payment,
-        PaymentSignal(
-            provider="standard",
-            transaction_id=f"txn-{run}",
-            amount="150.00",
-            currency="USDT",
-            paid_at=datetime.now(UTC),
-        ),
+    payment = PaymentSignal(
+        provider="standard",
+        transaction_id=f"txn-{run}",
+        amount="150.00",
+        currency="USDT",
+        paid_at=datetime.now(UTC),
     )
+    await record_payment(deps, paid.removeprefix("share/"), payment)
+    await client.get_workflow_handle(paid).signal(ShareWorkflow.payment, payment)
     await eventually(lambda: _has_status(client, paid, "paid"), timeout=30)
 
     everyone = {fresh, suspended, warned, paid, blocked, alerted}

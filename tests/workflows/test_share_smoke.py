@@ -8,6 +8,7 @@ from decimal import Decimal
 from temporalio.worker import Worker
 
 from domain.models import PaymentSignal
+from tests.support.payments import record_payment
 from tests.support.scenario import eventually, profitable_session
 from workers.worker import activities_for
 from workflows.ids import share_workflow_id
@@ -34,16 +35,15 @@ async def test_profit_event_to_paid(time_skipping_env, deps, settings, emulator_
 
         view = await eventually(opened)
         assert view.share_amount == Decimal("150.00")
-        await handle.signal(
-            ShareWorkflow.payment,
-            PaymentSignal(
-                provider="standard",
-                transaction_id="txn-1",
-                amount=Decimal("142.50"),
-                currency="USDT",
-                paid_at=await env.get_current_time() + timedelta(seconds=1),
-            ),
+        payment = PaymentSignal(
+            provider="standard",
+            transaction_id="txn-1",
+            amount=Decimal("142.50"),
+            currency="USDT",
+            paid_at=await env.get_current_time() + timedelta(seconds=1),
         )
+        await record_payment(deps, handle.id.removeprefix("share/"), payment)
+        await handle.signal(ShareWorkflow.payment, payment)
         result = await handle.result()
     assert result.status == "paid"
     assert result.amount_due == Decimal("0.00")

@@ -16,8 +16,8 @@ import pytest
 from api.app import create_app
 from config.settings import load_settings
 from domain.webhooks import registry
-from tests.api.webhooks.conftest import assert_error, deliver, open_share, payments, wait_status
 from tests.support.gateways import acmepay
+from tests.support.webhook_calls import assert_error, deliver, open_share, payments, wait_status
 
 
 @pytest.fixture

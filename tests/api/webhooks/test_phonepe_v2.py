@@ -12,8 +12,8 @@ import httpx
 
 from api.app import create_app
 from domain.webhooks import phonepe_v2, registry
-from tests.api.webhooks.conftest import alerts, deliver, open_share, payments, share, wait_status
 from tests.support.scenario import eventually
+from tests.support.webhook_calls import alerts, deliver, open_share, payments, share, wait_status
 
 V2 = next(g for g in registry.gateways() if g.confirmation == "order_status")
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 
 from domain.webhooks import registry
-from tests.api.webhooks.conftest import alerts, deliver, open_share, payments, share
+from tests.support.webhook_calls import alerts, deliver, open_share, payments, share
 
 STANDARD = next(g for g in registry.gateways() if g.name == "standard")
 

@@ -16,7 +16,7 @@ from pydantic import SecretStr
 
 from api.app import create_app
 from domain.webhooks import registry
-from tests.api.webhooks.conftest import assert_error, deliver
+from tests.support.webhook_calls import assert_error, deliver
 
 STANDARD = next(g for g in registry.gateways() if g.name == "standard")
 

@@ -16,7 +16,7 @@ import pytest
 
 from domain.webhooks import registry
 from domain.webhooks.gateway import Gateway
-from tests.api.webhooks.conftest import (
+from tests.support.webhook_calls import (
     alerts,
     assert_error,
     deliver,
