@@ -10,6 +10,8 @@ from decimal import Decimal
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from domain.money import format_money
+
 
 class FieldCipher:
     def __init__(self, keys: Sequence[str]) -> None:
@@ -42,7 +44,7 @@ class FieldCipher:
         return True
 
     def encrypt_decimal(self, amount: Decimal | None) -> str | None:
-        return None if amount is None else self.encrypt(str(amount))
+        return None if amount is None else self.encrypt(format_money(amount))
 
     def decrypt_decimal(self, token: str | None) -> Decimal | None:
         return None if token is None else Decimal(self.decrypt(token))

@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         ShareStatus,
         Waiver,
     )
+    from domain.money import format_money
     from domain.notifications import TemplateName
     from domain.settlement import (
         CurrencyMismatch,
@@ -158,7 +159,7 @@ class Collection:
         self._s.credit = outcome.credit
         if outcome.settled:
             self._s.status = "paid"
-            self._effects.notify("paid", "paid", amount_paid=str(outcome.amount_paid))
+            self._effects.notify("paid", "paid", amount_paid=format_money(outcome.amount_paid))
             self._effects.push_standing()
         self._publish()
 

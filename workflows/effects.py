@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
         DeliverStandingInput,
         NotifyUserInput,
     )
+    from domain.money import format_money
     from domain.notifications import TemplateName
     from workflows import options
     from workflows.share_state import ShareState
@@ -38,7 +39,7 @@ class Effects:
             params = {
                 "payment_reference": s.recorded.payment_reference,
                 "currency": s.recorded.billing_currency,
-                "amount_due": str(s.bill().due_at(s.amount_paid, workflow.now())),
+                "amount_due": format_money(s.bill().due_at(s.amount_paid, workflow.now())),
                 "due_at": s.recorded.due_at.date().isoformat(),
                 **({"payment_url": s.payment_link} if s.payment_link else {}),
                 **params,

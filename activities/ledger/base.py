@@ -14,6 +14,7 @@ from db.crypto import FieldCipher, RecordHasher
 from db.models import Share
 from db.shares import amounts
 from domain.models import RecordedShare
+from domain.money import format_money
 from domain.policy import DEFAULT_SHARE_POLICY, SharePolicy
 
 ACTOR = "workflow"
@@ -54,10 +55,10 @@ class LedgerBase:
         return RecordedShare(
             recorded_at=share.recorded_at,
             share_rate=share.share_rate,
-            share_amount=str(money["share_amount"]),
+            share_amount=format_money(money["share_amount"]),
             billing_currency=share.billing_currency,
             fx_rate=share.fx_rate,
-            billed_amount=str(money["billed_amount"]),
+            billed_amount=format_money(money["billed_amount"]),
             discount_until=share.discount_until,
             due_at=share.due_at,
             payment_reference=share.payment_reference,

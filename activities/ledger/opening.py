@@ -17,6 +17,7 @@ from db import audit, standing
 from db.models import Share, User
 from db.shares import seal, set_amounts
 from domain.models import ProfitEvent, RecordedShare
+from domain.money import format_money
 from domain.policy import DEFAULT_TRUST_POLICY
 from domain.settlement import billed_amount, chargeable_profit, share_amount
 
@@ -40,7 +41,7 @@ class OpeningLedger(LedgerBase):
                     status="screening",
                     level=0,
                     currency=event.currency,
-                    reported_profit_enc=self._cipher.encrypt(str(event.reported_profit)),
+                    reported_profit_enc=self._cipher.encrypt(format_money(event.reported_profit)),
                 )
                 .on_conflict_do_nothing(index_elements=[Share.event_id])
             )
@@ -117,7 +118,7 @@ class OpeningLedger(LedgerBase):
                 billed = billed_amount(amount, fx, billing)
                 # A profit that only earns back carried losses bills nothing.
                 share.status = "open" if billed > 0 else "no_share"
-                share.share_rate, share.fx_rate = str(rate), str(fx)
+                share.share_rate, share.fx_rate = format_money(rate), format_money(fx)
                 share.billing_currency = billing
                 share.recorded_at = cmd.at
                 share.discount_until = cmd.at + self._policy.early_window
@@ -143,7 +144,7 @@ class OpeningLedger(LedgerBase):
                     action="share.recorded",
                     subject=event.event_id,
                     key=f"{event.event_id}:recorded",
-                    details={"rate": str(rate), "billing_currency": billing},
+                    details={"rate": format_money(rate), "billing_currency": billing},
                 )
                 await standing.recompute(s, event.user_id)
             return self._recorded(share)

@@ -12,6 +12,7 @@ from activities.ledger.trust import move_trust
 from db import audit, standing
 from db.models import Payment
 from db.shares import seal, set_amounts
+from domain.money import format_money
 from domain.policy import DEFAULT_TRUST_POLICY
 
 
@@ -30,7 +31,7 @@ class PaymentLedger(LedgerBase):
                     transaction_id=p.transaction_id,
                     event_id=cmd.event_id,
                     payment_reference=share.payment_reference,
-                    amount_enc=self._cipher.encrypt(str(p.amount)),
+                    amount_enc=self._cipher.encrypt(format_money(p.amount)),
                     currency=p.currency,
                     paid_at=p.paid_at,
                     status="received",

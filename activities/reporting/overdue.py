@@ -8,6 +8,7 @@ from decimal import Decimal
 from activities.reporting.layout import Rendered, csv_text, page, section, stamp, table
 from activities.reporting.svg import Bar, bar_chart
 from domain.ladder import Level
+from domain.money import format_money
 from domain.reports import AGE_BUCKETS, Cell, OverdueReport, Window
 
 TITLE = "Open shares past due, by level"
@@ -32,7 +33,7 @@ def render_overdue(report: OverdueReport, window: Window, generated_at: datetime
             "level": line.level,
             "level_name": Level(line.level).label,
             "currency": line.currency,
-            "amount_due": str(line.amount_due),
+            "amount_due": format_money(line.amount_due),
             "due_at": stamp(line.due_at),
             "days_overdue": line.days_overdue,
             "age": line.age,
@@ -68,7 +69,7 @@ def _cell(cell: Cell) -> dict[str, object]:
         out |= {"level": cell.level, "level_name": Level(cell.level).label}
     if cell.age is not None:
         out["age"] = cell.age
-    return out | {"shares": cell.count, "amount_due": str(cell.amount)}
+    return out | {"shares": cell.count, "amount_due": format_money(cell.amount)}
 
 
 def _html(report: OverdueReport, window: Window) -> str:

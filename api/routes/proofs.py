@@ -27,6 +27,7 @@ from db.models import Payment, PaymentProof, Share
 from db.rate_limits import PostgresStorage
 from db.shares import amount_due_now
 from domain.models import ProofDecision, ProofSubmitted
+from domain.money import format_money
 from domain.types import Currency, Money
 
 router = APIRouter(tags=["payment proofs"])
@@ -94,7 +95,7 @@ async def submit_proof(event_id: str, body: ProofIn, request: Request) -> ProofA
                 event_id=event_id,
                 user_id=share.user_id,
                 transaction_id=body.transaction_id,
-                amount_enc=deps.cipher.encrypt(str(body.amount)),
+                amount_enc=deps.cipher.encrypt(format_money(body.amount)),
                 currency=body.currency,
                 paid_at=body.paid_at,
                 status="pending_review",
@@ -163,7 +164,7 @@ def _check(share: Share, body: ProofIn, cipher) -> None:
         raise ApiError(
             422,
             f"the amount must be exactly what is due now: {due} {billed_in}",
-            details=[{"field": "amount", "expected": str(due)}],
+            details=[{"field": "amount", "expected": format_money(due) if due else None}],
         )
 
 

@@ -24,6 +24,7 @@ from db import audit
 from db.models import Payment, Share
 from db.shares import workflow_id
 from domain.models import PaymentSignal
+from domain.money import format_money
 from domain.webhooks import (
     GatewayPayment,
     PayloadError,
@@ -117,7 +118,7 @@ async def record_and_signal(request: Request, payment: GatewayPayment) -> str:
                 transaction_id=payment.transaction_id,
                 event_id=share.event_id if share else None,
                 payment_reference=payment.payment_reference,
-                amount_enc=deps.cipher.encrypt(str(payment.amount)),
+                amount_enc=deps.cipher.encrypt(format_money(payment.amount)),
                 currency=payment.currency,
                 paid_at=payment.paid_at or now,
                 status=status,
