@@ -24,8 +24,12 @@ profits = st.decimals(min_value=Decimal("-100000"), max_value=Decimal("100000"),
 
 
 def bill(billed: Decimal) -> Bill:
-    return Bill(billed=billed, currency="USDT", discount_rate=Decimal("0.05"),
-                discount_until=DAY0 + timedelta(days=3))
+    return Bill(
+        billed=billed,
+        currency="USDT",
+        discount_rate=Decimal("0.05"),
+        discount_until=DAY0 + timedelta(days=3),
+    )
 
 
 def test_fifteen_percent_of_a_thousand_is_one_fifty():
@@ -47,20 +51,25 @@ def test_the_discount_applies_within_three_days_only(billed, days):
     at = DAY0 + timedelta(days=days, hours=1)
     owed = bill(billed).owed_at(at)
     if days < 3:
-        assert owed == (billed * Decimal("0.95")).quantize(Decimal("0.01"),
-                                                            rounding="ROUND_HALF_UP")
+        assert owed == (billed * Decimal("0.95")).quantize(
+            Decimal("0.01"), rounding="ROUND_HALF_UP"
+        )
     else:
         assert owed == billed
 
 
-@given(billed=amounts, payments=st.lists(amounts, min_size=1, max_size=6),
-       day=st.integers(min_value=0, max_value=70))
+@given(
+    billed=amounts,
+    payments=st.lists(amounts, min_size=1, max_size=6),
+    day=st.integers(min_value=0, max_value=70),
+)
 def test_payments_add_up_and_settle_exactly_when_covered(billed, payments, day):
     at = DAY0 + timedelta(days=day, hours=1)
     paid = Decimal("0.00")
     for amount in payments:
-        outcome = apply_payment(bill(billed), paid_before=paid, amount=amount, currency="USDT",
-                                at=at)
+        outcome = apply_payment(
+            bill(billed), paid_before=paid, amount=amount, currency="USDT", at=at
+        )
         paid = outcome.amount_paid
         owed = bill(billed).owed_at(at)
         assert outcome.settled is (paid >= owed)
@@ -72,11 +81,21 @@ def test_payments_add_up_and_settle_exactly_when_covered(billed, payments, day):
 
 def test_a_payment_in_another_currency_or_not_positive_is_refused():
     with pytest.raises(CurrencyMismatch):
-        apply_payment(bill(Decimal("150.00")), paid_before=Decimal(0), amount=Decimal("150"),
-                      currency="INR", at=DAY0)
+        apply_payment(
+            bill(Decimal("150.00")),
+            paid_before=Decimal(0),
+            amount=Decimal("150"),
+            currency="INR",
+            at=DAY0,
+        )
     with pytest.raises(ValueError):
-        apply_payment(bill(Decimal("150.00")), paid_before=Decimal(0), amount=Decimal("0"),
-                      currency="USDT", at=DAY0)
+        apply_payment(
+            bill(Decimal("150.00")),
+            paid_before=Decimal(0),
+            amount=Decimal("0"),
+            currency="USDT",
+            at=DAY0,
+        )
 
 
 @given(sessions=st.lists(profits, max_size=20))
@@ -97,3 +116,19 @@ def test_per_session_charges_every_profit_and_carries_nothing(profit):
     result = chargeable_profit(profit, Decimal("500"), high_water_mark=False)
     assert result.profit == max(profit, Decimal(0))
     assert result.carried_loss_after == 0
+
+
+def test_the_share_is_rounded_once_in_the_billing_currency():
+    from domain.settlement import billed_for
+
+    # 0.0299 ETH of profit: 15% is 0.004485 ETH; two places would have billed nothing.
+    assert billed_for(Decimal("0.0299"), Decimal("0.15"), Decimal(1), "ETH") == Decimal(
+        "0.00448500"
+    )
+    assert share_amount(Decimal("0.0299"), Decimal("0.15"), "ETH") == Decimal("0.00448500")
+    # Rounded once: 33.33 × 0.15 = 4.9995 USDT, × 88.5 = 442.455750 INR -> 442.46
+    # (rounding the share first would give 5.00 × 88.5 = 442.50).
+    assert billed_for(Decimal("33.33"), Decimal("0.15"), Decimal("88.5"), "INR") == Decimal(
+        "442.46"
+    )
+    assert billed_for(Decimal("-5"), Decimal("0.15"), Decimal("88.5"), "INR") == Decimal("0.00")
