@@ -71,6 +71,9 @@ class VerificationSummary(Model):
     methods: dict[str, Money]
     reasons: list[str] = []
     fills: int = 0
+    # The exchange's precision for the profit's currency (ccxt's currency precision, as
+    # decimal places), when the exchange reported one; domain/money.py's table otherwise.
+    currency_places: int | None = None
 
 
 class RecordedShare(Model):
@@ -85,6 +88,9 @@ class RecordedShare(Model):
     discount_until: datetime
     due_at: datetime
     payment_reference: str
+    # Fixed at day 0 (None on shares recorded before: the brief's 5 %, the table's places).
+    discount_rate: Money | None = None
+    billing_places: int | None = None
 
 
 class PaymentSignal(Model):
@@ -210,3 +216,9 @@ class ShareView(Model):
     waived_amount: Money | None = None
     closed_reason: str | None = None
     payment_link: str | None = None
+    # The figures that balance (CONTRACT.md): billed = amount_paid − credit − refunded
+    # + amount_due + discount_granted + waived_amount + written_off_amount.
+    billed: Money | None = None
+    discount_granted: Money | None = None
+    refunded: Money | None = None
+    written_off_amount: Money | None = None

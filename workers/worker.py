@@ -19,6 +19,7 @@ from activities.reports import ReportActivities
 from activities.risk.intel_refresh import IntelRefreshActivities
 from activities.risk.screening import RiskActivities
 from activities.risk.service import RiskService
+from config.policy import load_policy
 from config.settings import Settings
 from workers.client import connect
 from workers.deps import Deps, require
@@ -43,6 +44,7 @@ def activities_for(
         fx or fx_source(settings, http=deps.http),
         billing_currency=settings.billing_currency,
         high_water_mark=settings.fee_basis == "high_water_mark",
+        policy=load_policy(),
     )
     exchange = exchange or ExchangeActivities(
         deps.sessions, deps.cipher, base_url=settings.exchange_base_url

@@ -151,12 +151,14 @@ class Collection:
                 settled=outcome.settled,
                 discounted=outcome.discounted,
                 at=workflow.now(),
+                discount_granted=outcome.discount_granted,
+                note=outcome.note,
             ),
             summary=f"apply payment {payment.provider}:{payment.transaction_id}",
         )
-        self._s.payments.append(view.model_copy(update={"applied": True}))
+        self._s.payments.append(view.model_copy(update={"applied": True, "note": outcome.note}))
         self._s.amount_paid, self._s.amount_due = outcome.amount_paid, outcome.amount_due
-        self._s.credit = outcome.credit
+        self._s.credit, self._s.discount_granted = outcome.credit, outcome.discount_granted
         if outcome.settled:
             self._s.status = "paid"
             self._effects.notify("paid", "paid", amount_paid=format_money(outcome.amount_paid))
@@ -208,6 +210,9 @@ class Collection:
         s = self._s
         if s.status != "disputed" or s.dispute is None or s.recorded is None:
             return
+        if workflow.patched("money-dispute-in-ledger"):
+            await self._resolve_in_ledger(resolution)
+            return
         now = workflow.now()
         pause = now - s.dispute.opened_at
         due_at = s.recorded.due_at + pause
@@ -256,6 +261,58 @@ class Collection:
         )
         self._effects.push_standing()
 
+    async def _resolve_in_ledger(self, resolution: DisputeResolution) -> None:
+        """The ledger prices the outcome (carried loss, credit, what the share absorbed);
+        the workflow takes its figures."""
+        s = self._s
+        assert s.dispute is not None and s.recorded is not None
+        now = workflow.now()
+        pause = now - s.dispute.opened_at
+        due_at = s.recorded.due_at + pause
+        settled: c.DisputeSettled = await self._ledger(
+            c.RESOLVE_DISPUTE,
+            c.ResolveDisputeInput(
+                event_id=s.event.event_id,
+                user_id=s.event.user_id,
+                outcome=resolution.outcome,
+                status="open",
+                due_at=due_at,
+                at=now,
+                note=resolution.note,
+                verified_profit=resolution.verified_profit,
+                priced_by_ledger=True,
+            ),
+            c.DisputeSettled,
+            summary=f"dispute {resolution.outcome}",
+        )
+        s.paused += max(pause, timedelta(0))
+        s.dispute = s.dispute.model_copy(update={"outcome": resolution.outcome, "resolved_at": now})
+        s.recorded = s.recorded.model_copy(
+            update={
+                "due_at": due_at,
+                "share_amount": settled.share_amount,
+                "billed_amount": settled.billed_amount,
+            }
+        )
+        if settled.verified_profit is not None and s.verification is not None:
+            s.verification = s.verification.model_copy(
+                update={"verified_profit": settled.verified_profit}
+            )
+        s.amount_paid, s.amount_due, s.credit = (
+            settled.amount_paid,
+            settled.amount_due,
+            settled.credit,
+        )
+        s.discount_granted, s.waived_amount = settled.discount_granted, settled.waived_amount
+        if resolution.outcome == "cancelled":
+            s.closed_reason = "dispute_cancelled"
+        s.status = settled.status
+        self._publish()
+        self._effects.notify(
+            "dispute_resolved", "dispute_resolved", outcome=resolution.outcome, note=resolution.note
+        )
+        self._effects.push_standing()
+
     def _reprice(self, profit: Decimal) -> dict[str, Any]:
         """The share on the admin's verified profit: same rate, FX and discount window."""
         s = self._s
@@ -291,6 +348,9 @@ class Collection:
         )
         s.status, s.waived_amount, s.closed_reason = "waived", waived, waiver.kind
         s.amount_due = waived * 0
+        if waiver.kind == "write_off" and workflow.patched("money-write-off"):
+            # As the ledger records it: written off is not waived (CONTRACT.md's Share).
+            s.waived_amount, s.written_off_amount = waived * 0, waived
         self._publish()
         self._effects.push_standing()
 

@@ -55,7 +55,7 @@ class ShareWorkflow:
     async def run(self, event: ProfitEvent) -> ShareView:
         await self._walk(event)
         await self._effects.settle()
-        return self._s.view()
+        return self._s.view(workflow.now())
 
     async def _walk(self, event: ProfitEvent) -> None:
         await self._ledger(c.OPEN_SHARE, event, summary="open the share record")
@@ -117,7 +117,7 @@ class ShareWorkflow:
 
     @workflow.query
     def status(self) -> ShareView:
-        return self._s.view()
+        return self._s.view(workflow.now())
 
     # --- stages ---------------------------------------------------------------------------
     async def _verify(self, event: ProfitEvent) -> tuple[VerificationSummary, list[str]]:

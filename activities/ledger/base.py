@@ -15,7 +15,7 @@ from db.models import Share
 from db.shares import amounts
 from domain.models import RecordedShare
 from domain.money import format_money
-from domain.policy import DEFAULT_SHARE_POLICY, SharePolicy
+from domain.policy import Policy
 
 ACTOR = "workflow"
 
@@ -30,7 +30,7 @@ class LedgerBase:
         *,
         billing_currency: str | None = None,
         high_water_mark: bool = False,
-        policy: SharePolicy = DEFAULT_SHARE_POLICY,
+        policy: Policy | None = None,
     ) -> None:
         self._sessions = sessions
         self._cipher = cipher
@@ -38,7 +38,8 @@ class LedgerBase:
         self._fx = fx
         self._billing_currency = billing_currency
         self._high_water_mark = high_water_mark
-        self._policy = policy
+        # Read from configuration at start-up (config/policy.py); the brief's figures in tests.
+        self._policy = policy or Policy()
 
     async def _audit(self, s: AsyncSession, *, at: datetime, **entry: Any) -> bool:
         """An audit entry written by the workflow, in the caller's transaction."""
@@ -62,4 +63,6 @@ class LedgerBase:
             discount_until=share.discount_until,
             due_at=share.due_at,
             payment_reference=share.payment_reference,
+            discount_rate=share.discount_rate,
+            billing_places=share.billing_places,
         )

@@ -7,9 +7,10 @@ from temporalio import activity
 
 from activities import contracts as c
 from activities.ledger.base import LedgerBase
+from activities.ledger.repricing import settle_dispute, settled
 from db import audit, standing
 from db.models import User
-from db.shares import seal, set_amounts
+from db.shares import book_of, seal, set_amounts
 
 
 class ClosingLedger(LedgerBase):
@@ -34,7 +35,8 @@ class ClosingLedger(LedgerBase):
             await standing.recompute(s, cmd.user_id)
 
     @activity.defn(name=c.RESOLVE_DISPUTE)
-    async def resolve_dispute(self, cmd: c.ResolveDisputeInput) -> None:
+    async def resolve_dispute(self, cmd: c.ResolveDisputeInput) -> c.DisputeSettled | None:
+        """With `priced_by_ledger` the ledger prices the outcome and answers with it."""
         async with self._sessions.begin() as s:
             await audit.lock_chain(s)  # chain first, then rows: one lock order
             share = await self._share(s, cmd.event_id)
@@ -46,8 +48,18 @@ class ClosingLedger(LedgerBase):
                 key=f"{cmd.event_id}:dispute:resolved",
                 details={"outcome": cmd.outcome, "note": cmd.note, "status": cmd.status},
             )
+            if cmd.priced_by_ledger:
+                if added:
+                    share.due_at = cmd.due_at
+                    await settle_dispute(
+                        s, self._cipher, share, cmd, high_water_mark=self._high_water_mark
+                    )
+                    share.updated_at = cmd.at
+                    seal(share, self._cipher, self._hasher)
+                    await standing.recompute(s, cmd.user_id)
+                return settled(share, self._cipher)
             if not added:
-                return
+                return None
             share.status = cmd.status
             share.due_at = cmd.due_at
             changed = {
@@ -68,6 +80,7 @@ class ClosingLedger(LedgerBase):
             share.updated_at = func.now()
             seal(share, self._cipher, self._hasher)
             await standing.recompute(s, cmd.user_id)
+            return None
 
     @activity.defn(name=c.CLOSE_SHARE)
     async def close_share(self, cmd: c.CloseShareInput) -> None:
@@ -86,11 +99,17 @@ class ClosingLedger(LedgerBase):
                 return
             share.status = "waived"
             share.closed_reason = cmd.reason
+            book = book_of(share, self._cipher)
+            closed = book.waive(write_off=cmd.reason == "write_off") if book else None
+            zero = cmd.waived_amount * 0
             set_amounts(
                 share,
                 self._cipher,
-                waived_amount=cmd.waived_amount,
-                amount_due=cmd.waived_amount * 0,
+                # The book's figures: a write-off is not a waiver (CONTRACT.md's Share).
+                waived_amount=closed.waived if closed else cmd.waived_amount,
+                written_off_amount=closed.written_off if closed else None,
+                amount_due=zero,
+                discount_granted=zero,
             )
             share.updated_at = func.now()
             seal(share, self._cipher, self._hasher)

@@ -1,62 +1,64 @@
-"""A payment applied to a share: once per (provider, transaction id)."""
+"""A payment applied to a share: once per (provider, transaction id).
+
+An open share takes the figures the workflow computed (domain/book.py, judged at the
+payment's own time). A share that no longer owes anything (paid, waived, written off,
+cancelled, or a payment the workflow handles after it settled) keeps the money as credit:
+the row says `credited`, the audit log and ops alerts say so, and a refund gives it back.
+"""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
 
 from activities import contracts as c
 from activities.ledger.base import ACTOR, LedgerBase
 from activities.ledger.trust import move_trust
 from db import audit, standing
-from db.models import Payment
-from db.shares import seal, set_amounts
+from db.alerts import alert_ops
+from db.models import Payment, Share
+from db.shares import book_of, seal, set_amounts
 from domain.money import format_money
-from domain.policy import DEFAULT_TRUST_POLICY
+
+PaymentApplied = Literal["applied", "duplicate", "credited", "refused"]
 
 
 class PaymentLedger(LedgerBase):
     @activity.defn(name=c.APPLY_PAYMENT)
-    async def apply_payment(self, cmd: c.ApplyPaymentInput) -> bool:
-        """Applies one payment once; a repeat of its (provider, transaction id) changes nothing."""
+    async def apply_payment(self, cmd: c.ApplyPaymentInput) -> PaymentApplied:
+        """Applies one payment once; a repeat of its (provider, transaction id) changes nothing.
+
+        Returns "applied", "duplicate" (seen before), "credited" (kept as credit: the share
+        owed nothing) or "refused" (not in the billing currency, or nothing at its minor unit).
+        """
         p = cmd.payment
         async with self._sessions.begin() as s:
             await audit.lock_chain(s)  # chain first, then rows: one lock order
             share = await self._share(s, cmd.event_id)
-            await s.execute(
-                insert(Payment)
-                .values(
-                    provider=p.provider,
-                    transaction_id=p.transaction_id,
-                    event_id=cmd.event_id,
-                    payment_reference=share.payment_reference,
-                    amount_enc=self._cipher.encrypt(format_money(p.amount)),
-                    currency=p.currency,
-                    paid_at=p.paid_at,
-                    status="received",
-                )
-                .on_conflict_do_nothing(constraint="uq_payment_txn")
-            )
-            row = await s.scalar(
-                select(Payment)
-                .where(Payment.provider == p.provider, Payment.transaction_id == p.transaction_id)
-                .with_for_update()
-            )
-            if row.status == "applied":
-                return False
+            row = await self._payment_row(s, share, cmd)
+            if row.status in ("applied", "credited"):
+                return "duplicate"
+            if share.status not in ("open", "disputed") or cmd.credit_only:
+                return await self._credit(s, share, row, cmd)
             row.status, row.applied_at, row.event_id = "applied", cmd.at, cmd.event_id
+            if cmd.note:
+                row.note = cmd.note
             set_amounts(
                 share,
                 self._cipher,
                 amount_paid=cmd.amount_paid,
                 amount_due=cmd.amount_due,
                 credit=cmd.credit or None,
+                discount_granted=cmd.discount_granted,
             )
             if cmd.settled:
                 share.status = "paid"
                 on_time = share.due_at is None or p.paid_at <= share.due_at
-                trust = DEFAULT_TRUST_POLICY
+                trust = self._policy.trust
                 await move_trust(
                     s,
                     self._cipher,
@@ -82,4 +84,78 @@ class PaymentLedger(LedgerBase):
                 },
             )
             await standing.recompute(s, cmd.user_id)
-            return True
+            return "applied"
+
+    async def _payment_row(
+        self, s: AsyncSession, share: Share, cmd: c.ApplyPaymentInput
+    ) -> Payment:
+        p = cmd.payment
+        await s.execute(
+            insert(Payment)
+            .values(
+                provider=p.provider,
+                transaction_id=p.transaction_id,
+                event_id=cmd.event_id,
+                payment_reference=share.payment_reference,
+                amount_enc=self._cipher.encrypt(format_money(p.amount)),
+                currency=p.currency,
+                paid_at=p.paid_at,
+                status="received",
+            )
+            .on_conflict_do_nothing(constraint="uq_payment_txn")
+        )
+        row = await s.scalar(
+            select(Payment)
+            .where(Payment.provider == p.provider, Payment.transaction_id == p.transaction_id)
+            .with_for_update()
+        )
+        assert row is not None
+        return row
+
+    async def _credit(
+        self, s: AsyncSession, share: Share, row: Payment, cmd: c.ApplyPaymentInput
+    ) -> PaymentApplied:
+        """Money for a share that owes nothing: kept as credit, audited, ops alerted."""
+        p = cmd.payment
+        book = book_of(share, self._cipher)
+        if book is None:
+            row.status, row.note = "refused", "the share was never billed"
+            return "refused"
+        credited, payment = book.pay(p.amount, p.currency, cmd.at)
+        if payment.result == "refused":
+            row.status, row.note = "refused", payment.note
+            await self._alert(s, cmd, f"payment refused: {payment.note}")
+            return "refused"
+        row.status, row.applied_at, row.event_id = "credited", cmd.at, cmd.event_id
+        row.note = payment.note or None
+        set_amounts(share, self._cipher, amount_paid=credited.paid, credit=credited.credit)
+        share.updated_at = func.now()
+        seal(share, self._cipher, self._hasher)
+        await self._audit(
+            s,
+            at=cmd.at,
+            action="share.credited",
+            subject=cmd.event_id,
+            key=f"{cmd.event_id}:payment:{p.provider}:{p.transaction_id}",
+            details={
+                "provider": p.provider,
+                "transaction_id": p.transaction_id,
+                "amount": format_money(payment.amount),
+                "status": share.status,
+            },
+        )
+        await self._alert(s, cmd, f"payment after the share was {share.status}: kept as credit")
+        return "credited"
+
+    async def _alert(self, s: AsyncSession, cmd: c.ApplyPaymentInput, reason: str) -> None:
+        p = cmd.payment
+        await alert_ops(
+            s,
+            self._cipher,
+            at=cmd.at,
+            actor=ACTOR,
+            key=f"credit:{p.provider}:{p.transaction_id}",
+            reason=reason,
+            share=cmd.event_id,
+            transaction_id=p.transaction_id,
+        )
