@@ -97,9 +97,9 @@ class ClosingLedger(LedgerBase):
             )
             if not added:
                 return
+            book = book_of(share, self._cipher)  # as it stood, open
             share.status = "waived"
             share.closed_reason = cmd.reason
-            book = book_of(share, self._cipher)
             closed = book.waive(write_off=cmd.reason == "write_off") if book else None
             zero = cmd.waived_amount * 0
             set_amounts(

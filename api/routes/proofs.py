@@ -2,7 +2,7 @@
 
 A proof is checked here before the workflow ever sees it (DESIGN.md's policy): its
 transaction id is new across payments and proofs, it was paid within the last 30 minutes,
-its amount is exactly what is due now, and the user sent at most 3 in any 15 minutes.
+its amount is exactly what was due at its paid_at, and the user sent at most 3 in any 15 minutes.
 """
 
 from __future__ import annotations
@@ -159,11 +159,13 @@ def _check(share: Share, body: ProofIn, cipher) -> None:
     billed_in = share.billing_currency or share.currency
     if body.currency.upper() != billed_in.upper():
         raise ApiError(422, f"the share is billed in {billed_in}", details=[{"field": "currency"}])
-    due = amount_due_now(share, cipher, now)
+    # Judged at the payment's own time: paid inside the discount window, the discount counts
+    # even when the proof arrives after the window closed.
+    due = amount_due_now(share, cipher, body.paid_at)
     if due is None or body.amount != due:
         raise ApiError(
             422,
-            f"the amount must be exactly what is due now: {due} {billed_in}",
+            f"the amount must be exactly what was due at paid_at: {due} {billed_in}",
             details=[{"field": "amount", "expected": format_money(due) if due else None}],
         )
 

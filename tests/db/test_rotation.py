@@ -64,7 +64,7 @@ async def test_rotated_to_key_2_everything_reads_without_key_1(own_deps):
     async with own_deps(KEY_2) as new:
         present, unreadable = await _values_per_column(new)
         assert unreadable == []
-        assert {"users.carried_loss_enc", "exchange_accounts.api_secret_enc",
+        assert {"users.carried_losses_enc", "exchange_accounts.api_secret_enc",
                 "profit_events.body_enc", "shares.amount_due_enc", "payments.amount_enc",
                 "payment_proofs.note_enc", "disputes.reason_enc",
                 "audit_keys.key_enc"} <= set(present)
