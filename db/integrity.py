@@ -3,6 +3,9 @@
 Two proofs, both recomputed from what is stored:
 - every share's seal (HMAC-SHA256 under HASH_KEY over its canonical plaintext record, see
   db/shares.py) still matches: editing an amount, even with a valid Fernet token, breaks it;
+- every share balances to the minor unit, with no tolerance (domain/book.py): billed =
+  paid − credit − refunded + due + discount granted + waived + written off, and no open
+  share has nothing due;
 - the audit log's hash chain is unbroken: each entry hashes its own columns and its
   predecessor's hash, so an edited, inserted or deleted entry breaks every link after it.
   Only the first broken link is reported: beyond it the chain proves nothing.
@@ -13,6 +16,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Literal
 
 from cryptography.fernet import InvalidToken
@@ -22,11 +26,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from db.audit import GENESIS, hash_of
 from db.crypto import FieldCipher, RecordHasher
 from db.models import AuditEntry, Share
-from db.shares import canonical
+from db.shares import book_of, canonical
 
 STREAM_ROWS = 1000
 
-FindingKind = Literal["share_changed", "share_unsealed", "share_unreadable", "chain_broken"]
+FindingKind = Literal[
+    "share_changed", "share_unsealed", "share_unreadable", "share_unbalanced", "chain_broken"
+]
 
 
 @dataclass(frozen=True)
@@ -89,9 +95,27 @@ async def _check_shares(
     )
     async for share in shares:
         checked += 1
-        if finding := seal_finding(share, cipher, hasher):
+        if finding := seal_finding(share, cipher, hasher) or balance_finding(share, cipher):
             found(finding)
     return checked
+
+
+def balance_finding(
+    share: Share, cipher: FieldCipher, at: datetime | None = None
+) -> Finding | None:
+    """The share's figures do not balance exactly, or it is open with nothing due."""
+    book = book_of(share, cipher)
+    if book is None:
+        return None
+    f = book.figures(at or datetime.now(UTC))
+    if not f.balanced:
+        kept = f.amount_paid - f.credit - f.refunded
+        others = f.discount_granted + f.waived_amount + f.written_off_amount
+        detail = f"billed {f.billed} != kept {kept} + due {f.amount_due} + {others}"
+        return Finding("share_unbalanced", share.event_id, detail)
+    if book.is_open and f.amount_due <= 0:
+        return Finding("share_unbalanced", share.event_id, "open with nothing due")
+    return None
 
 
 async def _check_chain(s: AsyncSession, found: Callable[[Finding], None]) -> int:
