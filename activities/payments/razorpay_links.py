@@ -25,9 +25,11 @@ class RazorpayRefused(Exception):
         self.status, self.code, self.description = status, code, description
 
 
-def minor_units(amount: Decimal, currency: str) -> int:
-    """Razorpay counts money in the currency's smallest unit: 132.75 INR -> 13275 paise."""
-    return int(to_minor(amount, currency).scaleb(minor_unit_places(currency)))
+def minor_units(amount: Decimal, currency: str, places: int | None = None) -> int:
+    """Razorpay counts money in the currency's smallest unit: 132.75 INR -> 13275 paise,
+    1500 JPY -> 1500, 1.234 KWD -> 1234."""
+    places = minor_unit_places(currency) if places is None else places
+    return int(to_minor(amount, currency, places).scaleb(places))
 
 
 class RazorpayLinks:

@@ -1,4 +1,5 @@
-"""FastAPI app speaking Razorpay's Standard Payment Links API (/v1/payment_links).
+"""FastAPI app speaking Razorpay's Standard Payment Links API (/v1/payment_links) and its
+Refunds API (emulators/razorpay/refunds.py).
 
 Create, fetch by id and fetch all (filtered by reference_id), behind HTTP basic auth with
 key_id:key_secret. Errors use Razorpay's body, `{"error": {"code", "description", "field",
@@ -20,6 +21,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+
+from emulators.razorpay import refunds
 
 MIN_AMOUNT = 100  # paise: Razorpay refuses links under 1.00
 MAX_REFERENCE = 40
@@ -122,6 +125,8 @@ def create_app(
             raise RazorpayError(401, "The api key provided is invalid")
         if not hmac.compare_digest(given_secret.encode(), key_secret.encode()):
             raise RazorpayError(401, "The api key/secret provided is invalid")
+
+    refunds.install(app, authenticate, _bad, _new_id, clock)
 
     @app.post("/v1/payment_links")
     async def create(request: Request) -> JSONResponse:
