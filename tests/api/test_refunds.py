@@ -5,23 +5,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import timedelta
-from decimal import Decimal
 
 import httpx
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
-from activities import contracts as c
 from api.app import create_app
 from db.integrity import balance_finding
-from db.models import Refund
-from domain.models import PaymentSignal
+from db.models import Payment, Refund
 from emulators.razorpay import create_app as razorpay_app
 from emulators.serve import serving
 from tests.api.conftest import ADMIN, OPS
-from tests.support.records import PAID, ledger, recorded_share, share_row
+from tests.support.records import share_row, share_with_credit
 
 KEY_ID, KEY_SECRET = "rzp_test_refunds", "refunds_secret"
 
@@ -49,26 +45,14 @@ async def admin_api(time_skipping_env, deps, api_settings, gateway):
 
 
 async def _share_with_credit(deps, provider: str, over: str = "40.00") -> tuple[str, str]:
-    """A paid share that then received `over` more from `provider`: held as credit."""
-    event = await recorded_share(deps)
-    books = ledger(deps)
-    row = await share_row(deps, event.event_id)
-    billed = deps.cipher.decrypt_decimal(row.billed_amount_enc)
-    at = event.session_end + timedelta(days=5)
-    for amount, figures in (
-        (billed - PAID, {"amount_paid": billed, "settled": True}),
-        (Decimal(over), {}),
-    ):
-        txn = f"pay_{uuid.uuid4().hex[:14]}"
-        payment = PaymentSignal(
-            provider=provider, transaction_id=txn, amount=amount, currency="USDT", paid_at=at
-        )
-        await books.apply_payment(
-            c.ApplyPaymentInput(
-                event_id=event.event_id, user_id=event.user_id, payment=payment, at=at, **figures
+    event_id = await share_with_credit(deps, provider, over)
+    async with deps.sessions() as s:
+        txn = await s.scalar(
+            select(Payment.transaction_id).where(
+                Payment.event_id == event_id, Payment.status == "credited"
             )
         )
-    return event.event_id, txn
+    return event_id, txn
 
 
 def _url(event_id: str) -> str:

@@ -66,16 +66,61 @@ async def recorded_share(deps: Deps, **event_fields: object) -> ProfitEvent:
         )
     )
     async with deps.sessions.begin() as s:  # rows the proof and dispute endpoints write
-        s.add(PaymentProof(
-            id=f"prf_{uuid.uuid4().hex[:20]}", event_id=event.event_id, user_id=user,
-            transaction_id=f"UPI{uuid.uuid4().hex[:12]}", amount_enc=deps.cipher.encrypt("42.50"),
-            currency="USDT", paid_at=at, status="rejected", note_enc=deps.cipher.encrypt("blurry"),
-        ))
-        s.add(Dispute(event_id=event.event_id, reason_enc=deps.cipher.encrypt("not my trades"),
-                      opened_at=at, outcome="upheld", note_enc=deps.cipher.encrypt("fills match")))
+        s.add(
+            PaymentProof(
+                id=f"prf_{uuid.uuid4().hex[:20]}",
+                event_id=event.event_id,
+                user_id=user,
+                transaction_id=f"UPI{uuid.uuid4().hex[:12]}",
+                amount_enc=deps.cipher.encrypt("42.50"),
+                currency="USDT",
+                paid_at=at,
+                status="rejected",
+                note_enc=deps.cipher.encrypt("blurry"),
+            )
+        )
+        s.add(
+            Dispute(
+                event_id=event.event_id,
+                reason_enc=deps.cipher.encrypt("not my trades"),
+                opened_at=at,
+                outcome="upheld",
+                note_enc=deps.cipher.encrypt("fills match"),
+            )
+        )
     return event
 
 
 async def share_row(deps: Deps, event_id: str) -> Share:
     async with deps.sessions() as s:
         return await s.get(Share, event_id)
+
+
+async def share_with_credit(deps: Deps, provider: str = "standard", over: str = "40.00") -> str:
+    """A paid share that then received `over` more from `provider`: held as credit. The
+    last payment's transaction id is `pay_…` (Razorpay's form)."""
+    event = await recorded_share(deps)
+    books = ledger(deps)
+    row = await share_row(deps, event.event_id)
+    billed = deps.cipher.decrypt_decimal(row.billed_amount_enc)
+    assert billed is not None
+    at = event.session_end + timedelta(days=5)
+    settle: dict[str, object] = {"amount_paid": billed, "settled": True}
+    for amount, figures in ((billed - PAID, settle), (Decimal(over), {})):
+        payment = PaymentSignal(
+            provider=provider,
+            transaction_id=f"pay_{uuid.uuid4().hex[:14]}",
+            amount=amount,
+            currency="USDT",
+            paid_at=at,
+        )
+        await books.apply_payment(
+            c.ApplyPaymentInput(
+                event_id=event.event_id,
+                user_id=event.user_id,
+                payment=payment,
+                at=at,
+                **figures,  # type: ignore[arg-type]
+            )
+        )
+    return event.event_id
