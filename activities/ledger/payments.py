@@ -19,9 +19,9 @@ from activities import contracts as c
 from activities.ledger.base import ACTOR, LedgerBase
 from activities.ledger.trust import move_trust
 from db import audit, standing
-from db.alerts import alert_ops
+from db.credit import keep_as_credit
 from db.models import Payment, Share
-from db.shares import book_of, seal, set_amounts
+from db.shares import seal, set_amounts
 from domain.money import format_money
 
 PaymentApplied = Literal["applied", "duplicate", "credited", "refused"]
@@ -115,47 +115,6 @@ class PaymentLedger(LedgerBase):
     async def _credit(
         self, s: AsyncSession, share: Share, row: Payment, cmd: c.ApplyPaymentInput
     ) -> PaymentApplied:
-        """Money for a share that owes nothing: kept as credit, audited, ops alerted."""
-        p = cmd.payment
-        book = book_of(share, self._cipher)
-        if book is None:
-            row.status, row.note = "refused", "the share was never billed"
-            return "refused"
-        credited, payment = book.pay(p.amount, p.currency, cmd.at)
-        if payment.result == "refused":
-            row.status, row.note = "refused", payment.note
-            await self._alert(s, cmd, f"payment refused: {payment.note}")
-            return "refused"
-        row.status, row.applied_at, row.event_id = "credited", cmd.at, cmd.event_id
-        row.note = payment.note or None
-        set_amounts(share, self._cipher, amount_paid=credited.paid, credit=credited.credit)
-        share.updated_at = func.now()
-        seal(share, self._cipher, self._hasher)
-        await self._audit(
-            s,
-            at=cmd.at,
-            action="share.credited",
-            subject=cmd.event_id,
-            key=f"{cmd.event_id}:payment:{p.provider}:{p.transaction_id}",
-            details={
-                "provider": p.provider,
-                "transaction_id": p.transaction_id,
-                "amount": format_money(payment.amount),
-                "status": share.status,
-            },
-        )
-        await self._alert(s, cmd, f"payment after the share was {share.status}: kept as credit")
-        return "credited"
-
-    async def _alert(self, s: AsyncSession, cmd: c.ApplyPaymentInput, reason: str) -> None:
-        p = cmd.payment
-        await alert_ops(
-            s,
-            self._cipher,
-            at=cmd.at,
-            actor=ACTOR,
-            key=f"credit:{p.provider}:{p.transaction_id}",
-            reason=reason,
-            share=cmd.event_id,
-            transaction_id=p.transaction_id,
+        return await keep_as_credit(
+            s, self._cipher, self._hasher, share, row, at=cmd.at, actor=ACTOR
         )

@@ -21,6 +21,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.errors import ApiError
 from config.settings import Settings
 from db import audit
+from db.credit import keep_as_credit
 from db.models import Payment, Share
 from db.shares import workflow_id
 from domain.models import PaymentSignal
@@ -41,7 +42,7 @@ Provider = Literal["razorpay", "cashfree", "phonepe", "standard"]
 
 
 class WebhookResult(BaseModel):
-    result: Literal["applied", "duplicate", "ignored", "unmatched"]
+    result: Literal["applied", "credited", "duplicate", "ignored", "unmatched", "refused"]
 
 
 def _secret(value: object) -> str:
@@ -170,8 +171,11 @@ async def _signal_once(
 
     The request that signals answers "applied" (a retry after a 503 included); every
     other copy answers "duplicate". The workflow also ignores a transaction id it has seen.
+    A share that owes nothing any more keeps the money as credit instead ("credited").
     """
     deps = request.app.state.deps
+    if (kept := await _keep_if_closed(request, payment, event_id, now)) is not None:
+        return kept
     async with deps.sessions.begin() as s:
         row = await s.scalar(
             select(Payment)
@@ -198,6 +202,12 @@ async def _signal_once(
         except RPCError as err:
             if err.status != RPCStatusCode.NOT_FOUND:
                 raise  # Temporal is down: 503, the gateway retries, the retry signals
+            closed = True
+        else:
+            closed = False
+        if closed and await _share_owes_nothing(deps, event_id):
+            pass  # credited below, after this transaction: the chain lock comes first
+        elif closed:
             row.status, row.note = "unmatched", "share already closed"
             request.app.state.metrics.webhook_rejected(payment.provider, "share_closed")
             await _alert_ops(
@@ -209,9 +219,48 @@ async def _signal_once(
                 reason="the share was already closed",
             )
             return "unmatched"
-        row.signalled_at = now
+        else:
+            row.signalled_at = now
+    if closed:
+        return await _keep_if_closed(request, payment, event_id, now) or "duplicate"
     request.app.state.metrics.payment_signalled(payment.provider)
     return "applied"
+
+
+async def _share_owes_nothing(deps, event_id: str) -> bool:
+    async with deps.sessions() as s:
+        status = await s.scalar(select(Share.status).where(Share.event_id == event_id))
+    return status is not None and status not in ("open", "disputed")
+
+
+async def _keep_if_closed(
+    request: Request, payment: GatewayPayment, event_id: str, now: datetime
+) -> str | None:
+    """Money for a share that owes nothing (paid, waived, cancelled) is kept as credit, not
+    signalled; None while the share is open."""
+    deps = request.app.state.deps
+    if not await _share_owes_nothing(deps, event_id):
+        return None
+    async with deps.sessions.begin() as s:
+        await audit.lock_chain(s)  # chain first, then rows: one lock order
+        share = await s.scalar(select(Share).where(Share.event_id == event_id).with_for_update())
+        row = await s.scalar(
+            select(Payment)
+            .where(
+                Payment.provider == payment.provider,
+                Payment.transaction_id == payment.transaction_id,
+            )
+            .with_for_update()
+        )
+        if share is None or row is None or share.status in ("open", "disputed"):
+            return None
+        if row.status != "received" or row.signalled_at is not None:
+            return "duplicate"
+        kept = await keep_as_credit(
+            s, deps.cipher, deps.hasher, share, row, at=now, actor=payment.provider
+        )
+    request.app.state.metrics.webhook_rejected(payment.provider, f"share_closed_{kept}")
+    return kept
 
 
 async def _alert_ops(

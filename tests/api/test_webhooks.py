@@ -297,3 +297,39 @@ async def test_a_payment_in_the_wrong_currency_is_refused_and_alerts_ops(
     assert alert == "payment.refused"
     after = await _share(api, share["event_id"])
     assert after["status"] == "open" and after["amount_paid"] == "0.00"
+
+
+async def test_a_payment_after_the_share_was_paid_is_kept_as_credit(
+    api, worker, deps, emulator_url
+):
+    """Issue 13: late money is never lost. The second payment answers `credited`, shows on
+    the Share as credit and leaves an ops alert; its redelivery is a duplicate."""
+    share = await _open_share(api, deps, emulator_url)
+    amount = Decimal(share["amount_due"])
+    first = _body("standard", share["payment_reference"], f"pay_a_{uuid.uuid4().hex[:8]}", amount)
+    assert (await _deliver(api, "standard", first, _headers("standard", first))).json() == {
+        "result": "applied"
+    }
+    await _wait_status(api, share["event_id"], "paid")
+
+    txn = f"pay_b_{uuid.uuid4().hex[:8]}"
+    late = _body("standard", share["payment_reference"], txn, Decimal("100.005"))
+    headers = _headers("standard", late)
+    answer = await _deliver(api, "standard", late, headers)
+    assert (answer.status_code, answer.json()) == (200, {"result": "credited"})
+    again = await _deliver(api, "standard", late, headers)
+    assert again.json() == {"result": "duplicate"}
+
+    after = await _share(api, share["event_id"])
+    assert (after["status"], after["credit"]) == ("paid", "100.01")
+    assert Decimal(after["billed"]) == (
+        Decimal(after["amount_paid"]) - Decimal(after["credit"]) - Decimal(after["refunded"])
+        + Decimal(after["amount_due"]) + Decimal(after["discount_granted"])
+    )  # fmt: skip
+    [row] = await _payments(deps, "standard", txn)
+    assert (row.status, row.note) == ("credited", "100.005 rounded to 100.01")
+    async with deps.sessions() as s:
+        alert = await s.scalar(
+            select(AuditEntry.id).where(AuditEntry.idempotency_key == f"credit:standard:{txn}")
+        )
+    assert alert is not None
