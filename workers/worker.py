@@ -70,6 +70,7 @@ def activities_for(
         intel.refresh_ip_intel,
         exchange.verify_session,
         links.create_payment_link,
+        links.close_payment_link,
         backend.deliver_standing,
         users.notify_user,
         reports.generate_report,

@@ -170,6 +170,19 @@ def create_app(
         found = [v for v in links.values() if reference in (None, v["reference_id"])]
         return {"payment_links": sorted(found, key=lambda v: -v["created_at"])}
 
+    @app.post("/v1/payment_links/{link_id}/cancel")
+    async def cancel(link_id: str, request: Request) -> dict[str, Any]:
+        """Only a link in the created state can be cancelled, as Razorpay documents."""
+        authenticate(request)
+        if link_id not in links:
+            raise _bad("The id provided does not exist", "id")
+        link = links[link_id]
+        if link["status"] != "created":
+            raise _bad(f"Payment Link cannot be cancelled as it is {link['status']}", "id")
+        now = int(clock())
+        link.update(status="cancelled", cancelled_at=now, updated_at=now)
+        return link
+
     @app.get("/v1/payment_links/{link_id}")
     async def fetch(link_id: str, request: Request) -> dict[str, Any]:
         authenticate(request)

@@ -16,6 +16,7 @@ def test_the_new_activities_are_registered(deps, settings) -> None:
     registered = {fn.__func__ for fn in activities_for(deps, settings)}
     assert {
         PaymentLinkActivities.create_payment_link,
+        PaymentLinkActivities.close_payment_link,
         BackendWebhooks.deliver_standing,
         UserNotifications.notify_user,
     } <= registered
