@@ -72,8 +72,7 @@ class Policy(BaseModel):
 
 # Shares recorded before the snapshot columns existed were given these terms.
 LEGACY_DISCOUNT_RATE = Decimal("0.05")
-# The product brief's figures; read at start-up by config/policy.py, never at run time.
-DEFAULT_SHARE_POLICY = SharePolicy()
+# The brief's trust figures, still read by standing and reports (not yet given the policy).
 DEFAULT_TRUST_POLICY = TrustPolicy()
 
 

@@ -14,14 +14,16 @@ from db.crypto import FieldCipher
 from db.models import User
 from domain.ladder import Level
 from domain.money import format_money
-from domain.policy import DEFAULT_TRUST_POLICY, clamp_trust
+from domain.policy import TrustPolicy, clamp_trust
 
-# Trust moves the first time a share reaches these levels (DESIGN.md).
-TRUST_ON_LEVEL = {
-    Level.WARNING: DEFAULT_TRUST_POLICY.warning,
-    Level.SUSPENDED: DEFAULT_TRUST_POLICY.suspension,
-    Level.LOCKED: DEFAULT_TRUST_POLICY.lock,
-}
+
+def trust_on_level(policy: TrustPolicy, level: Level) -> int:
+    """Trust moves the first time a share reaches these levels (DESIGN.md)."""
+    return {
+        Level.WARNING: policy.warning,
+        Level.SUSPENDED: policy.suspension,
+        Level.LOCKED: policy.lock,
+    }.get(level, 0)
 
 
 async def move_trust(
