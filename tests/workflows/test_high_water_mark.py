@@ -13,28 +13,36 @@ from workflows.share import ShareWorkflow
 
 async def _run(env, event, task_queue):
     return await env.client.start_workflow(
-        ShareWorkflow.run, event, id=f"share/{event.event_id}", task_queue=task_queue)
+        ShareWorkflow.run, event, id=f"share/{event.event_id}", task_queue=task_queue
+    )
 
 
 async def test_a_loss_is_earned_back_before_a_share_is_charged(
     time_skipping_env, deps, settings, emulator_url, task_queue
 ):
     env = time_skipping_env
-    hwm = settings.model_copy(update={"exchange_base_url": emulator_url, "task_queue": task_queue,
-                                      "fee_basis": "high_water_mark"})
+    hwm = settings.model_copy(
+        update={
+            "exchange_base_url": emulator_url,
+            "task_queue": task_queue,
+            "fee_basis": "high_water_mark",
+        }
+    )
     worker: Worker = build_worker(env.client, deps, hwm)
     async with worker:
         loss = await profitable_session(deps, emulator_url, profit=Decimal("-200"))
         result = await (await _run(env, loss, task_queue)).result()
         assert result.status == "no_share" and result.verified_profit == Decimal("-200.00")
 
-        small = await profitable_session(deps, emulator_url, profit=Decimal("150"),
-                                         user_id=loss.user_id)
+        small = await profitable_session(
+            deps, emulator_url, profit=Decimal("150"), user_id=loss.user_id
+        )
         result = await (await _run(env, small, task_queue)).result()
         assert result.status == "no_share"  # 150 of the 200 lost is earned back: nothing owed
 
-        gain = await profitable_session(deps, emulator_url, profit=Decimal("1000"),
-                                        user_id=loss.user_id)
+        gain = await profitable_session(
+            deps, emulator_url, profit=Decimal("1000"), user_id=loss.user_id
+        )
         handle = await _run(env, gain, task_queue)
 
         async def opened():
@@ -86,8 +94,10 @@ async def test_a_dispute_reprices_with_the_carried_loss_and_a_cancel_gives_it_ba
         # Adjusted to 500: the 200 this share absorbed applies again, as at day 0.
         await handle.signal(ShareWorkflow.dispute, DisputeOpened(reason="not all mine"))
         await _status(handle, "disputed")
-        await handle.signal(ShareWorkflow.resolve_dispute,
-                            DisputeResolution(outcome="adjusted", verified_profit=Decimal("500")))
+        await handle.signal(
+            ShareWorkflow.resolve_dispute,
+            DisputeResolution(outcome="adjusted", verified_profit=Decimal("500")),
+        )
         view = await _status(handle, "open")
         assert (view.billed, view.share_amount) == (Decimal("45.00"), Decimal("45.00"))
         assert await _carried(deps, loss.user_id) == {"USDT": "0.00"}
@@ -104,8 +114,7 @@ async def test_a_dispute_reprices_with_the_carried_loss_and_a_cancel_gives_it_ba
         assert view.billed == Decimal("30.00")  # (300 - 100) x 15 %
         await handle.signal(ShareWorkflow.dispute, DisputeOpened(reason="not mine"))
         await _status(handle, "disputed")
-        await handle.signal(ShareWorkflow.resolve_dispute,
-                            DisputeResolution(outcome="cancelled"))
+        await handle.signal(ShareWorkflow.resolve_dispute, DisputeResolution(outcome="cancelled"))
         view = await _status(handle, "rejected")
         assert (view.waived_amount, view.amount_due) == (Decimal("30.00"), Decimal("0.00"))
         assert await _carried(deps, loss.user_id) == {"USDT": "100.00"}
