@@ -1,4 +1,5 @@
-"""`profitshare audit verify`: share seals and the audit chain, recomputed from the database."""
+"""`profitshare audit verify`: share seals, every share balancing exactly, and the audit chain,
+recomputed from the database."""
 
 from __future__ import annotations
 
@@ -21,7 +22,10 @@ def verify_command() -> None:
     report = run_with_deps(lambda deps: verify(deps.sessions, deps.cipher, deps.hasher))
     checked = f"{report.shares} shares and {report.entries} audit entries checked"
     if report.ok:
-        console.print(f"[green]OK[/green]: {checked}; every seal matches, the chain is unbroken.")
+        console.print(
+            f"[green]OK[/green]: {checked}; every seal matches, every share balances to the "
+            "minor unit, the chain is unbroken."
+        )
         return
     console.print(_findings(report))
     console.print(f"[red]{len(report.findings)} finding(s)[/red]; {checked}.")
