@@ -306,6 +306,8 @@ class Collection:
         s.discount_granted, s.waived_amount = settled.discount_granted, settled.waived_amount
         if resolution.outcome == "cancelled":
             s.closed_reason = "dispute_cancelled"
+        if resolution.outcome == "adjusted" and settled.status == "open":
+            self._effects.close_payment_link()  # it asks the old amount
         s.status = settled.status
         self._publish()
         self._effects.notify(
