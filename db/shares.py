@@ -210,6 +210,7 @@ async def load_view(session: AsyncSession, cipher: FieldCipher, event_id: str) -
                 paid_at=p.paid_at,
                 applied=p.status == "applied",
                 note=p.note or "",
+                status=p.status,
             )
             for p in payments
         ],

@@ -166,6 +166,8 @@ class PaymentView(Model):
     paid_at: datetime
     applied: bool
     note: str = ""
+    # As the ledger recorded it: applied, credited (kept as credit), refused, received.
+    status: str | None = None
 
 
 class ProofView(Model):
