@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import httpx
 from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
@@ -166,3 +167,6 @@ async def _through_gateway(
         )
     except RazorpayRefused as err:
         raise ApiError(409, f"Razorpay refused the refund: {err.description}") from err
+    except httpx.HTTPError as err:
+        # Nothing was recorded; the same Idempotency-Key retried later refunds once.
+        raise ApiError(503, "Razorpay is unreachable: retry with the same Idempotency-Key") from err
