@@ -18,7 +18,7 @@ from db import audit, standing
 from db.models import Share, User
 from db.shares import seal, set_amounts
 from domain.models import ProfitEvent, RecordedShare
-from domain.money import format_money, minor_unit_places
+from domain.money import format_money, minor_unit_places, to_minor
 from domain.settlement import billed_for, chargeable_profit, share_amount
 
 
@@ -67,7 +67,8 @@ class OpeningLedger(LedgerBase):
                 share.verification_enc = self._cipher.encrypt_json(
                     cmd.verification.model_dump(mode="json")
                 )
-                set_amounts(share, self._cipher, verified_profit=cmd.verification.verified_profit)
+                profit = to_minor(cmd.verification.verified_profit, share.currency)
+                set_amounts(share, self._cipher, verified_profit=profit)
             share.review_reasons = json.dumps(cmd.reasons) if cmd.reasons else None
             share.updated_at = func.now()
             seal(share, self._cipher, self._hasher)
@@ -135,7 +136,7 @@ class OpeningLedger(LedgerBase):
                 set_amounts(
                     share,
                     self._cipher,
-                    verified_profit=cmd.verified_profit,
+                    verified_profit=to_minor(cmd.verified_profit, event.currency),
                     share_amount=amount,
                     billed_amount=billed,
                     amount_paid=billed * 0,

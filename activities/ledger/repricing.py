@@ -20,6 +20,7 @@ from db.models import Share
 from db.shares import amounts, book_of, set_amounts
 from domain.book import Book
 from domain.models import ShareStatus
+from domain.money import to_minor
 from domain.settlement import billed_for, chargeable_profit, share_amount
 
 _STATUS: dict[str, ShareStatus] = {
@@ -54,7 +55,7 @@ async def settle_dispute(
         set_amounts(
             share,
             cipher,
-            verified_profit=profit,
+            verified_profit=to_minor(profit, share.currency),
             share_amount=share_amount(charged, rate, share.currency),
             billed_amount=book.terms.billed,
             loss_absorbed=absorbed if high_water_mark else None,
