@@ -37,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         rebill,
         share_amount,
     )
+    from workflows.dispute_resolution import resolve_in_ledger
     from workflows.effects import Effects
     from workflows.share_state import Message, ShareState
 
@@ -211,7 +212,7 @@ class Collection:
         if s.status != "disputed" or s.dispute is None or s.recorded is None:
             return
         if workflow.patched("money-dispute-in-ledger"):
-            await self._resolve_in_ledger(resolution)
+            await resolve_in_ledger(s, self._ledger, self._publish, self._effects, resolution)
             return
         now = workflow.now()
         pause = now - s.dispute.opened_at
@@ -255,60 +256,6 @@ class Collection:
         if resolution.outcome == "cancelled":
             s.closed_reason = "dispute_cancelled"
         s.status = status
-        self._publish()
-        self._effects.notify(
-            "dispute_resolved", "dispute_resolved", outcome=resolution.outcome, note=resolution.note
-        )
-        self._effects.push_standing()
-
-    async def _resolve_in_ledger(self, resolution: DisputeResolution) -> None:
-        """The ledger prices the outcome (carried loss, credit, what the share absorbed);
-        the workflow takes its figures."""
-        s = self._s
-        assert s.dispute is not None and s.recorded is not None
-        now = workflow.now()
-        pause = now - s.dispute.opened_at
-        due_at = s.recorded.due_at + pause
-        settled: c.DisputeSettled = await self._ledger(
-            c.RESOLVE_DISPUTE,
-            c.ResolveDisputeInput(
-                event_id=s.event.event_id,
-                user_id=s.event.user_id,
-                outcome=resolution.outcome,
-                status="open",
-                due_at=due_at,
-                at=now,
-                note=resolution.note,
-                verified_profit=resolution.verified_profit,
-                priced_by_ledger=True,
-            ),
-            c.DisputeSettled,
-            summary=f"dispute {resolution.outcome}",
-        )
-        s.paused += max(pause, timedelta(0))
-        s.dispute = s.dispute.model_copy(update={"outcome": resolution.outcome, "resolved_at": now})
-        s.recorded = s.recorded.model_copy(
-            update={
-                "due_at": due_at,
-                "share_amount": settled.share_amount,
-                "billed_amount": settled.billed_amount,
-            }
-        )
-        if settled.verified_profit is not None and s.verification is not None:
-            s.verification = s.verification.model_copy(
-                update={"verified_profit": settled.verified_profit}
-            )
-        s.amount_paid, s.amount_due, s.credit = (
-            settled.amount_paid,
-            settled.amount_due,
-            settled.credit,
-        )
-        s.discount_granted, s.waived_amount = settled.discount_granted, settled.waived_amount
-        if resolution.outcome == "cancelled":
-            s.closed_reason = "dispute_cancelled"
-        if resolution.outcome == "adjusted" and settled.status == "open":
-            self._effects.close_payment_link()  # it asks the old amount
-        s.status = settled.status
         self._publish()
         self._effects.notify(
             "dispute_resolved", "dispute_resolved", outcome=resolution.outcome, note=resolution.note
