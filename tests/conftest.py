@@ -135,3 +135,17 @@ async def emulator_url() -> AsyncIterator[str]:
 @pytest.fixture
 def task_queue() -> str:
     return f"tq-{uuid.uuid4().hex[:12]}"
+
+
+
+@pytest.fixture
+async def razorpay_gateway():
+    """A fresh Razorpay emulator (links and refunds): (its app, its URL); settings that point
+    at it come from tests/support/razorpay.py."""
+    from emulators.razorpay import create_app
+    from emulators.serve import serving
+    from tests.support.razorpay import KEY_ID, KEY_SECRET
+
+    app = create_app(key_id=KEY_ID, key_secret=KEY_SECRET)
+    async with serving(app) as url:
+        yield app, url

@@ -4,40 +4,22 @@ once per Idempotency-Key, never more than the credit."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from api.app import create_app
 from db.integrity import balance_finding
 from db.models import Payment, Refund
-from emulators.razorpay import create_app as razorpay_app
-from emulators.serve import serving
 from tests.api.conftest import ADMIN, OPS
+from tests.support.razorpay import razorpay_settings
 from tests.support.records import share_row, share_with_credit
 
-KEY_ID, KEY_SECRET = "rzp_test_refunds", "refunds_secret"
-
 
 @pytest.fixture
-async def gateway() -> AsyncIterator[tuple[object, str]]:
-    app = razorpay_app(key_id=KEY_ID, key_secret=KEY_SECRET)
-    async with serving(app) as url:
-        yield app, url
-
-
-@pytest.fixture
-async def admin_api(time_skipping_env, deps, api_settings, gateway):
-    settings = api_settings.model_copy(
-        update={
-            "razorpay_key_id": KEY_ID,
-            "razorpay_key_secret": SecretStr(KEY_SECRET),
-            "razorpay_api_base_url": gateway[1],
-        }
-    )
+async def admin_api(time_skipping_env, deps, api_settings, razorpay_gateway):
+    settings = api_settings.model_copy(update=razorpay_settings(razorpay_gateway[1]))
     app = create_app(settings, deps=deps, temporal=time_skipping_env.client)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
@@ -59,7 +41,9 @@ def _url(event_id: str) -> str:
     return f"/v1/admin/shares/{event_id}/refund"
 
 
-async def test_a_refund_replayed_twice_refunds_once_through_razorpay(admin_api, deps, gateway):
+async def test_a_refund_replayed_twice_refunds_once_through_razorpay(
+    admin_api, deps, razorpay_gateway
+):
     event_id, txn = await _share_with_credit(deps, "razorpay")
     key = {"Idempotency-Key": f"refund-{uuid.uuid4().hex}", **ADMIN}
     body = {"amount": "25.5", "note": "paid twice by mistake"}
@@ -73,7 +57,7 @@ async def test_a_refund_replayed_twice_refunds_once_through_razorpay(admin_api, 
         "razorpay",
         "refunded",
     )
-    [made] = gateway[0].state.refunds.values()
+    [made] = razorpay_gateway[0].state.refunds.values()
     assert (made["payment_id"], made["amount"], made["id"]) == (
         txn,
         2550,

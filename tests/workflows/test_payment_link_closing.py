@@ -2,38 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
-from pydantic import SecretStr
 
 from domain.models import DisputeOpened, DisputeResolution
-from emulators.razorpay import create_app
-from emulators.serve import serving
+from tests.support.razorpay import razorpay_settings
 from tests.support.scenario import eventually
 from workflows.share import ShareWorkflow
 
-KEY_ID, KEY_SECRET = "rzp_test_closing", "closing_secret"
-
 
 @pytest.fixture
-async def gateway() -> AsyncIterator[tuple[object, str]]:
-    app = create_app(key_id=KEY_ID, key_secret=KEY_SECRET)
-    async with serving(app) as url:
-        yield app, url
-
-
-@pytest.fixture
-def wf_settings(settings, emulator_url, task_queue, gateway):
+def wf_settings(settings, emulator_url, task_queue, razorpay_gateway):
     return settings.model_copy(
         update={
             "exchange_base_url": emulator_url,
             "task_queue": task_queue,
-            "razorpay_key_id": KEY_ID,
-            "razorpay_key_secret": SecretStr(KEY_SECRET),
-            "razorpay_api_base_url": gateway[1],
             "billing_currency": "INR",  # Razorpay takes three-letter currencies
+            **razorpay_settings(razorpay_gateway[1]),
         }
     )
 
@@ -43,7 +29,7 @@ def _link_status(gateway, reference: str) -> str:
     return link["status"]
 
 
-async def test_a_paid_share_cancels_its_link(driver, gateway):
+async def test_a_paid_share_cancels_its_link(driver, razorpay_gateway):
     event, handle, view = await driver.open_share()
 
     async def linked():
@@ -52,10 +38,10 @@ async def test_a_paid_share_cancels_its_link(driver, gateway):
     assert await eventually(linked)
     await driver.pay(handle, "12611.25", "txn-link-paid", currency="INR")
     assert (await handle.result()).status == "paid"
-    assert _link_status(gateway, view.payment_reference) == "cancelled"
+    assert _link_status(razorpay_gateway, view.payment_reference) == "cancelled"
 
 
-async def test_a_re_priced_share_cancels_the_link_asking_the_old_amount(driver, gateway):
+async def test_a_re_priced_share_cancels_the_link_asking_the_old_amount(driver, razorpay_gateway):
     event, handle, view = await driver.open_share()
     await handle.signal(ShareWorkflow.dispute, DisputeOpened(reason="not all mine"))
     await driver.wait_status(handle, "disputed")
@@ -67,6 +53,6 @@ async def test_a_re_priced_share_cancels_the_link_asking_the_old_amount(driver, 
     assert reopened.billed == Decimal("6637.50") and reopened.payment_link is None
 
     async def cancelled():
-        return _link_status(gateway, view.payment_reference) == "cancelled" or None
+        return _link_status(razorpay_gateway, view.payment_reference) == "cancelled" or None
 
     assert await eventually(cancelled)
