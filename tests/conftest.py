@@ -137,7 +137,6 @@ def task_queue() -> str:
     return f"tq-{uuid.uuid4().hex[:12]}"
 
 
-
 @pytest.fixture
 async def razorpay_gateway():
     """A fresh Razorpay emulator (links and refunds): (its app, its URL); settings that point
