@@ -113,7 +113,6 @@ async def _charge(
 
 
 def _write(share: Share, cipher: FieldCipher, book: Book, at: datetime) -> None:
-    zero = book.terms.round(Decimal(0))
     set_amounts(
         share,
         cipher,
@@ -124,5 +123,3 @@ def _write(share: Share, cipher: FieldCipher, book: Book, at: datetime) -> None:
         waived_amount=book.waived if book.status == "cancelled" else None,
         written_off_amount=None,
     )
-    if book.status != "cancelled" and book.waived == zero:
-        share.waived_amount_enc = None
