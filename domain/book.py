@@ -18,7 +18,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from domain.money import EXACT, to_minor
+from domain.money import EXACT, format_money, to_minor
 
 BookStatus = Literal["open", "disputed", "paid", "waived", "written_off", "cancelled", "no_share"]
 OPEN: frozenset[BookStatus] = frozenset({"open", "disputed"})
@@ -146,7 +146,11 @@ class Book:
             note = f"paid in {currency}, the share is billed in {self.terms.currency}"
             return self, Payment("refused", self.terms.round(ZERO), note)
         rounded = self.terms.round(amount)
-        note = "" if rounded == amount else f"{amount} rounded to {rounded}"
+        note = (
+            ""
+            if rounded == amount
+            else f"{format_money(amount)} rounded to {format_money(rounded)}"
+        )
         if rounded <= 0:
             return self, Payment("refused", self.terms.round(ZERO), note or "not positive")
         paid = self.paid + rounded
@@ -207,7 +211,9 @@ class Book:
         if rounded <= 0:
             raise ValueError("a refund must be positive")
         if rounded > self.credit:
-            raise ValueError(f"only {self.credit} {self.terms.currency} is held as credit")
+            raise ValueError(
+                f"only {format_money(self.credit)} {self.terms.currency} is held as credit"
+            )
         return replace(self, credit=self.credit - rounded, refunded=self.refunded + rounded)
 
     @staticmethod

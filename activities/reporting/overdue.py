@@ -92,7 +92,7 @@ def _html(report: OverdueReport, window: Window) -> str:
                 title=f"Overdue {currency} by level and days past due",
                 bars=bars,
                 series=ages,
-                value_text=lambda amount, cur=currency: f"{amount} {cur}",
+                value_text=lambda amount, cur=currency: f"{format_money(amount)} {cur}",
             )
         )
     if not currencies:
@@ -117,7 +117,7 @@ def _html(report: OverdueReport, window: Window) -> str:
                         line.event_id,
                         line.user_id,
                         f"{line.level} {Level(line.level).label}",
-                        f"{line.amount_due} {line.currency}",
+                        f"{format_money(line.amount_due)} {line.currency}",
                         stamp(line.due_at),
                         line.days_overdue,
                     )

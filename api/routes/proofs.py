@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -144,6 +145,10 @@ async def _count_submission(request: Request, user_id: str) -> None:
         )
 
 
+def _text(amount: Decimal | None) -> str:
+    return format_money(amount) if amount is not None else "nothing"
+
+
 def _check(share: Share, body: ProofIn, cipher) -> None:
     if share.status not in ("open", "disputed"):
         raise ApiError(409, f"the share is {share.status}: nothing is due")
@@ -165,8 +170,10 @@ def _check(share: Share, body: ProofIn, cipher) -> None:
     if due is None or body.amount != due:
         raise ApiError(
             422,
-            f"the amount must be exactly what was due at paid_at: {due} {billed_in}",
-            details=[{"field": "amount", "expected": format_money(due) if due else None}],
+            f"the amount must be exactly what was due at paid_at: {_text(due)} {billed_in}",
+            details=[
+                {"field": "amount", "expected": format_money(due) if due is not None else None}
+            ],
         )
 
 
