@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from domain.models import Model, PaymentSignal, ProfitEvent, ShareStatus, VerificationSummary
 from domain.reports import ReportKind
@@ -49,15 +50,23 @@ class EscalateInput(Model):
 
 
 class ApplyPaymentInput(Model):
+    """A payment for a share. On an open share the figures are the workflow's (domain/book);
+    on a share that owes nothing (or with credit_only) the ledger keeps the money as credit
+    and the figures are not read."""
+
     event_id: str
     user_id: str
     payment: PaymentSignal
-    amount_paid: Money
-    amount_due: Money
-    credit: Money
-    settled: bool
-    discounted: bool
+    amount_paid: Money = Decimal(0)
+    amount_due: Money = Decimal(0)
+    credit: Money = Decimal(0)
+    settled: bool = False
+    discounted: bool = False
     at: datetime
+    discount_granted: Money | None = None
+    # Why the applied amount differs from the payment's (rounded to the minor unit).
+    note: str = ""
+    credit_only: bool = False
 
 
 class OpsAlert(Model):
@@ -93,6 +102,23 @@ class ResolveDisputeInput(Model):
     billed_amount: Money | None = None
     amount_due: Money | None = None
     credit: Money | None = None
+    waived_amount: Money | None = None
+    # The ledger prices the outcome itself (domain/book.py, the carried loss of the
+    # high-water mark applied as at day 0) and returns DisputeSettled; amounts above unused.
+    priced_by_ledger: bool = False
+
+
+class DisputeSettled(Model):
+    """The share after its dispute, as the ledger priced it."""
+
+    status: ShareStatus
+    verified_profit: Money | None = None
+    share_amount: Money
+    billed_amount: Money
+    amount_paid: Money
+    amount_due: Money
+    credit: Money
+    discount_granted: Money
     waived_amount: Money | None = None
 
 

@@ -22,7 +22,8 @@ from temporalio.service import RPCError, RPCStatusCode
 from db import audit
 from db.alerts import OPS_ALERTS
 from db.audit import Actor
-from db.audited import audited_in
+from db.audited import audited_in, audited_share
+from db.credit import keep_as_credit
 from db.models import Payment, Share
 from db.seals import seal_row, sealed_values
 from domain.models import PaymentSignal
@@ -161,7 +162,7 @@ async def _insert(s, deps, payment, share, status, note, now) -> int | None:
                 transaction_id=payment.transaction_id,
                 event_id=share.event_id if share else None,
                 payment_reference=payment.payment_reference,
-                amount_enc=deps.cipher.encrypt(str(payment.amount)),
+                amount_enc=deps.cipher.encrypt(format(payment.amount, "f")),  # exact, fixed-point
                 currency=payment.currency,
                 paid_at=payment.paid_at or now,
                 status=status,
@@ -190,8 +191,11 @@ async def _signal_once(state: Any, payment: GatewayPayment, event_id: str, now: 
 
     The request that signals answers "applied" (a retry after a 503 included); every
     other copy answers "duplicate". The workflow also ignores a transaction id it has seen.
+    A share that owes nothing any more keeps the money as credit instead ("credited").
     """
     deps = state.deps
+    if (kept := await _keep_if_closed(state, payment, event_id, now)) is not None:
+        return kept
     async with deps.sessions.begin() as s:
         row = await s.scalar(
             select(Payment)
@@ -218,6 +222,12 @@ async def _signal_once(state: Any, payment: GatewayPayment, event_id: str, now: 
         except RPCError as err:
             if err.status != RPCStatusCode.NOT_FOUND:
                 raise  # Temporal is down: 503, the gateway retries, the retry signals
+            closed = True
+        else:
+            closed = False
+        if closed and await _share_owes_nothing(deps, event_id):
+            pass  # credited below, after this transaction: the chain lock comes first
+        elif closed:
             row.status, row.note = "unmatched", "share already closed"
             seal_row(row, deps.hasher, deps.cipher)
             state.metrics.webhook_rejected(payment.provider, "share_closed")
@@ -232,9 +242,48 @@ async def _signal_once(state: Any, payment: GatewayPayment, event_id: str, now: 
                 reason=reason,
             )
             return "unmatched"
-        row.signalled_at = now
+        else:
+            row.signalled_at = now
+    if closed:
+        return await _keep_if_closed(state, payment, event_id, now) or "duplicate"
     state.metrics.payment_signalled(payment.provider)
     return "applied"
+
+
+async def _share_owes_nothing(deps: Any, event_id: str) -> bool:
+    async with deps.sessions() as s:
+        status = await s.scalar(select(Share.status).where(Share.event_id == event_id))
+    return status is not None and status not in ("open", "disputed")
+
+
+async def _keep_if_closed(
+    state: Any, payment: GatewayPayment, event_id: str, now: datetime
+) -> str | None:
+    """Money for a share that owes nothing (paid, waived, cancelled) is kept as credit, not
+    signalled; None while the share is open."""
+    deps = state.deps
+    async with deps.sessions() as s:
+        user_id = await s.scalar(select(Share.user_id).where(Share.event_id == event_id))
+    if user_id is None or not await _share_owes_nothing(deps, event_id):
+        return None
+    actor = Actor("system", name=payment.provider)
+    async with audited_share(
+        deps.sessions, deps.auditor, actor=actor, user_id=user_id, event_id=event_id
+    ) as (a, share):
+        row = await a.locked(
+            select(Payment).where(
+                Payment.provider == payment.provider,
+                Payment.transaction_id == payment.transaction_id,
+            )
+        )
+        if row is None or share.status in ("open", "disputed"):
+            return None
+        if row.status != "received" or row.signalled_at is not None:
+            return "duplicate"
+        kept = await keep_as_credit(a, share, row, at=now)
+        a.restanding(user_id)
+    state.metrics.webhook_rejected(payment.provider, f"share_closed_{kept}")
+    return kept
 
 
 async def alert_ops(

@@ -1,4 +1,5 @@
-"""`profitshare audit verify`: seals and the audit chains, checked against the last anchor."""
+"""`profitshare audit verify`: seals, every share balancing exactly, and the audit chains,
+checked against the last anchor."""
 
 from __future__ import annotations
 
@@ -44,7 +45,10 @@ def verify_command(
         f"{' against the last anchor' if report.anchored else ''}"
     )
     if report.ok:
-        console.print(f"[green]OK[/green]: {checked}; every seal matches, every chain is whole.")
+        console.print(
+            f"[green]OK[/green]: {checked}; every seal matches, every share balances to the "
+            "minor unit, every chain is whole."
+        )
         return
     console.print(_findings(report))
     console.print(f"[red]{len(report.findings)} finding(s)[/red]; {checked}.")

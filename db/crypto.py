@@ -11,6 +11,7 @@ from decimal import Decimal
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from db.keys import Purpose, derive
+from domain.money import format_money
 
 
 class FieldCipher:
@@ -44,7 +45,7 @@ class FieldCipher:
         return True
 
     def encrypt_decimal(self, amount: Decimal | None) -> str | None:
-        return None if amount is None else self.encrypt(str(amount))
+        return None if amount is None else self.encrypt(format_money(amount))
 
     def decrypt_decimal(self, token: str | None) -> Decimal | None:
         return None if token is None else Decimal(self.decrypt(token))

@@ -11,7 +11,10 @@ Proofs, all recomputed from what is stored and from keys PostgreSQL does not hol
 - each chain's head row matches its last entry, and each chain is at least as long as the
   last anchor (checkpoint kept outside the database) says, ending in the anchored hash there:
   cutting the tail off a chain, even with the head row rewritten, is found;
-- the entries from before keyed chains (chain NULL) still form the old SHA-256 chain.
+- the entries from before keyed chains (chain NULL) still form the old SHA-256 chain;
+- every share balances to the minor unit, with no tolerance (domain/book.py): billed =
+  paid − credit − refunded + due + discount granted + waived + written off, and no open
+  share has nothing due.
 Only the first broken link of a chain is reported: beyond it the chain proves nothing.
 """
 
@@ -20,6 +23,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.fernet import InvalidToken
@@ -30,7 +34,7 @@ from db.audit import GENESIS, Auditor, legacy_hash
 from db.crypto import FieldCipher, RecordHasher
 from db.models import AuditChain, AuditEntry, Share
 from db.seals import RECORDS, name_of, row_finding
-from db.shares import canonical
+from db.shares import book_of, canonical
 
 STREAM_ROWS = 1000
 
@@ -140,9 +144,27 @@ async def _check_shares(
     )
     async for share in shares:
         checked += 1
-        if finding := seal_finding(share, cipher, hasher):
+        if finding := seal_finding(share, cipher, hasher) or balance_finding(share, cipher):
             found(finding)
     return checked
+
+
+def balance_finding(
+    share: Share, cipher: FieldCipher, at: datetime | None = None
+) -> Finding | None:
+    """The share's figures do not balance exactly, or it is open with nothing due."""
+    book = book_of(share, cipher)
+    if book is None:
+        return None
+    f = book.figures(at or datetime.now(UTC))
+    if not f.balanced:
+        kept = f.amount_paid - f.credit - f.refunded
+        others = f.discount_granted + f.waived_amount + f.written_off_amount
+        detail = f"billed {f.billed} != kept {kept} + due {f.amount_due} + {others}"
+        return Finding("share_unbalanced", share.event_id, detail)
+    if book.is_open and f.amount_due <= 0:
+        return Finding("share_unbalanced", share.event_id, "open with nothing due")
+    return None
 
 
 async def _check_sealed(

@@ -52,6 +52,8 @@ class User(Base):
     enforcement_level: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     # High-water-mark fee basis: losses not yet earned back (encrypted Decimal).
     carried_loss_enc: Mapped[str | None] = encrypted()
+    # The same per currency: {currency: amount} as encrypted JSON (losses never mix currencies).
+    carried_losses_enc: Mapped[str | None] = encrypted()
     created_at: Mapped[datetime] = _now()
     updated_at: Mapped[datetime] = _now()
     # HMAC over the standing (db/seals.py); NULL only on rows from before revision 0011.
@@ -106,6 +108,15 @@ class Share(Base):
     # Closing without payment: what was forgiven and why (waive, write_off, dispute_cancelled).
     waived_amount_enc: Mapped[str | None] = encrypted()
     closed_reason: Mapped[str | None] = mapped_column(String(32))
+    # Terms fixed at day 0 (NULL on shares recorded before them: the brief's figures).
+    discount_rate: Mapped[str | None] = mapped_column(String(16))
+    billing_places: Mapped[int | None] = mapped_column(Integer)
+    # The figures that make every share balance (domain/book.py).
+    discount_granted_enc: Mapped[str | None] = encrypted()
+    refunded_enc: Mapped[str | None] = encrypted()
+    written_off_amount_enc: Mapped[str | None] = encrypted()
+    # High-water mark: the carried loss this share's profit earned back (given back on cancel).
+    loss_absorbed_enc: Mapped[str | None] = encrypted()
     payment_link_url: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = _now()
     updated_at: Mapped[datetime] = _now()
@@ -132,6 +143,25 @@ class Payment(Base):
     flagged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     flag_note: Mapped[str | None] = mapped_column(Text)
     seal: Mapped[str | None] = mapped_column(String(64))  # db/seals.py
+
+
+class Refund(Base):
+    """Credit given back through the gateway that took it; one per Idempotency-Key."""
+
+    __tablename__ = "refunds"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("shares.event_id"), index=True, nullable=False)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True, nullable=False)
+    amount_enc: Mapped[str] = encrypted(nullable=False)
+    currency: Mapped[str] = mapped_column(String(10), nullable=False)
+    provider: Mapped[str] = mapped_column(String(32), nullable=False)
+    transaction_id: Mapped[str | None] = mapped_column(String(128))
+    gateway_refund_id: Mapped[str | None] = mapped_column(String(128))
+    # "refunded" (the gateway took it back) or "manual" (recorded; ops pay it out by hand).
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    note_enc: Mapped[str | None] = encrypted()
+    requested_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = _now()
 
 
 class PaymentProof(Base):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -11,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.crypto import FieldCipher, RecordHasher
 from db.models import Dispute, Payment, PaymentProof, ProfitEventRow, Share
+from domain.book import Book, BookStatus, Figures, Terms
 from domain.ladder import Level
 from domain.models import DisputeView, PaymentView, ProofView, ShareView
-from domain.policy import DEFAULT_SHARE_POLICY
-from domain.settlement import Bill
+from domain.policy import LEGACY_DISCOUNT_RATE
 from workflows.ids import share_workflow_id
 
 AMOUNT_FIELDS = (
@@ -26,29 +27,82 @@ AMOUNT_FIELDS = (
     "amount_due",
     "credit",
     "waived_amount",
+    "discount_granted",
+    "refunded",
+    "written_off_amount",
+    "loss_absorbed",
 )
+# Added by migration 0008: sealed only once set, so older shares keep their seals.
+SEALED_WHEN_SET = ("discount_granted", "refunded", "written_off_amount", "loss_absorbed")
 
 
 def amounts(share: Share, cipher: FieldCipher) -> dict[str, Decimal | None]:
     return {name: cipher.decrypt_decimal(getattr(share, f"{name}_enc")) for name in AMOUNT_FIELDS}
 
 
+def terms_of(share: Share, cipher: FieldCipher) -> Terms | None:
+    """What the share charges, as fixed at day 0; None before it was recorded."""
+    billed = cipher.decrypt_decimal(share.billed_amount_enc)
+    if billed is None or share.discount_until is None:
+        return None
+    rate = share.discount_rate
+    return Terms(
+        billed=billed,
+        currency=share.billing_currency or share.currency,
+        discount_rate=Decimal(rate) if rate else LEGACY_DISCOUNT_RATE,
+        discount_until=share.discount_until,
+        places=share.billing_places,
+    )
+
+
+def book_of(share: Share, cipher: FieldCipher) -> Book | None:
+    """The share's book (domain/book.py) from its row; None before it was recorded."""
+    terms = terms_of(share, cipher)
+    if terms is None:
+        return None
+    money = amounts(share, cipher)
+    zero = terms.round(Decimal(0))
+
+    def get(name: str) -> Decimal:
+        return money[name] if money[name] is not None else zero  # type: ignore[return-value]
+
+    waived, written_off = get("waived_amount"), get("written_off_amount")
+    if share.closed_reason == "write_off" and money["written_off_amount"] is None:
+        waived, written_off = zero, waived  # written off before 0008 kept it as waived
+    book = Book(
+        terms,
+        status=_book_status(share),
+        paid=get("amount_paid"),
+        credit=get("credit"),
+        refunded=get("refunded"),
+        discount_granted=get("discount_granted"),
+        waived=waived,
+        written_off=written_off,
+    )
+    if money["discount_granted"] is None and book.status == "paid":
+        # Settled before 0008 recorded the discount: it is what the payments left unbilled.
+        book = replace(book, discount_granted=terms.billed - book.kept)
+    return book
+
+
+def _book_status(share: Share) -> BookStatus:
+    if share.status == "waived":
+        return "written_off" if share.closed_reason == "write_off" else "waived"
+    if share.status == "rejected":
+        return "cancelled"
+    if share.status in ("open", "disputed", "paid", "no_share"):
+        return share.status  # type: ignore[return-value]
+    return "no_share"
+
+
 def amount_due_now(
     share: Share, cipher: FieldCipher, now: datetime | None = None
 ) -> Decimal | None:
-    """What settles the share if paid now: the early discount counts until it lapses."""
-    stored = cipher.decrypt_decimal(share.amount_due_enc)
-    billed = cipher.decrypt_decimal(share.billed_amount_enc)
-    if share.status not in ("open", "disputed") or billed is None or share.discount_until is None:
-        return stored
-    bill = Bill(
-        billed=billed,
-        currency=share.billing_currency or share.currency,
-        discount_rate=DEFAULT_SHARE_POLICY.early_discount,
-        discount_until=share.discount_until,
-    )
-    paid = cipher.decrypt_decimal(share.amount_paid_enc) or Decimal(0)
-    return bill.due_at(paid, now or datetime.now(UTC))
+    """What settles the share if paid now, derived (never stored, so never stale)."""
+    book = book_of(share, cipher)
+    if book is None:
+        return cipher.decrypt_decimal(share.amount_due_enc)
+    return book.due_at(now or datetime.now(UTC))
 
 
 def canonical(share: Share, cipher: FieldCipher) -> dict[str, object]:
@@ -56,7 +110,11 @@ def canonical(share: Share, cipher: FieldCipher) -> dict[str, object]:
     record: dict[str, object] = {
         name: str(value) if value is not None else None
         for name, value in amounts(share, cipher).items()
+        if value is not None or name not in SEALED_WHEN_SET
     }
+    for name in ("discount_rate", "billing_places"):
+        if getattr(share, name) is not None:
+            record[name] = getattr(share, name)
     for name in (
         "event_id",
         "user_id",
@@ -115,6 +173,8 @@ async def load_view(session: AsyncSession, cipher: FieldCipher, event_id: str) -
     )
     dispute = await session.get(Dispute, event_id)
     money = amounts(share, cipher)
+    book = book_of(share, cipher)
+    figures = book.figures(datetime.now(UTC)) if book else None
     verification = cipher.decrypt_json(share.verification_enc) if share.verification_enc else None
     return ShareView(
         event_id=event_id,
@@ -131,7 +191,7 @@ async def load_view(session: AsyncSession, cipher: FieldCipher, event_id: str) -
         billing_currency=share.billing_currency,
         fx_rate=Decimal(share.fx_rate) if share.fx_rate else None,
         discount_until=share.discount_until,
-        amount_due=amount_due_now(share, cipher),
+        amount_due=figures.amount_due if figures else money["amount_due"],
         amount_paid=money["amount_paid"],
         credit=money["credit"],
         due_at=share.due_at,
@@ -147,6 +207,7 @@ async def load_view(session: AsyncSession, cipher: FieldCipher, event_id: str) -
                 paid_at=p.paid_at,
                 applied=p.status == "applied",
                 note=p.note or "",
+                status=p.status,
             )
             for p in payments
         ],
@@ -173,4 +234,17 @@ async def load_view(session: AsyncSession, cipher: FieldCipher, event_id: str) -
         waived_amount=money["waived_amount"],
         closed_reason=share.closed_reason,
         payment_link=share.payment_link_url,
+        **figures_fields(figures),
     )
+
+
+def figures_fields(figures: Figures | None) -> dict[str, Decimal]:
+    """The Share's balancing figures (CONTRACT.md), when the share was recorded."""
+    if figures is None:
+        return {}
+    return {
+        "billed": figures.billed,
+        "discount_granted": figures.discount_granted,
+        "refunded": figures.refunded,
+        "written_off_amount": figures.written_off_amount,
+    }

@@ -75,6 +75,9 @@ class VerificationSummary(Model):
     # asset's expected and actual balance change...), and method -> the inputs it used.
     details: dict[str, str] = {}
     inputs: dict[str, str] = {}
+    # The exchange's precision for the profit's currency (ccxt's currency precision, as
+    # decimal places), when the exchange reported one; domain/money.py's table otherwise.
+    currency_places: int | None = None
 
 
 class RecordedShare(Model):
@@ -89,6 +92,9 @@ class RecordedShare(Model):
     discount_until: datetime
     due_at: datetime
     payment_reference: str
+    # Fixed at day 0 (None on shares recorded before: the brief's 5 %, the table's places).
+    discount_rate: Money | None = None
+    billing_places: int | None = None
 
 
 class PaymentSignal(Model):
@@ -164,6 +170,8 @@ class PaymentView(Model):
     paid_at: datetime
     applied: bool
     note: str = ""
+    # As the ledger recorded it: applied, credited (kept as credit), refused, received.
+    status: str | None = None
 
 
 class ProofView(Model):
@@ -214,3 +222,9 @@ class ShareView(Model):
     waived_amount: Money | None = None
     closed_reason: str | None = None
     payment_link: str | None = None
+    # The figures that balance (CONTRACT.md): billed = amount_paid − credit − refunded
+    # + amount_due + discount_granted + waived_amount + written_off_amount.
+    billed: Money | None = None
+    discount_granted: Money | None = None
+    refunded: Money | None = None
+    written_off_amount: Money | None = None

@@ -11,13 +11,15 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from types import MappingProxyType
 from typing import Final
 
+from domain.currencies import BILLING_OVERRIDES, CRYPTO, ISO_4217, UNKNOWN_PLACES
+
 # Wide enough that sums and products of parsed amounts (18 integer and 18 fractional
 # digits each) never round; money is only rounded where we call to_minor.
 EXACT: Final = Context(prec=80)
 
-DEFAULT_MINOR_UNIT: Final = 2
+# Every currency's places in one table: ISO 4217 fiat, then crypto, then billing overrides.
 MINOR_UNITS: Final[Mapping[str, int]] = MappingProxyType(
-    {"USDT": 2, "USD": 2, "EUR": 2, "INR": 2, "BTC": 8, "JPY": 0}
+    {**CRYPTO, **ISO_4217, **BILLING_OVERRIDES}
 )
 
 MAX_INTEGER_DIGITS: Final = 18
@@ -31,21 +33,58 @@ _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,
 _NOT_FINITE = {"nan", "snan", "inf", "infinity"}
 
 
-def minor_unit_places(currency: str) -> int:
-    """Decimal places of a currency's minor unit; unknown currencies get 2."""
-    return MINOR_UNITS.get(currency.upper(), DEFAULT_MINOR_UNIT)
+def minor_unit_places(
+    currency: str,
+    *,
+    exchange_places: int | None = None,
+    overrides: Mapping[str, int] = BILLING_OVERRIDES,
+) -> int:
+    """Decimal places of a currency's minor unit.
+
+    A billing override wins (USDT billed to the cent), then ISO 4217, then the exchange's
+    own precision (ccxt's currency precision, when the verification passed it along), then
+    the crypto table; a currency known nowhere gets 8 places so no small share rounds away.
+    """
+    code = currency.upper()
+    if code in overrides:
+        return overrides[code]
+    if code in ISO_4217:
+        return ISO_4217[code]
+    if exchange_places is not None:
+        return exchange_places
+    return CRYPTO.get(code, UNKNOWN_PLACES)
 
 
-def to_minor(amount: Decimal, currency: str) -> Decimal:
-    """Quantize to the currency's minor unit, halves away from zero (0.005 USDT -> 0.01).
+def to_minor(amount: Decimal, currency: str, places: int | None = None) -> Decimal:
+    """Quantize to the currency's minor unit (or `places`), halves away from zero.
+
+    0.005 USDT -> 0.01; the one rounding mode for every amount stored or sent.
 
     Raises:
         ValueError: the amount is NaN or infinite.
     """
     if not amount.is_finite():
         raise ValueError(f"cannot quantize a non-finite amount: {amount}")
-    unit = Decimal((0, (1,), -minor_unit_places(currency)))
-    return amount.quantize(unit, rounding=ROUND_HALF_UP, context=EXACT)
+    exponent = -(minor_unit_places(currency) if places is None else places)
+    rounded = amount.quantize(Decimal((0, (1,), exponent)), rounding=ROUND_HALF_UP, context=EXACT)
+    return rounded.copy_abs() if rounded.is_zero() else rounded  # never "-0.00"
+
+
+def format_money(amount: Decimal, places: int | None = None) -> str:
+    """The one serialiser: fixed-point, never "1E+3", "5E-8" or "-0".
+
+    With `places` the amount is first quantized half-up to them; without, it keeps the
+    places it has (amounts are quantized where they are computed) but at least none.
+    """
+    if not amount.is_finite():
+        raise ValueError(f"cannot serialise a non-finite amount: {amount}")
+    if places is not None:
+        amount = amount.quantize(Decimal((0, (1,), -places)), rounding=ROUND_HALF_UP, context=EXACT)
+    elif amount.as_tuple().exponent > 0:  # type: ignore[operator]  # finite, checked above
+        amount = amount.quantize(Decimal(1), context=EXACT)
+    if amount.is_zero():
+        amount = amount.copy_abs()
+    return f"{amount:f}"
 
 
 def parse_money(text: str) -> Decimal:

@@ -1,39 +1,78 @@
-"""Policy defaults from the product brief (DESIGN.md); every figure is configurable."""
+"""The policy: every figure the product brief makes configurable, in one validated object.
+
+Loaded once per process from configuration (config/policy.py: PROFITSHARE_POLICY_* or a
+policy file) and passed to whoever needs it. What a share charges is snapshotted onto the
+share at day 0 (rate, discount rate and window, FX, due date, places), so a policy change
+never moves an open share and replay reads the share, not the policy.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from domain.currencies import BILLING_OVERRIDES
+from domain.ladder import WARNING_DAY
+
+Rate = Annotated[Decimal, Field(ge=0, le=1)]
+Delta = Annotated[int, Field(ge=-100, le=100)]
 
 
-@dataclass(frozen=True)
-class SharePolicy:
-    share_rate: Decimal = Decimal("0.15")
-    loyalty_rate: Decimal = Decimal("0.135")
-    loyalty_min_trust: int = 90
-    early_discount: Decimal = Decimal("0.05")
+class SharePolicy(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    share_rate: Rate = Decimal("0.15")
+    loyalty_rate: Rate = Decimal("0.135")
+    loyalty_min_trust: int = Field(default=90, ge=0, le=100)
+    early_discount: Rate = Decimal("0.05")
     early_window: timedelta = timedelta(days=3)
-    due_after: timedelta = timedelta(days=7)
+    # Places a currency is billed in when it differs from its table (USDT to the cent).
+    billing_places: dict[str, Annotated[int, Field(ge=0, le=18)]] = dict(BILLING_OVERRIDES)
+
+    @model_validator(mode="after")
+    def _sane(self) -> SharePolicy:
+        if self.loyalty_rate > self.share_rate:
+            raise ValueError("loyalty_rate must not be above share_rate")
+        if not timedelta(0) <= self.early_window <= self.due_after:
+            raise ValueError("early_window must lie between 0 and the due date (ladder day 7)")
+        return self
+
+    @property
+    def due_after(self) -> timedelta:
+        """The due date is the ladder's warning day: one home for day 7."""
+        return timedelta(days=WARNING_DAY)
 
     def rate_for(self, trust_score: int) -> Decimal:
         """The rate is fixed when the share is recorded; trusted users pay less."""
         return self.loyalty_rate if trust_score >= self.loyalty_min_trust else self.share_rate
 
 
-@dataclass(frozen=True)
-class TrustPolicy:
-    start: int = 50
-    paid_on_time: int = 5
-    paid_late: int = 2
-    warning: int = -5
-    suspension: int = -10
-    lock: int = -20
-    confirmed_fraud: int = -25
-    min_to_trade: int = 30
+class TrustPolicy(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    start: int = Field(default=50, ge=0, le=100)
+    paid_on_time: Delta = 5
+    paid_late: Delta = 2
+    warning: Delta = -5
+    suspension: Delta = -10
+    lock: Delta = -20
+    confirmed_fraud: Delta = -25
+    min_to_trade: int = Field(default=30, ge=0, le=100)
 
 
-DEFAULT_SHARE_POLICY = SharePolicy()
+class Policy(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    share: SharePolicy = SharePolicy()
+    trust: TrustPolicy = TrustPolicy()
+
+
+# Shares recorded before the snapshot columns existed were given these terms.
+LEGACY_DISCOUNT_RATE = Decimal("0.05")
+# The brief's trust figures, still read by standing and reports (not yet given the policy).
 DEFAULT_TRUST_POLICY = TrustPolicy()
 
 

@@ -1,7 +1,7 @@
-"""Money rules of one share: its amount, what is owed at a moment, and applying a payment.
+"""Pricing a share and the workflow's view of its payments, on top of domain/book.py.
 
-All amounts are Decimal. The share is computed in the profit's currency and
-billed in the billing currency at an FX rate fixed when it is recorded.
+The share is priced once: the unrounded verified profit × rate × FX, rounded a single
+time in the billing currency. `share_amount` (in the profit's currency) is for display.
 """
 
 from __future__ import annotations
@@ -10,37 +10,40 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from domain.money import to_minor
+from domain.book import ZERO, Book, Terms
+from domain.money import EXACT, to_minor
+
+# The workflow's name for a share's terms.
+Bill = Terms
 
 
-def share_amount(verified_profit: Decimal, rate: Decimal, currency: str) -> Decimal:
-    """The platform's share of a profit; nothing is owed on a loss."""
+def share_amount(
+    verified_profit: Decimal, rate: Decimal, currency: str, places: int | None = None
+) -> Decimal:
+    """The platform's share in the profit's currency (shown, never re-used for billing)."""
     if verified_profit <= 0:
-        return to_minor(Decimal(0), currency)
-    return to_minor(verified_profit * rate, currency)
+        return to_minor(ZERO, currency, places)
+    return to_minor(EXACT.multiply(verified_profit, rate), currency, places)
+
+
+def billed_for(
+    verified_profit: Decimal,
+    rate: Decimal,
+    fx_rate: Decimal,
+    billing_currency: str,
+    places: int | None = None,
+) -> Decimal:
+    """What the share bills: profit × rate × FX, rounded once, half-up, in the billing
+    currency; nothing is owed on a loss."""
+    if verified_profit <= 0:
+        return to_minor(ZERO, billing_currency, places)
+    exact = EXACT.multiply(EXACT.multiply(verified_profit, rate), fx_rate)
+    return to_minor(exact, billing_currency, places)
 
 
 def billed_amount(share: Decimal, fx_rate: Decimal, billing_currency: str) -> Decimal:
-    return to_minor(share * fx_rate, billing_currency)
-
-
-@dataclass(frozen=True)
-class Bill:
-    """What one share bills, in the billing currency."""
-
-    billed: Decimal
-    currency: str
-    discount_rate: Decimal
-    discount_until: datetime
-
-    def owed_at(self, at: datetime) -> Decimal:
-        """The whole amount owed if settled at `at`: discounted inside the early window."""
-        if at <= self.discount_until:
-            return to_minor(self.billed * (1 - self.discount_rate), self.currency)
-        return self.billed
-
-    def due_at(self, paid: Decimal, at: datetime) -> Decimal:
-        return max(Decimal(0), self.owed_at(at) - paid).quantize(self.billed)
+    """An already computed share converted (kept for callers that only have the share)."""
+    return to_minor(EXACT.multiply(share, fx_rate), billing_currency)
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,11 @@ class PaymentOutcome:
     settled: bool
     credit: Decimal
     discounted: bool
+    # The payment as it counted (rounded half-up to the minor unit) and the discount the
+    # settlement granted; a note when the payment was rounded.
+    applied: Decimal = ZERO
+    discount_granted: Decimal = ZERO
+    note: str = ""
 
 
 class CurrencyMismatch(ValueError):
@@ -59,26 +67,18 @@ class CurrencyMismatch(ValueError):
 def apply_payment(
     bill: Bill, *, paid_before: Decimal, amount: Decimal, currency: str, at: datetime
 ) -> PaymentOutcome:
-    """Applies one payment; the early discount is judged at the time of this payment.
+    """Applies one payment to an open share; the discount is judged at this payment's time.
 
     Raises:
         CurrencyMismatch: the payment is not in the billing currency.
-        ValueError: the amount is not positive.
+        ValueError: the amount is not positive at the currency's minor unit.
     """
     if currency.upper() != bill.currency.upper():
         raise CurrencyMismatch(f"payment in {currency}, share billed in {bill.currency}")
-    if amount <= 0:
-        raise ValueError("payment amount must be positive")
-    paid = paid_before + amount
-    owed = bill.owed_at(at)
-    settled = paid >= owed
-    return PaymentOutcome(
-        amount_paid=paid,
-        amount_due=max(Decimal(0), owed - paid).quantize(bill.billed),
-        settled=settled,
-        credit=max(Decimal(0), paid - owed).quantize(bill.billed),
-        discounted=settled and owed < bill.billed,
-    )
+    book, payment = Book(bill, paid=bill.round(paid_before)).pay(amount, currency, at)
+    if payment.result == "refused":
+        raise ValueError(f"payment amount must be positive: {payment.note}")
+    return _outcome(book, at, applied=payment.amount, note=payment.note)
 
 
 def rebill(bill: Bill, billed: Decimal, *, paid: Decimal, at: datetime) -> PaymentOutcome:
@@ -86,19 +86,21 @@ def rebill(bill: Bill, billed: Decimal, *, paid: Decimal, at: datetime) -> Payme
 
     The discount window is kept: inside it, the new amount is discounted too.
     """
-    new = Bill(
-        billed=billed,
-        currency=bill.currency,
-        discount_rate=bill.discount_rate,
-        discount_until=bill.discount_until,
-    )
-    owed = new.owed_at(at)
+    book = Book(bill, status="disputed", paid=bill.round(paid)).reprice(billed, at)
+    return _outcome(book, at)
+
+
+def _outcome(book: Book, at: datetime, applied: Decimal = ZERO, note: str = "") -> PaymentOutcome:
+    figures = book.figures(at)
     return PaymentOutcome(
-        amount_paid=paid,
-        amount_due=max(Decimal(0), owed - paid).quantize(bill.billed),
-        settled=paid >= owed,
-        credit=max(Decimal(0), paid - owed).quantize(bill.billed),
-        discounted=owed < billed,
+        amount_paid=book.paid,
+        amount_due=figures.amount_due,
+        settled=not book.is_open,
+        credit=book.credit,
+        discounted=figures.discount_granted > 0,
+        applied=applied,
+        discount_granted=book.discount_granted,
+        note=note,
     )
 
 
@@ -114,12 +116,12 @@ def chargeable_profit(
     """The profit a share is charged on, and the loss carried forward after this session.
 
     Per session (the default) every profit is charged and losses are not carried. With the
-    high-water mark, earlier losses are carried forward and a profit is charged only above
-    them: the platform earns only on a new high of the user's account.
+    high-water mark, earlier losses (in the profit's currency) are carried forward and a
+    profit is charged only above them: the platform earns only on a new high.
     """
     if not high_water_mark:
-        return Chargeable(profit=max(verified_profit, Decimal(0)), carried_loss_after=Decimal(0))
+        return Chargeable(profit=max(verified_profit, ZERO), carried_loss_after=ZERO)
     if verified_profit <= 0:
-        return Chargeable(profit=Decimal(0), carried_loss_after=carried_loss - verified_profit)
+        return Chargeable(profit=ZERO, carried_loss_after=carried_loss - verified_profit)
     absorbed = min(carried_loss, verified_profit)
     return Chargeable(profit=verified_profit - absorbed, carried_loss_after=carried_loss - absorbed)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, Field, PlainSerializer
 
-from domain.money import parse_money
+from domain.money import format_money, parse_money
 
 MAX_DECIMAL_PLACES = 8
 
@@ -26,7 +26,7 @@ def _money(value: object) -> Decimal:
     return amount
 
 
-Money = Annotated[Decimal, BeforeValidator(_money), PlainSerializer(str, return_type=str)]
+Money = Annotated[Decimal, BeforeValidator(_money), PlainSerializer(format_money, return_type=str)]
 Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$")]
 Currency = Annotated[str, Field(min_length=2, max_length=10, pattern=r"^[A-Z0-9]+$")]
 Symbol = Annotated[str, Field(max_length=32, pattern=r"^[A-Z0-9]{2,12}/[A-Z0-9]{2,12}$")]

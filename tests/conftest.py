@@ -180,3 +180,16 @@ async def backend() -> AsyncIterator[tuple[Backend, str]]:
     receiver = Backend()
     async with serving(receiver.app) as url:
         yield receiver, url + "/standing"
+
+
+@pytest.fixture
+async def razorpay_gateway():
+    """A fresh Razorpay emulator (links and refunds): (its app, its URL); settings that point
+    at it come from tests/support/razorpay.py."""
+    from emulators.razorpay import create_app
+    from emulators.serve import serving
+    from tests.support.razorpay import KEY_ID, KEY_SECRET
+
+    app = create_app(key_id=KEY_ID, key_secret=KEY_SECRET)
+    async with serving(app) as url:
+        yield app, url

@@ -24,6 +24,7 @@ from activities.payments.razorpay_links import RazorpayLinks
 from activities.reports import ReportActivities
 from activities.risk.intel_refresh import IntelRefreshActivities
 from activities.risk.screening import RiskActivities
+from config.policy import load_policy
 from config.settings import Settings
 from runtime.client import connect
 from runtime.deps import Deps
@@ -52,6 +53,7 @@ def activities_for(
         fx,
         billing_currency=settings.billing_currency,
         high_water_mark=settings.fee_basis == "high_water_mark",
+        policy=load_policy(),
     )
     exchange = exchange or ExchangeActivities(
         deps.sessions,
@@ -82,6 +84,7 @@ def activities_for(
         intel.refresh_ip_intel,
         exchange.verify_session,
         links.create_payment_link,
+        links.close_payment_link,
         backend.deliver_standing,
         users.notify_user,
         reports.generate_report,

@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         ShareStatus,
         Waiver,
     )
+    from domain.money import format_money
     from domain.notifications import TemplateName
     from domain.settlement import (
         CurrencyMismatch,
@@ -36,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         rebill,
         share_amount,
     )
+    from workflows.dispute_resolution import resolve_in_ledger
     from workflows.effects import Effects
     from workflows.share_state import Message, ShareState
 
@@ -150,15 +152,17 @@ class Collection:
                 settled=outcome.settled,
                 discounted=outcome.discounted,
                 at=workflow.now(),
+                discount_granted=outcome.discount_granted,
+                note=outcome.note,
             ),
             summary=f"apply payment {payment.provider}:{payment.transaction_id}",
         )
-        self._s.payments.append(view.model_copy(update={"applied": True}))
+        self._s.payments.append(view.model_copy(update={"applied": True, "note": outcome.note}))
         self._s.amount_paid, self._s.amount_due = outcome.amount_paid, outcome.amount_due
-        self._s.credit = outcome.credit
+        self._s.credit, self._s.discount_granted = outcome.credit, outcome.discount_granted
         if outcome.settled:
             self._s.status = "paid"
-            self._effects.notify("paid", "paid", amount_paid=str(outcome.amount_paid))
+            self._effects.notify("paid", "paid", amount_paid=format_money(outcome.amount_paid))
             self._effects.push_standing()
         self._publish()
 
@@ -206,6 +210,9 @@ class Collection:
     async def _resolve_dispute(self, resolution: DisputeResolution) -> None:
         s = self._s
         if s.status != "disputed" or s.dispute is None or s.recorded is None:
+            return
+        if workflow.patched("money-dispute-in-ledger"):
+            await resolve_in_ledger(s, self._ledger, self._publish, self._effects, resolution)
             return
         now = workflow.now()
         pause = now - s.dispute.opened_at
@@ -290,6 +297,9 @@ class Collection:
         )
         s.status, s.waived_amount, s.closed_reason = "waived", waived, waiver.kind
         s.amount_due = waived * 0
+        if waiver.kind == "write_off" and workflow.patched("money-write-off"):
+            # As the ledger records it: written off is not waived (CONTRACT.md's Share).
+            s.waived_amount, s.written_off_amount = waived * 0, waived
         self._publish()
         self._effects.push_standing()
 

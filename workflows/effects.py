@@ -21,6 +21,8 @@ with workflow.unsafe.imports_passed_through():
         DeliverStandingInput,
         NotifyUserInput,
     )
+    from activities.payments.contracts import CLOSE_PAYMENT_LINK, ClosePaymentLinkInput
+    from domain.money import format_money
     from domain.notifications import TemplateName
     from workflows import options
     from workflows.share_state import ShareState
@@ -38,7 +40,7 @@ class Effects:
             params = {
                 "payment_reference": s.recorded.payment_reference,
                 "currency": s.recorded.billing_currency,
-                "amount_due": str(s.bill().due_at(s.amount_paid, workflow.now())),
+                "amount_due": format_money(s.bill().due_at(s.amount_paid, workflow.now())),
                 "due_at": s.recorded.due_at.date().isoformat(),
                 **({"payment_url": s.payment_link} if s.payment_link else {}),
                 **params,
@@ -61,6 +63,26 @@ class Effects:
                 summary=f"tell the user: {template}",
             ),
         )
+
+    def close_payment_link(self) -> None:
+        """The link asks for an amount the share no longer owes (re-priced): cancel it, so
+        the user pays the new amount by reference instead of the old one through the link."""
+        s = self._s
+        if s.recorded is None or not s.payment_link:
+            return
+        self._spawn(
+            "cancel the payment link",
+            workflow.execute_activity(
+                CLOSE_PAYMENT_LINK,
+                ClosePaymentLinkInput(
+                    event_id=s.event.event_id, payment_reference=s.recorded.payment_reference
+                ),
+                start_to_close_timeout=options.LEDGER_TIMEOUT,
+                retry_policy=options.LINK_RETRY,
+                summary="cancel the payment link (re-priced)",
+            ),
+        )
+        s.payment_link = None
 
     def push_standing(self) -> None:
         """Delivers whatever standing changes the ledger queued for this user, in order."""

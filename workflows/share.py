@@ -17,7 +17,9 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities import contracts as c
     from activities.payments.contracts import (
+        CLOSE_PAYMENT_LINK,
         CREATE_PAYMENT_LINK,
+        ClosePaymentLinkInput,
         CreatePaymentLinkInput,
         PaymentLink,
     )
@@ -55,7 +57,7 @@ class ShareWorkflow:
     async def run(self, event: ProfitEvent) -> ShareView:
         await self._walk(event)
         await self._effects.settle()
-        return self._s.view()
+        return self._s.view(workflow.now())
 
     async def _walk(self, event: ProfitEvent) -> None:
         await self._ledger(c.OPEN_SHARE, event, summary="open the share record")
@@ -83,6 +85,8 @@ class ShareWorkflow:
             await self._payment_link()
             collection = Collection(self._s, self._ledger, self._publish, self._effects)
             await collection.run(self._stages())
+            if self._s.payment_link and workflow.patched("money-close-link"):
+                await self._close_payment_link()
 
     # --- messages -------------------------------------------------------------------------
     # Each handler only queues; the run loop acts on messages one at a time, in order.
@@ -117,7 +121,7 @@ class ShareWorkflow:
 
     @workflow.query
     def status(self) -> ShareView:
-        return self._s.view()
+        return self._s.view(workflow.now())
 
     # --- stages ---------------------------------------------------------------------------
     async def _verify(self, event: ProfitEvent) -> tuple[VerificationSummary, list[str]]:
@@ -234,6 +238,23 @@ class ShareWorkflow:
                 summary="store the payment link",
             )
             self._s.payment_link = link.url
+
+    async def _close_payment_link(self) -> None:
+        """The share owes nothing now: its link must not take the full amount again."""
+        r = self._s.recorded
+        assert r is not None
+        try:
+            await workflow.execute_activity(
+                CLOSE_PAYMENT_LINK,
+                ClosePaymentLinkInput(
+                    event_id=self._s.event.event_id, payment_reference=r.payment_reference
+                ),
+                start_to_close_timeout=options.LEDGER_TIMEOUT,
+                retry_policy=options.LINK_RETRY,
+                summary="cancel the payment link",
+            )
+        except ActivityError as err:
+            workflow.logger.warning("link left open for %s: %s", self._s.event.event_id, err)
 
     def _stages(self) -> tuple[Stage, ...]:
         """The ladder this share walks. Open shares replay it: change it only behind

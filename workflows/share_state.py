@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from domain.book import Book, BookStatus, Terms
 from domain.ladder import Level, Stage
 from domain.models import (
     DisputeOpened,
@@ -24,8 +25,7 @@ from domain.models import (
     VerificationSummary,
     Waiver,
 )
-from domain.policy import DEFAULT_SHARE_POLICY
-from domain.settlement import Bill
+from domain.policy import LEGACY_DISCOUNT_RATE
 
 # What may arrive while a share is open, handled one at a time in the order it arrived.
 Message = PaymentSignal | ProofDecision | DisputeOpened | DisputeResolution | Waiver
@@ -54,6 +54,9 @@ class ShareState:
     dispute_resolution_requested: bool = False
     paused: timedelta = timedelta(0)
     waived_amount: Decimal | None = None
+    discount_granted: Decimal = Decimal(0)
+    refunded: Decimal = Decimal(0)
+    written_off_amount: Decimal | None = None
     closed_reason: str | None = None
     payment_link: str | None = None
 
@@ -109,13 +112,16 @@ class ShareState:
     def workflow_id(self) -> str:
         return f"share/{self.event.event_id}"
 
-    def bill(self) -> Bill:
-        assert self.recorded is not None
-        return Bill(
-            billed=self.recorded.billed_amount,
-            currency=self.recorded.billing_currency,
-            discount_rate=DEFAULT_SHARE_POLICY.early_discount,
-            discount_until=self.recorded.discount_until,
+    def bill(self) -> Terms:
+        """The share's terms as recorded at day 0: replay never reads today's policy."""
+        r = self.recorded
+        assert r is not None
+        return Terms(
+            billed=r.billed_amount,
+            currency=r.billing_currency,
+            discount_rate=r.discount_rate if r.discount_rate is not None else LEGACY_DISCOUNT_RATE,
+            discount_until=r.discount_until,
+            places=r.billing_places,
         )
 
     def unpaid(self) -> Decimal:
@@ -124,8 +130,37 @@ class ShareState:
         bill = self.bill()
         return max(Decimal(0), bill.billed - self.amount_paid).quantize(bill.billed)
 
-    def view(self) -> ShareView:
+    def book(self) -> Book | None:
+        """The share's money as domain/book.py keeps it; None before day 0."""
+        if self.recorded is None:
+            return None
+        terms = self.bill()
+        zero = terms.round(Decimal(0))
+        return Book(
+            terms,
+            status=self._book_status(),
+            paid=self.amount_paid,
+            credit=self.credit,
+            refunded=self.refunded,
+            discount_granted=self.discount_granted,
+            waived=self.waived_amount or zero,
+            written_off=self.written_off_amount or zero,
+        )
+
+    def _book_status(self) -> BookStatus:
+        if self.status == "waived":
+            return "written_off" if self.closed_reason == "write_off" else "waived"
+        if self.status == "rejected":
+            return "cancelled"
+        if self.status in ("open", "disputed", "paid"):
+            return self.status  # type: ignore[return-value]
+        return "no_share"
+
+    def view(self, at: datetime | None = None) -> ShareView:
+        """The Share; with `at` (the workflow's now) its figures are derived at that time."""
         r, v = self.recorded, self.verification
+        book = self.book()
+        figures = book.figures(at) if book is not None and at is not None else None
         return ShareView(
             event_id=self.event.event_id,
             workflow_id=self.workflow_id,
@@ -141,7 +176,7 @@ class ShareState:
             billing_currency=r.billing_currency if r else None,
             fx_rate=r.fx_rate if r else None,
             discount_until=r.discount_until if r else None,
-            amount_due=self.amount_due,
+            amount_due=figures.amount_due if figures else self.amount_due,
             amount_paid=self.amount_paid if r else None,
             credit=self.credit if r else None,
             due_at=r.due_at if r else None,
@@ -155,6 +190,10 @@ class ShareState:
             waived_amount=self.waived_amount,
             closed_reason=self.closed_reason,
             payment_link=self.payment_link,
+            billed=figures.billed if figures else None,
+            discount_granted=figures.discount_granted if figures else None,
+            refunded=figures.refunded if figures else None,
+            written_off_amount=figures.written_off_amount if figures else None,
         )
 
     def details_markdown(self) -> str:

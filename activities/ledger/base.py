@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
+from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -13,7 +14,8 @@ from db.crypto import FieldCipher, RecordHasher
 from db.models import Share
 from db.shares import amounts
 from domain.models import RecordedShare
-from domain.policy import DEFAULT_SHARE_POLICY, SharePolicy
+from domain.money import format_money
+from domain.policy import Policy
 
 ACTOR = WORKFLOW
 
@@ -28,7 +30,7 @@ class LedgerBase:
         *,
         billing_currency: str | None = None,
         high_water_mark: bool = False,
-        policy: SharePolicy = DEFAULT_SHARE_POLICY,
+        policy: Policy | None = None,
     ) -> None:
         self._sessions = sessions
         self._cipher = cipher
@@ -36,7 +38,8 @@ class LedgerBase:
         self._fx = fx
         self._billing_currency = billing_currency
         self._high_water_mark = high_water_mark
-        self._policy = policy
+        # Read from configuration at start-up (config/policy.py); the brief's figures in tests.
+        self._policy = policy or Policy()
 
         self._auditor = Auditor(cipher, hasher)
 
@@ -57,11 +60,13 @@ class LedgerBase:
         return RecordedShare(
             recorded_at=share.recorded_at,
             share_rate=share.share_rate,
-            share_amount=str(money["share_amount"]),
+            share_amount=format_money(money["share_amount"] or Decimal(0)),
             billing_currency=share.billing_currency,
             fx_rate=share.fx_rate,
-            billed_amount=str(money["billed_amount"]),
+            billed_amount=format_money(money["billed_amount"] or Decimal(0)),
             discount_until=share.discount_until,
             due_at=share.due_at,
             payment_reference=share.payment_reference,
+            discount_rate=share.discount_rate,
+            billing_places=share.billing_places,
         )

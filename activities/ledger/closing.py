@@ -6,7 +6,8 @@ from temporalio import activity
 
 from activities import contracts as c
 from activities.ledger.base import LedgerBase
-from db.shares import set_amounts
+from activities.ledger.repricing import settle_dispute, settled
+from db.shares import book_of, set_amounts
 
 
 class ClosingLedger(LedgerBase):
@@ -27,7 +28,8 @@ class ClosingLedger(LedgerBase):
             a.restanding(cmd.user_id)
 
     @activity.defn(name=c.RESOLVE_DISPUTE)
-    async def resolve_dispute(self, cmd: c.ResolveDisputeInput) -> None:
+    async def resolve_dispute(self, cmd: c.ResolveDisputeInput) -> c.DisputeSettled | None:
+        """With `priced_by_ledger` the ledger prices the outcome and answers with it."""
         async with self._share_change(cmd.user_id, cmd.event_id) as (a, share):
             added = await a.record(
                 f"share.dispute_{cmd.outcome}",
@@ -36,8 +38,21 @@ class ClosingLedger(LedgerBase):
                 key=f"{cmd.event_id}:dispute:resolved",
                 details={"outcome": cmd.outcome, "note": cmd.note, "status": cmd.status},
             )
+            if cmd.priced_by_ledger:
+                if added:
+                    share.due_at = cmd.due_at
+                    await settle_dispute(
+                        a.session,
+                        self._cipher,
+                        share,
+                        cmd,
+                        high_water_mark=self._high_water_mark,
+                    )
+                    a.changed(share)
+                    a.restanding(cmd.user_id)
+                return settled(share, self._cipher)
             if not added:
-                return
+                return None
             share.status = cmd.status
             share.due_at = cmd.due_at
             changed = {
@@ -57,6 +72,7 @@ class ClosingLedger(LedgerBase):
                 share.closed_reason = "dispute_cancelled"
             a.changed(share)
             a.restanding(cmd.user_id)
+            return None
 
     @activity.defn(name=c.CLOSE_SHARE)
     async def close_share(self, cmd: c.CloseShareInput) -> None:
@@ -70,13 +86,19 @@ class ClosingLedger(LedgerBase):
             )
             if not added:
                 return
+            book = book_of(share, self._cipher)  # as it stood, open
             share.status = "waived"
             share.closed_reason = cmd.reason
+            closed = book.waive(write_off=cmd.reason == "write_off") if book else None
+            zero = cmd.waived_amount * 0
             set_amounts(
                 share,
                 self._cipher,
-                waived_amount=cmd.waived_amount,
-                amount_due=cmd.waived_amount * 0,
+                # The book's figures: a write-off is not a waiver (CONTRACT.md's Share).
+                waived_amount=closed.waived if closed else cmd.waived_amount,
+                written_off_amount=closed.written_off if closed else None,
+                amount_due=zero,
+                discount_granted=zero,
             )
             a.changed(share)
             if cmd.block_user:

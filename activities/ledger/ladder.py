@@ -6,7 +6,7 @@ from temporalio import activity
 
 from activities import contracts as c
 from activities.ledger.base import LedgerBase
-from activities.ledger.trust import TRUST_ON_LEVEL, move_trust
+from activities.ledger.trust import move_trust, trust_on_level
 from db.alerts import alert_ops
 from domain.ladder import Level
 
@@ -34,7 +34,7 @@ class LadderLedger(LedgerBase):
                 await move_trust(
                     a,
                     cmd.user_id,
-                    TRUST_ON_LEVEL.get(Level(cmd.level), 0),
+                    trust_on_level(self._policy.trust, Level(cmd.level)),
                     at=cmd.at,
                     reason=cmd.stage,
                     key=cmd.event_id,

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
 
 from activities import contracts as c
@@ -17,8 +18,8 @@ from db import standing
 from db.models import Share, User
 from db.shares import set_amounts
 from domain.models import ProfitEvent, RecordedShare
-from domain.policy import DEFAULT_TRUST_POLICY
-from domain.settlement import billed_amount, chargeable_profit, share_amount
+from domain.money import format_money, minor_unit_places, to_minor
+from domain.settlement import billed_for, chargeable_profit, share_amount
 
 
 def payment_reference(event_id: str) -> str:
@@ -40,7 +41,7 @@ class OpeningLedger(LedgerBase):
                     status="screening",
                     level=0,
                     currency=event.currency,
-                    reported_profit_enc=self._cipher.encrypt(str(event.reported_profit)),
+                    reported_profit_enc=self._cipher.encrypt(format_money(event.reported_profit)),
                 )
                 .on_conflict_do_nothing(index_elements=[Share.event_id])
             )
@@ -65,7 +66,8 @@ class OpeningLedger(LedgerBase):
                 share.verification_enc = self._cipher.encrypt_json(
                     cmd.verification.model_dump(mode="json")
                 )
-                set_amounts(share, self._cipher, verified_profit=cmd.verification.verified_profit)
+                profit = to_minor(cmd.verification.verified_profit, share.currency)
+                set_amounts(share, self._cipher, verified_profit=profit)
             share.review_reasons = json.dumps(cmd.reasons) if cmd.reasons else None
             a.changed(share)
             added = await a.record(
@@ -77,12 +79,13 @@ class OpeningLedger(LedgerBase):
             )
             loss = cmd.verification.verified_profit if cmd.verification else Decimal(0)
             if added and cmd.status == "no_share" and self._high_water_mark and loss < 0:
-                await carry_loss(s, self._cipher, cmd.user_id, lambda carried: carried - loss)
+                currency = share.currency
+                await carry_loss(s, self._cipher, cmd.user_id, currency, lambda c: c - loss)
             if cmd.confirmed_fraud:
                 await move_trust(
                     a,
                     cmd.user_id,
-                    DEFAULT_TRUST_POLICY.confirmed_fraud,
+                    self._policy.trust.confirmed_fraud,
                     at=cmd.at,
                     reason="confirmed fraud",
                     key=cmd.event_id,
@@ -96,26 +99,30 @@ class OpeningLedger(LedgerBase):
             s = a.session
             if share.recorded_at is None:
                 user = await s.get(User, event.user_id)
-                rate = self._policy.rate_for(user.trust_score if user else 50)
-                carried = self._cipher.decrypt_decimal(user.carried_loss_enc) if user else None
-                charge = chargeable_profit(
-                    cmd.verified_profit,
-                    carried or Decimal(0),
-                    high_water_mark=self._high_water_mark,
-                )
-                if user is not None and self._high_water_mark:
-                    user.carried_loss_enc = self._cipher.encrypt(str(charge.carried_loss_after))
-                amount = share_amount(charge.profit, rate, event.currency)
+                policy = self._policy.share
+                rate = policy.rate_for(user.trust_score if user else self._policy.trust.start)
+                charge, absorbed = await self._chargeable(s, event, cmd.verified_profit)
                 billing = self._billing_currency or event.currency
                 fx = await self._fx.rate(event.currency, billing)
-                billed = billed_amount(amount, fx, billing)
+                places = minor_unit_places(
+                    billing,
+                    exchange_places=cmd.verification.currency_places
+                    if billing == event.currency
+                    else None,
+                    overrides=policy.billing_places,
+                )
+                # One rounding: unrounded profit x rate x FX, once, in the billing currency.
+                billed = billed_for(charge, rate, fx, billing, places)
+                amount = share_amount(charge, rate, event.currency)
                 # A profit that only earns back carried losses bills nothing.
                 share.status = "open" if billed > 0 else "no_share"
-                share.share_rate, share.fx_rate = str(rate), str(fx)
+                share.share_rate, share.fx_rate = format_money(rate), format_money(fx)
                 share.billing_currency = billing
+                share.billing_places = places
+                share.discount_rate = format_money(policy.early_discount)
                 share.recorded_at = cmd.at
-                share.discount_until = cmd.at + self._policy.early_window
-                share.due_at = cmd.at + self._policy.due_after
+                share.discount_until = cmd.at + policy.early_window
+                share.due_at = cmd.at + policy.due_after
                 share.payment_reference = payment_reference(event.event_id)
                 share.verification_enc = self._cipher.encrypt_json(
                     cmd.verification.model_dump(mode="json")
@@ -123,11 +130,12 @@ class OpeningLedger(LedgerBase):
                 set_amounts(
                     share,
                     self._cipher,
-                    verified_profit=cmd.verified_profit,
+                    verified_profit=to_minor(cmd.verified_profit, event.currency),
                     share_amount=amount,
                     billed_amount=billed,
                     amount_paid=billed * 0,
                     amount_due=billed,
+                    loss_absorbed=absorbed,
                 )
                 a.changed(share)
                 await a.record(
@@ -135,10 +143,28 @@ class OpeningLedger(LedgerBase):
                     at=cmd.at,
                     subject=event.event_id,
                     key=f"{event.event_id}:recorded",
-                    details={"rate": str(rate), "billing_currency": billing},
+                    details={"rate": format_money(rate), "billing_currency": billing},
                 )
                 a.restanding(event.user_id)
             return self._recorded(share)
+
+    async def _chargeable(
+        self, s: AsyncSession, event: ProfitEvent, profit: Decimal
+    ) -> tuple[Decimal, Decimal | None]:
+        """The profit charged, and the carried loss it earned back (high-water mark only)."""
+        if not self._high_water_mark:
+            return max(profit, Decimal(0)), None
+        charge = chargeable_profit(profit, Decimal(0), high_water_mark=True)
+
+        def earn_back(carried: Decimal) -> Decimal:
+            nonlocal charge
+            charge = chargeable_profit(profit, carried, high_water_mark=True)
+            return charge.carried_loss_after
+
+        before = await carry_loss(s, self._cipher, event.user_id, event.currency, earn_back)
+        if before is None:
+            return charge.profit, None
+        return charge.profit, max(profit, Decimal(0)) - charge.profit
 
     @activity.defn(name=c.SET_PAYMENT_LINK)
     async def set_payment_link(self, cmd: c.PaymentLinkInput) -> None:

@@ -1,6 +1,15 @@
-"""A payment applied to a share: once per (provider, transaction id)."""
+"""A payment applied to a share: once per (provider, transaction id).
+
+An open share takes the figures the workflow computed (domain/book.py, judged at the
+payment's own time). A share that no longer owes anything (paid, waived, written off,
+cancelled, or a payment the workflow handles after it settled) keeps the money as credit:
+the row says `credited`, the audit log and ops alerts say so, and a refund gives it back.
+Only a payment the API recorded moves money (activities/ledger/recorded.py).
+"""
 
 from __future__ import annotations
+
+from typing import Literal
 
 from temporalio import activity
 
@@ -9,16 +18,23 @@ from activities.ledger.base import LedgerBase
 from activities.ledger.recorded import recorded_payment
 from activities.ledger.trust import move_trust
 from db.alerts import alert_ops
+from db.credit import keep_as_credit
 from db.seals import seal_row
 from db.shares import set_amounts
-from domain.policy import DEFAULT_TRUST_POLICY
+
+PaymentApplied = Literal["applied", "duplicate", "credited", "refused"]
 
 
 class PaymentLedger(LedgerBase):
     @activity.defn(name=c.APPLY_PAYMENT)
-    async def apply_payment(self, cmd: c.ApplyPaymentInput) -> bool:
-        """Applies one recorded payment once (activities/ledger/recorded.py); False when it was
-        applied before or is not a payment the API recorded (then ops are alerted)."""
+    async def apply_payment(self, cmd: c.ApplyPaymentInput) -> PaymentApplied:
+        """Applies one recorded payment once; a repeat of its (provider, transaction id)
+        changes nothing.
+
+        Returns "applied", "duplicate" (seen before), "credited" (kept as credit: the share
+        owed nothing) or "refused" (not in the billing currency, nothing at its minor unit, or
+        not a payment the API recorded: then ops are alerted).
+        """
         p = cmd.payment
         async with self._share_change(cmd.user_id, cmd.event_id) as (a, share):
             row = await recorded_payment(a, cmd, share)
@@ -32,10 +48,14 @@ class PaymentLedger(LedgerBase):
                     provider=p.provider,
                     transaction_id=p.transaction_id,
                 )
-                return False
-            if row.status == "applied":
-                return False
+                return "refused"
+            if row.status in ("applied", "credited"):
+                return "duplicate"
+            if share.status not in ("open", "disputed") or cmd.credit_only:
+                return await keep_as_credit(a, share, row, at=cmd.at)
             row.status, row.applied_at, row.event_id = "applied", cmd.at, cmd.event_id
+            if cmd.note:
+                row.note = cmd.note
             seal_row(row, self._hasher, self._cipher)
             set_amounts(
                 share,
@@ -43,11 +63,12 @@ class PaymentLedger(LedgerBase):
                 amount_paid=cmd.amount_paid,
                 amount_due=cmd.amount_due,
                 credit=cmd.credit or None,
+                discount_granted=cmd.discount_granted,
             )
             if cmd.settled:
                 share.status = "paid"
                 on_time = share.due_at is None or p.paid_at <= share.due_at
-                trust = DEFAULT_TRUST_POLICY
+                trust = self._policy.trust
                 await move_trust(
                     a,
                     cmd.user_id,
@@ -69,4 +90,4 @@ class PaymentLedger(LedgerBase):
                 },
             )
             a.restanding(cmd.user_id)
-            return True
+            return "applied"

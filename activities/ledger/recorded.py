@@ -57,7 +57,7 @@ async def recorded_payment(a: Audit, cmd: c.ApplyPaymentInput, share: Share) -> 
         return "the API recorded no such payment"
     if row.event_id != cmd.event_id:
         return "the recorded payment belongs to another share"
-    if row.status not in ("received", "applied"):
+    if row.status not in ("received", "applied", "credited"):
         return f"the recorded payment is {row.status}"
     amount = a.cipher.decrypt_decimal(row.amount_enc)
     if amount != p.amount or row.currency.upper() != p.currency.upper():

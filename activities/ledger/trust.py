@@ -13,14 +13,17 @@ from db.audited import Audit
 from db.crypto import FieldCipher
 from db.models import User
 from domain.ladder import Level
-from domain.policy import DEFAULT_TRUST_POLICY, clamp_trust
+from domain.money import format_money
+from domain.policy import TrustPolicy, clamp_trust
 
-# Trust moves the first time a share reaches these levels (DESIGN.md).
-TRUST_ON_LEVEL = {
-    Level.WARNING: DEFAULT_TRUST_POLICY.warning,
-    Level.SUSPENDED: DEFAULT_TRUST_POLICY.suspension,
-    Level.LOCKED: DEFAULT_TRUST_POLICY.lock,
-}
+
+def trust_on_level(policy: TrustPolicy, level: Level) -> int:
+    """Trust moves the first time a share reaches these levels (DESIGN.md)."""
+    return {
+        Level.WARNING: policy.warning,
+        Level.SUSPENDED: policy.suspension,
+        Level.LOCKED: policy.lock,
+    }.get(level, 0)
 
 
 async def move_trust(
@@ -43,11 +46,43 @@ async def move_trust(
         user.trust_score = clamp_trust(user.trust_score + delta)
 
 
+def carried_losses(user: User, cipher: FieldCipher) -> dict[str, Decimal]:
+    """High-water mark: the losses the user has still to earn back, per currency."""
+    if user.carried_losses_enc is None:
+        return {}
+    stored = cipher.decrypt_json(user.carried_losses_enc)
+    assert isinstance(stored, dict)
+    return {currency: Decimal(amount) for currency, amount in stored.items()}
+
+
+def _store(user: User, cipher: FieldCipher, losses: dict[str, Decimal]) -> None:
+    user.carried_losses_enc = cipher.encrypt_json(
+        {currency: format_money(amount) for currency, amount in sorted(losses.items())}
+    )
+
+
 async def carry_loss(
-    s: AsyncSession, cipher: FieldCipher, user_id: str, change: Callable[[Decimal], Decimal]
-) -> None:
-    """High-water mark: updates the loss the user has still to earn back."""
+    s: AsyncSession,
+    cipher: FieldCipher,
+    user_id: str,
+    currency: str,
+    change: Callable[[Decimal], Decimal],
+) -> Decimal | None:
+    """Updates the loss carried in `currency` (losses never mix currencies); returns what it
+    was before, None without a user.
+
+    A loss carried before losses were kept per currency (carried_loss_enc) belongs to the
+    first currency that reads it: sessions before then were all billed in one currency.
+    """
     user = await s.scalar(select(User).where(User.id == user_id).with_for_update())
-    if user is not None:
-        carried = cipher.decrypt_decimal(user.carried_loss_enc) or Decimal(0)
-        user.carried_loss_enc = cipher.encrypt(str(change(carried)))
+    if user is None:
+        return None
+    losses = carried_losses(user, cipher)
+    legacy = cipher.decrypt_decimal(user.carried_loss_enc)
+    if legacy is not None:
+        losses[currency] = losses.get(currency, Decimal(0)) + legacy
+        user.carried_loss_enc = None
+    before = losses.get(currency, Decimal(0))
+    losses[currency] = change(before)
+    _store(user, cipher, losses)
+    return before

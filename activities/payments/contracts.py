@@ -29,3 +29,13 @@ class CreatePaymentLinkInput(Model):
 class PaymentLink(Model):
     url: str
     link_id: str
+
+
+CLOSE_PAYMENT_LINK = "close_payment_link"
+
+
+class ClosePaymentLinkInput(Model):
+    """The share no longer owes its link's amount (paid, waived, cancelled): the link goes."""
+
+    event_id: Identifier
+    payment_reference: str = Field(min_length=1, max_length=40)

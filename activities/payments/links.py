@@ -10,8 +10,10 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.payments.contracts import (
+    CLOSE_PAYMENT_LINK,
     CREATE_PAYMENT_LINK,
     PAYMENT_LINK_REFUSED,
+    ClosePaymentLinkInput,
     CreatePaymentLinkInput,
     PaymentLink,
 )
@@ -51,6 +53,19 @@ class PaymentLinkActivities:
                 min_partial=cmd.min_partial,
             )
         except (RazorpayRefused, PhonePeRefused) as refused:
+            raise ApplicationError(
+                str(refused), type=PAYMENT_LINK_REFUSED, non_retryable=True
+            ) from None
+
+    @activity.defn(name=CLOSE_PAYMENT_LINK)
+    async def close_payment_link(self, cmd: ClosePaymentLinkInput) -> bool:
+        """Cancels the share's link so no one pays a closed share through it; idempotent
+        (a cancelled or paid link is left as it is). False without a gateway."""
+        if self._links is None:
+            return False
+        try:
+            return await self._links.cancel(cmd.payment_reference)
+        except RazorpayRefused as refused:
             raise ApplicationError(
                 str(refused), type=PAYMENT_LINK_REFUSED, non_retryable=True
             ) from None

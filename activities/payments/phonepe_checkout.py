@@ -43,3 +43,10 @@ class PhonePeCheckout:
             udf={"udf1": notes.get("event_id", "")[:256]},
         )  # fmt: skip
         return PaymentLink(url=order["redirectUrl"], link_id=order["orderId"])
+
+    async def cancel(self, reference: str) -> bool:
+        """PhonePe PG v2 has no order cancel: the order expires by itself, and a payment made
+        through it after the share closed is kept as credit (db/credit.py). False: nothing
+        was cancelled."""
+        del reference
+        return False

@@ -25,9 +25,11 @@ class RazorpayRefused(Exception):
         self.status, self.code, self.description = status, code, description
 
 
-def minor_units(amount: Decimal, currency: str) -> int:
-    """Razorpay counts money in the currency's smallest unit: 132.75 INR -> 13275 paise."""
-    return int(to_minor(amount, currency).scaleb(minor_unit_places(currency)))
+def minor_units(amount: Decimal, currency: str, places: int | None = None) -> int:
+    """Razorpay counts money in the currency's smallest unit: 132.75 INR -> 13275 paise,
+    1500 JPY -> 1500, 1.234 KWD -> 1234."""
+    places = minor_unit_places(currency) if places is None else places
+    return int(to_minor(amount, currency, places).scaleb(places))
 
 
 class RazorpayLinks:
@@ -74,6 +76,30 @@ class RazorpayLinks:
             if existing is not None:
                 return existing
         return _link(_ok(response))
+
+    async def cancel(self, reference: str) -> bool:
+        """Cancels the link of `reference` so it takes no more money; False when there is
+        none or it no longer takes payments (paid, expired, cancelled already).
+
+        Raises:
+            httpx.HTTPError: the gateway is down or answered 5xx (worth retrying).
+        """
+        response = await self._http.get(
+            self._url, params={"reference_id": reference}, auth=self._auth
+        )
+        open_links = [
+            link
+            for link in _ok(response).get("payment_links", [])
+            if link.get("reference_id") == reference and link.get("status") == "created"
+        ]
+        cancelled = False
+        for link in open_links:
+            answer = await self._http.post(f"{self._url}/{link['id']}/cancel", auth=self._auth)
+            if answer.status_code == 400:
+                continue  # paid or expired meanwhile: it takes no more money either way
+            _ok(answer)
+            cancelled = True
+        return cancelled
 
     async def find(self, reference: str) -> PaymentLink | None:
         response = await self._http.get(

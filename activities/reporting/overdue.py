@@ -9,6 +9,7 @@ from functools import partial
 from activities.reporting.layout import Rendered, csv_text, page, section, stamp, table
 from activities.reporting.svg import Bar, bar_chart
 from domain.ladder import Level
+from domain.money import format_money
 from domain.reports import AGE_BUCKETS, Cell, OverdueReport, Window
 
 TITLE = "Open shares past due, by level"
@@ -33,7 +34,7 @@ def render_overdue(report: OverdueReport, window: Window, generated_at: datetime
             "level": line.level,
             "level_name": Level(line.level).label,
             "currency": line.currency,
-            "amount_due": str(line.amount_due),
+            "amount_due": format_money(line.amount_due),
             "due_at": stamp(line.due_at),
             "days_overdue": line.days_overdue,
             "age": line.age,
@@ -69,11 +70,11 @@ def _cell(cell: Cell) -> dict[str, object]:
         out |= {"level": cell.level, "level_name": Level(cell.level).label}
     if cell.age is not None:
         out["age"] = cell.age
-    return out | {"shares": cell.count, "amount_due": str(cell.amount)}
+    return out | {"shares": cell.count, "amount_due": format_money(cell.amount)}
 
 
 def _with_currency(amount: Decimal, currency: str) -> str:
-    return f"{amount} {currency}"
+    return f"{format_money(amount)} {currency}"
 
 
 def _html(report: OverdueReport, window: Window) -> str:
@@ -121,7 +122,7 @@ def _html(report: OverdueReport, window: Window) -> str:
                         line.event_id,
                         line.user_id,
                         f"{line.level} {Level(line.level).label}",
-                        f"{line.amount_due} {line.currency}",
+                        f"{format_money(line.amount_due)} {line.currency}",
                         stamp(line.due_at),
                         line.days_overdue,
                     )

@@ -2,13 +2,14 @@
 
 A proof is checked here before the workflow ever sees it (DESIGN.md's policy): its
 transaction id is new across payments and proofs, it was paid within the last 30 minutes,
-its amount is exactly what is due now, and the user sent at most 3 in any 15 minutes.
+its amount is exactly what was due at its paid_at, and the user sent at most 3 in any 15 minutes.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -27,6 +28,7 @@ from db.models import Payment, PaymentProof, Share
 from db.rate_limits import PostgresStorage
 from db.shares import amount_due_now
 from domain.models import ProofDecision, ProofSubmitted
+from domain.money import format_money
 from domain.types import Currency, Money
 from domain.upi import normalise_utr
 
@@ -106,7 +108,7 @@ async def submit_proof(event_id: str, body: ProofIn, request: Request) -> ProofA
                 event_id=event_id,
                 user_id=share.user_id,
                 transaction_id=body.transaction_id,
-                amount_enc=deps.cipher.encrypt(str(body.amount)),
+                amount_enc=deps.cipher.encrypt(format_money(body.amount)),
                 currency=body.currency,
                 paid_at=body.paid_at,
                 status="pending_review",
@@ -152,6 +154,10 @@ async def _count_submission(request: Request, user_id: str) -> None:
         )
 
 
+def _text(amount: Decimal | None) -> str:
+    return format_money(amount) if amount is not None else "nothing"
+
+
 def _check(share: Share, body: ProofIn, cipher) -> None:
     if share.status not in ("open", "disputed"):
         raise ApiError(409, f"the share is {share.status}: nothing is due")
@@ -167,12 +173,16 @@ def _check(share: Share, body: ProofIn, cipher) -> None:
     billed_in = share.billing_currency or share.currency
     if body.currency.upper() != billed_in.upper():
         raise ApiError(422, f"the share is billed in {billed_in}", details=[{"field": "currency"}])
-    due = amount_due_now(share, cipher, now)
+    # Judged at the payment's own time: paid inside the discount window, the discount counts
+    # even when the proof arrives after the window closed.
+    due = amount_due_now(share, cipher, body.paid_at)
     if due is None or body.amount != due:
         raise ApiError(
             422,
-            f"the amount must be exactly what is due now: {due} {billed_in}",
-            details=[{"field": "amount", "expected": str(due)}],
+            f"the amount must be exactly what was due at paid_at: {_text(due)} {billed_in}",
+            details=[
+                {"field": "amount", "expected": format_money(due) if due is not None else None}
+            ],
         )
 
 

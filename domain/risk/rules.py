@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pydantic import Field
 
 from domain.models import Model
-from domain.money import EXACT
+from domain.money import EXACT, format_money
 from domain.risk.facts import RiskFacts
 from domain.risk.ipintel import IpKind
 from domain.risk.settings import FraudSettings
@@ -64,7 +64,8 @@ def linked_debt(facts: RiskFacts, settings: FraudSettings) -> Reason | None:
         return None
     debts = sorted(facts.linked_overdue, key=lambda d: (d.user_id, d.currency, d.amount_due))
     owed = "; ".join(
-        f"{d.user_id} owes {d.amount_due} {d.currency} ({d.level.label})" for d in debts
+        f"{d.user_id} owes {format_money(d.amount_due)} {d.currency} ({d.level.label})"
+        for d in debts
     )
     return Reason(
         rule="linked_debt",

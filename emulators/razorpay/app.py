@@ -1,4 +1,5 @@
-"""FastAPI app speaking Razorpay's Standard Payment Links API (/v1/payment_links).
+"""FastAPI app speaking Razorpay's Standard Payment Links API (/v1/payment_links) and its
+Refunds API (emulators/razorpay/refunds.py).
 
 Create, fetch by id and fetch all (filtered by reference_id), behind HTTP basic auth with
 key_id:key_secret. Errors use Razorpay's body, `{"error": {"code", "description", "field",
@@ -20,6 +21,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+
+from emulators.razorpay import refunds
 
 MIN_AMOUNT = 100  # paise: Razorpay refuses links under 1.00
 MAX_REFERENCE = 40
@@ -123,6 +126,8 @@ def create_app(
         if not hmac.compare_digest(given_secret.encode(), key_secret.encode()):
             raise RazorpayError(401, "The api key/secret provided is invalid")
 
+    refunds.install(app, authenticate, _bad, _new_id, clock)
+
     @app.post("/v1/payment_links")
     async def create(request: Request) -> JSONResponse:
         authenticate(request)
@@ -164,6 +169,19 @@ def create_app(
         reference = request.query_params.get("reference_id")
         found = [v for v in links.values() if reference in (None, v["reference_id"])]
         return {"payment_links": sorted(found, key=lambda v: -v["created_at"])}
+
+    @app.post("/v1/payment_links/{link_id}/cancel")
+    async def cancel(link_id: str, request: Request) -> dict[str, Any]:
+        """Only a link in the created state can be cancelled, as Razorpay documents."""
+        authenticate(request)
+        if link_id not in links:
+            raise _bad("The id provided does not exist", "id")
+        link = links[link_id]
+        if link["status"] != "created":
+            raise _bad(f"Payment Link cannot be cancelled as it is {link['status']}", "id")
+        now = int(clock())
+        link.update(status="cancelled", cancelled_at=now, updated_at=now)
+        return link
 
     @app.get("/v1/payment_links/{link_id}")
     async def fetch(link_id: str, request: Request) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.payments.contracts import (
     PAYMENT_LINK_REFUSED,
+    ClosePaymentLinkInput,
     CreatePaymentLinkInput,
     PaymentLink,
 )
@@ -63,6 +64,8 @@ def test_amounts_go_to_razorpay_in_the_currency_minor_unit() -> None:
     assert minor_units(Decimal("132.75"), "INR") == 13275
     assert minor_units(Decimal("132.7"), "INR") == 13270
     assert minor_units(Decimal("1500"), "JPY") == 1500
+    assert minor_units(Decimal("1.234"), "KWD") == 1234
+    assert minor_units(Decimal("0.00448500"), "ETH") == 448500
 
 
 async def test_the_link_carries_amount_reference_and_expiry(gateway, http) -> None:
@@ -111,3 +114,17 @@ async def test_a_refusal_is_not_retried(gateway, http) -> None:
 async def test_without_razorpay_there_is_no_link() -> None:
     acts = PaymentLinkActivities(None, valid_for=timedelta(days=90))
     assert await create(acts, share("PSLINK000006")) is None
+
+
+async def test_a_closed_share_cancels_its_link_once(gateway, http) -> None:
+    app, url = gateway
+    acts = activities(http, url)
+    link = await create(acts, share("PSLINK000007"))
+    assert link is not None
+    close = ClosePaymentLinkInput(event_id="evt_PSLINK000007", payment_reference="PSLINK000007")
+    env = ActivityEnvironment()
+    assert await env.run(acts.close_payment_link, close) is True
+    assert app.state.links[link.link_id]["status"] == "cancelled"
+    assert await env.run(acts.close_payment_link, close) is False  # the retry finds it gone
+    unknown = ClosePaymentLinkInput(event_id="evt_x", payment_reference="PSNOSUCHLINK")
+    assert await env.run(acts.close_payment_link, unknown) is False

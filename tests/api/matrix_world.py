@@ -17,6 +17,7 @@ from activities.contracts import GenerateReportInput
 from activities.reports import ReportActivities
 from tests.support import webhook_samples as samples
 from tests.support.api import BACKEND, OPS, STANDARD_SECRET
+from tests.support.records import share_with_credit
 from tests.support.scenario import (
     eventually,
     profit_event,
@@ -43,6 +44,7 @@ class World:
     payment: tuple[str, str]  # (provider, transaction id) of a payment on record
     report_period: str  # of a stored overdue report
     risk_decision: str  # the id of a stored risk decision
+    with_credit: str = ""  # a paid share holding credit (a payment after it was paid)
 
     def new_event(self) -> dict:
         return _event(self.user_id, self.account_id).model_dump(mode="json")
@@ -116,6 +118,8 @@ async def build_world(
     )
     decision = await _ok(await api.post("/v1/risk/assess", headers=BACKEND,
                                         json={"user_id": user, "action": "signup"}))  # fmt: skip
-    return World(user, account, stored.event_id, held.event_id, disputed, to_waive, to_dispute,
-                 to_prove, due, proof["proof_id"], ("standard", txn),
-                 report.period, decision["decision_id"])  # fmt: skip
+    world = World(user, account, stored.event_id, held.event_id, disputed, to_waive, to_dispute,
+                  to_prove, due, proof["proof_id"], ("standard", txn),
+                  report.period, decision["decision_id"])  # fmt: skip
+    world.with_credit = await share_with_credit(deps)
+    return world

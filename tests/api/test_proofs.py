@@ -134,3 +134,20 @@ async def test_unknown_share_and_unknown_proof_are_404(api):
         "/v1/admin/payment-proofs/prf_nope/decision", json={"decision": "approve"}, headers=ADMIN
     )
     assert response.status_code == 404
+
+
+async def test_a_proof_is_judged_at_its_paid_at_not_at_submission(api, open_share, deps):
+    """Paid the discounted amount inside the window, submitted after it closed: accepted."""
+    from db.models import Share
+
+    closed = datetime.now(UTC) - timedelta(minutes=10)
+    async with deps.sessions.begin() as s:
+        share = await s.get(Share, open_share)
+        share.discount_until = closed  # the window closed ten minutes ago
+    inside = _proof("142.50", paid_at=closed - timedelta(minutes=5))
+    accepted = await api.post(_url(open_share), json=inside, headers=BACKEND)
+    assert accepted.status_code == 202, accepted.text
+
+    after = await api.post(_url(open_share), json=_proof("142.50"), headers=BACKEND)
+    assert after.status_code == 422
+    assert after.json()["error"]["details"] == [{"field": "amount", "expected": "150.00"}]

@@ -45,6 +45,7 @@ ACCESS: dict[Route, frozenset[str] | str] = {
     ("POST", "/v1/admin/shares/{event_id}/review"): ADMIN_ONLY,
     ("POST", "/v1/admin/shares/{event_id}/dispute-resolution"): ADMIN_ONLY,
     ("POST", "/v1/admin/shares/{event_id}/waive"): ADMIN_ONLY,
+    ("POST", "/v1/admin/shares/{event_id}/refund"): ADMIN_ONLY,
     ("POST", "/v1/admin/users/{user_id}/exemption"): ADMIN_ONLY,
     ("POST", "/v1/admin/payments/{provider}/{transaction_id}/flag"): ADMIN_ONLY,
     ("GET", "/v1/reports"): OPS_ONLY,
@@ -164,6 +165,9 @@ PROBES: dict[Route, Callable[[World], Probe]] = {
         f"/v1/admin/shares/{w.disputed}/dispute-resolution", json={"outcome": "upheld"}),
     ("POST", "/v1/admin/shares/{event_id}/waive"): lambda w: Probe(
         f"/v1/admin/shares/{w.to_waive}/waive", json={"note": "goodwill"}),
+    ("POST", "/v1/admin/shares/{event_id}/refund"): lambda w: Probe(
+        f"/v1/admin/shares/{w.with_credit}/refund", json={"amount": "1.00"},
+        headers={"Idempotency-Key": f"matrix-{uuid.uuid4().hex}"}),
     ("POST", "/v1/admin/users/{user_id}/exemption"): lambda w: Probe(
         f"/v1/admin/users/{w.user_id}/exemption", json={"exempt": True}),
     ("POST", "/v1/admin/payments/{provider}/{transaction_id}/flag"): lambda w: Probe(

@@ -73,7 +73,7 @@ async def test_rotated_to_key_2_everything_reads_without_key_1(own_deps):
         present, unreadable = await _values_per_column(new)
         assert unreadable == []
         assert {
-            "users.carried_loss_enc",
+            "users.carried_losses_enc",
             "exchange_accounts.api_secret_enc",
             "profit_events.body_enc",
             "shares.amount_due_enc",

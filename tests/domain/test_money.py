@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from decimal import Decimal as D
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.money import MINOR_UNITS, minor_unit_places, parse_money, to_minor
+from domain.money import MINOR_UNITS, format_money, minor_unit_places, parse_money, to_minor
 
 
 @pytest.mark.parametrize(
@@ -18,7 +19,7 @@ from domain.money import MINOR_UNITS, minor_unit_places, parse_money, to_minor
         ("2.345", "INR", "2.35"),
         ("0.123456785", "BTC", "0.12345679"),
         ("2.5", "JPY", "3"),
-        ("1.555", "XYZ", "1.56"),  # unknown currencies get two places
+        ("1.555", "XYZ", "1.55500000"),  # unknown (crypto) currencies get eight places
         ("1.555", "usdt", "1.56"),
         ("7", "BTC", "7.00000000"),
         ("123456789012345678.125", "USDT", "123456789012345678.13"),  # beyond 28 digits
@@ -98,3 +99,67 @@ def test_to_minor_is_nearest_and_idempotent(amount: D, currency: str) -> None:
     assert abs(result - amount) <= D(1).scaleb(-places) / 2
     assert to_minor(result, currency) == result
     assert to_minor(-amount, currency) == -result  # symmetric: halves go away from zero
+
+
+# --- one table of places, one serialiser (issue 13, bullet 1) ------------------------------
+@pytest.mark.parametrize(
+    ("currency", "places"),
+    [
+        ("INR", 2),
+        ("JPY", 0),
+        ("KWD", 3),
+        ("BHD", 3),
+        ("CLF", 4),
+        ("USD", 2),
+        ("ETH", 8),
+        ("BNB", 8),
+        ("BTC", 8),
+        ("USDT", 2),
+        ("NEWCOIN", 8),
+    ],
+)
+def test_each_currency_has_its_own_places(currency, places):
+    assert minor_unit_places(currency) == places
+
+
+def test_the_exchange_precision_counts_for_crypto_but_never_over_iso_or_the_override():
+    assert minor_unit_places("ETH", exchange_places=6) == 6
+    assert minor_unit_places("INR", exchange_places=6) == 2
+    assert minor_unit_places("USDT", exchange_places=6) == 2
+    assert minor_unit_places("USDT", overrides={}) == 8
+
+
+@pytest.mark.parametrize(
+    ("amount", "places", "text"),
+    [
+        ("1E+3", None, "1000"),
+        ("5E-8", None, "0.00000005"),
+        ("-0", None, "0"),
+        ("-0.00", None, "0.00"),
+        ("1.005", 2, "1.01"),
+        ("2.5", 0, "3"),
+        ("-0.001", 2, "0.00"),
+        ("0.0299", 8, "0.02990000"),
+        ("1E+3", 2, "1000.00"),
+    ],
+)
+def test_one_fixed_point_serialiser(amount, places, text):
+    assert format_money(Decimal(amount), places) == text
+
+
+@given(
+    st.decimals(
+        allow_nan=False, allow_infinity=False, places=8, max_value=10**12, min_value=-(10**12)
+    )
+)
+def test_serialised_money_reads_back_the_same_and_never_has_an_exponent(amount):
+    text = format_money(amount)
+    assert "E" not in text.upper() and text not in ("-0", "-0.00000000")
+    assert Decimal(text) == amount
+
+
+def test_half_up_to_the_minor_unit():
+    assert to_minor(Decimal("142.505"), "INR") == Decimal("142.51")
+    assert to_minor(Decimal("142.5"), "JPY") == Decimal("143")
+    assert to_minor(Decimal("1.0005"), "KWD") == Decimal("1.001")
+    assert str(to_minor(Decimal("-0.004"), "USD")) == "0.00"

@@ -116,3 +116,19 @@ def test_per_session_charges_every_profit_and_carries_nothing(profit):
     result = chargeable_profit(profit, Decimal("500"), high_water_mark=False)
     assert result.profit == max(profit, Decimal(0))
     assert result.carried_loss_after == 0
+
+
+def test_the_share_is_rounded_once_in_the_billing_currency():
+    from domain.settlement import billed_for
+
+    # 0.0299 ETH of profit: 15% is 0.004485 ETH; two places would have billed nothing.
+    assert billed_for(Decimal("0.0299"), Decimal("0.15"), Decimal(1), "ETH") == Decimal(
+        "0.00448500"
+    )
+    assert share_amount(Decimal("0.0299"), Decimal("0.15"), "ETH") == Decimal("0.00448500")
+    # Rounded once: 33.33 × 0.15 = 4.9995 USDT, × 88.5 = 442.455750 INR -> 442.46
+    # (rounding the share first would give 5.00 × 88.5 = 442.50).
+    assert billed_for(Decimal("33.33"), Decimal("0.15"), Decimal("88.5"), "INR") == Decimal(
+        "442.46"
+    )
+    assert billed_for(Decimal("-5"), Decimal("0.15"), Decimal("88.5"), "INR") == Decimal("0.00")

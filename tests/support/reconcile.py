@@ -5,24 +5,22 @@ The invariants every chaos test ends with:
 - no share is stuck: it rests in a state a user or an admin acts on, and the workflow and
   Postgres agree on it;
 - every payment is applied once: one payment row, one audit entry, one entry in the workflow;
-- the amounts reconcile: what was billed = paid (net of any overpayment credit) + still due
-  + waived (the early-payment discount, or a waived share's remainder).
+- the amounts reconcile exactly (domain/book.py): billed = paid − credit − refunded + due
+  + discount granted + waived + written off, for every share, to the minor unit.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
 from temporalio.client import Client, WorkflowExecutionStatus
 
 from db.models import AuditEntry, Payment, ProfitEventRow, Share
-from db.shares import amounts
-from domain.policy import DEFAULT_SHARE_POLICY
-from domain.settlement import Bill
+from db.shares import book_of
 from runtime.deps import Deps
 from workflows.ids import share_workflow_id
 from workflows.share import ShareWorkflow
@@ -85,6 +83,7 @@ async def _one(deps: Deps, client: Client, event_id: str, out: Reconciliation) -
         out.problems.append(f"{event_id}: stuck (Postgres {share.status}, workflow {view.status})")
 
     applied = [p for p in payments if p.status == "applied"]
+    kept = [p for p in payments if p.status in ("applied", "credited")]
     in_workflow = Counter(f"{p.provider}:{p.transaction_id}" for p in view.payments if p.applied)
     for payment in applied:
         key = f"{payment.provider}:{payment.transaction_id}"
@@ -94,34 +93,36 @@ async def _one(deps: Deps, client: Client, event_id: str, out: Reconciliation) -
             out.problems.append(f"{event_id}: {key} applied {times}")
     if sum(in_workflow.values()) != len(applied):
         out.problems.append(f"{event_id}: applied {dict(in_workflow)}; Postgres has {len(applied)}")
-    _amounts(deps, event_id, share, applied, out)
+    _amounts(deps, event_id, share, kept, out)
 
 
 def _amounts(
     deps: Deps, event_id: str, share: Share, applied: list[Payment], out: Reconciliation
 ) -> None:
-    money = amounts(share, deps.cipher)
-    billed = money["billed_amount"]
-    if billed is None:  # never recorded (no share, rejected): nothing billed, nothing owed
+    """The exact invariant of domain/book.py, no tolerance: billed = paid − credit − refunded
+    + due + discount granted + waived + written off, and no open share with nothing due."""
+    book = book_of(share, deps.cipher)
+    if book is None:  # never recorded (no share, rejected): nothing billed, nothing owed
         return
-    paid = money["amount_paid"] or Decimal(0)
-    net = paid - (money["credit"] or Decimal(0))
-    due = money["amount_due"] or Decimal(0)
-    received = sum((deps.cipher.decrypt_decimal(p.amount_enc) for p in applied), Decimal(0))
-    if received != paid:
-        out.problems.append(f"{event_id}: payments add up to {received}, share says paid {paid}")
-    waived = billed - net - due
-    bill = Bill(
-        billed, share.billing_currency, DEFAULT_SHARE_POLICY.early_discount, share.discount_until
+    f = book.figures(datetime.now(UTC))
+    received = sum(
+        (book.terms.round(deps.cipher.decrypt_decimal(p.amount_enc)) for p in applied), Decimal(0)
     )
-    discount = billed - bill.owed_at(share.discount_until)
-    if share.status == "waived":
-        waived, due = billed - net, Decimal(0)
-    elif waived not in (Decimal(0), discount):
-        out.problems.append(f"{event_id}: billed {billed} != paid {net} + due {due} (+ discount)")
-    elif waived and not any(p.paid_at <= share.discount_until for p in applied):
+    if received != f.amount_paid:
+        out.problems.append(
+            f"{event_id}: payments add up to {received}, share says paid {f.amount_paid}"
+        )
+    if not f.balanced:
+        out.problems.append(f"{event_id}: does not balance: {f}")
+    if book.is_open and f.amount_due <= 0:
+        out.problems.append(f"{event_id}: open with nothing due")
+    if (
+        not book.is_open
+        and f.discount_granted
+        and not any(p.paid_at <= share.discount_until for p in applied)
+    ):
         out.problems.append(f"{event_id}: discount granted without an early payment")
-    out.billed += billed
-    out.paid += net
-    out.due += due
-    out.waived += waived
+    out.billed += f.billed
+    out.paid += f.amount_paid - f.credit - f.refunded
+    out.due += f.amount_due
+    out.waived += f.discount_granted + f.waived_amount + f.written_off_amount

@@ -190,3 +190,33 @@ async def owed_past_due(deps: Deps, as_of: datetime) -> dict[str, Decimal]:
                 currency = share.billing_currency or share.currency
                 owed[currency] = owed.get(currency, Decimal(0)) + due
     return owed
+
+
+async def share_with_credit(deps: Deps, provider: str = "standard", over: str = "40.00") -> str:
+    """A paid share that then received `over` more from `provider`: held as credit. The
+    last payment's transaction id is `pay_…` (Razorpay's form)."""
+    event = await full_record(deps)
+    books = ledger(deps)
+    row = await share_row(deps, event.event_id)
+    billed = deps.cipher.decrypt_decimal(row.billed_amount_enc)
+    assert billed is not None
+    at = event.session_end + timedelta(days=5)
+    settle: dict[str, object] = {"amount_paid": billed, "settled": True}
+    for amount, figures in ((billed - PAID, settle), (Decimal(over), {})):
+        payment = PaymentSignal(
+            provider=provider,
+            transaction_id=f"pay_{uuid.uuid4().hex[:14]}",
+            amount=amount,
+            currency="USDT",
+            paid_at=at,
+        )
+        await books.apply_payment(
+            c.ApplyPaymentInput(
+                event_id=event.event_id,
+                user_id=event.user_id,
+                payment=await record_payment(deps, event.event_id, payment),
+                at=at,
+                **figures,  # type: ignore[arg-type]
+            )
+        )
+    return event.event_id

@@ -16,6 +16,7 @@ def test_the_new_activities_are_registered(deps, settings) -> None:
     registered = {fn.__func__ for fn in activities_for(deps, settings)}
     assert {
         PaymentLinkActivities.create_payment_link,
+        PaymentLinkActivities.close_payment_link,
         BackendWebhooks.deliver_standing,
         UserNotifications.notify_user,
     } <= registered
@@ -37,3 +38,9 @@ def test_a_url_or_key_without_its_secret_stops_the_worker(deps, settings, half_c
 def test_an_unreadable_fx_source_stops_the_worker(deps, settings) -> None:
     with pytest.raises(ValueError, match="FX_SOURCE"):
         activities_for(deps, settings.model_copy(update={"fx_source": "ecb"}))
+
+
+def test_a_wrong_policy_figure_stops_the_worker(deps, settings, monkeypatch) -> None:
+    monkeypatch.setenv("PROFITSHARE_POLICY_SHARE_SHARE_RATE", "1.5")
+    with pytest.raises(ValueError, match="share_rate"):
+        activities_for(deps, settings)

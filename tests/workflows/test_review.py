@@ -69,7 +69,9 @@ async def test_overstated_profit_waits_for_review_then_approval_opens_the_share(
         ReviewDecision(decision="approve", verified_profit=Decimal("400.00"), note="checked"),
     )
     opened = await driver.wait_status(handle, "open")
-    assert opened.share_amount == Decimal("60.00") and opened.amount_due == Decimal("60.00")
+    assert opened.share_amount == Decimal("60.00") and opened.billed == Decimal("60.00")
+    # Inside the early window what is due is the discounted amount, as the Share says.
+    assert (opened.amount_due, opened.discount_granted) == (Decimal("57.00"), Decimal("3.00"))
     assert opened.enforcement_level == 0 and opened.payment_reference
     # Day 0 is the approval, not the session: the ladder has not started yet.
     assert opened.created_at >= await driver.env.get_current_time() - timedelta(minutes=1)
