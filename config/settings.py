@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     ip_intel_dir: Path | None = None
     # Where the scheduled refresh downloads each list from, as JSON: {"tor": "https://..."}.
     ip_intel_sources: dict[Literal["tor", "vpn", "proxy", "datacenter"], str] = {}
+    # Email-domain lists refreshed by the same schedule, as JSON: {"disposable": "https://..."};
+    # written beside the IP lists (disposable.txt, suspicious.txt), winning over the shipped ones.
+    email_list_sources: dict[Literal["disposable", "suspicious"], str] = {}
 
     @property
     def dev_env_path(self) -> Path:

@@ -52,6 +52,8 @@ class User(Base):
     enforcement_level: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     # High-water-mark fee basis: losses not yet earned back (encrypted Decimal).
     carried_loss_enc: Mapped[str | None] = encrypted()
+    # Set when an admin erased the user's personal data (their data key is destroyed).
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = _now()
     updated_at: Mapped[datetime] = _now()
 
@@ -147,6 +149,16 @@ class PaymentProof(Base):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     signalled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     submitted_at: Mapped[datetime] = _now()
+    # What the checks found ([{check, result, detail}]); a flag asks the admin to look closer.
+    checks: Mapped[list[dict] | None] = mapped_column(JSONB)
+    # Under the user's data key (db/user_keys.py), not FERNET_KEYS: erasure destroys it.
+    screenshot_enc: Mapped[str | None] = mapped_column(Text)
+    screenshot_type: Mapped[str | None] = mapped_column(String(16))
+    ip_enc: Mapped[str | None] = mapped_column(Text)
+    device_fingerprint: Mapped[str | None] = mapped_column(String(256))
+    flagged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    flag_note: Mapped[str | None] = mapped_column(Text)
+    risk_decision_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Dispute(Base):
@@ -309,6 +321,8 @@ class RiskDecisionRow(Base):
     # The address encrypted; its keyed hash counts sign-ups per IP without revealing it.
     ip_enc: Mapped[str | None] = encrypted()
     ip_hash: Mapped[str | None] = mapped_column(String(32))
+    # The normalised email under the user's data key (db/user_keys.py): erasure destroys it.
+    email_enc: Mapped[str | None] = mapped_column(Text)
     device_fingerprint: Mapped[str | None] = mapped_column(String(256))
     api_key_fingerprint: Mapped[str | None] = mapped_column(String(64))
     settings_version: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -326,3 +340,8 @@ class FraudSettingsRow(Base):
     changed_by: Mapped[str] = mapped_column(String(160), nullable=False)
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+
+# Tables of the brief's privacy and consent features live in their own module; importing it
+# here registers them on Base.metadata (key rotation and the tests' schema read it).
+from db import privacy_models  # noqa: E402, F401

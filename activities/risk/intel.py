@@ -71,6 +71,7 @@ class IntelFiles:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._directory = directory
+        self.directory = directory
         self._recheck = recheck
         self._clock = clock
         self._loaded: tuple[Path, Stamp] | None = None

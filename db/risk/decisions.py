@@ -66,6 +66,7 @@ _COLUMNS = (
     "linked_users",
     "ip_enc",
     "ip_hash",
+    "email_enc",
     "api_key_fingerprint",
     "settings_version",
     "auto_suspended",
@@ -97,6 +98,7 @@ async def record(
     at: datetime,
     settings_version: int,
     key: str | None = None,
+    email_enc: str | None = None,
 ) -> RiskDecision:
     """Stores the decision, the device sighting and the user (if new) in the caller's
     transaction. With a `key`, a decision already stored under it is returned instead."""
@@ -119,6 +121,7 @@ async def record(
             "linked_users": assessment.linked_users,
             "ip_enc": cipher.encrypt(ip) if ip else None,
             "ip_hash": ip_hash,
+            "email_enc": email_enc,
             "api_key_fingerprint": request.api_key_fingerprint,
             "settings_version": settings_version,
             "auto_suspended": assessment.auto_suspend,
