@@ -37,9 +37,7 @@ class Consent(Base):
     """A user's acceptance of one terms version; ip and user agent under the user's data key."""
 
     __tablename__ = "consents"
-    __table_args__ = (
-        UniqueConstraint("user_id", "terms_version", name="uq_consent_user_version"),
-    )
+    __table_args__ = (UniqueConstraint("user_id", "terms_version", name="uq_consent_user_version"),)
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     user_id: Mapped[str] = mapped_column(String(128), index=True, nullable=False)
     terms_version: Mapped[str] = mapped_column(ForeignKey("terms.version"), nullable=False)

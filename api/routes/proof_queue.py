@@ -1,0 +1,82 @@
+"""The admins' queue of payment proofs (GET /v1/admin/payment-proofs?status=pending) and
+flagging a pending one for a closer look."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+
+from api.auth import require
+from api.errors import ApiError
+from db import proof_review
+from domain.proof_checks import Check
+from domain.types import Money
+
+router = APIRouter(tags=["payment proofs"])
+
+
+class QueuedProofOut(BaseModel):
+    proof_id: str
+    event_id: str
+    user_id: str
+    transaction_id: str
+    amount: Money
+    currency: str
+    paid_at: datetime
+    submitted_at: datetime
+    status: str
+    checks: list[Check]
+    flagged: bool
+    flag_note: str | None
+    has_screenshot: bool
+    expected_amount: Money | None
+
+
+class ProofQueue(BaseModel):
+    proofs: list[QueuedProofOut]
+
+
+class FlagIn(BaseModel):
+    note: str = Field(default="", max_length=2000)
+
+
+class Flagged(BaseModel):
+    proof_id: str
+    flagged_at: datetime
+
+
+@router.get(
+    "/v1/admin/payment-proofs",
+    response_model=ProofQueue,
+    dependencies=[Depends(require("ops"))],
+)
+async def list_proofs(
+    request: Request,
+    status: Literal["pending", "approved", "rejected", "new_proof_requested"] = "pending",
+    limit: int = Query(100, ge=1, le=500),
+) -> ProofQueue:
+    deps = request.app.state.deps
+    async with deps.sessions() as s:
+        found = await proof_review.queue(s, deps.cipher, status=status, limit=limit)
+    return ProofQueue(proofs=[QueuedProofOut(**vars(proof)) for proof in found])
+
+
+@router.post("/v1/admin/payment-proofs/{proof_id}/flag", response_model=Flagged)
+async def flag_proof(
+    proof_id: str, body: FlagIn, request: Request, role: str = Depends(require("ops"))
+) -> Flagged:
+    deps = request.app.state.deps
+    now = datetime.now(UTC)
+    async with deps.sessions.begin() as s:
+        try:
+            proof = await proof_review.flag(
+                s, deps.cipher, proof_id, actor=role, note=body.note, at=now
+            )
+        except proof_review.NotPending as err:
+            raise ApiError(409, f"the proof was already decided: {err}") from err
+    if proof is None:
+        raise ApiError(404, f"no payment proof {proof_id}")
+    return Flagged(proof_id=proof_id, flagged_at=now)
