@@ -18,6 +18,7 @@ from api.routes import (
     accounts,
     blocking,
     codec,
+    consents,
     disputes,
     exemptions,
     fraud_settings,
@@ -59,6 +60,7 @@ ROUTERS = (
     risk,
     fraud_settings,
     blocking,
+    consents,
     codec,
 )
 

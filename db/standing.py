@@ -8,7 +8,7 @@ from sqlalchemy import String, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import audit
+from db import audit, consents
 from db.crypto import FieldCipher
 from db.models import Share, User
 from db.outbox import publish_standing
@@ -60,7 +60,9 @@ async def recompute(
             .values(enforcement_level=after, updated_at=func.now())
         )
     if user is not None:
-        now = Standing(user_id, after, user.trust_score, user.blocked)
+        moment = at or datetime.now(UTC)
+        terms_ok = await consents.accepted_current(session, user_id, moment)
+        now = Standing(user_id, after, user.trust_score, user.blocked, terms_accepted=terms_ok)
         await publish_standing(session, now, reason=reason, at=at or datetime.now(UTC))
     return before, after
 
