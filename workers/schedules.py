@@ -28,6 +28,8 @@ from config.settings import Settings
 from domain.reports import ReportKind
 from workers.ip_intel_schedule import SCHEDULE_ID as IP_INTEL_SCHEDULE_ID
 from workers.ip_intel_schedule import ip_intel_schedule
+from workers.retention_schedule import SCHEDULE_ID as RETENTION_SCHEDULE_ID
+from workers.retention_schedule import retention_schedule
 from workflows.reports import ReportRequest, ReportWorkflow
 
 MONDAY = 1
@@ -92,8 +94,10 @@ def schedule_for(report: ReportSchedule, settings: Settings) -> Schedule:
 
 
 def wanted_schedules(settings: Settings) -> dict[str, Schedule]:
-    """Every schedule of the system: the reports, and the IP-list refresh when configured."""
+    """Every schedule of the system: the reports, retention, and the IP-list refresh when
+    configured."""
     wanted = {report.id: schedule_for(report, settings) for report in SCHEDULES}
+    wanted[RETENTION_SCHEDULE_ID] = retention_schedule(settings)
     refresh = ip_intel_schedule(settings)
     if refresh is not None:
         wanted[IP_INTEL_SCHEDULE_ID] = refresh

@@ -16,15 +16,18 @@ from activities.notify.user import HttpNotifier, LogNotifier, Notifier, UserNoti
 from activities.payments.links import PaymentLinkActivities
 from activities.payments.razorpay_links import RazorpayLinks
 from activities.reports import ReportActivities
+from activities.retention import RetentionActivities
 from activities.risk.intel_refresh import IntelRefreshActivities
 from activities.risk.screening import RiskActivities
 from activities.risk.service import RiskService
 from config.settings import Settings
+from db.retention import RetentionPolicy
 from workers.client import connect
 from workers.deps import Deps, require
 from workers.telemetry import metrics_runtime
 from workflows.ip_intel import IpIntelRefreshWorkflow
 from workflows.reports import ReportWorkflow
+from workflows.retention import RetentionWorkflow
 from workflows.share import ShareWorkflow
 
 
@@ -66,6 +69,9 @@ def activities_for(
     )
     users = UserNotifications(deps.sessions, notifier or user_notifier(deps, settings))
     reports = ReportActivities(deps.sessions, deps.cipher)
+    retention = RetentionActivities(
+        deps.sessions, deps.cipher, RetentionPolicy.from_settings(settings)
+    )
     return [
         *ledger.activities(),
         risk.screen_user,
@@ -75,6 +81,7 @@ def activities_for(
         backend.deliver_standing,
         users.notify_user,
         reports.generate_report,
+        retention.sweep_retention,
     ]
 
 
@@ -103,7 +110,7 @@ def build_worker(client: Client, deps: Deps, settings: Settings, **overrides: ob
         client,
         task_queue=settings.task_queue,
         max_cached_workflows=settings.worker_max_cached_workflows,
-        workflows=[ShareWorkflow, ReportWorkflow, IpIntelRefreshWorkflow],
+        workflows=[ShareWorkflow, ReportWorkflow, IpIntelRefreshWorkflow, RetentionWorkflow],
         activities=activities_for(deps, settings, **overrides),
     )  # type: ignore[arg-type]
 

@@ -35,6 +35,7 @@ def split_domains(entries: list[str]) -> tuple[list[str], list[str]]:
         (valid if DOMAIN.match(entry.lower()) else junk).append(entry.lower())
     return valid, junk
 
+
 TIMEOUT = httpx.Timeout(30.0)
 
 

@@ -1,0 +1,115 @@
+"""The retention sweep: deletes or pseudonymises what has outlived its period (issue 18).
+
+Run daily by the `retention-daily` schedule (workflows/retention.py) with the run's time;
+pass another `now` to see what a later run would remove. Each run is audited with its counts.
+Nothing financial is touched here: shares, payments and the audit log are kept for at least
+RETENTION_TRANSACTIONS_DAYS / RETENTION_AUDIT_DAYS and never swept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db import audit, consents
+from db.crypto import FieldCipher
+from db.erasure import affected
+from db.models import Device, Notification, PaymentProof, RiskDecisionRow
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    risk_decisions_days: int = 365
+    ip_days: int = 90
+    device_days: int = 365
+    notifications_days: int = 365
+    screenshots_days: int = 180
+
+    @classmethod
+    def from_settings(cls, settings) -> RetentionPolicy:  # type: ignore[no-untyped-def]
+        return cls(
+            risk_decisions_days=settings.retention_risk_decisions_days,
+            ip_days=settings.retention_ip_days,
+            device_days=settings.retention_device_days,
+            notifications_days=settings.retention_notifications_days,
+            screenshots_days=settings.retention_screenshots_days,
+        )
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    risk_decisions_deleted: int
+    ips_pseudonymised: int
+    device_hashes_pseudonymised: int
+    device_sightings_deleted: int
+    notifications_deleted: int
+    screenshots_deleted: int
+    terms_changes_published: int
+
+
+async def sweep(
+    session: AsyncSession, cipher: FieldCipher, policy: RetentionPolicy, *, now: datetime
+) -> SweepReport:
+    """One run in the caller's transaction; the same `now` twice removes nothing more."""
+
+    def before(days: int) -> datetime:
+        return now - timedelta(days=days)
+
+    d = RiskDecisionRow
+    await audit.lock_chain(session)
+    report = SweepReport(
+        risk_decisions_deleted=await affected(
+            session, delete(d).where(d.at < before(policy.risk_decisions_days))
+        ),
+        ips_pseudonymised=await affected(
+            session,
+            update(d)
+            .where(
+                d.at < before(policy.ip_days),
+                d.ip_enc.is_not(None) | d.ip_hash.is_not(None) | d.email_enc.is_not(None),
+            )
+            .values(ip_enc=None, ip_hash=None, email_enc=None),
+        ),
+        device_hashes_pseudonymised=await affected(
+            session,
+            update(d)
+            .where(d.at < before(policy.device_days), d.device_fingerprint.is_not(None))
+            .values(device_fingerprint=None),
+        ),
+        device_sightings_deleted=await affected(
+            session, delete(Device).where(Device.last_seen < before(policy.device_days))
+        ),
+        notifications_deleted=await affected(
+            session,
+            delete(Notification).where(
+                Notification.created_at < before(policy.notifications_days),
+                Notification.sent_at.is_not(None),  # one not yet sent is still owed
+            ),
+        ),
+        screenshots_deleted=await affected(
+            session,
+            update(PaymentProof)
+            .where(
+                PaymentProof.submitted_at < before(policy.screenshots_days),
+                PaymentProof.status != "pending_review",  # an admin may still need it
+                PaymentProof.screenshot_enc.is_not(None),
+            )
+            .values(screenshot_enc=None, ip_enc=None),
+        ),
+        # Terms whose effective_at came since the last run: the backend hears of it.
+        terms_changes_published=await consents.publish_terms_standing(session, now),
+    )
+    await audit.append(
+        session,
+        cipher,
+        at=now,
+        actor="retention",
+        action="retention.swept",
+        subject="retention",
+        key=f"retention:{now.isoformat()}",
+        details={"policy": asdict(policy), **asdict(report)},
+    )
+    return report
