@@ -39,6 +39,15 @@ def encrypted(*, nullable: bool = True) -> Mapped[Any]:
     return mapped_column(Text, nullable=nullable, info={ENCRYPTED: True})
 
 
+UNDER_USER_KEY = "under_user_key"
+
+
+def under_user_key() -> Mapped[Any]:
+    """A Text column encrypted under its user's data key (db/user_keys.py), not FERNET_KEYS:
+    key rotation re-wraps the user's key instead, and erasure destroys it."""
+    return mapped_column(Text, nullable=True, info={UNDER_USER_KEY: True})
+
+
 def _now() -> Mapped[datetime]:
     return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
 
@@ -152,9 +161,9 @@ class PaymentProof(Base):
     # What the checks found ([{check, result, detail}]); a flag asks the admin to look closer.
     checks: Mapped[list[dict] | None] = mapped_column(JSONB)
     # Under the user's data key (db/user_keys.py), not FERNET_KEYS: erasure destroys it.
-    screenshot_enc: Mapped[str | None] = mapped_column(Text)
+    screenshot_enc: Mapped[str | None] = under_user_key()
     screenshot_type: Mapped[str | None] = mapped_column(String(16))
-    ip_enc: Mapped[str | None] = mapped_column(Text)
+    ip_enc: Mapped[str | None] = under_user_key()
     device_fingerprint: Mapped[str | None] = mapped_column(String(256))
     flagged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     flag_note: Mapped[str | None] = mapped_column(Text)
@@ -322,7 +331,7 @@ class RiskDecisionRow(Base):
     ip_enc: Mapped[str | None] = encrypted()
     ip_hash: Mapped[str | None] = mapped_column(String(32))
     # The normalised email under the user's data key (db/user_keys.py): erasure destroys it.
-    email_enc: Mapped[str | None] = mapped_column(Text)
+    email_enc: Mapped[str | None] = under_user_key()
     device_fingerprint: Mapped[str | None] = mapped_column(String(256))
     api_key_fingerprint: Mapped[str | None] = mapped_column(String(64))
     settings_version: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, DateTime, ForeignKey, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.models import Base, encrypted
+from db.models import Base, encrypted, under_user_key
 
 
 class UserKey(Base):
@@ -42,8 +42,8 @@ class Consent(Base):
     user_id: Mapped[str] = mapped_column(String(128), index=True, nullable=False)
     terms_version: Mapped[str] = mapped_column(ForeignKey("terms.version"), nullable=False)
     accepted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    ip_enc: Mapped[str | None] = mapped_column(Text)
-    user_agent_enc: Mapped[str | None] = mapped_column(Text)
+    ip_enc: Mapped[str | None] = under_user_key()
+    user_agent_enc: Mapped[str | None] = under_user_key()
     recorded_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )
