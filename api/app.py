@@ -13,6 +13,7 @@ from activities.risk.service import RiskService
 from api import errors, metrics
 from api.auth import TokenStore
 from api.headers import SecurityHeaders
+from api.http_metrics import RequestTimer
 from api.limits import BodySizeLimit
 from api.routes import (
     accounts,
@@ -108,7 +109,7 @@ def create_app(
     if deps is not None:  # given by the caller (tests, bench): usable without a lifespan
         _use(app, deps, settings)
     app.state.tokens = TokenStore(settings.bootstrap_token_pairs())
-    app.state.metrics = metrics.Metrics()
+    app.state.metrics = metrics.Metrics(payment_quiet_seconds=settings.payment_quiet_period_seconds)
     app.state.codec = codec_from_setting(require(settings.codec_key, "CODEC_KEY"))
     if temporal is not None:
 
@@ -120,6 +121,7 @@ def create_app(
         app.state.temporal = _lazy_temporal(settings)
     errors.install(app)
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(RequestTimer, histogram=app.state.metrics.requests)
     codec_cors(app, settings.ui_origin)
     app.add_middleware(SecurityHeaders)  # added last: outermost, so even a 413 carries them
     for module in ROUTERS:

@@ -13,13 +13,24 @@ from collections.abc import Iterator
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    generate_latest,
+)
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from api.http_metrics import request_histogram
 from db.models import Payment, Share
+
+# A share still in one of these after STALLED_AFTER has stopped moving (the brief's alert).
+IN_FLIGHT = ("received", "screening", "verifying")
+STALLED_AFTER_SECONDS = 3600
 
 router = APIRouter(tags=["health"])
 # A slow database must not make the scrape time out: answer with what we have.
@@ -32,6 +43,8 @@ class LedgerFigures(Collector):
     def __init__(self) -> None:
         self.shares: dict[str, int] = {}
         self.payments_applied: dict[str, int] = {}
+        self.last_payment_at: float | None = None
+        self.stalled = 0
         self.up = False
 
     async def refresh(self, sessions: async_sessionmaker[AsyncSession]) -> None:
@@ -49,6 +62,24 @@ class LedgerFigures(Collector):
                     ),
                     LEDGER_READ_TIMEOUT,
                 )
+                last = await asyncio.wait_for(
+                    s.scalar(select(func.max(Payment.applied_at))), LEDGER_READ_TIMEOUT
+                )
+                stalled = await asyncio.wait_for(
+                    s.scalar(
+                        select(func.count())
+                        .select_from(Share)
+                        .where(
+                            Share.status.in_(IN_FLIGHT),
+                            Share.updated_at
+                            < func.now()
+                            - func.make_interval(0, 0, 0, 0, 0, 0, STALLED_AFTER_SECONDS),
+                        )
+                    ),
+                    LEDGER_READ_TIMEOUT,
+                )
+                self.last_payment_at = last.timestamp() if last is not None else None
+                self.stalled = int(stalled or 0)
                 self.shares = {status: n for status, n in shares.all()}
                 self.payments_applied = {provider: n for provider, n in applied.all()}
             self.up = True
@@ -72,13 +103,35 @@ class LedgerFigures(Collector):
         for provider, n in sorted(self.payments_applied.items()):
             applied.add_metric([provider], n)
         yield applied
+        last = GaugeMetricFamily(
+            "profitshare_last_payment_applied_timestamp_seconds",
+            "When the latest payment was applied (Unix time; 0: never)",
+        )
+        last.add_metric([], self.last_payment_at or 0)
+        yield last
+        stalled = GaugeMetricFamily(
+            "profitshare_shares_stalled",
+            f"Shares in {'/'.join(IN_FLIGHT)} unchanged for over {STALLED_AFTER_SECONDS} s",
+        )
+        stalled.add_metric([], self.stalled)
+        yield stalled
 
 
 class Metrics:
-    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+    def __init__(
+        self, registry: CollectorRegistry | None = None, *, payment_quiet_seconds: int = 6 * 3600
+    ) -> None:
         self.registry = registry or CollectorRegistry()
         self.ledger = LedgerFigures()
         self.registry.register(self.ledger)
+        self.requests = request_histogram(self.registry)
+        # The configured quiet period, exported so the alert rule compares against it.
+        quiet = Gauge(
+            "profitshare_payment_quiet_period_seconds",
+            "PAYMENT_QUIET_PERIOD_SECONDS: no payment for this long raises PaymentsQuiet",
+            registry=self.registry,
+        )
+        quiet.set(payment_quiet_seconds)
         self.events = Counter(
             "profitshare_events_received",
             "Profit events accepted",
