@@ -81,6 +81,9 @@ class ShareWorkflow:
         await self._record(profit, verification)
         if self._s.status == "open":
             await self._payment_link()
+            # Day 0's own notice (issue 18): what is due, the discount and its deadline.
+            if workflow.patched("brief-day0-notice"):
+                self._payment_due_notice()
             collection = Collection(self._s, self._ledger, self._publish, self._effects)
             await collection.run(self._stages())
 
@@ -234,6 +237,18 @@ class ShareWorkflow:
                 summary="store the payment link",
             )
             self._s.payment_link = link.url
+
+    def _payment_due_notice(self) -> None:
+        r = self._s.recorded
+        assert r is not None
+        early = self._s.bill().due_at(self._s.amount_paid, workflow.now())
+        self._effects.notify(
+            "payment_due",
+            "payment_due",
+            billed_amount=str(r.billed_amount),
+            discount=str(r.billed_amount - early),
+            discount_until=r.discount_until.strftime("%Y-%m-%d %H:%M UTC"),
+        )
 
     def _stages(self) -> tuple[Stage, ...]:
         """The ladder this share walks. Open shares replay it: change it only behind
