@@ -5,7 +5,9 @@ Credentials are decrypted here and nowhere else; they never enter a payload or a
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import ccxt.async_support as ccxt
@@ -18,9 +20,11 @@ from activities.exchange.factory import binance_client
 from activities.exchange.fetch import mark_prices, prices_at_fills, session_fills
 from db.crypto import FieldCipher
 from db.models import ExchangeAccount
+from db.trust_signals import effective_trust_of
 from domain.models import ProfitEvent, VerificationSummary
 from domain.money import to_minor
 from domain.pnl import DEFAULT_VERIFICATION_POLICY, VerificationPolicy, net_position, verify_session
+from domain.policy import DEFAULT_TRUST_POLICY, review_limit_for
 from workflows.options import CREDENTIALS_INVALID
 
 ClientFactory = Callable[..., Any]
@@ -51,6 +55,7 @@ class ExchangeActivities:
     async def verify_session(self, event: ProfitEvent) -> VerificationSummary:
         async with self._sessions() as s:
             account = await s.get(ExchangeAccount, event.account_id)
+            trust = await effective_trust_of(s, event.user_id, datetime.now(UTC))
         if account is None or account.user_id != event.user_id:
             raise _credentials_invalid("exchange account not registered for this user")
         client = self._client_factory(
@@ -83,7 +88,7 @@ class ExchangeActivities:
             positions_count=event.positions_count,
             prices_at_fill=fee_prices,
             mark_prices=marks,
-            policy=self._policy,
+            policy=self._policy_for(trust),
         )
         currency = result.currency or event.currency
         reasons = [str(reason) for reason in result.reasons]
@@ -97,6 +102,13 @@ class ExchangeActivities:
             reasons=reasons,
             fills=result.fills,
         )
+
+    def _policy_for(self, trust: int | None) -> VerificationPolicy:
+        """Trusted users get the higher review limit (domain/policy.py TrustPolicy)."""
+        if trust is None:
+            return self._policy
+        limit = review_limit_for(self._policy.review_above, trust, DEFAULT_TRUST_POLICY)
+        return dataclasses.replace(self._policy, review_above=limit)
 
 
 def _credentials_invalid(detail: str) -> ApplicationError:

@@ -11,12 +11,13 @@ from sqlalchemy import select
 
 from api.auth import require
 from api.errors import ApiError
-from db import consents
+from db import consents, trust_signals
 from db.models import Share, User
 from db.risk.links import Via, linked_accounts, overdue_debts
 from db.shares import amount_due_now
 from db.standing import RESTRICTING_STATUSES
 from domain.ladder import Level
+from domain.policy import effective_trust
 from domain.standing_changes import Standing as Facts
 from domain.types import Money
 
@@ -57,6 +58,10 @@ class Standing(BaseModel):
     reasons: list[str] = []
     reason: str | None = None
     total_due: dict[str, Money] = {}
+    # Trust as the review limit sees it: trust_score moved by account age and API-key
+    # consistency (domain/policy.py TrustPolicy), with the points of each signal.
+    effective_trust_score: int | None = None
+    trust_signals: dict[str, int] = {}
     # An addition to the contract: debts on accounts sharing a device or an API key.
     linked_debts: list[LinkedDebt] = []
 
@@ -80,6 +85,7 @@ async def get_standing(user_id: str, request: Request) -> Standing:
             )
         ).all()
         terms_ok = await consents.accepted_current(s, user_id, datetime.now(UTC))
+        signals = await trust_signals.signals_of(s, user, datetime.now(UTC))
         links = await linked_accounts(s, user_id)
         debts = await overdue_debts(s, deps.cipher, sorted(links), now=datetime.now(UTC))
     level = user.enforcement_level
@@ -94,6 +100,8 @@ async def get_standing(user_id: str, request: Request) -> Standing:
         can_trade=facts.can_trade,
         can_access=facts.can_access,
         reasons=facts.reasons,
+        effective_trust_score=effective_trust(user.trust_score, signals),
+        trust_signals=signals,
         reason=next(iter(facts.reasons), None),
         total_due=total_due(due),
         open_shares=[
