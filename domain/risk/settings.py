@@ -40,8 +40,9 @@ class RuleWeights(Model):
     tor: Weight = 50
     datacenter: Weight = 20
     device_over_limit: Weight = 40
-    # 2-3 accounts on one device: a medium alert (the brief), whatever the score.
-    device_shared: Weight = 15
+    # 2-3 accounts on one device: a medium alert (the brief) whatever the score; no points by
+    # default, so a family's shared phone never tips another finding into a block.
+    device_shared: Weight = 0
     shared_api_key: Weight = 60
     linked_overdue_debt: Weight = 80
     signups_per_device: Weight = 25

@@ -128,5 +128,5 @@ async def test_a_new_account_on_a_debtors_device_and_key_is_blocked(api, deps):
     again = await assess(api, user_id=b, action="login", device_fingerprint=device)
     assert (again["decision"], [r["rule"] for r in again["reasons"]]) == (
         "alert",
-        ["shared_api_key"],
+        ["device_shared", "shared_api_key"],
     )

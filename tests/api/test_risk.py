@@ -75,7 +75,7 @@ async def test_accounts_per_device_above_the_limit(api, deps):
     assert (await assess(api, user_id=users[0], device_fingerprint=device))["decision"] == "allow"
     for user in users[1:3]:  # two or three accounts on one device: a medium alert (the brief)
         shared = await assess(api, user_id=user, device_fingerprint=device)
-        assert (shared["decision"], rules(shared)) == ("alert", {"device_shared": 15})
+        assert (shared["decision"], rules(shared)) == ("alert", {"device_shared": 0})
     fourth = await assess(api, user_id=users[3], device_fingerprint=device)
     assert rules(fourth) == {"device_accounts": 40}
     assert fourth["decision"] == "block"

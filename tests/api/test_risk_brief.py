@@ -16,7 +16,7 @@ async def test_a_dismissed_device_stops_counting_and_is_listed_until_then(api, d
     device, first, second = uid("fp"), uid(), uid()
     await assess(api, user_id=first, device_fingerprint=device)
     shared = await assess(api, user_id=second, device_fingerprint=device)
-    assert rules(shared) == {"device_shared": 15}
+    assert rules(shared) == {"device_shared": 0}
     stored = device_key(deps.hasher, device)
 
     listed = (await api.get("/v1/admin/risk/devices", headers=OPS)).json()["devices"]
