@@ -15,7 +15,8 @@ from temporalio.client import Client
 
 from activities.contracts import GenerateReportInput
 from activities.reports import ReportActivities
-from tests.api.conftest import BACKEND, OPS, STANDARD_SECRET
+from activities.risk.service import device_key
+from tests.api.conftest import ADMIN, BACKEND, OPS, STANDARD_SECRET
 from tests.domain.webhooks import samples
 from tests.support.scenario import (
     eventually,
@@ -42,6 +43,10 @@ class World:
     payment: tuple[str, str]  # (provider, transaction id) of a payment on record
     report_period: str  # of a stored overdue report
     risk_decision: str  # the id of a stored risk decision
+    flaggable_proof: str  # another pending proof, for ops to flag
+    shared_device: tuple[str, str]  # (stored device hash, a user seen on it)
+    erasable: str  # a user the matrix may erase
+    terms: dict  # a terms version on record (effective far ahead: it gates nobody)
 
     def new_event(self) -> dict:
         return _event(self.user_id, self.account_id).model_dump(mode="json")
@@ -115,6 +120,16 @@ async def build_world(
     )
     decision = await _ok(await api.post("/v1/risk/assess", headers=BACKEND,
                                         json={"user_id": user, "action": "signup"}))  # fmt: skip
+    flaggable = await _ok(await api.post(f"/v1/shares/{to_prove}/payment-proofs",
+                                         json=World.proof(due), headers=BACKEND))  # fmt: skip
+    fingerprint, erasable = f"fp_{uuid.uuid4().hex[:10]}", f"u_{uuid.uuid4().hex[:10]}"
+    for someone in (user, erasable):
+        await _ok(await api.post("/v1/risk/assess", headers=BACKEND, json={
+            "user_id": someone, "action": "login", "device_fingerprint": fingerprint}))  # fmt: skip
+    terms = {"version": f"matrix-{uuid.uuid4().hex[:8]}", "url": "https://example.com/terms",
+             "effective_at": "2100-01-01T00:00:00+00:00"}  # fmt: skip
+    await _ok(await api.put("/v1/admin/terms", json=terms, headers=ADMIN))
     return World(user, account, stored.event_id, held.event_id, disputed, to_waive, to_dispute,
                  to_prove, due, proof["proof_id"], ("standard", txn),
-                 report.period, decision["decision_id"])  # fmt: skip
+                 report.period, decision["decision_id"], flaggable["proof_id"],
+                 (device_key(deps.hasher, fingerprint), user), erasable, terms)  # fmt: skip

@@ -12,8 +12,10 @@ import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
+from activities.risk.email_intel import EmailFiles
 from activities.risk.intel import IntelFiles, list_path
 from activities.risk.intel_refresh import IntelRefreshActivities
+from config.settings import Settings
 from domain.risk import data_as_of, parse_list
 from tests.support.risk import write_lists
 from workers.ip_intel_schedule import ip_intel_schedule
@@ -116,3 +118,22 @@ def test_the_refresh_is_scheduled_daily_only_when_a_source_is_configured(wf_sett
         wf_settings.task_queue,
     )
     assert [i.every for i in schedule.spec.intervals] == [timedelta(days=1)]
+
+
+async def test_the_same_refresh_brings_the_disposable_email_list(list_server, tmp_path):
+    base, pages = list_server
+    pages["/disposable.txt"] = "# a community list\nMailinator.com\nnot a domain!\nyopmail.com\n"
+    refresh = IntelRefreshActivities(
+        tmp_path, {}, email_sources={"disposable": f"{base}/disposable.txt"}
+    )
+    report = await ActivityEnvironment().run(refresh.refresh_ip_intel)
+    assert {k: (r.entries, r.rejected) for k, r in report.lists.items()} == {"disposable": (2, 1)}
+    lists = await EmailFiles(tmp_path).current()
+    assert lists.kinds("eu.mailinator.com") == {"disposable"}
+    assert lists.data_as_of == datetime.now(UTC).date()
+    # The shipped suspicious list still stands beside the refreshed disposable one.
+    assert lists.kinds("example.com") == {"suspicious"}
+    assert (
+        ip_intel_schedule(Settings(email_list_sources={"disposable": f"{base}/disposable.txt"}))
+        is not None
+    )
