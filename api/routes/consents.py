@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from api.auth import require
 from api.errors import ApiError
@@ -15,14 +16,23 @@ from domain.types import Identifier
 
 router = APIRouter(tags=["terms and consent"])
 
+
+def _storable(moment: datetime) -> datetime:
+    # PostgreSQL's timestamptz ends at year 294276, Python's at 9999: keep well inside both.
+    if not 1970 <= moment.astimezone(UTC).year <= 9000:
+        raise ValueError("must be between 1970 and 9000")
+    return moment
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_storable)]
 Version = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:\-]+$")
 
 
 class TermsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     version: str = Version
-    url: str = Field(min_length=1, max_length=2000, pattern=r"^https?://")
-    effective_at: AwareDatetime
+    url: str = Field(min_length=8, max_length=2000, pattern=r"^https?://[^\x00-\x20\x7f]+$")
+    effective_at: Moment
 
 
 class TermsOut(BaseModel):
@@ -35,9 +45,9 @@ class TermsOut(BaseModel):
 class ConsentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     terms_version: str = Version
-    accepted_at: AwareDatetime
+    accepted_at: Moment
     ip: IpText | None = None
-    user_agent: str | None = Field(default=None, max_length=1000)
+    user_agent: str | None = Field(default=None, max_length=1000, pattern=r"^[^\x00]*$")
 
 
 class ConsentOut(BaseModel):

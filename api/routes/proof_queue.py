@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from api.auth import require
@@ -40,7 +40,7 @@ class ProofQueue(BaseModel):
 
 
 class FlagIn(BaseModel):
-    note: str = Field(default="", max_length=2000)
+    note: str = Field(default="", max_length=2000, pattern=r"^[^\x00]*$")
 
 
 class Flagged(BaseModel):
@@ -66,7 +66,10 @@ async def list_proofs(
 
 @router.post("/v1/admin/payment-proofs/{proof_id}/flag", response_model=Flagged)
 async def flag_proof(
-    proof_id: str, body: FlagIn, request: Request, role: str = Depends(require("ops"))
+    body: FlagIn,
+    request: Request,
+    proof_id: str = Path(max_length=40, pattern=r"^[A-Za-z0-9_]+$"),
+    role: str = Depends(require("ops")),
 ) -> Flagged:
     deps = request.app.state.deps
     now = datetime.now(UTC)

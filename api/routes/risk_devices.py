@@ -30,7 +30,7 @@ class SharedDevices(BaseModel):
 class DismissalIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     user_id: Identifier
-    note: str = Field(default="", max_length=2000)
+    note: str = Field(default="", max_length=2000, pattern=r"^[^\x00]*$")
 
 
 class Dismissed(BaseModel):
@@ -64,7 +64,7 @@ async def dismiss(
     body: DismissalIn,
     request: Request,
     response: Response,
-    device: str = Path(max_length=256),
+    device: str = Path(max_length=256, pattern=r"^[A-Za-z0-9_.:\-]+$"),
     role: str = Depends(require("admin")),
 ) -> Dismissed:
     deps = request.app.state.deps
