@@ -83,7 +83,10 @@ async def stored_fields(
     }
     if screened.screenshot is None and screened.ip is None:
         return fields
-    mine = await user_keys.for_user(session, deps.cipher, user_id)
+    try:
+        mine = await user_keys.for_user(session, deps.cipher, user_id)
+    except user_keys.UserErased:
+        return fields  # nothing personal is kept for an erased user again
     if screened.screenshot is not None:
         fields["screenshot_enc"] = mine.encrypt_bytes(screened.screenshot.data)
         fields["screenshot_type"] = screened.screenshot.image_type

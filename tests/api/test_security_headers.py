@@ -50,10 +50,8 @@ async def test_the_docs_still_load_their_scripts(client):
 
 
 async def test_only_the_configured_temporal_ui_may_call_the_codec_from_a_browser(client):
-    preflight = {
-        "access-control-request-method": "POST",
-        "access-control-request-headers": "authorization,content-type",
-    }
+    preflight = {"access-control-request-method": "POST",
+                 "access-control-request-headers": "authorization,content-type"}
     allowed = await client.options("/codec/decode", headers={"origin": UI, **preflight})
     assert allowed.headers["access-control-allow-origin"] == UI
     for origin in ("http://localhost:8233", "https://evil.example"):

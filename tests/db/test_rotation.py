@@ -54,15 +54,8 @@ async def test_rotated_to_key_2_everything_reads_without_key_1(own_deps):
         second = await rotate_all(rotating.sessions, rotating.cipher, batch_rows=2)
 
     rotated = {r.table: r.rotated for r in first}
-    for table in (
-        "users",
-        "exchange_accounts",
-        "profit_events",
-        "shares",
-        "payments",
-        "payment_proofs",
-        "disputes",
-    ):
+    for table in ("users", "exchange_accounts", "profit_events", "shares", "payments",
+                  "payment_proofs", "disputes"):
         assert rotated[table] > 0, table
     assert rotated["audit_keys"] == 1  # the audit log itself is re-keyed by re-wrapping its key
     assert sum(r.rotated for r in second) == 0, "a second run must find nothing to do"
@@ -71,24 +64,17 @@ async def test_rotated_to_key_2_everything_reads_without_key_1(own_deps):
     async with own_deps(KEY_2) as new:
         present, unreadable = await _values_per_column(new)
         assert unreadable == []
-        assert {
-            "users.carried_loss_enc",
-            "exchange_accounts.api_secret_enc",
-            "profit_events.body_enc",
-            "shares.amount_due_enc",
-            "payments.amount_enc",
-            "payment_proofs.note_enc",
-            "disputes.reason_enc",
-            "audit_keys.key_enc",
-        } <= set(present)
+        assert {"users.carried_loss_enc", "exchange_accounts.api_secret_enc",
+                "profit_events.body_enc", "shares.amount_due_enc", "payments.amount_enc",
+                "payment_proofs.note_enc", "disputes.reason_enc",
+                "audit_keys.key_enc"} <= set(present)
         async with new.sessions() as s:
             for event in events:
                 view = await load_view(s, new.cipher, event.event_id)
                 assert (view.reported_profit, view.amount_paid) == (PROFIT, PAID)
                 assert view.payments[0].amount == PAID
-                recorded = next(
-                    e for e in await entries_for(s, event.event_id) if e.action == "share.recorded"
-                )
+                recorded = next(e for e in await entries_for(s, event.event_id)
+                                if e.action == "share.recorded")
                 assert (await details_of(s, new.cipher, recorded))["rate"] == "0.15"
         # Rotation rewrote ciphertext, not records: every seal and the chain still hold.
         assert (await verify(new.sessions, new.cipher, new.hasher)).ok
@@ -105,26 +91,11 @@ async def test_rotation_while_the_application_writes_loses_nothing(own_deps):
             share = await share_row(app, event_id)
             due = app.cipher.decrypt_decimal(share.amount_due_enc)
             at = share.recorded_at + timedelta(hours=1)
-            payment = PaymentSignal(
-                provider="standard",
-                transaction_id=f"second-{event_id}",
-                amount=Decimal("5.00"),
-                currency="USDT",
-                paid_at=at,
-            )
-            await books.apply_payment(
-                c.ApplyPaymentInput(
-                    event_id=event_id,
-                    user_id=user_id,
-                    payment=payment,
-                    amount_paid=PAID + 5,
-                    amount_due=due - 5,
-                    credit=Decimal(0),
-                    settled=False,
-                    discounted=False,
-                    at=at,
-                )
-            )
+            payment = PaymentSignal(provider="standard", transaction_id=f"second-{event_id}",
+                                    amount=Decimal("5.00"), currency="USDT", paid_at=at)
+            await books.apply_payment(c.ApplyPaymentInput(
+                event_id=event_id, user_id=user_id, payment=payment, amount_paid=PAID + 5,
+                amount_due=due - 5, credit=Decimal(0), settled=False, discounted=False, at=at))
 
         # Row by row, so the payments interleave with the batches; writers use key 2 already.
         await asyncio.gather(

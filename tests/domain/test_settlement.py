@@ -24,12 +24,8 @@ profits = st.decimals(min_value=Decimal("-100000"), max_value=Decimal("100000"),
 
 
 def bill(billed: Decimal) -> Bill:
-    return Bill(
-        billed=billed,
-        currency="USDT",
-        discount_rate=Decimal("0.05"),
-        discount_until=DAY0 + timedelta(days=3),
-    )
+    return Bill(billed=billed, currency="USDT", discount_rate=Decimal("0.05"),
+                discount_until=DAY0 + timedelta(days=3))
 
 
 def test_fifteen_percent_of_a_thousand_is_one_fifty():
@@ -51,25 +47,20 @@ def test_the_discount_applies_within_three_days_only(billed, days):
     at = DAY0 + timedelta(days=days, hours=1)
     owed = bill(billed).owed_at(at)
     if days < 3:
-        assert owed == (billed * Decimal("0.95")).quantize(
-            Decimal("0.01"), rounding="ROUND_HALF_UP"
-        )
+        assert owed == (billed * Decimal("0.95")).quantize(Decimal("0.01"),
+                                                            rounding="ROUND_HALF_UP")
     else:
         assert owed == billed
 
 
-@given(
-    billed=amounts,
-    payments=st.lists(amounts, min_size=1, max_size=6),
-    day=st.integers(min_value=0, max_value=70),
-)
+@given(billed=amounts, payments=st.lists(amounts, min_size=1, max_size=6),
+       day=st.integers(min_value=0, max_value=70))
 def test_payments_add_up_and_settle_exactly_when_covered(billed, payments, day):
     at = DAY0 + timedelta(days=day, hours=1)
     paid = Decimal("0.00")
     for amount in payments:
-        outcome = apply_payment(
-            bill(billed), paid_before=paid, amount=amount, currency="USDT", at=at
-        )
+        outcome = apply_payment(bill(billed), paid_before=paid, amount=amount, currency="USDT",
+                                at=at)
         paid = outcome.amount_paid
         owed = bill(billed).owed_at(at)
         assert outcome.settled is (paid >= owed)
@@ -81,21 +72,11 @@ def test_payments_add_up_and_settle_exactly_when_covered(billed, payments, day):
 
 def test_a_payment_in_another_currency_or_not_positive_is_refused():
     with pytest.raises(CurrencyMismatch):
-        apply_payment(
-            bill(Decimal("150.00")),
-            paid_before=Decimal(0),
-            amount=Decimal("150"),
-            currency="INR",
-            at=DAY0,
-        )
+        apply_payment(bill(Decimal("150.00")), paid_before=Decimal(0), amount=Decimal("150"),
+                      currency="INR", at=DAY0)
     with pytest.raises(ValueError):
-        apply_payment(
-            bill(Decimal("150.00")),
-            paid_before=Decimal(0),
-            amount=Decimal("0"),
-            currency="USDT",
-            at=DAY0,
-        )
+        apply_payment(bill(Decimal("150.00")), paid_before=Decimal(0), amount=Decimal("0"),
+                      currency="USDT", at=DAY0)
 
 
 @given(sessions=st.lists(profits, max_size=20))
