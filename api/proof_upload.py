@@ -21,7 +21,9 @@ M = TypeVar("M", bound=BaseModel)
 
 # The request body as OpenAPI shows it: the same fields either way, plus the file.
 def openapi_body(model: type[BaseModel]) -> dict[str, Any]:
-    schema = {"$ref": f"#/components/schemas/{model.__name__}"}
+    # Inline: a model no route takes as a typed body is not in components/schemas.
+    schema = model.model_json_schema()
+    assert "$defs" not in schema, "nested models would need their definitions too"
     multipart = {
         "allOf": [
             schema,
