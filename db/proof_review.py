@@ -191,3 +191,17 @@ async def flag(
         details={"proof_id": proof_id, "note": note},
     )
     return proof
+
+
+async def screenshot(
+    session: AsyncSession, cipher: FieldCipher, proof_id: str
+) -> tuple[bytes, str] | None:
+    """The proof's re-encoded screenshot and its type (png, jpeg); None when there is none,
+    it was swept by retention, or its user was erased (their key is gone)."""
+    proof = await session.get(PaymentProof, proof_id)
+    if proof is None or proof.screenshot_enc is None or proof.screenshot_type is None:
+        return None
+    mine = await user_keys.existing(session, cipher, proof.user_id)
+    if mine is None:
+        return None
+    return mine.decrypt_bytes(proof.screenshot_enc), proof.screenshot_type

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from api.auth import require
@@ -83,3 +83,24 @@ async def flag_proof(
     if proof is None:
         raise ApiError(404, f"no payment proof {proof_id}")
     return Flagged(proof_id=proof_id, flagged_at=now)
+
+
+@router.get(
+    "/v1/admin/payment-proofs/{proof_id}/screenshot",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}, "image/jpeg": {}}}},
+    dependencies=[Depends(require("ops"))],
+)
+async def get_screenshot(
+    request: Request, proof_id: str = Path(max_length=40, pattern=r"^[A-Za-z0-9_]+$")
+) -> Response:
+    """The screenshot as stored: re-encoded, without its metadata."""
+    deps = request.app.state.deps
+    async with deps.sessions() as s:
+        found = await proof_review.screenshot(s, deps.cipher, proof_id)
+    if found is None:
+        raise ApiError(404, f"no screenshot for payment proof {proof_id}")
+    data, kind = found
+    # no-store: a screenshot is personal data, no cache should keep a copy.
+    headers = {"cache-control": "no-store", "content-disposition": "inline"}
+    return Response(data, media_type=f"image/{kind}", headers=headers)

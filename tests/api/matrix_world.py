@@ -5,12 +5,14 @@ expects, a pending payment proof and a payment on record."""
 from __future__ import annotations
 
 import asyncio
+import io
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import httpx
+from PIL import Image
 from temporalio.client import Client
 
 from activities.contracts import GenerateReportInput
@@ -47,6 +49,7 @@ class World:
     shared_device: tuple[str, str]  # (stored device hash, a user seen on it)
     erasable: str  # a user the matrix may erase
     terms: dict  # a terms version on record (effective far ahead: it gates nobody)
+    screenshot_proof: str  # a proof sent with a screenshot
 
     def new_event(self) -> dict:
         return _event(self.user_id, self.account_id).model_dump(mode="json")
@@ -120,8 +123,9 @@ async def build_world(
     )
     decision = await _ok(await api.post("/v1/risk/assess", headers=BACKEND,
                                         json={"user_id": user, "action": "signup"}))  # fmt: skip
-    flaggable = await _ok(await api.post(f"/v1/shares/{to_prove}/payment-proofs",
-                                         json=World.proof(due), headers=BACKEND))  # fmt: skip
+    flaggable = await _ok(await api.post(
+        f"/v1/shares/{to_prove}/payment-proofs", data=World.proof(due), headers=BACKEND,
+        files={"screenshot": ("paid.png", _png(), "image/png")}))  # fmt: skip
     fingerprint, erasable = f"fp_{uuid.uuid4().hex[:10]}", f"u_{uuid.uuid4().hex[:10]}"
     for someone in (user, erasable):
         await _ok(await api.post("/v1/risk/assess", headers=BACKEND, json={
@@ -132,4 +136,11 @@ async def build_world(
     return World(user, account, stored.event_id, held.event_id, disputed, to_waive, to_dispute,
                  to_prove, due, proof["proof_id"], ("standard", txn),
                  report.period, decision["decision_id"], flaggable["proof_id"],
-                 (device_key(deps.hasher, fingerprint), user), erasable, terms)  # fmt: skip
+                 (device_key(deps.hasher, fingerprint), user), erasable, terms,
+                 flaggable["proof_id"])  # fmt: skip
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(out, "PNG")
+    return out.getvalue()

@@ -62,6 +62,11 @@ async def test_old_exif_time_is_accepted_and_flagged_and_queued(api, open_share)
     assert len(mine) == 1 and mine[0]["flagged"] and mine[0]["has_screenshot"]
     assert mine[0]["expected_amount"] == "142.50"
 
+    image = await api.get(f"/v1/admin/payment-proofs/{body['proof_id']}/screenshot", headers=OPS)
+    assert image.status_code == 200 and image.headers["content-type"] == "image/jpeg"
+    stored = Image.open(io.BytesIO(image.content))
+    assert stored.size == (40, 80) and not dict(stored.getexif())  # re-encoded, EXIF gone
+
     flagged = await api.post(
         f"/v1/admin/payment-proofs/{body['proof_id']}/flag",
         json={"note": "UTR unknown"},

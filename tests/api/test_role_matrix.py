@@ -62,6 +62,7 @@ ACCESS: dict[Route, frozenset[str] | str] = {
     ("POST", "/codec/encode"): OPS_ONLY,
     ("POST", "/codec/decode"): OPS_ONLY,
     ("GET", "/v1/admin/payment-proofs"): OPS_ONLY,
+    ("GET", "/v1/admin/payment-proofs/{proof_id}/screenshot"): OPS_ONLY,
     ("POST", "/v1/admin/payment-proofs/{proof_id}/flag"): OPS_ONLY,
     ("GET", "/v1/admin/risk/devices"): OPS_ONLY,
     ("POST", "/v1/admin/risk/devices/{device}/dismissals"): ADMIN_ONLY,
@@ -178,6 +179,8 @@ PROBES: dict[Route, Callable[[World], Probe]] = {
         f"/v1/admin/users/{w.user_id}/unblock", json={"note": "matrix"}),
     ("POST", "/v1/webhooks/{provider}"): _webhook,
     ("GET", "/v1/admin/payment-proofs"): _get("/v1/admin/payment-proofs?status=pending"),
+    ("GET", "/v1/admin/payment-proofs/{proof_id}/screenshot"): lambda w: Probe(
+        f"/v1/admin/payment-proofs/{w.screenshot_proof}/screenshot"),
     ("POST", "/v1/admin/payment-proofs/{proof_id}/flag"): lambda w: Probe(
         f"/v1/admin/payment-proofs/{w.flaggable_proof}/flag", json={"note": "matrix"}),
     ("GET", "/v1/admin/risk/devices"): _get("/v1/admin/risk/devices"),
