@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.emails import domain_of, normalise
+from domain.models import ProfitEvent
+from tests.support.scenario import profit_event
 
 SAME_MAILBOX = [
     ("Ann@Example.com", "ann@example.com"),
@@ -55,3 +62,17 @@ def test_case_and_sub_address_never_make_a_new_mailbox(local: str, domain: str, 
     assert normalise(plain) == plain  # idempotent
     assert domain_of(plain) == domain
     assert "+" not in plain and plain == plain.lower()
+
+
+def test_a_profit_event_carries_the_email_normalised_and_old_events_hash_as_before() -> None:
+    start = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    event = profit_event("u_1", "acc_1", start=start, reported=Decimal("100"))
+    body = event.model_dump(mode="json")
+    body.pop("email")  # what an event from before `email` existed hashed
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    assert event.fingerprint() == hashlib.sha256(canonical.encode()).hexdigest()
+    with_email = ProfitEvent.model_validate(event.model_dump() | {"email": "Ann+x@Example.COM"})
+    assert with_email.email == "ann@example.com"
+    assert with_email.fingerprint() != event.fingerprint()
+    with pytest.raises(ValueError):
+        ProfitEvent.model_validate(event.model_dump() | {"email": "nope"})
