@@ -22,6 +22,7 @@ from db import audit, user_keys
 from db.crypto import FieldCipher
 from db.models import Device, ExchangeAccount, PaymentProof, ProfitEventRow, RiskDecisionRow, User
 from db.privacy_models import Consent
+from db.risk import decisions as risk_decisions
 
 # The personal fields a stored profit event may carry (CONTRACT.md's ProfitEvent).
 EVENT_PERSONAL_FIELDS = ("ip", "device_fingerprint", "email")
@@ -59,18 +60,7 @@ async def erase_user(
         raise LookupError(f"no user {user_id}")
     already = user.erased_at is not None
     destroyed = await user_keys.destroy(session, user_id)
-    decisions = await affected(
-        session,
-        update(RiskDecisionRow)
-        .where(
-            RiskDecisionRow.user_id == user_id,
-            (RiskDecisionRow.ip_enc.is_not(None))
-            | (RiskDecisionRow.ip_hash.is_not(None))
-            | (RiskDecisionRow.device_fingerprint.is_not(None))
-            | (RiskDecisionRow.email_enc.is_not(None)),
-        )
-        .values(ip_enc=None, ip_hash=None, device_fingerprint=None, email_enc=None),
-    )
+    decisions = await risk_decisions.redact(session, cipher, RiskDecisionRow.user_id == user_id)
     sightings = await affected(session, delete(Device).where(Device.user_id == user_id))
     screenshots = await affected(
         session,

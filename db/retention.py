@@ -18,6 +18,7 @@ from db import audit, consents
 from db.crypto import FieldCipher
 from db.erasure import affected
 from db.models import Device, Notification, PaymentProof, RiskDecisionRow
+from db.risk import decisions as risk_decisions
 
 
 @dataclass(frozen=True)
@@ -64,20 +65,11 @@ async def sweep(
         risk_decisions_deleted=await affected(
             session, delete(d).where(d.at < before(policy.risk_decisions_days))
         ),
-        ips_pseudonymised=await affected(
-            session,
-            update(d)
-            .where(
-                d.at < before(policy.ip_days),
-                d.ip_enc.is_not(None) | d.ip_hash.is_not(None) | d.email_enc.is_not(None),
-            )
-            .values(ip_enc=None, ip_hash=None, email_enc=None),
+        ips_pseudonymised=await risk_decisions.redact(
+            session, cipher, d.at < before(policy.ip_days), devices=False
         ),
-        device_hashes_pseudonymised=await affected(
-            session,
-            update(d)
-            .where(d.at < before(policy.device_days), d.device_fingerprint.is_not(None))
-            .values(device_fingerprint=None),
+        device_hashes_pseudonymised=await risk_decisions.redact(
+            session, cipher, d.at < before(policy.device_days), addresses=False
         ),
         device_sightings_deleted=await affected(
             session, delete(Device).where(Device.last_seen < before(policy.device_days))

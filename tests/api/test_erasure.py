@@ -12,6 +12,7 @@ from db.privacy_models import UserKey
 from tests.api.conftest import ADMIN, BACKEND, OPS
 from tests.api.test_proof_screenshots import _fields, _image
 from tests.api.test_proofs import _url, open_share  # noqa: F401 (fixture)
+from tests.support.risk import LISTED
 
 
 async def test_erasing_a_user_keeps_the_money_and_the_chain(api, deps, open_share):  # noqa: F811
@@ -31,13 +32,14 @@ async def test_erasing_a_user_keeps_the_money_and_the_chain(api, deps, open_shar
         json={
             "user_id": user,
             "action": "login",
-            "ip": "203.0.113.77",
+            "ip": LISTED["vpn"],
             "device_fingerprint": "fp_erase_me",
             "email": "Erase.Me+x@example.org",
         },
         headers=BACKEND,
     )
     assert risk.status_code == 200
+    assert LISTED["vpn"] in str(risk.json()["reasons"])  # the reason quotes the address
     async with deps.sessions() as s:
         stored = await s.get(PaymentProof, proof.json()["proof_id"])
         screenshot_token = stored.screenshot_enc
@@ -69,6 +71,9 @@ async def test_erasing_a_user_keeps_the_money_and_the_chain(api, deps, open_shar
             and d.email_enc is None
             for d in decisions
         )
+        # The reasons quoted the address and the device: they no longer do.
+        details = str([deps.cipher.decrypt_json(d.reasons_enc) for d in decisions])
+        assert LISTED["vpn"] not in details and "(erased)" in details
         assert not (await s.scalars(select(Device).where(Device.user_id == user))).all()
         proof_row = await s.get(PaymentProof, proof.json()["proof_id"])
         assert proof_row.screenshot_enc is None and proof_row.ip_enc is None
