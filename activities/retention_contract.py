@@ -18,6 +18,7 @@ class RetentionSwept(Model):
     as_of: datetime
     risk_decisions_deleted: int
     ips_pseudonymised: int
+    events_pseudonymised: int
     device_hashes_pseudonymised: int
     device_sightings_deleted: int
     notifications_deleted: int

@@ -15,7 +15,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import audit, user_keys
@@ -86,7 +86,7 @@ async def erase_user(
         )
         .values(ip_enc=None, user_agent_enc=None),
     )
-    events = await _pseudonymise_events(session, cipher, user_id)
+    events = await pseudonymise_events(session, cipher, ProfitEventRow.user_id == user_id, at=at)
     credentials = await affected(
         session,
         update(ExchangeAccount)
@@ -126,18 +126,23 @@ async def affected(session: AsyncSession, statement) -> int:  # type: ignore[no-
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-async def _pseudonymise_events(session: AsyncSession, cipher: FieldCipher, user_id: str) -> int:
-    """Re-encrypts each stored event without its personal fields; amounts and ids stay."""
-    rows = await session.scalars(select(ProfitEventRow).where(ProfitEventRow.user_id == user_id))
+async def pseudonymise_events(
+    session: AsyncSession, cipher: FieldCipher, *where: ColumnElement[bool], at: datetime
+) -> int:
+    """Re-encrypts the stored events matching `where` without their personal fields (IP,
+    device, email); amounts and ids stay. Each event is done once (personal_cleared_at)."""
+    rows = await session.scalars(
+        select(ProfitEventRow).where(*where, ProfitEventRow.personal_cleared_at.is_(None))
+    )
     changed = 0
     for row in rows:
         body = json.loads(cipher.decrypt(row.body_enc))
-        if not any(body.get(name) is not None for name in EVENT_PERSONAL_FIELDS):
-            continue
-        for name in EVENT_PERSONAL_FIELDS:
-            if name in body:
-                body[name] = None
-        row.body_enc = cipher.encrypt(json.dumps(body))
-        changed += 1
+        if any(body.get(name) is not None for name in EVENT_PERSONAL_FIELDS):
+            for name in EVENT_PERSONAL_FIELDS:
+                if name in body:
+                    body[name] = None
+            row.body_enc = cipher.encrypt(json.dumps(body))
+            changed += 1
+        row.personal_cleared_at = at
     await session.flush()
     return changed

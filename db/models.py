@@ -86,6 +86,8 @@ class ProfitEventRow(Base):
     fingerprint: Mapped[str] = mapped_column(String(64), nullable=False)
     body_enc: Mapped[str] = encrypted(nullable=False)
     received_at: Mapped[datetime] = _now()
+    # Set once the body's IP, device and email were cleared (erasure, retention).
+    personal_cleared_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Share(Base):

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import audit, consents
 from db.crypto import FieldCipher
-from db.erasure import affected
-from db.models import Device, Notification, PaymentProof, RiskDecisionRow
+from db.erasure import affected, pseudonymise_events
+from db.models import Device, Notification, PaymentProof, ProfitEventRow, RiskDecisionRow
 from db.risk import decisions as risk_decisions
 
 
@@ -44,6 +44,7 @@ class RetentionPolicy:
 class SweepReport:
     risk_decisions_deleted: int
     ips_pseudonymised: int
+    events_pseudonymised: int
     device_hashes_pseudonymised: int
     device_sightings_deleted: int
     notifications_deleted: int
@@ -67,6 +68,9 @@ async def sweep(
         ),
         ips_pseudonymised=await risk_decisions.redact(
             session, cipher, d.at < before(policy.ip_days), devices=False
+        ),
+        events_pseudonymised=await pseudonymise_events(
+            session, cipher, ProfitEventRow.received_at < before(policy.ip_days), at=now
         ),
         device_hashes_pseudonymised=await risk_decisions.redact(
             session, cipher, d.at < before(policy.device_days), addresses=False

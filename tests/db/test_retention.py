@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from activities.retention import RetentionActivities
 from activities.retention_contract import RetentionRequest
 from db import audit
-from db.models import AuditEntry, Device, Notification, RiskDecisionRow, User
+from db.models import AuditEntry, Device, Notification, ProfitEventRow, RiskDecisionRow, User
 from db.retention import RetentionPolicy
 
 NOW = datetime(2030, 6, 1, 3, 0, tzinfo=UTC)
@@ -61,6 +61,24 @@ async def test_a_run_on_shifted_time_removes_exactly_what_expired(own_deps):
                     last_seen=NOW - 179 * day,
                 )
             )
+            for event_id, age in (("e_old", 91), ("e_new", 89)):
+                body = {
+                    "event_id": event_id,
+                    "ip": "203.0.113.5",
+                    "email": "a@b.co",
+                    "device_fingerprint": "fp",
+                    "reported_profit": "10.00",
+                }
+                s.add(
+                    ProfitEventRow(
+                        event_id=event_id,
+                        user_id="u_r",
+                        account_id="acc",
+                        fingerprint="f",
+                        body_enc=deps.cipher.encrypt_json(body),
+                        received_at=NOW - age * day,
+                    )
+                )
             for key, age, sent in (("n1", 31, True), ("n2", 29, True), ("n3", 31, False)):
                 s.add(
                     Notification(
@@ -82,7 +100,8 @@ async def test_a_run_on_shifted_time_removes_exactly_what_expired(own_deps):
             swept.device_hashes_pseudonymised,
             swept.device_sightings_deleted,
             swept.notifications_deleted,
-        ) == (1, 2, 1, 1, 1)
+            swept.events_pseudonymised,
+        ) == (1, 2, 1, 1, 1, 1)
         async with deps.sessions() as s:
             rows = {r.idempotency_key: r for r in await s.scalars(select(RiskDecisionRow))}
             assert sorted(rows) == ["retention-test-1", "retention-test-2", "retention-test-3"]
@@ -93,6 +112,13 @@ async def test_a_run_on_shifted_time_removes_exactly_what_expired(own_deps):
             assert fresh.ip_enc is not None and fresh.device_fingerprint == "dev_x"
             assert sorted(await s.scalars(select(Device.fingerprint))) == ["dev_y"]
             assert sorted(await s.scalars(select(Notification.key))) == ["n2", "n3"]
+            bodies = {
+                e.event_id: deps.cipher.decrypt_json(e.body_enc)
+                for e in await s.scalars(select(ProfitEventRow))
+            }
+            cleared = dict.fromkeys(("ip", "email", "device_fingerprint"))
+            assert bodies["e_old"] == {"event_id": "e_old", "reported_profit": "10.00"} | cleared
+            assert bodies["e_new"]["ip"] == "203.0.113.5"
             entries = await audit.entries_for(s, "retention")
             assert [e.action for e in entries] == ["retention.swept"]
             assert (await audit.details_of(s, deps.cipher, entries[0]))[

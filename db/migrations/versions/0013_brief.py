@@ -30,6 +30,8 @@ def upgrade() -> None:
     # Risk decisions: the email under the user's data key, its domain's kind in the clear.
     op.add_column("risk_decisions", sa.Column("email_enc", sa.Text))
     op.add_column("users", sa.Column("erased_at", TZ))
+    # When the event's IP, device and email were cleared (erasure or retention).
+    op.add_column("profit_events", sa.Column("personal_cleared_at", TZ))
     op.create_table(
         "user_keys",
         sa.Column("user_id", sa.String(128), primary_key=True),
@@ -74,6 +76,7 @@ def downgrade() -> None:
     op.drop_table("consents")
     op.drop_table("terms")
     op.drop_table("user_keys")
+    op.drop_column("profit_events", "personal_cleared_at")
     op.drop_column("users", "erased_at")
     op.drop_column("risk_decisions", "email_enc")
     for column in (
