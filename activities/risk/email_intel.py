@@ -7,18 +7,13 @@ RECHECK_SECONDS), so a refresh reaches running processes without a restart.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-import structlog
-
-from activities.risk.intel import RECHECK_SECONDS
+from activities.risk.reloading import RECHECK_SECONDS, ReloadingLists
 from domain.risk.email import EMAIL_KINDS, EmailKind, EmailLists
 from domain.risk.ipintel import data_as_of, parse_list
-
-log = structlog.get_logger()
 
 SHIPPED = Path(__file__).parent / "email_lists"
 
@@ -48,7 +43,7 @@ def load(directory: Path) -> EmailLists:
     return EmailLists.from_entries(entries, min(dates, default=None))
 
 
-class EmailFiles:
+class EmailFiles(ReloadingLists[EmailLists]):
     def __init__(
         self,
         directory: Path,
@@ -56,29 +51,14 @@ class EmailFiles:
         recheck: float = RECHECK_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._directory = directory
-        self._recheck, self._clock = recheck, clock
-        self._lists: EmailLists | None = None
-        self._stamp: tuple | None = None
-        self._checked_at = float("-inf")
-
-    async def current(self) -> EmailLists:
-        if self._lists is None or self._clock() - self._checked_at >= self._recheck:
-            await asyncio.to_thread(self._reload_if_changed)
-        assert self._lists is not None
-        return self._lists
-
-    def _reload_if_changed(self) -> None:
-        self._checked_at = self._clock()
-        paths = _chosen(self._directory)
-        stamp = tuple((str(p), p.stat().st_mtime if p.exists() else 0.0) for p in paths.values())
-        if stamp == self._stamp:
-            return
-        try:
-            self._lists = load(self._directory)
-        except (OSError, ValueError) as err:
-            log.error("email lists not loaded", directory=str(self._directory), error=str(err))
-            if self._lists is None:
-                self._lists = load(SHIPPED)
-            return
-        self._stamp = stamp
+        super().__init__(
+            what="email lists",
+            stamp=lambda: tuple(
+                (str(p), p.stat().st_mtime if p.exists() else 0.0)
+                for p in _chosen(directory).values()
+            ),
+            load=lambda: load(directory),
+            fallback=lambda: load(SHIPPED),
+            recheck=recheck,
+            clock=clock,
+        )
