@@ -50,17 +50,9 @@ class ConsentIn(BaseModel):
     user_agent: str | None = Field(default=None, max_length=1000, pattern=r"^[^\x00]*$")
 
 
-class ConsentOut(BaseModel):
-    terms_version: str
-    accepted_at: datetime
-    ip: str | None
-    user_agent: str | None
-    recorded_at: datetime
-
-
 class Consents(BaseModel):
     user_id: str
-    consents: list[ConsentOut]
+    consents: list[consents.ConsentView]
     # The version in force, and whether this user accepted it (false: cannot trade).
     terms_in_force: str | None
     accepted_current: bool
@@ -107,8 +99,10 @@ async def get_terms(request: Request) -> TermsOut | None:
 @router.post(
     "/v1/users/{user_id}/consents",
     status_code=201,
-    response_model=ConsentOut,
-    responses={200: {"model": ConsentOut, "description": "this version was accepted before"}},
+    response_model=consents.ConsentView,
+    responses={
+        200: {"model": consents.ConsentView, "description": "this version was accepted before"}
+    },
 )
 async def post_consent(
     user_id: Identifier,
@@ -116,7 +110,7 @@ async def post_consent(
     request: Request,
     response: Response,
     role: str = Depends(require("backend")),
-) -> ConsentOut:
+) -> consents.ConsentView:
     deps = request.app.state.deps
     async with deps.sessions.begin() as s:
         try:
@@ -133,7 +127,7 @@ async def post_consent(
             raise ApiError(409, str(err)) from err
     if not created:
         response.status_code = 200
-    return ConsentOut(**vars(view))
+    return view
 
 
 @router.get(
@@ -150,7 +144,7 @@ async def list_consents(user_id: Identifier, request: Request) -> Consents:
     version = current.version if current else None
     return Consents(
         user_id=user_id,
-        consents=[ConsentOut(**vars(c)) for c in found],
+        consents=found,
         terms_in_force=version,
         accepted_current=version is None or any(c.terms_version == version for c in found),
     )

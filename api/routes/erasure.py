@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel
 
 from api.auth import require
 from api.errors import ApiError
@@ -15,26 +14,10 @@ from domain.types import Identifier
 router = APIRouter(tags=["privacy"])
 
 
-class ErasureOut(BaseModel):
-    user_id: str
-    erased_at: datetime
-    already_erased: bool
-    data_key_destroyed: bool
-    risk_decisions_pseudonymised: int
-    device_sightings_deleted: int
-    screenshots_deleted: int
-    proofs_pseudonymised: int
-    consents_pseudonymised: int
-    profit_events_pseudonymised: int
-    exchange_credentials_erased: int
-    # Financial records and the audit log stay, under the user id (a pseudonym).
-    kept: list[str]
-
-
-@router.post("/v1/admin/users/{user_id}/erase", response_model=ErasureOut)
+@router.post("/v1/admin/users/{user_id}/erase", response_model=erasure.ErasureReport)
 async def erase_user(
     user_id: Identifier, request: Request, role: str = Depends(require("admin"))
-) -> ErasureOut:
+) -> erasure.ErasureReport:
     deps = request.app.state.deps
     async with deps.sessions.begin() as s:
         try:
@@ -43,4 +26,4 @@ async def erase_user(
             )
         except LookupError as err:
             raise ApiError(404, str(err)) from err
-    return ErasureOut(**vars(report))
+    return report

@@ -16,15 +16,8 @@ from domain.types import Identifier
 router = APIRouter(tags=["risk"])
 
 
-class SharedDeviceOut(BaseModel):
-    device: str
-    users: list[str]
-    first_seen: datetime
-    last_seen: datetime
-
-
 class SharedDevices(BaseModel):
-    devices: list[SharedDeviceOut]
+    devices: list[devices.SharedDevice]
 
 
 class DismissalIn(BaseModel):
@@ -51,7 +44,7 @@ async def list_devices(
 ) -> SharedDevices:
     async with request.app.state.deps.sessions() as s:
         found = await devices.suspicious(s, min_accounts=min_accounts, limit=limit)
-    return SharedDevices(devices=[SharedDeviceOut(**vars(d)) for d in found])
+    return SharedDevices(devices=found)
 
 
 @router.post(
