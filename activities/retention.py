@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -27,4 +26,4 @@ class RetentionActivities:
         as_of = request.as_of or datetime.now(UTC)
         async with self._sessions.begin() as s:
             report = await sweep(s, self._cipher, self._policy, now=as_of)
-        return RetentionSwept(as_of=as_of, **asdict(report))
+        return RetentionSwept(as_of=as_of, **report.model_dump())

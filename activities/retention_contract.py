@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain.models import Model
+from domain.retention import SweepReport
 
 SWEEP_RETENTION = "sweep_retention"
 
@@ -14,13 +15,5 @@ class RetentionRequest(Model):
     as_of: datetime | None = None
 
 
-class RetentionSwept(Model):
+class RetentionSwept(SweepReport):
     as_of: datetime
-    risk_decisions_deleted: int
-    ips_pseudonymised: int
-    events_pseudonymised: int
-    device_hashes_pseudonymised: int
-    device_sightings_deleted: int
-    notifications_deleted: int
-    screenshots_deleted: int
-    terms_changes_published: int

@@ -19,6 +19,7 @@ from db.crypto import FieldCipher
 from db.erasure import affected, pseudonymise_events
 from db.models import Device, Notification, PaymentProof, ProfitEventRow, RiskDecisionRow
 from db.risk import decisions as risk_decisions
+from domain.retention import SweepReport
 
 
 @dataclass(frozen=True)
@@ -38,18 +39,6 @@ class RetentionPolicy:
             notifications_days=settings.retention_notifications_days,
             screenshots_days=settings.retention_screenshots_days,
         )
-
-
-@dataclass(frozen=True)
-class SweepReport:
-    risk_decisions_deleted: int
-    ips_pseudonymised: int
-    events_pseudonymised: int
-    device_hashes_pseudonymised: int
-    device_sightings_deleted: int
-    notifications_deleted: int
-    screenshots_deleted: int
-    terms_changes_published: int
 
 
 async def sweep(
@@ -106,6 +95,6 @@ async def sweep(
         action="retention.swept",
         subject="retention",
         key=f"retention:{now.isoformat()}",
-        details={"policy": asdict(policy), **asdict(report)},
+        details={"policy": asdict(policy), **report.model_dump()},
     )
     return report
