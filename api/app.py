@@ -15,23 +15,28 @@ from api import console, errors, metrics
 from api.auth import TokenStore
 from api.confirmations import PhonePeConfirmer
 from api.headers import SecurityHeaders
+from api.http_metrics import RequestTimer
 from api.limits import BodySizeLimit
 from api.routes import (
     accounts,
     audit_log,
     blocking,
     codec,
+    consents,
     disputes,
+    erasure,
     exemptions,
     fraud_settings,
     health,
     intake,
     payment_flags,
+    proof_queue,
     proofs,
     refunds,
     reports,
     review,
     risk,
+    risk_devices,
     shares,
     standing,
     waivers,
@@ -56,16 +61,20 @@ ROUTERS = (
     standing,
     webhooks,
     proofs,
+    proof_queue,
     disputes,
+    erasure,
     waivers,
     refunds,
     exemptions,
     payment_flags,
     reports,
     risk,
+    risk_devices,
     fraud_settings,
     blocking,
     audit_log,
+    consents,
     codec,
 )
 
@@ -118,7 +127,7 @@ def create_app(
     if deps is not None:  # given by the caller (tests, bench): usable without a lifespan
         _use(app, deps, settings)
     app.state.tokens = TokenStore(settings.bootstrap_token_pairs())
-    app.state.metrics = metrics.Metrics()
+    app.state.metrics = metrics.Metrics(payment_quiet_seconds=settings.payment_quiet_period_seconds)
     app.state.codec = codec_from_setting(require(settings.codec_key, "CODEC_KEY"))
     if temporal is not None:
 
@@ -130,6 +139,7 @@ def create_app(
         app.state.temporal = _lazy_temporal(settings)
     errors.install(app)
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(RequestTimer, histogram=app.state.metrics.requests)
     app.add_middleware(RateLimits)
     codec_cors(app, settings.ui_origin)
     app.add_middleware(SecurityHeaders)  # added last: outermost, so even a 413 carries them

@@ -9,6 +9,17 @@ from api.errors import error_response
 MAX_BODY_BYTES = 64 * 1024
 # The Temporal UI decodes whole histories' payloads in one request.
 LARGE_BODY_PATHS = {"/codec/encode": 4 * 1024 * 1024, "/codec/decode": 4 * 1024 * 1024}
+# A payment proof may carry a 5 MiB screenshot (refused past that with 413 by api/screenshots)
+# plus its few fields and the multipart framing.
+PROOF_BODY_BYTES = 5 * 1024 * 1024 + 64 * 1024
+
+
+def limit_for(path: str, default: int) -> int:
+    if path in LARGE_BODY_PATHS:
+        return LARGE_BODY_PATHS[path]
+    if path.startswith("/v1/shares/") and path.endswith("/payment-proofs"):
+        return PROOF_BODY_BYTES
+    return default
 
 
 class BodySizeLimit:
@@ -19,7 +30,7 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = LARGE_BODY_PATHS.get(scope.get("path", ""), self.max_bytes)
+        limit = limit_for(scope.get("path", ""), self.max_bytes)
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._refuse(scope, receive, send, limit)

@@ -14,13 +14,24 @@ from collections.abc import Callable, Iterator
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    generate_latest,
+)
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import BigInteger, cast, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from api.http_metrics import request_histogram
 from db.models import Payment, Share
+
+# A share still in one of these after STALLED_AFTER has stopped moving (the brief's alert).
+IN_FLIGHT = ("received", "screening", "verifying")
+STALLED_AFTER_SECONDS = 3600
 
 router = APIRouter(tags=["health"])
 # A slow database must not make the scrape time out: answer with what we have.
@@ -29,12 +40,24 @@ LEDGER_READ_TIMEOUT = 2.0
 # read of the ledger: /metrics is public, so it must not be a way to load the database.
 LEDGER_CACHE_SECONDS = 10.0
 
-# One statement for both figures: shares by status and applied payments by provider.
+# One statement for every figure: shares by status, applied payments by provider, when the
+# latest payment was applied (Unix seconds) and how many shares have stalled in flight.
 _LEDGER = union_all(
     select(literal("share"), Share.status, func.count()).group_by(Share.status),
     select(literal("payment"), Payment.provider, func.count())
     .where(Payment.status == "applied")
     .group_by(Payment.provider),
+    select(
+        literal("last_payment"),
+        literal(""),
+        cast(func.coalesce(func.extract("epoch", func.max(Payment.applied_at)), 0), BigInteger),
+    ),
+    select(literal("stalled"), literal(""), func.count())
+    .select_from(Share)
+    .where(
+        Share.status.in_(IN_FLIGHT),
+        Share.updated_at < func.now() - func.make_interval(0, 0, 0, 0, 0, 0, STALLED_AFTER_SECONDS),
+    ),
 )
 
 
@@ -49,6 +72,8 @@ class LedgerFigures(Collector):
     ) -> None:
         self.shares: dict[str, int] = {}
         self.payments_applied: dict[str, int] = {}
+        self.last_payment_at: float | None = None
+        self.stalled = 0
         self.up = False
         self.reads = 0
         self._ttl, self._clock = ttl, clock
@@ -70,6 +95,9 @@ class LedgerFigures(Collector):
                 rows = (await asyncio.wait_for(s.execute(_LEDGER), LEDGER_READ_TIMEOUT)).all()
             self.shares = {name: n for kind, name, n in rows if kind == "share"}
             self.payments_applied = {name: n for kind, name, n in rows if kind == "payment"}
+            last = next((n for kind, _, n in rows if kind == "last_payment"), 0)
+            self.last_payment_at = float(last) if last else None
+            self.stalled = next((int(n) for kind, _, n in rows if kind == "stalled"), 0)
             self.up = True
         except Exception:  # the database is down: say so, keep the last figures
             self.up = False
@@ -91,15 +119,39 @@ class LedgerFigures(Collector):
         for provider, n in sorted(self.payments_applied.items()):
             applied.add_metric([provider], n)
         yield applied
+        last = GaugeMetricFamily(
+            "profitshare_last_payment_applied_timestamp_seconds",
+            "When the latest payment was applied (Unix time; 0: never)",
+        )
+        last.add_metric([], self.last_payment_at or 0)
+        yield last
+        stalled = GaugeMetricFamily(
+            "profitshare_shares_stalled",
+            f"Shares in {'/'.join(IN_FLIGHT)} unchanged for over {STALLED_AFTER_SECONDS} s",
+        )
+        stalled.add_metric([], self.stalled)
+        yield stalled
 
 
 class Metrics:
     def __init__(
-        self, registry: CollectorRegistry | None = None, *, ledger: LedgerFigures | None = None
+        self,
+        registry: CollectorRegistry | None = None,
+        *,
+        ledger: LedgerFigures | None = None,
+        payment_quiet_seconds: int = 6 * 3600,
     ) -> None:
         self.registry = registry or CollectorRegistry()
         self.ledger = ledger or LedgerFigures()
         self.registry.register(self.ledger)
+        self.requests = request_histogram(self.registry)
+        # The configured quiet period, exported so the alert rule compares against it.
+        quiet = Gauge(
+            "profitshare_payment_quiet_period_seconds",
+            "PAYMENT_QUIET_PERIOD_SECONDS: no payment for this long raises PaymentsQuiet",
+            registry=self.registry,
+        )
+        quiet.set(payment_quiet_seconds)
         self.events = Counter(
             "profitshare_events_received",
             "Profit events accepted",

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     DotEnvSettingsSource,
@@ -126,6 +126,22 @@ class Settings(BaseSettings):
     ip_intel_dir: Path | None = None
     # Where the scheduled refresh downloads each list from, as JSON: {"tor": "https://..."}.
     ip_intel_sources: dict[Literal["tor", "vpn", "proxy", "datacenter"], str] = {}
+    # Email-domain lists refreshed by the same schedule, as JSON: {"disposable": "https://..."};
+    # written beside the IP lists (disposable.txt, suspicious.txt), winning over the shipped ones.
+    email_list_sources: dict[Literal["disposable", "suspicious"], str] = {}
+
+    # Retention (briefs 002, 004), in days; the daily `retention-daily` schedule enforces the
+    # first five. Transactions and the audit log are kept at least as long as the last two
+    # and are never deleted by the sweep (the audit log refuses DELETE).
+    retention_risk_decisions_days: int = Field(default=365, ge=1)
+    retention_ip_days: int = Field(default=90, ge=1)
+    retention_device_days: int = Field(default=365, ge=1)
+    retention_notifications_days: int = Field(default=365, ge=1)
+    retention_screenshots_days: int = Field(default=180, ge=1)
+    retention_transactions_days: int = Field(default=7 * 365 + 2, ge=1)
+    retention_audit_days: int = Field(default=10 * 365 + 3, ge=1)
+    # No payment applied for this long raises the `PaymentsQuiet` alert (deploy/alerts.yml).
+    payment_quiet_period_seconds: int = Field(default=6 * 3600, ge=60)
 
     @classmethod
     def settings_customise_sources(

@@ -39,6 +39,15 @@ def encrypted(*, nullable: bool = True) -> Mapped[Any]:
     return mapped_column(Text, nullable=nullable, info={ENCRYPTED: True})
 
 
+UNDER_USER_KEY = "under_user_key"
+
+
+def under_user_key() -> Mapped[Any]:
+    """A Text column encrypted under its user's data key (db/user_keys.py), not FERNET_KEYS:
+    key rotation re-wraps the user's key instead, and erasure destroys it."""
+    return mapped_column(Text, nullable=True, info={UNDER_USER_KEY: True})
+
+
 def _now() -> Mapped[datetime]:
     return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
 
@@ -54,6 +63,8 @@ class User(Base):
     carried_loss_enc: Mapped[str | None] = encrypted()
     # The same per currency: {currency: amount} as encrypted JSON (losses never mix currencies).
     carried_losses_enc: Mapped[str | None] = encrypted()
+    # Set when an admin erased the user's personal data (their data key is destroyed).
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = _now()
     updated_at: Mapped[datetime] = _now()
     # HMAC over the standing (db/seals.py); NULL only on rows from before revision 0011.
@@ -79,6 +90,8 @@ class ProfitEventRow(Base):
     fingerprint: Mapped[str] = mapped_column(String(64), nullable=False)
     body_enc: Mapped[str] = encrypted(nullable=False)
     received_at: Mapped[datetime] = _now()
+    # Set once the body's IP, device and email were cleared (erasure, retention).
+    personal_cleared_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Share(Base):
@@ -182,6 +195,16 @@ class PaymentProof(Base):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     signalled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     submitted_at: Mapped[datetime] = _now()
+    # What the checks found ([{check, result, detail}]); a flag asks the admin to look closer.
+    checks: Mapped[list[dict] | None] = mapped_column(JSONB)
+    # Under the user's data key (db/user_keys.py), not FERNET_KEYS: erasure destroys it.
+    screenshot_enc: Mapped[str | None] = under_user_key()
+    screenshot_type: Mapped[str | None] = mapped_column(String(16))
+    ip_enc: Mapped[str | None] = under_user_key()
+    device_fingerprint: Mapped[str | None] = mapped_column(String(256))
+    flagged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    flag_note: Mapped[str | None] = mapped_column(Text)
+    risk_decision_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Dispute(Base):
@@ -371,6 +394,8 @@ class RiskDecisionRow(Base):
     # The address encrypted; its keyed hash counts sign-ups per IP without revealing it.
     ip_enc: Mapped[str | None] = encrypted()
     ip_hash: Mapped[str | None] = mapped_column(String(32))
+    # The normalised email under the user's data key (db/user_keys.py): erasure destroys it.
+    email_enc: Mapped[str | None] = under_user_key()
     device_fingerprint: Mapped[str | None] = mapped_column(String(256))
     api_key_fingerprint: Mapped[str | None] = mapped_column(String(64))
     settings_version: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -454,3 +479,8 @@ class BalanceSnapshot(Base):
     balances_enc: Mapped[str] = encrypted(nullable=False)
     valuation_enc: Mapped[str | None] = encrypted()  # registration: prices used for the lots
     created_at: Mapped[datetime] = _now()
+
+
+# Tables of the brief's privacy and consent features live in their own module; importing it
+# here registers them on Base.metadata (key rotation and the tests' schema read it).
+from db import privacy_models  # noqa: E402, F401

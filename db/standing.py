@@ -9,6 +9,7 @@ from sqlalchemy import String, bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import consents
 from db.crypto import RecordHasher
 from db.models import Share, User
 from db.outbox import publish_standing
@@ -73,7 +74,9 @@ async def recompute(
         user.enforcement_level, user.updated_at = after, func.now()
     if user is not None:
         seal_row(user, hasher)
-        now = Standing(user_id, after, user.trust_score, user.blocked)
+        moment = at or datetime.now(UTC)
+        terms_ok = await consents.accepted_current(session, user_id, moment)
+        now = Standing(user_id, after, user.trust_score, user.blocked, terms_accepted=terms_ok)
         await publish_standing(session, now, reason=reason, at=at or datetime.now(UTC))
     return before, after
 

@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, IPvAnyAddress, model_validator
 
+from domain.emails import Email
 from domain.types import Currency, Identifier, Money, Symbol
 
 ShareStatus = Literal[
@@ -46,6 +47,8 @@ class ProfitEvent(Model):
     device_fingerprint: str | None = Field(default=None, max_length=256)
     # Optional (added to the contract): the fingerprint of the API key the session traded with.
     api_key_fingerprint: str | None = Field(default=None, max_length=64)
+    # Optional (CONTRACT.md): screened against disposable and suspicious email domains.
+    email: Email | None = None
 
     @model_validator(mode="after")
     def _session_ends_after_it_starts(self) -> ProfitEvent:
@@ -55,7 +58,10 @@ class ProfitEvent(Model):
 
     def fingerprint(self) -> str:
         """Hash of the canonical body: the same event sent twice has the same fingerprint."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        body = self.model_dump(mode="json")
+        if body.get("email") is None:  # events from before `email` existed hash as they did
+            body.pop("email", None)
+        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 TemplateName = Literal[
+    "payment_due",
     "reminder",
     "warning",
     "suspended",
@@ -30,6 +31,13 @@ _SHARE = "platform share of {amount_due} {currency} (reference {payment_referenc
 # (subject, text). A `payment_url` param, when given, adds a "Pay online" line to the
 # templates where paying is the next step.
 TEMPLATES: Mapping[TemplateName, tuple[str, str]] = {
+    # Day 0 (the brief): the amount, the early-payment discount and its deadline.
+    "payment_due": (
+        "Payment due: your platform share of {billed_amount} {currency}",
+        "Your platform share of {billed_amount} {currency} (reference {payment_reference}) is "
+        "due {due_at}. Pay by {discount_until} and {amount_due} {currency} settles it: an "
+        "early-payment discount of {discount} {currency}.",
+    ),
     "reminder": (
         "Reminder: your platform share is due {due_at}",
         f"Hello, your {_SHARE} is due {{due_at}}.",
@@ -79,7 +87,7 @@ TEMPLATES: Mapping[TemplateName, tuple[str, str]] = {
     ),
 }
 PAYABLE: frozenset[TemplateName] = frozenset(
-    {"reminder", "warning", "suspended", "locked", "collections", "proof_rejected"}
+    {"payment_due", "reminder", "warning", "suspended", "locked", "collections", "proof_rejected"}
 )
 
 

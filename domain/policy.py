@@ -61,6 +61,19 @@ class TrustPolicy(BaseModel):
     lock: Delta = -20
     confirmed_fraud: Delta = -25
     min_to_trade: int = Field(default=30, ge=0, le=100)
+    # Trust also moves with account age and API-key consistency (issue 18), computed from
+    # the ledger when it is read (effective trust), never stored: +1 per full 30 days of
+    # account age up to +10; +5 once at least 5 sessions traded with the one key ever
+    # connected; -5 when 3 or more different keys were connected (keys passed around).
+    age_days_per_point: int = Field(default=30, ge=1)
+    age_max_points: int = Field(default=10, ge=0, le=100)
+    consistent_key_min_sessions: int = Field(default=5, ge=1)
+    consistent_key_points: Delta = 5
+    key_churn_keys: int = Field(default=3, ge=2)
+    key_churn_points: Delta = -5
+    # Trusted users (effective trust at or above this) get a higher review limit.
+    trusted_min: int = Field(default=80, ge=0, le=100)
+    trusted_review_factor: Decimal = Field(default=Decimal(2), ge=1)
 
 
 class Policy(BaseModel):
@@ -78,3 +91,26 @@ DEFAULT_TRUST_POLICY = TrustPolicy()
 
 def clamp_trust(score: int) -> int:
     return max(0, min(100, score))
+
+
+def trust_signals(
+    policy: TrustPolicy, *, account_age_days: int, api_keys: int, sessions: int
+) -> dict[str, int]:
+    """Points from account age and API-key consistency, by signal (only the non-zero ones)."""
+    points = {
+        "account_age": min(policy.age_max_points, account_age_days // policy.age_days_per_point),
+        "consistent_api_key": policy.consistent_key_points
+        if api_keys == 1 and sessions >= policy.consistent_key_min_sessions
+        else 0,
+        "api_key_churn": policy.key_churn_points if api_keys >= policy.key_churn_keys else 0,
+    }
+    return {name: value for name, value in points.items() if value}
+
+
+def effective_trust(score: int, signals: dict[str, int]) -> int:
+    return clamp_trust(score + sum(signals.values()))
+
+
+def review_limit_for(base: Decimal, effective: int, policy: TrustPolicy) -> Decimal:
+    """A trusted user's sessions go to review only above a higher limit."""
+    return base * policy.trusted_review_factor if effective >= policy.trusted_min else base

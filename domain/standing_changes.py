@@ -14,7 +14,14 @@ from domain.ladder import Level, can_access, can_trade
 from domain.policy import DEFAULT_TRUST_POLICY
 
 Change = Literal[
-    "blocked", "unblocked", "level_up", "level_down", "trust_below_threshold", "trust_restored"
+    "blocked",
+    "unblocked",
+    "level_up",
+    "level_down",
+    "trust_below_threshold",
+    "trust_restored",
+    "terms_not_accepted",
+    "terms_accepted",
 ]
 
 
@@ -24,6 +31,8 @@ class Standing:
     enforcement_level: int
     trust_score: int
     blocked: bool
+    # False while terms are in force that the user has not accepted (issue 18): no trading.
+    terms_accepted: bool = True
 
     @classmethod
     def initial(cls, user_id: str) -> Standing:
@@ -32,12 +41,26 @@ class Standing:
 
     @property
     def can_trade(self) -> bool:
-        return can_trade(
+        return self.terms_accepted and can_trade(
             level=self.enforcement_level,
             trust_score=self.trust_score,
             blocked=self.blocked,
             min_trust=DEFAULT_TRUST_POLICY.min_to_trade,
         )
+
+    @property
+    def reasons(self) -> list[str]:
+        """Why the user may not trade, the most significant first (empty when they may)."""
+        found = []
+        if self.blocked:
+            found.append("blocked")
+        if self.enforcement_level >= Level.SUSPENDED:
+            found.append(Level(self.enforcement_level).label)
+        if self.trust_score < DEFAULT_TRUST_POLICY.min_to_trade:
+            found.append("trust_below_threshold")
+        if not self.terms_accepted:
+            found.append("terms_not_accepted")
+        return found
 
     @property
     def can_access(self) -> bool:
@@ -56,6 +79,8 @@ def changes(before: Standing, after: Standing) -> list[Change]:
     threshold = DEFAULT_TRUST_POLICY.min_to_trade
     if (after.trust_score < threshold) != (before.trust_score < threshold):
         found.append("trust_below_threshold" if after.trust_score < threshold else "trust_restored")
+    if after.terms_accepted != before.terms_accepted:
+        found.append("terms_accepted" if after.terms_accepted else "terms_not_accepted")
     return found
 
 
@@ -74,6 +99,8 @@ def payload(after: Standing, found: list[Change], *, reason: str, at: datetime) 
         "can_access": after.can_access,
         "blocked": after.blocked,
         "trust_score": after.trust_score,
+        "terms_accepted": after.terms_accepted,
+        "reasons": after.reasons,
         "changes": list(found),
         "reason": reason,
         "at": at.isoformat(),
@@ -86,4 +113,5 @@ def from_payload(data: dict[str, Any]) -> Standing:
         enforcement_level=int(data["enforcement_level"]),
         trust_score=int(data["trust_score"]),
         blocked=bool(data["blocked"]),
+        terms_accepted=bool(data.get("terms_accepted", True)),
     )

@@ -22,7 +22,7 @@ __all__ = ["SCHEDULE_ID", "ip_intel_schedule"]
 
 
 def ip_intel_schedule(settings: Settings) -> Schedule | None:
-    if not settings.ip_intel_sources:
+    if not settings.ip_intel_sources and not settings.email_list_sources:
         return None
     return Schedule(
         action=ScheduleActionStartWorkflow(

@@ -30,6 +30,8 @@ from runtime.audit_anchor_schedule import SCHEDULE_ID as AUDIT_ANCHOR_SCHEDULE_I
 from runtime.audit_anchor_schedule import audit_anchor_schedule
 from runtime.ip_intel_schedule import SCHEDULE_ID as IP_INTEL_SCHEDULE_ID
 from runtime.ip_intel_schedule import ip_intel_schedule
+from runtime.retention_schedule import SCHEDULE_ID as RETENTION_SCHEDULE_ID
+from runtime.retention_schedule import retention_schedule
 from workflows.reports import ReportRequest, ReportWorkflow
 
 MONDAY = 1
@@ -94,10 +96,11 @@ def schedule_for(report: ReportSchedule, settings: Settings) -> Schedule:
 
 
 def wanted_schedules(settings: Settings) -> dict[str, Schedule]:
-    """Every schedule of the system: the reports, the audit anchor, and the IP-list refresh
-    when configured."""
+    """Every schedule of the system: the reports, the audit anchor, retention, and the IP-list
+    refresh when configured."""
     wanted = {report.id: schedule_for(report, settings) for report in SCHEDULES}
     wanted[AUDIT_ANCHOR_SCHEDULE_ID] = audit_anchor_schedule(settings)
+    wanted[RETENTION_SCHEDULE_ID] = retention_schedule(settings)
     refresh = ip_intel_schedule(settings)
     if refresh is not None:
         wanted[IP_INTEL_SCHEDULE_ID] = refresh

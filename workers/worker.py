@@ -22,10 +22,12 @@ from activities.payments.phonepe_checkout import PhonePeCheckout
 from activities.payments.phonepe_client import phonepe_client
 from activities.payments.razorpay_links import RazorpayLinks
 from activities.reports import ReportActivities
+from activities.retention import RetentionActivities
 from activities.risk.intel_refresh import IntelRefreshActivities
 from activities.risk.screening import RiskActivities
 from config.policy import load_policy
 from config.settings import Settings
+from db.retention import RetentionPolicy
 from runtime.client import connect
 from runtime.deps import Deps
 from runtime.settings import require
@@ -34,6 +36,7 @@ from workers.telemetry import metrics_runtime
 from workflows.audit_anchor import AuditAnchorWorkflow
 from workflows.ip_intel import IpIntelRefreshWorkflow
 from workflows.reports import ReportWorkflow
+from workflows.retention import RetentionWorkflow
 from workflows.share import ShareWorkflow
 
 
@@ -46,6 +49,7 @@ def activities_for(
     notifier: Notifier | None = None,
 ) -> list:
     fx = fx or fx_source(settings, http=deps.http)
+    policy = load_policy()
     ledger = LedgerActivities(
         deps.sessions,
         deps.cipher,
@@ -53,7 +57,7 @@ def activities_for(
         fx,
         billing_currency=settings.billing_currency,
         high_water_mark=settings.fee_basis == "high_water_mark",
-        policy=load_policy(),
+        policy=policy,
     )
     exchange = exchange or ExchangeActivities(
         deps.sessions,
@@ -61,9 +65,14 @@ def activities_for(
         base_url=settings.exchange_base_url,
         fx=fx,
         review_limit=settings.review_limit_amount,
+        trust=policy.trust,
     )
     risk = RiskActivities(RiskService.from_deps(deps, settings))
-    intel = IntelRefreshActivities(settings.ip_intel_path, settings.ip_intel_sources)
+    intel = IntelRefreshActivities(
+        settings.ip_intel_path,
+        settings.ip_intel_sources,
+        email_sources=settings.email_list_sources,
+    )
     links = PaymentLinkActivities(
         razorpay_links(deps, settings) or phonepe_checkout(deps, settings),
         valid_for=timedelta(days=settings.razorpay_link_valid_days),
@@ -78,6 +87,9 @@ def activities_for(
     )
     users = UserNotifications(deps.sessions, notifier or user_notifier(deps, settings))
     reports = ReportActivities(deps.sessions, deps.cipher)
+    retention = RetentionActivities(
+        deps.sessions, deps.cipher, RetentionPolicy.from_settings(settings)
+    )
     return [
         *ledger.activities(),
         risk.screen_user,
@@ -89,6 +101,7 @@ def activities_for(
         users.notify_user,
         reports.generate_report,
         AuditAnchorActivities(deps.sessions).read_audit_heads,
+        retention.sweep_retention,
     ]
 
 
@@ -141,7 +154,13 @@ def build_worker(client: Client, deps: Deps, settings: Settings, **overrides: ob
             restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
         ),
         graceful_shutdown_timeout=DRAIN,
-        workflows=[ShareWorkflow, ReportWorkflow, IpIntelRefreshWorkflow, AuditAnchorWorkflow],
+        workflows=[
+            ShareWorkflow,
+            ReportWorkflow,
+            IpIntelRefreshWorkflow,
+            AuditAnchorWorkflow,
+            RetentionWorkflow,
+        ],
         activities=activities_for(deps, settings, **overrides),
     )  # type: ignore[arg-type]
 

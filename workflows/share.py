@@ -39,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
         VerificationSummary,
         Waiver,
     )
+    from domain.money import format_money
     from workflows import options
     from workflows import search_attributes as sa
     from workflows.collection import Collection
@@ -83,6 +84,9 @@ class ShareWorkflow:
         await self._record(profit, verification)
         if self._s.status == "open":
             await self._payment_link()
+            # Day 0's own notice (issue 18): what is due, the discount and its deadline.
+            if workflow.patched("brief-day0-notice"):
+                self._payment_due_notice()
             collection = Collection(self._s, self._ledger, self._publish, self._effects)
             await collection.run(self._stages())
             if self._s.payment_link and workflow.patched("money-close-link"):
@@ -255,6 +259,18 @@ class ShareWorkflow:
             )
         except ActivityError as err:
             workflow.logger.warning("link left open for %s: %s", self._s.event.event_id, err)
+
+    def _payment_due_notice(self) -> None:
+        r = self._s.recorded
+        assert r is not None
+        early = self._s.bill().due_at(self._s.amount_paid, workflow.now())
+        self._effects.notify(
+            "payment_due",
+            "payment_due",
+            billed_amount=format_money(r.billed_amount),
+            discount=format_money(r.billed_amount - early),
+            discount_until=r.discount_until.strftime("%Y-%m-%d %H:%M UTC"),
+        )
 
     def _stages(self) -> tuple[Stage, ...]:
         """The ladder this share walks. Open shares replay it: change it only behind

@@ -27,6 +27,7 @@ from activities.fx.source import FxSource, UnknownRate
 from db import inventory as books
 from db.audit import Auditor
 from db.models import ExchangeAccount
+from db.trust_signals import effective_trust_of
 from domain.models import ProfitEvent, VerificationSummary
 from domain.money import to_minor
 from domain.pnl import (
@@ -42,6 +43,7 @@ from domain.pnl import (
 )
 from domain.pnl.balances import fill_effects
 from domain.pnl.inventory import before_registration
+from domain.policy import TrustPolicy, review_limit_for
 from workflows.options import CREDENTIALS_INVALID
 
 ClientFactory = Callable[..., Any]
@@ -83,6 +85,7 @@ class ExchangeActivities:
         policy: VerificationPolicy = DEFAULT_VERIFICATION_POLICY,
         fx: FxSource | None = None,
         review_limit: tuple[Decimal, str] = REVIEW_LIMIT,
+        trust: TrustPolicy | None = None,
     ) -> None:
         self._sessions = sessions
         self._auditor = auditor
@@ -92,6 +95,7 @@ class ExchangeActivities:
         self._policy = policy
         self._fx = fx
         self._review_limit = review_limit
+        self._trust = trust or TrustPolicy()
 
     @activity.defn(name=c.VERIFY_SESSION)
     async def verify_session(self, event: ProfitEvent) -> VerificationSummary:
@@ -109,6 +113,7 @@ class ExchangeActivities:
             await inventory.wait_for_earlier(s, account.id, event.event_id, event.session_start)
             book = await books.read_book(s, self._cipher, account.id)
             enlisted = await books.session_row(s, event.event_id)
+            trust = await effective_trust_of(s, event.user_id, _now())
         read = await self._read_exchange(account, event, book)
         if read.gap and enlisted is not None and _now() - enlisted.created_at < GAP_WAIT:
             raise inventory.waiting(
@@ -137,7 +142,7 @@ class ExchangeActivities:
             source=event.event_id,
             balances=read.evidence,
             lot_steps=read.lot_steps,
-            review_above=await self._review_above(_quote_of(read.fills, event.currency)),
+            review_above=await self._review_above(_quote_of(read.fills, event.currency), trust),
             quote_rates=read.quote_rates,
         )
         currency = result.currency or event.currency
@@ -223,16 +228,19 @@ class ExchangeActivities:
             await client.close()
         return _Read(fills, fee_prices, rates, marks, steps, balances, read_at, evidence, gap)
 
-    async def _review_above(self, currency: str) -> Decimal | None:
-        """REVIEW_LIMIT in the session's currency through FX; without FX, the policy's figure.
-        No rate: zero, so any profit goes to review rather than past an unknown limit."""
+    async def _review_above(self, currency: str, trust: int | None) -> Decimal:
+        """REVIEW_LIMIT in the session's currency through FX (without FX, the policy's figure),
+        raised for a trusted user (domain/policy.py). No rate: zero, so any profit goes to
+        review rather than past an unknown limit."""
         if self._fx is None:
-            return None
-        amount, limit_currency = self._review_limit
-        try:
-            return amount * await self._fx.rate(limit_currency, currency)
-        except UnknownRate:
-            return Decimal(0)
+            base = self._policy.review_above
+        else:
+            amount, limit_currency = self._review_limit
+            try:
+                base = amount * await self._fx.rate(limit_currency, currency)
+            except UnknownRate:
+                return Decimal(0)
+        return base if trust is None else review_limit_for(base, trust, self._trust)
 
 
 def _unknown_cost_lots(carried: tuple[Lot, ...], fills: list[Fill], source: str) -> tuple[Lot, ...]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import tempfile
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
@@ -19,8 +20,21 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import contracts as c
+from domain.risk.email import EmailKind
 from domain.risk.ipintel import IpKind, list_file, parse_list, split_valid
+from services.risk.email_intel import email_list_path
 from services.risk.intel import list_path
+
+# A domain as the lists write it: labels of letters, digits and hyphens (IDNs as punycode).
+DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9-]{1,63}$")
+
+
+def split_domains(entries: list[str]) -> tuple[list[str], list[str]]:
+    valid, junk = [], []
+    for entry in entries:
+        (valid if DOMAIN.match(entry.lower()) else junk).append(entry.lower())
+    return valid, junk
+
 
 TIMEOUT = httpx.Timeout(30.0)
 # The largest list taken: public Tor, VPN and datacenter lists are a few MiB at most.
@@ -88,10 +102,12 @@ class IntelRefreshActivities:
         directory: Path,
         sources: Mapping[IpKind, str],
         *,
+        email_sources: Mapping[EmailKind, str] | None = None,
         today: Callable[[], date] = _today,
     ) -> None:
         self._directory = directory
         self._sources = dict(sources)
+        self._email_sources = dict(email_sources or {})
         self._today = today
 
     @activity.defn(name=c.REFRESH_IP_INTEL)
@@ -106,9 +122,19 @@ class IntelRefreshActivities:
                 if not valid:  # an error page served with 200, or an emptied list
                     raise ApplicationError(f"the {kind} list from {url} holds no IP address")
                 fetched[kind] = (url, valid, len(junk))
+            emails: dict[EmailKind, tuple[str, list[str], int]] = {}
+            for kind, url in self._email_sources.items():
+                response = await http.get(url)
+                response.raise_for_status()
+                valid, junk = split_domains(parse_list(response.text))
+                if not valid:
+                    raise ApplicationError(f"the {kind} email list from {url} holds no domain")
+                emails[kind] = (url, valid, len(junk))
         report: dict[str, c.IpListRefreshed] = {}
-        for kind, (url, entries, rejected) in fetched.items():
+        files = [(list_path(self._directory, k), k, v) for k, v in fetched.items()]
+        files += [(email_list_path(self._directory, k), k, v) for k, v in emails.items()]
+        for path, kind, (url, entries, rejected) in files:
             text = list_file(entries, as_of=as_of, source=url)
-            await asyncio.to_thread(write_atomically, list_path(self._directory, kind), text)
+            await asyncio.to_thread(write_atomically, path, text)
             report[kind] = c.IpListRefreshed(entries=len(entries), rejected=rejected)
         return c.IpIntelRefreshed(data_as_of=as_of, lists=report)

@@ -30,6 +30,7 @@ class RiskActivities:
                 api_key_fingerprint=event.api_key_fingerprint,
                 claimed_profit=event.reported_profit,
                 event_id=event.event_id,
+                email=event.email,
             ),
             key=f"screen:{event.event_id}",
         )

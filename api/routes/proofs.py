@@ -22,13 +22,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import require, token_actor
 from api.errors import ApiError
+from api.proof_upload import openapi_body, read_submission
 from api.signals import signal_share
+from db import proof_review
 from db.audited import audited
 from db.models import Payment, PaymentProof, Share
 from db.rate_limits import PostgresStorage
 from db.shares import amount_due_now
 from domain.models import ProofDecision, ProofSubmitted
 from domain.money import format_money
+from domain.proof_checks import Check
+from domain.risk.facts import IpText
 from domain.types import Currency, Money
 from domain.upi import normalise_utr
 
@@ -55,11 +59,17 @@ class ProofIn(BaseModel):
     amount: Money
     currency: Currency
     paid_at: AwareDatetime
+    # The submitter, when the backend knows it: kept under the user's data key, and the
+    # proof is assessed by the risk service like any other action.
+    ip: IpText | None = None
+    device_fingerprint: str | None = Field(default=None, min_length=1, max_length=256)
 
 
 class ProofAccepted(BaseModel):
     proof_id: str
     status: Literal["pending_review"]
+    # What the checks found; a "flag" asks the admin to look closer, it never refuses.
+    checks: list[Check] = []
 
 
 class DecisionIn(BaseModel):
@@ -85,9 +95,11 @@ def _limiter(request: Request) -> MovingWindowRateLimiter:
     status_code=202,
     response_model=ProofAccepted,
     dependencies=[Depends(require("backend"))],
+    openapi_extra=openapi_body(ProofIn),
 )
-async def submit_proof(event_id: str, body: ProofIn, request: Request) -> ProofAccepted:
+async def submit_proof(event_id: str, request: Request) -> ProofAccepted:
     deps = request.app.state.deps
+    body, screenshot = await read_submission(request, ProofIn)
     async with deps.sessions() as s:
         share = await s.get(Share, event_id)
     if share is None:
@@ -96,6 +108,9 @@ async def submit_proof(event_id: str, body: ProofIn, request: Request) -> ProofA
 
     proof_id = f"prf_{uuid.uuid4().hex[:20]}"
     now = datetime.now(UTC)
+    screened = await proof_review.screen(
+        request.app.state.risk, share.user_id, body, screenshot, now=now
+    )
     async with audited(
         deps.sessions, deps.auditor, actor=token_actor(request), partition=share.user_id
     ) as a:
@@ -112,6 +127,7 @@ async def submit_proof(event_id: str, body: ProofIn, request: Request) -> ProofA
                 currency=body.currency,
                 paid_at=body.paid_at,
                 status="pending_review",
+                **await proof_review.stored_fields(s, deps, share.user_id, screened),
             )
         )
         try:
@@ -122,7 +138,11 @@ async def submit_proof(event_id: str, body: ProofIn, request: Request) -> ProofA
             "proof.submitted",
             subject=event_id,
             key=f"proof:{proof_id}:submitted",
-            details={"proof_id": proof_id, "transaction_id": body.transaction_id},
+            details={
+                "proof_id": proof_id,
+                "transaction_id": body.transaction_id,
+                "flags": [c.check for c in screened.checks if c.result == "flag"],
+            },
             at=now,
         )
         # Inside the transaction: if the workflow cannot be told, nothing is stored.
@@ -130,9 +150,12 @@ async def submit_proof(event_id: str, body: ProofIn, request: Request) -> ProofA
             request,
             event_id,
             "proof",
-            ProofSubmitted(proof_id=proof_id, **body.model_dump()),
+            ProofSubmitted(
+                proof_id=proof_id,
+                **body.model_dump(include={"transaction_id", "amount", "currency", "paid_at"}),
+            ),
         )
-    return ProofAccepted(proof_id=proof_id, status="pending_review")
+    return ProofAccepted(proof_id=proof_id, status="pending_review", checks=screened.checks)
 
 
 async def _refuse_reuse(s: AsyncSession, transaction_id: str) -> None:

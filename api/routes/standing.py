@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
@@ -10,11 +11,14 @@ from sqlalchemy import select
 
 from api.auth import require
 from api.errors import ApiError
+from db import consents, trust_signals
 from db.models import Share, User
 from db.risk.links import Via, linked_accounts, overdue_debts
 from db.shares import amount_due_now
 from db.standing import RESTRICTING_STATUSES
-from domain.ladder import Level, can_access, can_trade
+from domain.ladder import Level
+from domain.policy import effective_trust
+from domain.standing_changes import Standing as Facts
 from domain.types import Money
 
 router = APIRouter(tags=["standing"])
@@ -48,6 +52,16 @@ class Standing(BaseModel):
     can_access: bool
     blocked: bool
     open_shares: list[OpenShare]
+    # Additions to the contract: why the user may not trade (blocked, suspended, locked,
+    # trust_below_threshold, terms_not_accepted), the first of them, and the total due per
+    # currency across the open shares.
+    reasons: list[str] = []
+    reason: str | None = None
+    total_due: dict[str, Money] = {}
+    # Trust as the review limit sees it: trust_score moved by account age and API-key
+    # consistency (domain/policy.py TrustPolicy), with the points of each signal.
+    effective_trust_score: int | None = None
+    trust_signals: dict[str, int] = {}
     # An addition to the contract: debts on accounts sharing a device or an API key.
     linked_debts: list[LinkedDebt] = []
 
@@ -70,26 +84,35 @@ async def get_standing(user_id: str, request: Request) -> Standing:
                 .order_by(Share.recorded_at)
             )
         ).all()
+        terms_ok = await consents.accepted_current(s, user_id, datetime.now(UTC))
+        signals = await trust_signals.signals_of(s, user, datetime.now(UTC))
         links = await linked_accounts(s, user_id)
         debts = await overdue_debts(s, deps.cipher, sorted(links), now=datetime.now(UTC))
     level = user.enforcement_level
+    facts = Facts(user.id, level, user.trust_score, user.blocked, terms_accepted=terms_ok)
+    due = [(sh, amount_due_now(sh, deps.cipher)) for sh in shares]
     return Standing(
         user_id=user.id,
         trust_score=user.trust_score,
         enforcement_level=level,
         level_name=Level(level).label,
         blocked=user.blocked,
-        can_trade=can_trade(level=level, trust_score=user.trust_score, blocked=user.blocked),
-        can_access=can_access(level=level),
+        can_trade=facts.can_trade,
+        can_access=facts.can_access,
+        reasons=facts.reasons,
+        effective_trust_score=effective_trust(user.trust_score, signals),
+        trust_signals=signals,
+        reason=next(iter(facts.reasons), None),
+        total_due=total_due(due),
         open_shares=[
             OpenShare(
                 event_id=sh.event_id,
-                amount_due=amount_due_now(sh, deps.cipher),
+                amount_due=amount,
                 currency=sh.billing_currency,
                 due_at=sh.due_at,
                 enforcement_level=sh.level,
             )
-            for sh in shares
+            for sh, amount in due
         ],
         linked_debts=[
             LinkedDebt(
@@ -103,3 +126,13 @@ async def get_standing(user_id: str, request: Request) -> Standing:
             for debt in debts
         ],
     )
+
+
+def total_due(due: list[tuple[Share, Decimal | None]]) -> dict[str, Decimal]:
+    """What the user owes now, per billing currency (the early discount counted)."""
+    totals: dict[str, Decimal] = {}
+    for share, amount in due:
+        if amount is not None:
+            currency = share.billing_currency or share.currency
+            totals[currency] = totals.get(currency, Decimal(0)) + amount
+    return dict(sorted(totals.items()))

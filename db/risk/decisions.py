@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, bindparam, select
+from sqlalchemy import ColumnElement, DateTime, bindparam, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -66,6 +66,7 @@ _COLUMNS = (
     "linked_users",
     "ip_enc",
     "ip_hash",
+    "email_enc",
     "api_key_fingerprint",
     "settings_version",
     "auto_suspended",
@@ -98,6 +99,7 @@ async def record(
     settings_version: int,
     user_seal: str,
     key: str | None = None,
+    email_enc: str | None = None,
 ) -> RiskDecision:
     """Stores the decision, the device sighting and the user (if new) in the caller's
     transaction (`user_seal`: the new user's seal, standing.new_user_params). With a `key`,
@@ -121,6 +123,7 @@ async def record(
             "linked_users": assessment.linked_users,
             "ip_enc": cipher.encrypt(ip) if ip else None,
             "ip_hash": ip_hash,
+            "email_enc": email_enc,
             "api_key_fingerprint": request.api_key_fingerprint,
             "settings_version": settings_version,
             "auto_suspended": assessment.auto_suspend,
@@ -152,3 +155,46 @@ async def alerts(
         query = query.where(RiskDecisionRow.id < before)
     rows = await session.scalars(query.order_by(RiskDecisionRow.id.desc()).limit(limit))
     return [_decision(row, cipher) for row in rows]
+
+
+ERASED = "(erased)"
+
+
+async def redact(
+    session: AsyncSession,
+    cipher: FieldCipher,
+    *where: ColumnElement[bool],
+    addresses: bool = True,
+    devices: bool = True,
+) -> int:
+    """Pseudonymises the decisions matching `where` (erasure, retention): the IP and email
+    (`addresses`) and the device hash (`devices`) are cleared, and so are their mentions in
+    the reasons' details, which quote them. Returns how many decisions changed."""
+    d = RiskDecisionRow
+    present = []
+    if addresses:
+        present += [d.ip_enc.is_not(None), d.ip_hash.is_not(None), d.email_enc.is_not(None)]
+    if devices:
+        present.append(d.device_fingerprint.is_not(None))
+    if not present:
+        return 0
+    rows = (await session.scalars(select(d).where(*where, or_(*present)))).all()
+    for row in rows:
+        quoted = []
+        if addresses and row.ip_enc is not None:
+            quoted.append(cipher.decrypt(row.ip_enc))
+        if devices and row.device_fingerprint is not None:
+            quoted.append(row.device_fingerprint)
+        if quoted:
+            reasons = cipher.decrypt_json(row.reasons_enc)
+            assert isinstance(reasons, list)
+            for reason in reasons:
+                for value in quoted:
+                    reason["detail"] = reason["detail"].replace(value, ERASED)
+            row.reasons_enc = cipher.encrypt_json(reasons)
+        if addresses:
+            row.ip_enc = row.ip_hash = row.email_enc = None
+        if devices:
+            row.device_fingerprint = None
+    await session.flush()
+    return len(rows)

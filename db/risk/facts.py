@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     bindparam,
     distinct,
+    exists,
     func,
     select,
 )
@@ -23,8 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.crypto import FieldCipher
 from db.models import Device, RiskDecisionRow, Share, User
+from db.privacy_models import RiskDismissal
 from db.risk.links import DEVICE, LINKS, USER, by_user, overdue_debts
 from domain.risk.decision import RiskRequest
+from domain.risk.email import EmailKind, domain_of
 from domain.risk.facts import RiskFacts
 from domain.risk.ipintel import IpKind
 
@@ -45,12 +48,25 @@ def _count(*where: ColumnElement[bool], distinct_users: bool = False) -> ScalarS
     return select(counted).select_from(_d).where(*where).scalar_subquery()
 
 
+_dismissed = RiskDismissal
+
+
+def _dismissed_on_device(user: ColumnElement[str]) -> ColumnElement[bool]:
+    """An admin judged this user's sharing of the device a false positive."""
+    return exists().where(_dismissed.user_id == user, _dismissed.device_fingerprint == DEVICE)
+
+
 _links = LINKS.subquery()
 # Built once; one round trip. A NULL device or IP hash matches nothing, so counts 0.
 FACTS = select(
     select(User.blocked).where(User.id == USER).scalar_subquery().label("blocked"),
     select(func.array_agg(Device.user_id))
-    .where(Device.fingerprint == DEVICE, Device.user_id != USER)
+    .where(
+        Device.fingerprint == DEVICE,
+        Device.user_id != USER,
+        ~_dismissed_on_device(Device.user_id),
+        ~_dismissed_on_device(USER),
+    )
     .scalar_subquery()
     .label("users_on_device"),
     select(func.json_agg(func.json_build_array(_links.c.user_id, _links.c.via)))
@@ -95,6 +111,7 @@ async def gather(
     now: datetime,
     ip_kinds: set[IpKind],
     intel_as_of: date | None,
+    email_kinds: frozenset[EmailKind] = frozenset(),
 ) -> RiskFacts:
     """The facts about `request`; counts are of earlier events only (the rules add this one)."""
     params = {
@@ -124,6 +141,8 @@ async def gather(
         signups_from_ip_last_hour=row.signups_from_ip_last_hour,
         entries_last_hour=row.entries_last_hour,
         profit_claims_last_day=row.profit_claims_last_day,
+        email_domain=domain_of(request.email) if request.email else None,
+        email_kinds=email_kinds,
         claimed_profit=claimed,
         past_profits=await _past_profits(session, cipher, request) if claimed else [],
     )

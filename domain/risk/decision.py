@@ -8,6 +8,7 @@ from pydantic import Field
 
 from domain.models import Model
 from domain.risk.assess import Assessment
+from domain.risk.email import Email
 from domain.risk.facts import Action, IpText
 from domain.types import Identifier, Money
 
@@ -20,6 +21,9 @@ class RiskRequest(Model):
     ip: IpText | None = None
     device_fingerprint: str | None = Field(default=None, min_length=1, max_length=256)
     api_key_fingerprint: str | None = Field(default=None, min_length=1, max_length=64)
+    # Screened against disposable and suspicious domains; stored normalised (sub-address and
+    # case folded) under the user's data key.
+    email: Email | None = None
     # Additions to the contract, for profit claims: the profit claimed (compared with the
     # user's own history) and its event (left out of that history).
     claimed_profit: Money | None = None

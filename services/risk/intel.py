@@ -7,20 +7,15 @@ a restart and an assessment never waits on the disk.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import structlog
-
 from domain.risk.ipintel import IP_KINDS, IpIntel, IpKind, IpRanges, data_as_of
-
-log = structlog.get_logger()
+from services.risk.reloading import RECHECK_SECONDS, ReloadingLists
 
 SAMPLES = Path(__file__).parent / "sample_lists"
-RECHECK_SECONDS = 60.0
 
 
 def list_path(directory: Path, kind: IpKind) -> Path:
@@ -60,7 +55,7 @@ def load(directory: Path) -> IpIntel:
     return IpIntel(**ranges, data_as_of=min(dates, default=today))
 
 
-class IntelFiles:
+class IntelFiles(ReloadingLists[IpIntel]):
     """The lists in `directory`, or the shipped samples while it holds none."""
 
     def __init__(
@@ -70,35 +65,19 @@ class IntelFiles:
         recheck: float = RECHECK_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._directory = directory
-        self._recheck = recheck
-        self._clock = clock
-        self._loaded: tuple[Path, Stamp] | None = None
-        self._intel: IpIntel | None = None
-        self._checked_at = float("-inf")
-
-    async def current(self) -> IpIntel:
-        if self._intel is None or self._clock() - self._checked_at >= self._recheck:
-            await asyncio.to_thread(self._reload_if_changed)
-        assert self._intel is not None
-        return self._intel
+        self.directory = directory
+        super().__init__(
+            what="ip lists",
+            stamp=self._stamp_now,
+            load=lambda: load(self._source()),
+            fallback=lambda: load(SAMPLES),
+            recheck=recheck,
+            clock=clock,
+        )
 
     def _source(self) -> Path:
-        return self._directory if _stamp(self._directory) else SAMPLES
+        return self.directory if _stamp(self.directory) else SAMPLES
 
-    def _reload_if_changed(self) -> None:
+    def _stamp_now(self) -> tuple[Path, Stamp]:
         source = self._source()
-        stamp = (source, _stamp(source))
-        self._checked_at = self._clock()
-        if stamp == self._loaded:
-            return
-        try:
-            self._intel = load(source)
-        except (OSError, ValueError) as err:
-            # A broken file must not take risk checks down: keep what was loaded before.
-            log.error("ip lists not loaded", directory=str(source), error=str(err))
-            if self._intel is None:
-                self._intel = load(SAMPLES)
-            return
-        self._loaded = stamp
-        log.info("ip lists loaded", directory=str(source), data_as_of=str(self._intel.data_as_of))
+        return source, _stamp(source)

@@ -6,12 +6,13 @@ POST /v1/risk/assess, the share workflow's screening and the benchmark all call
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from config.settings import Settings
-from db import standing
+from db import standing, user_keys
 from db.alerts import alert_ops
 from db.audit import Actor, Auditor
 from db.audited import Audit, audited
@@ -21,7 +22,9 @@ from db.risk.facts import gather
 from db.risk.settings_cache import FraudSettingsCache
 from domain.risk.assess import assess
 from domain.risk.decision import RiskDecision, RiskRequest
+from domain.risk.email import domain_of
 from runtime.deps import Deps
+from services.risk.email_intel import EmailFiles
 from services.risk.intel import IntelFiles
 
 ACTOR = Actor("system", name="risk")
@@ -40,12 +43,14 @@ class RiskService:
         hasher: RecordHasher,
         fraud_settings: FraudSettingsCache,
         intel: IntelFiles,
+        emails: EmailFiles | None = None,
     ) -> None:
         self._sessions = sessions
         self._cipher = cipher
         self._hasher = hasher
         self.fraud_settings = fraud_settings
         self._intel = intel
+        self._emails = emails or EmailFiles(intel.directory)
 
     @classmethod
     def from_deps(cls, deps: Deps, settings: Settings) -> RiskService:
@@ -55,6 +60,7 @@ class RiskService:
             deps.hasher,
             FraudSettingsCache(deps.sessions),
             IntelFiles(settings.ip_intel_path),
+            EmailFiles(settings.ip_intel_path),
         )
 
     async def assess(self, request: RiskRequest, *, key: str | None = None) -> RiskDecision:
@@ -72,11 +78,16 @@ class RiskService:
                 if known.auto_suspend:
                     await self._suspend(known)
                 return known
+        in_force = await self.fraud_settings.current()
+        if not in_force.settings.device_fingerprinting_enabled:
+            # Switched off: the device is neither counted nor stored.
+            request = request.model_copy(update={"device_fingerprint": None})
         if request.device_fingerprint:
             device = device_key(self._hasher, request.device_fingerprint)
             request = request.model_copy(update={"device_fingerprint": device})
-        in_force = await self.fraud_settings.current()
         intel = await self._intel.current()
+        emails = await self._emails.current()
+        email_kinds = emails.kinds(domain_of(request.email)) if request.email else frozenset()
         ip_kinds = intel.kinds(request.ip) if request.ip else set()
         ip_hash = self._hasher.fingerprint(request.ip) if request.ip else None
         now = datetime.now(UTC)
@@ -89,7 +100,13 @@ class RiskService:
                 now=now,
                 ip_kinds=ip_kinds,
                 intel_as_of=intel.data_as_of,
+                email_kinds=email_kinds,
             )
+            email_enc = None
+            if request.email:
+                with contextlib.suppress(user_keys.UserErased):  # an erased user's stays unkept
+                    mine = await user_keys.for_user(s, self._cipher, request.user_id)
+                    email_enc = mine.encrypt(request.email)
             decision = await decisions.record(
                 s,
                 self._cipher,
@@ -100,6 +117,7 @@ class RiskService:
                 settings_version=in_force.version,
                 user_seal=standing.new_user_params(self._hasher, request.user_id)["user_seal"],
                 key=key,
+                email_enc=email_enc,
             )
         if decision.auto_suspend:
             await self._suspend(decision)

@@ -5,18 +5,21 @@ expects, a pending payment proof and a payment on record."""
 from __future__ import annotations
 
 import asyncio
+import io
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import httpx
+from PIL import Image
 from temporalio.client import Client
 
 from activities.contracts import GenerateReportInput
 from activities.reports import ReportActivities
+from services.risk.service import device_key
 from tests.support import webhook_samples as samples
-from tests.support.api import BACKEND, OPS, STANDARD_SECRET
+from tests.support.api import ADMIN, BACKEND, OPS, STANDARD_SECRET
 from tests.support.records import share_with_credit
 from tests.support.scenario import (
     eventually,
@@ -44,6 +47,11 @@ class World:
     payment: tuple[str, str]  # (provider, transaction id) of a payment on record
     report_period: str  # of a stored overdue report
     risk_decision: str  # the id of a stored risk decision
+    flaggable_proof: str  # another pending proof, for ops to flag
+    shared_device: tuple[str, str]  # (stored device hash, a user seen on it)
+    erasable: str  # a user the matrix may erase
+    terms: dict  # a terms version on record (effective far ahead: it gates nobody)
+    screenshot_proof: str  # a proof sent with a screenshot
     with_credit: str = ""  # a paid share holding credit (a payment after it was paid)
 
     def new_event(self) -> dict:
@@ -118,8 +126,26 @@ async def build_world(
     )
     decision = await _ok(await api.post("/v1/risk/assess", headers=BACKEND,
                                         json={"user_id": user, "action": "signup"}))  # fmt: skip
+    flaggable = await _ok(await api.post(
+        f"/v1/shares/{to_prove}/payment-proofs", data=World.proof(due), headers=BACKEND,
+        files={"screenshot": ("paid.png", _png(), "image/png")}))  # fmt: skip
+    fingerprint, erasable = f"fp_{uuid.uuid4().hex[:10]}", f"u_{uuid.uuid4().hex[:10]}"
+    for someone in (user, erasable):
+        await _ok(await api.post("/v1/risk/assess", headers=BACKEND, json={
+            "user_id": someone, "action": "login", "device_fingerprint": fingerprint}))  # fmt: skip
+    terms = {"version": f"matrix-{uuid.uuid4().hex[:8]}", "url": "https://example.com/terms",
+             "effective_at": "2100-01-01T00:00:00+00:00"}  # fmt: skip
+    await _ok(await api.put("/v1/admin/terms", json=terms, headers=ADMIN))
     world = World(user, account, stored.event_id, held.event_id, disputed, to_waive, to_dispute,
-                  to_prove, due, proof["proof_id"], ("standard", txn),
-                  report.period, decision["decision_id"])  # fmt: skip
+                 to_prove, due, proof["proof_id"], ("standard", txn),
+                 report.period, decision["decision_id"], flaggable["proof_id"],
+                 (device_key(deps.hasher, fingerprint), user), erasable, terms,
+                 flaggable["proof_id"])  # fmt: skip
     world.with_credit = await share_with_credit(deps)
     return world
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(out, "PNG")
+    return out.getvalue()

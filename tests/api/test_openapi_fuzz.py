@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import psycopg
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -37,6 +38,18 @@ async def fuzz_temporal(settings) -> AsyncIterator[WorkflowEnvironment]:
     env = await time_skipping_server(data_converter(settings))
     yield env
     await env.shutdown()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def forget_fuzzed_terms(database_url):
+    """Terms the fuzzer put in force would stop every later test's users trading."""
+    yield
+    with psycopg.connect(database_url.replace("+psycopg", "")) as conn:
+        conn.execute(
+            "DELETE FROM consents WHERE terms_version IN "
+            "(SELECT version FROM terms WHERE effective_at < '2099-01-01')"
+        )
+        conn.execute("DELETE FROM terms WHERE effective_at < '2099-01-01'")
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -65,6 +66,16 @@ ACCESS: dict[Route, frozenset[str] | str] = {
     ("POST", "/v1/webhooks/{provider}"): SIGNED,
     ("POST", "/codec/encode"): OPS_ONLY,
     ("POST", "/codec/decode"): OPS_ONLY,
+    ("GET", "/v1/admin/payment-proofs"): OPS_ONLY,
+    ("GET", "/v1/admin/payment-proofs/{proof_id}/screenshot"): OPS_ONLY,
+    ("POST", "/v1/admin/payment-proofs/{proof_id}/flag"): OPS_ONLY,
+    ("GET", "/v1/admin/risk/devices"): OPS_ONLY,
+    ("POST", "/v1/admin/risk/devices/{device}/dismissals"): ADMIN_ONLY,
+    ("POST", "/v1/admin/users/{user_id}/erase"): ADMIN_ONLY,
+    ("PUT", "/v1/admin/terms"): ADMIN_ONLY,
+    ("GET", "/v1/terms"): frozenset({"backend", "ops"}),
+    ("POST", "/v1/users/{user_id}/consents"): BACKEND_ONLY,
+    ("GET", "/v1/users/{user_id}/consents"): frozenset({"backend", "ops"}),
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/readyz"): PUBLIC,
     ("GET", "/metrics"): PUBLIC,
@@ -194,6 +205,23 @@ PROBES: dict[Route, Callable[[World], Probe]] = {
         f"/v1/admin/users/{w.user_id}/unblock", json={"note": "matrix"}),
     ("GET", "/v1/admin/audit"): lambda w: Probe(f"/v1/admin/audit?subject=user/{w.user_id}"),
     ("POST", "/v1/webhooks/{provider}"): _webhook,
+    ("GET", "/v1/admin/payment-proofs"): _get("/v1/admin/payment-proofs?status=pending"),
+    ("GET", "/v1/admin/payment-proofs/{proof_id}/screenshot"): lambda w: Probe(
+        f"/v1/admin/payment-proofs/{w.screenshot_proof}/screenshot"),
+    ("POST", "/v1/admin/payment-proofs/{proof_id}/flag"): lambda w: Probe(
+        f"/v1/admin/payment-proofs/{w.flaggable_proof}/flag", json={"note": "matrix"}),
+    ("GET", "/v1/admin/risk/devices"): _get("/v1/admin/risk/devices"),
+    ("POST", "/v1/admin/risk/devices/{device}/dismissals"): lambda w: Probe(
+        f"/v1/admin/risk/devices/{w.shared_device[0]}/dismissals",
+        json={"user_id": w.shared_device[1], "note": "matrix"}),
+    ("POST", "/v1/admin/users/{user_id}/erase"): lambda w: Probe(
+        f"/v1/admin/users/{w.erasable}/erase"),
+    ("PUT", "/v1/admin/terms"): lambda w: Probe("/v1/admin/terms", json=w.terms),
+    ("GET", "/v1/terms"): _get("/v1/terms"),
+    ("POST", "/v1/users/{user_id}/consents"): lambda w: Probe(
+        f"/v1/users/{w.user_id}/consents",
+        json={"terms_version": w.terms["version"], "accepted_at": datetime.now(UTC).isoformat()}),
+    ("GET", "/v1/users/{user_id}/consents"): lambda w: Probe(f"/v1/users/{w.user_id}/consents"),
     ("POST", "/codec/encode"): _codec("/codec/encode"),
     ("POST", "/codec/decode"): _codec("/codec/decode"),
     **{

@@ -21,6 +21,9 @@ PARAMS = {
     "suspend_at": "2026-12-04",
     "note": "the amount does not match",
     "outcome": "upheld",
+    "billed_amount": "13974.00",
+    "discount": "699.00",
+    "discount_until": "2026-11-23 10:00 UTC",
 }
 
 
@@ -49,3 +52,9 @@ def test_a_missing_param_is_named() -> None:
     assert required_params("paid") == {"amount_paid", "currency", "payment_reference"}
     with pytest.raises(MissingParams, match="amount_paid, currency"):
         render("paid", {"payment_reference": "PS1"})
+
+
+def test_day_0_names_the_amount_the_discount_and_its_deadline() -> None:
+    text = render("payment_due", PARAMS).text
+    assert "13974.00 INR" in text and "13275.00 INR" in text
+    assert "699.00 INR" in text and "2026-11-23 10:00 UTC" in text

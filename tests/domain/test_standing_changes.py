@@ -49,8 +49,17 @@ def test_payload_says_what_the_standing_endpoint_says_and_round_trips() -> None:
         "can_access": True,
         "blocked": False,
         "trust_score": 25,
+        "terms_accepted": True,
+        "reasons": ["suspended", "trust_below_threshold"],
         "changes": ["level_up", "trust_below_threshold"],
         "reason": "day14-suspended",
         "at": "2026-12-04T10:00:00+00:00",
     }
     assert from_payload(data) == after
+
+
+def test_terms_not_accepted_stops_trading_and_is_news() -> None:
+    unaccepted = moved(terms_accepted=False)
+    assert not unaccepted.can_trade and unaccepted.reasons == ["terms_not_accepted"]
+    assert changes(START, unaccepted) == ["terms_not_accepted"]
+    assert changes(unaccepted, START) == ["terms_accepted"]

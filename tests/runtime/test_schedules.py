@@ -20,7 +20,13 @@ from tests.support.records import owed_past_due, recorded_share
 from tests.support.scenario import eventually
 from workers.worker import build_worker
 
-IDS = {"report-overdue-daily", "report-fraud-weekly", "report-trust-monthly", "audit-anchor"}
+IDS = {
+    "report-overdue-daily",
+    "report-fraud-weekly",
+    "report-trust-monthly",
+    "audit-anchor",
+    "retention-daily",
+}
 
 
 async def _all_listed(client) -> bool:

@@ -20,6 +20,7 @@ from temporalio.client import Client
 from db.tokens import new_token
 from runtime.audit_anchor_schedule import SCHEDULE_ID as AUDIT_ANCHOR_SCHEDULE_ID
 from runtime.client import data_converter
+from runtime.retention_schedule import SCHEDULE_ID as RETENTION_SCHEDULE_ID
 from runtime.schedules import SCHEDULES
 from tests.support.records import owed_past_due, recorded_share
 from tests.support.scenario import eventually
@@ -86,7 +87,10 @@ async def test_after_dev_starts_the_schedules_exist_and_the_daily_report_adds_up
         dev_stack["TEMPORAL_ADDRESS"], data_converter=data_converter(settings)
     )
     schedules = {s.id async for s in await client.list_schedules()}
-    assert schedules == {s.id for s in SCHEDULES} | {AUDIT_ANCHOR_SCHEDULE_ID}
+    assert schedules == {s.id for s in SCHEDULES} | {
+        AUDIT_ANCHOR_SCHEDULE_ID,
+        RETENTION_SCHEDULE_ID,
+    }
 
     await recorded_share(deps, days_ago=22)
     await recorded_share(deps, days_ago=61, paid="25.00")

@@ -12,8 +12,10 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.risk.intel_refresh import IntelRefreshActivities
+from config.settings import Settings
 from domain.risk import data_as_of, parse_list
 from runtime.ip_intel_schedule import ip_intel_schedule
+from services.risk.email_intel import EmailFiles
 from services.risk.intel import IntelFiles, list_path
 from tests.support.risk import write_lists
 from workers.worker import build_worker
@@ -160,3 +162,22 @@ async def test_ranges_wider_than_a_slash_8_are_dropped(list_server, tmp_path):
     report = await ActivityEnvironment().run(refresh.refresh_ip_intel)
     assert (report.lists["vpn"].entries, report.lists["vpn"].rejected) == (2, 3)
     assert parse_list(list_path(tmp_path, "vpn").read_text()) == ["10.0.0.0/8", "2001:db8::/32"]
+
+
+async def test_the_same_refresh_brings_the_disposable_email_list(list_server, tmp_path):
+    base, pages = list_server
+    pages["/disposable.txt"] = "# a community list\nMailinator.com\nnot a domain!\nyopmail.com\n"
+    refresh = IntelRefreshActivities(
+        tmp_path, {}, email_sources={"disposable": f"{base}/disposable.txt"}
+    )
+    report = await ActivityEnvironment().run(refresh.refresh_ip_intel)
+    assert {k: (r.entries, r.rejected) for k, r in report.lists.items()} == {"disposable": (2, 1)}
+    lists = await EmailFiles(tmp_path).current()
+    assert lists.kinds("eu.mailinator.com") == {"disposable"}
+    assert lists.data_as_of == datetime.now(UTC).date()
+    # The shipped suspicious list still stands beside the refreshed disposable one.
+    assert lists.kinds("example.com") == {"suspicious"}
+    assert (
+        ip_intel_schedule(Settings(email_list_sources={"disposable": f"{base}/disposable.txt"}))
+        is not None
+    )

@@ -51,7 +51,17 @@ async def test_the_backend_hears_each_change_in_order_and_the_user_each_stage_on
 
     mine = [m for m in notifier.sent if m.user_id == event.user_id]
     stages = Counter(m.template for m in mine)
-    assert stages == {"reminder": 6, "warning": 1, "suspended": 1, "locked": 1, "paid": 1}
+    assert stages == {
+        "payment_due": 1,
+        "reminder": 6,
+        "warning": 1,
+        "suspended": 1,
+        "locked": 1,
+        "paid": 1,
+    }
+    due = next(m for m in mine if m.template == "payment_due")
+    assert "150.00 USDT" in due.message.text and "142.50 USDT" in due.message.text
+    assert "7.50 USDT" in due.message.text
     assert len({m.idempotency_key for m in mine}) == len(mine)
     paid = next(m for m in mine if m.template == "paid")
     assert "150.00 USDT" in paid.message.text

@@ -113,7 +113,8 @@ async def test_screening_twice_is_one_decision(driver, wf_settings, defaults):
     first = await ActivityEnvironment().run(screening.screen_user, event)
     again = await ActivityEnvironment().run(screening.screen_user, event)
     assert first == again
-    assert (first.decision, first.reasons) == ("block", ["linked_debt"])
+    # The debtor's device is shared: a medium alert beside the debt that blocks.
+    assert (first.decision, first.reasons) == ("block", ["device_shared", "linked_debt"])
     async with driver.deps.sessions() as s:
         count = await s.scalar(
             select(func.count()).where(

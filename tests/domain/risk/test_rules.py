@@ -32,14 +32,26 @@ def test_no_rule_fires_on_quiet_facts() -> None:
 
 
 def test_rules_lists_every_rule_once() -> None:
-    assert len({rule.__name__ for rule in RULES}) == len(RULES) == 9
+    assert len({rule.__name__ for rule in RULES}) == len(RULES) == 10
 
 
-def test_device_accounts_allows_up_to_the_limit() -> None:
-    # The user is the third account: still within max_accounts_per_device=3.
-    assert device_accounts(facts(users_on_device=["u_2", "u_3"]), S) is None
-    # The user listed among "others" by a sloppy query does not count twice.
-    assert device_accounts(facts(users_on_device=["u_2", "u_3", "u_1"]), S) is None
+def test_device_accounts_two_or_three_alert_medium() -> None:
+    # The brief: 2-3 accounts on one device is a medium alert, not a block.
+    assert device_accounts(facts(users_on_device=[]), S) is None
+    for others in (["u_2"], ["u_2", "u_3"], ["u_2", "u_3", "u_1"]):
+        reason = device_accounts(facts(users_on_device=others), S)
+        assert reason is not None
+        assert (reason.rule, reason.forces_alert, reason.forces_block) == (
+            "device_shared",
+            True,
+            False,
+        )
+
+
+def test_device_checks_switched_off() -> None:
+    crowded = facts(users_on_device=["u_2", "u_3", "u_4", "u_5"])
+    for switch in ("multi_account_detection_enabled", "device_fingerprinting_enabled"):
+        assert device_accounts(crowded, settings(**{switch: False})) is None
 
 
 def test_device_accounts_over_the_limit_names_the_others() -> None:
@@ -47,7 +59,7 @@ def test_device_accounts_over_the_limit_names_the_others() -> None:
         facts(device_fingerprint="fp_9", users_on_device=["u_4", "u_2", "u_3"]), S
     )
     assert reason is not None
-    assert (reason.rule, reason.points, reason.forces_block) == ("device_accounts", 40, False)
+    assert (reason.rule, reason.points, reason.forces_block) == ("device_accounts", 40, True)
     assert "fp_9" in reason.detail and "4 accounts (limit 3)" in reason.detail
     assert "u_2, u_3, u_4" in reason.detail
 
@@ -124,8 +136,8 @@ def test_stale_intel_rounds_half_points_up() -> None:
 
 VELOCITY: list[tuple[Rule, str, str, int, int]] = [
     (signups_per_device, "signups_from_device_last_hour", "signup", 3, 25),
-    (signups_per_ip, "signups_from_ip_last_hour", "signup", 5, 20),
-    (competition_entries, "entries_last_hour", "competition_entry", 10, 20),
+    (signups_per_ip, "signups_from_ip_last_hour", "signup", 10, 20),
+    (competition_entries, "entries_last_hour", "competition_entry", 50, 20),
     (profit_claims, "profit_claims_last_day", "profit_claim", 20, 20),
 ]
 

@@ -1,0 +1,150 @@
+"""Versioned terms (PUT /v1/admin/terms) and users' acceptances (POST/GET .../consents)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+from api.auth import require
+from api.errors import ApiError
+from db import consents, user_keys
+from domain.risk.facts import IpText
+from domain.types import Identifier
+
+router = APIRouter(tags=["terms and consent"])
+
+
+def _storable(moment: datetime) -> datetime:
+    # PostgreSQL's timestamptz ends at year 294276, Python's at 9999: keep well inside both.
+    if not 1970 <= moment.astimezone(UTC).year <= 9000:
+        raise ValueError("must be between 1970 and 9000")
+    return moment
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_storable)]
+Version = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:\-]+$")
+
+
+class TermsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: str = Version
+    url: str = Field(min_length=8, max_length=2000, pattern=r"^https?://[^\x00-\x20\x7f]+$")
+    effective_at: Moment
+
+
+class TermsOut(BaseModel):
+    version: str
+    url: str
+    effective_at: datetime
+    in_force: bool
+
+
+class ConsentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    terms_version: str = Version
+    accepted_at: Moment
+    ip: IpText | None = None
+    user_agent: str | None = Field(default=None, max_length=1000, pattern=r"^[^\x00]*$")
+
+
+class Consents(BaseModel):
+    user_id: str
+    consents: list[consents.ConsentView]
+    # The version in force, and whether this user accepted it (false: cannot trade).
+    terms_in_force: str | None
+    accepted_current: bool
+
+
+@router.put("/v1/admin/terms", response_model=TermsOut)
+async def put_terms(
+    body: TermsIn, request: Request, role: str = Depends(require("admin"))
+) -> TermsOut:
+    deps = request.app.state.deps
+    now = datetime.now(UTC)
+    async with deps.sessions.begin() as s:
+        try:
+            terms, _ = await consents.set_terms(
+                s, deps.cipher, **body.model_dump(), actor=role, at=now
+            )
+        except consents.TermsConflict as err:
+            raise ApiError(409, str(err)) from err
+    return TermsOut(
+        version=terms.version,
+        url=terms.url,
+        effective_at=terms.effective_at,
+        in_force=terms.effective_at <= now,
+    )
+
+
+@router.get(
+    "/v1/terms",
+    response_model=TermsOut | None,
+    dependencies=[Depends(require("backend", "ops"))],
+)
+async def get_terms(request: Request) -> TermsOut | None:
+    """The terms in force (null when none are)."""
+    deps = request.app.state.deps
+    async with deps.sessions() as s:
+        terms = await consents.in_force(s, datetime.now(UTC))
+    if terms is None:
+        return None
+    return TermsOut(
+        version=terms.version, url=terms.url, effective_at=terms.effective_at, in_force=True
+    )
+
+
+@router.post(
+    "/v1/users/{user_id}/consents",
+    status_code=201,
+    response_model=consents.ConsentView,
+    responses={
+        200: {"model": consents.ConsentView, "description": "this version was accepted before"}
+    },
+)
+async def post_consent(
+    user_id: Identifier,
+    body: ConsentIn,
+    request: Request,
+    response: Response,
+    role: str = Depends(require("backend")),
+) -> consents.ConsentView:
+    deps = request.app.state.deps
+    async with deps.sessions.begin() as s:
+        try:
+            view, created = await consents.record_consent(
+                s, deps.cipher, user_id, **body.model_dump(), actor=role, at=datetime.now(UTC)
+            )
+        except consents.UnknownTerms as err:
+            raise ApiError(
+                422,
+                f"no terms version {err}",
+                details=[{"field": "terms_version", "message": "unknown version"}],
+            ) from err
+        except user_keys.UserErased as err:
+            raise ApiError(409, str(err)) from err
+    if not created:
+        response.status_code = 200
+    return view
+
+
+@router.get(
+    "/v1/users/{user_id}/consents",
+    response_model=Consents,
+    dependencies=[Depends(require("backend", "ops"))],
+)
+async def list_consents(user_id: Identifier, request: Request) -> Consents:
+    deps = request.app.state.deps
+    now = datetime.now(UTC)
+    async with deps.sessions() as s:
+        found = await consents.consents_of(s, deps.cipher, user_id)
+        current = await consents.in_force(s, now)
+    version = current.version if current else None
+    return Consents(
+        user_id=user_id,
+        consents=found,
+        terms_in_force=version,
+        accepted_current=version is None or any(c.terms_version == version for c in found),
+    )

@@ -1,0 +1,106 @@
+"""The admins' queue of payment proofs (GET /v1/admin/payment-proofs?status=pending) and
+flagging a pending one for a closer look."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from api.auth import require
+from api.errors import ApiError
+from db import proof_review
+from domain.proof_checks import Check
+from domain.types import Money
+
+router = APIRouter(tags=["payment proofs"])
+
+
+class QueuedProofOut(BaseModel):
+    proof_id: str
+    event_id: str
+    user_id: str
+    transaction_id: str
+    amount: Money
+    currency: str
+    paid_at: datetime
+    submitted_at: datetime
+    status: str
+    checks: list[Check]
+    flagged: bool
+    flag_note: str | None
+    has_screenshot: bool
+    expected_amount: Money | None
+
+
+class ProofQueue(BaseModel):
+    proofs: list[QueuedProofOut]
+
+
+class FlagIn(BaseModel):
+    note: str = Field(default="", max_length=2000, pattern=r"^[^\x00]*$")
+
+
+class Flagged(BaseModel):
+    proof_id: str
+    flagged_at: datetime
+
+
+@router.get(
+    "/v1/admin/payment-proofs",
+    response_model=ProofQueue,
+    dependencies=[Depends(require("ops"))],
+)
+async def list_proofs(
+    request: Request,
+    status: Literal["pending", "approved", "rejected", "new_proof_requested"] = "pending",
+    limit: int = Query(100, ge=1, le=500),
+) -> ProofQueue:
+    deps = request.app.state.deps
+    async with deps.sessions() as s:
+        found = await proof_review.queue(s, deps.cipher, status=status, limit=limit)
+    return ProofQueue(proofs=[QueuedProofOut(**vars(proof)) for proof in found])
+
+
+@router.post("/v1/admin/payment-proofs/{proof_id}/flag", response_model=Flagged)
+async def flag_proof(
+    body: FlagIn,
+    request: Request,
+    proof_id: str = Path(max_length=40, pattern=r"^[A-Za-z0-9_]+$"),
+    role: str = Depends(require("ops")),
+) -> Flagged:
+    deps = request.app.state.deps
+    now = datetime.now(UTC)
+    async with deps.sessions.begin() as s:
+        try:
+            proof = await proof_review.flag(
+                s, deps.cipher, proof_id, actor=role, note=body.note, at=now
+            )
+        except proof_review.NotPending as err:
+            raise ApiError(409, f"the proof was already decided: {err}") from err
+    if proof is None:
+        raise ApiError(404, f"no payment proof {proof_id}")
+    return Flagged(proof_id=proof_id, flagged_at=now)
+
+
+@router.get(
+    "/v1/admin/payment-proofs/{proof_id}/screenshot",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}, "image/jpeg": {}}}},
+    dependencies=[Depends(require("ops"))],
+)
+async def get_screenshot(
+    request: Request, proof_id: str = Path(max_length=40, pattern=r"^[A-Za-z0-9_]+$")
+) -> Response:
+    """The screenshot as stored: re-encoded, without its metadata."""
+    deps = request.app.state.deps
+    async with deps.sessions() as s:
+        found = await proof_review.screenshot(s, deps.cipher, proof_id)
+    if found is None:
+        raise ApiError(404, f"no screenshot for payment proof {proof_id}")
+    data, kind = found
+    # no-store: a screenshot is personal data, no cache should keep a copy.
+    headers = {"cache-control": "no-store", "content-disposition": "inline"}
+    return Response(data, media_type=f"image/{kind}", headers=headers)

@@ -1,0 +1,79 @@
+"""Shared devices: GET /v1/admin/risk/devices (ops) lists devices several accounts use;
+POST .../{device}/dismissals (admin) marks one user's sharing a false positive, audited."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.auth import require
+from api.errors import ApiError
+from db.risk import devices
+from domain.types import Identifier
+
+router = APIRouter(tags=["risk"])
+
+
+class SharedDevices(BaseModel):
+    devices: list[devices.SharedDevice]
+
+
+class DismissalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    user_id: Identifier
+    note: str = Field(default="", max_length=2000, pattern=r"^[^\x00]*$")
+
+
+class Dismissed(BaseModel):
+    device: str
+    user_id: str
+    dismissed: bool
+
+
+@router.get(
+    "/v1/admin/risk/devices",
+    response_model=SharedDevices,
+    dependencies=[Depends(require("ops"))],
+)
+async def list_devices(
+    request: Request,
+    min_accounts: int = Query(2, ge=2, le=1000),
+    limit: int = Query(100, ge=1, le=500),
+) -> SharedDevices:
+    async with request.app.state.deps.sessions() as s:
+        found = await devices.suspicious(s, min_accounts=min_accounts, limit=limit)
+    return SharedDevices(devices=found)
+
+
+@router.post(
+    "/v1/admin/risk/devices/{device}/dismissals",
+    status_code=201,
+    response_model=Dismissed,
+    responses={200: {"model": Dismissed, "description": "dismissed before"}},
+)
+async def dismiss(
+    body: DismissalIn,
+    request: Request,
+    response: Response,
+    device: str = Path(max_length=256, pattern=r"^[A-Za-z0-9_.:\-]+$"),
+    role: str = Depends(require("admin")),
+) -> Dismissed:
+    deps = request.app.state.deps
+    async with deps.sessions.begin() as s:
+        try:
+            added = await devices.dismiss(
+                s,
+                deps.cipher,
+                user_id=body.user_id,
+                device=device,
+                actor=role,
+                note=body.note,
+                at=datetime.now(UTC),
+            )
+        except LookupError as err:
+            raise ApiError(404, str(err)) from err
+    if not added:
+        response.status_code = 200
+    return Dismissed(device=device, user_id=body.user_id, dismissed=True)

@@ -1,0 +1,64 @@
+"""The offline email-domain lists, loaded like the IP lists (services/risk/intel.py).
+
+IP_INTEL_DIR/disposable.txt and suspicious.txt, written by the scheduled refresh, win over
+the lists shipped in email_lists/; a file is read again when it changes (checked every
+RECHECK_SECONDS), so a refresh reaches running processes without a restart.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from domain.risk.email import EMAIL_KINDS, EmailKind, EmailLists
+from domain.risk.ipintel import data_as_of, parse_list
+from services.risk.reloading import RECHECK_SECONDS, ReloadingLists
+
+SHIPPED = Path(__file__).parent / "email_lists"
+
+
+def email_list_path(directory: Path, kind: EmailKind) -> Path:
+    return directory / f"{kind}.txt"
+
+
+def _chosen(directory: Path) -> dict[EmailKind, Path]:
+    """Per kind, the refreshed list if there is one, else the shipped one."""
+    chosen = {}
+    for kind in EMAIL_KINDS:
+        fresh = email_list_path(directory, kind)
+        chosen[kind] = fresh if fresh.exists() else email_list_path(SHIPPED, kind)
+    return chosen
+
+
+def load(directory: Path) -> EmailLists:
+    """The lists; as old as the oldest list read (its `data_as_of` header)."""
+    entries: dict[EmailKind, list[str]] = {}
+    dates = []
+    for kind, path in _chosen(directory).items():
+        text = path.read_text() if path.exists() else ""
+        entries[kind] = parse_list(text)
+        if (as_of := data_as_of(text)) is not None:
+            dates.append(as_of)
+    return EmailLists.from_entries(entries, min(dates, default=None))
+
+
+class EmailFiles(ReloadingLists[EmailLists]):
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        recheck: float = RECHECK_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(
+            what="email lists",
+            stamp=lambda: tuple(
+                (str(p), p.stat().st_mtime if p.exists() else 0.0)
+                for p in _chosen(directory).values()
+            ),
+            load=lambda: load(directory),
+            fallback=lambda: load(SHIPPED),
+            recheck=recheck,
+            clock=clock,
+        )
