@@ -26,11 +26,11 @@ from activities.exchange.verify import ExchangeActivities
 from activities.fx.fixed import DEV_RATES, FixedFxRates
 from db import inventory as books
 from domain.models import ProfitEvent, VerificationSummary
-from domain.policy import DEFAULT_SHARE_POLICY
+from domain.policy import Policy
 from emulators.serve import running
 from tests.support.scenario import profit_event, register_account
 
-RATE = DEFAULT_SHARE_POLICY.share_rate
+RATE = Policy().share.share_rate
 
 
 def _at(ms: int) -> datetime:
