@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from tests.support.risk import restore_default_fraud_settings
+from tests.support.scenario import share_in, submit_event
 
 
 @pytest.fixture
@@ -16,3 +17,11 @@ async def default_fraud_settings(deps) -> AsyncIterator[None]:
     await restore_default_fraud_settings(deps)
     yield
     await restore_default_fraud_settings(deps)
+
+
+@pytest.fixture
+async def open_share(api, worker, deps, emulator_url) -> str:
+    """A share opened through the API by a real worker (1000 USDT profit, 150.00 billed)."""
+    event_id = await submit_event(api, deps, emulator_url, profit="1000", reported="1000")
+    await share_in(api, event_id, "open")
+    return event_id

@@ -9,10 +9,11 @@ from sqlalchemy import select
 from db import integrity, user_keys
 from db.models import Device, PaymentProof, RiskDecisionRow, Share
 from db.privacy_models import UserKey
-from tests.api.conftest import ADMIN, BACKEND, OPS
-from tests.api.test_proof_screenshots import _fields, _image
-from tests.api.test_proofs import _url, open_share  # noqa: F401 (fixture)
+from tests.support.api import ADMIN, BACKEND, OPS
+from tests.support.proofs import proofs_url as _url
 from tests.support.risk import LISTED
+from tests.support.screenshots import proof_fields as _fields
+from tests.support.screenshots import screenshot_image as _image
 
 
 async def test_erasing_a_user_keeps_the_money_and_the_chain(api, deps, open_share):  # noqa: F811

@@ -3,39 +3,14 @@
 from __future__ import annotations
 
 import io
-import uuid
 from datetime import UTC, datetime, timedelta
 
 from PIL import Image
 
-from tests.api.conftest import ADMIN, BACKEND, OPS
-from tests.api.test_proofs import _url, open_share  # noqa: F401 (fixture)
-
-EXIF_TIME = "%Y:%m:%d %H:%M:%S"
-
-
-def _image(kind: str, *, taken: datetime | None = None, software: str | None = None) -> bytes:
-    exif = Image.Exif()
-    if software:
-        exif[305] = software
-    if taken is not None:
-        exif[306] = taken.astimezone(UTC).strftime(EXIF_TIME)  # a PNG writes EXIF only with this
-        exif.get_ifd(0x8769)[36867] = taken.astimezone(UTC).strftime(EXIF_TIME)
-        exif.get_ifd(0x8769)[36881] = "+00:00"
-    out = io.BytesIO()
-    Image.new("RGB", (40, 80), "white").save(out, kind, exif=exif)
-    return out.getvalue()
-
-
-def _fields(paid_at: datetime, amount: str = "142.50") -> dict[str, str]:
-    return {
-        "transaction_id": f"UPI{uuid.uuid4().hex[:12]}",
-        "amount": amount,
-        "currency": "USDT",
-        "paid_at": paid_at.isoformat(),
-        "ip": "203.0.113.9",
-        "device_fingerprint": "fp_proof_phone",
-    }
+from tests.support.api import ADMIN, BACKEND, OPS
+from tests.support.proofs import proofs_url as _url
+from tests.support.screenshots import proof_fields as _fields
+from tests.support.screenshots import screenshot_image as _image
 
 
 async def test_old_exif_time_is_accepted_and_flagged_and_queued(api, open_share):  # noqa: F811

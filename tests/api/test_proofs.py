@@ -5,23 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-import pytest
-
 from api.app import create_app
 from tests.support.api import ADMIN, BACKEND, OPS, in_process
 from tests.support.proofs import proof_body as _proof
 from tests.support.proofs import proofs_url as _url
 from tests.support.proofs import utr as _utr
-from tests.support.scenario import eventually, share_in, submit_event
+from tests.support.scenario import eventually, share_in
 from workflows.ids import share_workflow_id
 from workflows.share import ShareWorkflow
-
-
-@pytest.fixture
-async def open_share(api, worker, deps, emulator_url) -> str:
-    event_id = await submit_event(api, deps, emulator_url, profit="1000", reported="1000")
-    await share_in(api, event_id, "open")
-    return event_id
 
 
 async def _workflow_proofs(env, event_id: str) -> list:

@@ -10,25 +10,10 @@ from services.risk.service import device_key
 from tests.support.api import ADMIN, BACKEND, OPS
 from tests.support.audit import details
 from tests.support.risk import CLEAN_IP, LISTED, uid, unique_ip, verified_profits
+from tests.support.risk_api import ASSESS, assess, put_settings, rules
 
-ASSESS = "/v1/risk/assess"
 ALERTS = "/v1/admin/risk/alerts"
 ACTIONS = ["signup", "login", "connect_exchange", "profit_claim", "competition_entry"]
-
-
-async def assess(api, **body) -> dict:
-    response = await api.post(ASSESS, json={"action": "login", **body}, headers=BACKEND)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def rules(result: dict) -> dict[str, int]:
-    return {reason["rule"]: reason["points"] for reason in result["reasons"]}
-
-
-async def put_settings(api, **settings) -> None:
-    response = await api.put("/v1/admin/fraud-settings", json={"settings": settings}, headers=ADMIN)
-    assert response.status_code == 200, response.text
 
 
 async def test_roles(api):

@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from db.models import AuditEntry, RiskDecisionRow
 from services.risk.service import device_key
-from tests.api.conftest import ADMIN, OPS
-from tests.api.test_risk import assess, put_settings, rules
+from tests.support.api import ADMIN, OPS
 from tests.support.risk import uid
+from tests.support.risk_api import assess, put_settings, rules
 
 
 async def test_a_dismissed_device_stops_counting_and_is_listed_until_then(api, deps):
