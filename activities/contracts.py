@@ -20,6 +20,30 @@ OPEN_DISPUTE = "open_dispute"
 RESOLVE_DISPUTE = "resolve_dispute"
 CLOSE_SHARE = "close_share"
 SET_PAYMENT_LINK = "set_payment_link"
+QUOTE_FX = "quote_fx"
+UNDO_STAGES = "undo_stages"
+
+# Non-retryable error types, next to the activities that raise them.
+# VERIFY_SESSION: the account's key is not valid (or not this user's): the share goes to review.
+CREDENTIALS_INVALID = "ExchangeCredentialsInvalid"
+# VERIFY_SESSION: the exchange refused for good (unknown symbol, no permission): review.
+EXCHANGE_REFUSED = "ExchangeRefused"
+# QUOTE_FX: the source has no rate for the pair; retrying will not make one.
+FX_RATE_UNKNOWN = "FxRateUnknown"
+
+
+class FxQuoteInput(Model):
+    event_id: str
+    currency: str
+
+
+class FxQuote(Model):
+    """The rate a share is billed at, fetched before RECORD_SHARE so that it lands in the
+    workflow's history and no network call happens under the ledger's locks."""
+
+    base: str
+    billing_currency: str
+    rate: Money
 
 
 class SetStatusInput(Model):
@@ -38,6 +62,8 @@ class RecordShareInput(Model):
     verified_profit: Money
     verification: VerificationSummary
     at: datetime
+    # From QUOTE_FX; None from shares started before it existed (the ledger then fetches it).
+    fx: FxQuote | None = None
 
 
 class EscalateInput(Model):
@@ -57,6 +83,22 @@ class ApplyPaymentInput(Model):
     credit: Money
     settled: bool
     discounted: bool
+    at: datetime
+
+
+class UndoneStage(Model):
+    stage: str
+    level: int
+
+
+class UndoStagesInput(Model):
+    """A payment made before these stages' times settled the share: undo what they did."""
+
+    event_id: str
+    user_id: str
+    stages: list[UndoneStage]
+    level: int  # the share's level as of the payment
+    paid_at: datetime
     at: datetime
 
 

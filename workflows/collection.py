@@ -10,7 +10,7 @@ open ── day 1..6 reminder, 7 warning, 14 suspended, 30 locked, 60 collection
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -37,7 +37,7 @@ with workflow.unsafe.imports_passed_through():
         share_amount,
     )
     from workflows.effects import Effects
-    from workflows.share_state import Message, ShareState
+    from workflows.share_state import Message, ShareState, payment_key
 
 Ledger = Callable[..., Awaitable[Any]]
 # An approved manual UPI proof is applied as a payment of this provider.
@@ -52,11 +52,17 @@ class Collection:
         self._ledger = ledger
         self._publish = publish
         self._effects = effects
+        # Stages this share reached, with their times (patch undo_late_stages).
+        self._reached: list[tuple[Stage, datetime]] = []
 
     async def run(self, ladder: tuple[Stage, ...]) -> None:
         """Until the share closes: each stage at its time, each message as it arrives."""
         stages = list(ladder)
         while self._s.is_open:
+            if self._s.patches.drain_before_stage and self._s.inbox:
+                # What already arrived counts before a stage that fell due meanwhile.
+                await self._handle(self._s.inbox.pop(0))
+                continue
             escalating = self._s.status == "open" and bool(stages)
             if escalating and self._s.stage_due(stages[0]) <= workflow.now():
                 await self._escalate(stages.pop(0), ladder)
@@ -103,8 +109,11 @@ class Collection:
             summary=f"escalate: {_summary(stage)}",
         )
         self._s.level = max(self._s.level, stage.level)
+        self._reached.append((stage, self._s.stage_due(stage)))
         self._publish()
-        if moved:  # False on a replayed stage: it was told the first time
+        # Unpatched: False when an earlier attempt committed the stage and its result was lost,
+        # and the stage went untold. Both effects are idempotent by (share, stage).
+        if moved or self._s.patches.stage_effects_always:
             extra = {}
             if stage.level == Level.WARNING:
                 suspension = next(x for x in ladder if x.level == Level.SUSPENDED)
@@ -136,6 +145,7 @@ class Collection:
             )
         except (CurrencyMismatch, ValueError) as err:
             self._s.payments.append(view.model_copy(update={"note": str(err)}))
+            self._s.answers[payment_key(payment)] = f"refused: {err}"
             workflow.logger.warning("payment refused for %s: %s", self._s.event.event_id, err)
             return
         await self._ledger(
@@ -154,12 +164,39 @@ class Collection:
             summary=f"apply payment {payment.provider}:{payment.transaction_id}",
         )
         self._s.payments.append(view.model_copy(update={"applied": True}))
+        self._s.answers[payment_key(payment)] = "applied"
+        if outcome.settled and self._s.patches.undo_late_stages:
+            await self._undo_stages_after(payment.paid_at)
         self._s.amount_paid, self._s.amount_due = outcome.amount_paid, outcome.amount_due
         self._s.credit = outcome.credit
         if outcome.settled:
             self._s.status = "paid"
             self._effects.notify("paid", "paid", amount_paid=str(outcome.amount_paid))
             self._effects.push_standing()
+        self._publish()
+
+    async def _undo_stages_after(self, paid_at: datetime) -> None:
+        """The user paid before these stages' times (the webhook came late): they are undone
+        as if the payment had arrived in time, audited."""
+        undone = [stage for stage, due in self._reached if due > paid_at]
+        if not undone:
+            return
+        kept = [stage.level for stage, due in self._reached if due <= paid_at]
+        level = max(kept, default=Level.NONE)
+        await self._ledger(
+            c.UNDO_STAGES,
+            c.UndoStagesInput(
+                event_id=self._s.event.event_id,
+                user_id=self._s.event.user_id,
+                stages=[c.UndoneStage(stage=x.key, level=int(x.level)) for x in undone],
+                level=int(level),
+                paid_at=paid_at,
+                at=workflow.now(),
+            ),
+            summary=f"undo {len(undone)} stage(s) after the payment's time",
+        )
+        self._s.level = level
+        self._effects.push_standing()
         self._publish()
 
     async def _decide_proof(self, decision: ProofDecision) -> None:
@@ -192,6 +229,9 @@ class Collection:
     async def _open_dispute(self) -> None:
         if self._s.status != "open":
             return
+        if self._s.patches.queue_until_recorded and self._s.dispute is not None:
+            # It may have waited for the record: the ladder pauses from now.
+            self._s.dispute = self._s.dispute.model_copy(update={"opened_at": workflow.now()})
         await self._ledger(
             c.OPEN_DISPUTE,
             c.OpenDisputeInput(

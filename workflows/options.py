@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from temporalio.common import RetryPolicy
 
+from activities.contracts import CREDENTIALS_INVALID, EXCHANGE_REFUSED, FX_RATE_UNKNOWN
 from activities.notify.contracts import NOTIFICATION_REFUSED
 from activities.payments.contracts import PAYMENT_LINK_REFUSED
 
@@ -15,7 +16,6 @@ LEDGER_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=1),
 )
 
-CREDENTIALS_INVALID = "ExchangeCredentialsInvalid"
 EXCHANGE_TIMEOUT = timedelta(minutes=2)
 EXCHANGE_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=2),
@@ -24,6 +24,26 @@ EXCHANGE_RETRY = RetryPolicy(
     non_retryable_error_types=[CREDENTIALS_INVALID],
 )
 REVIEW_REMINDER = timedelta(hours=72)
+
+# Patched (stall_and_alert): past these bounds the share is marked stalled and ops alerted;
+# it retries on an admin's word. Within the hour DESIGN.md allows a share to sit unseen.
+LEDGER_GIVE_UP = timedelta(minutes=20)
+EXCHANGE_GIVE_UP = timedelta(minutes=30)
+# A checkpoint (symbols done) at least this often: a lost worker is noticed within it.
+EXCHANGE_HEARTBEAT = timedelta(minutes=1)
+EXCHANGE_RETRY_V2 = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=2),
+    non_retryable_error_types=[CREDENTIALS_INVALID, EXCHANGE_REFUSED],
+)
+FX_TIMEOUT = timedelta(seconds=30)
+FX_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=1),
+    non_retryable_error_types=[FX_RATE_UNKNOWN],
+)
 
 # Telling the user and the backend runs beside the share and never holds the ladder back.
 # A user notice that cannot go out within a day is stale; give up and log it.

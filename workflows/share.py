@@ -7,6 +7,7 @@ received → screening → verifying ─┬→ no_share
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from typing import Any
 
@@ -39,9 +40,12 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows import options
     from workflows import search_attributes as sa
+    from workflows.closed import Closed
     from workflows.collection import Collection
     from workflows.effects import Effects
+    from workflows.patches import Patches
     from workflows.share_state import ShareState
+    from workflows.stalls import Stalls
 
 
 @workflow.defn(name="ShareWorkflow")
@@ -50,12 +54,27 @@ class ShareWorkflow:
     def __init__(self, event: ProfitEvent) -> None:
         self._s = ShareState(event=event)
         self._effects = Effects(self._s)
+        self._stalls = Stalls(self._s, self._publish)
 
     @workflow.run
     async def run(self, event: ProfitEvent) -> ShareView:
-        await self._walk(event)
-        await self._effects.settle()
+        self._s.patches = self._read_patches()
+        try:
+            await self._walk(event)
+        except asyncio.CancelledError:
+            if not self._s.patches.lifecycle:
+                raise
+            await self._cancelled()
+            raise
+        if self._s.patches.answer_after_close:
+            await Closed(self._s, self._ledger, self._effects).until_settled()
+        else:
+            await self._effects.settle()
         return self._s.view()
+
+    def _read_patches(self) -> Patches:
+        """Once per run: see workflows/patches.py."""
+        return Patches.read()
 
     async def _walk(self, event: ProfitEvent) -> None:
         await self._ledger(c.OPEN_SHARE, event, summary="open the share record")
@@ -92,8 +111,7 @@ class ShareWorkflow:
 
     @workflow.signal
     def review(self, decision: ReviewDecision) -> None:
-        if self._s.status == "under_review" and self._s.review is None:
-            self._s.review = decision
+        self._s.accept_review(decision)
 
     @workflow.signal
     def proof(self, proof: ProofSubmitted) -> None:
@@ -115,6 +133,11 @@ class ShareWorkflow:
     def waive(self, waiver: Waiver) -> None:
         self._s.accept_waiver(waiver)
 
+    @workflow.signal
+    def retry_stalled(self) -> None:
+        """An admin's word: a stalled share tries again (patch stall_and_alert)."""
+        self._stalls.retry()
+
     @workflow.query
     def status(self) -> ShareView:
         return self._s.view()
@@ -122,25 +145,36 @@ class ShareWorkflow:
     # --- stages ---------------------------------------------------------------------------
     async def _verify(self, event: ProfitEvent) -> tuple[VerificationSummary, list[str]]:
         try:
-            verification = await workflow.execute_activity(
-                c.VERIFY_SESSION,
-                event,
-                result_type=VerificationSummary,
-                start_to_close_timeout=options.EXCHANGE_TIMEOUT,
-                retry_policy=options.EXCHANGE_RETRY,
-                summary="verify the session's fills with the exchange",
-            )
-        except ActivityError as err:
-            cause = err.cause
-            if isinstance(cause, ApplicationError) and cause.type == options.CREDENTIALS_INVALID:
-                empty = VerificationSummary(
-                    agreed=False,
-                    verified_profit=Decimal(0),
-                    methods={},
-                    reasons=["exchange credentials invalid"],
+            if self._s.patches.stall_and_alert:
+                verification = await self._stalls.call(
+                    c.VERIFY_SESSION,
+                    event,
+                    VerificationSummary,
+                    summary="verify the session's fills with the exchange",
+                    start_to_close=options.EXCHANGE_TIMEOUT,
+                    give_up=options.EXCHANGE_GIVE_UP,
+                    retry_policy=options.EXCHANGE_RETRY_V2,
+                    heartbeat=options.EXCHANGE_HEARTBEAT,
+                    stall_on=lambda err: _refusal(err) is None,
                 )
-                return empty, ["exchange credentials invalid"]
-            raise
+            else:
+                verification = await workflow.execute_activity(
+                    c.VERIFY_SESSION,
+                    event,
+                    result_type=VerificationSummary,
+                    start_to_close_timeout=options.EXCHANGE_TIMEOUT,
+                    retry_policy=options.EXCHANGE_RETRY,
+                    summary="verify the session's fills with the exchange",
+                )
+        except ActivityError as err:
+            # The exchange said no for good: an admin decides, nothing is billed unseen.
+            reason = _refusal(err)
+            if reason is None:
+                raise
+            empty = VerificationSummary(
+                agreed=False, verified_profit=Decimal(0), methods={}, reasons=[reason]
+            )
+            return empty, [reason]
         self._s.verification = verification
         return verification, list(verification.reasons)
 
@@ -187,6 +221,14 @@ class ShareWorkflow:
         )
 
     async def _record(self, profit: Decimal, verification: VerificationSummary) -> None:
+        fx = None
+        if self._s.patches.fx_before_record:
+            fx = await self._ledger(
+                c.QUOTE_FX,
+                c.FxQuoteInput(event_id=self._s.event.event_id, currency=self._s.event.currency),
+                c.FxQuote,
+                summary="quote the FX rate",
+            )
         self._s.recorded = await self._ledger(
             c.RECORD_SHARE,
             c.RecordShareInput(
@@ -194,6 +236,7 @@ class ShareWorkflow:
                 verified_profit=profit,
                 verification=verification,
                 at=workflow.now(),
+                fx=fx,
             ),
             RecordedShare,
             summary="record the share (day 0)",
@@ -272,7 +315,10 @@ class ShareWorkflow:
     async def _ledger(
         self, name: str, arg: object, result_type: type | None = None, *, summary: str
     ) -> Any:
-        """A ledger activity: Postgres writes, idempotent by key, retried until they land."""
+        """A ledger activity: Postgres writes, idempotent by key, retried until they land
+        (patched: or until they stall, seen by ops, see workflows/stalls.py)."""
+        if self._s.patches.stall_and_alert:
+            return await self._stalls.call(name, arg, result_type, summary=summary)
         return await workflow.execute_activity(
             name,
             arg,
@@ -282,13 +328,47 @@ class ShareWorkflow:
             summary=summary,
         )
 
+    async def _cancelled(self) -> None:
+        """Ops cancelled the share (patch lifecycle): an open share closes as cancelled, which
+        lifts its restrictions and is audited; the standing change reaches the backend."""
+        s = self._s
+        if s.is_open:
+            await self._ledger(
+                c.CLOSE_SHARE,
+                c.CloseShareInput(
+                    event_id=s.event.event_id,
+                    user_id=s.event.user_id,
+                    reason="cancelled",
+                    waived_amount=s.unpaid(),
+                    at=workflow.now(),
+                    note="workflow cancelled by ops",
+                ),
+                summary="cancelled by ops",
+            )
+            s.status, s.closed_reason = "waived", "cancelled"
+            self._publish()
+            self._effects.push_standing()
+        await self._effects.settle()
+
     def _publish(self) -> None:
         """Search attributes and current details follow every transition."""
+        status = "stalled" if self._s.stalled else self._s.status
         updates: list[SearchAttributeUpdate[Any]] = [
-            sa.SHARE_STATUS.value_set(self._s.status),
+            sa.SHARE_STATUS.value_set(status),
             sa.ENFORCEMENT_LEVEL.value_set(int(self._s.level)),
         ]
         if self._s.recorded is not None:
             updates.append(sa.DUE_AT.value_set(self._s.recorded.due_at))
         workflow.upsert_search_attributes(updates)
         workflow.set_current_details(self._s.details_markdown())
+
+
+def _refusal(err: ActivityError) -> str | None:
+    """The review reason for an exchange's permanent refusal; None for anything retryable."""
+    cause = err.cause
+    if isinstance(cause, ApplicationError):
+        if cause.type == options.CREDENTIALS_INVALID:
+            return "exchange credentials invalid"
+        if cause.type == options.EXCHANGE_REFUSED:
+            return f"exchange refused: {cause.message}"[:200]
+    return None

@@ -26,10 +26,21 @@ from domain.models import (
 )
 from domain.policy import DEFAULT_SHARE_POLICY
 from domain.settlement import Bill
+from workflows.patches import Patches
 
 # What may arrive while a share is open, handled one at a time in the order it arrived.
 Message = PaymentSignal | ProofDecision | DisputeOpened | DisputeResolution | Waiver
 OPEN_STATUSES = ("open", "disputed")
+# Before these, the share has no recorded amount yet: what depends on it waits.
+BEFORE_RECORD = ("received", "screening", "verifying", "under_review")
+
+
+DISPUTE_KEY = "dispute"
+WAIVER_KEY = "waiver"
+
+
+def payment_key(payment: PaymentSignal) -> str:
+    return f"payment:{payment.provider}:{payment.transaction_id}"
 
 
 @dataclass
@@ -56,6 +67,10 @@ class ShareState:
     waived_amount: Decimal | None = None
     closed_reason: str | None = None
     payment_link: str | None = None
+    patches: Patches = field(default_factory=Patches)
+    # The answer each message got (applied, credited, refused: ...), by message key.
+    answers: dict[str, str] = field(default_factory=dict)
+    stalled: bool = False
 
     @property
     def is_open(self) -> bool:
@@ -91,10 +106,18 @@ class ShareState:
             self.inbox.append(decision)
 
     def accept_dispute(self, dispute: DisputeOpened, at: datetime) -> None:
-        """One dispute per share, and only while it is open."""
-        if self.status == "open" and self.dispute is None:
+        """One dispute per share, and only while it is open (or, patched, not yet recorded)."""
+        if self.dispute is not None:
+            return
+        if self.status == "open":
             self.dispute = DisputeView(reason=dispute.reason, opened_at=at)
             self.inbox.append(dispute)
+        elif self.waits_for_record:
+            # Waits in the inbox: the collection loop opens it once the share is recorded.
+            self.dispute = DisputeView(reason=dispute.reason, opened_at=at)
+            self.inbox.append(dispute)
+        elif self.patches.answer_after_close:
+            self.answers[DISPUTE_KEY] = f"refused: the share is {self.status}"
 
     def accept_resolution(self, resolution: DisputeResolution) -> None:
         if self.dispute is not None and not self.dispute_resolution_requested:
@@ -102,8 +125,25 @@ class ShareState:
             self.inbox.append(resolution)
 
     def accept_waiver(self, waiver: Waiver) -> None:
-        if self.is_open and not any(isinstance(m, Waiver) for m in self.inbox):
+        if any(isinstance(m, Waiver) for m in self.inbox):
+            return
+        if self.is_open or self.waits_for_record:
             self.inbox.append(waiver)
+        elif self.patches.answer_after_close:
+            self.answers[WAIVER_KEY] = f"refused: the share is {self.status}"
+
+    def accept_review(self, decision: ReviewDecision) -> None:
+        """The first decision counts; patched, one sent just before the share reached review
+        (the API saw it there first) is kept for it."""
+        waiting = self.status == "under_review" or (
+            self.patches.queue_until_recorded and self.status in BEFORE_RECORD
+        )
+        if waiting and self.review is None:
+            self.review = decision
+
+    @property
+    def waits_for_record(self) -> bool:
+        return self.patches.queue_until_recorded and self.status in BEFORE_RECORD
 
     @property
     def workflow_id(self) -> str:

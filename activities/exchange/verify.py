@@ -14,6 +14,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import contracts as c
+from activities.contracts import CREDENTIALS_INVALID
 from activities.exchange.factory import binance_client
 from activities.exchange.fetch import mark_prices, prices_at_fills, session_fills
 from db.crypto import FieldCipher
@@ -21,7 +22,6 @@ from db.models import ExchangeAccount
 from domain.models import ProfitEvent, VerificationSummary
 from domain.money import to_minor
 from domain.pnl import DEFAULT_VERIFICATION_POLICY, VerificationPolicy, net_position, verify_session
-from workflows.options import CREDENTIALS_INVALID
 
 ClientFactory = Callable[..., Any]
 API_KEY_MISMATCH = "api_key_mismatch"

@@ -20,9 +20,11 @@ class LedgerActivities(OpeningLedger, LadderLedger, PaymentLedger, ClosingLedger
         return [
             self.open_share,
             self.set_status,
+            self.quote_fx,
             self.record_share,
             self.set_payment_link,
             self.escalate,
+            self.undo_stages,
             self.alert_ops,
             self.apply_payment,
             self.open_dispute,

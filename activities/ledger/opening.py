@@ -9,8 +9,10 @@ from decimal import Decimal
 from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from activities import contracts as c
+from activities.fx.source import UnknownRate
 from activities.ledger.base import ACTOR, LedgerBase
 from activities.ledger.trust import carry_loss, move_trust
 from db import audit, standing
@@ -94,6 +96,16 @@ class OpeningLedger(LedgerBase):
                 )
             await standing.recompute(s, cmd.user_id)
 
+    @activity.defn(name=c.QUOTE_FX)
+    async def quote_fx(self, cmd: c.FxQuoteInput) -> c.FxQuote:
+        """The rate the share will be billed at; no database, no lock held while it is asked."""
+        billing = self._billing_currency or cmd.currency
+        try:
+            rate = await self._fx.rate(cmd.currency, billing)
+        except UnknownRate as err:
+            raise ApplicationError(str(err), type=c.FX_RATE_UNKNOWN, non_retryable=True) from None
+        return c.FxQuote(base=cmd.currency, billing_currency=billing, rate=rate)
+
     @activity.defn(name=c.RECORD_SHARE)
     async def record_share(self, cmd: c.RecordShareInput) -> RecordedShare:
         event = cmd.event
@@ -112,8 +124,11 @@ class OpeningLedger(LedgerBase):
                 if user is not None and self._high_water_mark:
                     user.carried_loss_enc = self._cipher.encrypt(str(charge.carried_loss_after))
                 amount = share_amount(charge.profit, rate, event.currency)
-                billing = self._billing_currency or event.currency
-                fx = await self._fx.rate(event.currency, billing)
+                if cmd.fx is not None:  # quoted by QUOTE_FX, outside this transaction
+                    billing, fx = cmd.fx.billing_currency, cmd.fx.rate
+                else:  # a share started before QUOTE_FX existed
+                    billing = self._billing_currency or event.currency
+                    fx = await self._fx.rate(event.currency, billing)
                 billed = billed_amount(amount, fx, billing)
                 # A profit that only earns back carried losses bills nothing.
                 share.status = "open" if billed > 0 else "no_share"
