@@ -13,36 +13,34 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
-from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities import contracts as c
-    from activities.payments.contracts import (
-        CREATE_PAYMENT_LINK,
-        CreatePaymentLinkInput,
-        PaymentLink,
-    )
     from domain.ladder import Stage, ladder
     from domain.models import (
-        DisputeOpened,
-        DisputeResolution,
-        PaymentSignal,
         ProfitEvent,
-        ProofDecision,
-        ProofSubmitted,
         RecordedShare,
-        ReviewDecision,
         RiskSummary,
         ShareStatus,
         ShareView,
         VerificationSummary,
-        Waiver,
     )
     from workflows import options
     from workflows import search_attributes as sa
     from workflows.closed import Closed
     from workflows.collection import Collection
     from workflows.effects import Effects
+    from workflows.first_steps import payment_link, verify
+    from workflows.inbound import (
+        DisputeIn,
+        PaymentIn,
+        ProfitEventIn,
+        ProofDecisionIn,
+        ProofIn,
+        ResolutionIn,
+        ReviewIn,
+        WaiverIn,
+    )
     from workflows.patches import Patches
     from workflows.share_state import ShareState
     from workflows.stalls import Stalls
@@ -51,13 +49,13 @@ with workflow.unsafe.imports_passed_through():
 @workflow.defn(name="ShareWorkflow")
 class ShareWorkflow:
     @workflow.init
-    def __init__(self, event: ProfitEvent) -> None:
+    def __init__(self, event: ProfitEventIn) -> None:
         self._s = ShareState(event=event)
         self._effects = Effects(self._s)
         self._stalls = Stalls(self._s, self._publish)
 
     @workflow.run
-    async def run(self, event: ProfitEvent) -> ShareView:
+    async def run(self, event: ProfitEventIn) -> ShareView:
         self._s.patches = self._read_patches()
         try:
             await self._walk(event)
@@ -105,32 +103,34 @@ class ShareWorkflow:
 
     # --- messages -------------------------------------------------------------------------
     # Each handler only queues; the run loop acts on messages one at a time, in order.
+    # They take the lenient models of workflows/inbound.py: a newer API's extra field is
+    # ignored here, not a reason to drop the message.
     @workflow.signal
-    def payment(self, payment: PaymentSignal) -> None:
+    def payment(self, payment: PaymentIn) -> None:
         self._s.accept_payment(payment)
 
     @workflow.signal
-    def review(self, decision: ReviewDecision) -> None:
+    def review(self, decision: ReviewIn) -> None:
         self._s.accept_review(decision)
 
     @workflow.signal
-    def proof(self, proof: ProofSubmitted) -> None:
+    def proof(self, proof: ProofIn) -> None:
         self._s.accept_proof(proof)
 
     @workflow.signal
-    def proof_decision(self, decision: ProofDecision) -> None:
+    def proof_decision(self, decision: ProofDecisionIn) -> None:
         self._s.accept_proof_decision(decision)
 
     @workflow.signal
-    def dispute(self, dispute: DisputeOpened) -> None:
+    def dispute(self, dispute: DisputeIn) -> None:
         self._s.accept_dispute(dispute, workflow.now())
 
     @workflow.signal
-    def resolve_dispute(self, resolution: DisputeResolution) -> None:
+    def resolve_dispute(self, resolution: ResolutionIn) -> None:
         self._s.accept_resolution(resolution)
 
     @workflow.signal
-    def waive(self, waiver: Waiver) -> None:
+    def waive(self, waiver: WaiverIn) -> None:
         self._s.accept_waiver(waiver)
 
     @workflow.signal
@@ -142,41 +142,15 @@ class ShareWorkflow:
     def status(self) -> ShareView:
         return self._s.view()
 
+    @workflow.query
+    def answer(self, key: str) -> str | None:
+        """What became of a message (`payment:<provider>:<txn>`, `dispute`, `waiver`):
+        applied, credited, refused: <why>; None while it waits."""
+        return self._s.answers.get(key)
+
     # --- stages ---------------------------------------------------------------------------
     async def _verify(self, event: ProfitEvent) -> tuple[VerificationSummary, list[str]]:
-        try:
-            if self._s.patches.stall_and_alert:
-                verification = await self._stalls.call(
-                    c.VERIFY_SESSION,
-                    event,
-                    VerificationSummary,
-                    summary="verify the session's fills with the exchange",
-                    start_to_close=options.EXCHANGE_TIMEOUT,
-                    give_up=options.EXCHANGE_GIVE_UP,
-                    retry_policy=options.EXCHANGE_RETRY_V2,
-                    heartbeat=options.EXCHANGE_HEARTBEAT,
-                    stall_on=lambda err: _refusal(err) is None,
-                )
-            else:
-                verification = await workflow.execute_activity(
-                    c.VERIFY_SESSION,
-                    event,
-                    result_type=VerificationSummary,
-                    start_to_close_timeout=options.EXCHANGE_TIMEOUT,
-                    retry_policy=options.EXCHANGE_RETRY,
-                    summary="verify the session's fills with the exchange",
-                )
-        except ActivityError as err:
-            # The exchange said no for good: an admin decides, nothing is billed unseen.
-            reason = _refusal(err)
-            if reason is None:
-                raise
-            empty = VerificationSummary(
-                agreed=False, verified_profit=Decimal(0), methods={}, reasons=[reason]
-            )
-            return empty, [reason]
-        self._s.verification = verification
-        return verification, list(verification.reasons)
+        return await verify(self._s, self._stalls, event)
 
     async def _review(
         self, verification: VerificationSummary, reasons: list[str]
@@ -248,35 +222,7 @@ class ShareWorkflow:
         self._publish()
 
     async def _payment_link(self) -> None:
-        """A hosted payment page when a gateway is configured; the reference works without."""
-        r = self._s.recorded
-        assert r is not None
-        try:
-            link = await workflow.execute_activity(
-                CREATE_PAYMENT_LINK,
-                CreatePaymentLinkInput(
-                    event_id=self._s.event.event_id,
-                    payment_reference=r.payment_reference,
-                    amount=r.billed_amount,
-                    currency=r.billing_currency,
-                    min_partial=self._s.bill().owed_at(r.recorded_at),
-                    description=f"Platform share, session {self._s.event.session_id}",
-                ),
-                result_type=PaymentLink | None,  # type: ignore[arg-type]
-                start_to_close_timeout=options.LEDGER_TIMEOUT,
-                retry_policy=options.LINK_RETRY,
-                summary="create the payment link",
-            )
-        except ActivityError as err:
-            workflow.logger.warning("no payment link for %s: %s", self._s.event.event_id, err)
-            return
-        if link is not None:
-            await self._ledger(
-                c.SET_PAYMENT_LINK,
-                c.PaymentLinkInput(event_id=self._s.event.event_id, url=link.url),
-                summary="store the payment link",
-            )
-            self._s.payment_link = link.url
+        await payment_link(self._s, self._ledger)
 
     def _stages(self) -> tuple[Stage, ...]:
         """The ladder this share walks. Open shares replay it: change it only behind
@@ -361,14 +307,3 @@ class ShareWorkflow:
             updates.append(sa.DUE_AT.value_set(self._s.recorded.due_at))
         workflow.upsert_search_attributes(updates)
         workflow.set_current_details(self._s.details_markdown())
-
-
-def _refusal(err: ActivityError) -> str | None:
-    """The review reason for an exchange's permanent refusal; None for anything retryable."""
-    cause = err.cause
-    if isinstance(cause, ApplicationError):
-        if cause.type == options.CREDENTIALS_INVALID:
-            return "exchange credentials invalid"
-        if cause.type == options.EXCHANGE_REFUSED:
-            return f"exchange refused: {cause.message}"[:200]
-    return None

@@ -26,6 +26,7 @@ from domain.models import (
 )
 from domain.policy import DEFAULT_SHARE_POLICY
 from domain.settlement import Bill
+from workflows.ids import share_workflow_id
 from workflows.patches import Patches
 
 # What may arrive while a share is open, handled one at a time in the order it arrived.
@@ -147,7 +148,7 @@ class ShareState:
 
     @property
     def workflow_id(self) -> str:
-        return f"share/{self.event.event_id}"
+        return share_workflow_id(self.event.event_id)
 
     def bill(self) -> Bill:
         assert self.recorded is not None

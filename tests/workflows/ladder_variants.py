@@ -13,7 +13,8 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain.ladder import Level, Stage, ladder
-    from domain.models import ProfitEvent, ShareView
+    from domain.models import ShareView
+    from workflows.inbound import ProfitEventIn
     from workflows.share import ShareWorkflow
 
 FINAL_NOTICE = Stage(45, Level.LOCKED)
@@ -27,7 +28,7 @@ def with_final_notice() -> tuple[Stage, ...]:
 @workflow.defn(name="ShareWorkflow")
 class FinalNoticeUnpatched(ShareWorkflow):
     @workflow.run
-    async def run(self, event: ProfitEvent) -> ShareView:
+    async def run(self, event: ProfitEventIn) -> ShareView:
         return await super().run(event)
 
     def _stages(self) -> tuple[Stage, ...]:
@@ -37,7 +38,7 @@ class FinalNoticeUnpatched(ShareWorkflow):
 @workflow.defn(name="ShareWorkflow")
 class FinalNoticePatched(ShareWorkflow):
     @workflow.run
-    async def run(self, event: ProfitEvent) -> ShareView:
+    async def run(self, event: ProfitEventIn) -> ShareView:
         return await super().run(event)
 
     def _stages(self) -> tuple[Stage, ...]:
