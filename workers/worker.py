@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from datetime import timedelta
 
 from temporalio.client import Client
@@ -26,6 +28,7 @@ from workers.telemetry import metrics_runtime
 from workflows.ip_intel import IpIntelRefreshWorkflow
 from workflows.reports import ReportWorkflow
 from workflows.share import ShareWorkflow
+from workflows.standing import StandingDeliveryWorkflow
 
 
 def activities_for(
@@ -94,20 +97,47 @@ def user_notifier(deps: Deps, settings: Settings) -> Notifier:
     return HttpNotifier(deps.http, url=settings.notifier_url, token=token)
 
 
+# A worker that is told to stop (SIGTERM) finishes what it runs for up to this long.
+DRAIN = timedelta(seconds=30)
+
+
+def db_capacity(deps: Deps) -> int:
+    """Connections the pool can hand out at once (its size plus its overflow)."""
+    pool = deps.engine.pool
+    size = pool.size() if hasattr(pool, "size") else 10
+    return max(1, size + max(0, getattr(pool, "_max_overflow", 0)))
+
+
 def build_worker(client: Client, deps: Deps, settings: Settings, **overrides: object) -> Worker:
     return Worker(
         client,
         task_queue=settings.task_queue,
         max_cached_workflows=settings.worker_max_cached_workflows,
-        workflows=[ShareWorkflow, ReportWorkflow, IpIntelRefreshWorkflow],
+        # Most activities hold a connection: never more at once than the pool can give, so
+        # a burst waits in Temporal's queue instead of timing out on the pool.
+        max_concurrent_activities=db_capacity(deps),
+        graceful_shutdown_timeout=DRAIN,
+        workflows=[ShareWorkflow, ReportWorkflow, IpIntelRefreshWorkflow, StandingDeliveryWorkflow],
         activities=activities_for(deps, settings, **overrides),
     )  # type: ignore[arg-type]
 
 
 async def run_worker(settings: Settings) -> None:
+    """Runs until SIGTERM or SIGINT, then drains: no new tasks, running ones finish (DRAIN)."""
     deps = Deps.from_settings(settings)
     try:
         client = await connect(settings, runtime=metrics_runtime(settings))
-        await build_worker(client, deps, settings).run()
+        worker = build_worker(client, deps, settings)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        running = asyncio.create_task(worker.run())
+        stopped = asyncio.create_task(stop.wait())
+        await asyncio.wait([running, stopped], return_when=asyncio.FIRST_COMPLETED)
+        if not running.done():
+            await worker.shutdown()
+        stopped.cancel()
+        await running
     finally:
         await deps.close()

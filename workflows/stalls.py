@@ -74,7 +74,7 @@ class Stalls:
         # The search attribute first: it needs no database, so ops see the share even when
         # the alert below cannot be written yet.
         workflow.upsert_search_attributes([sa.SHARE_STATUS.value_set(STALLED)])
-        cause = err.cause.message if err.cause is not None else str(err)
+        cause = str(err.cause) if err.cause is not None else str(err)
         workflow.logger.warning("share %s stalled at %r: %s", s.event.event_id, what, cause)
         await workflow.execute_activity(
             c.ALERT_OPS,

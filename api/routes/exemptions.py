@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from api.auth import require
 from api.errors import ApiError
+from api.signals import standing_changed
 from db import audit, standing
 from db.models import User
 
@@ -56,4 +57,5 @@ async def set_exemption(
                 details={"note": body.note},
             )
         _, level = await standing.recompute(s, user_id)
+    await standing_changed(request, user_id)
     return Exemption(user_id=user_id, exempt=body.exempt, enforcement_level=level)

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import require
 from api.errors import ApiError
-from api.signals import signal_share
+from api.signals import closed_is_409, share_client
 from db import audit
 from db.models import Payment, PaymentProof, Share
 from db.rate_limits import PostgresStorage
@@ -114,12 +114,10 @@ async def submit_proof(event_id: str, body: ProofIn, request: Request) -> ProofA
             key=f"proof:{proof_id}:submitted",
             details={"proof_id": proof_id, "transaction_id": body.transaction_id},
         )
-        # Inside the transaction: if the workflow cannot be told, nothing is stored.
-        await signal_share(
-            request,
-            event_id,
-            "proof",
-            ProofSubmitted(proof_id=proof_id, **body.model_dump()),
+    # Committed, then told. If telling fails, the admin's decision tells it again (below).
+    async with closed_is_409():
+        await (await share_client(request)).submit_proof(
+            event_id, ProofSubmitted(proof_id=proof_id, **body.model_dump())
         )
     return ProofAccepted(proof_id=proof_id, status="pending_review")
 
@@ -184,11 +182,19 @@ async def decide_proof(
         )
         if proof is None:
             raise ApiError(404, f"no payment proof {proof_id}")
-        if proof.status == target:
+        if proof.status == target and proof.signalled_at is not None:
             return DecisionAccepted(proof_id=proof_id, status=target)  # a repeat: same answer
-        if proof.status != "pending_review":
+        if proof.status not in ("pending_review", target):
             raise ApiError(409, f"the proof was already decided: {proof.status}")
         now = datetime.now(UTC)
+        submitted = ProofSubmitted(
+            proof_id=proof_id,
+            transaction_id=proof.transaction_id,
+            amount=deps.cipher.decrypt_decimal(proof.amount_enc),
+            currency=proof.currency,
+            paid_at=proof.paid_at,
+        )
+        event_id = proof.event_id
         proof.status, proof.decided_by, proof.decided_at = target, role, now
         proof.note_enc = deps.cipher.encrypt(body.note) if body.note else None
         await audit.append(
@@ -201,11 +207,16 @@ async def decide_proof(
             key=f"proof:{proof_id}:decision",
             details={"proof_id": proof_id, "note": body.note},
         )
-        await signal_share(
-            request,
-            proof.event_id,
-            "proof_decision",
-            ProofDecision(proof_id=proof_id, decision=body.decision, note=body.note),
+    # Committed, then told (a retry tells again: the workflow keeps the first of each). The
+    # proof goes first in case its submission never reached the workflow.
+    shares = await share_client(request)
+    async with closed_is_409():
+        await shares.submit_proof(event_id, submitted)
+        await shares.decide_proof(
+            event_id, ProofDecision(proof_id=proof_id, decision=body.decision, note=body.note)
         )
-        proof.signalled_at = now
+    async with deps.sessions.begin() as s:
+        decided = await s.get(PaymentProof, proof_id)
+        if decided is not None and decided.signalled_at is None:
+            decided.signalled_at = now
     return DecisionAccepted(proof_id=proof_id, status=target)

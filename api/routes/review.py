@@ -9,10 +9,9 @@ from pydantic import BaseModel
 
 from api.auth import require
 from api.errors import ApiError
+from api.signals import closed_is_409, share_client
 from db.models import Share
-from db.shares import workflow_id
 from domain.models import ReviewDecision
-from workflows.share import ShareWorkflow
 
 router = APIRouter(tags=["review"])
 
@@ -35,7 +34,7 @@ async def review_share(event_id: str, decision: ReviewDecision, request: Request
         raise ApiError(404, f"no share for event {event_id}")
     if share.status != "under_review":
         raise ApiError(409, f"the share is {share.status}, not under_review")
-    client = await request.app.state.temporal()
     # The workflow keeps only the first decision; a second admin's signal is ignored there.
-    await client.get_workflow_handle(workflow_id(event_id)).signal(ShareWorkflow.review, decision)
+    async with closed_is_409():
+        await (await share_client(request)).review(event_id, decision)
     return ReviewAccepted(event_id=event_id, decision=decision.decision)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from api.auth import require
 from api.errors import ApiError
-from api.signals import signal_share
+from api.signals import closed_is_409, share_client
 from db import audit
 from db.models import Share
 from domain.models import Waiver
@@ -47,5 +47,7 @@ async def waive_share(
             key=f"waive:{event_id}:requested",
             details={"kind": body.kind, "note": body.note},
         )
-        await signal_share(request, event_id, "waive", body)
+    # Committed, then told; a retry re-sends it (the workflow keeps one waiver).
+    async with closed_is_409():
+        await (await share_client(request)).waive(event_id, body)
     return WaiverAccepted(event_id=event_id, kind=body.kind)

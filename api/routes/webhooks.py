@@ -16,13 +16,12 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
-from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import ApiError
+from api.signals import share_client
 from config.settings import Settings
 from db import audit
 from db.models import Payment, Share
-from db.shares import workflow_id
 from domain.models import PaymentSignal
 from domain.webhooks import (
     GatewayPayment,
@@ -33,6 +32,7 @@ from domain.webhooks import (
     razorpay,
     standard,
 )
+from workflows.share_client import ShareClosed
 
 router = APIRouter(tags=["webhooks"])
 log = structlog.get_logger()
@@ -182,10 +182,9 @@ async def _signal_once(
         )
         if row.signalled_at is not None or row.status == "applied":
             return "duplicate"
-        client = await request.app.state.temporal()
         try:
-            await client.get_workflow_handle(workflow_id(event_id)).signal(
-                "payment",
+            await (await share_client(request)).pay(
+                event_id,
                 PaymentSignal(
                     provider=payment.provider,
                     transaction_id=payment.transaction_id,
@@ -194,9 +193,7 @@ async def _signal_once(
                     paid_at=payment.paid_at or now,
                 ),
             )
-        except RPCError as err:
-            if err.status != RPCStatusCode.NOT_FOUND:
-                raise  # Temporal is down: 503, the gateway retries, the retry signals
+        except ShareClosed:  # (Temporal down is an RPCError: 503, the retry signals)
             row.status, row.note = "unmatched", "share already closed"
             request.app.state.metrics.webhook_rejected(payment.provider, "share_closed")
             await _alert_ops(
