@@ -20,6 +20,7 @@ from tests.workflows.ladder_variants import (
     FINAL_NOTICE,
     FinalNoticePatched,
     FinalNoticeUnpatched,
+    WorkflowsBranchUnpatched,
 )
 from workers.client import data_converter
 from workers.worker import activities_for
@@ -52,6 +53,31 @@ async def test_every_recorded_history_replays_on_the_current_code(path: Path):
 async def test_changing_the_ladder_without_a_patch_breaks_open_shares():
     with pytest.raises(NondeterminismError):
         await _replayer(FinalNoticeUnpatched).replay_workflow(load(LADDER))
+
+
+# v1 shares that reached their record: every one of them meets the changed commands.
+RECORDED_V1 = [
+    p
+    for p in recorded("share-", "v1")
+    if p.stem not in {"share-loss-no-share", "share-blocked-user-rejected"}
+]
+
+
+@pytest.mark.parametrize("path", RECORDED_V1, ids=history_id)
+async def test_this_versions_changes_without_their_patches_break_v1_shares(path: Path):
+    """The same changes as workflows/patches.py, deployed unpatched: the v1 shares fail."""
+    with pytest.raises(NondeterminismError):
+        await _replayer(WorkflowsBranchUnpatched).replay_workflow(load(path))
+
+
+def test_v2_histories_cover_a_dispute_a_proof_a_waiver_a_write_off_and_a_payment_link():
+    assert {p.stem for p in recorded(version="v2")} >= {
+        "share-dispute-upheld",
+        "share-proof-approved",
+        "share-waived",
+        "share-written-off",
+        "share-paid-by-link",
+    }
 
 
 @pytest.mark.parametrize("path", recorded("share-"), ids=history_id)
