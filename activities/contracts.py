@@ -150,6 +150,40 @@ class CloseShareInput(Model):
     block_user: bool = False
 
 
+STUCK_PAYMENTS = "stuck_payments"
+MARK_PAYMENT_REDELIVERED = "mark_payment_redelivered"
+CREDIT_PAYMENT = "credit_payment"
+
+
+class StuckPaymentsInput(Model):
+    """Payment rows still `received`, never signalled, older than this (the reconciler)."""
+
+    older_than_seconds: int
+    at: datetime
+    limit: int = 100
+
+
+class StuckPayment(Model):
+    event_id: str
+    user_id: str
+    payment: PaymentSignal
+
+
+class RedeliveredInput(Model):
+    provider: str
+    transaction_id: str
+    at: datetime
+
+
+class CreditPaymentInput(Model):
+    """A payment whose share's workflow has completed: kept as the user's credit, audited."""
+
+    event_id: str
+    user_id: str
+    payment: PaymentSignal
+    at: datetime
+
+
 GENERATE_REPORT = "generate_report"
 
 

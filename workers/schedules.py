@@ -16,6 +16,7 @@ from temporalio.client import (
     ScheduleActionStartWorkflow,
     ScheduleAlreadyRunningError,
     ScheduleCalendarSpec,
+    ScheduleIntervalSpec,
     ScheduleOverlapPolicy,
     SchedulePolicy,
     ScheduleRange,
@@ -28,6 +29,10 @@ from config.settings import Settings
 from domain.reports import ReportKind
 from workers.ip_intel_schedule import SCHEDULE_ID as IP_INTEL_SCHEDULE_ID
 from workers.ip_intel_schedule import ip_intel_schedule
+from workflows.reconciler import EVERY as RECONCILE_EVERY
+from workflows.reconciler import SCHEDULE_ID as RECONCILER_SCHEDULE_ID
+from workflows.reconciler import WORKFLOW_ID as RECONCILER_WORKFLOW_ID
+from workflows.reconciler import PaymentReconcilerWorkflow
 from workflows.reports import ReportRequest, ReportWorkflow
 
 MONDAY = 1
@@ -94,6 +99,13 @@ def schedule_for(report: ReportSchedule, settings: Settings) -> Schedule:
 def wanted_schedules(settings: Settings) -> dict[str, Schedule]:
     """Every schedule of the system: the reports, and the IP-list refresh when configured."""
     wanted = {report.id: schedule_for(report, settings) for report in SCHEDULES}
+    wanted[RECONCILER_SCHEDULE_ID] = Schedule(
+        action=ScheduleActionStartWorkflow(
+            PaymentReconcilerWorkflow.run, id=RECONCILER_WORKFLOW_ID, task_queue=settings.task_queue
+        ),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=RECONCILE_EVERY)]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
     refresh = ip_intel_schedule(settings)
     if refresh is not None:
         wanted[IP_INTEL_SCHEDULE_ID] = refresh

@@ -26,6 +26,7 @@ from workers.client import connect
 from workers.deps import Deps, require
 from workers.telemetry import metrics_runtime
 from workflows.ip_intel import IpIntelRefreshWorkflow
+from workflows.reconciler import PaymentReconcilerWorkflow
 from workflows.reports import ReportWorkflow
 from workflows.share import ShareWorkflow
 from workflows.standing import StandingDeliveryWorkflow
@@ -117,7 +118,13 @@ def build_worker(client: Client, deps: Deps, settings: Settings, **overrides: ob
         # a burst waits in Temporal's queue instead of timing out on the pool.
         max_concurrent_activities=db_capacity(deps),
         graceful_shutdown_timeout=DRAIN,
-        workflows=[ShareWorkflow, ReportWorkflow, IpIntelRefreshWorkflow, StandingDeliveryWorkflow],
+        workflows=[
+            ShareWorkflow,
+            ReportWorkflow,
+            IpIntelRefreshWorkflow,
+            StandingDeliveryWorkflow,
+            PaymentReconcilerWorkflow,
+        ],
         activities=activities_for(deps, settings, **overrides),
     )  # type: ignore[arg-type]
 

@@ -13,9 +13,10 @@ from activities.ledger.closing import ClosingLedger
 from activities.ledger.ladder import LadderLedger
 from activities.ledger.opening import OpeningLedger, payment_reference
 from activities.ledger.payments import PaymentLedger
+from activities.ledger.reconcile import ReconcileLedger
 
 
-class LedgerActivities(OpeningLedger, LadderLedger, PaymentLedger, ClosingLedger):
+class LedgerActivities(OpeningLedger, LadderLedger, PaymentLedger, ClosingLedger, ReconcileLedger):
     def activities(self) -> list[Callable[..., Any]]:
         return [
             self.open_share,
@@ -30,6 +31,9 @@ class LedgerActivities(OpeningLedger, LadderLedger, PaymentLedger, ClosingLedger
             self.open_dispute,
             self.resolve_dispute,
             self.close_share,
+            self.stuck_payments,
+            self.mark_payment_redelivered,
+            self.credit_payment,
         ]
 
 

@@ -16,7 +16,12 @@ from workers.ip_intel_schedule import SCHEDULE_ID as IP_INTEL_SCHEDULE_ID
 from workers.schedules import SCHEDULES, apply, wanted_schedules
 from workers.worker import build_worker
 
-IDS = {"report-overdue-daily", "report-fraud-weekly", "report-trust-monthly"}
+IDS = {
+    "report-overdue-daily",
+    "report-fraud-weekly",
+    "report-trust-monthly",
+    "payment-reconciler",
+}
 
 
 async def _all_listed(client) -> bool:

@@ -1,0 +1,79 @@
+"""PaymentReconcilerWorkflow: no payment row stays `received` (scheduled every few minutes).
+
+A row the webhook route wrote but could not hand to its share (Temporal was down and the
+gateway stopped retrying) is re-delivered to the share's workflow, which dedupes by
+transaction id; when that workflow has completed, the payment is credited to the share
+instead. Either way ops get an alert naming it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import FailureError
+
+with workflow.unsafe.imports_passed_through():
+    from activities import contracts as c
+    from workflows import options
+    from workflows.ids import share_workflow_id
+
+SCHEDULE_ID = "payment-reconciler"
+WORKFLOW_ID = "payment-reconciler"
+EVERY = timedelta(minutes=5)
+# Younger rows may still be on their way (the route signals right after it writes).
+OLDER_THAN = timedelta(minutes=3)
+
+
+@workflow.defn(name="PaymentReconciler")
+class PaymentReconcilerWorkflow:
+    @workflow.run
+    async def run(self) -> dict[str, int]:
+        stuck = await self._ledger(
+            c.STUCK_PAYMENTS,
+            c.StuckPaymentsInput(
+                older_than_seconds=int(OLDER_THAN.total_seconds()), at=workflow.now()
+            ),
+            list[c.StuckPayment],
+            summary="payments left received",
+        )
+        outcome = {"redelivered": 0, "credited": 0}
+        for row in stuck:
+            p = row.payment
+            try:
+                await workflow.get_external_workflow_handle(share_workflow_id(row.event_id)).signal(
+                    "payment", p
+                )
+            except FailureError:  # the share's workflow has completed
+                await self._ledger(
+                    c.CREDIT_PAYMENT,
+                    c.CreditPaymentInput(
+                        event_id=row.event_id, user_id=row.user_id, payment=p, at=workflow.now()
+                    ),
+                    str,
+                    summary=f"credit {p.provider}:{p.transaction_id}",
+                )
+                outcome["credited"] += 1
+                continue
+            await self._ledger(
+                c.MARK_PAYMENT_REDELIVERED,
+                c.RedeliveredInput(
+                    provider=p.provider, transaction_id=p.transaction_id, at=workflow.now()
+                ),
+                None,
+                summary=f"re-delivered {p.provider}:{p.transaction_id}",
+            )
+            outcome["redelivered"] += 1
+        return outcome
+
+    async def _ledger(self, name: str, arg: object, result_type: Any, *, summary: str) -> Any:
+        return await workflow.execute_activity(
+            name,
+            arg,
+            result_type=result_type,
+            start_to_close_timeout=options.LEDGER_TIMEOUT,
+            schedule_to_close_timeout=EVERY,  # the next run tries again
+            retry_policy=options.LEDGER_RETRY,
+            summary=summary,
+        )
