@@ -65,7 +65,10 @@ class Collection:
                 continue
             escalating = self._s.status == "open" and bool(stages)
             if escalating and self._s.stage_due(stages[0]) <= workflow.now():
-                await self._escalate(stages.pop(0), ladder)
+                stage = stages.pop(0)
+                await self._escalate(stage, ladder)
+                if stage.level == Level.COLLECTIONS and self._s.patches.collections_completes:
+                    return  # handed over: nothing left on the ladder to wait for
                 continue
             try:
                 await workflow.wait_condition(

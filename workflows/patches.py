@@ -32,10 +32,11 @@ class Patches:
     fx_before_record: bool = False
     # Ledger work that gives up marks the share stalled, alerts ops, waits for a retry.
     stall_and_alert: bool = False
-    # Standing changes go to the user's delivery workflow instead of an activity per share.
-    standing_workflow: bool = False
-    # Collections completes the workflow; cancellation restores the user's standing.
+    # Cancellation by ops closes the share and restores the user's standing, audited.
     lifecycle: bool = False
+    # A share handed to collections completes its workflow (it stays payable: a later
+    # payment is applied by the payment reconciler, audited).
+    collections_completes: bool = False
 
     @classmethod
     def read(cls) -> Patches:

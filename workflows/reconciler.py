@@ -2,8 +2,9 @@
 
 A row the webhook route wrote but could not hand to its share (Temporal was down and the
 gateway stopped retrying) is re-delivered to the share's workflow, which dedupes by
-transaction id; when that workflow has completed, the payment is credited to the share
-instead. Either way ops get an alert naming it.
+transaction id. When that workflow has completed, the payment is applied here: to the debt of
+a share handed to collections (its workflow completes at day 60, the share stays payable), or
+as credit to a share no longer owed. Either way it is audited and ops get an alert naming it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from temporalio.exceptions import FailureError
 
 with workflow.unsafe.imports_passed_through():
     from activities import contracts as c
+    from activities.notify.contracts import DELIVER_STANDING, DeliverStandingInput
     from workflows import options
     from workflows.ids import share_workflow_id
 
@@ -38,7 +40,7 @@ class PaymentReconcilerWorkflow:
             list[c.StuckPayment],
             summary="payments left received",
         )
-        outcome = {"redelivered": 0, "credited": 0}
+        outcome = {"redelivered": 0, "applied": 0, "credited": 0}
         for row in stuck:
             p = row.payment
             try:
@@ -46,15 +48,24 @@ class PaymentReconcilerWorkflow:
                     "payment", p
                 )
             except FailureError:  # the share's workflow has completed
-                await self._ledger(
+                answer = await self._ledger(
                     c.CREDIT_PAYMENT,
                     c.CreditPaymentInput(
                         event_id=row.event_id, user_id=row.user_id, payment=p, at=workflow.now()
                     ),
                     str,
-                    summary=f"credit {p.provider}:{p.transaction_id}",
+                    summary=f"apply or credit {p.provider}:{p.transaction_id}",
                 )
-                outcome["credited"] += 1
+                outcome[answer] = outcome.get(answer, 0) + 1
+                if answer == "applied":  # a share in collections: its standing changed
+                    await workflow.execute_activity(
+                        DELIVER_STANDING,
+                        DeliverStandingInput(user_id=row.user_id),
+                        start_to_close_timeout=options.NOTIFY_TIMEOUT,
+                        schedule_to_close_timeout=EVERY,
+                        retry_policy=options.STANDING_RETRY,
+                        summary="tell the backend: standing changed",
+                    )
                 continue
             await self._ledger(
                 c.MARK_PAYMENT_REDELIVERED,

@@ -15,11 +15,14 @@ from temporalio import activity
 
 from activities import contracts as c
 from activities.ledger.base import ACTOR, LedgerBase
+from activities.ledger.trust import move_trust
 from db import audit, standing
 from db.alerts import alert_ops
 from db.models import Payment, Share
 from db.shares import amounts, seal, set_amounts
 from domain.models import PaymentSignal
+from domain.policy import DEFAULT_TRUST_POLICY
+from domain.settlement import Bill, apply_payment
 
 
 class ReconcileLedger(LedgerBase):
@@ -40,12 +43,12 @@ class ReconcileLedger(LedgerBase):
             )
             return [
                 c.StuckPayment(
-                    event_id=payment.event_id,
+                    event_id=str(payment.event_id),  # joined on it: never None here
                     user_id=user_id,
                     payment=PaymentSignal(
                         provider=payment.provider,
                         transaction_id=payment.transaction_id,
-                        amount=self._cipher.decrypt_decimal(payment.amount_enc),
+                        amount=Decimal(self._cipher.decrypt(payment.amount_enc)),
                         currency=payment.currency,
                         paid_at=payment.paid_at,
                     ),
@@ -72,7 +75,8 @@ class ReconcileLedger(LedgerBase):
 
     @activity.defn(name=c.CREDIT_PAYMENT)
     async def credit_payment(self, cmd: c.CreditPaymentInput) -> str:
-        """The share's workflow has completed: the payment becomes the user's credit, once."""
+        """The share's workflow has completed. A share still owed (handed to collections) has
+        the payment applied to its debt; any other keeps it as the user's credit. Once."""
         p = cmd.payment
         async with self._sessions.begin() as s:
             await audit.lock_chain(s)  # chain first, then rows: one lock order
@@ -81,19 +85,61 @@ class ReconcileLedger(LedgerBase):
             if row is None or row.status != "received":
                 return "duplicate"
             money = amounts(share, self._cipher)
-            set_amounts(
-                share,
-                self._cipher,
-                amount_paid=(money["amount_paid"] or Decimal(0)) + p.amount,
-                credit=(money["credit"] or Decimal(0)) + p.amount,
-            )
+            paid_before = money["amount_paid"] or Decimal(0)
+            billed = money["billed_amount"]
+            owed = share.status in ("open", "disputed") and billed is not None
+            if owed:
+                assert billed is not None and share.discount_until is not None  # recorded
+                outcome = apply_payment(
+                    Bill(
+                        billed=billed,
+                        currency=str(share.billing_currency),
+                        discount_rate=self._policy.early_discount,
+                        discount_until=share.discount_until,
+                    ),
+                    paid_before=paid_before,
+                    amount=p.amount,
+                    currency=p.currency,
+                    at=p.paid_at,
+                )
+                set_amounts(
+                    share,
+                    self._cipher,
+                    amount_paid=outcome.amount_paid,
+                    amount_due=outcome.amount_due,
+                    credit=outcome.credit or None,
+                )
+                if outcome.settled:
+                    share.status = "paid"
+                    await move_trust(
+                        s,
+                        self._cipher,
+                        cmd.user_id,
+                        DEFAULT_TRUST_POLICY.paid_late,
+                        at=cmd.at,
+                        key=cmd.event_id,
+                        reason="paid late",
+                        actor=ACTOR,
+                    )
+                action = "share.paid" if outcome.settled else "share.partial_payment"
+                answer, reason = "applied", "a payment for a share in collections was applied"
+            else:
+                set_amounts(
+                    share,
+                    self._cipher,
+                    amount_paid=paid_before + p.amount,
+                    credit=(money["credit"] or Decimal(0)) + p.amount,
+                )
+                action = "share.payment_credited"
+                answer, reason = "credited", "a payment reached a closed share: kept as credit"
             share.updated_at = func.now()
             seal(share, self._cipher, self._hasher)
-            row.status, row.applied_at, row.note = "applied", cmd.at, "credited: share closed"
+            row.status, row.applied_at = "applied", cmd.at
+            row.note = None if owed else "credited: share closed"
             await self._audit(
                 s,
                 at=cmd.at,
-                action="share.payment_credited",
+                action=action,
                 subject=cmd.event_id,
                 key=f"{cmd.event_id}:payment:{p.provider}:{p.transaction_id}",
                 details={"provider": p.provider, "transaction_id": p.transaction_id},
@@ -103,12 +149,12 @@ class ReconcileLedger(LedgerBase):
                 self._cipher,
                 at=cmd.at,
                 actor=ACTOR,
-                key=f"reconciler:credited:{p.provider}:{p.transaction_id}",
-                reason="a payment reached a closed share: kept as credit",
+                key=f"reconciler:{answer}:{p.provider}:{p.transaction_id}",
+                reason=reason,
                 share=cmd.event_id,
             )
             await standing.recompute(s, cmd.user_id)
-            return "credited"
+            return answer
 
     async def _payment(self, s, provider: str, transaction_id: str) -> Payment | None:
         return await s.scalar(

@@ -194,6 +194,12 @@ async def _signal_once(
                 ),
             )
         except ShareClosed:  # (Temporal down is an RPCError: 503, the retry signals)
+            share = await s.get(Share, event_id)
+            if share is not None and share.status in ("open", "disputed"):
+                # Handed to collections: its workflow completed, the share is still owed.
+                # The row stays received; the payment reconciler applies it, audited.
+                row.note = "share in collections: applied by the payment reconciler"
+                return "applied"
             row.status, row.note = "unmatched", "share already closed"
             request.app.state.metrics.webhook_rejected(payment.provider, "share_closed")
             await _alert_ops(

@@ -59,11 +59,11 @@ async def paid_early(driver: ShareDriver) -> WorkflowHandle:
 
 
 async def ladder_to_collections(driver: ShareDriver) -> WorkflowHandle:
-    """Every stage, day 1 to day 60, then paid in collections."""
+    """Every stage, day 1 to day 60: handed to collections, the workflow completes (since v2;
+    in v1 it waited and was paid in collections)."""
     _, handle, view = await driver.open_share()
     await driver.advance_to(view.created_at + timedelta(days=61))
     await driver.wait_level(view.event_id, 5)
-    await driver.pay(handle, "150.00", "txn-collections")
     return handle
 
 

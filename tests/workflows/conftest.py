@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 from temporalio.client import WorkflowHandle
 
-from db.models import AuditEntry, Share, User
+from db.models import AuditEntry, Payment, Share, User
 from domain.ladder import can_access, can_trade
 from domain.models import PaymentSignal, ProfitEvent, ShareView
 from tests.support.scenario import eventually, profitable_session
 from workers.worker import build_worker
+from workflows.reconciler import PaymentReconcilerWorkflow
 from workflows.share import ShareWorkflow
 
 
@@ -71,6 +72,29 @@ class ShareDriver:
                 currency=currency,
                 paid_at=await self.env.get_current_time(),
             ),
+        )
+
+    async def pay_late(self, event_id: str, amount: str, txn: str, currency="USDT") -> dict:
+        """A payment for a share whose workflow has completed (handed to collections): the
+        webhook route leaves its row received, the payment reconciler applies it."""
+        async with self.deps.sessions.begin() as s:
+            s.add(
+                Payment(
+                    provider="standard",
+                    transaction_id=txn,
+                    event_id=event_id,
+                    amount_enc=self.deps.cipher.encrypt(amount),
+                    currency=currency,
+                    paid_at=await self.env.get_current_time(),
+                    status="received",
+                    # Older than the reconciler's grace period (rows it leaves to the route).
+                    received_at=datetime.now(UTC) - timedelta(minutes=10),
+                )
+            )
+        return await self.env.client.execute_workflow(
+            PaymentReconcilerWorkflow.run,
+            id=f"reconcile-{txn}",
+            task_queue=self.task_queue,
         )
 
     async def share_row(self, event_id: str) -> Share:
