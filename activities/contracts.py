@@ -184,6 +184,19 @@ class CreditPaymentInput(Model):
     at: datetime
 
 
+CLOSE_IN_COLLECTIONS = "close_in_collections"
+
+
+class CloseInCollectionsInput(Model):
+    """An admin's waiver or write-off of a share whose workflow completed in collections."""
+
+    event_id: str
+    user_id: str
+    kind: str
+    note: str = ""
+    at: datetime
+
+
 GENERATE_REPORT = "generate_report"
 
 

@@ -26,7 +26,7 @@ from workers.client import connect
 from workers.deps import Deps, require
 from workers.telemetry import metrics_runtime
 from workflows.ip_intel import IpIntelRefreshWorkflow
-from workflows.reconciler import PaymentReconcilerWorkflow
+from workflows.reconciler import CollectionsCloseWorkflow, PaymentReconcilerWorkflow
 from workflows.reports import ReportWorkflow
 from workflows.share import ShareWorkflow
 from workflows.standing import StandingDeliveryWorkflow
@@ -124,6 +124,7 @@ def build_worker(client: Client, deps: Deps, settings: Settings, **overrides: ob
             IpIntelRefreshWorkflow,
             StandingDeliveryWorkflow,
             PaymentReconcilerWorkflow,
+            CollectionsCloseWorkflow,
         ],
         activities=activities_for(deps, settings, **overrides),
     )  # type: ignore[arg-type]

@@ -88,3 +88,29 @@ class PaymentReconcilerWorkflow:
             retry_policy=options.LEDGER_RETRY,
             summary=summary,
         )
+
+
+@workflow.defn(name="CollectionsClose")
+class CollectionsCloseWorkflow:
+    """An admin's waiver or write-off of a share whose workflow completed in collections
+    (`share/{event_id}/close`): the share closes, audited, and the backend hears of it."""
+
+    @workflow.run
+    async def run(self, cmd: c.CloseInCollectionsInput) -> str:
+        answer = await workflow.execute_activity(
+            c.CLOSE_IN_COLLECTIONS,
+            cmd,
+            result_type=str,
+            start_to_close_timeout=options.LEDGER_TIMEOUT,
+            retry_policy=options.LEDGER_RETRY,
+            summary=f"{cmd.kind} in collections",
+        )
+        await workflow.execute_activity(
+            DELIVER_STANDING,
+            DeliverStandingInput(user_id=cmd.user_id),
+            start_to_close_timeout=options.NOTIFY_TIMEOUT,
+            schedule_to_close_timeout=options.STANDING_GIVE_UP,
+            retry_policy=options.STANDING_RETRY,
+            summary="tell the backend: standing changed",
+        )
+        return answer

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import (
@@ -22,6 +22,7 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.contracts import CloseInCollectionsInput
 from domain.models import (
     DisputeOpened,
     DisputeResolution,
@@ -45,6 +46,7 @@ from workflows.inbound import (
     WaiverIn,
     inbound,
 )
+from workflows.reconciler import CollectionsCloseWorkflow
 from workflows.share import ShareWorkflow
 from workflows.share_state import payment_key
 from workflows.standing import StandingDeliveryWorkflow
@@ -126,9 +128,27 @@ class ShareClient:
                 ShareWorkflow.resolve_dispute, inbound(ResolutionIn, resolution)
             )
 
-    async def waive(self, event_id: str, waiver: Waiver) -> None:
-        async with self._closed_is_lookup(event_id):
-            await self.handle(event_id).signal(ShareWorkflow.waive, inbound(WaiverIn, waiver))
+    async def waive(self, event_id: str, waiver: Waiver, *, user_id: str) -> None:
+        """Tells the share's workflow; one that completed in collections (the share still
+        owed) is closed by a short CollectionsClose workflow instead."""
+        try:
+            async with self._closed_is_lookup(event_id):
+                await self.handle(event_id).signal(ShareWorkflow.waive, inbound(WaiverIn, waiver))
+        except ShareClosed:
+            with contextlib.suppress(WorkflowAlreadyStartedError):
+                await self._client.start_workflow(
+                    CollectionsCloseWorkflow.run,
+                    CloseInCollectionsInput(
+                        event_id=event_id,
+                        user_id=user_id,
+                        kind=waiver.kind,
+                        note=waiver.note,
+                        at=datetime.now(UTC),
+                    ),
+                    id=f"{share_workflow_id(event_id)}/close",
+                    task_queue=self._task_queue,
+                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                )
 
     async def retry_stalled(self, event_id: str) -> None:
         async with self._closed_is_lookup(event_id):

@@ -34,6 +34,7 @@ class LedgerActivities(OpeningLedger, LadderLedger, PaymentLedger, ClosingLedger
             self.stuck_payments,
             self.mark_payment_redelivered,
             self.credit_payment,
+            self.close_in_collections,
         ]
 
 

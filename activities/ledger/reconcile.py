@@ -156,6 +156,30 @@ class ReconcileLedger(LedgerBase):
             await standing.recompute(s, cmd.user_id)
             return answer
 
+    @activity.defn(name=c.CLOSE_IN_COLLECTIONS)
+    async def close_in_collections(self, cmd: c.CloseInCollectionsInput) -> str:
+        """Waives or writes off a share in collections (its workflow has completed): what
+        is unpaid is forgiven, as the share workflow's own waiver would."""
+        async with self._sessions() as s:
+            share = await self._share(s, cmd.event_id)
+            if share.status not in ("open", "disputed"):
+                return f"refused: the share is {share.status}"
+            money = amounts(share, self._cipher)
+        billed = money["billed_amount"] or Decimal(0)
+        unpaid = max(Decimal(0), billed - (money["amount_paid"] or Decimal(0)))
+        await self.close_share(  # type: ignore[attr-defined]  # ClosingLedger, same class
+            c.CloseShareInput(
+                event_id=cmd.event_id,
+                user_id=cmd.user_id,
+                reason=cmd.kind,
+                waived_amount=unpaid.quantize(billed) if billed else unpaid,
+                at=cmd.at,
+                note=cmd.note,
+                block_user=cmd.kind == "write_off",
+            )
+        )
+        return "applied"
+
     async def _payment(self, s, provider: str, transaction_id: str) -> Payment | None:
         return await s.scalar(
             select(Payment)

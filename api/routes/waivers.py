@@ -47,7 +47,8 @@ async def waive_share(
             key=f"waive:{event_id}:requested",
             details={"kind": body.kind, "note": body.note},
         )
+        user_id = share.user_id
     # Committed, then told; a retry re-sends it (the workflow keeps one waiver).
     async with closed_is_409():
-        await (await share_client(request)).waive(event_id, body)
+        await (await share_client(request)).waive(event_id, body, user_id=user_id)
     return WaiverAccepted(event_id=event_id, kind=body.kind)
