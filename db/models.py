@@ -326,3 +326,15 @@ class FraudSettingsRow(Base):
     changed_by: Mapped[str] = mapped_column(String(160), nullable=False)
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+
+class IpList(Base):
+    """One offline IP list (tor, vpn, proxy, datacenter) as its refresh wrote it: one copy
+    every worker and API replica reads (activities/risk/intel.py)."""
+
+    __tablename__ = "ip_lists"
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    # The list file's text: a `data_as_of` header line, then one address or network a line.
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    source: Mapped[str | None] = mapped_column(Text)
+    refreshed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

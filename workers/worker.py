@@ -52,7 +52,7 @@ def activities_for(
         deps.sessions, deps.cipher, base_url=settings.exchange_base_url
     )
     risk = RiskActivities(RiskService.from_deps(deps, settings))
-    intel = IntelRefreshActivities(settings.ip_intel_path, settings.ip_intel_sources)
+    intel = IntelRefreshActivities(deps.sessions, settings.ip_intel_sources)
     links = PaymentLinkActivities(
         razorpay_links(deps, settings), valid_for=timedelta(days=settings.razorpay_link_valid_days)
     )

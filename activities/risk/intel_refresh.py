@@ -1,25 +1,23 @@
-"""Downloads the configured IP lists and replaces the files the risk checks read.
+"""Downloads the configured IP lists and replaces the ones the risk checks read.
 
-Each file is written to a temporary name and renamed over the old one, so a process
-reading the directory sees the old list or the new one, never half of one. Running it
-twice writes the same files: safe for Temporal to retry.
+They go to PostgreSQL (`ip_lists`), all in one transaction: every worker and API replica reads
+the same copy, and sees the lists of one refresh or of the one before, never a mix. Running it
+twice writes the same lists: safe for Temporal to retry. (List files that ops keep by hand in
+IP_INTEL_DIR are read only while the table is empty.)
 """
 
 from __future__ import annotations
 
-import asyncio
-import os
-import tempfile
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import contracts as c
-from activities.risk.intel import list_path
+from db import ip_lists
 from domain.risk.ipintel import IpKind, list_file, parse_list, split_valid
 
 TIMEOUT = httpx.Timeout(30.0)
@@ -29,29 +27,15 @@ def _today() -> date:
     return datetime.now(UTC).date()
 
 
-def write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, scratch = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(scratch, path)
-    except BaseException:
-        Path(scratch).unlink(missing_ok=True)
-        raise
-
-
 class IntelRefreshActivities:
     def __init__(
         self,
-        directory: Path,
+        sessions: async_sessionmaker[AsyncSession],
         sources: Mapping[IpKind, str],
         *,
         today: Callable[[], date] = _today,
     ) -> None:
-        self._directory = directory
+        self._sessions = sessions
         self._sources = dict(sources)
         self._today = today
 
@@ -70,8 +54,11 @@ class IntelRefreshActivities:
                     raise ApplicationError(f"the {kind} list from {url} holds no IP address")
                 fetched[kind] = (url, valid, len(junk))
         report: dict[str, c.IpListRefreshed] = {}
+        lists: dict[str, tuple[str, str | None]] = {}
         for kind, (url, entries, rejected) in fetched.items():
-            text = list_file(entries, as_of=as_of, source=url)
-            await asyncio.to_thread(write_atomically, list_path(self._directory, kind), text)
+            lists[kind] = (list_file(entries, as_of=as_of, source=url), url)
             report[kind] = c.IpListRefreshed(entries=len(entries), rejected=rejected)
+        if lists:
+            async with self._sessions.begin() as s:
+                await ip_lists.replace(s, lists, at=datetime.now(UTC))
         return c.IpIntelRefreshed(data_as_of=as_of, lists=report)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from activities.risk.intel import IntelFiles
+from activities.risk.intel import IntelFiles, IntelStore
 from config.settings import Settings
 from db import audit, standing
 from db.alerts import alert_ops
@@ -37,7 +37,7 @@ class RiskService:
         cipher: FieldCipher,
         hasher: RecordHasher,
         fraud_settings: FraudSettingsCache,
-        intel: IntelFiles,
+        intel: IntelFiles | IntelStore,
     ) -> None:
         self._sessions = sessions
         self._cipher = cipher
@@ -52,7 +52,7 @@ class RiskService:
             deps.cipher,
             deps.hasher,
             FraudSettingsCache(deps.sessions),
-            IntelFiles(settings.ip_intel_path),
+            IntelStore(deps.sessions, settings.ip_intel_path),
         )
 
     async def assess(self, request: RiskRequest, *, key: str | None = None) -> RiskDecision:
