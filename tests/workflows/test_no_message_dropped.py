@@ -224,3 +224,35 @@ async def test_cancelling_a_share_restores_the_users_standing_audited(driver):
     assert "share.cancelled" in await driver.audit_actions(event.event_id)
     row = await driver.share_row(event.event_id)
     assert (row.status, row.closed_reason) == ("waived", "cancelled")
+
+
+async def test_a_payment_waiting_in_the_inbox_counts_before_a_stage_that_fell_due(
+    deps, wf_settings, emulator_url, task_queue, time_skipping_env, make_worker
+):
+    """ESCALATE for day 6 fails past day 7 (the database is down; past its bound the share
+    stalls and waits for ops); a payment arrives on day 6.5 meanwhile. After the retry it is
+    applied before the day-7 warning, which then never comes."""
+    acts = activities_for(deps, wf_settings)
+    database_back = False
+    day6 = next(stage for stage in ladder() if stage.day == 6)
+
+    def slow_on_day_6(escalate: Callable[..., Any]) -> Callable[..., Any]:
+        @activity.defn(name=c.ESCALATE)
+        async def slow_escalate(cmd: c.EscalateInput) -> bool:
+            if cmd.stage == day6.key and not database_back:
+                raise RuntimeError("the database does not answer")
+            return await escalate(cmd)
+
+        return slow_escalate
+
+    async with make_worker(_with(acts, "escalate", slow_on_day_6)):
+        driver = ShareDriver(time_skipping_env, deps, emulator_url, task_queue)
+        event, handle, view = await driver.open_share()
+        await driver.advance_to(view.created_at + 6 * DAY + 12 * HOUR)
+        await driver.pay(handle, "150.00", "txn-day-6-and-a-half")
+        await driver.advance_to(view.created_at + 7 * DAY + HOUR)  # day 7 is due meanwhile
+        database_back = True
+        await ShareClient(time_skipping_env.client, task_queue).retry_stalled(event.event_id)
+        paid = await driver.wait_status(handle, "paid")
+    assert paid.enforcement_level < Level.WARNING
+    assert "share.warning" not in await _audit(deps, event.event_id)
