@@ -1,10 +1,22 @@
-"""Activity names and their inputs: what the workflow may import (no I/O libraries here)."""
+"""Activity names, inputs, outputs and non-retryable error types: what workflows may import
+(no I/O libraries here). `ACTIVITIES` holds each share activity's contract in one object, which
+workflows call through typed stubs (workflows/stalls.py), so mypy checks every call."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Generic, TypeVar
 
-from domain.models import Model, PaymentSignal, ProfitEvent, ShareStatus, VerificationSummary
+from domain.models import (
+    Model,
+    PaymentSignal,
+    ProfitEvent,
+    RecordedShare,
+    RiskSummary,
+    ShareStatus,
+    VerificationSummary,
+)
 from domain.reports import ReportKind
 from domain.types import Money
 
@@ -227,3 +239,70 @@ class IpListRefreshed(Model):
 class IpIntelRefreshed(Model):
     data_as_of: date
     lists: dict[str, IpListRefreshed]
+
+
+In = TypeVar("In")
+Out = TypeVar("Out")
+
+
+@dataclass(frozen=True)
+class Contract(Generic[In, Out]):
+    """One activity as a workflow calls it. `output` None: the activity returns nothing."""
+
+    name: str
+    input: type[In]
+    output: type[Out] | None
+    # Error types the activity raises that must not be retried (ApplicationError.type).
+    non_retryable: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _ShareActivities:
+    open_share: Contract[ProfitEvent, None] = Contract(OPEN_SHARE, ProfitEvent, None)
+    screen_user: Contract[ProfitEvent, RiskSummary] = Contract(
+        SCREEN_USER, ProfitEvent, RiskSummary
+    )
+    verify_session: Contract[ProfitEvent, VerificationSummary] = Contract(
+        VERIFY_SESSION,
+        ProfitEvent,
+        VerificationSummary,
+        non_retryable=(CREDENTIALS_INVALID, EXCHANGE_REFUSED),
+    )
+    set_status: Contract[SetStatusInput, None] = Contract(SET_STATUS, SetStatusInput, None)
+    quote_fx: Contract[FxQuoteInput, FxQuote] = Contract(
+        QUOTE_FX, FxQuoteInput, FxQuote, non_retryable=(FX_RATE_UNKNOWN,)
+    )
+    record_share: Contract[RecordShareInput, RecordedShare] = Contract(
+        RECORD_SHARE, RecordShareInput, RecordedShare
+    )
+    set_payment_link: Contract[PaymentLinkInput, None] = Contract(
+        SET_PAYMENT_LINK, PaymentLinkInput, None
+    )
+    escalate: Contract[EscalateInput, bool] = Contract(ESCALATE, EscalateInput, bool)
+    undo_stages: Contract[UndoStagesInput, None] = Contract(UNDO_STAGES, UndoStagesInput, None)
+    apply_payment: Contract[ApplyPaymentInput, bool] = Contract(
+        APPLY_PAYMENT, ApplyPaymentInput, bool
+    )
+    alert_ops: Contract[OpsAlert, None] = Contract(ALERT_OPS, OpsAlert, None)
+    open_dispute: Contract[OpenDisputeInput, None] = Contract(
+        OPEN_DISPUTE, OpenDisputeInput, None
+    )
+    resolve_dispute: Contract[ResolveDisputeInput, None] = Contract(
+        RESOLVE_DISPUTE, ResolveDisputeInput, None
+    )
+    close_share: Contract[CloseShareInput, None] = Contract(CLOSE_SHARE, CloseShareInput, None)
+    stuck_payments: Contract[StuckPaymentsInput, list[StuckPayment]] = Contract(
+        STUCK_PAYMENTS, StuckPaymentsInput, list[StuckPayment]  # type: ignore[arg-type]
+    )
+    mark_payment_redelivered: Contract[RedeliveredInput, None] = Contract(
+        MARK_PAYMENT_REDELIVERED, RedeliveredInput, None
+    )
+    credit_payment: Contract[CreditPaymentInput, str] = Contract(
+        CREDIT_PAYMENT, CreditPaymentInput, str
+    )
+    close_in_collections: Contract[CloseInCollectionsInput, str] = Contract(
+        CLOSE_IN_COLLECTIONS, CloseInCollectionsInput, str
+    )
+
+
+ACTIVITIES = _ShareActivities()

@@ -10,24 +10,22 @@ The workflow completes only once its notices are settled and the inbox is empty.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Any
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities import contracts as c
     from domain.models import PaymentSignal, PaymentView, ProofDecision
+    from workflows.calls import LedgerCall
     from workflows.effects import Effects
     from workflows.share_state import Message, ShareState, payment_key
 
-Ledger = Callable[..., Awaitable[Any]]
 UPI_PROOF = "upi_proof"
 
 
 class Closed:
-    def __init__(self, state: ShareState, ledger: Ledger, effects: Effects) -> None:
+    def __init__(self, state: ShareState, ledger: LedgerCall, effects: Effects) -> None:
         self._s = state
         self._ledger = ledger
         self._effects = effects
@@ -69,7 +67,7 @@ class Closed:
         s = self._s
         paid = s.amount_paid + payment.amount
         await self._ledger(
-            c.APPLY_PAYMENT,
+            c.ACTIVITIES.apply_payment,
             c.ApplyPaymentInput(
                 event_id=s.event.event_id,
                 user_id=s.event.user_id,

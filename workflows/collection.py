@@ -9,7 +9,7 @@ open ── day 1..6 reminder, 7 warning, 14 suspended, 30 locked, 60 collection
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -36,17 +36,17 @@ with workflow.unsafe.imports_passed_through():
         rebill,
         share_amount,
     )
+    from workflows.calls import LedgerCall
     from workflows.effects import Effects
     from workflows.share_state import Message, ShareState, payment_key
 
-Ledger = Callable[..., Awaitable[Any]]
 # An approved manual UPI proof is applied as a payment of this provider.
 UPI_PROOF = "upi_proof"
 
 
 class Collection:
     def __init__(
-        self, state: ShareState, ledger: Ledger, publish: Callable[[], None], effects: Effects
+        self, state: ShareState, ledger: LedgerCall, publish: Callable[[], None], effects: Effects
     ) -> None:
         self._s = state
         self._ledger = ledger
@@ -101,7 +101,7 @@ class Collection:
     # --- the ladder -----------------------------------------------------------------------
     async def _escalate(self, stage: Stage, ladder: tuple[Stage, ...]) -> None:
         moved = await self._ledger(
-            c.ESCALATE,
+            c.ACTIVITIES.escalate,
             c.EscalateInput(
                 event_id=self._s.event.event_id,
                 user_id=self._s.event.user_id,
@@ -152,7 +152,7 @@ class Collection:
             workflow.logger.warning("payment refused for %s: %s", self._s.event.event_id, err)
             return
         await self._ledger(
-            c.APPLY_PAYMENT,
+            c.ACTIVITIES.apply_payment,
             c.ApplyPaymentInput(
                 event_id=self._s.event.event_id,
                 user_id=self._s.event.user_id,
@@ -187,7 +187,7 @@ class Collection:
         kept = [stage.level for stage, due in self._reached if due <= paid_at]
         level = max(kept, default=Level.NONE)
         await self._ledger(
-            c.UNDO_STAGES,
+            c.ACTIVITIES.undo_stages,
             c.UndoStagesInput(
                 event_id=self._s.event.event_id,
                 user_id=self._s.event.user_id,
@@ -236,7 +236,7 @@ class Collection:
             # It may have waited for the record: the ladder pauses from now.
             self._s.dispute = self._s.dispute.model_copy(update={"opened_at": workflow.now()})
         await self._ledger(
-            c.OPEN_DISPUTE,
+            c.ACTIVITIES.open_dispute,
             c.OpenDisputeInput(
                 event_id=self._s.event.event_id, user_id=self._s.event.user_id, at=workflow.now()
             ),
@@ -263,7 +263,7 @@ class Collection:
             status = "rejected"
             update = {"waived_amount": s.unpaid(), "amount_due": s.unpaid() * 0}
         await self._ledger(
-            c.RESOLVE_DISPUTE,
+            c.ACTIVITIES.resolve_dispute,
             c.ResolveDisputeInput(
                 event_id=s.event.event_id,
                 user_id=s.event.user_id,
@@ -319,7 +319,7 @@ class Collection:
         s = self._s
         waived = s.unpaid()
         await self._ledger(
-            c.CLOSE_SHARE,
+            c.ACTIVITIES.close_share,
             c.CloseShareInput(
                 event_id=s.event.event_id,
                 user_id=s.event.user_id,

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
@@ -18,10 +16,9 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.models import ProfitEvent, VerificationSummary
     from workflows import options
+    from workflows.calls import LedgerCall
     from workflows.share_state import ShareState
     from workflows.stalls import Stalls
-
-Ledger = Callable[..., Awaitable[Any]]
 
 
 async def verify(
@@ -30,9 +27,8 @@ async def verify(
     try:
         if s.patches.stall_and_alert:
             verification = await stalls.call(
-                c.VERIFY_SESSION,
+                c.ACTIVITIES.verify_session,
                 event,
-                VerificationSummary,
                 summary="verify the session's fills with the exchange",
                 start_to_close=options.EXCHANGE_TIMEOUT,
                 give_up=options.EXCHANGE_GIVE_UP,
@@ -62,7 +58,7 @@ async def verify(
     return verification, list(verification.reasons)
 
 
-async def payment_link(s: ShareState, ledger: Ledger) -> None:
+async def payment_link(s: ShareState, ledger: LedgerCall) -> None:
     """A hosted payment page when a gateway is configured; the reference works without."""
     r = s.recorded
     assert r is not None
@@ -87,7 +83,7 @@ async def payment_link(s: ShareState, ledger: Ledger) -> None:
         return
     if link is not None:
         await ledger(
-            c.SET_PAYMENT_LINK,
+            c.ACTIVITIES.set_payment_link,
             c.PaymentLinkInput(event_id=s.event.event_id, url=link.url),
             summary="store the payment link",
         )
@@ -98,8 +94,8 @@ def _refusal(err: ActivityError) -> str | None:
     """The review reason for an exchange's permanent refusal; None for anything retryable."""
     cause = err.cause
     if isinstance(cause, ApplicationError):
-        if cause.type == options.CREDENTIALS_INVALID:
+        if cause.type == c.CREDENTIALS_INVALID:
             return "exchange credentials invalid"
-        if cause.type == options.EXCHANGE_REFUSED:
+        if cause.type == c.EXCHANGE_REFUSED:
             return f"exchange refused: {cause.message}"[:200]
     return None

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from temporalio.common import RetryPolicy
 
-from activities.contracts import CREDENTIALS_INVALID, EXCHANGE_REFUSED, FX_RATE_UNKNOWN
+from activities.contracts import ACTIVITIES, CREDENTIALS_INVALID
 from activities.notify.contracts import NOTIFICATION_REFUSED
 from activities.payments.contracts import PAYMENT_LINK_REFUSED
 
@@ -35,14 +35,7 @@ EXCHANGE_RETRY_V2 = RetryPolicy(
     initial_interval=timedelta(seconds=2),
     backoff_coefficient=2.0,
     maximum_interval=timedelta(minutes=2),
-    non_retryable_error_types=[CREDENTIALS_INVALID, EXCHANGE_REFUSED],
-)
-FX_TIMEOUT = timedelta(seconds=30)
-FX_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=2),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(minutes=1),
-    non_retryable_error_types=[FX_RATE_UNKNOWN],
+    non_retryable_error_types=list(ACTIVITIES.verify_session.non_retryable),
 )
 
 # Telling the user and the backend runs beside the share and never holds the ladder back.

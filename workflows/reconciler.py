@@ -10,7 +10,6 @@ as credit to a share no longer owed. Either way it is audited and ops get an ale
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import FailureError
@@ -19,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from activities import contracts as c
     from activities.notify.contracts import DELIVER_STANDING, DeliverStandingInput
     from workflows import options
+    from workflows.calls import In, Out, execute
     from workflows.ids import share_workflow_id
 
 SCHEDULE_ID = "payment-reconciler"
@@ -33,11 +33,10 @@ class PaymentReconcilerWorkflow:
     @workflow.run
     async def run(self) -> dict[str, int]:
         stuck = await self._ledger(
-            c.STUCK_PAYMENTS,
+            c.ACTIVITIES.stuck_payments,
             c.StuckPaymentsInput(
                 older_than_seconds=int(OLDER_THAN.total_seconds()), at=workflow.now()
             ),
-            list[c.StuckPayment],
             summary="payments left received",
         )
         outcome = {"redelivered": 0, "applied": 0, "credited": 0}
@@ -49,11 +48,10 @@ class PaymentReconcilerWorkflow:
                 )
             except FailureError:  # the share's workflow has completed
                 answer = await self._ledger(
-                    c.CREDIT_PAYMENT,
+                    c.ACTIVITIES.credit_payment,
                     c.CreditPaymentInput(
                         event_id=row.event_id, user_id=row.user_id, payment=p, at=workflow.now()
                     ),
-                    str,
                     summary=f"apply or credit {p.provider}:{p.transaction_id}",
                 )
                 outcome[answer] = outcome.get(answer, 0) + 1
@@ -68,25 +66,23 @@ class PaymentReconcilerWorkflow:
                     )
                 continue
             await self._ledger(
-                c.MARK_PAYMENT_REDELIVERED,
+                c.ACTIVITIES.mark_payment_redelivered,
                 c.RedeliveredInput(
                     provider=p.provider, transaction_id=p.transaction_id, at=workflow.now()
                 ),
-                None,
                 summary=f"re-delivered {p.provider}:{p.transaction_id}",
             )
             outcome["redelivered"] += 1
         return outcome
 
-    async def _ledger(self, name: str, arg: object, result_type: Any, *, summary: str) -> Any:
-        return await workflow.execute_activity(
-            name,
+    async def _ledger(self, contract: c.Contract[In, Out], arg: In, *, summary: str) -> Out:
+        return await execute(
+            contract,
             arg,
-            result_type=result_type,
-            start_to_close_timeout=options.LEDGER_TIMEOUT,
-            schedule_to_close_timeout=EVERY,  # the next run tries again
-            retry_policy=options.LEDGER_RETRY,
             summary=summary,
+            start_to_close=options.LEDGER_TIMEOUT,
+            schedule_to_close=EVERY,  # the next run tries again
+            retry_policy=options.LEDGER_RETRY,
         )
 
 
@@ -97,13 +93,12 @@ class CollectionsCloseWorkflow:
 
     @workflow.run
     async def run(self, cmd: c.CloseInCollectionsInput) -> str:
-        answer = await workflow.execute_activity(
-            c.CLOSE_IN_COLLECTIONS,
+        answer = await execute(
+            c.ACTIVITIES.close_in_collections,
             cmd,
-            result_type=str,
-            start_to_close_timeout=options.LEDGER_TIMEOUT,
-            retry_policy=options.LEDGER_RETRY,
             summary=f"{cmd.kind} in collections",
+            start_to_close=options.LEDGER_TIMEOUT,
+            retry_policy=options.LEDGER_RETRY,
         )
         await workflow.execute_activity(
             DELIVER_STANDING,

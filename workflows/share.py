@@ -19,14 +19,13 @@ with workflow.unsafe.imports_passed_through():
     from domain.ladder import Stage, ladder
     from domain.models import (
         ProfitEvent,
-        RecordedShare,
-        RiskSummary,
         ShareStatus,
         ShareView,
         VerificationSummary,
     )
     from workflows import options
     from workflows import search_attributes as sa
+    from workflows.calls import In, Out, execute
     from workflows.closed import Closed
     from workflows.collection import Collection
     from workflows.effects import Effects
@@ -75,9 +74,9 @@ class ShareWorkflow:
         return Patches.read()
 
     async def _walk(self, event: ProfitEvent) -> None:
-        await self._ledger(c.OPEN_SHARE, event, summary="open the share record")
+        await self._ledger(c.ACTIVITIES.open_share, event, summary="open the share record")
         await self._transition("screening")
-        risk = await self._ledger(c.SCREEN_USER, event, RiskSummary, summary="screen the user")
+        risk = await self._ledger(c.ACTIVITIES.screen_user, event, summary="screen the user")
         self._s.risk_decision = risk.decision
         workflow.upsert_search_attributes([sa.RISK_DECISION.value_set(risk.decision)])
 
@@ -170,7 +169,7 @@ class ShareWorkflow:
                 reminders += 1
                 event_id = self._s.event.event_id
                 await self._ledger(
-                    c.ALERT_OPS,
+                    c.ACTIVITIES.alert_ops,
                     c.OpsAlert(
                         subject=event_id,
                         at=workflow.now(),
@@ -198,13 +197,12 @@ class ShareWorkflow:
         fx = None
         if self._s.patches.fx_before_record:
             fx = await self._ledger(
-                c.QUOTE_FX,
+                c.ACTIVITIES.quote_fx,
                 c.FxQuoteInput(event_id=self._s.event.event_id, currency=self._s.event.currency),
-                c.FxQuote,
                 summary="quote the FX rate",
             )
         self._s.recorded = await self._ledger(
-            c.RECORD_SHARE,
+            c.ACTIVITIES.record_share,
             c.RecordShareInput(
                 event=self._s.event,
                 verified_profit=profit,
@@ -212,7 +210,6 @@ class ShareWorkflow:
                 at=workflow.now(),
                 fx=fx,
             ),
-            RecordedShare,
             summary="record the share (day 0)",
         )
         self._s.verification = verification
@@ -243,7 +240,7 @@ class ShareWorkflow:
         if reasons is not None:
             self._s.review_reasons = reasons
         await self._ledger(
-            c.SET_STATUS,
+            c.ACTIVITIES.set_status,
             c.SetStatusInput(
                 event_id=self._s.event.event_id,
                 user_id=self._s.event.user_id,
@@ -258,20 +255,17 @@ class ShareWorkflow:
         )
         self._publish()
 
-    async def _ledger(
-        self, name: str, arg: object, result_type: type | None = None, *, summary: str
-    ) -> Any:
+    async def _ledger(self, contract: c.Contract[In, Out], arg: In, *, summary: str) -> Out:
         """A ledger activity: Postgres writes, idempotent by key, retried until they land
         (patched: or until they stall, seen by ops, see workflows/stalls.py)."""
         if self._s.patches.stall_and_alert:
-            return await self._stalls.call(name, arg, result_type, summary=summary)
-        return await workflow.execute_activity(
-            name,
+            return await self._stalls.call(contract, arg, summary=summary)
+        return await execute(
+            contract,
             arg,
-            result_type=result_type,
-            start_to_close_timeout=options.LEDGER_TIMEOUT,
-            retry_policy=options.LEDGER_RETRY,
             summary=summary,
+            start_to_close=options.LEDGER_TIMEOUT,
+            retry_policy=options.LEDGER_RETRY,
         )
 
     async def _cancelled(self) -> None:
@@ -280,7 +274,7 @@ class ShareWorkflow:
         s = self._s
         if s.is_open:
             await self._ledger(
-                c.CLOSE_SHARE,
+                c.ACTIVITIES.close_share,
                 c.CloseShareInput(
                     event_id=s.event.event_id,
                     user_id=s.event.user_id,

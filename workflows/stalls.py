@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -20,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from activities import contracts as c
     from workflows import options
     from workflows import search_attributes as sa
+    from workflows.calls import In, Out, execute
     from workflows.share_state import ShareState
 
 STALLED = "stalled"
@@ -38,9 +38,8 @@ class Stalls:
 
     async def call(
         self,
-        name: str,
-        arg: object,
-        result_type: type | None = None,
+        contract: c.Contract[In, Out],
+        arg: In,
         *,
         summary: str,
         start_to_close: timedelta = options.LEDGER_TIMEOUT,
@@ -48,19 +47,18 @@ class Stalls:
         retry_policy: RetryPolicy = options.LEDGER_RETRY,
         heartbeat: timedelta | None = None,
         stall_on: Callable[[ActivityError], bool] = lambda _: True,
-    ) -> Any:
+    ) -> Out:
         """Runs the activity; when it gives up (and `stall_on` says so), stalls until retried."""
         while True:
             try:
-                return await workflow.execute_activity(
-                    name,
+                return await execute(
+                    contract,
                     arg,
-                    result_type=result_type,
-                    start_to_close_timeout=start_to_close,
-                    schedule_to_close_timeout=give_up,
-                    heartbeat_timeout=heartbeat,
-                    retry_policy=retry_policy,
                     summary=summary,
+                    start_to_close=start_to_close,
+                    schedule_to_close=give_up,
+                    heartbeat=heartbeat,
+                    retry_policy=retry_policy,
                 )
             except ActivityError as err:
                 if not stall_on(err):
@@ -76,17 +74,17 @@ class Stalls:
         workflow.upsert_search_attributes([sa.SHARE_STATUS.value_set(STALLED)])
         cause = str(err.cause) if err.cause is not None else str(err)
         workflow.logger.warning("share %s stalled at %r: %s", s.event.event_id, what, cause)
-        await workflow.execute_activity(
-            c.ALERT_OPS,
+        await execute(
+            c.ACTIVITIES.alert_ops,
             c.OpsAlert(
                 subject=s.event.event_id,
                 at=workflow.now(),
                 reason=f"stalled at {what}: {cause}"[:500],
                 key=f"{s.event.event_id}:stalled:{self._stalls}",
             ),
-            start_to_close_timeout=options.LEDGER_TIMEOUT,
-            retry_policy=options.LEDGER_RETRY,
             summary="alert ops: share stalled",
+            start_to_close=options.LEDGER_TIMEOUT,
+            retry_policy=options.LEDGER_RETRY,
         )
         seen = self._retries
         await workflow.wait_condition(
