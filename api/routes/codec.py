@@ -33,12 +33,9 @@ async def codec_access(request: Request) -> str:
     """
     settings = request.app.state.settings
     origin = request.headers.get("origin")
-    if (
-        settings.codec_trust_local_ui
-        and request.client is not None
-        and request.client.host in LOOPBACK
-        and origin == f"http://localhost:{settings.temporal_ui_port}"
-    ):
+    if (settings.codec_trust_local_ui and request.client is not None
+            and request.client.host in LOOPBACK
+            and origin == f"http://localhost:{settings.temporal_ui_port}"):
         return "ops"
     return await _require_ops(request)
 
@@ -58,11 +55,8 @@ async def _apply(request: Request, name: str, fn: Apply) -> Response:
     except CodecError as err:
         raise ApiError(400, str(err)) from None
     # An audit trail of who-could-see-what: counts and namespace, never the payloads.
-    log.info(
-        f"codec.{name}",
-        payloads=len(payloads.payloads),
-        namespace=request.headers.get("x-namespace"),
-    )
+    log.info(f"codec.{name}", payloads=len(payloads.payloads),
+             namespace=request.headers.get("x-namespace"))
     return Response(json_format.MessageToJson(result), media_type="application/json")
 
 
@@ -81,10 +75,7 @@ def codec_cors(app: FastAPI, ui_origin: str) -> None:
 
     The middleware is app-wide, but every other route still needs its own bearer token.
     """
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=[ui_origin],
-        allow_methods=["POST", "OPTIONS"],
-        allow_headers=["authorization", "content-type", "x-namespace"],
-        allow_credentials=True,
-    )
+    app.add_middleware(CORSMiddleware, allow_origins=[ui_origin],
+                       allow_methods=["POST", "OPTIONS"],
+                       allow_headers=["authorization", "content-type", "x-namespace"],
+                       allow_credentials=True)

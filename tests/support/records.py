@@ -66,28 +66,13 @@ async def recorded_share(deps: Deps, **event_fields: object) -> ProfitEvent:
         )
     )
     async with deps.sessions.begin() as s:  # rows the proof and dispute endpoints write
-        s.add(
-            PaymentProof(
-                id=f"prf_{uuid.uuid4().hex[:20]}",
-                event_id=event.event_id,
-                user_id=user,
-                transaction_id=f"UPI{uuid.uuid4().hex[:12]}",
-                amount_enc=deps.cipher.encrypt("42.50"),
-                currency="USDT",
-                paid_at=at,
-                status="rejected",
-                note_enc=deps.cipher.encrypt("blurry"),
-            )
-        )
-        s.add(
-            Dispute(
-                event_id=event.event_id,
-                reason_enc=deps.cipher.encrypt("not my trades"),
-                opened_at=at,
-                outcome="upheld",
-                note_enc=deps.cipher.encrypt("fills match"),
-            )
-        )
+        s.add(PaymentProof(
+            id=f"prf_{uuid.uuid4().hex[:20]}", event_id=event.event_id, user_id=user,
+            transaction_id=f"UPI{uuid.uuid4().hex[:12]}", amount_enc=deps.cipher.encrypt("42.50"),
+            currency="USDT", paid_at=at, status="rejected", note_enc=deps.cipher.encrypt("blurry"),
+        ))
+        s.add(Dispute(event_id=event.event_id, reason_enc=deps.cipher.encrypt("not my trades"),
+                      opened_at=at, outcome="upheld", note_enc=deps.cipher.encrypt("fills match")))
     return event
 
 

@@ -30,13 +30,8 @@ from workers.codec import (
 )
 
 KEY_A, KEY_B = os.urandom(32), os.urandom(32)
-SIGNAL = PaymentSignal(
-    provider="standard",
-    transaction_id="txn-1",
-    amount=Decimal("142.50"),
-    currency="USDT",
-    paid_at=datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC),
-)
+SIGNAL = PaymentSignal(provider="standard", transaction_id="txn-1", amount=Decimal("142.50"),
+                       currency="USDT", paid_at=datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC))
 
 
 async def _payload() -> Payload:
@@ -110,16 +105,9 @@ async def test_setting_list_first_encrypts_all_decrypt() -> None:
     assert await codec.decode([old]) == [await _payload()]
 
 
-@pytest.mark.parametrize(
-    "value",
-    [
-        "k1:notbase64!!",
-        "k1:" + base64.b64encode(b"short").decode(),
-        ":" + base64.b64encode(KEY_A).decode(),
-        "k1:{a},k1:{a}",
-        "   ",
-    ],
-)
+@pytest.mark.parametrize("value", ["k1:notbase64!!", "k1:" + base64.b64encode(b"short").decode(),
+                                   ":" + base64.b64encode(KEY_A).decode(),
+                                   "k1:{a},k1:{a}", "   "])
 def test_setting_rejects_malformed_lists_without_echoing_them(value: str) -> None:
     value = value.format(a=base64.b64encode(KEY_A).decode())
     with pytest.raises(ValueError) as info:
@@ -137,16 +125,14 @@ def test_constructor_checks_keys() -> None:
 
 # --- the codec-server endpoints -------------------------------------------------------------
 
-
 @pytest.fixture
 def client(deps) -> httpx.AsyncClient:
     """The codec router alone, on the test database (tokens unknown to it are unknown)."""
     app = FastAPI()
     errors.install(app)
     app.state.codec = EncryptionCodec({"a": KEY_A}, "a")
-    app.state.tokens = TokenStore(
-        [("ops", "t-ops"), ("backend", "t-backend"), ("admin", "t-admin")]
-    )
+    app.state.tokens = TokenStore([("ops", "t-ops"), ("backend", "t-backend"),
+                                   ("admin", "t-admin")])
     app.state.deps = deps
     app.state.settings = Settings()
     app.include_router(codec_routes.router)
@@ -159,16 +145,12 @@ def _body(*payloads: Payload) -> str:
 
 
 def _auth(token: str) -> dict[str, str]:
-    return {
-        "authorization": f"Bearer {token}",
-        "content-type": "application/json",
-        "x-namespace": "default",
-    }
+    return {"authorization": f"Bearer {token}", "content-type": "application/json",
+            "x-namespace": "default"}
 
 
-@pytest.mark.parametrize(
-    "headers,status", [({}, 401), (_auth("nope"), 401), (_auth("t-backend"), 403)]
-)
+@pytest.mark.parametrize("headers,status", [({}, 401), (_auth("nope"), 401),
+                                            (_auth("t-backend"), 403)])
 async def test_endpoints_need_ops(client: httpx.AsyncClient, headers, status) -> None:
     for path in ("/codec/encode", "/codec/decode"):
         response = await client.post(path, content=_body(await _payload()), headers=headers)
@@ -192,17 +174,8 @@ async def test_encode_then_decode_over_http(client: httpx.AsyncClient, token: st
 
 
 async def test_bad_bodies_answer_400(client: httpx.AsyncClient) -> None:
-    short = {
-        "payloads": [
-            {
-                "metadata": {
-                    "encoding": base64.b64encode(b"binary/encrypted").decode(),
-                    "encryption-key-id": "YQ==",
-                },
-                "data": "AAAA",
-            }
-        ]
-    }
+    short = {"payloads": [{"metadata": {"encoding": base64.b64encode(b"binary/encrypted").decode(),
+                                        "encryption-key-id": "YQ=="}, "data": "AAAA"}]}
     for content in ("not json", '{"payloads": "x"}', '{"nope": 1}', json.dumps(short)):
         response = await client.post("/codec/decode", content=content, headers=_auth("t-ops"))
         assert response.status_code == 400, content
@@ -213,18 +186,14 @@ async def test_bad_bodies_answer_400(client: httpx.AsyncClient) -> None:
 
 
 async def test_cors_admits_only_the_ui_origin(client: httpx.AsyncClient) -> None:
-    preflight = {
-        "access-control-request-method": "POST",
-        "access-control-request-headers": "authorization,content-type,x-namespace",
-    }
-    ok = await client.options(
-        "/codec/decode", headers={"origin": "http://localhost:8233", **preflight}
-    )
+    preflight = {"access-control-request-method": "POST",
+                 "access-control-request-headers": "authorization,content-type,x-namespace"}
+    ok = await client.options("/codec/decode",
+                              headers={"origin": "http://localhost:8233", **preflight})
     assert ok.status_code == 200
     assert ok.headers["access-control-allow-origin"] == "http://localhost:8233"
     assert ok.headers["access-control-allow-credentials"] == "true"
-    evil = await client.options(
-        "/codec/decode", headers={"origin": "http://evil.example", **preflight}
-    )
+    evil = await client.options("/codec/decode",
+                                headers={"origin": "http://evil.example", **preflight})
     assert evil.status_code == 400
     assert "access-control-allow-origin" not in evil.headers

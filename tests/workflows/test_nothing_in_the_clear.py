@@ -65,12 +65,9 @@ async def _decoded_through_the_api(settings, deps, client: Client, history) -> b
 async def _database_text(deps) -> str:
     """Every row of every table, as Postgres would print it to whoever reads the database."""
     async with deps.sessions() as s:
-        tables = await s.scalars(
-            text(
-                "SELECT table_name FROM information_schema.tables "
-                "WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
-            )
-        )
+        tables = await s.scalars(text(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"))
         rows = [
             row
             for table in list(tables)
