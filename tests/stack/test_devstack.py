@@ -21,6 +21,7 @@ from tests.support.ledger import owed_past_due, recorded_share
 from tests.support.scenario import eventually
 from workers.client import data_converter
 from workers.schedules import SCHEDULES
+from workflows.reconciler import SCHEDULE_ID as RECONCILER_SCHEDULE_ID
 
 RUNNING = "profitshare is running"
 
@@ -82,7 +83,7 @@ async def test_after_dev_starts_the_schedules_exist_and_the_daily_report_adds_up
         dev_stack["TEMPORAL_ADDRESS"], data_converter=data_converter(settings)
     )
     schedules = {s.id async for s in await client.list_schedules()}
-    assert schedules == {s.id for s in SCHEDULES}
+    assert schedules == {s.id for s in SCHEDULES} | {RECONCILER_SCHEDULE_ID}
 
     await recorded_share(deps, days_ago=22)
     await recorded_share(deps, days_ago=61, paid="25.00")
