@@ -12,7 +12,12 @@ import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import (
+    Client,
+    WorkflowHandle,
+    WorkflowQueryFailedError,
+    WorkflowQueryRejectedError,
+)
 from temporalio.common import (
     SearchAttributePair,
     TypedSearchAttributes,
@@ -92,17 +97,25 @@ class ShareClient:
             await self.handle(event_id).signal(ShareWorkflow.payment, inbound(PaymentIn, payment))
 
     async def answer_for(
-        self, event_id: str, payment: PaymentSignal, *, wait: timedelta = timedelta(seconds=3)
+        self, event_id: str, payment: PaymentSignal, *, wait: timedelta = timedelta(seconds=1)
     ) -> str | None:
         """The workflow's own answer to a payment (applied, credited, refused: ...), or None
-        when it has not answered within `wait` (queued: it will be applied or credited)."""
+        when it has not answered within `wait` (queued: it will be applied or credited) or
+        cannot answer now (no worker, the workflow closed, Temporal unreachable)."""
         key = payment_key(payment)
-        deadline = asyncio.get_running_loop().time() + wait.total_seconds()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait.total_seconds()
         while True:
-            answer = await self.handle(event_id).query(ShareWorkflow.answer, key)
-            if answer is not None or asyncio.get_running_loop().time() >= deadline:
+            left = deadline - loop.time()
+            try:
+                answer = await self.handle(event_id).query(
+                    ShareWorkflow.answer, key, rpc_timeout=timedelta(seconds=max(left, 0.1))
+                )
+            except (RPCError, WorkflowQueryFailedError, WorkflowQueryRejectedError):
+                return None
+            if answer is not None or loop.time() >= deadline:
                 return answer
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(0.1)
 
     async def review(self, event_id: str, decision: ReviewDecision) -> None:
         async with self._closed_is_lookup(event_id):

@@ -40,7 +40,7 @@ Provider = Literal["razorpay", "cashfree", "phonepe", "standard"]
 
 
 class WebhookResult(BaseModel):
-    result: Literal["applied", "duplicate", "ignored", "unmatched"]
+    result: Literal["applied", "credited", "duplicate", "ignored", "unmatched", "refused"]
 
 
 def _secret(value: object) -> str:
@@ -167,8 +167,10 @@ async def _signal_once(
 ) -> str:
     """Signals the workflow unless an earlier delivery did; the row lock serialises copies.
 
-    The request that signals answers "applied" (a retry after a 503 included); every
-    other copy answers "duplicate". The workflow also ignores a transaction id it has seen.
+    The request that signals answers with the workflow's own answer when it comes within a
+    moment (applied, credited, refused), else "applied" (queued: it will be applied or
+    credited); a retry after a 503 included. Every other copy answers "duplicate". The
+    workflow also ignores a transaction id it has seen.
     """
     deps = request.app.state.deps
     async with deps.sessions.begin() as s:
@@ -212,7 +214,20 @@ async def _signal_once(
             )
             return "unmatched"
         row.signalled_at = now
+        signalled = PaymentSignal(
+            provider=payment.provider,
+            transaction_id=payment.transaction_id,
+            amount=payment.amount,
+            currency=payment.currency,
+            paid_at=payment.paid_at or now,
+        )
     request.app.state.metrics.payment_signalled(payment.provider)
+    # Committed; now the workflow's own answer, briefly (never holding a lock meanwhile).
+    answer = await (await share_client(request)).answer_for(event_id, signalled)
+    if answer == "credited":
+        return "credited"
+    if answer is not None and answer.startswith("refused"):
+        return "refused"
     return "applied"
 
 
