@@ -133,12 +133,13 @@ def build_worker(client: Client, deps: Deps, settings: Settings, **overrides: ob
 async def run_worker(settings: Settings) -> None:
     """Runs until SIGTERM or SIGINT, then drains: no new tasks, running ones finish (DRAIN)."""
     deps = Deps.from_settings(settings)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    signals = (signal.SIGTERM, signal.SIGINT)
     try:
         client = await connect(settings, runtime=metrics_runtime(settings))
         worker = build_worker(client, deps, settings)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
+        for sig in signals:
             loop.add_signal_handler(sig, stop.set)
         running = asyncio.create_task(worker.run())
         stopped = asyncio.create_task(stop.wait())
@@ -148,4 +149,6 @@ async def run_worker(settings: Settings) -> None:
         stopped.cancel()
         await running
     finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
         await deps.close()

@@ -17,6 +17,7 @@ import httpx
 import pytest
 from temporalio.client import Client
 
+from stack.processes import port_in_use
 from tests.support.ledger import owed_past_due, recorded_share
 from tests.support.scenario import eventually
 from workers.client import data_converter
@@ -105,3 +106,23 @@ async def test_after_dev_starts_the_schedules_exist_and_the_daily_report_adds_up
     owed = await owed_past_due(deps, datetime.fromisoformat(report["as_of"]))
     totals = {t["currency"]: Decimal(t["amount_due"]) for t in report["totals"]}
     assert totals == owed and owed["USDT"] >= Decimal("150.00") + Decimal("125.00")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+async def test_sigterm_and_sighup_stop_every_child_as_ctrl_c_does(dev_stack, sig):
+    log = Path(dev_stack["log"])
+
+    async def started() -> bool:
+        return RUNNING in log.read_text(errors="replace")
+
+    await eventually(started, timeout=180)
+    ports = [int(dev_stack[k]) for k in ("API_PORT", "EMULATOR_PORT", "TEMPORAL_UI_PORT")]
+    ports.append(int(dev_stack["TEMPORAL_ADDRESS"].rsplit(":", 1)[1]))
+    assert all(port_in_use("127.0.0.1", port) for port in ports)
+
+    os.kill(int(dev_stack["pid"]), sig)
+
+    async def all_free() -> bool:
+        return not any(port_in_use("127.0.0.1", port) for port in ports)
+
+    assert await eventually(all_free, timeout=60), log.read_text(errors="replace")
