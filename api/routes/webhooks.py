@@ -196,23 +196,13 @@ async def _signal_once(
                 ),
             )
         except ShareClosed:  # (Temporal down is an RPCError: 503, the retry signals)
+            # The share's workflow has completed. The row stays received: the payment
+            # reconciler applies it to a share handed to collections (still owed), or keeps
+            # it as credit on a share that no longer owes, audited and alerted either way.
             share = await s.get(Share, event_id)
-            if share is not None and share.status in ("open", "disputed"):
-                # Handed to collections: its workflow completed, the share is still owed.
-                # The row stays received; the payment reconciler applies it, audited.
-                row.note = "share in collections: applied by the payment reconciler"
-                return "applied"
-            row.status, row.note = "unmatched", "share already closed"
-            request.app.state.metrics.webhook_rejected(payment.provider, "share_closed")
-            await _alert_ops(
-                s,
-                deps,
-                payment,
-                now,
-                action="payment.after_close",
-                reason="the share was already closed",
-            )
-            return "unmatched"
+            owed = share is not None and share.status in ("open", "disputed")
+            row.note = f"{'applied' if owed else 'credited'} by the payment reconciler"
+            return "applied" if owed else "credited"
         row.signalled_at = now
         signalled = PaymentSignal(
             provider=payment.provider,
