@@ -284,15 +284,15 @@ class _ShareActivities:
         APPLY_PAYMENT, ApplyPaymentInput, bool
     )
     alert_ops: Contract[OpsAlert, None] = Contract(ALERT_OPS, OpsAlert, None)
-    open_dispute: Contract[OpenDisputeInput, None] = Contract(
-        OPEN_DISPUTE, OpenDisputeInput, None
-    )
+    open_dispute: Contract[OpenDisputeInput, None] = Contract(OPEN_DISPUTE, OpenDisputeInput, None)
     resolve_dispute: Contract[ResolveDisputeInput, None] = Contract(
         RESOLVE_DISPUTE, ResolveDisputeInput, None
     )
     close_share: Contract[CloseShareInput, None] = Contract(CLOSE_SHARE, CloseShareInput, None)
     stuck_payments: Contract[StuckPaymentsInput, list[StuckPayment]] = Contract(
-        STUCK_PAYMENTS, StuckPaymentsInput, list[StuckPayment]  # type: ignore[arg-type]
+        STUCK_PAYMENTS,
+        StuckPaymentsInput,
+        list[StuckPayment],  # type: ignore[arg-type]
     )
     mark_payment_redelivered: Contract[RedeliveredInput, None] = Contract(
         MARK_PAYMENT_REDELIVERED, RedeliveredInput, None

@@ -21,8 +21,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.effects import Effects
     from workflows.share_state import Message, ShareState, payment_key
 
-UPI_PROOF = "upi_proof"
-
 
 class Closed:
     def __init__(self, state: ShareState, ledger: LedgerCall, effects: Effects) -> None:
@@ -46,16 +44,8 @@ class Closed:
         if isinstance(message, PaymentSignal):
             await self.credit(message)
         elif isinstance(message, ProofDecision) and message.decision == "approve":
-            proof = s.proofs[message.proof_id]
-            s.proofs[message.proof_id] = proof.model_copy(update={"status": "approved"})
-            payment = PaymentSignal(
-                provider=UPI_PROOF,
-                transaction_id=proof.transaction_id,
-                amount=proof.amount,
-                currency=proof.currency,
-                paid_at=proof.paid_at,
-            )
-            if s.first_sight(payment):
+            payment = s.approve_proof(message.proof_id)
+            if payment is not None:
                 await self.credit(payment)
         else:
             kind = type(message).__name__

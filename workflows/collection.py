@@ -35,9 +35,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.effects import Effects
     from workflows.share_state import Message, ShareState, payment_key
 
-# An approved manual UPI proof is applied as a payment of this provider.
-UPI_PROOF = "upi_proof"
-
 
 class Collection(Disputes):
     def __init__(
@@ -198,24 +195,14 @@ class Collection(Disputes):
         self._publish()
 
     async def _decide_proof(self, decision: ProofDecision) -> None:
-        proof = self._s.proofs[decision.proof_id]
-        status = {
-            "approve": "approved",
-            "reject": "rejected",
-            "request_new_proof": "new_proof_requested",
-        }[decision.decision]
-        self._s.proofs[decision.proof_id] = proof.model_copy(update={"status": status})
         if decision.decision == "approve":
-            payment = PaymentSignal(
-                provider=UPI_PROOF,
-                transaction_id=proof.transaction_id,
-                amount=proof.amount,
-                currency=proof.currency,
-                paid_at=proof.paid_at,
-            )
-            if self._s.first_sight(payment):
+            payment = self._s.approve_proof(decision.proof_id)
+            if payment is not None:
                 await self._apply(payment)
         else:
+            proof = self._s.proofs[decision.proof_id]
+            status = "rejected" if decision.decision == "reject" else "new_proof_requested"
+            self._s.proofs[decision.proof_id] = proof.model_copy(update={"status": status})
             template: TemplateName = (
                 "proof_rejected" if decision.decision == "reject" else "proof_request_new"
             )

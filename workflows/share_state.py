@@ -36,6 +36,8 @@ OPEN_STATUSES = ("open", "disputed")
 BEFORE_RECORD = ("received", "screening", "verifying", "under_review")
 
 
+# An approved manual UPI proof is applied as a payment of this provider.
+UPI_PROOF = "upi_proof"
 DISPUTE_KEY = "dispute"
 WAIVER_KEY = "waiver"
 
@@ -93,6 +95,19 @@ class ShareState:
     def accept_payment(self, payment: PaymentSignal) -> None:
         if self.first_sight(payment):
             self.inbox.append(payment)
+
+    def approve_proof(self, proof_id: str) -> PaymentSignal | None:
+        """Marks the proof approved; the payment it stands for, the first time it is seen."""
+        proof = self.proofs[proof_id]
+        self.proofs[proof_id] = proof.model_copy(update={"status": "approved"})
+        payment = PaymentSignal(
+            provider=UPI_PROOF,
+            transaction_id=proof.transaction_id,
+            amount=proof.amount,
+            currency=proof.currency,
+            paid_at=proof.paid_at,
+        )
+        return payment if self.first_sight(payment) else None
 
     def accept_proof(self, proof: ProofSubmitted) -> None:
         self.proofs.setdefault(
