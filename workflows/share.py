@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from activities import contracts as c
     from domain.ladder import Stage, ladder
     from domain.models import (
+        CLOSED_STATUSES,
         ProfitEvent,
         ShareStatus,
         ShareView,
@@ -270,7 +271,8 @@ class ShareWorkflow:
 
     async def _cancelled(self) -> None:
         """Ops cancelled the share (patch lifecycle): an open share closes as cancelled, which
-        lifts its restrictions and is audited; the standing change reaches the backend."""
+        lifts its restrictions and is audited, and the standing change reaches the backend;
+        one not yet recorded is rejected (audited), so nothing is left waiting."""
         s = self._s
         if s.is_open:
             await self._ledger(
@@ -288,6 +290,8 @@ class ShareWorkflow:
             s.status, s.closed_reason = "waived", "cancelled"
             self._publish()
             self._effects.push_standing()
+        elif s.status not in CLOSED_STATUSES:  # not billed yet: it never will be
+            await self._transition("rejected", note="workflow cancelled by ops")
         await self._effects.settle()
 
     def _publish(self) -> None:

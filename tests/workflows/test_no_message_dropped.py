@@ -256,3 +256,21 @@ async def test_a_payment_waiting_in_the_inbox_counts_before_a_stage_that_fell_du
         paid = await driver.wait_status(handle, "paid")
     assert paid.enforcement_level < Level.WARNING
     assert "share.warning" not in await _audit(deps, event.event_id)
+
+
+async def test_cancelling_a_share_under_review_rejects_it_audited(driver):
+    event = await profitable_session(
+        driver.deps, driver.emulator_url, profit=Decimal("400"), reported=Decimal("1000")
+    )
+    handle = await driver.env.client.start_workflow(
+        ShareWorkflow.run, event, id=f"share/{event.event_id}", task_queue=driver.task_queue
+    )
+    await driver.wait_status(handle, "under_review")
+    await handle.cancel()
+
+    async def rejected():
+        row = await driver.share_row(event.event_id)
+        return row if row.status == "rejected" else None
+
+    await eventually(rejected)
+    assert (await driver.audit_actions(event.event_id))[-1] == "share.rejected"
