@@ -303,6 +303,9 @@ class _ShareActivities:
     close_in_collections: Contract[CloseInCollectionsInput, str] = Contract(
         CLOSE_IN_COLLECTIONS, CloseInCollectionsInput, str
     )
+    generate_report: Contract[GenerateReportInput, ReportSummary] = Contract(
+        GENERATE_REPORT, GenerateReportInput, ReportSummary
+    )
 
 
 ACTIVITIES = _ShareActivities()

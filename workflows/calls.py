@@ -11,6 +11,8 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import Contract
+    from activities.notify.contracts import DELIVER, DeliverStandingInput
+    from workflows import options
 
 In = TypeVar("In")
 Out = TypeVar("Out")
@@ -43,3 +45,15 @@ async def execute(
         summary=summary,
     )
     return cast(Out, result)
+
+
+async def deliver_standing(user_id: str, *, give_up: timedelta) -> None:
+    """The user's queued standing changes to the backend, in order (the outbox)."""
+    await execute(
+        DELIVER,
+        DeliverStandingInput(user_id=user_id),
+        summary="tell the backend: standing changed",
+        start_to_close=options.NOTIFY_TIMEOUT,
+        schedule_to_close=give_up,
+        retry_policy=options.STANDING_RETRY,
+    )

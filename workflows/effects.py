@@ -15,14 +15,10 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.notify.contracts import (
-        DELIVER_STANDING,
-        NOTIFY_USER,
-        DeliverStandingInput,
-        NotifyUserInput,
-    )
+    from activities.notify.contracts import NOTIFY, NotifyUserInput
     from domain.notifications import TemplateName
     from workflows import options
+    from workflows.calls import deliver_standing, execute
     from workflows.share_state import ShareState
 
 
@@ -52,13 +48,13 @@ class Effects:
         )
         self._spawn(
             f"notify {stage}",
-            workflow.execute_activity(
-                NOTIFY_USER,
+            execute(
+                NOTIFY,
                 message,
-                start_to_close_timeout=options.NOTIFY_TIMEOUT,
-                schedule_to_close_timeout=options.NOTIFY_GIVE_UP,
-                retry_policy=options.NOTIFY_RETRY,
                 summary=f"tell the user: {template}",
+                start_to_close=options.NOTIFY_TIMEOUT,
+                schedule_to_close=options.NOTIFY_GIVE_UP,
+                retry_policy=options.NOTIFY_RETRY,
             ),
         )
 
@@ -66,14 +62,7 @@ class Effects:
         """Delivers whatever standing changes the ledger queued for this user, in order."""
         self._spawn(
             "deliver standing",
-            workflow.execute_activity(
-                DELIVER_STANDING,
-                DeliverStandingInput(user_id=self._s.event.user_id),
-                start_to_close_timeout=options.NOTIFY_TIMEOUT,
-                schedule_to_close_timeout=options.STANDING_GIVE_UP,
-                retry_policy=options.STANDING_RETRY,
-                summary="tell the backend: standing changed",
-            ),
+            deliver_standing(self._s.event.user_id, give_up=options.STANDING_GIVE_UP),
         )
 
     async def settle(self) -> None:

@@ -10,13 +10,12 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities import contracts as c
     from activities.payments.contracts import (
-        CREATE_PAYMENT_LINK,
+        CREATE_LINK,
         CreatePaymentLinkInput,
-        PaymentLink,
     )
     from domain.models import ProfitEvent, VerificationSummary
     from workflows import options
-    from workflows.calls import LedgerCall
+    from workflows.calls import LedgerCall, execute
     from workflows.share_state import ShareState
     from workflows.stalls import Stalls
 
@@ -37,13 +36,12 @@ async def verify(
                 stall_on=lambda err: _refusal(err) is None,
             )
         else:
-            verification = await workflow.execute_activity(
-                c.VERIFY_SESSION,
+            verification = await execute(
+                c.ACTIVITIES.verify_session,
                 event,
-                result_type=VerificationSummary,
-                start_to_close_timeout=options.EXCHANGE_TIMEOUT,
-                retry_policy=options.EXCHANGE_RETRY,
                 summary="verify the session's fills with the exchange",
+                start_to_close=options.EXCHANGE_TIMEOUT,
+                retry_policy=options.EXCHANGE_RETRY,
             )
     except ActivityError as err:
         # The exchange said no for good: an admin decides, nothing is billed unseen.
@@ -63,8 +61,8 @@ async def payment_link(s: ShareState, ledger: LedgerCall) -> None:
     r = s.recorded
     assert r is not None
     try:
-        link = await workflow.execute_activity(
-            CREATE_PAYMENT_LINK,
+        link = await execute(
+            CREATE_LINK,
             CreatePaymentLinkInput(
                 event_id=s.event.event_id,
                 payment_reference=r.payment_reference,
@@ -73,10 +71,9 @@ async def payment_link(s: ShareState, ledger: LedgerCall) -> None:
                 min_partial=s.bill().owed_at(r.recorded_at),
                 description=f"Platform share, session {s.event.session_id}",
             ),
-            result_type=PaymentLink | None,  # type: ignore[arg-type]
-            start_to_close_timeout=options.LEDGER_TIMEOUT,
-            retry_policy=options.LINK_RETRY,
             summary="create the payment link",
+            start_to_close=options.LEDGER_TIMEOUT,
+            retry_policy=options.LINK_RETRY,
         )
     except ActivityError as err:
         workflow.logger.warning("no payment link for %s: %s", s.event.event_id, err)

@@ -5,8 +5,8 @@ from datetime import timedelta
 from temporalio.common import RetryPolicy
 
 from activities.contracts import ACTIVITIES, CREDENTIALS_INVALID
-from activities.notify.contracts import NOTIFICATION_REFUSED
-from activities.payments.contracts import PAYMENT_LINK_REFUSED
+from activities.notify.contracts import NOTIFY
+from activities.payments.contracts import CREATE_LINK
 
 # The database and the exchange come back; keep trying with backoff, never give up on money.
 LEDGER_TIMEOUT = timedelta(seconds=30)
@@ -46,7 +46,7 @@ NOTIFY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=5),
     backoff_coefficient=2.0,
     maximum_interval=timedelta(minutes=30),
-    non_retryable_error_types=[NOTIFICATION_REFUSED],
+    non_retryable_error_types=list(NOTIFY.non_retryable),
 )
 # The backend must learn every standing change, in order: keep trying for a week.
 STANDING_GIVE_UP = timedelta(days=7)
@@ -60,5 +60,5 @@ LINK_RETRY = RetryPolicy(
     backoff_coefficient=2.0,
     maximum_interval=timedelta(minutes=1),
     maximum_attempts=10,
-    non_retryable_error_types=[PAYMENT_LINK_REFUSED],
+    non_retryable_error_types=list(CREATE_LINK.non_retryable),
 )

@@ -16,9 +16,8 @@ from temporalio.exceptions import FailureError
 
 with workflow.unsafe.imports_passed_through():
     from activities import contracts as c
-    from activities.notify.contracts import DELIVER_STANDING, DeliverStandingInput
     from workflows import options
-    from workflows.calls import In, Out, execute
+    from workflows.calls import In, Out, deliver_standing, execute
     from workflows.ids import share_workflow_id
 
 SCHEDULE_ID = "payment-reconciler"
@@ -56,14 +55,7 @@ class PaymentReconcilerWorkflow:
                 )
                 outcome[answer] = outcome.get(answer, 0) + 1
                 if answer == "applied":  # a share in collections: its standing changed
-                    await workflow.execute_activity(
-                        DELIVER_STANDING,
-                        DeliverStandingInput(user_id=row.user_id),
-                        start_to_close_timeout=options.NOTIFY_TIMEOUT,
-                        schedule_to_close_timeout=EVERY,
-                        retry_policy=options.STANDING_RETRY,
-                        summary="tell the backend: standing changed",
-                    )
+                    await deliver_standing(row.user_id, give_up=EVERY)
                 continue
             await self._ledger(
                 c.ACTIVITIES.mark_payment_redelivered,
@@ -100,12 +92,5 @@ class CollectionsCloseWorkflow:
             start_to_close=options.LEDGER_TIMEOUT,
             retry_policy=options.LEDGER_RETRY,
         )
-        await workflow.execute_activity(
-            DELIVER_STANDING,
-            DeliverStandingInput(user_id=cmd.user_id),
-            start_to_close_timeout=options.NOTIFY_TIMEOUT,
-            schedule_to_close_timeout=options.STANDING_GIVE_UP,
-            retry_policy=options.STANDING_RETRY,
-            summary="tell the backend: standing changed",
-        )
+        await deliver_standing(cmd.user_id, give_up=options.STANDING_GIVE_UP)
         return answer

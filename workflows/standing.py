@@ -15,8 +15,8 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.notify.contracts import DELIVER_STANDING, DeliverStandingInput
     from workflows import options
+    from workflows.calls import deliver_standing
 
 IDLE = timedelta(days=1)
 
@@ -37,14 +37,7 @@ class StandingDeliveryWorkflow:
                 return
             self._pending = 0
             try:
-                await workflow.execute_activity(
-                    DELIVER_STANDING,
-                    DeliverStandingInput(user_id=user_id),
-                    start_to_close_timeout=options.NOTIFY_TIMEOUT,
-                    schedule_to_close_timeout=options.STANDING_GIVE_UP,
-                    retry_policy=options.STANDING_RETRY,
-                    summary="tell the backend: standing changed",
-                )
+                await deliver_standing(user_id, give_up=options.STANDING_GIVE_UP)
             except ActivityError as err:
                 # The outbox keeps what was not delivered for the next change.
                 workflow.logger.warning("standing delivery gave up for %s: %s", user_id, err)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, Field
 
+from activities.contracts import Contract
 from domain.models import Model
 from domain.types import Currency, Identifier, Money
 
@@ -29,3 +30,12 @@ class CreatePaymentLinkInput(Model):
 class PaymentLink(Model):
     url: str
     link_id: str
+
+
+# The contract workflows call (workflows/calls.py); None: no gateway configured.
+CREATE_LINK: Contract[CreatePaymentLinkInput, PaymentLink | None] = Contract(
+    CREATE_PAYMENT_LINK,
+    CreatePaymentLinkInput,
+    PaymentLink | None,  # type: ignore[arg-type]
+    non_retryable=(PAYMENT_LINK_REFUSED,),
+)
