@@ -1,11 +1,23 @@
-"""Activity names and their inputs: what the workflow may import (no I/O libraries here)."""
+"""Activity names, inputs, outputs and non-retryable error types: what workflows may import
+(no I/O libraries here). `ACTIVITIES` holds each share activity's contract in one object, which
+workflows call through typed stubs (workflows/stalls.py), so mypy checks every call."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Generic, TypeVar
 
-from domain.models import Model, PaymentSignal, ProfitEvent, ShareStatus, VerificationSummary
+from domain.models import (
+    Model,
+    PaymentSignal,
+    ProfitEvent,
+    RecordedShare,
+    RiskSummary,
+    ShareStatus,
+    VerificationSummary,
+)
 from domain.reports import ReportKind
 from domain.types import Money
 
@@ -21,6 +33,30 @@ OPEN_DISPUTE = "open_dispute"
 RESOLVE_DISPUTE = "resolve_dispute"
 CLOSE_SHARE = "close_share"
 SET_PAYMENT_LINK = "set_payment_link"
+QUOTE_FX = "quote_fx"
+UNDO_STAGES = "undo_stages"
+
+# Non-retryable error types, next to the activities that raise them.
+# VERIFY_SESSION: the account's key is not valid (or not this user's): the share goes to review.
+CREDENTIALS_INVALID = "ExchangeCredentialsInvalid"
+# VERIFY_SESSION: the exchange refused for good (unknown symbol, no permission): review.
+EXCHANGE_REFUSED = "ExchangeRefused"
+# QUOTE_FX: the source has no rate for the pair; retrying will not make one.
+FX_RATE_UNKNOWN = "FxRateUnknown"
+
+
+class FxQuoteInput(Model):
+    event_id: str
+    currency: str
+
+
+class FxQuote(Model):
+    """The rate a share is billed at, fetched before RECORD_SHARE so that it lands in the
+    workflow's history and no network call happens under the ledger's locks."""
+
+    base: str
+    billing_currency: str
+    rate: Money
 
 
 class SetStatusInput(Model):
@@ -39,6 +75,8 @@ class RecordShareInput(Model):
     verified_profit: Money
     verification: VerificationSummary
     at: datetime
+    # From QUOTE_FX; None from shares started before it existed (the ledger then fetches it).
+    fx: FxQuote | None = None
 
 
 class EscalateInput(Model):
@@ -67,6 +105,22 @@ class ApplyPaymentInput(Model):
     # Why the applied amount differs from the payment's (rounded to the minor unit).
     note: str = ""
     credit_only: bool = False
+
+
+class UndoneStage(Model):
+    stage: str
+    level: int
+
+
+class UndoStagesInput(Model):
+    """A payment made before these stages' times settled the share: undo what they did."""
+
+    event_id: str
+    user_id: str
+    stages: list[UndoneStage]
+    level: int  # the share's level as of the payment
+    paid_at: datetime
+    at: datetime
 
 
 class OpsAlert(Model):
@@ -134,6 +188,53 @@ class CloseShareInput(Model):
     block_user: bool = False
 
 
+STUCK_PAYMENTS = "stuck_payments"
+MARK_PAYMENT_REDELIVERED = "mark_payment_redelivered"
+CREDIT_PAYMENT = "credit_payment"
+
+
+class StuckPaymentsInput(Model):
+    """Payment rows still `received`, never signalled, older than this (the reconciler)."""
+
+    older_than_seconds: int
+    at: datetime
+    limit: int = 100
+
+
+class StuckPayment(Model):
+    event_id: str
+    user_id: str
+    payment: PaymentSignal
+
+
+class RedeliveredInput(Model):
+    provider: str
+    transaction_id: str
+    at: datetime
+
+
+class CreditPaymentInput(Model):
+    """A payment whose share's workflow has completed: kept as the user's credit, audited."""
+
+    event_id: str
+    user_id: str
+    payment: PaymentSignal
+    at: datetime
+
+
+CLOSE_IN_COLLECTIONS = "close_in_collections"
+
+
+class CloseInCollectionsInput(Model):
+    """An admin's waiver or write-off of a share whose workflow completed in collections."""
+
+    event_id: str
+    user_id: str
+    kind: str
+    note: str = ""
+    at: datetime
+
+
 GENERATE_REPORT = "generate_report"
 
 
@@ -164,3 +265,80 @@ class IpListRefreshed(Model):
 class IpIntelRefreshed(Model):
     data_as_of: date
     lists: dict[str, IpListRefreshed]
+
+
+In = TypeVar("In")
+Out = TypeVar("Out")
+
+
+@dataclass(frozen=True)
+class Contract(Generic[In, Out]):
+    """One activity as a workflow calls it. `output` None: the activity returns nothing."""
+
+    name: str
+    input: type[In]
+    output: type[Out] | None
+    # Error types the activity raises that must not be retried (ApplicationError.type).
+    non_retryable: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _ShareActivities:
+    open_share: Contract[ProfitEvent, None] = Contract(OPEN_SHARE, ProfitEvent, None)
+    screen_user: Contract[ProfitEvent, RiskSummary] = Contract(
+        SCREEN_USER, ProfitEvent, RiskSummary
+    )
+    verify_session: Contract[ProfitEvent, VerificationSummary] = Contract(
+        VERIFY_SESSION,
+        ProfitEvent,
+        VerificationSummary,
+        non_retryable=(CREDENTIALS_INVALID, EXCHANGE_REFUSED),
+    )
+    set_status: Contract[SetStatusInput, None] = Contract(SET_STATUS, SetStatusInput, None)
+    quote_fx: Contract[FxQuoteInput, FxQuote] = Contract(
+        QUOTE_FX, FxQuoteInput, FxQuote, non_retryable=(FX_RATE_UNKNOWN,)
+    )
+    record_share: Contract[RecordShareInput, RecordedShare] = Contract(
+        RECORD_SHARE, RecordShareInput, RecordedShare
+    )
+    set_payment_link: Contract[PaymentLinkInput, None] = Contract(
+        SET_PAYMENT_LINK, PaymentLinkInput, None
+    )
+    escalate: Contract[EscalateInput, bool] = Contract(ESCALATE, EscalateInput, bool)
+    undo_stages: Contract[UndoStagesInput, None] = Contract(UNDO_STAGES, UndoStagesInput, None)
+    # "applied", "duplicate", "credited" or "refused" (activities/ledger/payments.py); shares
+    # recorded before that answer exist returned a bool (True: applied), kept for replay.
+    apply_payment: Contract[ApplyPaymentInput, str | bool] = Contract(
+        APPLY_PAYMENT,
+        ApplyPaymentInput,
+        str | bool,  # type: ignore[arg-type]
+    )
+    alert_ops: Contract[OpsAlert, None] = Contract(ALERT_OPS, OpsAlert, None)
+    open_dispute: Contract[OpenDisputeInput, None] = Contract(OPEN_DISPUTE, OpenDisputeInput, None)
+    # Priced by the ledger (ResolveDisputeInput.priced_by_ledger): the share as it priced it.
+    resolve_dispute: Contract[ResolveDisputeInput, DisputeSettled | None] = Contract(
+        RESOLVE_DISPUTE,
+        ResolveDisputeInput,
+        DisputeSettled | None,  # type: ignore[arg-type]
+    )
+    close_share: Contract[CloseShareInput, None] = Contract(CLOSE_SHARE, CloseShareInput, None)
+    stuck_payments: Contract[StuckPaymentsInput, list[StuckPayment]] = Contract(
+        STUCK_PAYMENTS,
+        StuckPaymentsInput,
+        list[StuckPayment],  # type: ignore[arg-type]
+    )
+    mark_payment_redelivered: Contract[RedeliveredInput, None] = Contract(
+        MARK_PAYMENT_REDELIVERED, RedeliveredInput, None
+    )
+    credit_payment: Contract[CreditPaymentInput, str] = Contract(
+        CREDIT_PAYMENT, CreditPaymentInput, str
+    )
+    close_in_collections: Contract[CloseInCollectionsInput, str] = Contract(
+        CLOSE_IN_COLLECTIONS, CloseInCollectionsInput, str
+    )
+    generate_report: Contract[GenerateReportInput, ReportSummary] = Contract(
+        GENERATE_REPORT, GenerateReportInput, ReportSummary
+    )
+
+
+ACTIVITIES = _ShareActivities()

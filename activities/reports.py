@@ -7,9 +7,11 @@ day, replaces that period's row with the fresher figures instead of adding anoth
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -29,9 +31,14 @@ Builder = Callable[[AsyncSession, FieldCipher, Window, datetime], Awaitable[tupl
 async def _overdue(
     s: AsyncSession, cipher: FieldCipher, window: Window, now: datetime
 ) -> tuple[Rendered, str]:
-    report = overdue_report(
-        await facts.open_shares_due_before(s, cipher, window.until), window.until
-    )
+    due = await facts.open_shares_due_before(s, cipher, window.until)
+    # The analysis and rendering are CPU work: off the event loop, so heartbeats and other
+    # activities on this worker keep running while a large report is built.
+    return await asyncio.to_thread(_overdue_cpu, due, window, now)
+
+
+def _overdue_cpu(due: Any, window: Window, now: datetime) -> tuple[Rendered, str]:
+    report = overdue_report(due, window.until)
     return overdue.render_overdue(report, window, now), overdue.headline(report)
 
 
@@ -39,6 +46,12 @@ async def _fraud(
     s: AsyncSession, cipher: FieldCipher, window: Window, now: datetime
 ) -> tuple[Rendered, str]:
     shares, blocked, alerts = await facts.fraud_facts(s, window.since, window.until)
+    return await asyncio.to_thread(_fraud_cpu, shares, blocked, alerts, window, now)
+
+
+def _fraud_cpu(
+    shares: Any, blocked: Any, alerts: Any, window: Window, now: datetime
+) -> tuple[Rendered, str]:
     analysis = fraud_analysis(shares, blocked, alerts, window.since, window.until)
     return fraud.render_fraud(analysis, window, now), fraud.headline(analysis)
 
@@ -47,6 +60,10 @@ async def _trust(
     s: AsyncSession, cipher: FieldCipher, window: Window, now: datetime
 ) -> tuple[Rendered, str]:
     users, changes = await facts.trust_facts(s, cipher, window.since, window.until)
+    return await asyncio.to_thread(_trust_cpu, users, changes, window, now)
+
+
+def _trust_cpu(users: Any, changes: Any, window: Window, now: datetime) -> tuple[Rendered, str]:
     review = trust_review(users, changes, window.since, window.until)
     return trust.render_trust(review, window, now), trust.headline(review)
 

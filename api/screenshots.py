@@ -8,18 +8,16 @@ stored is only the image. The EXIF values read first go to domain/proof_checks.p
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Literal
 
 from PIL import ExifTags, Image, UnidentifiedImageError
 
 from api.errors import ApiError
+from domain.proof_checks import ImageType, Screenshot
 
 MAX_BYTES = 5 * 1024 * 1024
 # Far above any phone screen; far below what would let a small file expand into gigabytes.
 MAX_PIXELS = 40_000_000
-ImageType = Literal["png", "jpeg"]
 MAGIC: dict[ImageType, bytes] = {"png": b"\x89PNG\r\n\x1a\n", "jpeg": b"\xff\xd8\xff"}
 EXTENSIONS: dict[str, ImageType] = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}
 CONTENT_TYPES: dict[str, ImageType] = {
@@ -28,14 +26,6 @@ CONTENT_TYPES: dict[str, ImageType] = {
     "image/jpg": "jpeg",
 }
 EXIF_TIME = "%Y:%m:%d %H:%M:%S"
-
-
-@dataclass(frozen=True)
-class Screenshot:
-    image_type: ImageType
-    data: bytes  # re-encoded, metadata gone
-    captured_at: datetime | None
-    software: str | None
 
 
 def sniff(data: bytes) -> ImageType | None:

@@ -17,7 +17,6 @@ from typing import Any
 import structlog
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
-from temporalio.service import RPCError, RPCStatusCode
 
 from db import audit
 from db.alerts import OPS_ALERTS
@@ -28,7 +27,7 @@ from db.models import Payment, Share
 from db.seals import seal_row, sealed_values
 from domain.models import PaymentSignal
 from domain.webhooks import GatewayPayment
-from workflows.ids import share_workflow_id
+from workflows.share_client import ShareClient, ShareClosed
 
 log = structlog.get_logger()
 PENDING_CONFIRMATION = "pending_confirmation"
@@ -189,13 +188,23 @@ def _refusal(share: Share | None, payment: GatewayPayment) -> str | None:
 async def _signal_once(state: Any, payment: GatewayPayment, event_id: str, now: datetime) -> str:
     """Signals the workflow unless an earlier delivery did; the row lock serialises copies.
 
-    The request that signals answers "applied" (a retry after a 503 included); every
-    other copy answers "duplicate". The workflow also ignores a transaction id it has seen.
-    A share that owes nothing any more keeps the money as credit instead ("credited").
+    The request that signals answers with the workflow's own answer when it comes within a
+    moment (applied, credited, refused), else "applied" (queued: it will be applied or
+    credited); a retry after a 503 included. Every other copy answers "duplicate". The
+    workflow also ignores a transaction id it has seen. A share that owes nothing any more
+    keeps the money as credit instead ("credited").
     """
     deps = state.deps
     if (kept := await _keep_if_closed(state, payment, event_id, now)) is not None:
         return kept
+    signal = PaymentSignal(
+        provider=payment.provider,
+        transaction_id=payment.transaction_id,
+        amount=payment.amount,
+        currency=payment.currency,
+        paid_at=payment.paid_at or now,
+    )
+    shares = await _share_client(state)
     async with deps.sessions.begin() as s:
         row = await s.scalar(
             select(Payment)
@@ -207,47 +216,34 @@ async def _signal_once(state: Any, payment: GatewayPayment, event_id: str, now: 
         )
         if row.signalled_at is not None or row.status == "applied":
             return "duplicate"
-        client = await state.temporal()
         try:
-            await client.get_workflow_handle(share_workflow_id(event_id)).signal(
-                "payment",
-                PaymentSignal(
-                    provider=payment.provider,
-                    transaction_id=payment.transaction_id,
-                    amount=payment.amount,
-                    currency=payment.currency,
-                    paid_at=payment.paid_at or now,
-                ),
-            )
-        except RPCError as err:
-            if err.status != RPCStatusCode.NOT_FOUND:
-                raise  # Temporal is down: 503, the gateway retries, the retry signals
+            await shares.pay(event_id, signal)
+        except ShareClosed:  # (Temporal down is an RPCError: 503, the retry signals)
+            # The share's workflow has completed. Still owed (handed to collections): the row
+            # stays received and the payment reconciler applies it, audited. Owing nothing:
+            # kept as credit below, after this transaction (the chain lock comes first).
+            if not await _share_owes_nothing(deps, event_id):
+                row.note = "applied by the payment reconciler"
+                seal_row(row, deps.hasher, deps.cipher)
+                return "applied"
             closed = True
         else:
             closed = False
-        if closed and await _share_owes_nothing(deps, event_id):
-            pass  # credited below, after this transaction: the chain lock comes first
-        elif closed:
-            row.status, row.note = "unmatched", "share already closed"
-            seal_row(row, deps.hasher, deps.cipher)
-            state.metrics.webhook_rejected(payment.provider, "share_closed")
-            reason = "the share was already closed"
-            await alert_ops(
-                s,
-                deps,
-                payment,
-                now,
-                partition=OPS_ALERTS,  # the share is closed: no ledger write can hold its row
-                action="payment.after_close",
-                reason=reason,
-            )
-            return "unmatched"
-        else:
             row.signalled_at = now
     if closed:
         return await _keep_if_closed(state, payment, event_id, now) or "duplicate"
     state.metrics.payment_signalled(payment.provider)
+    # Committed; now the workflow's own answer, briefly (never holding a lock meanwhile).
+    answer = await shares.answer_for(event_id, signal)
+    if answer == "credited":
+        return "credited"
+    if answer is not None and answer.startswith("refused"):
+        return "refused"
     return "applied"
+
+
+async def _share_client(state: Any) -> ShareClient:
+    return ShareClient(await state.temporal(), state.settings.task_queue)
 
 
 async def _share_owes_nothing(deps: Any, event_id: str) -> bool:

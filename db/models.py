@@ -481,6 +481,18 @@ class BalanceSnapshot(Base):
     created_at: Mapped[datetime] = _now()
 
 
+class IpList(Base):
+    """One offline IP list (tor, vpn, proxy, datacenter) as its refresh wrote it: one copy
+    every worker and API replica reads (services/risk/intel.py)."""
+
+    __tablename__ = "ip_lists"
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    # The list file's text: a `data_as_of` header line, then one address or network a line.
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    source: Mapped[str | None] = mapped_column(Text)
+    refreshed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
 # Tables of the brief's privacy and consent features live in their own module; importing it
 # here registers them on Base.metadata (key rotation and the tests' schema read it).
 from db import privacy_models  # noqa: E402, F401

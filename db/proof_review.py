@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,11 +18,8 @@ from db import audit, user_keys
 from db.crypto import FieldCipher
 from db.models import PaymentProof, Share
 from db.shares import amount_due_now
-from domain.proof_checks import Check, no_screenshot, screenshot_checks
+from domain.proof_checks import Check, Screenshot, no_screenshot, screenshot_checks
 from domain.risk.decision import RiskDecision, RiskRequest
-
-if TYPE_CHECKING:  # the API reads screenshots; this module only stores what it found
-    from api.screenshots import Screenshot
 
 QUEUE_STATUSES = {"pending": "pending_review"}
 

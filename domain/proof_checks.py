@@ -8,12 +8,27 @@ it stays the admin's call.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
 from domain.models import Model
 
 Result = Literal["pass", "flag", "unknown"]
+ImageType = Literal["png", "jpeg"]
+
+
+@dataclass(frozen=True)
+class Screenshot:
+    """A proof's screenshot as the API read it (api/screenshots.py): re-encoded, EXIF gone,
+    with the EXIF values it had."""
+
+    image_type: ImageType
+    data: bytes  # re-encoded, metadata gone
+    captured_at: datetime | None
+    software: str | None
+
+
 # A screenshot of the payment is taken around the payment: at most this long before paid_at.
 TAKEN_BEFORE_PAYMENT = timedelta(minutes=30)
 CLOCK_SKEW = timedelta(minutes=1)  # the phone's clock may run a little ahead of ours

@@ -14,7 +14,7 @@ from temporalio.client import (
     ScheduleSpec,
 )
 
-from activities.retention_contract import RetentionRequest
+from activities.retention.contracts import RetentionRequest
 from config.settings import Settings
 from workflows.retention import SCHEDULE_ID, WORKFLOW_ID, RetentionWorkflow
 

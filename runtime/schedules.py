@@ -16,6 +16,7 @@ from temporalio.client import (
     ScheduleActionStartWorkflow,
     ScheduleAlreadyRunningError,
     ScheduleCalendarSpec,
+    ScheduleIntervalSpec,
     ScheduleOverlapPolicy,
     SchedulePolicy,
     ScheduleRange,
@@ -32,6 +33,10 @@ from runtime.ip_intel_schedule import SCHEDULE_ID as IP_INTEL_SCHEDULE_ID
 from runtime.ip_intel_schedule import ip_intel_schedule
 from runtime.retention_schedule import SCHEDULE_ID as RETENTION_SCHEDULE_ID
 from runtime.retention_schedule import retention_schedule
+from workflows.reconciler import EVERY as RECONCILE_EVERY
+from workflows.reconciler import SCHEDULE_ID as RECONCILER_SCHEDULE_ID
+from workflows.reconciler import WORKFLOW_ID as RECONCILER_WORKFLOW_ID
+from workflows.reconciler import PaymentReconcilerWorkflow
 from workflows.reports import ReportRequest, ReportWorkflow
 
 MONDAY = 1
@@ -101,6 +106,13 @@ def wanted_schedules(settings: Settings) -> dict[str, Schedule]:
     wanted = {report.id: schedule_for(report, settings) for report in SCHEDULES}
     wanted[AUDIT_ANCHOR_SCHEDULE_ID] = audit_anchor_schedule(settings)
     wanted[RETENTION_SCHEDULE_ID] = retention_schedule(settings)
+    wanted[RECONCILER_SCHEDULE_ID] = Schedule(
+        action=ScheduleActionStartWorkflow(
+            PaymentReconcilerWorkflow.run, id=RECONCILER_WORKFLOW_ID, task_queue=settings.task_queue
+        ),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=RECONCILE_EVERY)]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
     refresh = ip_intel_schedule(settings)
     if refresh is not None:
         wanted[IP_INTEL_SCHEDULE_ID] = refresh

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -41,7 +42,15 @@ def _stack_env(data_dir: Path) -> dict[str, str]:
     return values
 
 
+def _stop_like_ctrl_c() -> None:
+    """SIGTERM (a service manager, `kill`) and SIGHUP (the terminal closed) stop the stack the
+    way Ctrl-C does: every child, PostgreSQL included, instead of leaving them on their ports."""
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.default_int_handler)
+
+
 def run_dev() -> None:
+    _stop_like_ctrl_c()
     data_dir = load_settings().data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     values = _stack_env(data_dir)

@@ -35,9 +35,11 @@ from services.risk.service import RiskService
 from workers.telemetry import metrics_runtime
 from workflows.audit_anchor import AuditAnchorWorkflow
 from workflows.ip_intel import IpIntelRefreshWorkflow
+from workflows.reconciler import CollectionsCloseWorkflow, PaymentReconcilerWorkflow
 from workflows.reports import ReportWorkflow
 from workflows.retention import RetentionWorkflow
 from workflows.share import ShareWorkflow
+from workflows.standing import StandingDeliveryWorkflow
 
 
 def activities_for(
@@ -69,6 +71,7 @@ def activities_for(
     )
     risk = RiskActivities(RiskService.from_deps(deps, settings))
     intel = IntelRefreshActivities(
+        deps.sessions,
         settings.ip_intel_path,
         settings.ip_intel_sources,
         email_sources=settings.email_list_sources,
@@ -140,6 +143,13 @@ PASSTHROUGH = ("domain", "pydantic", "pydantic_core", "annotated_types", "typing
 DRAIN = timedelta(seconds=30)
 
 
+def db_capacity(deps: Deps) -> int:
+    """Connections the pool can hand out at once (its size plus its overflow)."""
+    pool = deps.engine.pool
+    size = pool.size() if hasattr(pool, "size") else 10
+    return max(1, size + max(0, getattr(pool, "_max_overflow", 0)))
+
+
 def build_worker(client: Client, deps: Deps, settings: Settings, **overrides: object) -> Worker:
     return Worker(
         client,
@@ -147,8 +157,10 @@ def build_worker(client: Client, deps: Deps, settings: Settings, **overrides: ob
         max_cached_workflows=settings.worker_max_cached_workflows,
         tuner=WorkerTuner.create_fixed(
             workflow_slots=settings.worker_workflow_slots,
-            activity_slots=settings.worker_activity_slots,
-            local_activity_slots=settings.worker_activity_slots,
+            # Most activities hold a connection: never more at once than the pool can give,
+            # so a burst waits in Temporal's queue instead of timing out on the pool.
+            activity_slots=min(settings.worker_activity_slots, db_capacity(deps)),
+            local_activity_slots=min(settings.worker_activity_slots, db_capacity(deps)),
         ),
         workflow_runner=SandboxedWorkflowRunner(
             restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
@@ -160,6 +172,9 @@ def build_worker(client: Client, deps: Deps, settings: Settings, **overrides: ob
             IpIntelRefreshWorkflow,
             AuditAnchorWorkflow,
             RetentionWorkflow,
+            StandingDeliveryWorkflow,
+            PaymentReconcilerWorkflow,
+            CollectionsCloseWorkflow,
         ],
         activities=activities_for(deps, settings, **overrides),
     )  # type: ignore[arg-type]

@@ -9,10 +9,8 @@ open ── day 1..6 reminder, 7 warning, 14 suspended, 30 locked, 60 collection
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from datetime import timedelta
-from decimal import Decimal
-from typing import Any
+from collections.abc import Callable
+from datetime import datetime
 
 from temporalio import workflow
 
@@ -25,7 +23,6 @@ with workflow.unsafe.imports_passed_through():
         PaymentSignal,
         PaymentView,
         ProofDecision,
-        ShareStatus,
         Waiver,
     )
     from domain.money import format_money
@@ -33,35 +30,38 @@ with workflow.unsafe.imports_passed_through():
     from domain.settlement import (
         CurrencyMismatch,
         apply_payment,
-        billed_amount,
-        rebill,
-        share_amount,
     )
-    from workflows.dispute_resolution import resolve_in_ledger
+    from workflows.calls import LedgerCall
+    from workflows.disputes import Disputes
     from workflows.effects import Effects
-    from workflows.share_state import Message, ShareState
-
-Ledger = Callable[..., Awaitable[Any]]
-# An approved manual UPI proof is applied as a payment of this provider.
-UPI_PROOF = "upi_proof"
+    from workflows.share_state import Message, ShareState, payment_key
 
 
-class Collection:
+class Collection(Disputes):
     def __init__(
-        self, state: ShareState, ledger: Ledger, publish: Callable[[], None], effects: Effects
+        self, state: ShareState, ledger: LedgerCall, publish: Callable[[], None], effects: Effects
     ) -> None:
         self._s = state
         self._ledger = ledger
         self._publish = publish
         self._effects = effects
+        # Stages this share reached, with their times (patch undo_late_stages).
+        self._reached: list[tuple[Stage, datetime]] = []
 
     async def run(self, ladder: tuple[Stage, ...]) -> None:
         """Until the share closes: each stage at its time, each message as it arrives."""
         stages = list(ladder)
         while self._s.is_open:
+            if self._s.patches.drain_before_stage and self._s.inbox:
+                # What already arrived counts before a stage that fell due meanwhile.
+                await self._handle(self._s.inbox.pop(0))
+                continue
             escalating = self._s.status == "open" and bool(stages)
             if escalating and self._s.stage_due(stages[0]) <= workflow.now():
-                await self._escalate(stages.pop(0), ladder)
+                stage = stages.pop(0)
+                await self._escalate(stage, ladder)
+                if stage.level == Level.COLLECTIONS and self._s.patches.collections_completes:
+                    return  # handed over: nothing left on the ladder to wait for
                 continue
             try:
                 await workflow.wait_condition(
@@ -94,7 +94,7 @@ class Collection:
     # --- the ladder -----------------------------------------------------------------------
     async def _escalate(self, stage: Stage, ladder: tuple[Stage, ...]) -> None:
         moved = await self._ledger(
-            c.ESCALATE,
+            c.ACTIVITIES.escalate,
             c.EscalateInput(
                 event_id=self._s.event.event_id,
                 user_id=self._s.event.user_id,
@@ -105,8 +105,11 @@ class Collection:
             summary=f"escalate: {_summary(stage)}",
         )
         self._s.level = max(self._s.level, stage.level)
+        self._reached.append((stage, self._s.stage_due(stage)))
         self._publish()
-        if moved:  # False on a replayed stage: it was told the first time
+        # Unpatched: False when an earlier attempt committed the stage and its result was lost,
+        # and the stage went untold. Both effects are idempotent by (share, stage).
+        if moved or self._s.patches.stage_effects_always:
             extra = {}
             if stage.level == Level.WARNING:
                 suspension = next(x for x in ladder if x.level == Level.SUSPENDED)
@@ -138,10 +141,11 @@ class Collection:
             )
         except (CurrencyMismatch, ValueError) as err:
             self._s.payments.append(view.model_copy(update={"note": str(err)}))
+            self._s.answers[payment_key(payment)] = f"refused: {err}"
             workflow.logger.warning("payment refused for %s: %s", self._s.event.event_id, err)
             return
-        await self._ledger(
-            c.APPLY_PAYMENT,
+        result = await self._ledger(
+            c.ACTIVITIES.apply_payment,
             c.ApplyPaymentInput(
                 event_id=self._s.event.event_id,
                 user_id=self._s.event.user_id,
@@ -157,7 +161,17 @@ class Collection:
             ),
             summary=f"apply payment {payment.provider}:{payment.transaction_id}",
         )
+        if result in ("refused", "credited"):
+            # The ledger did not count it toward the share: not a payment the API recorded
+            # (ops are alerted), or the database says the share owes nothing (kept as credit).
+            # Shares recorded before these answers got a bool: True, applied.
+            self._s.payments.append(view.model_copy(update={"note": f"not applied: {result}"}))
+            self._s.answers[payment_key(payment)] = str(result)
+            return
         self._s.payments.append(view.model_copy(update={"applied": True, "note": outcome.note}))
+        self._s.answers[payment_key(payment)] = "applied"
+        if outcome.settled and self._s.patches.undo_late_stages:
+            await self._undo_stages_after(payment.paid_at)
         self._s.amount_paid, self._s.amount_due = outcome.amount_paid, outcome.amount_due
         self._s.credit, self._s.discount_granted = outcome.credit, outcome.discount_granted
         if outcome.settled:
@@ -166,142 +180,45 @@ class Collection:
             self._effects.push_standing()
         self._publish()
 
+    async def _undo_stages_after(self, paid_at: datetime) -> None:
+        """The user paid before these stages' times (the webhook came late): they are undone
+        as if the payment had arrived in time, audited."""
+        undone = [stage for stage, due in self._reached if due > paid_at]
+        if not undone:
+            return
+        kept = [stage.level for stage, due in self._reached if due <= paid_at]
+        level = max(kept, default=Level.NONE)
+        await self._ledger(
+            c.ACTIVITIES.undo_stages,
+            c.UndoStagesInput(
+                event_id=self._s.event.event_id,
+                user_id=self._s.event.user_id,
+                stages=[c.UndoneStage(stage=x.key, level=int(x.level)) for x in undone],
+                level=int(level),
+                paid_at=paid_at,
+                at=workflow.now(),
+            ),
+            summary=f"undo {len(undone)} stage(s) after the payment's time",
+        )
+        self._s.level = level
+        self._effects.push_standing()
+        self._publish()
+
     async def _decide_proof(self, decision: ProofDecision) -> None:
-        proof = self._s.proofs[decision.proof_id]
-        status = {
-            "approve": "approved",
-            "reject": "rejected",
-            "request_new_proof": "new_proof_requested",
-        }[decision.decision]
-        self._s.proofs[decision.proof_id] = proof.model_copy(update={"status": status})
         if decision.decision == "approve":
-            payment = PaymentSignal(
-                provider=UPI_PROOF,
-                transaction_id=proof.transaction_id,
-                amount=proof.amount,
-                currency=proof.currency,
-                paid_at=proof.paid_at,
-            )
-            if self._s.first_sight(payment):
+            payment = self._s.approve_proof(decision.proof_id)
+            if payment is not None:
                 await self._apply(payment)
         else:
+            proof = self._s.proofs[decision.proof_id]
+            status = "rejected" if decision.decision == "reject" else "new_proof_requested"
+            self._s.proofs[decision.proof_id] = proof.model_copy(update={"status": status})
             template: TemplateName = (
                 "proof_rejected" if decision.decision == "reject" else "proof_request_new"
             )
             note = decision.note or "no reason given"
             self._effects.notify(f"{template}:{decision.proof_id}", template, note=note)
         self._publish()
-
-    # --- disputes and closing without payment --------------------------------------------
-    async def _open_dispute(self) -> None:
-        if self._s.status != "open":
-            return
-        await self._ledger(
-            c.OPEN_DISPUTE,
-            c.OpenDisputeInput(
-                event_id=self._s.event.event_id, user_id=self._s.event.user_id, at=workflow.now()
-            ),
-            summary="dispute opened: the ladder pauses",
-        )
-        self._s.status = "disputed"
-        self._publish()
-        self._effects.notify("dispute_opened", "dispute_opened")
-
-    async def _resolve_dispute(self, resolution: DisputeResolution) -> None:
-        s = self._s
-        if s.status != "disputed" or s.dispute is None or s.recorded is None:
-            return
-        if workflow.patched("money-dispute-in-ledger"):
-            await resolve_in_ledger(s, self._ledger, self._publish, self._effects, resolution)
-            return
-        now = workflow.now()
-        pause = now - s.dispute.opened_at
-        due_at = s.recorded.due_at + pause
-        update: dict[str, Any] = {}
-        status: ShareStatus = "open"
-        if resolution.outcome == "adjusted":
-            assert resolution.verified_profit is not None
-            update = self._reprice(resolution.verified_profit)
-            status = update.pop("status")
-        elif resolution.outcome == "cancelled":
-            status = "rejected"
-            update = {"waived_amount": s.unpaid(), "amount_due": s.unpaid() * 0}
-        await self._ledger(
-            c.RESOLVE_DISPUTE,
-            c.ResolveDisputeInput(
-                event_id=s.event.event_id,
-                user_id=s.event.user_id,
-                outcome=resolution.outcome,
-                status=status,
-                due_at=due_at,
-                at=now,
-                note=resolution.note,
-                **update,
-            ),
-            summary=f"dispute {resolution.outcome}",
-        )
-        s.paused += max(pause, timedelta(0))
-        s.dispute = s.dispute.model_copy(update={"outcome": resolution.outcome, "resolved_at": now})
-        s.recorded = s.recorded.model_copy(
-            update={"due_at": due_at}
-            | {k: update[k] for k in ("share_amount", "billed_amount") if k in update}
-        )
-        if "verified_profit" in update and s.verification is not None:
-            s.verification = s.verification.model_copy(
-                update={"verified_profit": update["verified_profit"]}
-            )
-        s.amount_due = update.get("amount_due", s.amount_due)
-        s.credit = update.get("credit", s.credit)
-        s.waived_amount = update.get("waived_amount")
-        if resolution.outcome == "cancelled":
-            s.closed_reason = "dispute_cancelled"
-        s.status = status
-        self._publish()
-        self._effects.notify(
-            "dispute_resolved", "dispute_resolved", outcome=resolution.outcome, note=resolution.note
-        )
-        self._effects.push_standing()
-
-    def _reprice(self, profit: Decimal) -> dict[str, Any]:
-        """The share on the admin's verified profit: same rate, FX and discount window."""
-        s = self._s
-        assert s.recorded is not None
-        amount = share_amount(profit, s.recorded.share_rate, s.event.currency)
-        billed = billed_amount(amount, s.recorded.fx_rate, s.recorded.billing_currency)
-        outcome = rebill(s.bill(), billed, paid=s.amount_paid, at=workflow.now())
-        status = "no_share" if billed == 0 else "paid" if outcome.settled else "open"
-        return {
-            "status": status,
-            "verified_profit": profit,
-            "share_amount": amount,
-            "billed_amount": billed,
-            "amount_due": outcome.amount_due,
-            "credit": outcome.credit,
-        }
-
-    async def _waive(self, waiver: Waiver) -> None:
-        s = self._s
-        waived = s.unpaid()
-        await self._ledger(
-            c.CLOSE_SHARE,
-            c.CloseShareInput(
-                event_id=s.event.event_id,
-                user_id=s.event.user_id,
-                reason=waiver.kind,
-                waived_amount=waived,
-                at=workflow.now(),
-                note=waiver.note,
-                block_user=waiver.kind == "write_off",
-            ),
-            summary="written off" if waiver.kind == "write_off" else "waived",
-        )
-        s.status, s.waived_amount, s.closed_reason = "waived", waived, waiver.kind
-        s.amount_due = waived * 0
-        if waiver.kind == "write_off" and workflow.patched("money-write-off"):
-            # As the ledger records it: written off is not waived (CONTRACT.md's Share).
-            s.waived_amount, s.written_off_amount = waived * 0, waived
-        self._publish()
-        self._effects.push_standing()
 
 
 def _summary(stage: Stage) -> str:

@@ -1,26 +1,26 @@
 """A dispute resolved by the ledger: it prices the outcome as day 0 priced the share (the
 carried loss of the high-water mark, credit for what was paid and is no longer owed, what the
-share absorbed given back) and the workflow takes its figures (collection.py, patched
+share absorbed given back) and the workflow takes its figures (disputes.py, patched
 "money-dispute-in-ledger")."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities import contracts as c
     from domain.models import DisputeResolution
+    from workflows.calls import LedgerCall
     from workflows.effects import Effects
     from workflows.share_state import ShareState
 
 
 async def resolve_in_ledger(
     s: ShareState,
-    ledger: Callable[..., Awaitable[Any]],
+    ledger: LedgerCall,
     publish: Callable[[], None],
     effects: Effects,
     resolution: DisputeResolution,
@@ -29,8 +29,8 @@ async def resolve_in_ledger(
     now = workflow.now()
     pause = now - s.dispute.opened_at
     due_at = s.recorded.due_at + pause
-    settled: c.DisputeSettled = await ledger(
-        c.RESOLVE_DISPUTE,
+    settled = await ledger(
+        c.ACTIVITIES.resolve_dispute,
         c.ResolveDisputeInput(
             event_id=s.event.event_id,
             user_id=s.event.user_id,
@@ -42,9 +42,9 @@ async def resolve_in_ledger(
             verified_profit=resolution.verified_profit,
             priced_by_ledger=True,
         ),
-        c.DisputeSettled,
         summary=f"dispute {resolution.outcome}",
     )
+    assert settled is not None  # priced by the ledger: it answers with the share
     s.paused += max(pause, timedelta(0))
     s.dispute = s.dispute.model_copy(update={"outcome": resolution.outcome, "resolved_at": now})
     s.recorded = s.recorded.model_copy(

@@ -15,16 +15,12 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.notify.contracts import (
-        DELIVER_STANDING,
-        NOTIFY_USER,
-        DeliverStandingInput,
-        NotifyUserInput,
-    )
-    from activities.payments.contracts import CLOSE_PAYMENT_LINK, ClosePaymentLinkInput
+    from activities.notify.contracts import NOTIFY, NotifyUserInput
+    from activities.payments.contracts import CLOSE_LINK, ClosePaymentLinkInput
     from domain.money import format_money
     from domain.notifications import TemplateName
     from workflows import options
+    from workflows.calls import deliver_standing, execute
     from workflows.share_state import ShareState
 
 
@@ -54,13 +50,13 @@ class Effects:
         )
         self._spawn(
             f"notify {stage}",
-            workflow.execute_activity(
-                NOTIFY_USER,
+            execute(
+                NOTIFY,
                 message,
-                start_to_close_timeout=options.NOTIFY_TIMEOUT,
-                schedule_to_close_timeout=options.NOTIFY_GIVE_UP,
-                retry_policy=options.NOTIFY_RETRY,
                 summary=f"tell the user: {template}",
+                start_to_close=options.NOTIFY_TIMEOUT,
+                schedule_to_close=options.NOTIFY_GIVE_UP,
+                retry_policy=options.NOTIFY_RETRY,
             ),
         )
 
@@ -72,14 +68,14 @@ class Effects:
             return
         self._spawn(
             "cancel the payment link",
-            workflow.execute_activity(
-                CLOSE_PAYMENT_LINK,
+            execute(
+                CLOSE_LINK,
                 ClosePaymentLinkInput(
                     event_id=s.event.event_id, payment_reference=s.recorded.payment_reference
                 ),
-                start_to_close_timeout=options.LEDGER_TIMEOUT,
-                retry_policy=options.LINK_RETRY,
                 summary="cancel the payment link (re-priced)",
+                start_to_close=options.LEDGER_TIMEOUT,
+                retry_policy=options.LINK_RETRY,
             ),
         )
         s.payment_link = None
@@ -88,14 +84,7 @@ class Effects:
         """Delivers whatever standing changes the ledger queued for this user, in order."""
         self._spawn(
             "deliver standing",
-            workflow.execute_activity(
-                DELIVER_STANDING,
-                DeliverStandingInput(user_id=self._s.event.user_id),
-                start_to_close_timeout=options.NOTIFY_TIMEOUT,
-                schedule_to_close_timeout=options.STANDING_GIVE_UP,
-                retry_policy=options.STANDING_RETRY,
-                summary="tell the backend: standing changed",
-            ),
+            deliver_standing(self._s.event.user_id, give_up=options.STANDING_GIVE_UP),
         )
 
     async def settle(self) -> None:

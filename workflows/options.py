@@ -4,8 +4,9 @@ from datetime import timedelta
 
 from temporalio.common import RetryPolicy
 
-from activities.notify.contracts import NOTIFICATION_REFUSED
-from activities.payments.contracts import PAYMENT_LINK_REFUSED
+from activities.contracts import ACTIVITIES, CREDENTIALS_INVALID
+from activities.notify.contracts import NOTIFY
+from activities.payments.contracts import CREATE_LINK
 
 # The database and the exchange come back; keep trying with backoff, never give up on money.
 LEDGER_TIMEOUT = timedelta(seconds=30)
@@ -15,7 +16,6 @@ LEDGER_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=1),
 )
 
-CREDENTIALS_INVALID = "ExchangeCredentialsInvalid"
 EXCHANGE_TIMEOUT = timedelta(minutes=2)
 EXCHANGE_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=2),
@@ -25,6 +25,19 @@ EXCHANGE_RETRY = RetryPolicy(
 )
 REVIEW_REMINDER = timedelta(hours=72)
 
+# Patched (stall_and_alert): past these bounds the share is marked stalled and ops alerted;
+# it retries on an admin's word. Within the hour DESIGN.md allows a share to sit unseen.
+LEDGER_GIVE_UP = timedelta(minutes=20)
+EXCHANGE_GIVE_UP = timedelta(minutes=30)
+# A checkpoint (symbols done) at least this often: a lost worker is noticed within it.
+EXCHANGE_HEARTBEAT = timedelta(minutes=1)
+EXCHANGE_RETRY_V2 = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=2),
+    non_retryable_error_types=list(ACTIVITIES.verify_session.non_retryable),
+)
+
 # Telling the user and the backend runs beside the share and never holds the ladder back.
 # A user notice that cannot go out within a day is stale; give up and log it.
 NOTIFY_TIMEOUT = timedelta(seconds=30)
@@ -33,7 +46,7 @@ NOTIFY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=5),
     backoff_coefficient=2.0,
     maximum_interval=timedelta(minutes=30),
-    non_retryable_error_types=[NOTIFICATION_REFUSED],
+    non_retryable_error_types=list(NOTIFY.non_retryable),
 )
 # The backend must learn every standing change, in order: keep trying for a week.
 STANDING_GIVE_UP = timedelta(days=7)
@@ -47,5 +60,5 @@ LINK_RETRY = RetryPolicy(
     backoff_coefficient=2.0,
     maximum_interval=timedelta(minutes=1),
     maximum_attempts=10,
-    non_retryable_error_types=[PAYMENT_LINK_REFUSED],
+    non_retryable_error_types=list(CREATE_LINK.non_retryable),
 )

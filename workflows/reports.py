@@ -15,6 +15,7 @@ with workflow.unsafe.imports_passed_through():
     from activities import contracts as c
     from domain.models import Model
     from domain.reports import ReportKind
+    from workflows.calls import execute
 
 # Reading every open share can take a while on a large ledger; the database comes back.
 REPORT_TIMEOUT = timedelta(minutes=10)
@@ -37,13 +38,12 @@ class ReportWorkflow:
     async def run(self, request: ReportRequest) -> c.ReportSummary:
         as_of = request.as_of or workflow.now()
         workflow.set_current_details(f"building the **{request.kind}** report as of {as_of}")
-        summary: c.ReportSummary = await workflow.execute_activity(
-            c.GENERATE_REPORT,
+        summary = await execute(
+            c.ACTIVITIES.generate_report,
             c.GenerateReportInput(kind=request.kind, as_of=as_of),
-            result_type=c.ReportSummary,
-            start_to_close_timeout=REPORT_TIMEOUT,
-            retry_policy=REPORT_RETRY,
             summary=f"build the {request.kind} report",
+            start_to_close=REPORT_TIMEOUT,
+            retry_policy=REPORT_RETRY,
         )
         workflow.set_current_details(
             f"**{summary.kind}** report `{summary.period}`: {summary.headline}\n\n"

@@ -12,7 +12,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.retention_contract import SWEEP_RETENTION, RetentionRequest, RetentionSwept
+    from activities.retention.contracts import SWEEP_RETENTION, RetentionRequest, RetentionSwept
 
 SCHEDULE_ID = "retention-daily"
 WORKFLOW_ID = "retention"

@@ -7,63 +7,80 @@ received → screening → verifying ─┬→ no_share
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from typing import Any
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities import contracts as c
-    from activities.payments.contracts import (
-        CLOSE_PAYMENT_LINK,
-        CREATE_PAYMENT_LINK,
-        ClosePaymentLinkInput,
-        CreatePaymentLinkInput,
-        PaymentLink,
-    )
+    from activities.payments.contracts import CLOSE_LINK, ClosePaymentLinkInput
     from domain.ladder import Stage, ladder
     from domain.models import (
-        DisputeOpened,
-        DisputeResolution,
-        PaymentSignal,
+        CLOSED_STATUSES,
         ProfitEvent,
-        ProofDecision,
-        ProofSubmitted,
-        RecordedShare,
-        ReviewDecision,
-        RiskSummary,
         ShareStatus,
         ShareView,
         VerificationSummary,
-        Waiver,
     )
     from domain.money import format_money
     from workflows import options
     from workflows import search_attributes as sa
+    from workflows.calls import In, Out, execute
+    from workflows.closed import Closed
     from workflows.collection import Collection
     from workflows.effects import Effects
+    from workflows.first_steps import payment_link, verify
+    from workflows.inbound import (
+        DisputeIn,
+        PaymentIn,
+        ProfitEventIn,
+        ProofDecisionIn,
+        ProofIn,
+        ResolutionIn,
+        ReviewIn,
+        WaiverIn,
+    )
+    from workflows.patches import Patches
     from workflows.share_state import ShareState
+    from workflows.stalls import Stalls
 
 
 @workflow.defn(name="ShareWorkflow")
 class ShareWorkflow:
     @workflow.init
-    def __init__(self, event: ProfitEvent) -> None:
+    def __init__(self, event: ProfitEventIn) -> None:
         self._s = ShareState(event=event)
         self._effects = Effects(self._s)
+        self._stalls = Stalls(self._s, self._publish)
 
     @workflow.run
-    async def run(self, event: ProfitEvent) -> ShareView:
-        await self._walk(event)
-        await self._effects.settle()
+    async def run(self, event: ProfitEventIn) -> ShareView:
+        self._s.patches = self._read_patches()
+        try:
+            await self._walk(event)
+        except asyncio.CancelledError:
+            if not self._s.patches.lifecycle:
+                raise
+            await self._cancelled()
+            raise
+        if self._s.patches.answer_after_close:
+            await Closed(self._s, self._ledger, self._effects).until_settled()
+        else:
+            await self._effects.settle()
         return self._s.view(workflow.now())
 
+    def _read_patches(self) -> Patches:
+        """Once per run: see workflows/patches.py."""
+        return Patches.read()
+
     async def _walk(self, event: ProfitEvent) -> None:
-        await self._ledger(c.OPEN_SHARE, event, summary="open the share record")
+        await self._ledger(c.ACTIVITIES.open_share, event, summary="open the share record")
         await self._transition("screening")
-        risk = await self._ledger(c.SCREEN_USER, event, RiskSummary, summary="screen the user")
+        risk = await self._ledger(c.ACTIVITIES.screen_user, event, summary="screen the user")
         self._s.risk_decision = risk.decision
         workflow.upsert_search_attributes([sa.RISK_DECISION.value_set(risk.decision)])
 
@@ -94,63 +111,54 @@ class ShareWorkflow:
 
     # --- messages -------------------------------------------------------------------------
     # Each handler only queues; the run loop acts on messages one at a time, in order.
+    # They take the lenient models of workflows/inbound.py: a newer API's extra field is
+    # ignored here, not a reason to drop the message.
     @workflow.signal
-    def payment(self, payment: PaymentSignal) -> None:
+    def payment(self, payment: PaymentIn) -> None:
         self._s.accept_payment(payment)
 
     @workflow.signal
-    def review(self, decision: ReviewDecision) -> None:
-        if self._s.status == "under_review" and self._s.review is None:
-            self._s.review = decision
+    def review(self, decision: ReviewIn) -> None:
+        self._s.accept_review(decision)
 
     @workflow.signal
-    def proof(self, proof: ProofSubmitted) -> None:
+    def proof(self, proof: ProofIn) -> None:
         self._s.accept_proof(proof)
 
     @workflow.signal
-    def proof_decision(self, decision: ProofDecision) -> None:
+    def proof_decision(self, decision: ProofDecisionIn) -> None:
         self._s.accept_proof_decision(decision)
 
     @workflow.signal
-    def dispute(self, dispute: DisputeOpened) -> None:
+    def dispute(self, dispute: DisputeIn) -> None:
         self._s.accept_dispute(dispute, workflow.now())
 
     @workflow.signal
-    def resolve_dispute(self, resolution: DisputeResolution) -> None:
+    def resolve_dispute(self, resolution: ResolutionIn) -> None:
         self._s.accept_resolution(resolution)
 
     @workflow.signal
-    def waive(self, waiver: Waiver) -> None:
+    def waive(self, waiver: WaiverIn) -> None:
         self._s.accept_waiver(waiver)
+
+    @workflow.signal
+    def retry_stalled(self) -> None:
+        """An admin's word: a stalled share tries again (patch stall_and_alert)."""
+        self._stalls.retry()
 
     @workflow.query
     def status(self) -> ShareView:
         return self._s.view(workflow.now())
 
+    @workflow.query
+    def answer(self, key: str) -> str | None:
+        """What became of a message (`payment:<provider>:<txn>`, `dispute`, `waiver`):
+        applied, credited, refused: <why>; None while it waits."""
+        return self._s.answers.get(key)
+
     # --- stages ---------------------------------------------------------------------------
     async def _verify(self, event: ProfitEvent) -> tuple[VerificationSummary, list[str]]:
-        try:
-            verification = await workflow.execute_activity(
-                c.VERIFY_SESSION,
-                event,
-                result_type=VerificationSummary,
-                start_to_close_timeout=options.EXCHANGE_TIMEOUT,
-                retry_policy=options.EXCHANGE_RETRY,
-                summary="verify the session's fills with the exchange",
-            )
-        except ActivityError as err:
-            cause = err.cause
-            if isinstance(cause, ApplicationError) and cause.type == options.CREDENTIALS_INVALID:
-                empty = VerificationSummary(
-                    agreed=False,
-                    verified_profit=Decimal(0),
-                    methods={},
-                    reasons=["exchange credentials invalid"],
-                )
-                return empty, ["exchange credentials invalid"]
-            raise
-        self._s.verification = verification
-        return verification, list(verification.reasons)
+        return await verify(self._s, self._stalls, event)
 
     async def _review(
         self, verification: VerificationSummary, reasons: list[str]
@@ -170,7 +178,7 @@ class ShareWorkflow:
                 reminders += 1
                 event_id = self._s.event.event_id
                 await self._ledger(
-                    c.ALERT_OPS,
+                    c.ACTIVITIES.alert_ops,
                     c.OpsAlert(
                         subject=event_id,
                         at=workflow.now(),
@@ -195,15 +203,22 @@ class ShareWorkflow:
         )
 
     async def _record(self, profit: Decimal, verification: VerificationSummary) -> None:
+        fx = None
+        if self._s.patches.fx_before_record:
+            fx = await self._ledger(
+                c.ACTIVITIES.quote_fx,
+                c.FxQuoteInput(event_id=self._s.event.event_id, currency=self._s.event.currency),
+                summary="quote the FX rate",
+            )
         self._s.recorded = await self._ledger(
-            c.RECORD_SHARE,
+            c.ACTIVITIES.record_share,
             c.RecordShareInput(
                 event=self._s.event,
                 verified_profit=profit,
                 verification=verification,
                 at=workflow.now(),
+                fx=fx,
             ),
-            RecordedShare,
             summary="record the share (day 0)",
         )
         self._s.verification = verification
@@ -213,49 +228,21 @@ class ShareWorkflow:
         self._publish()
 
     async def _payment_link(self) -> None:
-        """A hosted payment page when a gateway is configured; the reference works without."""
-        r = self._s.recorded
-        assert r is not None
-        try:
-            link = await workflow.execute_activity(
-                CREATE_PAYMENT_LINK,
-                CreatePaymentLinkInput(
-                    event_id=self._s.event.event_id,
-                    payment_reference=r.payment_reference,
-                    amount=r.billed_amount,
-                    currency=r.billing_currency,
-                    min_partial=self._s.bill().owed_at(r.recorded_at),
-                    description=f"Platform share, session {self._s.event.session_id}",
-                ),
-                result_type=PaymentLink | None,  # type: ignore[arg-type]
-                start_to_close_timeout=options.LEDGER_TIMEOUT,
-                retry_policy=options.LINK_RETRY,
-                summary="create the payment link",
-            )
-        except ActivityError as err:
-            workflow.logger.warning("no payment link for %s: %s", self._s.event.event_id, err)
-            return
-        if link is not None:
-            await self._ledger(
-                c.SET_PAYMENT_LINK,
-                c.PaymentLinkInput(event_id=self._s.event.event_id, url=link.url),
-                summary="store the payment link",
-            )
-            self._s.payment_link = link.url
+        await payment_link(self._s, self._ledger)
 
     async def _close_payment_link(self) -> None:
         """The share owes nothing now: its link must not take the full amount again."""
         r = self._s.recorded
         assert r is not None
         try:
-            await workflow.execute_activity(
-                CLOSE_PAYMENT_LINK,
+            await execute(
+                CLOSE_LINK,
                 ClosePaymentLinkInput(
                     event_id=self._s.event.event_id, payment_reference=r.payment_reference
                 ),
-                start_to_close_timeout=options.LEDGER_TIMEOUT,
-                retry_policy=options.LINK_RETRY,
                 summary="cancel the payment link",
+                start_to_close=options.LEDGER_TIMEOUT,
+                retry_policy=options.LINK_RETRY,
             )
         except ActivityError as err:
             workflow.logger.warning("link left open for %s: %s", self._s.event.event_id, err)
@@ -291,7 +278,7 @@ class ShareWorkflow:
         if reasons is not None:
             self._s.review_reasons = reasons
         await self._ledger(
-            c.SET_STATUS,
+            c.ACTIVITIES.set_status,
             c.SetStatusInput(
                 event_id=self._s.event.event_id,
                 user_id=self._s.event.user_id,
@@ -306,23 +293,49 @@ class ShareWorkflow:
         )
         self._publish()
 
-    async def _ledger(
-        self, name: str, arg: object, result_type: type | None = None, *, summary: str
-    ) -> Any:
-        """A ledger activity: Postgres writes, idempotent by key, retried until they land."""
-        return await workflow.execute_activity(
-            name,
+    async def _ledger(self, contract: c.Contract[In, Out], arg: In, *, summary: str) -> Out:
+        """A ledger activity: Postgres writes, idempotent by key, retried until they land
+        (patched: or until they stall, seen by ops, see workflows/stalls.py)."""
+        if self._s.patches.stall_and_alert:
+            return await self._stalls.call(contract, arg, summary=summary)
+        return await execute(
+            contract,
             arg,
-            result_type=result_type,
-            start_to_close_timeout=options.LEDGER_TIMEOUT,
-            retry_policy=options.LEDGER_RETRY,
             summary=summary,
+            start_to_close=options.LEDGER_TIMEOUT,
+            retry_policy=options.LEDGER_RETRY,
         )
+
+    async def _cancelled(self) -> None:
+        """Ops cancelled the share (patch lifecycle): an open share closes as cancelled, which
+        lifts its restrictions and is audited, and the standing change reaches the backend;
+        one not yet recorded is rejected (audited), so nothing is left waiting."""
+        s = self._s
+        if s.is_open:
+            await self._ledger(
+                c.ACTIVITIES.close_share,
+                c.CloseShareInput(
+                    event_id=s.event.event_id,
+                    user_id=s.event.user_id,
+                    reason="cancelled",
+                    waived_amount=s.unpaid(),
+                    at=workflow.now(),
+                    note="workflow cancelled by ops",
+                ),
+                summary="cancelled by ops",
+            )
+            s.status, s.closed_reason = "waived", "cancelled"
+            self._publish()
+            self._effects.push_standing()
+        elif s.status not in CLOSED_STATUSES:  # not billed yet: it never will be
+            await self._transition("rejected", note="workflow cancelled by ops")
+        await self._effects.settle()
 
     def _publish(self) -> None:
         """Search attributes and current details follow every transition."""
+        status = "stalled" if self._s.stalled else self._s.status
         updates: list[SearchAttributeUpdate[Any]] = [
-            sa.SHARE_STATUS.value_set(self._s.status),
+            sa.SHARE_STATUS.value_set(status),
             sa.ENFORCEMENT_LEVEL.value_set(int(self._s.level)),
         ]
         if self._s.recorded is not None:

@@ -26,10 +26,24 @@ from domain.models import (
     Waiver,
 )
 from domain.policy import LEGACY_DISCOUNT_RATE
+from workflows.ids import share_workflow_id
+from workflows.patches import Patches
 
 # What may arrive while a share is open, handled one at a time in the order it arrived.
 Message = PaymentSignal | ProofDecision | DisputeOpened | DisputeResolution | Waiver
 OPEN_STATUSES = ("open", "disputed")
+# Before these, the share has no recorded amount yet: what depends on it waits.
+BEFORE_RECORD = ("received", "screening", "verifying", "under_review")
+
+
+# An approved manual UPI proof is applied as a payment of this provider.
+UPI_PROOF = "upi_proof"
+DISPUTE_KEY = "dispute"
+WAIVER_KEY = "waiver"
+
+
+def payment_key(payment: PaymentSignal) -> str:
+    return f"payment:{payment.provider}:{payment.transaction_id}"
 
 
 @dataclass
@@ -59,6 +73,10 @@ class ShareState:
     written_off_amount: Decimal | None = None
     closed_reason: str | None = None
     payment_link: str | None = None
+    patches: Patches = field(default_factory=Patches)
+    # The answer each message got (applied, credited, refused: ...), by message key.
+    answers: dict[str, str] = field(default_factory=dict)
+    stalled: bool = False
 
     @property
     def is_open(self) -> bool:
@@ -81,6 +99,19 @@ class ShareState:
         if self.first_sight(payment):
             self.inbox.append(payment)
 
+    def approve_proof(self, proof_id: str) -> PaymentSignal | None:
+        """Marks the proof approved; the payment it stands for, the first time it is seen."""
+        proof = self.proofs[proof_id]
+        self.proofs[proof_id] = proof.model_copy(update={"status": "approved"})
+        payment = PaymentSignal(
+            provider=UPI_PROOF,
+            transaction_id=proof.transaction_id,
+            amount=proof.amount,
+            currency=proof.currency,
+            paid_at=proof.paid_at,
+        )
+        return payment if self.first_sight(payment) else None
+
     def accept_proof(self, proof: ProofSubmitted) -> None:
         self.proofs.setdefault(
             proof.proof_id,
@@ -94,10 +125,18 @@ class ShareState:
             self.inbox.append(decision)
 
     def accept_dispute(self, dispute: DisputeOpened, at: datetime) -> None:
-        """One dispute per share, and only while it is open."""
-        if self.status == "open" and self.dispute is None:
+        """One dispute per share, and only while it is open (or, patched, not yet recorded)."""
+        if self.dispute is not None:
+            return
+        if self.status == "open":
             self.dispute = DisputeView(reason=dispute.reason, opened_at=at)
             self.inbox.append(dispute)
+        elif self.waits_for_record:
+            # Waits in the inbox: the collection loop opens it once the share is recorded.
+            self.dispute = DisputeView(reason=dispute.reason, opened_at=at)
+            self.inbox.append(dispute)
+        elif self.patches.answer_after_close:
+            self.answers[DISPUTE_KEY] = f"refused: the share is {self.status}"
 
     def accept_resolution(self, resolution: DisputeResolution) -> None:
         if self.dispute is not None and not self.dispute_resolution_requested:
@@ -105,12 +144,29 @@ class ShareState:
             self.inbox.append(resolution)
 
     def accept_waiver(self, waiver: Waiver) -> None:
-        if self.is_open and not any(isinstance(m, Waiver) for m in self.inbox):
+        if any(isinstance(m, Waiver) for m in self.inbox):
+            return
+        if self.is_open or self.waits_for_record:
             self.inbox.append(waiver)
+        elif self.patches.answer_after_close:
+            self.answers[WAIVER_KEY] = f"refused: the share is {self.status}"
+
+    def accept_review(self, decision: ReviewDecision) -> None:
+        """The first decision counts; patched, one sent just before the share reached review
+        (the API saw it there first) is kept for it."""
+        waiting = self.status == "under_review" or (
+            self.patches.queue_until_recorded and self.status in BEFORE_RECORD
+        )
+        if waiting and self.review is None:
+            self.review = decision
+
+    @property
+    def waits_for_record(self) -> bool:
+        return self.patches.queue_until_recorded and self.status in BEFORE_RECORD
 
     @property
     def workflow_id(self) -> str:
-        return f"share/{self.event.event_id}"
+        return share_workflow_id(self.event.event_id)
 
     def bill(self) -> Terms:
         """The share's terms as recorded at day 0: replay never reads today's policy."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -27,8 +27,15 @@ def to_fill(trade: dict[str, Any]) -> Fill:
     )
 
 
-async def session_fills(client: Any, symbol: str, start_ms: int, end_ms: int) -> list[Fill]:
-    """Every fill of `symbol` in [start_ms, end_ms].
+async def session_fills(
+    client: Any,
+    symbol: str,
+    start_ms: int,
+    end_ms: int,
+    *,
+    on_page: Callable[[], None] = lambda: None,
+) -> list[Fill]:
+    """Every fill of `symbol` in [start_ms, end_ms]; `on_page` after each page (a heartbeat).
 
     Pages by trade id (fromId) after the first page: paging by time would lose or repeat
     fills when several share one millisecond at a page boundary.
@@ -36,6 +43,7 @@ async def session_fills(client: Any, symbol: str, start_ms: int, end_ms: int) ->
     fills: list[Fill] = []
     page = await client.fetch_my_trades(symbol, since=start_ms, limit=PAGE)
     while page:
+        on_page()
         for trade in page:
             if int(trade["info"]["time"]) > end_ms:
                 return fills

@@ -7,18 +7,20 @@ Credentials are decrypted here and nowhere else; they never enter a payload or a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import ccxt.async_support as ccxt
+from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import contracts as c
+from activities.contracts import CREDENTIALS_INVALID, EXCHANGE_REFUSED
 from activities.exchange import inventory
 from activities.exchange.balances import interval_fills, read_balances, read_transfers
 from activities.exchange.factory import binance_client
@@ -44,7 +46,6 @@ from domain.pnl import (
 from domain.pnl.balances import fill_effects
 from domain.pnl.inventory import before_registration
 from domain.policy import TrustPolicy, review_limit_for
-from workflows.options import CREDENTIALS_INVALID
 
 ClientFactory = Callable[..., Any]
 API_KEY_MISMATCH = "api_key_mismatch"
@@ -187,11 +188,17 @@ class ExchangeActivities:
             base_url=self._base_url,
         )
         start, end = _ms(event.session_start), _ms(event.session_end)
+        done, fills = resume_from(activity.info().heartbeat_details)
         try:
             await client.load_markets()
-            fills: list[Fill] = []
-            for symbol in event.symbols:
-                fills += await session_fills(client, symbol, start, end)
+            for index, symbol in enumerate(event.symbols):
+                if index < done:
+                    continue  # fetched by an earlier attempt: its fills are in the checkpoint
+                fills += await session_fills(
+                    client, symbol, start, end, on_page=lambda: activity.heartbeat(None)
+                )
+                # The checkpoint: a retry (worker lost, timeout) resumes after this symbol.
+                activity.heartbeat(Checkpoint(symbols_done=index + 1, fills=list(fills)))
             fee_prices = await prices_at_fills(client, fills)
             rates = await quote_rates(client, fills, event.currency)
             marks: dict[str, Decimal] = {}
@@ -220,6 +227,13 @@ class ExchangeActivities:
             steps = {sym: _step(client, sym) for sym in event.symbols}
         except (ccxt.AuthenticationError, ccxt.PermissionDenied, ccxt.AccountSuspended) as err:
             raise _credentials_invalid(type(err).__name__) from None
+        except (ccxt.BadSymbol, ccxt.NotSupported) as err:
+            # Asking again will not change the answer: an admin looks at the session.
+            raise ApplicationError(
+                f"the exchange refused the session's request ({type(err).__name__})",
+                type=EXCHANGE_REFUSED,
+                non_retryable=True,
+            ) from None
         except ccxt.InvalidNonce:
             # Our clock drifted from the exchange's: resync, then let Temporal retry.
             await _resync(client)
@@ -282,6 +296,23 @@ def _before_session(
     for asset, amount in early.items():
         before[asset] = before.get(asset, Decimal(0)) - amount
     return before
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """What VERIFY_SESSION heartbeats: the symbols whose fills are fetched, and those fills."""
+
+    symbols_done: int
+    fills: list[Fill]
+
+
+def resume_from(details: Sequence[Any]) -> tuple[int, list[Fill]]:
+    """The last checkpoint an earlier attempt heartbeated (decoded without a type: a dict)."""
+    for detail in reversed(details):
+        if isinstance(detail, dict) and "symbols_done" in detail:
+            checkpoint = TypeAdapter(Checkpoint).validate_python(detail)
+            return checkpoint.symbols_done, list(checkpoint.fills)
+    return 0, []
 
 
 def _credentials_invalid(detail: str) -> ApplicationError:

@@ -13,21 +13,28 @@ from activities.ledger.closing import ClosingLedger
 from activities.ledger.ladder import LadderLedger
 from activities.ledger.opening import OpeningLedger, payment_reference
 from activities.ledger.payments import PaymentLedger
+from activities.ledger.reconcile import ReconcileLedger
 
 
-class LedgerActivities(OpeningLedger, LadderLedger, PaymentLedger, ClosingLedger):
+class LedgerActivities(OpeningLedger, LadderLedger, PaymentLedger, ClosingLedger, ReconcileLedger):
     def activities(self) -> list[Callable[..., Any]]:
         return [
             self.open_share,
             self.set_status,
+            self.quote_fx,
             self.record_share,
             self.set_payment_link,
             self.escalate,
+            self.undo_stages,
             self.alert_ops,
             self.apply_payment,
             self.open_dispute,
             self.resolve_dispute,
             self.close_share,
+            self.stuck_payments,
+            self.mark_payment_redelivered,
+            self.credit_payment,
+            self.close_in_collections,
         ]
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from temporalio import activity
 
 from activities import contracts as c
 from activities.ledger.base import LedgerBase
 from activities.ledger.trust import move_trust, trust_on_level
 from db.alerts import alert_ops
+from db.models import AuditEntry
 from domain.ladder import Level
 
 
@@ -41,6 +43,42 @@ class LadderLedger(LedgerBase):
                 )
             a.restanding(cmd.user_id)
             return True
+
+    @activity.defn(name=c.UNDO_STAGES)
+    async def undo_stages(self, cmd: c.UndoStagesInput) -> None:
+        """A payment made before these stages' times: their trust moves are reversed and the
+        share's level goes back to what it was when the user paid, each once, audited."""
+        async with self._share_change(cmd.user_id, cmd.event_id) as (a, share):
+            for undone in cmd.stages:
+                added = await a.record(
+                    "share.stage_undone",
+                    at=cmd.at,
+                    subject=cmd.event_id,
+                    key=f"{cmd.event_id}:{undone.stage}:undone",
+                    details={
+                        "stage": undone.stage,
+                        "level": undone.level,
+                        "paid_at": cmd.paid_at.isoformat(),
+                    },
+                )
+                moved = await a.session.scalar(
+                    select(AuditEntry.id).where(
+                        AuditEntry.idempotency_key == f"{cmd.event_id}:trust:{undone.stage}"
+                    )
+                )
+                if added and moved is not None:
+                    await move_trust(
+                        a,
+                        cmd.user_id,
+                        -trust_on_level(self._policy.trust, Level(undone.level)),
+                        at=cmd.at,
+                        reason=f"{undone.stage}:undone",
+                        key=cmd.event_id,
+                    )
+            if share.level > cmd.level:
+                share.level = cmd.level
+                a.changed(share)
+            a.restanding(cmd.user_id)
 
     @activity.defn(name=c.ALERT_OPS)
     async def alert_ops(self, alert: c.OpsAlert) -> None:

@@ -10,8 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from activities import contracts as c
+from activities.fx.source import UnknownRate
 from activities.ledger.base import LedgerBase
 from activities.ledger.trust import carry_loss, move_trust
 from db import standing
@@ -92,6 +94,16 @@ class OpeningLedger(LedgerBase):
                 )
             a.restanding(cmd.user_id)
 
+    @activity.defn(name=c.QUOTE_FX)
+    async def quote_fx(self, cmd: c.FxQuoteInput) -> c.FxQuote:
+        """The rate the share will be billed at; no database, no lock held while it is asked."""
+        billing = self._billing_currency or cmd.currency
+        try:
+            rate = await self._fx.rate(cmd.currency, billing)
+        except UnknownRate as err:
+            raise ApplicationError(str(err), type=c.FX_RATE_UNKNOWN, non_retryable=True) from None
+        return c.FxQuote(base=cmd.currency, billing_currency=billing, rate=rate)
+
     @activity.defn(name=c.RECORD_SHARE)
     async def record_share(self, cmd: c.RecordShareInput) -> RecordedShare:
         event = cmd.event
@@ -102,8 +114,11 @@ class OpeningLedger(LedgerBase):
                 policy = self._policy.share
                 rate = policy.rate_for(user.trust_score if user else self._policy.trust.start)
                 charge, absorbed = await self._chargeable(s, event, cmd.verified_profit)
-                billing = self._billing_currency or event.currency
-                fx = await self._fx.rate(event.currency, billing)
+                if cmd.fx is not None:  # quoted by QUOTE_FX, outside this transaction
+                    billing, fx = cmd.fx.billing_currency, cmd.fx.rate
+                else:  # a share started before QUOTE_FX existed
+                    billing = self._billing_currency or event.currency
+                    fx = await self._fx.rate(event.currency, billing)
                 places = minor_unit_places(
                     billing,
                     exchange_places=cmd.verification.currency_places

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from activities.contracts import Contract
 from domain.models import Model
 from domain.notifications import TemplateName
 from domain.types import Identifier
@@ -30,3 +31,12 @@ class NotifyUserInput(Model):
 
 class DeliverStandingInput(Model):
     user_id: Identifier
+
+
+# The contracts workflows call (workflows/calls.py).
+NOTIFY: Contract[NotifyUserInput, None] = Contract(
+    NOTIFY_USER, NotifyUserInput, None, non_retryable=(NOTIFICATION_REFUSED,)
+)
+DELIVER: Contract[DeliverStandingInput, None] = Contract(
+    DELIVER_STANDING, DeliverStandingInput, None
+)

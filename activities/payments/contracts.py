@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, Field
 
+from activities.contracts import Contract
 from domain.models import Model
 from domain.types import Currency, Identifier, Money
 
@@ -39,3 +40,15 @@ class ClosePaymentLinkInput(Model):
 
     event_id: Identifier
     payment_reference: str = Field(min_length=1, max_length=40)
+
+
+# The contract workflows call (workflows/calls.py); None: no gateway configured.
+CREATE_LINK: Contract[CreatePaymentLinkInput, PaymentLink | None] = Contract(
+    CREATE_PAYMENT_LINK,
+    CreatePaymentLinkInput,
+    PaymentLink | None,  # type: ignore[arg-type]
+    non_retryable=(PAYMENT_LINK_REFUSED,),
+)
+CLOSE_LINK: Contract[ClosePaymentLinkInput, bool] = Contract(
+    CLOSE_PAYMENT_LINK, ClosePaymentLinkInput, bool, non_retryable=(PAYMENT_LINK_REFUSED,)
+)

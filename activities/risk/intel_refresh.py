@@ -1,8 +1,10 @@
-"""Downloads the configured IP lists and replaces the files the risk checks read.
+"""Downloads the configured IP lists (and disposable-email lists) and replaces the ones the
+risk checks read.
 
-Each file is written to a temporary name and renamed over the old one, so a process
-reading the directory sees the old list or the new one, never half of one. Running it
-twice writes the same files: safe for Temporal to retry.
+IP lists go to PostgreSQL (`ip_lists`), all in one transaction: every worker and API replica reads
+the same copy, and sees the lists of one refresh or of the one before, never a mix. Running it
+twice writes the same lists: safe for Temporal to retry. (List files that ops keep by hand in
+IP_INTEL_DIR are read only while the table is empty.)
 """
 
 from __future__ import annotations
@@ -16,21 +18,23 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import contracts as c
+from db import ip_lists
 from domain.risk.email import EmailKind
 from domain.risk.ipintel import IpKind, list_file, parse_list, split_valid
 from services.risk.email_intel import email_list_path
-from services.risk.intel import list_path
 
 # A domain as the lists write it: labels of letters, digits and hyphens (IDNs as punycode).
 DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9-]{1,63}$")
 
 
 def split_domains(entries: list[str]) -> tuple[list[str], list[str]]:
-    valid, junk = [], []
+    valid: list[str] = []
+    junk: list[str] = []
     for entry in entries:
         (valid if DOMAIN.match(entry.lower()) else junk).append(entry.lower())
     return valid, junk
@@ -78,10 +82,6 @@ async def fetch_list(http: httpx.AsyncClient, url: str) -> str:
         return body.decode(response.encoding or "utf-8", errors="replace")
 
 
-def _today() -> date:
-    return datetime.now(UTC).date()
-
-
 def write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, scratch = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -96,15 +96,21 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
 class IntelRefreshActivities:
     def __init__(
         self,
+        sessions: async_sessionmaker[AsyncSession],
         directory: Path,
         sources: Mapping[IpKind, str],
         *,
         email_sources: Mapping[EmailKind, str] | None = None,
         today: Callable[[], date] = _today,
     ) -> None:
+        self._sessions = sessions
         self._directory = directory
         self._sources = dict(sources)
         self._email_sources = dict(email_sources or {})
@@ -123,18 +129,25 @@ class IntelRefreshActivities:
                     raise ApplicationError(f"the {kind} list from {url} holds no IP address")
                 fetched[kind] = (url, valid, len(junk))
             emails: dict[EmailKind, tuple[str, list[str], int]] = {}
-            for kind, url in self._email_sources.items():
-                response = await http.get(url)
-                response.raise_for_status()
-                valid, junk = split_domains(parse_list(response.text))
-                if not valid:
-                    raise ApplicationError(f"the {kind} email list from {url} holds no domain")
-                emails[kind] = (url, valid, len(junk))
+            for email_kind, url in self._email_sources.items():
+                domains, junk = split_domains(parse_list(await fetch_list(http, url)))
+                if not domains:
+                    raise ApplicationError(
+                        f"the {email_kind} email list from {url} holds no domain"
+                    )
+                emails[email_kind] = (url, domains, len(junk))
         report: dict[str, c.IpListRefreshed] = {}
-        files = [(list_path(self._directory, k), k, v) for k, v in fetched.items()]
-        files += [(email_list_path(self._directory, k), k, v) for k, v in emails.items()]
-        for path, kind, (url, entries, rejected) in files:
-            text = list_file(entries, as_of=as_of, source=url)
-            await asyncio.to_thread(write_atomically, path, text)
+        lists: dict[str, tuple[str, str | None]] = {}
+        for kind, (url, entries, rejected) in fetched.items():
+            lists[kind] = (list_file(entries, as_of=as_of, source=url), url)
             report[kind] = c.IpListRefreshed(entries=len(entries), rejected=rejected)
+        # Email lists are files beside the shipped ones (services/risk/email_intel.py).
+        for email_kind, (url, domains, rejected) in emails.items():
+            report[email_kind] = c.IpListRefreshed(entries=len(domains), rejected=rejected)
+            text = list_file(domains, as_of=as_of, source=url)
+            path = email_list_path(self._directory, email_kind)
+            await asyncio.to_thread(write_atomically, path, text)
+        if lists:
+            async with self._sessions.begin() as s:
+                await ip_lists.replace(s, lists, at=datetime.now(UTC))
         return c.IpIntelRefreshed(data_as_of=as_of, lists=report)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import require, token_actor
 from api.errors import ApiError
+from api.signals import standing_changed
 from db import standing
 from db.audited import audited
 from domain.types import Identifier
@@ -41,6 +42,8 @@ async def _set_blocked(
             )
     except LookupError:
         raise ApiError(404, f"no user {user_id}") from None
+    if changed:
+        await standing_changed(request, user_id)
     return BlockState(user_id=user_id, blocked=blocked, changed=changed)
 
 

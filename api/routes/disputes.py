@@ -12,7 +12,7 @@ from sqlalchemy import select
 from api.audited import share_audited
 from api.auth import require, token_actor
 from api.errors import ApiError
-from api.signals import signal_share
+from api.signals import closed_is_409, share_client
 from db.models import Dispute
 from domain.models import DisputeOpened, DisputeResolution
 
@@ -40,13 +40,17 @@ async def open_dispute(event_id: str, body: DisputeOpened, request: Request) -> 
     now = datetime.now(UTC)
     async with share_audited(deps, event_id, token_actor(request)) as (a, share):
         s = a.session
-        if await s.get(Dispute, event_id) is not None:
+        known = await s.get(Dispute, event_id)
+        if known is not None and known.signalled_at is not None:
             raise ApiError(409, "this share was already disputed: a share is disputed once")
-        if share.status != "open":
+        if known is None and share.status != "open":
             raise ApiError(409, f"the share is {share.status}: only an open share is disputed")
-        s.add(
-            Dispute(event_id=event_id, reason_enc=deps.cipher.encrypt(body.reason), opened_at=now)
-        )
+        if known is None:  # else: recorded before, the workflow not yet told (a retry)
+            s.add(
+                Dispute(
+                    event_id=event_id, reason_enc=deps.cipher.encrypt(body.reason), opened_at=now
+                )
+            )
         await a.record(
             "dispute.requested",
             subject=event_id,
@@ -54,7 +58,14 @@ async def open_dispute(event_id: str, body: DisputeOpened, request: Request) -> 
             details={"reason": body.reason},
             at=now,
         )
-        await signal_share(request, event_id, "dispute", body)
+    # Committed, then told: no lock is held across the call. If it fails (503), the client's
+    # retry finds the dispute recorded but not signalled and tells the workflow then.
+    async with closed_is_409():
+        await (await share_client(request)).dispute(event_id, body)
+    async with deps.sessions.begin() as s:
+        dispute = await s.get(Dispute, event_id)
+        if dispute is not None and dispute.signalled_at is None:
+            dispute.signalled_at = now
     return DisputeAccepted(event_id=event_id, status="disputed")
 
 
@@ -88,5 +99,6 @@ async def resolve_dispute(
             details=body.model_dump(mode="json"),
             at=now,
         )
-        await signal_share(request, event_id, "resolve_dispute", body)
+    async with closed_is_409():
+        await (await share_client(request)).resolve_dispute(event_id, body)
     return ResolutionAccepted(event_id=event_id, outcome=body.outcome)

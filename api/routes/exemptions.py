@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import require, token_actor
 from api.errors import ApiError
+from api.signals import standing_changed
 from db.audited import audited
 
 router = APIRouter(tags=["admin"])
@@ -52,4 +53,5 @@ async def set_exemption(
             user.exempt = body.exempt
         a.restanding(user_id)
     _, level = a.levels[user_id]
+    await standing_changed(request, user_id)
     return Exemption(user_id=user_id, exempt=body.exempt, enforcement_level=level)

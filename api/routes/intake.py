@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
-
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
-from temporalio.common import (
-    SearchAttributePair,
-    TypedSearchAttributes,
-    WorkflowIDConflictPolicy,
-    WorkflowIDReusePolicy,
-)
-from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from api.auth import require
 from api.errors import ApiError
+from api.signals import share_client
 from db import standing
 from db.models import ExchangeAccount, ProfitEventRow
 from domain.models import ProfitEvent
-from workflows import search_attributes as sa
 from workflows.ids import share_workflow_id
-from workflows.share import ShareWorkflow
 
 router = APIRouter(tags=["intake"])
 
@@ -83,25 +73,4 @@ async def submit_profit_event(event: ProfitEvent, request: Request, response: Re
 
 
 async def start_share_workflow(request: Request, event: ProfitEvent) -> None:
-    client = await request.app.state.temporal()
-    settings = request.app.state.settings
-    # Closed already (REJECT_DUPLICATE): the event was fully processed before.
-    with contextlib.suppress(WorkflowAlreadyStartedError):
-        await client.start_workflow(
-            ShareWorkflow.run,
-            event,
-            id=share_workflow_id(event.event_id),
-            task_queue=settings.task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            search_attributes=TypedSearchAttributes(
-                [
-                    SearchAttributePair(sa.USER_ID, event.user_id),
-                    SearchAttributePair(sa.SHARE_STATUS, "received"),
-                    SearchAttributePair(sa.ENFORCEMENT_LEVEL, 0),
-                    SearchAttributePair(sa.EXCHANGE, event.exchange),
-                ]
-            ),
-            static_summary=f"Share of session {event.session_id} for user {event.user_id}",
-            static_details=f"exchange `{event.exchange}` · symbols {', '.join(event.symbols)}",
-        )
+    await (await share_client(request)).start(event)

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.auth import require, token_actor
 from api.errors import ApiError
 from api.proof_upload import openapi_body, read_submission
-from api.signals import signal_share
+from api.signals import closed_is_409, share_client
 from db import proof_review
 from db.audited import audited
 from db.models import Payment, PaymentProof, Share
@@ -145,11 +145,10 @@ async def submit_proof(event_id: str, request: Request) -> ProofAccepted:
             },
             at=now,
         )
-        # Inside the transaction: if the workflow cannot be told, nothing is stored.
-        await signal_share(
-            request,
+    # Committed, then told. If telling fails, the admin's decision tells it again (below).
+    async with closed_is_409():
+        await (await share_client(request)).submit_proof(
             event_id,
-            "proof",
             ProofSubmitted(
                 proof_id=proof_id,
                 **body.model_dump(include={"transaction_id", "amount", "currency", "paid_at"}),
@@ -226,11 +225,19 @@ async def decide_proof(
     actor = token_actor(request)
     async with audited(deps.sessions, deps.auditor, actor=actor, partition=user_id) as a:
         proof = await a.locked(select(PaymentProof).where(PaymentProof.id == proof_id))
-        if proof.status == target:
+        if proof.status == target and proof.signalled_at is not None:
             return DecisionAccepted(proof_id=proof_id, status=target)  # a repeat: same answer
-        if proof.status != "pending_review":
+        if proof.status not in ("pending_review", target):
             raise ApiError(409, f"the proof was already decided: {proof.status}")
         now = datetime.now(UTC)
+        submitted = ProofSubmitted(
+            proof_id=proof_id,
+            transaction_id=proof.transaction_id,
+            amount=deps.cipher.decrypt_decimal(proof.amount_enc),
+            currency=proof.currency,
+            paid_at=proof.paid_at,
+        )
+        event_id = proof.event_id
         proof.status, proof.decided_at = target, now
         proof.decided_by = actor.render()[: PaymentProof.decided_by.type.length]
         proof.note_enc = deps.cipher.encrypt(body.note) if body.note else None
@@ -241,11 +248,16 @@ async def decide_proof(
             details={"proof_id": proof_id, "note": body.note},
             at=now,
         )
-        await signal_share(
-            request,
-            proof.event_id,
-            "proof_decision",
-            ProofDecision(proof_id=proof_id, decision=body.decision, note=body.note),
+    # Committed, then told (a retry tells again: the workflow keeps the first of each). The
+    # proof goes first in case its submission never reached the workflow.
+    shares = await share_client(request)
+    async with closed_is_409():
+        await shares.submit_proof(event_id, submitted)
+        await shares.decide_proof(
+            event_id, ProofDecision(proof_id=proof_id, decision=body.decision, note=body.note)
         )
-        proof.signalled_at = now
+    async with deps.sessions.begin() as s:
+        decided = await s.get(PaymentProof, proof_id)
+        if decided is not None and decided.signalled_at is None:
+            decided.signalled_at = now
     return DecisionAccepted(proof_id=proof_id, status=target)

@@ -12,10 +12,9 @@ from activities.exchange.inventory import resolve_review
 from api.audited import share_audited
 from api.auth import require, token_actor
 from api.errors import ApiError
+from api.signals import closed_is_409, share_client
 from db.models import ProfitEventRow
 from domain.models import ProfitEvent, ReviewDecision
-from workflows.ids import share_workflow_id
-from workflows.share import ShareWorkflow
 
 router = APIRouter(tags=["review"])
 
@@ -36,17 +35,16 @@ async def review_share(event_id: str, decision: ReviewDecision, request: Request
     async with share_audited(deps, event_id, token_actor(request)) as (a, share):
         if share.status != "under_review":
             raise ApiError(409, f"the share is {share.status}, not under_review")
-        # The workflow keeps only the first decision, so only the first one is audited (and
-        # signalled); the signal is sent inside the transaction: no entry without a signal.
-        if await a.record(
+        # The workflow keeps only the first decision; every request is audited once by key.
+        await a.record(
             "review.requested",
             subject=event_id,
             key=f"review:{event_id}:requested",
             details=decision.model_dump(mode="json"),
-        ):
-            client = await request.app.state.temporal()
-            handle = client.get_workflow_handle(share_workflow_id(event_id))
-            await handle.signal(ShareWorkflow.review, decision)
+        )
+    # Committed, then told: no lock is held across the call (a retry tells it again).
+    async with closed_is_409():
+        await (await share_client(request)).review(event_id, decision)
     # The account's inventory follows the same decision (once: a held session settles once),
     # so the account's later sessions, waiting on this one, can go ahead.
     await _settle_inventory(request, event_id, decision)

@@ -25,7 +25,7 @@ from domain.risk.decision import RiskDecision, RiskRequest
 from domain.risk.email import domain_of
 from runtime.deps import Deps
 from services.risk.email_intel import EmailFiles
-from services.risk.intel import IntelFiles
+from services.risk.intel import IntelFiles, IntelStore
 
 ACTOR = Actor("system", name="risk")
 
@@ -42,7 +42,7 @@ class RiskService:
         cipher: FieldCipher,
         hasher: RecordHasher,
         fraud_settings: FraudSettingsCache,
-        intel: IntelFiles,
+        intel: IntelFiles | IntelStore,
         emails: EmailFiles | None = None,
     ) -> None:
         self._sessions = sessions
@@ -59,7 +59,7 @@ class RiskService:
             deps.cipher,
             deps.hasher,
             FraudSettingsCache(deps.sessions),
-            IntelFiles(settings.ip_intel_path),
+            IntelStore(deps.sessions, settings.ip_intel_path),
             EmailFiles(settings.ip_intel_path),
         )
 

@@ -17,11 +17,11 @@ import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
+from activities.contracts import CREDENTIALS_INVALID
 from activities.exchange.verify import ExchangeActivities
 from domain.models import ProfitEvent, VerificationSummary
 from emulators.serve import running
 from tests.support.scenario import profit_event, register_account, seed_emulator_account
-from workflows.options import CREDENTIALS_INVALID
 
 T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z; fills are fixed in time so runs repeat exactly
 MINUTE, HOUR = 60_000, 3_600_000

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from activities.retention import RetentionActivities
-from activities.retention_contract import RetentionRequest
+from activities.retention.contracts import RetentionRequest
 from db import audit
 from db.models import AuditEntry, Device, Notification, ProfitEventRow, RiskDecisionRow, User
 from db.retention import RetentionPolicy

@@ -1,4 +1,6 @@
-"""Records tests/histories/*.json from real runs: `python -m tests.histories.record`.
+"""Records tests/histories/<version>/*.json from real runs:
+`python -m tests.histories.record v2` (the folder of the version being released; it must not
+exist yet: recorded histories of a released version are never rewritten).
 
 Each scenario runs the real workflows with real activities on the time-skipping test server,
 an embedded PostgreSQL and the exchange emulator (all started here, all thrown away), so the
@@ -24,13 +26,22 @@ from temporalio.client import WorkflowHandle
 from config.settings import Settings
 from db.migrate import upgrade
 from db.models import User
-from domain.models import ReviewDecision
-from emulators.serve import running
+from domain.models import (
+    DisputeOpened,
+    DisputeResolution,
+    ProofDecision,
+    ProofSubmitted,
+    ReviewDecision,
+    Waiver,
+)
+from emulators.razorpay import create_app as razorpay_app
+from emulators.serve import running, serving
 from runtime.deps import Deps
+from runtime.search_attributes import register
 from stack.postgres import create_database, start_embedded
 from tests.histories import HERE, HISTORY_CODEC_KEY, history_converter
 from tests.support.driver import ShareDriver
-from tests.support.scenario import profitable_session
+from tests.support.scenario import eventually, profitable_session
 from tests.support.servers import time_skipping_server
 from workers.worker import build_worker
 from workflows.ids import share_workflow_id
@@ -48,11 +59,11 @@ async def paid_early(driver: ShareDriver) -> WorkflowHandle:
 
 
 async def ladder_to_collections(driver: ShareDriver) -> WorkflowHandle:
-    """Every stage, day 1 to day 60, then paid in collections."""
+    """Every stage, day 1 to day 60: handed to collections, the workflow completes (since v2;
+    in v1 it waited and was paid in collections)."""
     _, handle, view = await driver.open_share()
     await driver.advance_to(view.created_at + timedelta(days=61))
     await driver.wait_level(view.event_id, 5)
-    await driver.pay(handle, "150.00", "txn-collections")
     return handle
 
 
@@ -104,6 +115,75 @@ async def overdue_report(driver: ShareDriver) -> WorkflowHandle:
     )
 
 
+async def dispute_upheld(driver: ShareDriver) -> WorkflowHandle:
+    """Disputed on day 8 (after the warning), upheld on day 10, then paid."""
+    _, handle, view = await driver.open_share()
+    await driver.advance_to(view.created_at + timedelta(days=8))
+    await handle.signal(ShareWorkflow.dispute, DisputeOpened(reason="the fills are not mine"))
+    await driver.wait_status(handle, "disputed")
+    await driver.advance_to(view.created_at + timedelta(days=10))
+    await handle.signal(
+        ShareWorkflow.resolve_dispute, DisputeResolution(outcome="upheld", note="checked")
+    )
+    await driver.wait_status(handle, "open")
+    await driver.pay(handle, "150.00", "txn-after-dispute")
+    return handle
+
+
+async def proof_approved(driver: ShareDriver) -> WorkflowHandle:
+    """A manual UPI proof: one rejected, the second approved settles the share."""
+    _, handle, view = await driver.open_share()
+    await driver.advance_to(view.created_at + timedelta(days=1, hours=1))
+    for proof_id, txn, decision in (
+        ("prf_rec_1", "UPI-REC-1", "reject"),
+        ("prf_rec_2", "UPI-REC-2", "approve"),
+    ):
+        await handle.signal(
+            ShareWorkflow.proof,
+            ProofSubmitted(
+                proof_id=proof_id,
+                transaction_id=txn,
+                amount=Decimal("142.50"),
+                currency="USDT",
+                paid_at=await driver.env.get_current_time(),
+            ),
+        )
+        await handle.signal(
+            ShareWorkflow.proof_decision,
+            ProofDecision(proof_id=proof_id, decision=decision, note="checked"),
+        )
+    return handle
+
+
+async def waived(driver: ShareDriver) -> WorkflowHandle:
+    _, handle, view = await driver.open_share()
+    await driver.advance_to(view.created_at + timedelta(days=15))
+    await handle.signal(ShareWorkflow.waive, Waiver(note="goodwill"))
+    return handle
+
+
+async def written_off(driver: ShareDriver) -> WorkflowHandle:
+    _, handle, view = await driver.open_share()
+    await driver.advance_to(view.created_at + timedelta(days=31))
+    await handle.signal(ShareWorkflow.waive, Waiver(kind="write_off", note="uncollectable"))
+    return handle
+
+
+async def paid_by_link(driver: ShareDriver) -> WorkflowHandle:
+    """Billed in INR: the Razorpay emulator makes a payment link, the user pays through it."""
+    _, handle, view = await driver.open_share()
+
+    async def linked():
+        current = await handle.query(ShareWorkflow.status)
+        return current if current.payment_link else None
+
+    view = await eventually(linked)  # billed in INR with Razorpay configured: it has a link
+    # Between stages: the test server mishandles a signal landing on a timer's exact instant.
+    await driver.advance_to(view.created_at + timedelta(days=1, hours=1))
+    await driver.pay(handle, str(view.amount_due), "pay_link_1", currency="INR")
+    return handle
+
+
 async def _start(driver: ShareDriver, event) -> WorkflowHandle:
     return await driver.env.client.start_workflow(
         ShareWorkflow.run, event, id=share_workflow_id(event.event_id), task_queue=driver.task_queue
@@ -118,7 +198,16 @@ SCENARIOS: dict[str, Scenario] = {
     "share-blocked-user-rejected": blocked_user_rejected,
     "share-loss-no-share": loss_no_share,
     "report-overdue": overdue_report,
+    # Added in v2: every share here also gets a payment link (Razorpay emulator configured).
+    "share-dispute-upheld": dispute_upheld,
+    "share-proof-approved": proof_approved,
+    "share-waived": waived,
+    "share-written-off": written_off,
+    "share-paid-by-link": paid_by_link,
 }
+# Razorpay takes INR, not USDT: the payment-link scenario bills in INR.
+SETTINGS_FOR: dict[str, dict[str, object]] = {"share-paid-by-link": {"billing_currency": "INR"}}
+RAZORPAY_KEY = ("rzp_test_histories", "histories_secret")
 
 
 async def record(out: Path) -> None:
@@ -126,8 +215,12 @@ async def record(out: Path) -> None:
     try:
         database_url = create_database(start_embedded(scratch / "pgdata"), "histories")
         upgrade(database_url)
-        async with running() as emulator_url:
+        razorpay = razorpay_app(key_id=RAZORPAY_KEY[0], key_secret=RAZORPAY_KEY[1])
+        async with running() as emulator_url, serving(razorpay) as razorpay_url:
             settings = Settings(
+                razorpay_key_id=RAZORPAY_KEY[0],
+                razorpay_key_secret=RAZORPAY_KEY[1],
+                razorpay_api_base_url=razorpay_url,
                 database_url=database_url,
                 fernet_keys=Fernet.generate_key().decode(),
                 hash_key=uuid.uuid4().hex,
@@ -151,6 +244,8 @@ async def _record_one(
     # A server per scenario, as in the tests: a finished run never holds back the clock.
     env = await time_skipping_server(history_converter())
     try:
+        await register(env.client, "default")
+        settings = settings.model_copy(update=SETTINGS_FOR.get(name, {}))
         async with build_worker(env.client, deps, settings):
             handle = await scenario(ShareDriver(env, deps, emulator_url, settings.task_queue))
             await handle.result()
@@ -163,5 +258,10 @@ async def _record_one(
 
 if __name__ == "__main__":
     started = datetime.now(UTC)
-    asyncio.run(record(HERE))
+    [version] = sys.argv[1:] or ["missing: python -m tests.histories.record vN"]
+    folder = HERE / version
+    if not version.startswith("v") or folder.exists():
+        sys.exit(f"{version}: give a new version folder (v1 .. exist already)")
+    folder.mkdir()
+    asyncio.run(record(folder))
     print(f"recorded {len(SCENARIOS)} histories in {datetime.now(UTC) - started}", file=sys.stderr)

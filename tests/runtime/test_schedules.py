@@ -26,6 +26,7 @@ IDS = {
     "report-trust-monthly",
     "audit-anchor",
     "retention-daily",
+    "payment-reconciler",
 }
 
 

@@ -22,8 +22,10 @@ from runtime.audit_anchor_schedule import SCHEDULE_ID as AUDIT_ANCHOR_SCHEDULE_I
 from runtime.client import data_converter
 from runtime.retention_schedule import SCHEDULE_ID as RETENTION_SCHEDULE_ID
 from runtime.schedules import SCHEDULES
+from stack.processes import port_in_use
 from tests.support.records import owed_past_due, recorded_share
 from tests.support.scenario import eventually
+from workflows.reconciler import SCHEDULE_ID as RECONCILER_SCHEDULE_ID
 
 RUNNING = "profitshare is running"
 OPS_TOKEN = new_token("ops")
@@ -90,6 +92,7 @@ async def test_after_dev_starts_the_schedules_exist_and_the_daily_report_adds_up
     assert schedules == {s.id for s in SCHEDULES} | {
         AUDIT_ANCHOR_SCHEDULE_ID,
         RETENTION_SCHEDULE_ID,
+        RECONCILER_SCHEDULE_ID,
     }
 
     await recorded_share(deps, days_ago=22)
@@ -112,3 +115,23 @@ async def test_after_dev_starts_the_schedules_exist_and_the_daily_report_adds_up
     owed = await owed_past_due(deps, datetime.fromisoformat(report["as_of"]))
     totals = {t["currency"]: Decimal(t["amount_due"]) for t in report["totals"]}
     assert totals == owed and owed["USDT"] >= Decimal("150.00") + Decimal("125.00")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+async def test_sigterm_and_sighup_stop_every_child_as_ctrl_c_does(dev_stack, sig):
+    log = Path(dev_stack["log"])
+
+    async def started() -> bool:
+        return RUNNING in log.read_text(errors="replace")
+
+    await eventually(started, timeout=180)
+    ports = [int(dev_stack[k]) for k in ("API_PORT", "EMULATOR_PORT", "TEMPORAL_UI_PORT")]
+    ports.append(int(dev_stack["TEMPORAL_ADDRESS"].rsplit(":", 1)[1]))
+    assert all(port_in_use("127.0.0.1", port) for port in ports)
+
+    os.kill(int(dev_stack["pid"]), sig)
+
+    async def all_free() -> bool:
+        return not any(port_in_use("127.0.0.1", port) for port in ports)
+
+    assert await eventually(all_free, timeout=60), log.read_text(errors="replace")

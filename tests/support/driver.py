@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 from temporalio.client import WorkflowHandle
 
-from db.models import AuditEntry, Share, User
+from db.models import AuditEntry, Payment, Share, User
+from db.seals import sealed_values
 from domain.ladder import can_access, can_trade
 from domain.models import PaymentSignal, ProfitEvent, ShareView
 from tests.support.payments import record_payment
 from tests.support.records import share_row
 from tests.support.scenario import eventually, profitable_session
 from workflows.ids import share_workflow_id
+from workflows.reconciler import PaymentReconcilerWorkflow
 from workflows.share import ShareWorkflow
 
 
@@ -64,6 +66,35 @@ class ShareDriver:
         )
         await record_payment(self.deps, handle.id.removeprefix("share/"), payment)
         await handle.signal(ShareWorkflow.payment, payment)
+
+    async def pay_late(self, event_id: str, amount: str, txn: str, currency="USDT") -> dict:
+        """A payment for a share whose workflow has completed (handed to collections): the
+        webhook route leaves its row received, the payment reconciler applies it."""
+        paid_at = await self.env.get_current_time()
+        async with self.deps.sessions.begin() as s:
+            s.add(
+                Payment(
+                    **sealed_values(
+                        Payment,
+                        self.deps.hasher,
+                        self.deps.cipher,
+                        provider="standard",
+                        transaction_id=txn,
+                        event_id=event_id,
+                        amount_enc=self.deps.cipher.encrypt(amount),
+                        currency=currency,
+                        paid_at=paid_at,
+                        status="received",
+                        # Older than the reconciler's grace period (rows it leaves to the route).
+                        received_at=datetime.now(UTC) - timedelta(minutes=10),
+                    )
+                )
+            )
+        return await self.env.client.execute_workflow(
+            PaymentReconcilerWorkflow.run,
+            id=f"reconcile-{txn}",
+            task_queue=self.task_queue,
+        )
 
     async def share_row(self, event_id: str) -> Share:
         return await share_row(self.deps, event_id)

@@ -5,6 +5,8 @@ The invariants every chaos test ends with:
 - no share is stuck: it rests in a state a user or an admin acts on, and the workflow and
   Postgres agree on it;
 - every payment is applied once: one payment row, one audit entry, one entry in the workflow;
+- no payment row is left `received` (the reconciler schedule re-delivers or credits those);
+- no share is stalled (ShareStatus = "stalled": a step gave up and waits for ops);
 - the amounts reconcile exactly (domain/book.py): billed = paid − credit − refunded + due
   + discount granted + waived + written off, for every share, to the minor unit.
 """
@@ -22,8 +24,10 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from db.models import AuditEntry, Payment, ProfitEventRow, Share
 from db.shares import book_of
 from runtime.deps import Deps
+from workflows import search_attributes as sa
 from workflows.ids import share_workflow_id
 from workflows.share import ShareWorkflow
+from workflows.stalls import STALLED
 
 # States a share may rest in; anything else means a workflow is still (or forever) busy.
 RESTING = {"open", "paid", "no_share", "under_review", "rejected", "disputed", "waived"}
@@ -78,6 +82,11 @@ async def _one(deps: Deps, client: Client, event_id: str, out: Reconciliation) -
     if described.status not in ALIVE:
         out.problems.append(f"{event_id}: workflow {described.status.name}")
         return
+    if described.typed_search_attributes.get(sa.SHARE_STATUS) == STALLED:
+        out.problems.append(f"{event_id}: stalled, waiting for an admin's retry")
+    stranded = [f"{p.provider}:{p.transaction_id}" for p in payments if p.status == "received"]
+    if stranded:
+        out.problems.append(f"{event_id}: payments left received: {stranded}")
     view = await handle.query(ShareWorkflow.status, rpc_timeout=timedelta(seconds=10))
     if share.status not in RESTING or view.status != share.status:
         out.problems.append(f"{event_id}: stuck (Postgres {share.status}, workflow {view.status})")

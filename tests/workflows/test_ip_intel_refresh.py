@@ -1,23 +1,27 @@
-"""The IP-list refresh: downloads from the configured sources, replaces the files whole."""
+"""The IP-list refresh: downloads from the configured sources, replaces the lists whole in
+PostgreSQL, where every worker and API replica reads the same copy."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from sqlalchemy import delete
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.risk.intel_refresh import IntelRefreshActivities
 from config.settings import Settings
+from db import ip_lists
+from db.models import IpList
 from domain.risk import data_as_of, parse_list
+from domain.risk.ipintel import list_file
 from runtime.ip_intel_schedule import ip_intel_schedule
 from services.risk.email_intel import EmailFiles
-from services.risk.intel import IntelFiles, list_path
-from tests.support.risk import write_lists
+from services.risk.intel import IntelStore, list_path
 from workers.worker import build_worker
 from workflows.ip_intel import IpIntelRefreshWorkflow
 
@@ -57,8 +61,18 @@ def list_server() -> Iterator[tuple[str, dict[str, str]]]:
     server.server_close()
 
 
-async def test_the_workflow_replaces_the_lists_the_risk_checks_read(
-    time_skipping_env, deps, wf_settings, list_server, tmp_path
+@pytest.fixture
+async def no_lists_in_the_database(deps) -> AsyncIterator[None]:
+    """The lists these tests write must not leak into other tests' risk checks."""
+    async with deps.sessions.begin() as s:
+        await s.execute(delete(IpList))
+    yield
+    async with deps.sessions.begin() as s:
+        await s.execute(delete(IpList))
+
+
+async def test_the_workflow_replaces_the_lists_every_process_reads(
+    time_skipping_env, deps, wf_settings, list_server, tmp_path, no_lists_in_the_database
 ):
     base, pages = list_server
     pages.update({"/tor.txt": TOR, "/vpn.txt": VPN})
@@ -68,6 +82,9 @@ async def test_the_workflow_replaces_the_lists_the_risk_checks_read(
             "ip_intel_sources": {"tor": f"{base}/tor.txt", "vpn": f"{base}/vpn.txt"},
         }
     )
+    # Two processes (an API replica, a worker) with their own, empty, directories.
+    api_replica = IntelStore(deps.sessions, tmp_path / "api", recheck=0)
+    worker_replica = IntelStore(deps.sessions, tmp_path / "worker", recheck=0)
     async with build_worker(time_skipping_env.client, deps, settings):
         report = await time_skipping_env.client.execute_workflow(
             IpIntelRefreshWorkflow.run, id="ip-intel-refresh-test", task_queue=settings.task_queue
@@ -78,39 +95,49 @@ async def test_the_workflow_replaces_the_lists_the_risk_checks_read(
         "tor": (3, 1),
         "vpn": (2, 0),
     }
-    tor = list_path(tmp_path, "tor").read_text()
+    async with deps.sessions() as s:
+        tor = (await s.get(IpList, "tor")).body
     assert (data_as_of(tor), parse_list(tor)) == (
         today,
         ["192.0.2.70", "192.0.2.71", "2001:db8:7::1"],
     )
     assert f"source: {base}/tor.txt" in tor
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no scratch left
+    assert list(tmp_path.iterdir()) == []  # nothing on any worker's disk
 
-    intel = await IntelFiles(tmp_path).current()
-    assert (intel.kinds("192.0.2.71"), intel.kinds("203.0.113.9")) == ({"tor"}, {"vpn"})
-    assert intel.data_as_of == today
+    for replica in (api_replica, worker_replica):
+        intel = await replica.current()
+        assert (intel.kinds("192.0.2.71"), intel.kinds("203.0.113.9")) == ({"tor"}, {"vpn"})
+        assert intel.data_as_of == today
 
 
 @pytest.mark.parametrize(
     ("tor_page", "error"),
     [(None, ApplicationError), ("<html>maintenance</html>\n", ApplicationError)],
 )
-async def test_a_failing_source_leaves_every_list_as_it_was(list_server, tmp_path, tor_page, error):
+async def test_a_failing_source_leaves_every_list_as_it_was(
+    deps, list_server, tor_page, error, no_lists_in_the_database
+):
     base, pages = list_server
     pages["/vpn.txt"] = VPN
     if tor_page is not None:
         pages["/tor.txt"] = tor_page
-    write_lists(tmp_path, as_of=date(2026, 11, 1))
-    before = {p.name: p.read_text() for p in tmp_path.iterdir()}
-    refresh = IntelRefreshActivities(tmp_path, {"vpn": f"{base}/vpn.txt", "tor": f"{base}/tor.txt"})
+    old = list_file(["192.0.2.1"], as_of=date(2026, 11, 1), source="before")
+    async with deps.sessions.begin() as s:
+        await ip_lists.replace(s, {"tor": (old, None), "vpn": (old, None)}, at=datetime.now(UTC))
+        before = await ip_lists.bodies(s)
+    sources = {"vpn": f"{base}/vpn.txt", "tor": f"{base}/tor.txt"}
+    refresh = IntelRefreshActivities(deps.sessions, sources)
     with pytest.raises(error):
         await ActivityEnvironment().run(refresh.refresh_ip_intel)
-    assert {p.name: p.read_text() for p in tmp_path.iterdir()} == before
+    async with deps.sessions() as s:
+        assert await ip_lists.bodies(s) == before
 
 
-async def test_no_sources_configured_changes_nothing(tmp_path):
-    report = await ActivityEnvironment().run(IntelRefreshActivities(tmp_path, {}).refresh_ip_intel)
-    assert report.lists == {} and list(tmp_path.iterdir()) == []
+async def test_no_sources_configured_changes_nothing(deps, no_lists_in_the_database):
+    refresh = IntelRefreshActivities(deps.sessions, {})
+    report = await ActivityEnvironment().run(refresh.refresh_ip_intel)
+    async with deps.sessions() as s:
+        assert report.lists == {} and await ip_lists.bodies(s) == {}
 
 
 def test_the_refresh_is_scheduled_daily_only_when_a_source_is_configured(wf_settings):

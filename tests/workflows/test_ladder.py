@@ -42,10 +42,15 @@ async def test_walks_every_level_to_day_60_and_restricts_the_user(driver):
         query = await handle.query(ShareWorkflow.status)
         assert query.enforcement_level == stage.level and query.status == "open"
 
-    # Collections still accepts the payment: the full amount, the discount long gone.
-    await driver.pay(handle, "150.00", "txn-day-61")
-    final = await handle.result()
-    assert final.status == "paid" and final.amount_due == Decimal("0.00")
+    # Handed to collections, the workflow has completed; the share stays payable.
+    handed_over = await handle.result()
+    assert handed_over.status == "open" and handed_over.enforcement_level == Level.COLLECTIONS
+    # Collections still accepts the payment (through the payment reconciler): the full
+    # amount, the discount long gone.
+    assert (await driver.pay_late(event.event_id, "150.00", "txn-day-61"))["applied"] == 1
+    final = await driver.share_row(event.event_id)
+    assert final.status == "paid"
+    assert driver.deps.cipher.decrypt_decimal(final.amount_due_enc) == Decimal("0.00")
     standing = await driver.standing(event.user_id)
     assert standing["level"] == 0 and standing["can_access"]
     # The level is lifted, but trust paid for the lapse: 50 - 5 - 10 - 20 + 2 (late) = 17,
@@ -60,9 +65,12 @@ async def test_paying_at_any_level_lifts_the_restrictions_at_once(driver, day):
     await driver.advance_to(view.created_at + timedelta(days=day) + MINUTE)
     level = max(stage.level for stage in ladder() if stage.day <= day)
     await driver.wait_level(event.event_id, level)
-    await driver.pay(handle, "150.00", f"txn-{day}")
-    paid = await driver.wait_status(handle, "paid")
-    assert paid.amount_due == Decimal("0.00")
+    if level == Level.COLLECTIONS:  # the workflow has completed: the reconciler applies it
+        await driver.pay_late(event.event_id, "150.00", f"txn-{day}")
+    else:
+        await driver.pay(handle, "150.00", f"txn-{day}")
+        paid = await driver.wait_status(handle, "paid")
+        assert paid.amount_due == Decimal("0.00")
     standing = await driver.standing(event.user_id)
     assert standing["level"] == 0 and standing["can_access"]
     row = await driver.share_row(event.event_id)

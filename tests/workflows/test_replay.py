@@ -14,19 +14,20 @@ from temporalio.workflow import NondeterminismError
 
 from db.models import AuditEntry
 from runtime.client import data_converter
-from tests.histories import history_converter, load, recorded
+from tests.histories import history_converter, history_id, load, recorded, versions
 from tests.support.driver import ShareDriver
 from tests.support.scenario import eventually
 from tests.workflows.ladder_variants import (
     FINAL_NOTICE,
     FinalNoticePatched,
     FinalNoticeUnpatched,
+    WorkflowsBranchUnpatched,
 )
 from workers.worker import activities_for
 from workflows.reports import ReportWorkflow
 from workflows.share import ShareWorkflow
 
-LADDER = next(p for p in recorded("share-") if p.stem == "share-ladder-to-collections")
+LADDER = next(p for p in recorded("share-", "v1") if p.stem == "share-ladder-to-collections")
 
 
 def _replayer(*workflows, converter: DataConverter | None = None) -> Replayer:
@@ -34,7 +35,8 @@ def _replayer(*workflows, converter: DataConverter | None = None) -> Replayer:
 
 
 def test_the_recorded_histories_cover_the_share_paths_and_a_report():
-    assert {p.stem for p in recorded()} >= {
+    assert versions()[0] == "v1"
+    assert {p.stem for p in recorded(version="v1")} >= {
         "share-paid-early",
         "share-ladder-to-collections",
         "share-review-approved",
@@ -43,7 +45,7 @@ def test_the_recorded_histories_cover_the_share_paths_and_a_report():
     }
 
 
-@pytest.mark.parametrize("path", recorded(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", recorded(), ids=history_id)
 async def test_every_recorded_history_replays_on_the_current_code(path: Path):
     await _replayer(ShareWorkflow, ReportWorkflow).replay_workflow(load(path))
 
@@ -53,7 +55,32 @@ async def test_changing_the_ladder_without_a_patch_breaks_open_shares():
         await _replayer(FinalNoticeUnpatched).replay_workflow(load(LADDER))
 
 
-@pytest.mark.parametrize("path", recorded("share-"), ids=lambda p: p.stem)
+# v1 shares that reached their record: every one of them meets the changed commands.
+RECORDED_V1 = [
+    p
+    for p in recorded("share-", "v1")
+    if p.stem not in {"share-loss-no-share", "share-blocked-user-rejected"}
+]
+
+
+@pytest.mark.parametrize("path", RECORDED_V1, ids=history_id)
+async def test_this_versions_changes_without_their_patches_break_v1_shares(path: Path):
+    """The same changes as workflows/patches.py, deployed unpatched: the v1 shares fail."""
+    with pytest.raises(NondeterminismError):
+        await _replayer(WorkflowsBranchUnpatched).replay_workflow(load(path))
+
+
+def test_v2_histories_cover_a_dispute_a_proof_a_waiver_a_write_off_and_a_payment_link():
+    assert {p.stem for p in recorded(version="v2")} >= {
+        "share-dispute-upheld",
+        "share-proof-approved",
+        "share-waived",
+        "share-written-off",
+        "share-paid-by-link",
+    }
+
+
+@pytest.mark.parametrize("path", recorded("share-"), ids=history_id)
 async def test_the_same_change_behind_workflow_patched_replays(path: Path):
     await _replayer(FinalNoticePatched).replay_workflow(load(path))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from activities.retention_contract import RetentionRequest
+from activities.retention.contracts import RetentionRequest
 from db import audit
 from runtime.retention_schedule import retention_schedule
 from workflows.retention import RetentionWorkflow

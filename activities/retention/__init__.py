@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from activities.retention_contract import SWEEP_RETENTION, RetentionRequest, RetentionSwept
+from activities.retention.contracts import SWEEP_RETENTION, RetentionRequest, RetentionSwept
 from db.crypto import FieldCipher
 from db.retention import RetentionPolicy, sweep
 

@@ -1,0 +1,37 @@
+"""The worker never runs more activities than the database pool can serve, and drains on
+SIGTERM: running tasks get DRAIN to finish (issue 15, deliverable 12)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+
+from runtime.deps import Deps
+from workers.worker import DRAIN, build_worker, db_capacity, run_worker
+
+
+async def test_activity_concurrency_is_bounded_by_the_database_pool(
+    time_skipping_env, settings, task_queue
+):
+    deps = Deps.from_settings(settings, pool_size=3)
+    try:
+        assert db_capacity(deps) == 3 + deps.engine.pool._max_overflow  # type: ignore[attr-defined]
+        worker = build_worker(
+            time_skipping_env.client, deps, settings.model_copy(update={"task_queue": task_queue})
+        )
+        config = worker.config()
+        assert config["max_concurrent_activities"] == db_capacity(deps)
+        assert config["graceful_shutdown_timeout"] == DRAIN
+    finally:
+        await deps.close()
+
+
+async def test_sigterm_stops_the_worker_cleanly(time_skipping_env, settings, task_queue):
+    target = time_skipping_env.client.service_client.config.target_host
+    cfg = settings.model_copy(update={"task_queue": task_queue, "temporal_address": target})
+    running = asyncio.create_task(run_worker(cfg))
+    await asyncio.sleep(2)  # connected and polling
+    assert not running.done()
+    os.kill(os.getpid(), signal.SIGTERM)  # the handler run_worker installed takes it
+    await asyncio.wait_for(running, timeout=DRAIN.total_seconds() + 10)

@@ -1,0 +1,97 @@
+"""No share stalls unseen: an FX source that is down marks the share stalled (a search-attribute
+value ops can query), alerts ops, and the share recovers on an admin's retry; the rate is
+quoted by its own activity, before RECORD_SHARE, so it lands in the history (issue 15, 6-7)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from temporalio.api.enums.v1 import EventType
+from temporalio.worker import Worker
+
+from activities.fx.fixed import FixedFxRates
+from db.alerts import OPS_ALERTS
+from db.models import AuditEntry
+from tests.support.scenario import eventually, profitable_session
+from tests.workflows.conftest import ShareDriver
+from workers.worker import activities_for
+from workflows import search_attributes as sa
+from workflows.share import ShareWorkflow
+from workflows.share_client import ShareClient
+from workflows.standing import StandingDeliveryWorkflow
+
+
+class FxOutage(FixedFxRates):
+    """The dev table, behind a source that can be down."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = True
+        self.calls = 0
+
+    async def rate(self, base: str, quote: str) -> Decimal:
+        self.calls += 1
+        if self.down:
+            raise ConnectionError("the FX source does not answer")
+        return await super().rate(base, quote)
+
+
+async def _alert_keys(deps) -> set[str]:
+    async with deps.sessions() as s:
+        rows = await s.scalars(
+            select(AuditEntry.idempotency_key).where(AuditEntry.subject == OPS_ALERTS)
+        )
+        return set(rows)
+
+
+async def test_an_fx_outage_is_shown_stalled_and_alerted_then_recovers(
+    time_skipping_env, deps, wf_settings, emulator_url, task_queue
+):
+    fx = FxOutage()
+    env = time_skipping_env
+    async with Worker(
+        env.client,
+        task_queue=task_queue,
+        workflows=[ShareWorkflow, StandingDeliveryWorkflow],
+        activities=activities_for(deps, wf_settings, fx=fx),
+    ):
+        shares = ShareClient(env.client, task_queue)
+        driver = ShareDriver(env, deps, emulator_url, task_queue)
+        event = await profitable_session(deps, emulator_url)
+        await shares.start(event)
+        handle = shares.handle(event.event_id)
+        await eventually(lambda: _called(fx))
+        await env.sleep(timedelta(minutes=25))  # past the ledger's schedule-to-close bound
+
+        stalled_key = f"{event.event_id}:stalled:1"
+        assert await eventually(lambda: _has(deps, stalled_key))
+
+        async def shown_stalled():
+            described = await handle.describe()
+            return described.typed_search_attributes.get(sa.SHARE_STATUS) == "stalled"
+
+        assert await eventually(shown_stalled)
+
+        fx.down = False
+        await shares.retry_stalled(event.event_id)
+        view = await driver.wait_status(handle, "open")
+        assert view.fx_rate == Decimal(1)  # USDT billed in USDT
+
+    # The rate came from its own activity, before RECORD_SHARE.
+    history = await handle.fetch_history()
+    scheduled = [
+        e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+    ]
+    assert scheduled.index("quote_fx") < scheduled.index("record_share")
+
+
+async def _called(fx: FxOutage) -> bool:
+    return fx.calls > 0
+
+
+async def _has(deps, key: str) -> bool:
+    return key in await _alert_keys(deps)

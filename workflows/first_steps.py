@@ -1,0 +1,98 @@
+"""Steps of the share before its ladder: the exchange's verification, the payment link."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities import contracts as c
+    from activities.payments.contracts import (
+        CREATE_LINK,
+        CreatePaymentLinkInput,
+    )
+    from domain.models import ProfitEvent, VerificationSummary
+    from workflows import options
+    from workflows.calls import LedgerCall, execute
+    from workflows.share_state import ShareState
+    from workflows.stalls import Stalls
+
+
+async def verify(
+    s: ShareState, stalls: Stalls, event: ProfitEvent
+) -> tuple[VerificationSummary, list[str]]:
+    try:
+        if s.patches.stall_and_alert:
+            verification = await stalls.call(
+                c.ACTIVITIES.verify_session,
+                event,
+                summary="verify the session's fills with the exchange",
+                start_to_close=options.EXCHANGE_TIMEOUT,
+                give_up=options.EXCHANGE_GIVE_UP,
+                retry_policy=options.EXCHANGE_RETRY_V2,
+                heartbeat=options.EXCHANGE_HEARTBEAT,
+                stall_on=lambda err: _refusal(err) is None,
+            )
+        else:
+            verification = await execute(
+                c.ACTIVITIES.verify_session,
+                event,
+                summary="verify the session's fills with the exchange",
+                start_to_close=options.EXCHANGE_TIMEOUT,
+                retry_policy=options.EXCHANGE_RETRY,
+            )
+    except ActivityError as err:
+        # The exchange said no for good: an admin decides, nothing is billed unseen.
+        reason = _refusal(err)
+        if reason is None:
+            raise
+        empty = VerificationSummary(
+            agreed=False, verified_profit=Decimal(0), methods={}, reasons=[reason]
+        )
+        return empty, [reason]
+    s.verification = verification
+    return verification, list(verification.reasons)
+
+
+async def payment_link(s: ShareState, ledger: LedgerCall) -> None:
+    """A hosted payment page when a gateway is configured; the reference works without."""
+    r = s.recorded
+    assert r is not None
+    try:
+        link = await execute(
+            CREATE_LINK,
+            CreatePaymentLinkInput(
+                event_id=s.event.event_id,
+                payment_reference=r.payment_reference,
+                amount=r.billed_amount,
+                currency=r.billing_currency,
+                min_partial=s.bill().owed_at(r.recorded_at),
+                description=f"Platform share, session {s.event.session_id}",
+            ),
+            summary="create the payment link",
+            start_to_close=options.LEDGER_TIMEOUT,
+            retry_policy=options.LINK_RETRY,
+        )
+    except ActivityError as err:
+        workflow.logger.warning("no payment link for %s: %s", s.event.event_id, err)
+        return
+    if link is not None:
+        await ledger(
+            c.ACTIVITIES.set_payment_link,
+            c.PaymentLinkInput(event_id=s.event.event_id, url=link.url),
+            summary="store the payment link",
+        )
+        s.payment_link = link.url
+
+
+def _refusal(err: ActivityError) -> str | None:
+    """The review reason for an exchange's permanent refusal; None for anything retryable."""
+    cause = err.cause
+    if isinstance(cause, ApplicationError):
+        if cause.type == c.CREDENTIALS_INVALID:
+            return "exchange credentials invalid"
+        if cause.type == c.EXCHANGE_REFUSED:
+            return f"exchange refused: {cause.message}"[:200]
+    return None

@@ -1,0 +1,49 @@
+"""Every change to the share workflow since the v1 histories, each behind its own patch id.
+
+A share reads its patches once, at the start of its run: a share started before a deploy keeps
+the behaviour it started with to its end (its history has no marker, `patched` is False), and a
+share started after it walks the new code from the first step (`patched` records the marker).
+Reading them in one place keeps each decision consistent for the whole run, and gives the list
+`docs/deploying-workflow-changes.md` retires a patch from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from temporalio import workflow
+
+PREFIX = "workflows-"
+
+
+@dataclass(frozen=True)
+class Patches:
+    # Messages already in the inbox are handled before a stage that fell due is applied.
+    drain_before_stage: bool = False
+    # A stage's notice and standing push go out whether or not this attempt moved the share.
+    stage_effects_always: bool = False
+    # Disputes, waivers and reviews that arrive before the share is recorded wait for it.
+    queue_until_recorded: bool = False
+    # Messages reaching a closed share are credited (payments) or answered, not dropped.
+    answer_after_close: bool = False
+    # A payment made before a stage's time undoes that stage (level, trust), audited.
+    undo_late_stages: bool = False
+    # FX is looked up by its own activity before RECORD_SHARE (the rate lands in history).
+    fx_before_record: bool = False
+    # Ledger work that gives up marks the share stalled, alerts ops, waits for a retry.
+    stall_and_alert: bool = False
+    # Cancellation by ops closes the share and restores the user's standing, audited.
+    lifecycle: bool = False
+    # A share handed to collections completes its workflow (it stays payable: a later
+    # payment is applied by the payment reconciler, audited).
+    collections_completes: bool = False
+
+    @classmethod
+    def read(cls) -> Patches:
+        """Call once, at the start of the run (see the module docstring)."""
+        return cls(**{f.name: workflow.patched(patch_id(f.name)) for f in fields(cls)})
+
+
+def patch_id(name: str) -> str:
+    """`workflows-drain-before-stage`: the id in the history's marker."""
+    return PREFIX + name.replace("_", "-")
