@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from api.app import create_app
-from tests.activities.test_backend_webhooks import SECRET, backend  # noqa: F401 (fixture)
-from tests.api.conftest import ADMIN, BACKEND
+from tests.support.api import ADMIN, BACKEND
+from tests.support.backend import BACKEND_SECRET as SECRET
 from tests.support.risk import CLEAN_IP, uid
 from tests.support.scenario import eventually, submit_events, wait_open
 from workers.worker import build_worker

@@ -17,9 +17,9 @@ from activities import contracts as c
 from db.models import AuditEntry, Notification, Payment
 from domain.ladder import Level, ladder
 from domain.models import DisputeOpened, PaymentSignal
-from tests.activities.test_backend_webhooks import SECRET, backend  # noqa: F401 (fixture)
+from tests.support.backend import BACKEND_SECRET as SECRET
+from tests.support.driver import ShareDriver
 from tests.support.scenario import eventually, profitable_session
-from tests.workflows.conftest import ShareDriver
 from workers.worker import activities_for, build_worker
 from workflows.share import ShareWorkflow
 from workflows.share_client import ShareClient

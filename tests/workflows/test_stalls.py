@@ -14,8 +14,8 @@ from temporalio.worker import Worker
 from activities.fx.fixed import FixedFxRates
 from db.alerts import OPS_ALERTS
 from db.models import AuditEntry
+from tests.support.driver import ShareDriver
 from tests.support.scenario import eventually, profitable_session
-from tests.workflows.conftest import ShareDriver
 from workers.worker import activities_for
 from workflows import search_attributes as sa
 from workflows.share import ShareWorkflow
