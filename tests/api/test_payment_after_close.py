@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from db.models import Payment
-from tests.domain.webhooks import samples
+from tests.support import webhook_samples as samples
 from tests.support.api import OPS, STANDARD_SECRET
 from tests.support.scenario import eventually, submit_events, wait_open
 from workflows.ids import share_workflow_id
