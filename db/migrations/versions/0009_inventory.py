@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_inventory"
-down_revision = "0014_console"
+down_revision = "0008_console"
 branch_labels = None
 depends_on = None
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_audit_security"
-down_revision = "0012_gateways"
+down_revision = "0010_gateways"
 branch_labels = None
 depends_on = None
 

@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0013_brief"
-down_revision = "0008_money"
+down_revision = "0012_money"
 branch_labels = None
 depends_on = None
 

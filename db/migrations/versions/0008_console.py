@@ -5,13 +5,13 @@ encrypted (FERNET_KEYS, so key rotation re-encrypts it) because every console re
 re-checks it through the same authentication as the JSON API: a revoked token stops
 working in the console too, and the audit log names the same actor for both.
 
-Revision ID: 0014_console
+Revision ID: 0008_console
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014_console"
+revision = "0008_console"
 down_revision = "0007_tokens"
 branch_labels = None
 depends_on = None

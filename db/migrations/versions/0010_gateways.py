@@ -6,13 +6,13 @@ window's row per hit suits only the small proof limit). Payment rows gain the st
 `pending_confirmation` (a PhonePe v2 hint awaiting Order Status), `confirmed`,
 `unconfirmed` and `not_completed`, longer than the old 16 characters.
 
-Revision ID: 0012_gateways
+Revision ID: 0010_gateways
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012_gateways"
+revision = "0010_gateways"
 down_revision = "0009_inventory"
 branch_labels = None
 depends_on = None

@@ -1,13 +1,13 @@
 """Money exact on every path: each share's terms snapshotted at day 0, the figures that make
 it balance (discount granted, refunded, written off), carried losses per currency, refunds.
 
-Revision ID: 0008_money
+Revision ID: 0012_money
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_money"
+revision = "0012_money"
 down_revision = "0011_audit_security"
 branch_labels = None
 depends_on = None

@@ -1,13 +1,13 @@
 """IP lists in PostgreSQL: one copy for every worker and API replica, replaced whole by the
 scheduled refresh (until now each worker wrote its own disk).
 
-Revision ID: 0010_workflows
+Revision ID: 0014_workflows
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_workflows"
+revision = "0014_workflows"
 down_revision = "0013_brief"
 branch_labels = None
 depends_on = None
