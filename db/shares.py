@@ -32,7 +32,7 @@ AMOUNT_FIELDS = (
     "written_off_amount",
     "loss_absorbed",
 )
-# Added by migration 0008: sealed only once set, so older shares keep their seals.
+# Added by migration 0012 (money): sealed only once set, so older shares keep their seals.
 SEALED_WHEN_SET = ("discount_granted", "refunded", "written_off_amount", "loss_absorbed")
 
 
@@ -68,7 +68,7 @@ def book_of(share: Share, cipher: FieldCipher) -> Book | None:
 
     waived, written_off = get("waived_amount"), get("written_off_amount")
     if share.closed_reason == "write_off" and money["written_off_amount"] is None:
-        waived, written_off = zero, waived  # written off before 0008 kept it as waived
+        waived, written_off = zero, waived  # written off before 0012 kept it as waived
     book = Book(
         terms,
         status=_book_status(share),
@@ -80,7 +80,7 @@ def book_of(share: Share, cipher: FieldCipher) -> Book | None:
         written_off=written_off,
     )
     if money["discount_granted"] is None and book.status == "paid":
-        # Settled before 0008 recorded the discount: it is what the payments left unbilled.
+        # Settled before 0012 recorded the discount: it is what the payments left unbilled.
         book = replace(book, discount_granted=terms.billed - book.kept)
     return book
 
