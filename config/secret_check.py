@@ -14,6 +14,7 @@ from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
 from config.settings import ENV_PREFIX, Settings
+from domain.webhooks import registry
 
 # Fewer characters than this is not a secret of ours: the dev stack generates 32+ bytes.
 MIN_KEY_CHARS = 32
@@ -39,17 +40,19 @@ PLACEHOLDERS = (
 # Keys every process with a database needs; the codec key is needed to talk to Temporal.
 ALWAYS = ("hash_key", "fernet_keys")
 WITH_TEMPORAL = (*ALWAYS, "codec_key")
-GATEWAY_SECRETS = (
-    "razorpay_webhook_secret",
+# Secrets outside the gateway registry; each gateway declares its own (domain/webhooks).
+OTHER_SECRETS = (
     "razorpay_key_secret",
-    "cashfree_client_secret",
-    "phonepe_salt_key",
-    "phonepe_callback_password",
-    "standard_webhook_secret",
     "backend_webhook_secret",
     "notifier_token",
     "temporal_api_key",
 )
+
+
+def secret_names() -> tuple[str, ...]:
+    """Every secret a process may hold: the registered gateways' and the others."""
+    gateways = [s.name for g in registry.gateways() for s in g.settings if s.secret]
+    return (*dict.fromkeys(gateways), *OTHER_SECRETS)
 
 
 class WeakSecret(ValueError):
@@ -73,6 +76,8 @@ def check(name: str, value: str, *, min_chars: int) -> None:
 
 
 def _secret(settings: Settings, name: str) -> str | None:
+    if name not in type(settings).model_fields:  # a gateway's setting (config/settings.py)
+        return settings.gateway_value(name)
     value = getattr(settings, name)
     if value is None:
         return None
@@ -108,7 +113,7 @@ def check_settings(settings: Settings, *, needs: tuple[str, ...] = ALWAYS) -> No
         for item in raw.split(","):
             role, sep, token = item.strip().partition(":")
             check("bootstrap_tokens", token if sep else item, min_chars=MIN_TOKEN_CHARS)
-    for name in GATEWAY_SECRETS:
+    for name in secret_names():
         value = _secret(settings, name)
         if value is not None:
             check(name, value, min_chars=MIN_GATEWAY_SECRET_CHARS)

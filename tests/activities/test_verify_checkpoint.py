@@ -34,7 +34,7 @@ async def event(deps):
 
 async def test_fifty_symbols_behind_a_slow_exchange_resume_from_the_checkpoint(deps, event):
     exchange = SlowExchange(int(event.session_start.timestamp() * 1000), fail_after=30)
-    acts = ExchangeActivities(deps.sessions, deps.cipher, base_url=None, client_factory=exchange)
+    acts = ExchangeActivities(deps.sessions, deps.auditor, base_url=None, client_factory=exchange)
     env = ActivityEnvironment()
     beats: list[object] = []
     env.on_heartbeat = lambda *details: beats.extend(details)
@@ -58,7 +58,7 @@ async def test_fifty_symbols_behind_a_slow_exchange_resume_from_the_checkpoint(d
 
 async def test_a_symbol_the_exchange_does_not_have_is_not_retried(deps, event):
     exchange = SlowExchange(int(event.session_start.timestamp() * 1000), refuse=True)
-    acts = ExchangeActivities(deps.sessions, deps.cipher, base_url=None, client_factory=exchange)
+    acts = ExchangeActivities(deps.sessions, deps.auditor, base_url=None, client_factory=exchange)
     with pytest.raises(ApplicationError) as raised:
         await ActivityEnvironment().run(acts.verify_session, event)
     assert raised.value.type == EXCHANGE_REFUSED and raised.value.non_retryable

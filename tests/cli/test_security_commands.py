@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from cli.main import app
 from db import tokens
 from runtime.deps import Deps
-from tests.support.records import full_record, recorded_share
+from tests.support.records import full_record
 
 
 @pytest.fixture
@@ -112,7 +112,7 @@ def test_keys_rotate_then_the_old_key_can_go(operator, monkeypatch):
 
 
 def test_rows_from_before_seals_are_sealed_once_after_upgrading(operator):
-    event = with_deps(operator, recorded_share)
+    event = with_deps(operator, full_record)
 
     async def as_before_0011(deps):
         async with deps.sessions.begin() as s:

@@ -10,7 +10,7 @@ import pytest
 from db.roles import libpq_url, set_up
 from runtime.deps import Deps
 from stack.postgres import with_role
-from tests.support.records import recorded_share
+from tests.support.records import full_record
 
 REFUSED = [
     "UPDATE audit_log SET action = 'share.waived'",
@@ -45,7 +45,7 @@ def test_the_app_role_is_refused(app_url, statement):
 async def test_the_app_role_runs_the_application(app_url, settings):
     deps = Deps.from_settings(settings.model_copy(update={"database_url": app_url}), pool_size=1)
     try:
-        await recorded_share(deps)  # every ledger write, the audit chain included
+        await full_record(deps)  # every ledger write, the audit chain included
     finally:
         await deps.close()
     with psycopg.connect(libpq_url(app_url)) as conn:

@@ -58,5 +58,16 @@ class SlowExchange:
         await asyncio.sleep(LATENCY)
         return {s: {"info": {"price": "1.00"}, "price": 1.0} for s in symbols}
 
+    async def fetch_balance(self):
+        """An account holding nothing: with no snapshot before it, the balance check waits
+        for the next session (activities/exchange/balances.py)."""
+        await asyncio.sleep(LATENCY)
+        return {"info": {"balances": []}}
+
+    def safe_currency_code(self, code: str) -> str:
+        return code
+
+    markets: dict[str, dict] = {}
+
     async def close(self) -> None:
         pass

@@ -28,7 +28,7 @@ async def _run(env, deps, wf_settings, task_queue, exchange: SlowExchange | None
     await store_event(deps, profit)
     exchange = exchange or SlowExchange(int(start.timestamp() * 1000))
     exchange.start_ms = int(start.timestamp() * 1000)
-    acts = ExchangeActivities(deps.sessions, deps.cipher, base_url=None, client_factory=exchange)
+    acts = ExchangeActivities(deps.sessions, deps.auditor, base_url=None, client_factory=exchange)
     async with Worker(
         env.client,
         task_queue=task_queue,

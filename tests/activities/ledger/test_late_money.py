@@ -20,7 +20,8 @@ from db.integrity import balance_finding, verify
 from db.models import AuditEntry, Payment
 from db.shares import load_view
 from domain.models import PaymentSignal, Waiver
-from tests.support.records import PAID, ledger, recorded_share, share_row
+from tests.support.payments import record_payment
+from tests.support.records import PAID, full_record, ledger, share_row
 
 
 def _payment(amount: str, at, currency: str = "USDT") -> PaymentSignal:
@@ -34,11 +35,12 @@ def _payment(amount: str, at, currency: str = "USDT") -> PaymentSignal:
 
 
 async def _pay(deps, event, payment: PaymentSignal, **figures) -> str:
+    """As the workflow applies a payment the webhook route recorded."""
     return await ledger(deps).apply_payment(
         c.ApplyPaymentInput(
             event_id=event.event_id,
             user_id=event.user_id,
-            payment=payment,
+            payment=await record_payment(deps, event.event_id, payment),
             at=payment.paid_at,
             **figures,
         )
@@ -63,7 +65,7 @@ async def _settle(deps, event, at) -> None:
 
 @pytest.mark.parametrize("closed", ["paid", "waived", "write_off", "settling"])
 async def test_a_payment_to_a_share_that_owes_nothing_becomes_credit(deps, closed):
-    event = await recorded_share(deps)
+    event = await full_record(deps)
     at = event.session_end + timedelta(days=5)
     books = ledger(deps)
     if closed == "paid":
@@ -111,7 +113,7 @@ async def test_a_payment_to_a_share_that_owes_nothing_becomes_credit(deps, close
 
 
 async def test_a_payment_in_another_currency_is_refused_and_recorded(deps):
-    event = await recorded_share(deps)
+    event = await full_record(deps)
     await _settle(deps, event, event.session_end + timedelta(days=5))
     stray = _payment("10.00", event.session_end + timedelta(days=6), currency="INR")
     assert await _pay(deps, event, stray) == "refused"
@@ -121,7 +123,7 @@ async def test_a_payment_in_another_currency_is_refused_and_recorded(deps):
 
 
 async def test_audit_verify_finds_a_share_that_does_not_balance(deps):
-    event = await recorded_share(deps)
+    event = await full_record(deps)
     await _settle(deps, event, event.session_end + timedelta(days=5))
     row = await share_row(deps, event.event_id)
     assert balance_finding(row, deps.cipher) is None
