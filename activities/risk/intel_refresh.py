@@ -30,7 +30,8 @@ DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0
 
 
 def split_domains(entries: list[str]) -> tuple[list[str], list[str]]:
-    valid, junk = [], []
+    valid: list[str] = []
+    junk: list[str] = []
     for entry in entries:
         (valid if DOMAIN.match(entry.lower()) else junk).append(entry.lower())
     return valid, junk
@@ -123,18 +124,21 @@ class IntelRefreshActivities:
                     raise ApplicationError(f"the {kind} list from {url} holds no IP address")
                 fetched[kind] = (url, valid, len(junk))
             emails: dict[EmailKind, tuple[str, list[str], int]] = {}
-            for kind, url in self._email_sources.items():
+            for email_kind, url in self._email_sources.items():
                 response = await http.get(url)
                 response.raise_for_status()
                 valid, junk = split_domains(parse_list(response.text))
                 if not valid:
-                    raise ApplicationError(f"the {kind} email list from {url} holds no domain")
-                emails[kind] = (url, valid, len(junk))
+                    raise ApplicationError(
+                        f"the {email_kind} email list from {url} holds no domain"
+                    )
+                emails[email_kind] = (url, valid, len(junk))
         report: dict[str, c.IpListRefreshed] = {}
+        files: list[tuple[Path, str, tuple[str, list[str], int]]]
         files = [(list_path(self._directory, k), k, v) for k, v in fetched.items()]
         files += [(email_list_path(self._directory, k), k, v) for k, v in emails.items()]
-        for path, kind, (url, entries, rejected) in files:
+        for path, name, (url, entries, rejected) in files:
             text = list_file(entries, as_of=as_of, source=url)
             await asyncio.to_thread(write_atomically, path, text)
-            report[kind] = c.IpListRefreshed(entries=len(entries), rejected=rejected)
+            report[name] = c.IpListRefreshed(entries=len(entries), rejected=rejected)
         return c.IpIntelRefreshed(data_as_of=as_of, lists=report)

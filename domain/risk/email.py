@@ -5,7 +5,7 @@ Pure; the spelling of an address is normalised by domain/emails.py first.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, get_args
@@ -33,7 +33,7 @@ class EmailLists:
 
     @classmethod
     def from_entries(
-        cls, by_kind: dict[EmailKind, Iterable[str]], data_as_of: date | None = None
+        cls, by_kind: Mapping[EmailKind, Iterable[str]], data_as_of: date | None = None
     ) -> EmailLists:
         clean = {k: frozenset(d.strip().lower().rstrip(".") for d in v) for k, v in by_kind.items()}
         return cls(
