@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.api.conftest import BACKEND
+from tests.support.api import BACKEND
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "deploy" / "alerts.yml"

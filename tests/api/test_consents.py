@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import delete
 
 from db.privacy_models import Consent, Terms
-from tests.api.conftest import ADMIN, BACKEND, OPS
+from tests.support.api import ADMIN, BACKEND, OPS
 from tests.support.standing import outbox
 
 

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from db import integrity, user_keys
 from db.models import Device, PaymentProof, RiskDecisionRow, Share
 from db.privacy_models import UserKey
-from tests.api.conftest import ADMIN, BACKEND, OPS
 from tests.api.test_proof_screenshots import _fields, _image
 from tests.api.test_proofs import _url, open_share  # noqa: F401 (fixture)
+from tests.support.api import ADMIN, BACKEND, OPS
 from tests.support.risk import LISTED
 
 

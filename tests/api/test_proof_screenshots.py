@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import io
-import uuid
 from datetime import UTC, datetime, timedelta
 
 from PIL import Image
 
-from tests.api.conftest import ADMIN, BACKEND, OPS
 from tests.api.test_proofs import _url, open_share  # noqa: F401 (fixture)
+from tests.support.api import ADMIN, BACKEND, OPS
+from tests.support.proofs import utr
 
 EXIF_TIME = "%Y:%m:%d %H:%M:%S"
 
@@ -29,7 +29,7 @@ def _image(kind: str, *, taken: datetime | None = None, software: str | None = N
 
 def _fields(paid_at: datetime, amount: str = "142.50") -> dict[str, str]:
     return {
-        "transaction_id": f"UPI{uuid.uuid4().hex[:12]}",
+        "transaction_id": utr(),
         "amount": amount,
         "currency": "USDT",
         "paid_at": paid_at.isoformat(),
