@@ -13,7 +13,7 @@ from db.audit import legacy_hash
 from db.integrity import ChainHead, verify
 from db.models import AuditEntry, Payment
 from domain.risk import DEFAULT_FRAUD_SETTINGS
-from tests.support.records import full_record, recorded_share
+from tests.support.records import full_record
 from tests.support.risk import save_fraud_settings
 
 KEY = Fernet.generate_key().decode()
@@ -93,7 +93,7 @@ def _forged_hash(entry: AuditEntry, prev_hash: str) -> str:
 
 async def test_an_edited_audit_entry_is_the_first_broken_link(own_deps):
     async with own_deps(KEY) as deps:
-        event = await recorded_share(deps)
+        event = await full_record(deps)
         entries = await _chain_of(deps, event.event_id)
         edited = entries[len(entries) // 2]
         await _bypassing_the_trigger(
@@ -108,7 +108,7 @@ async def test_an_edited_audit_entry_is_the_first_broken_link(own_deps):
 
 async def test_a_rewritten_and_rehashed_chain_is_caught_at_the_rewritten_entry(own_deps):
     async with own_deps(KEY) as deps:
-        event = await recorded_share(deps)
+        event = await full_record(deps)
         entries = await _chain_of(deps, event.event_id)
         edited = entries[1]
         edited.actor = "admin"
@@ -139,7 +139,7 @@ async def test_a_rewritten_and_rehashed_chain_is_caught_at_the_rewritten_entry(o
 
 async def test_a_deleted_audit_entry_breaks_the_link_after_it(own_deps):
     async with own_deps(KEY) as deps:
-        event = await recorded_share(deps)
+        event = await full_record(deps)
         entries = await _chain_of(deps, event.event_id)
         await _bypassing_the_trigger(
             deps, ("DELETE FROM audit_log WHERE id = :id", {"id": entries[1].id})
@@ -152,7 +152,7 @@ async def test_a_deleted_audit_entry_breaks_the_link_after_it(own_deps):
 
 async def test_reordered_audit_entries_are_caught(own_deps):
     async with own_deps(KEY) as deps:
-        event = await recorded_share(deps)
+        event = await full_record(deps)
         first, second = (await _chain_of(deps, event.event_id))[1:3]
         # Swap two entries' places (and predecessors) in the chain.
         swap = ("UPDATE audit_log SET chain_seq = :seq, prev_hash = :prev WHERE id = :id",)[0]
@@ -173,7 +173,7 @@ async def test_reordered_audit_entries_are_caught(own_deps):
 
 async def test_a_truncated_chain_is_caught_against_the_last_anchor(own_deps):
     async with own_deps(KEY) as deps:
-        event = await recorded_share(deps)
+        event = await full_record(deps)
         anchor = await _anchor(deps)
         entries = await _chain_of(deps, event.event_id)
         kept = entries[:-2]
@@ -201,7 +201,7 @@ async def test_a_truncated_chain_is_caught_against_the_last_anchor(own_deps):
 
 async def test_a_cut_tail_is_caught_by_the_head_row_when_it_was_left_alone(own_deps):
     async with own_deps(KEY) as deps:
-        event = await recorded_share(deps)
+        event = await full_record(deps)
         last = (await _chain_of(deps, event.event_id))[-1]
         await _bypassing_the_trigger(
             deps, ("DELETE FROM audit_log WHERE id = :id", {"id": last.id})
@@ -213,9 +213,9 @@ async def test_a_cut_tail_is_caught_by_the_head_row_when_it_was_left_alone(own_d
 
 async def test_an_anchor_taken_earlier_still_verifies_a_longer_chain(own_deps):
     async with own_deps(KEY) as deps:
-        await recorded_share(deps)
+        await full_record(deps)
         anchor = await _anchor(deps)
-        await recorded_share(deps)
+        await full_record(deps)
         report = await verify(deps.sessions, deps.cipher, deps.hasher, anchor=anchor)
     assert report.ok, report.findings
 
@@ -246,7 +246,7 @@ async def test_standing_payments_tokens_and_fraud_settings_are_sealed(
     own_deps, statement, kind, subject
 ):
     async with own_deps(KEY) as deps:
-        event = await recorded_share(deps)
+        event = await full_record(deps)
         token = await _tokens_and_settings(deps)
         assert (await verify(deps.sessions, deps.cipher, deps.hasher)).ok
         async with deps.sessions() as s:
