@@ -10,14 +10,16 @@ MAX_BODY_BYTES = 64 * 1024
 # The Temporal UI decodes whole histories' payloads in one request.
 LARGE_BODY_PATHS = {"/codec/encode": 4 * 1024 * 1024, "/codec/decode": 4 * 1024 * 1024}
 # A payment proof may carry a 5 MiB screenshot (refused past that with 413 by api/screenshots)
-# plus its few fields and the multipart framing.
+# plus its few fields and the multipart framing. Sent as JSON it has no screenshot: the
+# usual limit.
 PROOF_BODY_BYTES = 5 * 1024 * 1024 + 64 * 1024
 
 
-def limit_for(path: str, default: int) -> int:
+def limit_for(path: str, default: int, content_type: bytes = b"") -> int:
     if path in LARGE_BODY_PATHS:
         return LARGE_BODY_PATHS[path]
-    if path.startswith("/v1/shares/") and path.endswith("/payment-proofs"):
+    multipart = content_type.split(b";")[0].strip().lower() == b"multipart/form-data"
+    if multipart and path.startswith("/v1/shares/") and path.endswith("/payment-proofs"):
         return PROOF_BODY_BYTES
     return default
 
@@ -30,8 +32,9 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = limit_for(scope.get("path", ""), self.max_bytes)
-        declared = dict(scope.get("headers", [])).get(b"content-length")
+        headers = dict(scope.get("headers", []))
+        limit = limit_for(scope.get("path", ""), self.max_bytes, headers.get(b"content-type", b""))
+        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._refuse(scope, receive, send, limit)
             return

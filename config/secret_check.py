@@ -76,7 +76,7 @@ def check(name: str, value: str, *, min_chars: int) -> None:
 
 
 def _secret(settings: Settings, name: str) -> str | None:
-    if name not in type(settings).model_fields:  # a gateway's setting (config/settings.py)
+    if name not in type(settings).model_fields:  # a gateway's, from the registry's settings
         return settings.gateway_value(name)
     value = getattr(settings, name)
     if value is None:

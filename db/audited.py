@@ -47,6 +47,11 @@ class Audit:
         self._sealing: dict[int, Share] = {}
         self._standing: dict[str, dict[str, Any]] = {}
 
+    @property
+    def actor_name(self) -> str:
+        """The actor as stored beside a row it changed (set_by, dismissed_by columns)."""
+        return self.actor.render() if isinstance(self.actor, Actor) else self.actor
+
     async def locked(self, statement: Select[Any]) -> Any:
         """The first row of `statement`, locked for the rest of the change (or None)."""
         return await self.session.scalar(statement.with_for_update())

@@ -9,16 +9,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import audit, user_keys
+from db import user_keys
 from db.crypto import FieldCipher
 from db.models import User
 from db.outbox import publish_standing
 from db.privacy_models import Consent, Terms
 from domain.standing_changes import Standing
+
+if TYPE_CHECKING:
+    from db.audited import Audit
+
+# The partition of terms versions' audit entries (a consent goes to its user's).
+TERMS_PARTITION = "terms"
 
 
 class TermsConflict(ValueError):
@@ -57,35 +64,27 @@ async def accepted_current(session: AsyncSession, user_id: str, now: datetime) -
 
 
 async def set_terms(
-    session: AsyncSession,
-    cipher: FieldCipher,
-    *,
-    version: str,
-    url: str,
-    effective_at: datetime,
-    actor: str,
-    at: datetime,
+    a: Audit, *, version: str, url: str, effective_at: datetime, at: datetime
 ) -> tuple[Terms, bool]:
-    """Puts a terms version on record (audited); (terms, created). The same again is a no-op.
+    """Puts a terms version on record in the audited change `a` (partition TERMS_PARTITION);
+    (terms, created). The same again is a no-op.
 
     Raises:
         TermsConflict: the version is on record with another url or effective_at.
     """
-    await audit.lock_chain(session)
+    session = a.session
     known = await session.get(Terms, version)
     if known is not None:
         if known.url != url or known.effective_at != effective_at:
             raise TermsConflict(f"terms version {version} is already on record, differently")
         return known, False
-    terms = Terms(version=version, url=url, effective_at=effective_at, set_by=actor, set_at=at)
+    set_by = a.actor_name[: Terms.set_by.type.length]
+    terms = Terms(version=version, url=url, effective_at=effective_at, set_by=set_by, set_at=at)
     session.add(terms)
     await session.flush()
-    await audit.append(
-        session,
-        cipher,
+    await a.record(
+        "terms.set",
         at=at,
-        actor=actor,
-        action="terms.set",
         subject=f"terms/{version}",
         key=f"terms/{version}:set",
         details={"version": version, "url": url, "effective_at": effective_at.isoformat()},
@@ -126,19 +125,18 @@ class ConsentView:
 
 
 async def record_consent(
-    session: AsyncSession,
-    cipher: FieldCipher,
+    a: Audit,
     user_id: str,
     *,
     terms_version: str,
     accepted_at: datetime,
     ip: str | None,
     user_agent: str | None,
-    actor: str,
     at: datetime,
 ) -> tuple[ConsentView, bool]:
-    """Records an acceptance (audited) and tells the backend if the user may now trade;
-    (consent, created). A second acceptance of one version keeps the first.
+    """Records an acceptance in the audited change `a` (the user's partition) and tells the
+    backend if the user may now trade; (consent, created). A second acceptance of one
+    version keeps the first.
 
     Raises:
         UnknownTerms: no such terms version.
@@ -146,11 +144,11 @@ async def record_consent(
     """
     from db import standing  # db.standing imports this module
 
-    await audit.lock_chain(session)
+    session = a.session
     if await session.get(Terms, terms_version) is None:
         raise UnknownTerms(terms_version)
-    await standing.ensure_user(session, user_id)
-    mine = await user_keys.for_user(session, cipher, user_id)
+    await standing.ensure_user(session, a.hasher, user_id)
+    mine = await user_keys.for_user(session, a.cipher, user_id)
     known = await session.scalar(
         select(Consent).where(Consent.user_id == user_id, Consent.terms_version == terms_version)
     )
@@ -166,17 +164,15 @@ async def record_consent(
     )
     session.add(row)
     await session.flush()
-    await audit.append(
-        session,
-        cipher,
+    await a.record(
+        "terms.accepted",
         at=at,
-        actor=actor,
-        action="terms.accepted",
         subject=f"user/{user_id}",
         key=f"user/{user_id}:terms/{terms_version}:accepted",
         details={"terms_version": terms_version, "accepted_at": accepted_at.isoformat()},
     )
-    await standing.recompute(session, user_id, reason=f"accepted terms {terms_version}", at=at)
+    await a.user(user_id)  # locked after the chain; resealed with the standing at the end
+    a.restanding(user_id, reason=f"accepted terms {terms_version}", at=at)
     return _view(row, mine), True
 
 

@@ -14,15 +14,19 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import audit, user_keys
+from db import user_keys
 from db.crypto import FieldCipher
-from db.models import Device, ExchangeAccount, PaymentProof, ProfitEventRow, RiskDecisionRow, User
+from db.models import Device, ExchangeAccount, PaymentProof, ProfitEventRow, RiskDecisionRow
 from db.privacy_models import Consent
 from db.risk import decisions as risk_decisions
+
+if TYPE_CHECKING:
+    from db.audited import Audit
 
 # The personal fields a stored profit event may carry (CONTRACT.md's ProfitEvent).
 EVENT_PERSONAL_FIELDS = ("ip", "device_fingerprint", "email")
@@ -45,17 +49,15 @@ class ErasureReport:
     kept: list[str] = field(default_factory=lambda: list(KEPT))
 
 
-async def erase_user(
-    session: AsyncSession, cipher: FieldCipher, user_id: str, *, actor: str, at: datetime
-) -> ErasureReport:
-    """Erases `user_id`'s personal data in the caller's transaction (audited). Repeatable:
-    a second run finds nothing left and reports zeros.
+async def erase_user(a: Audit, user_id: str, *, at: datetime) -> ErasureReport:
+    """Erases `user_id`'s personal data in the audited change `a` (the user's partition).
+    Repeatable: a second run finds nothing left and reports zeros.
 
     Raises:
         LookupError: no such user.
     """
-    await audit.lock_chain(session)  # chain first, then rows: one lock order
-    user = await session.scalar(select(User).where(User.id == user_id).with_for_update())
+    session, cipher = a.session, a.cipher
+    user = await a.user(user_id)  # after the chain; resealed when the change ends
     if user is None:
         raise LookupError(f"no user {user_id}")
     already = user.erased_at is not None
@@ -108,12 +110,9 @@ async def erase_user(
         profit_events_pseudonymised=events,
         exchange_credentials_erased=credentials,
     )
-    await audit.append(
-        session,
-        cipher,
+    await a.record(
+        "user.erased",
         at=at,
-        actor=actor,
-        action="user.erased",
         subject=f"user/{user_id}",
         key=f"user/{user_id}:erased:{at.isoformat()}",
         details=json.loads(json.dumps(asdict(report), default=str)),

@@ -9,17 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import audit, user_keys
+from db import user_keys
 from db.crypto import FieldCipher
 from db.models import PaymentProof, Share
 from db.shares import amount_due_now
 from domain.proof_checks import Check, Screenshot, no_screenshot, screenshot_checks
 from domain.risk.decision import RiskDecision, RiskRequest
+
+if TYPE_CHECKING:
+    from db.audited import Audit
 
 QUEUE_STATUSES = {"pending": "pending_review"}
 
@@ -149,24 +152,20 @@ class NotPending(Exception):
     pass
 
 
-async def flag(
-    session: AsyncSession,
-    cipher: FieldCipher,
-    proof_id: str,
-    *,
-    actor: str,
-    note: str,
-    at: datetime,
-) -> PaymentProof | None:
-    """Flags a pending proof for a closer look (audited); None if there is no such proof.
+async def user_of(session: AsyncSession, proof_id: str) -> str | None:
+    """The proof's user (the partition of its audited changes); a proof's user never
+    changes, so it is read unlocked, before the chain is taken."""
+    return await session.scalar(select(PaymentProof.user_id).where(PaymentProof.id == proof_id))
+
+
+async def flag(a: Audit, proof_id: str, *, note: str, at: datetime) -> PaymentProof | None:
+    """Flags a pending proof for a closer look in the audited change `a` (the proof's user's
+    partition); None if there is no such proof.
 
     Raises:
         NotPending: the proof was already decided.
     """
-    await audit.lock_chain(session)  # chain first, then rows: one lock order
-    proof = await session.scalar(
-        select(PaymentProof).where(PaymentProof.id == proof_id).with_for_update()
-    )
+    proof = await a.locked(select(PaymentProof).where(PaymentProof.id == proof_id))
     if proof is None:
         return None
     if proof.status != "pending_review":
@@ -177,12 +176,9 @@ async def flag(
         Check(check="ops_flag", result="flag", detail=note or "flagged by ops").model_dump()
     )
     proof.checks = checks
-    await audit.append(
-        session,
-        cipher,
+    await a.record(
+        "proof.flagged",
         at=at,
-        actor=actor,
-        action="proof.flagged",
         subject=proof.event_id,
         key=f"proof:{proof_id}:flagged:{at.isoformat()}",
         details={"proof_id": proof_id, "note": note},

@@ -10,16 +10,23 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import audit, consents
-from db.crypto import FieldCipher
+from db import consents
+from db.audit import Actor
 from db.erasure import affected, pseudonymise_events
 from db.models import Device, Notification, PaymentProof, ProfitEventRow, RiskDecisionRow
 from db.risk import decisions as risk_decisions
 from domain.retention import SweepReport
+
+if TYPE_CHECKING:
+    from db.audited import Audit
+
+# A run's entries go to the chain of its subject: it is about no single user.
+PARTITION = "retention"
+ACTOR = Actor("workflow", name="retention")
 
 
 @dataclass(frozen=True)
@@ -41,16 +48,15 @@ class RetentionPolicy:
         )
 
 
-async def sweep(
-    session: AsyncSession, cipher: FieldCipher, policy: RetentionPolicy, *, now: datetime
-) -> SweepReport:
-    """One run in the caller's transaction; the same `now` twice removes nothing more."""
+async def sweep(a: Audit, policy: RetentionPolicy, *, now: datetime) -> SweepReport:
+    """One run in the audited change `a` (partition PARTITION); the same `now` twice removes
+    nothing more."""
 
     def before(days: int) -> datetime:
         return now - timedelta(days=days)
 
     d = RiskDecisionRow
-    await audit.lock_chain(session)
+    session, cipher = a.session, a.cipher
     report = SweepReport(
         risk_decisions_deleted=await affected(
             session, delete(d).where(d.at < before(policy.risk_decisions_days))
@@ -87,12 +93,9 @@ async def sweep(
         # Terms whose effective_at came since the last run: the backend hears of it.
         terms_changes_published=await consents.publish_terms_standing(session, now),
     )
-    await audit.append(
-        session,
-        cipher,
+    await a.record(
+        "retention.swept",
         at=now,
-        actor="retention",
-        action="retention.swept",
         subject="retention",
         key=f"retention:{now.isoformat()}",
         details={"policy": asdict(policy), **report.model_dump()},

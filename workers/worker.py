@@ -91,7 +91,7 @@ def activities_for(
     users = UserNotifications(deps.sessions, notifier or user_notifier(deps, settings))
     reports = ReportActivities(deps.sessions, deps.cipher)
     retention = RetentionActivities(
-        deps.sessions, deps.cipher, RetentionPolicy.from_settings(settings)
+        deps.sessions, deps.auditor, RetentionPolicy.from_settings(settings)
     )
     return [
         *ledger.activities(),

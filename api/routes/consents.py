@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
-from api.auth import require
+from api.auth import require, token_actor
 from api.errors import ApiError
 from db import consents, user_keys
+from db.audited import audited
 from domain.risk.facts import IpText
 from domain.types import Identifier
 
@@ -58,19 +59,16 @@ class Consents(BaseModel):
     accepted_current: bool
 
 
-@router.put("/v1/admin/terms", response_model=TermsOut)
-async def put_terms(
-    body: TermsIn, request: Request, role: str = Depends(require("admin"))
-) -> TermsOut:
+@router.put("/v1/admin/terms", response_model=TermsOut, dependencies=[Depends(require("admin"))])
+async def put_terms(body: TermsIn, request: Request) -> TermsOut:
     deps = request.app.state.deps
     now = datetime.now(UTC)
-    async with deps.sessions.begin() as s:
-        try:
-            terms, _ = await consents.set_terms(
-                s, deps.cipher, **body.model_dump(), actor=role, at=now
-            )
-        except consents.TermsConflict as err:
-            raise ApiError(409, str(err)) from err
+    actor, partition = token_actor(request), consents.TERMS_PARTITION
+    try:
+        async with audited(deps.sessions, deps.auditor, actor=actor, partition=partition) as a:
+            terms, _ = await consents.set_terms(a, **body.model_dump(), at=now)
+    except consents.TermsConflict as err:
+        raise ApiError(409, str(err)) from err
     return TermsOut(
         version=terms.version,
         url=terms.url,
@@ -103,28 +101,26 @@ async def get_terms(request: Request) -> TermsOut | None:
     responses={
         200: {"model": consents.ConsentView, "description": "this version was accepted before"}
     },
+    dependencies=[Depends(require("backend"))],
 )
 async def post_consent(
-    user_id: Identifier,
-    body: ConsentIn,
-    request: Request,
-    response: Response,
-    role: str = Depends(require("backend")),
+    user_id: Identifier, body: ConsentIn, request: Request, response: Response
 ) -> consents.ConsentView:
     deps = request.app.state.deps
-    async with deps.sessions.begin() as s:
-        try:
+    actor = token_actor(request)
+    try:
+        async with audited(deps.sessions, deps.auditor, actor=actor, partition=user_id) as a:
             view, created = await consents.record_consent(
-                s, deps.cipher, user_id, **body.model_dump(), actor=role, at=datetime.now(UTC)
+                a, user_id, **body.model_dump(), at=datetime.now(UTC)
             )
-        except consents.UnknownTerms as err:
-            raise ApiError(
-                422,
-                f"no terms version {err}",
-                details=[{"field": "terms_version", "message": "unknown version"}],
-            ) from err
-        except user_keys.UserErased as err:
-            raise ApiError(409, str(err)) from err
+    except consents.UnknownTerms as err:
+        raise ApiError(
+            422,
+            f"no terms version {err}",
+            details=[{"field": "terms_version", "message": "unknown version"}],
+        ) from err
+    except user_keys.UserErased as err:
+        raise ApiError(409, str(err)) from err
     if not created:
         response.status_code = 200
     return view

@@ -6,24 +6,26 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, Request
 
-from api.auth import require
+from api.auth import require, token_actor
 from api.errors import ApiError
 from db import erasure
+from db.audited import audited
 from domain.types import Identifier
 
 router = APIRouter(tags=["privacy"])
 
 
-@router.post("/v1/admin/users/{user_id}/erase", response_model=erasure.ErasureReport)
-async def erase_user(
-    user_id: Identifier, request: Request, role: str = Depends(require("admin"))
-) -> erasure.ErasureReport:
+@router.post(
+    "/v1/admin/users/{user_id}/erase",
+    response_model=erasure.ErasureReport,
+    dependencies=[Depends(require("admin"))],
+)
+async def erase_user(user_id: Identifier, request: Request) -> erasure.ErasureReport:
     deps = request.app.state.deps
-    async with deps.sessions.begin() as s:
-        try:
-            report = await erasure.erase_user(
-                s, deps.cipher, user_id, actor=role, at=datetime.now(UTC)
-            )
-        except LookupError as err:
-            raise ApiError(404, str(err)) from err
+    actor = token_actor(request)
+    try:
+        async with audited(deps.sessions, deps.auditor, actor=actor, partition=user_id) as a:
+            report = await erasure.erase_user(a, user_id, at=datetime.now(UTC))
+    except LookupError as err:
+        raise ApiError(404, str(err)) from err
     return report

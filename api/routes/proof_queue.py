@@ -9,9 +9,10 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from api.auth import require
+from api.auth import require, token_actor
 from api.errors import ApiError
 from db import proof_review
+from db.audited import audited
 from domain.proof_checks import Check
 from domain.types import Money
 
@@ -64,22 +65,28 @@ async def list_proofs(
     return ProofQueue(proofs=[QueuedProofOut(**vars(proof)) for proof in found])
 
 
-@router.post("/v1/admin/payment-proofs/{proof_id}/flag", response_model=Flagged)
+@router.post(
+    "/v1/admin/payment-proofs/{proof_id}/flag",
+    response_model=Flagged,
+    dependencies=[Depends(require("ops"))],
+)
 async def flag_proof(
     body: FlagIn,
     request: Request,
     proof_id: str = Path(max_length=40, pattern=r"^[A-Za-z0-9_]+$"),
-    role: str = Depends(require("ops")),
 ) -> Flagged:
     deps = request.app.state.deps
     now = datetime.now(UTC)
-    async with deps.sessions.begin() as s:
-        try:
-            proof = await proof_review.flag(
-                s, deps.cipher, proof_id, actor=role, note=body.note, at=now
-            )
-        except proof_review.NotPending as err:
-            raise ApiError(409, f"the proof was already decided: {err}") from err
+    async with deps.sessions() as s:
+        user_id = await proof_review.user_of(s, proof_id)
+    if user_id is None:
+        raise ApiError(404, f"no payment proof {proof_id}")
+    actor = token_actor(request)
+    try:
+        async with audited(deps.sessions, deps.auditor, actor=actor, partition=user_id) as a:
+            proof = await proof_review.flag(a, proof_id, note=body.note, at=now)
+    except proof_review.NotPending as err:
+        raise ApiError(409, f"the proof was already decided: {err}") from err
     if proof is None:
         raise ApiError(404, f"no payment proof {proof_id}")
     return Flagged(proof_id=proof_id, flagged_at=now)

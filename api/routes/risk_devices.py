@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.auth import require
+from api.auth import require, token_actor
 from api.errors import ApiError
+from db.audited import audited
 from db.risk import devices
 from domain.types import Identifier
 
@@ -52,28 +53,23 @@ async def list_devices(
     status_code=201,
     response_model=Dismissed,
     responses={200: {"model": Dismissed, "description": "dismissed before"}},
+    dependencies=[Depends(require("admin"))],
 )
 async def dismiss(
     body: DismissalIn,
     request: Request,
     response: Response,
     device: str = Path(max_length=256, pattern=r"^[A-Za-z0-9_.:\-]+$"),
-    role: str = Depends(require("admin")),
 ) -> Dismissed:
     deps = request.app.state.deps
-    async with deps.sessions.begin() as s:
-        try:
+    actor, user_id = token_actor(request), body.user_id
+    try:
+        async with audited(deps.sessions, deps.auditor, actor=actor, partition=user_id) as a:
             added = await devices.dismiss(
-                s,
-                deps.cipher,
-                user_id=body.user_id,
-                device=device,
-                actor=role,
-                note=body.note,
-                at=datetime.now(UTC),
+                a, user_id=user_id, device=device, note=body.note, at=datetime.now(UTC)
             )
-        except LookupError as err:
-            raise ApiError(404, str(err)) from err
+    except LookupError as err:
+        raise ApiError(404, str(err)) from err
     if not added:
         response.status_code = 200
     return Dismissed(device=device, user_id=body.user_id, dismissed=True)

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import audit
-from db.crypto import FieldCipher
 from db.models import Device
 from db.privacy_models import RiskDismissal
+
+if TYPE_CHECKING:
+    from db.audited import Audit
 
 
 @dataclass(frozen=True)
@@ -52,39 +54,28 @@ async def suspicious(
     return [SharedDevice(fp, sorted(us), first, last) for fp, us, first, last in rows.tuples()]
 
 
-async def dismiss(
-    session: AsyncSession,
-    cipher: FieldCipher,
-    *,
-    user_id: str,
-    device: str,
-    actor: str,
-    note: str,
-    at: datetime,
-) -> bool:
-    """Records a false positive (audited); False when it was dismissed before.
+async def dismiss(a: Audit, *, user_id: str, device: str, note: str, at: datetime) -> bool:
+    """Records a false positive in the audited change `a` (the user's partition); False when
+    it was dismissed before.
 
     Raises:
         LookupError: the user was never seen on the device.
     """
-    await audit.lock_chain(session)
-    seen = await session.get(Device, (device, user_id))
+    seen = await a.session.get(Device, (device, user_id))
     if seen is None:
         raise LookupError(f"user {user_id} was never seen on device {device}")
-    added = await session.scalar(
+    by = a.actor_name[: RiskDismissal.dismissed_by.type.length]
+    added = await a.session.scalar(
         insert(RiskDismissal)
-        .values(user_id=user_id, device_fingerprint=device, dismissed_by=actor, note=note, at=at)
+        .values(user_id=user_id, device_fingerprint=device, dismissed_by=by, note=note, at=at)
         .on_conflict_do_nothing(constraint="uq_dismissal_user_device")
         .returning(RiskDismissal.id)
     )
     if added is None:
         return False
-    await audit.append(
-        session,
-        cipher,
+    await a.record(
+        "risk.false_positive_dismissed",
         at=at,
-        actor=actor,
-        action="risk.false_positive_dismissed",
         subject=f"user/{user_id}",
         key=f"dismissal:{added}",
         details={"device": device, "note": note},

@@ -21,6 +21,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from db.crypto import FieldCipher
 from db.models import Device, RiskDecisionRow, Share, User
@@ -51,7 +52,9 @@ def _count(*where: ColumnElement[bool], distinct_users: bool = False) -> ScalarS
 _dismissed = RiskDismissal
 
 
-def _dismissed_on_device(user: ColumnElement[str]) -> ColumnElement[bool]:
+def _dismissed_on_device(
+    user: ColumnElement[str] | InstrumentedAttribute[str],
+) -> ColumnElement[bool]:
     """An admin judged this user's sharing of the device a false positive."""
     return exists().where(_dismissed.user_id == user, _dismissed.device_fingerprint == DEVICE)
 

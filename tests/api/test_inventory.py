@@ -113,7 +113,7 @@ async def test_an_approved_review_moves_the_lots_and_is_audited(api, worker, dep
         ("BTC", Decimal("1"), Decimal("50000"))
     ]
     assert entry is not None and entry.action == "inventory.review_applied"
-    assert entry.actor.startswith("admin:")
+    assert entry.actor.startswith("token::admin:bootstrap-")
     assert await details(deps, entry) == {"event_id": event_id, "from": "held", "to": "applied"}
 
 

@@ -6,10 +6,13 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from db.models import AuditEntry, RiskDecisionRow
+from db.tokens import hash_token
 from services.risk.service import device_key
 from tests.support.api import ADMIN, OPS
 from tests.support.risk import uid
 from tests.support.risk_api import assess, put_settings, rules
+
+ADMIN_LABEL = f"bootstrap-{hash_token('test-admin')[:10]}"  # the bootstrap admin token's
 
 
 async def test_a_dismissed_device_stops_counting_and_is_listed_until_then(api, deps):
@@ -43,7 +46,7 @@ async def test_a_dismissed_device_stops_counting_and_is_listed_until_then(api, d
                 AuditEntry.action == "risk.false_positive_dismissed",
             )
         )
-    assert entry is not None and entry.actor == "admin"
+    assert entry is not None and entry.actor == f"token::admin:{ADMIN_LABEL}"
 
 
 async def test_a_disposable_email_adds_its_reason_and_weight(api, deps):

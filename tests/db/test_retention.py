@@ -92,7 +92,7 @@ async def test_a_run_on_shifted_time_removes_exactly_what_expired(own_deps):
                         sent_at=NOW if sent else None,
                     )
                 )
-        sweep = RetentionActivities(deps.sessions, deps.cipher, POLICY).sweep_retention
+        sweep = RetentionActivities(deps.sessions, deps.auditor, POLICY).sweep_retention
         swept = await sweep(RetentionRequest(as_of=NOW))
         assert (
             swept.risk_decisions_deleted,

@@ -159,7 +159,8 @@ async def event_body(deps: Deps, emulator_url: str, **overrides: Any) -> dict:
         event_id=f"evt_{key[-12:]}",
         session_id="s_1",
         ip="203.0.113.7",
-        device_fingerprint="fp_1",
+        # One device per user: accounts sharing a device are what the risk rules hold back.
+        device_fingerprint=f"fp_{key[-8:]}",
     )
     return {**event.model_dump(mode="json", exclude_none=True), **overrides}
 

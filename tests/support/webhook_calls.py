@@ -38,7 +38,7 @@ async def open_share(api, deps, emulator_url) -> dict:
         "account_id": await register_account(deps, user, key, secret), "session_id": "s_1",
         "session_start": start.isoformat(),
         "session_end": (start + timedelta(minutes=45)).isoformat(),
-        "symbols": ["BTC/USDT"], "positions_count": 2,
+        "symbols": ["BTC/USDT"], "positions_count": 1,
         "reported_profit": "1000.00", "currency": "USDT",
     }  # fmt: skip
     assert (await api.post("/v1/profit-events", json=body, headers=BACKEND)).status_code == 202

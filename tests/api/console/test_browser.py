@@ -86,7 +86,7 @@ async def test_an_admin_decides_proofs_changes_settings_and_signs_out(
     after = (await api.get("/v1/admin/fraud-settings", headers=ADMIN)).json()
     assert after["version"] == before["version"] + 1
     assert after["settings"]["alert_threshold"] == 45
-    assert after["changed_by"].startswith("admin:")
+    assert after["changed_by"].startswith("token::admin:bootstrap-")
     await shot(page, "fraud-settings")
 
     # Out of range: a block threshold at or below the alert one is refused, with the reason.
