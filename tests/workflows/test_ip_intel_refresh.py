@@ -21,7 +21,7 @@ from domain.risk import data_as_of, parse_list
 from domain.risk.ipintel import list_file
 from runtime.ip_intel_schedule import ip_intel_schedule
 from services.risk.email_intel import EmailFiles
-from services.risk.intel import IntelStore, list_path
+from services.risk.intel import IntelStore
 from workers.worker import build_worker
 from workflows.ip_intel import IpIntelRefreshWorkflow
 
@@ -115,7 +115,7 @@ async def test_the_workflow_replaces_the_lists_every_process_reads(
     [(None, ApplicationError), ("<html>maintenance</html>\n", ApplicationError)],
 )
 async def test_a_failing_source_leaves_every_list_as_it_was(
-    deps, list_server, tor_page, error, no_lists_in_the_database
+    deps, list_server, tmp_path, tor_page, error, no_lists_in_the_database
 ):
     base, pages = list_server
     pages["/vpn.txt"] = VPN
@@ -126,15 +126,15 @@ async def test_a_failing_source_leaves_every_list_as_it_was(
         await ip_lists.replace(s, {"tor": (old, None), "vpn": (old, None)}, at=datetime.now(UTC))
         before = await ip_lists.bodies(s)
     sources = {"vpn": f"{base}/vpn.txt", "tor": f"{base}/tor.txt"}
-    refresh = IntelRefreshActivities(deps.sessions, sources)
+    refresh = IntelRefreshActivities(deps.sessions, tmp_path, sources)
     with pytest.raises(error):
         await ActivityEnvironment().run(refresh.refresh_ip_intel)
     async with deps.sessions() as s:
         assert await ip_lists.bodies(s) == before
 
 
-async def test_no_sources_configured_changes_nothing(deps, no_lists_in_the_database):
-    refresh = IntelRefreshActivities(deps.sessions, {})
+async def test_no_sources_configured_changes_nothing(deps, tmp_path, no_lists_in_the_database):
+    refresh = IntelRefreshActivities(deps.sessions, tmp_path, {})
     report = await ActivityEnvironment().run(refresh.refresh_ip_intel)
     async with deps.sessions() as s:
         assert report.lists == {} and await ip_lists.bodies(s) == {}
@@ -156,46 +156,50 @@ def test_the_refresh_is_scheduled_daily_only_when_a_source_is_configured(wf_sett
 @pytest.mark.parametrize(
     "url", ["http://lists.example/tor.txt", "ftp://lists.example/tor.txt", "file:///etc/hosts"]
 )
-async def test_only_https_sources_are_fetched(tmp_path, url):
-    refresh = IntelRefreshActivities(tmp_path, {"tor": url})
+async def test_only_https_sources_are_fetched(deps, tmp_path, url):
+    refresh = IntelRefreshActivities(deps.sessions, tmp_path, {"tor": url})
     with pytest.raises(ApplicationError, match="is not https") as raised:
         await ActivityEnvironment().run(refresh.refresh_ip_intel)
     assert raised.value.non_retryable
 
 
-async def test_redirects_are_not_followed(list_server, tmp_path):
+async def test_redirects_are_not_followed(deps, list_server, tmp_path):
     base, pages = list_server
-    refresh = IntelRefreshActivities(tmp_path, {"tor": f"{base}/moved"})
+    refresh = IntelRefreshActivities(deps.sessions, tmp_path, {"tor": f"{base}/moved"})
     pages["/moved"] = REDIRECT
     with pytest.raises(ApplicationError, match="answered 302"):
         await ActivityEnvironment().run(refresh.refresh_ip_intel)
     assert list(tmp_path.iterdir()) == []
 
 
-async def test_a_list_past_the_size_cap_is_refused(list_server, tmp_path, monkeypatch):
+async def test_a_list_past_the_size_cap_is_refused(deps, list_server, tmp_path, monkeypatch):
     base, pages = list_server
     pages["/tor.txt"] = TOR * 100
     monkeypatch.setattr("activities.risk.intel_refresh.MAX_LIST_BYTES", len(TOR) * 10)
-    refresh = IntelRefreshActivities(tmp_path, {"tor": f"{base}/tor.txt"})
+    refresh = IntelRefreshActivities(deps.sessions, tmp_path, {"tor": f"{base}/tor.txt"})
     with pytest.raises(ApplicationError, match="larger than") as raised:
         await ActivityEnvironment().run(refresh.refresh_ip_intel)
     assert raised.value.non_retryable
 
 
-async def test_ranges_wider_than_a_slash_8_are_dropped(list_server, tmp_path):
+async def test_ranges_wider_than_a_slash_8_are_dropped(
+    deps, list_server, tmp_path, no_lists_in_the_database
+):
     base, pages = list_server
     pages["/vpn.txt"] = "0.0.0.0/0\n10.0.0.0/7\n10.0.0.0/8\n::/0\n2001:db8::/32\n"
-    refresh = IntelRefreshActivities(tmp_path, {"vpn": f"{base}/vpn.txt"})
+    refresh = IntelRefreshActivities(deps.sessions, tmp_path, {"vpn": f"{base}/vpn.txt"})
     report = await ActivityEnvironment().run(refresh.refresh_ip_intel)
     assert (report.lists["vpn"].entries, report.lists["vpn"].rejected) == (2, 3)
-    assert parse_list(list_path(tmp_path, "vpn").read_text()) == ["10.0.0.0/8", "2001:db8::/32"]
+    async with deps.sessions() as s:
+        stored = (await ip_lists.bodies(s))["vpn"]
+    assert parse_list(stored) == ["10.0.0.0/8", "2001:db8::/32"]
 
 
-async def test_the_same_refresh_brings_the_disposable_email_list(list_server, tmp_path):
+async def test_the_same_refresh_brings_the_disposable_email_list(deps, list_server, tmp_path):
     base, pages = list_server
     pages["/disposable.txt"] = "# a community list\nMailinator.com\nnot a domain!\nyopmail.com\n"
     refresh = IntelRefreshActivities(
-        tmp_path, {}, email_sources={"disposable": f"{base}/disposable.txt"}
+        deps.sessions, tmp_path, {}, email_sources={"disposable": f"{base}/disposable.txt"}
     )
     report = await ActivityEnvironment().run(refresh.refresh_ip_intel)
     assert {k: (r.entries, r.rejected) for k, r in report.lists.items()} == {"disposable": (2, 1)}
