@@ -19,6 +19,7 @@ from domain.ladder import Level, ladder
 from domain.models import DisputeOpened, PaymentSignal
 from tests.support.backend import BACKEND_SECRET as SECRET
 from tests.support.driver import ShareDriver
+from tests.support.payments import record_payment
 from tests.support.scenario import eventually, profitable_session
 from workers.worker import activities_for, build_worker
 from workflows.share import ShareWorkflow
@@ -92,6 +93,7 @@ async def test_a_payment_while_the_share_settles_with_the_backend_down_is_credit
             currency="USDT",
             paid_at=await time_skipping_env.get_current_time(),
         )
+        await record_payment(deps, event.event_id, second)  # as the webhook route does
         await shares.pay(event.event_id, second)
         await driver.wait_status(handle, "paid")
         assert await shares.answer_for(event.event_id, second, wait=timedelta(seconds=10)) == (
@@ -170,16 +172,15 @@ async def test_paid_on_day_13_delivered_on_day_15_undoes_the_suspension(driver):
     suspended = await driver.standing(event.user_id)
     assert suspended["can_trade"] is False and suspended["trust"] == 50 - 5 - 10
 
-    await handle.signal(
-        ShareWorkflow.payment,
-        PaymentSignal(
-            provider="standard",
-            transaction_id="txn-late-webhook",
-            amount=Decimal("150.00"),
-            currency="USDT",
-            paid_at=view.created_at + 13 * DAY,
-        ),
+    late = PaymentSignal(
+        provider="standard",
+        transaction_id="txn-late-webhook",
+        amount=Decimal("150.00"),
+        currency="USDT",
+        paid_at=view.created_at + 13 * DAY,
     )
+    await record_payment(driver.deps, event.event_id, late)  # as the webhook route does
+    await handle.signal(ShareWorkflow.payment, late)
     await driver.wait_status(handle, "paid")
     standing = await driver.standing(event.user_id)
     # As if the payment had arrived on day 13: warned (-5), paid late (+2), never suspended.
@@ -194,6 +195,14 @@ async def test_paid_on_day_13_delivered_on_day_15_undoes_the_suspension(driver):
 async def test_a_worker_accepts_a_newer_apis_payload_with_fields_it_does_not_know(driver):
     """Forward compatible: the workflow edge ignores unknown fields (the API validates)."""
     event, handle, view = await driver.open_share()
+    recorded = PaymentSignal(
+        provider="standard",
+        transaction_id="txn-from-a-newer-api",
+        amount=Decimal("150.00"),
+        currency="USDT",
+        paid_at=view.created_at,
+    )
+    await record_payment(driver.deps, event.event_id, recorded)  # as the webhook route does
     await handle.signal(
         "payment",
         {
