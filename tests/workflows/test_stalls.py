@@ -63,7 +63,9 @@ async def test_an_fx_outage_is_shown_stalled_and_alerted_then_recovers(
         await shares.start(event)
         handle = shares.handle(event.event_id)
         await eventually(lambda: _called(fx))
-        await env.sleep(timedelta(minutes=25))  # past the ledger's schedule-to-close bound
+        # Verification converts REVIEW_LIMIT through FX too, so the outage stops the share
+        # there first: past the exchange step's schedule-to-close bound (30 minutes).
+        await env.sleep(timedelta(minutes=35))
 
         stalled_key = f"{event.event_id}:stalled:1"
         assert await eventually(lambda: _has(deps, stalled_key))
