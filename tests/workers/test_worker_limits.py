@@ -21,7 +21,8 @@ async def test_activity_concurrency_is_bounded_by_the_database_pool(
             time_skipping_env.client, deps, settings.model_copy(update={"task_queue": task_queue})
         )
         config = worker.config()
-        assert config["max_concurrent_activities"] == db_capacity(deps)
+        slots = config["tuner"].activity_slot_supplier.num_slots  # type: ignore[union-attr]
+        assert slots == min(settings.worker_activity_slots, db_capacity(deps))
         assert config["graceful_shutdown_timeout"] == DRAIN
     finally:
         await deps.close()

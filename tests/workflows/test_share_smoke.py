@@ -37,7 +37,7 @@ async def test_profit_event_to_paid(time_skipping_env, deps, settings, emulator_
         assert view.share_amount == Decimal("150.00")
         payment = PaymentSignal(
             provider="standard",
-            transaction_id="txn-1",
+            transaction_id=f"txn-smoke-{event.event_id}",
             amount=Decimal("142.50"),
             currency="USDT",
             paid_at=await env.get_current_time() + timedelta(seconds=1),
