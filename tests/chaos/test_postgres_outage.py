@@ -125,4 +125,4 @@ async def test_a_30_second_outage_loses_and_doubles_nothing(
         report = await reconcile(deps, env.client, event_ids)
     assert report.problems == [] and report.balanced
     assert report.paid == sum(Decimal(s["amount_due"]) for s in shares)
-    assert report.due == 4 * Decimal("150.00")
+    assert report.due == 4 * Decimal("142.50")  # 150.00 each, inside the discount window
