@@ -1,5 +1,5 @@
 """What one share costs Temporal, read from its own history: workflow tasks, activities,
-local activities and events. Issue 20 asks for these before and after each change; the
+markers (local activities and patches) and events. Issue 20 asks for these before and after each change; the
 figures for the first round (a share paid early: 76 events) are kept in the README."""
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ _COUNTED = {
     EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT: "workflow_task_timeouts",
     EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED: "workflow_task_failures",
     EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: "activities",
-    EventType.EVENT_TYPE_MARKER_RECORDED: "local_activities",
+    # Local activities and workflow.patched both leave markers; patch markers are free.
+    EventType.EVENT_TYPE_MARKER_RECORDED: "markers",
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED: "signals",
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED: "updates",
 }
