@@ -1,6 +1,6 @@
 """What one share costs Temporal, read from its own history: workflow tasks, activities,
-markers (local activities and patches) and events. Issue 20 asks for these before and after each change; the
-figures for the first round (a share paid early: 76 events) are kept in the README."""
+markers (local activities and patches) and events. Issue 20 asks for these before and after
+each change; the figures of each round are in docs/performance.md."""
 
 from __future__ import annotations
 
