@@ -11,7 +11,9 @@ from sqlalchemy import select
 from db.models import AuditEntry, Payment
 from domain.webhooks.gateway import Gateway
 from tests.support.api import BACKEND, OPS
+from tests.support.history import signals_sent
 from tests.support.scenario import eventually, register_account, round_trip, seed_emulator_account
+from workflows.ids import share_workflow_id
 
 
 def wrong(creds: dict[str, str]) -> dict[str, str]:
@@ -85,3 +87,9 @@ def assert_error(response, status: int, code: str) -> None:
     error = response.json()["error"]
     assert set(error) == {"code", "message", "details"}
     assert error["code"] == code and error["message"]
+
+
+async def payment_signals(env, event_id: str) -> int:
+    """`payment` signals the share's workflow was sent: its history records each one when it
+    arrives, so the count proves what got through without waiting (tests/support/history.py)."""
+    return await signals_sent(env.client, share_workflow_id(event_id), "payment")

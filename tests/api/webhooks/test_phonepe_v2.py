@@ -4,7 +4,6 @@ nothing and is raised to ops."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -13,7 +12,15 @@ import httpx
 from api.app import create_app
 from domain.webhooks import phonepe_v2, registry
 from tests.support.scenario import eventually
-from tests.support.webhook_calls import alerts, deliver, open_share, payments, share, wait_status
+from tests.support.webhook_calls import (
+    alerts,
+    deliver,
+    open_share,
+    payment_signals,
+    payments,
+    share,
+    wait_status,
+)
 
 V2 = next(g for g in registry.gateways() if g.confirmation == "order_status")
 
@@ -26,7 +33,7 @@ async def _hint(api, creds, ref: str, txn: str, amount: Decimal):
 
 
 async def test_a_callback_for_an_order_phonepe_does_not_know_changes_nothing_and_alerts(
-    api, worker, deps, emulator_url, creds, gateway_emulator
+    api, worker, deps, emulator_url, creds, gateway_emulator, time_skipping_env
 ):
     opened = await open_share(api, deps, emulator_url)
     ref = opened["payment_reference"]
@@ -37,13 +44,13 @@ async def test_a_callback_for_an_order_phonepe_does_not_know_changes_nothing_and
     [row] = await payments(deps, "phonepe", f"order:{ref}")
     assert (row.status, row.note) == ("refused", "PhonePe knows no such order")
     assert await alerts(deps, f"refused:phonepe:order:{ref}") == ["ops/alerts payment.refused"]
-    await asyncio.sleep(0.3)
+    assert await payment_signals(time_skipping_env, opened["event_id"]) == 0
     after = await share(api, opened["event_id"])
     assert (after["status"], after["amount_paid"], after["payments"]) == ("open", "0.00", [])
 
 
 async def test_a_callback_for_a_pending_order_changes_nothing_and_alerts_until_it_completes(
-    api, worker, deps, emulator_url, creds, gateway_emulator
+    api, worker, deps, emulator_url, creds, gateway_emulator, time_skipping_env
 ):
     opened = await open_share(api, deps, emulator_url)
     ref, due = opened["payment_reference"], Decimal(opened["amount_due"])
@@ -53,7 +60,7 @@ async def test_a_callback_for_a_pending_order_changes_nothing_and_alerts_until_i
     assert await alerts(deps, f"not_completed:phonepe:order:{ref}") == [
         "ops/alerts payment.not_completed"
     ]
-    await asyncio.sleep(0.3)
+    assert await payment_signals(time_skipping_env, opened["event_id"]) == 0
     assert (await share(api, opened["event_id"]))["amount_paid"] == "0.00"
 
     # The user pays; the sweep (or the real callback) confirms it, once.

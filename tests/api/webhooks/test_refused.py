@@ -3,7 +3,6 @@ payment row, answered "refused", counted and raised to ops, and the share is unt
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from datetime import UTC, datetime
@@ -12,7 +11,14 @@ from decimal import Decimal
 import pytest
 
 from domain.webhooks import registry
-from tests.support.webhook_calls import alerts, deliver, open_share, payments, share
+from tests.support.webhook_calls import (
+    alerts,
+    deliver,
+    open_share,
+    payment_signals,
+    payments,
+    share,
+)
 
 STANDARD = next(g for g in registry.gateways() if g.name == "standard")
 
@@ -34,7 +40,7 @@ def _standard(ref: str, txn: str, amount: str, currency: str = "INR") -> bytes:
     ids=["9 places", "3 places", "negative", "wrong currency"],
 )
 async def test_an_unusable_signed_payment_is_refused_recorded_and_alerted(
-    amount, currency, why, api, worker, deps, emulator_url, creds
+    amount, currency, why, api, worker, deps, emulator_url, creds, time_skipping_env
 ):
     opened = await open_share(api, deps, emulator_url)
     txn = f"bad_{uuid.uuid4().hex[:10]}"
@@ -50,6 +56,6 @@ async def test_an_unusable_signed_payment_is_refused_recorded_and_alerted(
 
     again = await deliver(api, STANDARD, body, headers)
     assert again.json() == {"result": "duplicate"}
-    await asyncio.sleep(0.3)
+    assert await payment_signals(time_skipping_env, opened["event_id"]) == 0
     after = await share(api, opened["event_id"])
     assert (after["status"], after["amount_paid"]) == ("open", "0.00")

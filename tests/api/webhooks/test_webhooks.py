@@ -21,6 +21,7 @@ from tests.support.webhook_calls import (
     assert_error,
     deliver,
     open_share,
+    payment_signals,
     payments,
     share,
     wait_status,
@@ -67,7 +68,7 @@ async def _pay(api, g: Gateway, creds: dict, ref: str, txn: str, amount: Decimal
 
 @pytest.mark.parametrize("name", NAMES)
 async def test_signed_success_pays_the_share_and_a_redelivery_is_a_duplicate(
-    name, api, worker, deps, emulator_url, creds, gateway_emulator
+    name, api, worker, deps, emulator_url, creds, gateway_emulator, time_skipping_env
 ):
     g = GATEWAYS[name]
     opened = await open_share(api, deps, emulator_url)
@@ -87,7 +88,7 @@ async def test_signed_success_pays_the_share_and_a_redelivery_is_a_duplicate(
 
     again = await deliver(api, g, body, headers)
     assert (again.status_code, again.json()) == (200, {"result": "duplicate"})
-    await asyncio.sleep(0.3)
+    assert await payment_signals(time_skipping_env, opened["event_id"]) == 1
     after = await share(api, opened["event_id"])
     assert (after["status"], after["amount_paid"]) == ("paid", opened["amount_due"])
     assert len(after["payments"]) == 1
@@ -98,7 +99,7 @@ async def test_signed_success_pays_the_share_and_a_redelivery_is_a_duplicate(
 
 @pytest.mark.parametrize("name", NAMES)
 async def test_tampered_wrongly_signed_or_stale_callbacks_are_401_and_change_nothing(
-    name, api, worker, deps, emulator_url, creds
+    name, api, worker, deps, emulator_url, creds, time_skipping_env
 ):
     g = GATEWAYS[name]
     opened = await open_share(api, deps, emulator_url)
@@ -121,7 +122,7 @@ async def test_tampered_wrongly_signed_or_stale_callbacks_are_401_and_change_not
 
     assert await payments(deps, g.provider, txn) == []
     assert await payments(deps, g.provider, f"order:{ref}") == []
-    await asyncio.sleep(0.3)  # a wrongly accepted signal would have been applied by now
+    assert await payment_signals(time_skipping_env, opened["event_id"]) == 0
     after = await share(api, opened["event_id"])
     assert (after["status"], after["amount_paid"], after["payments"]) == ("open", "0.00", [])
 
@@ -130,7 +131,9 @@ async def test_tampered_wrongly_signed_or_stale_callbacks_are_401_and_change_not
 
 
 @pytest.mark.parametrize("name", NAMES)
-async def test_a_failed_payment_callback_is_ignored(name, api, worker, deps, emulator_url, creds):
+async def test_a_failed_payment_callback_is_ignored(
+    name, api, worker, deps, emulator_url, creds, time_skipping_env
+):
     g = GATEWAYS[name]
     opened = await open_share(api, deps, emulator_url)
     txn = f"failed_{name}_{opened['event_id'][-8:]}"
@@ -138,7 +141,7 @@ async def test_a_failed_payment_callback_is_ignored(name, api, worker, deps, emu
     response = await deliver(api, g, body, g.sign(body, creds, datetime.now(UTC)))
     assert (response.status_code, response.json()) == (200, {"result": "ignored"})
     assert await payments(deps, g.provider, txn) == []
-    await asyncio.sleep(0.3)
+    assert await payment_signals(time_skipping_env, opened["event_id"]) == 0
     after = await share(api, opened["event_id"])
     assert (after["status"], after["amount_paid"], after["payments"]) == ("open", "0.00", [])
 
@@ -164,7 +167,9 @@ async def test_an_unknown_reference_is_kept_as_unmatched_and_alerts_ops(name, ap
 # --- a burst of one callback --------------------------------------------------------------
 
 
-async def test_twenty_concurrent_copies_apply_one_payment(api, worker, deps, emulator_url, creds):
+async def test_twenty_concurrent_copies_apply_one_payment(
+    api, worker, deps, emulator_url, creds, time_skipping_env
+):
     g = GATEWAYS["standard"]
     opened = await open_share(api, deps, emulator_url)
     txn = f"burst_{opened['event_id'][-8:]}"
@@ -175,7 +180,7 @@ async def test_twenty_concurrent_copies_apply_one_payment(api, worker, deps, emu
     assert [r.status_code for r in responses] == [200] * 20, [r.text for r in responses]
     assert Counter(r.json()["result"] for r in responses) == {"applied": 1, "duplicate": 19}
     await wait_status(api, opened["event_id"], "paid")
-    await asyncio.sleep(0.3)  # let any stray second application land before we look
+    assert await payment_signals(time_skipping_env, opened["event_id"]) == 1
     paid = await share(api, opened["event_id"])
     assert (paid["status"], paid["amount_paid"]) == ("paid", opened["amount_due"])
     assert [p["transaction_id"] for p in paid["payments"]] == [txn]
