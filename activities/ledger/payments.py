@@ -16,7 +16,7 @@ from temporalio import activity
 from activities import contracts as c
 from activities.ledger.base import LedgerBase
 from activities.ledger.recorded import recorded_payment
-from activities.ledger.trust import move_trust
+from activities.ledger.trust import paid
 from db.alerts import alert_ops
 from db.credit import keep_as_credit
 from db.seals import seal_row
@@ -66,17 +66,8 @@ class PaymentLedger(LedgerBase):
                 discount_granted=cmd.discount_granted,
             )
             if cmd.settled:
-                share.status = "paid"
                 on_time = share.due_at is None or p.paid_at <= share.due_at
-                trust = self._policy.trust
-                await move_trust(
-                    a,
-                    cmd.user_id,
-                    trust.paid_on_time if on_time else trust.paid_late,
-                    at=cmd.at,
-                    key=cmd.event_id,
-                    reason="paid on time" if on_time else "paid late",
-                )
+                await paid(a, share, cmd.user_id, self._policy.trust, on_time=on_time, at=cmd.at)
             a.changed(share)
             await a.record(
                 "share.paid" if cmd.settled else "share.partial_payment",

@@ -15,7 +15,7 @@ from temporalio import activity
 
 from activities import contracts as c
 from activities.ledger.base import LedgerBase
-from activities.ledger.trust import move_trust
+from activities.ledger.trust import paid
 from db.alerts import OPS_ALERTS, alert_ops
 from db.audited import Audit
 from db.credit import keep_as_credit
@@ -111,16 +111,8 @@ class ReconcileLedger(LedgerBase):
                 credit=outcome.credit or None,
                 discount_granted=outcome.discount_granted,
             )
-            if outcome.settled:
-                share.status = "paid"
-                await move_trust(
-                    a,
-                    cmd.user_id,
-                    self._policy.trust.paid_late,
-                    at=cmd.at,
-                    key=cmd.event_id,
-                    reason="paid late",
-                )
+            if outcome.settled:  # in collections: long past due
+                await paid(a, share, cmd.user_id, self._policy.trust, on_time=False, at=cmd.at)
             a.changed(share)
             row.status, row.applied_at, row.note = "applied", cmd.at, outcome.note or None
             seal_row(row, self._hasher, self._cipher)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.audited import Audit
 from db.crypto import FieldCipher
-from db.models import User
+from db.models import Share, User
 from domain.ladder import Level
 from domain.money import format_money
 from domain.policy import TrustPolicy, clamp_trust
@@ -44,6 +44,21 @@ async def move_trust(
     )
     if added:
         user.trust_score = clamp_trust(user.trust_score + delta)
+
+
+async def paid(
+    a: Audit, share: Share, user_id: str, policy: TrustPolicy, *, on_time: bool, at: datetime
+) -> None:
+    """The share is paid: its status, and the user's trust for paying on time or late, once."""
+    share.status = "paid"
+    await move_trust(
+        a,
+        user_id,
+        policy.paid_on_time if on_time else policy.paid_late,
+        at=at,
+        key=share.event_id,
+        reason="paid on time" if on_time else "paid late",
+    )
 
 
 def carried_losses(user: User, cipher: FieldCipher) -> dict[str, Decimal]:
