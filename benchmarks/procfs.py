@@ -34,6 +34,11 @@ def rss_mb(pid: int) -> dict[str, float]:
     return {"now": round(now, 1), "peak": round(peak, 1), "largest": round(largest, 1)}
 
 
+def own_rss_mb(pid: int) -> float:
+    """Resident memory of this one process, without its descendants (MB)."""
+    return _status(pid).get("VmRSS", 0.0)
+
+
 def _status(pid: int) -> dict[str, float]:
     fields = {}
     try:

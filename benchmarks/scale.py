@@ -20,24 +20,33 @@ MARKS = (1000, 5000, 10_000)
 
 
 async def open_shares(
-    stack: BenchStack, api: httpx.AsyncClient, deps: Deps, n: int, *, timeout: float
+    stack: BenchStack,
+    api: httpx.AsyncClient,
+    deps: Deps,
+    n: int,
+    *,
+    already_open: int,
+    timeout: float,
 ) -> dict:
-    """Opens `n` more shares through the API; the worker's memory along the way and at the end."""
-    bodies = await seed_events(api, stack.emulator_url, "scale", n)
+    """Opens shares through the API until `n` are open (`already_open` of them, the burst's,
+    wait on their ladders already); the worker's memory along the way and at the end."""
+    more = max(n - already_open, 0)
+    bodies = await seed_events(api, stack.emulator_url, "scale", more)
     worker = stack.pid("worker")
-    along: dict[str, float] = {}
+    along: dict[str, float] = {str(already_open): rss_mb(worker)["now"]}
 
     def sample(opened: int) -> None:
         # About every tenth of the way, and at the issue's marks (1k, 5k): enough to show
         # whether memory grows with open shares.
-        last = int(list(along)[-1]) if along else 0
-        if not along or opened - last >= n // 10 or any(last < m <= opened for m in MARKS):
-            along[str(opened)] = rss_mb(worker)["now"]
+        total, last = already_open + opened, int(list(along)[-1])
+        if total - last >= n // 10 or any(last < m <= total for m in MARKS):
+            along[str(total)] = rss_mb(worker)["now"]
 
     seconds = await intake_to_open(api, deps, "scale", bodies, timeout=timeout, on_progress=sample)
     memory = rss_mb(worker)
-    say(f"scale: {n} open shares in {seconds:.0f}s; worker RSS {memory['now']} MB")
+    say(f"scale: {n} open shares ({more} opened in {seconds:.0f}s); worker RSS {memory['now']} MB")
     return {
+        "opened": more,
         "open_s": round(seconds, 1),
         "worker_rss_mb": memory["now"],
         "worker_peak_rss_mb": memory["peak"],

@@ -34,13 +34,11 @@ def worker(
     """Run Temporal workers for the share workflow; SIGTERM lets in-flight tasks finish."""
     from config.secret_check import WITH_TEMPORAL, refuse_weak_secrets
     from config.settings import get_settings
-    from runtime.logging import configure
     from workers.processes import run_workers
 
     settings = get_settings()
     refuse_weak_secrets(settings, needs=WITH_TEMPORAL)
-    configure()
-    raise typer.Exit(run_workers(settings, processes or settings.worker_processes))
+    raise typer.Exit(run_workers(processes or settings.worker_processes))
 
 
 @app.command()
