@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 from temporalio.client import Client
 
+from benchmarks import lock_waits
 from benchmarks.history_counts import summed_costs
 from benchmarks.intake import count_shares
 from benchmarks.latency import percentiles
@@ -56,20 +57,21 @@ async def burst(
 
     say(f"burst: {n} profit events at once")
     started = time.perf_counter()
-    await bounded(bodies, post, concurrency=BURST_CONCURRENCY)
-    accepted_s = time.perf_counter() - started
     curve: dict[str, int] = {}
 
     def sample(opened: int) -> None:
         curve[str(round(time.perf_counter() - started))] = opened
 
-    await wait_for_count(
-        lambda: count_shares(deps, "burst", "open"),
-        n,
-        label="burst open",
-        timeout=timeout,
-        on_progress=sample,
-    )
+    async with lock_waits.sampled(deps) as waits:
+        await bounded(bodies, post, concurrency=BURST_CONCURRENCY)
+        accepted_s = time.perf_counter() - started
+        await wait_for_count(
+            lambda: count_shares(deps, "burst", "open"),
+            n,
+            label="burst open",
+            timeout=timeout,
+            on_progress=sample,
+        )
     seconds = time.perf_counter() - started
     curve[str(round(seconds))] = n
     drain_per_s = per_second(n, seconds)
@@ -88,6 +90,7 @@ async def burst(
         "tasks_redone": worker_log.count(TASK_REDONE),
         "slow_task_warnings": worker_log.count(SLOW_TASK),
         "histories_sampled": len(sample_ids),
+        "postgres_lock_waits": waits.figures(n),
     }
 
 

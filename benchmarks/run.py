@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from benchmarks import console, floor, ladder, latency, report, scale
+from benchmarks import console, floor, ladder, latency, lock_waits, report, scale
 from benchmarks.burst import burst
 from benchmarks.history_counts import share_costs
 from benchmarks.intake import count_shares, intake_to_open
@@ -111,11 +111,13 @@ async def _phases(stack: BenchStack, deps: Deps, sizes: Sizes, figures: dict[str
         bodies = await seed_events(api, stack.emulator_url, "intake", n)
         say(f"intake: {n} profit events")
         cpu = CpuMeter(stack.pids(*SERVICES))
-        seconds = await intake_to_open(api, deps, "intake", bodies, timeout=sizes.timeout(n))
+        async with lock_waits.sampled(deps) as waits:
+            seconds = await intake_to_open(api, deps, "intake", bodies, timeout=sizes.timeout(n))
         figures["intake"] = {
             "events": n,
             **_rate("events_per_min", n, seconds, figures["floor"]["one_activity_wf_per_s"]),
             "cpu_ms_per_event": cpu.per_item_ms(n),
+            "postgres_lock_waits": waits.figures(n),
         }
         stack.check_alive()
 
@@ -136,11 +138,15 @@ async def _phases(stack: BenchStack, deps: Deps, sizes: Sizes, figures: dict[str
         secret = settings.gateway_value("standard_webhook_secret") or ""
         event_ids = [b["event_id"] for b in bodies]
         cpu = CpuMeter(stack.pids(*SERVICES))
-        seconds = await pay_all(api, deps, "intake", event_ids, secret, timeout=sizes.timeout(n))
+        async with lock_waits.sampled(deps) as waits:
+            seconds = await pay_all(
+                api, deps, "intake", event_ids, secret, timeout=sizes.timeout(n)
+            )
         figures["payments"] = {
             "payments": n,
             **_rate("per_min", n, seconds, figures["floor"]["signal_per_s"]),
             "cpu_ms_per_payment": cpu.per_item_ms(n),
+            "postgres_lock_waits": waits.figures(n),
         }
         # What one share paid early costs Temporal: the round trips issue 20 counts.
         figures["per_share"] = await share_costs(client, event_ids[0])

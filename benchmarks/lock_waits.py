@@ -1,0 +1,70 @@
+"""Lock wait time in PostgreSQL while a phase runs, sampled.
+
+PostgreSQL keeps no running total of time spent waiting for locks, so the bench looks at
+`pg_stat_activity` every few milliseconds and counts the backends waiting on a lock (the audit
+chain heads are row locks: a writer waiting for another's chain shows here). Samples × the
+interval estimate the backend-seconds lost to lock waits; per item it says what one event or
+payment waited. Issue 20: audited writes on different subjects must not queue behind each
+other, so this stays near zero however many workers write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from sqlalchemy import text
+
+from runtime.deps import Deps
+
+INTERVAL_S = 0.01
+_WAITING = text(
+    "SELECT count(*) FROM pg_stat_activity "
+    "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+)
+
+
+@dataclass
+class LockWaits:
+    samples: int = 0
+    waiting: int = 0  # backends seen waiting, summed over the samples
+    most: int = 0  # the most seen waiting at once
+    started: float = field(default_factory=time.perf_counter)
+
+    def figures(self, items: int) -> dict[str, float]:
+        seconds = time.perf_counter() - self.started
+        # Each sample stands for the time since the previous one.
+        per_sample = seconds / self.samples if self.samples else 0.0
+        waited_s = self.waiting * per_sample
+        return {
+            "lock_wait_s": round(waited_s, 3),
+            "lock_wait_ms_per_item": round(waited_s * 1000 / max(items, 1), 3),
+            "most_waiting_at_once": self.most,
+            "samples": self.samples,
+        }
+
+
+@contextlib.asynccontextmanager
+async def sampled(deps: Deps) -> AsyncIterator[LockWaits]:
+    """Samples lock waits until the block ends (one connection, outside the pool's work)."""
+    waits = LockWaits()
+
+    async def sample() -> None:
+        async with deps.engine.connect() as conn:
+            while True:
+                waiting = int((await conn.execute(_WAITING)).scalar_one())
+                waits.samples += 1
+                waits.waiting += waiting
+                waits.most = max(waits.most, waiting)
+                await asyncio.sleep(INTERVAL_S)
+
+    task = asyncio.create_task(sample())
+    try:
+        yield waits
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
