@@ -11,6 +11,7 @@ from temporalio.worker import Worker, WorkerTuner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.audit.anchor import AuditAnchorActivities
+from activities.exchange.markets import SHARED as SHARED_MARKETS
 from activities.exchange.verify import ExchangeActivities
 from activities.fx import FxSource
 from activities.fx.factory import fx_source
@@ -68,6 +69,7 @@ def activities_for(
         fx=fx,
         review_limit=settings.review_limit_amount,
         trust=policy.trust,
+        markets=SHARED_MARKETS,
     )
     risk = RiskActivities(RiskService.from_deps(deps, settings))
     intel = IntelRefreshActivities(

@@ -25,6 +25,7 @@ from activities.exchange import inventory
 from activities.exchange.balances import interval_fills, read_balances, read_transfers
 from activities.exchange.factory import binance_client
 from activities.exchange.fetch import mark_prices, prices_at_fills, quote_rates, session_fills
+from activities.exchange.markets import SharedMarkets
 from activities.fx.source import FxSource, UnknownRate
 from db import inventory as books
 from db.audit import Auditor
@@ -87,8 +88,12 @@ class ExchangeActivities:
         fx: FxSource | None = None,
         review_limit: tuple[Decimal, str] = REVIEW_LIMIT,
         trust: TrustPolicy | None = None,
+        markets: SharedMarkets | None = None,
     ) -> None:
+        """`markets`: the process's shared copy of the exchange's markets (the worker passes
+        it); None: each client loads its own."""
         self._sessions = sessions
+        self._markets = markets
         self._auditor = auditor
         self._cipher = auditor.cipher
         self._base_url = base_url
@@ -190,7 +195,10 @@ class ExchangeActivities:
         start, end = _ms(event.session_start), _ms(event.session_end)
         done, fills = resume_from(activity.info().heartbeat_details)
         try:
-            await client.load_markets()
+            if self._markets is None:
+                await client.load_markets()
+            else:
+                await self._markets.prepare(client, event.symbols)
             for index, symbol in enumerate(event.symbols):
                 if index < done:
                     continue  # fetched by an earlier attempt: its fills are in the checkpoint
@@ -236,6 +244,8 @@ class ExchangeActivities:
             ) from None
         except ccxt.InvalidNonce:
             # Our clock drifted from the exchange's: resync, then let Temporal retry.
+            if self._markets is not None:
+                self._markets.forget(client)
             await _resync(client)
             raise
         finally:
