@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -22,9 +23,10 @@ from runtime.deps import Deps
 
 INTERVAL_S = 0.01
 _WAITING = text(
-    "SELECT count(*) FROM pg_stat_activity "
+    "SELECT wait_event, left(regexp_replace(query, '\\s+', ' ', 'g'), 70) FROM pg_stat_activity "
     "WHERE wait_event_type = 'Lock' AND datname = current_database()"
 )
+TOP = 3
 
 
 @dataclass
@@ -32,6 +34,8 @@ class LockWaits:
     samples: int = 0
     waiting: int = 0  # backends seen waiting, summed over the samples
     most: int = 0  # the most seen waiting at once
+    # "<wait event>: <the waiting statement's start>" -> times seen: what the waits are on.
+    statements: Counter[str] = field(default_factory=Counter)
     started: float = field(default_factory=time.perf_counter)
 
     def figures(self, items: int) -> dict[str, float]:
@@ -44,6 +48,7 @@ class LockWaits:
             "lock_wait_ms_per_item": round(waited_s * 1000 / max(items, 1), 3),
             "most_waiting_at_once": self.most,
             "samples": self.samples,
+            "most_waited_statements": dict(self.statements.most_common(TOP)),
         }
 
 
@@ -55,10 +60,11 @@ async def sampled(deps: Deps) -> AsyncIterator[LockWaits]:
     async def sample() -> None:
         async with deps.engine.connect() as conn:
             while True:
-                waiting = int((await conn.execute(_WAITING)).scalar_one())
+                rows = (await conn.execute(_WAITING)).all()
                 waits.samples += 1
-                waits.waiting += waiting
-                waits.most = max(waits.most, waiting)
+                waits.waiting += len(rows)
+                waits.most = max(waits.most, len(rows))
+                waits.statements.update(f"{event}: {query}" for event, query in rows)
                 await asyncio.sleep(INTERVAL_S)
 
     task = asyncio.create_task(sample())
