@@ -34,9 +34,20 @@ def rss_mb(pid: int) -> dict[str, float]:
     return {"now": round(now, 1), "peak": round(peak, 1), "largest": round(largest, 1)}
 
 
-def own_rss_mb(pid: int) -> float:
-    """Resident memory of this one process, without its descendants (MB)."""
-    return _status(pid).get("VmRSS", 0.0)
+def pss_mb(pid: int) -> float:
+    """Proportional memory of the process and its descendants (MB): each page shared by k
+    processes counts 1/k in each, so the sum is what the family really holds. RSS counts a
+    shared page in every process that maps it (the forked workers share their imports)."""
+    total = 0.0
+    for member in family(pid):
+        try:
+            lines = Path(f"/proc/{member}/smaps_rollup").read_text().splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            if line.startswith("Pss:"):
+                total += int(line.split()[1]) / 1024
+    return round(total, 1)
 
 
 def _status(pid: int) -> dict[str, float]:

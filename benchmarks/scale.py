@@ -11,7 +11,7 @@ import httpx
 
 from benchmarks.intake import intake_to_open
 from benchmarks.load import say
-from benchmarks.procfs import rss_mb
+from benchmarks.procfs import pss_mb, rss_mb
 from benchmarks.sessions import seed_events
 from benchmarks.stack import BenchStack
 from runtime.deps import Deps
@@ -34,6 +34,7 @@ async def open_shares(
     bodies = await seed_events(api, stack.emulator_url, "scale", more)
     worker = stack.pid("worker")
     along: dict[str, float] = {str(already_open): rss_mb(worker)["now"]}
+    along_pss: dict[str, float] = {str(already_open): pss_mb(worker)}
 
     def sample(opened: int) -> None:
         # About every tenth of the way, and at the marks (1k, 5k): enough to show
@@ -41,9 +42,10 @@ async def open_shares(
         total, last = already_open + opened, int(list(along)[-1])
         if total - last >= n // 10 or any(last < m <= total for m in MARKS):
             along[str(total)] = rss_mb(worker)["now"]
+            along_pss[str(total)] = pss_mb(worker)
 
     seconds = await intake_to_open(api, deps, "scale", bodies, timeout=timeout, on_progress=sample)
-    memory = rss_mb(worker)
+    memory, held = rss_mb(worker), pss_mb(worker)
     say(f"scale: {n} open shares ({more} opened in {seconds:.0f}s); worker RSS {memory['now']} MB")
     return {
         "opened": more,
@@ -52,4 +54,7 @@ async def open_shares(
         "worker_peak_rss_mb": memory["peak"],
         "worker_rss_mb_largest_process": memory["largest"],
         "worker_rss_mb_by_open_shares": along | {str(n): memory["now"]},
+        # What the workers really hold: their shared imports counted once (see procfs.pss_mb).
+        "worker_pss_mb": held,
+        "worker_pss_mb_by_open_shares": along_pss | {str(n): held},
     }

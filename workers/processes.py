@@ -4,20 +4,26 @@ A Python worker runs its workflow tasks on one core (the GIL), so a machine's co
 used by processes, not threads. The supervisor only starts the children, forwards SIGTERM,
 SIGINT and SIGHUP to them, and exits with the first failure it sees.
 
-The supervisor is a fresh interpreter that imports nothing but this module (the standard
-library): `profitshare worker` execs into it, so the CLI's imports (about 90 MB) do not stay
-resident beside the workers. Each child is its own interpreter too (`--serve`), reading its
-settings from the same environment, and knows its index (PROFITSHARE_WORKER_INDEX).
+Memory (issue 20): `profitshare worker` execs into a fresh supervisor, so the CLI's own
+imports do not stay resident. The supervisor imports the worker's modules once (ccxt,
+SQLAlchemy, temporalio, every workflow: about 170 MB), freezes them out of the garbage
+collector's reach and forks the children, which share those pages copy-on-write instead of
+holding a copy each. Each child connects to Temporal and PostgreSQL itself (nothing is opened
+before the fork) and knows its index (PROFITSHARE_WORKER_INDEX).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import os
 import signal
 import subprocess
 import sys
+import threading
+import traceback
+from collections.abc import Iterable
 from types import FrameType
 
 INDEX_VARIABLE = "PROFITSHARE_WORKER_INDEX"
@@ -47,25 +53,55 @@ def run_workers(processes: int) -> int:
 
 
 def supervise(processes: int) -> int:
-    children = [
-        subprocess.Popen(
-            [sys.executable, "-m", "workers.processes", "--serve"],
-            env=os.environ | {INDEX_VARIABLE: str(i)},
-        )
-        for i in range(processes)
-    ]
+    import workers.worker  # noqa: F401  (imported once, shared by the forked children)
+
+    gc.collect()
+    gc.freeze()  # the collector never writes to these objects: their pages stay shared
+    if threading.active_count() > 1:  # forking a threaded process is unsafe: start afresh
+        return _supervise(_spawned(i) for i in range(processes))
+    return _supervise(_forked(i) for i in range(processes))
+
+
+def _forked(index: int) -> int:
+    pid = os.fork()
+    if pid == 0:
+        os.environ[INDEX_VARIABLE] = str(index)
+        code = 0
+        try:
+            serve()
+        except BaseException:
+            traceback.print_exc()
+            code = 1
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    return pid
+
+
+def _spawned(index: int) -> int:
+    argv = [sys.executable, "-m", "workers.processes", "--serve"]
+    return subprocess.Popen(argv, env=os.environ | {INDEX_VARIABLE: str(index)}).pid
+
+
+def _supervise(started: Iterable[int]) -> int:
+    children = list(started)
+    running = set(children)
 
     def stop_children(_signum: int = 0, _frame: FrameType | None = None) -> None:
-        for child in children:
-            if child.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    child.send_signal(signal.SIGTERM)
+        for pid in running:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
 
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, stop_children)
     failed = 0
-    for child in children:
-        code = child.wait()
+    while running:
+        pid, status = os.waitpid(-1, 0)
+        if pid not in running:
+            continue
+        running.discard(pid)
+        code = os.waitstatus_to_exitcode(status)
         if code and not failed:
             failed = code if code > 0 else 128 - code  # killed by a signal: 128 + its number
             stop_children()  # one worker died: stop the rest rather than run short-handed
