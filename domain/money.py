@@ -70,6 +70,16 @@ def to_minor(amount: Decimal, currency: str, places: int | None = None) -> Decim
     return rounded.copy_abs() if rounded.is_zero() else rounded  # never "-0.00"
 
 
+def to_exact(amount: Decimal) -> Decimal:
+    """A computed figure kept for billing: unrounded, except beyond MAX_FRACTION_DIGITS places
+    (1e-18, far below any minor unit), so it can be stored and sent as Money text."""
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > MAX_FRACTION_DIGITS:
+        tiny = Decimal((0, (1,), -MAX_FRACTION_DIGITS))
+        amount = amount.quantize(tiny, rounding=ROUND_HALF_UP, context=EXACT)
+    return amount.copy_abs() if amount.is_zero() else amount
+
+
 def format_money(amount: Decimal, places: int | None = None) -> str:
     """The one serialiser: fixed-point, never "1E+3", "5E-8" or "-0".
 

@@ -31,7 +31,7 @@ from db.audit import Auditor
 from db.models import ExchangeAccount
 from db.trust_signals import effective_trust_of
 from domain.models import ProfitEvent, VerificationSummary
-from domain.money import to_minor
+from domain.money import to_exact, to_minor
 from domain.pnl import (
     DEFAULT_VERIFICATION_POLICY,
     BalanceEvidence,
@@ -158,6 +158,9 @@ class ExchangeActivities:
         summary = VerificationSummary(
             agreed=not reasons,
             verified_profit=result.verified_profit,
+            verified_profit_exact=None
+            if result.verified_profit_exact is None
+            else to_exact(result.verified_profit_exact),
             methods={name: to_minor(value, currency) for name, value in result.methods.items()},
             reasons=reasons,
             fills=result.fills,
