@@ -85,8 +85,6 @@ class Policy(BaseModel):
 
 # Shares recorded before the snapshot columns existed were given these terms.
 LEGACY_DISCOUNT_RATE = Decimal("0.05")
-# The brief's trust figures, still read by standing and reports (not yet given the policy).
-DEFAULT_TRUST_POLICY = TrustPolicy()
 
 
 def clamp_trust(score: int) -> int:

@@ -25,7 +25,6 @@ from activities.reports import ReportActivities
 from activities.retention import RetentionActivities
 from activities.risk.intel_refresh import IntelRefreshActivities
 from activities.risk.screening import RiskActivities
-from config.policy import load_policy
 from config.settings import Settings
 from db.retention import RetentionPolicy
 from runtime.client import connect
@@ -51,7 +50,7 @@ def activities_for(
     notifier: Notifier | None = None,
 ) -> list:
     fx = fx or fx_source(settings, http=deps.http)
-    policy = load_policy()
+    policy = deps.policy
     ledger = LedgerActivities(
         deps.sessions,
         deps.cipher,
@@ -89,7 +88,7 @@ def activities_for(
         else None,
     )
     users = UserNotifications(deps.sessions, notifier or user_notifier(deps, settings))
-    reports = ReportActivities(deps.sessions, deps.cipher)
+    reports = ReportActivities(deps.sessions, deps.cipher, policy)
     retention = RetentionActivities(
         deps.sessions, deps.auditor, RetentionPolicy.from_settings(settings)
     )

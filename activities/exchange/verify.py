@@ -114,7 +114,7 @@ class ExchangeActivities:
             await inventory.wait_for_earlier(s, account.id, event.event_id, event.session_start)
             book = await books.read_book(s, self._cipher, account.id)
             enlisted = await books.session_row(s, event.event_id)
-            trust = await effective_trust_of(s, event.user_id, _now())
+            trust = await effective_trust_of(s, event.user_id, _now(), self._trust)
         read = await self._read_exchange(account, event, book)
         if read.gap and enlisted is not None and _now() - enlisted.created_at < GAP_WAIT:
             raise inventory.waiting(

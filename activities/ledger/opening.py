@@ -40,7 +40,7 @@ class OpeningLedger(LedgerBase):
     async def open_share(self, event: ProfitEvent) -> None:
         async with self._audited(event.user_id) as a:
             s = a.session
-            await standing.ensure_user(s, self._hasher, event.user_id)
+            await standing.ensure_user(s, self._hasher, event.user_id, self._policy.trust)
             await s.execute(
                 insert(Share)
                 .values(

@@ -17,7 +17,7 @@ from tests.support.records import ledger, owed_past_due, recorded_share
 
 
 async def _generate(deps, kind: str) -> tuple[c.ReportSummary, Report]:
-    summary = await ReportActivities(deps.sessions, deps.cipher).generate_report(
+    summary = await ReportActivities(deps.sessions, deps.cipher, deps.policy).generate_report(
         c.GenerateReportInput(kind=kind, as_of=datetime.now(UTC))
     )
     async with deps.sessions() as s:

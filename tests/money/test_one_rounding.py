@@ -26,13 +26,10 @@ USDT_INR = D("88.50")
 
 def test_the_verification_keeps_the_fifo_figure_before_its_rounding() -> None:
     fills = fills_of("BTC/USDT buy 1000 1", "BTC/USDT sell 1100.005 1")
-    result = verify_session(
-        fills=fills,
-        reported_profit=D("100.01"),
-        session_start_ms=START_MS,
-        session_end_ms=START_MS + 10 * 60_000,
-        positions_count=positions_count(fills),
-    )
+    session = {"session_start_ms": START_MS, "session_end_ms": START_MS + 10 * 60_000}
+    count = positions_count(fills)
+    reported = D("100.01")
+    result = verify_session(fills=fills, reported_profit=reported, positions_count=count, **session)
     assert result.verified_profit == D("100.01")  # shown at the cent
     assert result.verified_profit_exact == D("100.005")  # billed from
 
