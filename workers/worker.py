@@ -67,6 +67,7 @@ def activities_for(
         fx=fx,
         review_limit=settings.review_limit_amount,
         trust=policy.trust,
+        policy=policy.verification.policy(),
     )
     risk = RiskActivities(RiskService.from_deps(deps, settings))
     intel = IntelRefreshActivities(
