@@ -55,6 +55,27 @@ def minor_unit_places(
     return CRYPTO.get(code, UNKNOWN_PLACES)
 
 
+def places_of_precision(precision: object, *, tick_size: bool) -> int | None:
+    """Decimal places from an exchange's currency precision as ccxt reports it: a tick
+    (0.00000001 -> 8) in ccxt's TICK_SIZE mode, a count of places otherwise; None when it
+    is missing or not a power of ten (the table then applies)."""
+    if precision is None or isinstance(precision, bool):
+        return None
+    try:
+        value = Decimal(str(precision))
+    except ArithmeticError:
+        return None
+    if not value.is_finite() or value <= 0:
+        return None
+    if not tick_size:
+        return int(value) if value == value.to_integral_value() and value <= 18 else None
+    normal = value.normalize()
+    sign, digits, exponent = normal.as_tuple()
+    if digits != (1,) or not isinstance(exponent, int) or not -18 <= exponent <= 0:
+        return None
+    return -exponent
+
+
 def to_minor(amount: Decimal, currency: str, places: int | None = None) -> Decimal:
     """Quantize to the currency's minor unit (or `places`), halves away from zero.
 

@@ -24,7 +24,13 @@ from activities.contracts import CREDENTIALS_INVALID, EXCHANGE_REFUSED
 from activities.exchange import inventory
 from activities.exchange.balances import interval_fills, read_balances, read_transfers
 from activities.exchange.factory import binance_client
-from activities.exchange.fetch import mark_prices, prices_at_fills, quote_rates, session_fills
+from activities.exchange.fetch import (
+    currency_places,
+    mark_prices,
+    prices_at_fills,
+    quote_rates,
+    session_fills,
+)
 from activities.fx.source import FxSource, UnknownRate
 from db import inventory as books
 from db.audit import Auditor
@@ -73,6 +79,8 @@ class _Read:
     read_at: datetime  # when the balances were read: the next interval starts here
     evidence: BalanceEvidence | None
     gap: list[Fill]
+    # currency -> decimal places, as the exchange reports them (ccxt's currency precision)
+    currency_places: dict[str, int]
 
 
 class ExchangeActivities:
@@ -166,6 +174,7 @@ class ExchangeActivities:
             fills=result.fills,
             details=details,
             inputs=result.inputs,
+            currency_places=read.currency_places.get(currency),
         )
         rejected = _unknown_cost_lots(carried, read.fills, event.event_id)
         return await inventory.commit(
@@ -228,6 +237,7 @@ class ExchangeActivities:
                     other_fills=others,
                 )
             steps = {sym: _step(client, sym) for sym in event.symbols}
+            places = currency_places(client)
         except (ccxt.AuthenticationError, ccxt.PermissionDenied, ccxt.AccountSuspended) as err:
             raise _credentials_invalid(type(err).__name__) from None
         except (ccxt.BadSymbol, ccxt.NotSupported) as err:
@@ -243,7 +253,9 @@ class ExchangeActivities:
             raise
         finally:
             await client.close()
-        return _Read(fills, fee_prices, rates, marks, steps, balances, read_at, evidence, gap)
+        return _Read(
+            fills, fee_prices, rates, marks, steps, balances, read_at, evidence, gap, places
+        )
 
     async def _review_above(self, currency: str, trust: int | None) -> Decimal:
         """REVIEW_LIMIT in the session's currency through FX (without FX, the policy's figure),

@@ -64,11 +64,14 @@ def test_a_carried_loss_absorbs_at_the_minor_unit_and_the_rest_is_billed_unround
     assert unrounded_charge(D("100.01"), None, D("100.005")) == D("100.005")
 
 
-async def _record(deps, shown: str, exact: str | None, passed: str, billing: str | None):
+async def _record(
+    deps, shown: str, exact: str | None, passed: str, billing: str | None, **event_fields
+):
     user_id = f"u_one_rounding_{datetime.now(UTC).timestamp():.6f}"
     account_id = await register_account(deps, user_id, f"key-{user_id}", "secret")
     day0 = datetime.now(UTC).replace(microsecond=0)
-    event = profit_event(user_id, account_id, start=day0 - timedelta(hours=1), reported=D(shown))
+    start = day0 - timedelta(hours=1)
+    event = profit_event(user_id, account_id, start=start, reported=D(shown), **event_fields)
     await store_event(deps, event)
     books = LedgerActivities(
         deps.sessions, deps.cipher, deps.hasher, FixedFxRates(), billing_currency=billing
@@ -102,3 +105,12 @@ async def test_the_ledger_bills_a_profit_shown_as_three_cents_from_its_exact_fig
 async def test_the_ledger_bills_an_admins_corrected_profit_as_typed(deps) -> None:
     recorded = await _record(deps, "100.01", "100.005", "100.00", "INR")
     assert recorded.billed_amount == D("1327.50")  # 100.00 × 0.15 × 88.50
+
+
+async def test_the_ledger_bills_a_0_0299_eth_profit_in_eth_s_own_places(deps) -> None:
+    # ETH has 8 places (not 2): 15 % of 0.0299 is 0.004485 ETH, billed, not rounded to 0.00.
+    recorded = await _record(
+        deps, "0.0299", "0.0299", "0.0299", None, currency="ETH", symbols=["BTC/ETH"]
+    )
+    assert (recorded.billing_currency, str(recorded.billed_amount)) == ("ETH", "0.00448500")
+    assert str(recorded.share_amount) == "0.00448500"
