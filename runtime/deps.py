@@ -37,13 +37,14 @@ class Deps:
 
     @classmethod
     def from_settings(cls, settings: Settings, *, pool_size: int = 10) -> Deps:
+        policy = load_policy()  # first: a wrong figure stops the process before any pool opens
         engine = make_engine(require(settings.database_url, "DATABASE_URL"), pool_size=pool_size)
         return cls(
             engine=engine,
             sessions=make_sessionmaker(engine),
             cipher=FieldCipher.from_setting(require(settings.fernet_keys, "FERNET_KEYS")),
             hasher=RecordHasher(require(settings.hash_key, "HASH_KEY")),
-            policy=load_policy(),
+            policy=policy,
         )
 
     @cached_property
