@@ -14,6 +14,8 @@ from decimal import Decimal as D
 from activities import contracts as c
 from activities.fx import FixedFxRates
 from activities.ledger import LedgerActivities
+from activities.ledger.trust import carried_losses, carry_loss
+from db.models import Share, User
 from domain.models import VerificationSummary
 from domain.pnl import positions_count, verify_session
 from domain.settlement import billed_for, profit_to_bill, unrounded_charge
@@ -65,16 +67,31 @@ def test_a_carried_loss_absorbs_at_the_minor_unit_and_the_rest_is_billed_unround
 
 
 async def _record(
-    deps, shown: str, exact: str | None, passed: str, billing: str | None, **event_fields
+    deps,
+    shown: str,
+    exact: str | None,
+    passed: str,
+    billing: str | None,
+    *,
+    carried: str | None = None,
+    **event_fields,
 ):
     user_id = f"u_one_rounding_{datetime.now(UTC).timestamp():.6f}"
     account_id = await register_account(deps, user_id, f"key-{user_id}", "secret")
+    if carried is not None:  # a loss carried from earlier sessions (high-water mark)
+        async with deps.sessions.begin() as s:
+            await carry_loss(s, deps.cipher, user_id, "USDT", lambda _: D(carried))
     day0 = datetime.now(UTC).replace(microsecond=0)
     start = day0 - timedelta(hours=1)
     event = profit_event(user_id, account_id, start=start, reported=D(shown), **event_fields)
     await store_event(deps, event)
     books = LedgerActivities(
-        deps.sessions, deps.cipher, deps.hasher, FixedFxRates(), billing_currency=billing
+        deps.sessions,
+        deps.cipher,
+        deps.hasher,
+        FixedFxRates(),
+        billing_currency=billing,
+        high_water_mark=carried is not None,
     )
     await books.open_share(event)
     verification = VerificationSummary(
@@ -83,34 +100,53 @@ async def _record(
         verified_profit_exact=None if exact is None else D(exact),
         methods={"fifo": D(shown)},
     )
-    return await books.record_share(
+    recorded = await books.record_share(
         c.RecordShareInput(
             event=event, verified_profit=D(passed), verification=verification, at=day0
         )
     )
+    async with deps.sessions() as s:
+        share = await s.get(Share, event.event_id)
+        user = await s.get(User, user_id)
+    assert share is not None and user is not None
+    figures = {
+        "absorbed": deps.cipher.decrypt_decimal(share.loss_absorbed_enc),
+        "carried": carried_losses(user, deps.cipher),
+    }
+    return recorded, figures
 
 
 async def test_the_ledger_bills_100_005_usdt_in_inr_rounded_once(deps) -> None:
-    recorded = await _record(deps, "100.01", "100.005", "100.01", "INR")
+    recorded, _ = await _record(deps, "100.01", "100.005", "100.01", "INR")
     assert recorded.billing_currency == "INR"
     assert recorded.billed_amount == D("1327.57")  # not 1327.63
     assert recorded.share_amount == D("15.00")  # 15.00075 USDT shown at the cent
 
 
 async def test_the_ledger_bills_a_profit_shown_as_three_cents_from_its_exact_figure(deps) -> None:
-    recorded = await _record(deps, "0.03", "0.0349", "0.03", None)
+    recorded, _ = await _record(deps, "0.03", "0.0349", "0.03", None)
     assert recorded.billed_amount == D("0.01")  # 0.005235 once; 0.0045 -> 0.00 from 0.03
 
 
 async def test_the_ledger_bills_an_admins_corrected_profit_as_typed(deps) -> None:
-    recorded = await _record(deps, "100.01", "100.005", "100.00", "INR")
+    recorded, _ = await _record(deps, "100.01", "100.005", "100.00", "INR")
     assert recorded.billed_amount == D("1327.50")  # 100.00 × 0.15 × 88.50
 
 
 async def test_the_ledger_bills_a_0_0299_eth_profit_in_eth_s_own_places(deps) -> None:
     # ETH has 8 places (not 2): 15 % of 0.0299 is 0.004485 ETH, billed, not rounded to 0.00.
-    recorded = await _record(
+    recorded, _ = await _record(
         deps, "0.0299", "0.0299", "0.0299", None, currency="ETH", symbols=["BTC/ETH"]
     )
     assert (recorded.billing_currency, str(recorded.billed_amount)) == ("ETH", "0.00448500")
     assert str(recorded.share_amount) == "0.00448500"
+
+
+async def test_a_carried_loss_is_earned_back_at_the_cent_and_the_rest_billed_unrounded(deps):
+    # 10.00 USDT carried: 100.005 - 10.00 = 90.005 charged; × 0.15 × 88.50 = 1194.816375
+    # -> 1194.82 INR (from the shown 100.01 it would be 1194.88275 -> 1194.88).
+    recorded, figures = await _record(deps, "100.01", "100.005", "100.01", "INR", carried="10.00")
+    assert recorded.billed_amount == D("1194.82")
+    assert recorded.share_amount == D("13.50")  # 13.50075 USDT shown at the cent
+    # Absorbed at the cent, as it was carried: nothing left over with more places.
+    assert figures == {"absorbed": D("10.00"), "carried": {"USDT": D("0.00")}}
