@@ -22,14 +22,17 @@ from activities.reporting import facts, fraud, overdue, trust
 from activities.reporting.layout import Rendered
 from db.crypto import FieldCipher
 from db.models import Report
+from domain.policy import Policy
 from domain.report_reviews import fraud_analysis, trust_review
 from domain.reports import ReportKind, Window, overdue_report, report_window
 
-Builder = Callable[[AsyncSession, FieldCipher, Window, datetime], Awaitable[tuple[Rendered, str]]]
+Builder = Callable[
+    [AsyncSession, FieldCipher, Window, datetime, Policy], Awaitable[tuple[Rendered, str]]
+]
 
 
 async def _overdue(
-    s: AsyncSession, cipher: FieldCipher, window: Window, now: datetime
+    s: AsyncSession, cipher: FieldCipher, window: Window, now: datetime, _: Policy
 ) -> tuple[Rendered, str]:
     due = await facts.open_shares_due_before(s, cipher, window.until)
     # The analysis and rendering are CPU work: off the event loop, so heartbeats and other
@@ -43,7 +46,7 @@ def _overdue_cpu(due: Any, window: Window, now: datetime) -> tuple[Rendered, str
 
 
 async def _fraud(
-    s: AsyncSession, cipher: FieldCipher, window: Window, now: datetime
+    s: AsyncSession, cipher: FieldCipher, window: Window, now: datetime, _: Policy
 ) -> tuple[Rendered, str]:
     shares, blocked, alerts = await facts.fraud_facts(s, window.since, window.until)
     return await asyncio.to_thread(_fraud_cpu, shares, blocked, alerts, window, now)
@@ -57,14 +60,16 @@ def _fraud_cpu(
 
 
 async def _trust(
-    s: AsyncSession, cipher: FieldCipher, window: Window, now: datetime
+    s: AsyncSession, cipher: FieldCipher, window: Window, now: datetime, policy: Policy
 ) -> tuple[Rendered, str]:
     users, changes = await facts.trust_facts(s, cipher, window.since, window.until)
-    return await asyncio.to_thread(_trust_cpu, users, changes, window, now)
+    return await asyncio.to_thread(_trust_cpu, users, changes, window, now, policy)
 
 
-def _trust_cpu(users: Any, changes: Any, window: Window, now: datetime) -> tuple[Rendered, str]:
-    review = trust_review(users, changes, window.since, window.until)
+def _trust_cpu(
+    users: Any, changes: Any, window: Window, now: datetime, policy: Policy
+) -> tuple[Rendered, str]:
+    review = trust_review(users, changes, window.since, window.until, policy)
     return trust.render_trust(review, window, now), trust.headline(review)
 
 
@@ -72,16 +77,22 @@ BUILDERS: dict[ReportKind, Builder] = {"overdue": _overdue, "fraud": _fraud, "tr
 
 
 class ReportActivities:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], cipher: FieldCipher) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], cipher: FieldCipher, policy: Policy
+    ) -> None:
         self._sessions = sessions
         self._cipher = cipher
+        # The trust review's bands and threshold are the configured ones.
+        self._policy = policy
 
     @activity.defn(name=c.GENERATE_REPORT)
     async def generate_report(self, cmd: c.GenerateReportInput) -> c.ReportSummary:
         window = report_window(cmd.kind, cmd.as_of)
         generated_at = datetime.now(UTC)
         async with self._sessions.begin() as s:
-            rendered, headline = await BUILDERS[cmd.kind](s, self._cipher, window, generated_at)
+            rendered, headline = await BUILDERS[cmd.kind](
+                s, self._cipher, window, generated_at, self._policy
+            )
             stored = {
                 "as_of": window.until,
                 "generated_at": generated_at,

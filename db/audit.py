@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.crypto import FieldCipher, RecordHasher
 from db.models import AuditChain, AuditEntry, AuditKey
+from domain.policy import TrustPolicy
 
 GENESIS = "0" * 64
 # Buckets of the audit chain; the migration creates one head row per bucket. Changing it
@@ -81,11 +82,16 @@ WORKFLOW = Actor("workflow")
 
 
 class Auditor:
-    """What writing and checking entries needs: the data-key cipher and the chain's key."""
+    """What writing and checking entries needs: the data-key cipher and the chain's key;
+    and, for the changes that recompute a standing, the configured trust policy."""
 
-    def __init__(self, cipher: FieldCipher, hasher: RecordHasher) -> None:
+    def __init__(
+        self, cipher: FieldCipher, hasher: RecordHasher, *, trust: TrustPolicy | None = None
+    ) -> None:
         self.cipher = cipher
         self.hasher = hasher
+        # None only where nothing is changed (audit verify): a standing needs the real one.
+        self.trust = trust
         self._chain_key = hasher.key_for("audit-chain", CHAIN_KEY_VERSION)
 
     def link(self, entry: AuditEntry) -> str:

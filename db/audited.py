@@ -32,6 +32,7 @@ from db import audit, standing
 from db.audit import Actor, Auditor
 from db.models import Share, User
 from db.shares import seal
+from domain.policy import TrustPolicy
 
 
 class Audit:
@@ -92,6 +93,13 @@ class Audit:
         """The share is sealed (and its updated_at set) when the block ends."""
         self._sealing[id(share)] = share
 
+    @property
+    def trust(self) -> TrustPolicy:
+        """The configured trust policy (start, min_to_trade) standings are judged by."""
+        if self.auditor.trust is None:
+            raise RuntimeError("this change recomputes a standing: build the Auditor with trust")
+        return self.auditor.trust
+
     def restanding(self, user_id: str, *, reason: str = "", at: datetime | None = None) -> None:
         """The user's standing is recomputed when the block ends."""
         self._standing[user_id] = {"reason": reason, "at": at}
@@ -103,7 +111,7 @@ class Audit:
         self._sealing.clear()
         for user_id, how in self._standing.items():
             self.levels[user_id] = await standing.recompute(
-                self.session, self.hasher, user_id, **how
+                self.session, self.hasher, user_id, self.trust, **how
             )
         self._standing.clear()
 

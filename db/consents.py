@@ -19,6 +19,7 @@ from db.crypto import FieldCipher
 from db.models import User
 from db.outbox import publish_standing
 from db.privacy_models import Consent, Terms
+from domain.policy import TrustPolicy
 from domain.standing_changes import Standing
 
 if TYPE_CHECKING:
@@ -89,11 +90,11 @@ async def set_terms(
         key=f"terms/{version}:set",
         details={"version": version, "url": url, "effective_at": effective_at.isoformat()},
     )
-    await publish_terms_standing(session, at)
+    await publish_terms_standing(session, at, a.trust)
     return terms, True
 
 
-async def publish_terms_standing(session: AsyncSession, now: datetime) -> int:
+async def publish_terms_standing(session: AsyncSession, now: datetime, trust: TrustPolicy) -> int:
     """Queues a standing change for every user whose terms acceptance changed since the
     backend last heard; returns how many. Safe to repeat: an unchanged standing queues nothing.
     The retention sweep calls it too, for versions whose effective_at has come since."""
@@ -107,10 +108,17 @@ async def publish_terms_standing(session: AsyncSession, now: datetime) -> int:
         )
     )
     queued = 0
-    for user_id, level, trust, blocked, ok in users.tuples():
-        standing = Standing(user_id, level, trust, blocked, terms_accepted=bool(ok))
+    for user_id, level, score, blocked, ok in users.tuples():
+        standing = Standing(
+            user_id,
+            level,
+            score,
+            blocked,
+            terms_accepted=bool(ok),
+            min_trust=trust.min_to_trade,
+        )
         reason = f"terms version {current.version} in force"
-        if await publish_standing(session, standing, reason=reason, at=now):
+        if await publish_standing(session, standing, trust, reason=reason, at=now):
             queued += 1
     return queued
 
@@ -147,7 +155,7 @@ async def record_consent(
     session = a.session
     if await session.get(Terms, terms_version) is None:
         raise UnknownTerms(terms_version)
-    await standing.ensure_user(session, a.hasher, user_id)
+    await standing.ensure_user(session, a.hasher, user_id, a.trust)
     mine = await user_keys.for_user(session, a.cipher, user_id)
     known = await session.scalar(
         select(Consent).where(Consent.user_id == user_id, Consent.terms_version == terms_version)

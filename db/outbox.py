@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import StandingOutboxRow, User
+from domain.policy import TrustPolicy
 from domain.standing_changes import Standing, changes, event_type, from_payload, payload
 
 
@@ -23,7 +24,7 @@ def webhook_id() -> str:
     return f"msg_{uuid.uuid4().hex}"
 
 
-async def last_published(session: AsyncSession, user_id: str) -> Standing:
+async def last_published(session: AsyncSession, user_id: str, trust: TrustPolicy) -> Standing:
     """The standing the backend was last told about (or will be, once delivered)."""
     data = await session.scalar(
         select(StandingOutboxRow.payload)
@@ -31,7 +32,9 @@ async def last_published(session: AsyncSession, user_id: str) -> Standing:
         .order_by(StandingOutboxRow.seq.desc())
         .limit(1)
     )
-    return from_payload(data) if data else Standing.initial(user_id)
+    if data:
+        return from_payload(data, trust.min_to_trade)
+    return Standing.initial(user_id, trust)
 
 
 async def enqueue_standing_change(
@@ -64,7 +67,7 @@ async def enqueue_standing_change(
 
 
 async def publish_standing(
-    session: AsyncSession, now: Standing, *, reason: str, at: datetime
+    session: AsyncSession, now: Standing, trust: TrustPolicy, *, reason: str, at: datetime
 ) -> StandingOutboxRow | None:
     """Queues the user's standing `now` if it changed notably since the last one queued.
 
@@ -72,5 +75,5 @@ async def publish_standing(
     this transaction, also catches changes made before (a trust move, a block by an admin)
     and makes a retried transaction queue nothing new.
     """
-    before = await last_published(session, now.user_id)
+    before = await last_published(session, now.user_id, trust)
     return await enqueue_standing_change(session, before, now, reason, at)

@@ -91,7 +91,7 @@ async def sweep(a: Audit, policy: RetentionPolicy, *, now: datetime) -> SweepRep
             .values(screenshot_enc=None, ip_enc=None),
         ),
         # Terms whose effective_at came since the last run: the backend hears of it.
-        terms_changes_published=await consents.publish_terms_standing(session, now),
+        terms_changes_published=await consents.publish_terms_standing(session, now, a.trust),
     )
     await a.record(
         "retention.swept",

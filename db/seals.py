@@ -39,13 +39,11 @@ def user_record(user: User, _: FieldCipher | None = None) -> dict[str, object]:
     }
 
 
-def default_user_record(user_id: str) -> dict[str, object]:
-    """A user as standing.ENSURE_USER inserts them."""
-    from domain.policy import DEFAULT_TRUST_POLICY
-
+def default_user_record(user_id: str, trust_start: int) -> dict[str, object]:
+    """A user as standing.ENSURE_USER inserts them (at the configured starting trust)."""
     return {
         "id": user_id,
-        "trust_score": DEFAULT_TRUST_POLICY.start,
+        "trust_score": trust_start,
         "blocked": False,
         "exempt": False,
         "enforcement_level": 0,

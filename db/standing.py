@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import String, bindparam, func, select
+from sqlalchemy import Integer, String, bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,7 +14,7 @@ from db.crypto import RecordHasher
 from db.models import Share, User
 from db.outbox import publish_standing
 from db.seals import default_user_record, seal_of, seal_row
-from domain.policy import DEFAULT_TRUST_POLICY
+from domain.policy import TrustPolicy
 from domain.standing_changes import Standing
 
 if TYPE_CHECKING:
@@ -24,12 +24,12 @@ if TYPE_CHECKING:
 RESTRICTING_STATUSES = ("open", "disputed")
 
 
-# Built once (also used as a CTE by the risk decisions' insert); run with {"user_id": ...}.
+# Built once (also used as a CTE by the risk decisions' insert); run with new_user_params.
 ENSURE_USER = (
     insert(User)
     .values(
         id=bindparam("user_id", type_=String),
-        trust_score=DEFAULT_TRUST_POLICY.start,
+        trust_score=bindparam("trust_start", type_=Integer),
         blocked=False,
         exempt=False,
         enforcement_level=0,
@@ -39,19 +39,28 @@ ENSURE_USER = (
 )
 
 
-def new_user_params(hasher: RecordHasher, user_id: str) -> dict[str, str]:
-    """ENSURE_USER's parameters: the id and the seal of a new user's standing."""
-    return {"user_id": user_id, "user_seal": seal_of(hasher, "user", default_user_record(user_id))}
+def new_user_params(hasher: RecordHasher, user_id: str, trust: TrustPolicy) -> dict[str, object]:
+    """ENSURE_USER's parameters: the id, the configured starting trust and the seal of a new
+    user's standing."""
+    record = default_user_record(user_id, trust.start)
+    return {
+        "user_id": user_id,
+        "trust_start": trust.start,
+        "user_seal": seal_of(hasher, "user", record),
+    }
 
 
-async def ensure_user(session: AsyncSession, hasher: RecordHasher, user_id: str) -> None:
-    await session.execute(ENSURE_USER, new_user_params(hasher, user_id))
+async def ensure_user(
+    session: AsyncSession, hasher: RecordHasher, user_id: str, trust: TrustPolicy
+) -> None:
+    await session.execute(ENSURE_USER, new_user_params(hasher, user_id, trust))
 
 
 async def recompute(
     session: AsyncSession,
     hasher: RecordHasher,
     user_id: str,
+    trust: TrustPolicy,
     *,
     reason: str = "",
     at: datetime | None = None,
@@ -76,8 +85,15 @@ async def recompute(
         seal_row(user, hasher)
         moment = at or datetime.now(UTC)
         terms_ok = await consents.accepted_current(session, user_id, moment)
-        now = Standing(user_id, after, user.trust_score, user.blocked, terms_accepted=terms_ok)
-        await publish_standing(session, now, reason=reason, at=at or datetime.now(UTC))
+        now = Standing(
+            user_id,
+            after,
+            user.trust_score,
+            user.blocked,
+            terms_accepted=terms_ok,
+            min_trust=trust.min_to_trade,
+        )
+        await publish_standing(session, now, trust, reason=reason, at=at or datetime.now(UTC))
     return before, after
 
 

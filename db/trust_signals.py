@@ -8,11 +8,11 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ExchangeAccount, ProfitEventRow, User
-from domain.policy import DEFAULT_TRUST_POLICY, TrustPolicy, effective_trust, trust_signals
+from domain.policy import TrustPolicy, effective_trust, trust_signals
 
 
 async def signals_of(
-    session: AsyncSession, user: User, now: datetime, policy: TrustPolicy = DEFAULT_TRUST_POLICY
+    session: AsyncSession, user: User, now: datetime, policy: TrustPolicy
 ) -> dict[str, int]:
     keys = await session.scalar(
         select(func.count(distinct(ExchangeAccount.api_key_fingerprint))).where(
@@ -30,8 +30,10 @@ async def signals_of(
     )
 
 
-async def effective_trust_of(session: AsyncSession, user_id: str, now: datetime) -> int | None:
+async def effective_trust_of(
+    session: AsyncSession, user_id: str, now: datetime, policy: TrustPolicy
+) -> int | None:
     user = await session.get(User, user_id)
     if user is None:
         return None
-    return effective_trust(user.trust_score, await signals_of(session, user, now))
+    return effective_trust(user.trust_score, await signals_of(session, user, now, policy))

@@ -55,7 +55,7 @@ def ladder() -> tuple[Stage, ...]:
     )
 
 
-def can_trade(*, level: int, trust_score: int, blocked: bool, min_trust: int = 30) -> bool:
+def can_trade(*, level: int, trust_score: int, blocked: bool, min_trust: int) -> bool:
     return not blocked and trust_score >= min_trust and level < Level.SUSPENDED
 
 

@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, IPvAnyAddress, model_validator
 
 from domain.emails import Email
-from domain.types import Currency, Identifier, Money, Symbol
+from domain.types import Currency, ExactMoney, Identifier, Money, Symbol
 
 ShareStatus = Literal[
     "received",
@@ -84,6 +84,9 @@ class VerificationSummary(Model):
     # The exchange's precision for the profit's currency (ccxt's currency precision, as
     # decimal places), when the exchange reported one; domain/money.py's table otherwise.
     currency_places: int | None = None
+    # The FIFO figure before verified_profit's rounding, so the share is rounded only once,
+    # in the billing currency (None in summaries recorded before it was kept).
+    verified_profit_exact: ExactMoney | None = None
 
 
 class RecordedShare(Model):

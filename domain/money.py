@@ -55,6 +55,27 @@ def minor_unit_places(
     return CRYPTO.get(code, UNKNOWN_PLACES)
 
 
+def places_of_precision(precision: object, *, tick_size: bool) -> int | None:
+    """Decimal places from an exchange's currency precision as ccxt reports it: a tick
+    (0.00000001 -> 8) in ccxt's TICK_SIZE mode, a count of places otherwise; None when it
+    is missing or not a power of ten (the table then applies)."""
+    if precision is None or isinstance(precision, bool):
+        return None
+    try:
+        value = Decimal(str(precision))
+    except ArithmeticError:
+        return None
+    if not value.is_finite() or value <= 0:
+        return None
+    if not tick_size:
+        return int(value) if value == value.to_integral_value() and value <= 18 else None
+    normal = value.normalize()
+    sign, digits, exponent = normal.as_tuple()
+    if digits != (1,) or not isinstance(exponent, int) or not -18 <= exponent <= 0:
+        return None
+    return -exponent
+
+
 def to_minor(amount: Decimal, currency: str, places: int | None = None) -> Decimal:
     """Quantize to the currency's minor unit (or `places`), halves away from zero.
 
@@ -68,6 +89,16 @@ def to_minor(amount: Decimal, currency: str, places: int | None = None) -> Decim
     exponent = -(minor_unit_places(currency) if places is None else places)
     rounded = amount.quantize(Decimal((0, (1,), exponent)), rounding=ROUND_HALF_UP, context=EXACT)
     return rounded.copy_abs() if rounded.is_zero() else rounded  # never "-0.00"
+
+
+def to_exact(amount: Decimal) -> Decimal:
+    """A computed figure kept for billing: unrounded, except beyond MAX_FRACTION_DIGITS places
+    (1e-18, far below any minor unit), so it can be stored and sent as Money text."""
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > MAX_FRACTION_DIGITS:
+        tiny = Decimal((0, (1,), -MAX_FRACTION_DIGITS))
+        amount = amount.quantize(tiny, rounding=ROUND_HALF_UP, context=EXACT)
+    return amount.copy_abs() if amount.is_zero() else amount
 
 
 def format_money(amount: Decimal, places: int | None = None) -> str:

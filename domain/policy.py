@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.currencies import BILLING_OVERRIDES
 from domain.ladder import WARNING_DAY
+from domain.pnl.verification import VerificationPolicy
 
 Rate = Annotated[Decimal, Field(ge=0, le=1)]
 Delta = Annotated[int, Field(ge=-100, le=100)]
@@ -76,17 +77,31 @@ class TrustPolicy(BaseModel):
     trusted_review_factor: Decimal = Field(default=Decimal(2), ge=1)
 
 
+class VerificationFigures(BaseModel):
+    """The session checks' figures (domain/pnl/verification.py); the review limit is
+    REVIEW_LIMIT's (a setting, converted through FX), not the policy's."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    tolerance: Rate = Decimal("0.05")
+    min_duration_minutes: int = Field(default=5, ge=0)
+
+    def policy(self) -> VerificationPolicy:
+        return VerificationPolicy(
+            tolerance=self.tolerance, min_duration_minutes=self.min_duration_minutes
+        )
+
+
 class Policy(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     share: SharePolicy = SharePolicy()
     trust: TrustPolicy = TrustPolicy()
+    verification: VerificationFigures = VerificationFigures()
 
 
 # Shares recorded before the snapshot columns existed were given these terms.
 LEGACY_DISCOUNT_RATE = Decimal("0.05")
-# The brief's trust figures, still read by standing and reports (not yet given the policy).
-DEFAULT_TRUST_POLICY = TrustPolicy()
 
 
 def clamp_trust(score: int) -> int:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain.policy import DEFAULT_TRUST_POLICY
+from domain.policy import Policy
 
 
 # --- trust review ----------------------------------------------------------------------------
@@ -35,14 +35,15 @@ class TrustBand:
     high: int
 
 
-# Below 30 the user cannot trade; from 90 the loyalty rate applies (DESIGN.md).
-TRUST_BANDS = (
-    TrustBand("0-29", 0, DEFAULT_TRUST_POLICY.min_to_trade - 1),
-    TrustBand("30-49", DEFAULT_TRUST_POLICY.min_to_trade, 49),
-    TrustBand("50-69", 50, 69),
-    TrustBand("70-89", 70, 89),
-    TrustBand("90-100", 90, 100),
-)
+def trust_bands(policy: Policy) -> tuple[TrustBand, ...]:
+    """Bands of 20 points, split where the configured policy draws a line: below
+    min_to_trade the user cannot trade, from loyalty_min_trust the loyalty rate applies
+    (30 and 90 by default: 0-29, 30-49, 50-69, 70-89, 90-100)."""
+    edges = sorted({0, 50, 70, policy.trust.min_to_trade, policy.share.loyalty_min_trust})
+    highs = [edge - 1 for edge in edges[1:]] + [100]
+    return tuple(
+        TrustBand(f"{low}-{high}", low, high) for low, high in zip(edges, highs, strict=True)
+    )
 
 
 @dataclass(frozen=True)
@@ -72,17 +73,21 @@ class TrustReview:
 
 
 def trust_review(
-    users: Iterable[UserTrust], changes: Iterable[TrustChange], since: datetime, until: datetime
+    users: Iterable[UserTrust],
+    changes: Iterable[TrustChange],
+    since: datetime,
+    until: datetime,
+    policy: Policy,
 ) -> TrustReview:
     """Users per trust band now, who cannot trade for low trust, and what moved trust in
-    [since, until)."""
+    [since, until), by the configured policy's thresholds."""
     users = list(users)
     bands = tuple(
         (band.label, sum(1 for u in users if band.low <= u.trust_score <= band.high))
-        for band in TRUST_BANDS
+        for band in trust_bands(policy)
     )
     below = sorted(
-        (u for u in users if u.trust_score < DEFAULT_TRUST_POLICY.min_to_trade),
+        (u for u in users if u.trust_score < policy.trust.min_to_trade),
         key=lambda u: (u.trust_score, u.user_id),
     )
     in_window = [ch for ch in changes if since <= ch.at < until]

@@ -41,6 +41,29 @@ def billed_for(
     return to_minor(exact, billing_currency, places)
 
 
+def profit_to_bill(
+    passed: Decimal, displayed: Decimal, exact: Decimal | None, currency: str
+) -> Decimal:
+    """The profit a share is billed from, before any rounding.
+
+    The workflow passes the verification's displayed profit (the FIFO figure at the minor
+    unit) or an admin's corrected one, exact as typed. The displayed one is swapped for the
+    figure it was rounded from, so the share is rounded once, in the billing currency; a
+    correction, or a summary recorded before the exact figure was kept, is billed as passed.
+    """
+    if exact is not None and passed == displayed == to_minor(exact, currency):
+        return exact
+    return passed
+
+
+def unrounded_charge(charge: Decimal, absorbed: Decimal | None, profit: Decimal) -> Decimal:
+    """The charged profit taken from the unrounded `profit`: a carried loss absorbs at the
+    minor unit (as it was carried), and a charge of nothing stays nothing."""
+    if charge <= 0:
+        return charge
+    return max(profit - (absorbed or ZERO), ZERO)
+
+
 def billed_amount(share: Decimal, fx_rate: Decimal, billing_currency: str) -> Decimal:
     """An already computed share converted (kept for callers that only have the share)."""
     return to_minor(EXACT.multiply(share, fx_rate), billing_currency)

@@ -1,17 +1,18 @@
 """Which changes of a user's standing the backend is told about (issue 5.3).
 
 The backend hears of a level going up or down, a block or unblock, and the trust score
-crossing the trading threshold (30) either way; smaller trust moves are not news.
+crossing the trading threshold (the policy's min_to_trade, 30 by default) either way;
+smaller trust moves are not news.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
 from domain.ladder import Level, can_access, can_trade
-from domain.policy import DEFAULT_TRUST_POLICY
+from domain.policy import TrustPolicy
 
 Change = Literal[
     "blocked",
@@ -33,11 +34,15 @@ class Standing:
     blocked: bool
     # False while terms are in force that the user has not accepted (issue 18): no trading.
     terms_accepted: bool = True
+    # The configured trading threshold (TrustPolicy.min_to_trade) the standing is judged by.
+    min_trust: int = field(kw_only=True)
 
     @classmethod
-    def initial(cls, user_id: str) -> Standing:
+    def initial(cls, user_id: str, policy: TrustPolicy) -> Standing:
         """What a user is assumed to be before anything was published about them."""
-        return cls(user_id, int(Level.NONE), DEFAULT_TRUST_POLICY.start, blocked=False)
+        return cls(
+            user_id, int(Level.NONE), policy.start, blocked=False, min_trust=policy.min_to_trade
+        )
 
     @property
     def can_trade(self) -> bool:
@@ -45,7 +50,7 @@ class Standing:
             level=self.enforcement_level,
             trust_score=self.trust_score,
             blocked=self.blocked,
-            min_trust=DEFAULT_TRUST_POLICY.min_to_trade,
+            min_trust=self.min_trust,
         )
 
     @property
@@ -56,7 +61,7 @@ class Standing:
             found.append("blocked")
         if self.enforcement_level >= Level.SUSPENDED:
             found.append(Level(self.enforcement_level).label)
-        if self.trust_score < DEFAULT_TRUST_POLICY.min_to_trade:
+        if self.trust_score < self.min_trust:
             found.append("trust_below_threshold")
         if not self.terms_accepted:
             found.append("terms_not_accepted")
@@ -76,7 +81,7 @@ def changes(before: Standing, after: Standing) -> list[Change]:
         found.append(
             "level_up" if after.enforcement_level > before.enforcement_level else "level_down"
         )
-    threshold = DEFAULT_TRUST_POLICY.min_to_trade
+    threshold = after.min_trust
     if (after.trust_score < threshold) != (before.trust_score < threshold):
         found.append("trust_below_threshold" if after.trust_score < threshold else "trust_restored")
     if after.terms_accepted != before.terms_accepted:
@@ -107,11 +112,13 @@ def payload(after: Standing, found: list[Change], *, reason: str, at: datetime) 
     }
 
 
-def from_payload(data: dict[str, Any]) -> Standing:
+def from_payload(data: dict[str, Any], min_trust: int) -> Standing:
+    """The standing last published (the threshold is today's configured one)."""
     return Standing(
         user_id=data["user_id"],
         enforcement_level=int(data["enforcement_level"]),
         trust_score=int(data["trust_score"]),
         blocked=bool(data["blocked"]),
         terms_accepted=bool(data.get("terms_accepted", True)),
+        min_trust=min_trust,
     )

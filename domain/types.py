@@ -27,6 +27,22 @@ def _money(value: object) -> Decimal:
 
 
 Money = Annotated[Decimal, BeforeValidator(_money), PlainSerializer(format_money, return_type=str)]
+
+
+def _exact_money(value: object) -> Decimal:
+    """A computed figure kept unrounded (up to parse_money's 18 places), never typed by a user."""
+    if isinstance(value, Decimal):
+        return parse_money(f"{value:f}")
+    if isinstance(value, str):
+        return parse_money(value)
+    raise ValueError('money must be a decimal string such as "0.0299", not a number')
+
+
+# An unrounded figure carried beside its displayed (rounded) twin, so it is rounded only once
+# where it is billed; wider than Money's 8 places because products of fills have more.
+ExactMoney = Annotated[
+    Decimal, BeforeValidator(_exact_money), PlainSerializer(format_money, return_type=str)
+]
 Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$")]
 Currency = Annotated[str, Field(min_length=2, max_length=10, pattern=r"^[A-Z0-9]+$")]
 Symbol = Annotated[str, Field(max_length=32, pattern=r"^[A-Z0-9]{2,12}/[A-Z0-9]{2,12}$")]

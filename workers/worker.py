@@ -26,7 +26,6 @@ from activities.reports import ReportActivities
 from activities.retention import RetentionActivities
 from activities.risk.intel_refresh import IntelRefreshActivities
 from activities.risk.screening import RiskActivities
-from config.policy import load_policy
 from config.settings import Settings
 from db.retention import RetentionPolicy
 from runtime.client import connect
@@ -52,7 +51,7 @@ def activities_for(
     notifier: Notifier | None = None,
 ) -> list:
     fx = fx or fx_source(settings, http=deps.http)
-    policy = load_policy()
+    policy = deps.policy
     ledger = LedgerActivities(
         deps.sessions,
         deps.cipher,
@@ -70,6 +69,7 @@ def activities_for(
         review_limit=settings.review_limit_amount,
         trust=policy.trust,
         markets=SHARED_MARKETS,
+        policy=policy.verification.policy(),
     )
     risk = RiskActivities(RiskService.from_deps(deps, settings))
     intel = IntelRefreshActivities(
@@ -91,7 +91,7 @@ def activities_for(
         else None,
     )
     users = UserNotifications(deps.sessions, notifier or user_notifier(deps, settings))
-    reports = ReportActivities(deps.sessions, deps.cipher)
+    reports = ReportActivities(deps.sessions, deps.cipher, policy)
     retention = RetentionActivities(
         deps.sessions, deps.auditor, RetentionPolicy.from_settings(settings)
     )

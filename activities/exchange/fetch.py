@@ -6,6 +6,9 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
+import ccxt.async_support as ccxt
+
+from domain.money import places_of_precision
 from domain.pnl import Fill
 
 PAGE = 1000  # Binance's maximum for myTrades
@@ -110,3 +113,14 @@ class _MinuteCloses:
             candles = await self._client.fetch_ohlcv(pair, "1m", since=minute, limit=1)
             self._seen[(pair, minute)] = Decimal(str(candles[0][4])) if candles else None
         return self._seen[(pair, minute)]
+
+
+def currency_places(client: Any) -> dict[str, int]:
+    """Each currency's places as the exchange reports them (currencies ccxt derived from the
+    markets: fetchCurrencies is off, see factory.py); a currency without one is left out."""
+    tick_size = getattr(client, "precisionMode", None) == ccxt.TICK_SIZE
+    found = {
+        code: places_of_precision((info or {}).get("precision"), tick_size=tick_size)
+        for code, info in (getattr(client, "currencies", None) or {}).items()
+    }
+    return {code: places for code, places in found.items() if places is not None}

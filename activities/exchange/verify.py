@@ -24,7 +24,13 @@ from activities.contracts import CREDENTIALS_INVALID, EXCHANGE_REFUSED
 from activities.exchange import inventory
 from activities.exchange.balances import interval_fills, read_balances, read_transfers
 from activities.exchange.factory import binance_client
-from activities.exchange.fetch import mark_prices, prices_at_fills, quote_rates, session_fills
+from activities.exchange.fetch import (
+    currency_places,
+    mark_prices,
+    prices_at_fills,
+    quote_rates,
+    session_fills,
+)
 from activities.exchange.markets import SharedMarkets
 from activities.fx.source import FxSource, UnknownRate
 from db import inventory as books
@@ -32,7 +38,7 @@ from db.audit import Auditor
 from db.models import ExchangeAccount
 from db.trust_signals import effective_trust_of
 from domain.models import ProfitEvent, VerificationSummary
-from domain.money import to_minor
+from domain.money import to_exact, to_minor
 from domain.pnl import (
     DEFAULT_VERIFICATION_POLICY,
     BalanceEvidence,
@@ -74,6 +80,8 @@ class _Read:
     read_at: datetime  # when the balances were read: the next interval starts here
     evidence: BalanceEvidence | None
     gap: list[Fill]
+    # currency -> decimal places, as the exchange reports them (ccxt's currency precision)
+    currency_places: dict[str, int]
 
 
 class ExchangeActivities:
@@ -119,7 +127,7 @@ class ExchangeActivities:
             await inventory.wait_for_earlier(s, account.id, event.event_id, event.session_start)
             book = await books.read_book(s, self._cipher, account.id)
             enlisted = await books.session_row(s, event.event_id)
-            trust = await effective_trust_of(s, event.user_id, _now())
+            trust = await effective_trust_of(s, event.user_id, _now(), self._trust)
         read = await self._read_exchange(account, event, book)
         if read.gap and enlisted is not None and _now() - enlisted.created_at < GAP_WAIT:
             raise inventory.waiting(
@@ -163,11 +171,15 @@ class ExchangeActivities:
         summary = VerificationSummary(
             agreed=not reasons,
             verified_profit=result.verified_profit,
+            verified_profit_exact=None
+            if result.verified_profit_exact is None
+            else to_exact(result.verified_profit_exact),
             methods={name: to_minor(value, currency) for name, value in result.methods.items()},
             reasons=reasons,
             fills=result.fills,
             details=details,
             inputs=result.inputs,
+            currency_places=read.currency_places.get(currency),
         )
         rejected = _unknown_cost_lots(carried, read.fills, event.event_id)
         return await inventory.commit(
@@ -233,6 +245,7 @@ class ExchangeActivities:
                     other_fills=others,
                 )
             steps = {sym: _step(client, sym) for sym in event.symbols}
+            places = currency_places(client)
         except (ccxt.AuthenticationError, ccxt.PermissionDenied, ccxt.AccountSuspended) as err:
             raise _credentials_invalid(type(err).__name__) from None
         except (ccxt.BadSymbol, ccxt.NotSupported) as err:
@@ -250,7 +263,9 @@ class ExchangeActivities:
             raise
         finally:
             await client.close()
-        return _Read(fills, fee_prices, rates, marks, steps, balances, read_at, evidence, gap)
+        return _Read(
+            fills, fee_prices, rates, marks, steps, balances, read_at, evidence, gap, places
+        )
 
     async def _review_above(self, currency: str, trust: int | None) -> Decimal:
         """REVIEW_LIMIT in the session's currency through FX (without FX, the policy's figure),

@@ -41,7 +41,7 @@ class LedgerBase:
         # Read from configuration at start-up (config/policy.py); the brief's figures in tests.
         self._policy = policy or Policy()
 
-        self._auditor = Auditor(cipher, hasher)
+        self._auditor = Auditor(cipher, hasher, trust=self._policy.trust)
 
     def _audited(self, partition: str) -> AbstractAsyncContextManager[Audit]:
         """An audited change made by the workflow (db/audited.py), in the user's chain."""

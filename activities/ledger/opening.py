@@ -21,7 +21,13 @@ from db.models import Share, User
 from db.shares import set_amounts
 from domain.models import ProfitEvent, RecordedShare
 from domain.money import format_money, minor_unit_places, to_minor
-from domain.settlement import billed_for, chargeable_profit, share_amount
+from domain.settlement import (
+    billed_for,
+    chargeable_profit,
+    profit_to_bill,
+    share_amount,
+    unrounded_charge,
+)
 
 
 def payment_reference(event_id: str) -> str:
@@ -34,7 +40,7 @@ class OpeningLedger(LedgerBase):
     async def open_share(self, event: ProfitEvent) -> None:
         async with self._audited(event.user_id) as a:
             s = a.session
-            await standing.ensure_user(s, self._hasher, event.user_id)
+            await standing.ensure_user(s, self._hasher, event.user_id, self._policy.trust)
             await s.execute(
                 insert(Share)
                 .values(
@@ -114,6 +120,11 @@ class OpeningLedger(LedgerBase):
                 policy = self._policy.share
                 rate = policy.rate_for(user.trust_score if user else self._policy.trust.start)
                 charge, absorbed = await self._chargeable(s, event, cmd.verified_profit)
+                v = cmd.verification
+                exact = profit_to_bill(
+                    cmd.verified_profit, v.verified_profit, v.verified_profit_exact, event.currency
+                )
+                charge = unrounded_charge(charge, absorbed, exact)
                 if cmd.fx is not None:  # quoted by QUOTE_FX, outside this transaction
                     billing, fx = cmd.fx.billing_currency, cmd.fx.rate
                 else:  # a share started before QUOTE_FX existed

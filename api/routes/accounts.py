@@ -50,7 +50,7 @@ async def register_exchange_account(
     # The user's chain first, before the account's foreign key locks the user's row.
     async with audited(deps.sessions, deps.auditor, actor=actor, partition=user_id) as a:
         s = a.session
-        await standing.ensure_user(s, deps.hasher, user_id)
+        await standing.ensure_user(s, deps.hasher, user_id, deps.policy.trust)
         existing = await s.scalar(select(ExchangeAccount).where(ExchangeAccount.id == account_id))
         if existing is None:
             await a.record(

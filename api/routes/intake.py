@@ -42,7 +42,7 @@ async def submit_profit_event(event: ProfitEvent, request: Request, response: Re
                 "unknown exchange account for this user",
                 details=[{"field": "account_id", "message": "not registered"}],
             )
-        await standing.ensure_user(s, deps.hasher, event.user_id)
+        await standing.ensure_user(s, deps.hasher, event.user_id, deps.policy.trust)
         inserted = await s.scalar(
             insert(ProfitEventRow)
             .values(

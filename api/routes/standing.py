@@ -85,11 +85,19 @@ async def get_standing(user_id: str, request: Request) -> Standing:
             )
         ).all()
         terms_ok = await consents.accepted_current(s, user_id, datetime.now(UTC))
-        signals = await trust_signals.signals_of(s, user, datetime.now(UTC))
+        trust = deps.policy.trust
+        signals = await trust_signals.signals_of(s, user, datetime.now(UTC), trust)
         links = await linked_accounts(s, user_id)
         debts = await overdue_debts(s, deps.cipher, sorted(links), now=datetime.now(UTC))
     level = user.enforcement_level
-    facts = Facts(user.id, level, user.trust_score, user.blocked, terms_accepted=terms_ok)
+    facts = Facts(
+        user.id,
+        level,
+        user.trust_score,
+        user.blocked,
+        terms_accepted=terms_ok,
+        min_trust=trust.min_to_trade,
+    )
     due = [(sh, amount_due_now(sh, deps.cipher)) for sh in shares]
     return Standing(
         user_id=user.id,

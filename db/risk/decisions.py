@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, DateTime, bindparam, or_, select
@@ -97,12 +98,12 @@ async def record(
     ip_hash: str | None,
     at: datetime,
     settings_version: int,
-    user_seal: str,
+    new_user: Mapping[str, object],
     key: str | None = None,
     email_enc: str | None = None,
 ) -> RiskDecision:
     """Stores the decision, the device sighting and the user (if new) in the caller's
-    transaction (`user_seal`: the new user's seal, standing.new_user_params). With a `key`,
+    transaction (`new_user`: standing.new_user_params, with the configured trust). With a `key`,
     a decision already stored under it is returned instead."""
     ip = request.ip
     # Core, not the ORM: with a parameter dict the ORM would treat RECORD as a bulk insert.
@@ -128,7 +129,8 @@ async def record(
             "settings_version": settings_version,
             "auto_suspended": assessment.auto_suspend,
             "idempotency_key": key,
-            "user_seal": user_seal,
+            "user_seal": new_user["user_seal"],
+            "trust_start": new_user["trust_start"],
         },
     )
     if decision_id is None:  # a retry raced the first attempt and lost

@@ -17,9 +17,10 @@ Definitions this module commits to:
 - The methods agree when every pair differs by at most tolerance x the largest absolute
   figure (all zero agrees).
 - The verified profit is the FIFO figure quantized to the quote's minor unit: realized
-  profit only, open positions stay carried at cost. The reported profit matches when it is
-  within tolerance x |verified profit| of it; the exchange's figure is the reference, so a
-  verified zero requires a reported zero.
+  profit only, open positions stay carried at cost. The unrounded figure is kept beside it
+  (verified_profit_exact): the share is billed from it, rounded once. The reported profit
+  matches when it is within tolerance x |verified profit| of it; the exchange's figure is
+  the reference, so a verified zero requires a reported zero.
 """
 
 from __future__ import annotations
@@ -96,6 +97,8 @@ class VerificationResult:
         methods: unquantized figure per method ("fifo", "average_cost", "cash_flow");
             empty when they could not be computed (see reasons).
         verified_profit: FIFO figure in the quote's minor unit; zero when not computed.
+        verified_profit_exact: the FIFO figure verified_profit was rounded from (what the
+            share is billed from, rounded once); None when not computed.
         reasons: Reason codes of the failed checks, in check order.
         checks: check name -> passed, for the checks that could be evaluated.
         open_positions: symbols not flat at the end -> signed base quantity.
@@ -117,6 +120,7 @@ class VerificationResult:
     lots: tuple[Lot, ...] = ()
     details: dict[str, str] = field(default_factory=dict)
     inputs: dict[str, str] = field(default_factory=dict)
+    verified_profit_exact: Decimal | None = None
 
 
 def verify_session(
@@ -168,6 +172,7 @@ def verify_session(
     methods: dict[str, Decimal] = {}
     inputs: dict[str, str] = {}
     verified = Decimal(0)
+    exact: Decimal | None = None
     quote: str | None = None
     lots: tuple[Lot, ...] = tuple(carried)
     try:
@@ -219,7 +224,8 @@ def verify_session(
         checks["single_quote_currency"] = False
     else:
         # No fills means no currency; the zero result then needs no particular minor unit.
-        verified = to_minor(methods["fifo"], quote or "")
+        exact = methods["fifo"]
+        verified = to_minor(exact, quote or "")
         limit = policy.review_above if review_above is None else review_above
         with localcontext(EXACT):
             checks["methods_agree"] = _agree(list(methods.values()), policy.tolerance)
@@ -241,6 +247,7 @@ def verify_session(
         lots=lots,
         details={str(reason): text for reason, text in details.items()},
         inputs=inputs,
+        verified_profit_exact=exact,
     )
 
 

@@ -20,6 +20,7 @@ from db.crypto import FieldCipher, RecordHasher
 from db.risk import decisions
 from db.risk.facts import gather
 from db.risk.settings_cache import FraudSettingsCache
+from domain.policy import TrustPolicy
 from domain.risk.assess import assess
 from domain.risk.decision import RiskDecision, RiskRequest
 from domain.risk.email import domain_of
@@ -44,8 +45,11 @@ class RiskService:
         fraud_settings: FraudSettingsCache,
         intel: IntelFiles | IntelStore,
         emails: EmailFiles | None = None,
+        *,
+        trust: TrustPolicy,
     ) -> None:
         self._sessions = sessions
+        self._trust = trust
         self._cipher = cipher
         self._hasher = hasher
         self.fraud_settings = fraud_settings
@@ -61,6 +65,7 @@ class RiskService:
             FraudSettingsCache(deps.sessions),
             IntelStore(deps.sessions, settings.ip_intel_path),
             EmailFiles(settings.ip_intel_path),
+            trust=deps.policy.trust,
         )
 
     async def assess(self, request: RiskRequest, *, key: str | None = None) -> RiskDecision:
@@ -115,7 +120,7 @@ class RiskService:
                 ip_hash=ip_hash,
                 at=now,
                 settings_version=in_force.version,
-                user_seal=standing.new_user_params(self._hasher, request.user_id)["user_seal"],
+                new_user=standing.new_user_params(self._hasher, request.user_id, self._trust),
                 key=key,
                 email_enc=email_enc,
             )
@@ -126,7 +131,7 @@ class RiskService:
     async def _suspend(self, decision: RiskDecision) -> None:
         rules = ", ".join(reason.rule for reason in decision.reasons)
         reason = f"risk score {decision.score} on {decision.action} ({rules})"
-        auditor = Auditor(self._cipher, self._hasher)
+        auditor = Auditor(self._cipher, self._hasher, trust=self._trust)
         async with audited(self._sessions, auditor, actor=ACTOR, partition=decision.user_id) as a:
             await self._block(a, decision, reason)
 

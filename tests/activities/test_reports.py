@@ -13,11 +13,13 @@ from sqlalchemy import func, select
 from activities import contracts as c
 from activities.reports import ReportActivities
 from db.models import Report, Share, User
+from domain.policy import Policy, SharePolicy, TrustPolicy
 from tests.support.records import ledger, owed_past_due, recorded_share
 
 
-async def _generate(deps, kind: str) -> tuple[c.ReportSummary, Report]:
-    summary = await ReportActivities(deps.sessions, deps.cipher).generate_report(
+async def _generate(deps, kind: str, policy=None) -> tuple[c.ReportSummary, Report]:
+    reports = ReportActivities(deps.sessions, deps.cipher, policy or deps.policy)
+    summary = await reports.generate_report(
         c.GenerateReportInput(kind=kind, as_of=datetime.now(UTC))
     )
     async with deps.sessions() as s:
@@ -88,6 +90,21 @@ async def test_trust_review_lists_users_who_fell_below_thirty(deps):
     mover = next(m for m in document["movers"] if m["user_id"] == share.user_id)
     assert (mover["net_change"], mover["lowered"]) == (sum(in_month), len(in_month))
     assert sum(band["users"] for band in document["bands"]) == document["users"]
+
+
+async def test_the_trust_report_bands_are_the_configured_policy_s(deps):
+    """min_to_trade 40 and loyalty from 85 as configured: the report's bands split there."""
+    policy = Policy(trust=TrustPolicy(min_to_trade=40), share=SharePolicy(loyalty_min_trust=85))
+    _, row = await _generate(deps, "trust", policy)
+    document = json.loads(deps.cipher.decrypt(row.json_enc))
+    assert [band["band"] for band in document["bands"]] == [
+        "0-39",
+        "40-49",
+        "50-69",
+        "70-84",
+        "85-100",
+    ]
+    assert all(user["trust_score"] < 40 for user in document["below_threshold"])
 
 
 async def test_fraud_analysis_shows_shares_held_for_risk(deps):

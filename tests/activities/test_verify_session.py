@@ -134,6 +134,10 @@ async def test_partial_fills_of_one_order_with_a_position_left_open(deps, privat
     assert result.fills == 5
     # The open position makes cash_flow carry unrealized P&L: a reason, not a failure.
     assert result.reasons == ["methods_disagree"] and not result.agreed
+    # Billed from the unrounded FIFO figure; USDT's places as the exchange reports them
+    # (quoteAssetPrecision 8: the billing override then bills USDT to the cent).
+    assert result.verified_profit_exact == Decimal("360") - fees
+    assert result.currency_places == 8
 
 
 async def test_several_symbols_count_only_the_session(deps, emulator_url):

@@ -121,7 +121,7 @@ async def build_world(
     body, headers, txn = World.signed_payment()
     await _ok(await api.post("/v1/webhooks/standard", content=body, headers=headers))
     await _status(api, held.event_id, "under_review")
-    report = await ReportActivities(deps.sessions, deps.cipher).generate_report(
+    report = await ReportActivities(deps.sessions, deps.cipher, deps.policy).generate_report(
         GenerateReportInput(kind="overdue", as_of=datetime.now(UTC))
     )
     decision = await _ok(await api.post("/v1/risk/assess", headers=BACKEND,

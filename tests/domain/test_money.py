@@ -7,7 +7,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.money import MINOR_UNITS, format_money, minor_unit_places, parse_money, to_minor
+from domain.money import (
+    MINOR_UNITS,
+    format_money,
+    minor_unit_places,
+    parse_money,
+    places_of_precision,
+    to_minor,
+)
 
 
 @pytest.mark.parametrize(
@@ -163,3 +170,19 @@ def test_half_up_to_the_minor_unit():
     assert to_minor(Decimal("142.5"), "JPY") == Decimal("143")
     assert to_minor(Decimal("1.0005"), "KWD") == Decimal("1.001")
     assert str(to_minor(Decimal("-0.004"), "USD")) == "0.00"
+
+
+@pytest.mark.parametrize(
+    ("precision", "tick_size", "places"),
+    [
+        (1e-08, True, 8),
+        ("0.001", True, 3),
+        (1, True, 0),
+        (8, False, 8),
+        (0.05, True, None),  # a tick that is no power of ten: the table applies
+        (None, True, None),
+        (-1, False, None),
+    ],
+)
+def test_an_exchange_s_currency_precision_becomes_decimal_places(precision, tick_size, places):
+    assert places_of_precision(precision, tick_size=tick_size) == places

@@ -61,3 +61,27 @@ def test_a_wrong_figure_stops_start_up(name, value):
 def test_an_unknown_section_is_refused():
     with pytest.raises(ValueError, match="names no policy field"):
         load_policy({"PROFITSHARE_POLICY_RATES_X": "1"})
+
+
+def test_the_session_checks_figures_come_from_configuration():
+    from domain.pnl import Reason, positions_count, verify_session
+    from tests.support.fills import START_MS, fills_of
+
+    policy = load_policy(
+        {
+            "PROFITSHARE_POLICY_VERIFICATION_TOLERANCE": "0.01",
+            "PROFITSHARE_POLICY_VERIFICATION_MIN_DURATION_MINUTES": "10",
+        }
+    )
+    checks = policy.verification.policy()
+    assert (checks.tolerance, checks.min_duration_minutes) == (Decimal("0.01"), 10)
+    fills = fills_of("BTC/USDT buy 100 1", "BTC/USDT sell 110 1")
+    result = verify_session(
+        fills=fills,
+        reported_profit=Decimal("10.50"),  # 5 % off: within the brief's 0.05, not 0.01
+        session_start_ms=START_MS,
+        session_end_ms=START_MS + 7 * 60_000,  # 7 minutes: long enough by the brief's 5
+        positions_count=positions_count(fills),
+        policy=checks,
+    )
+    assert result.reasons == (Reason.SESSION_TOO_SHORT, Reason.REPORTED_PROFIT_MISMATCH)

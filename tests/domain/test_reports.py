@@ -9,6 +9,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
+from domain.policy import Policy, SharePolicy, TrustPolicy
 from domain.report_reviews import (
     ScreenedShare,
     TrustChange,
@@ -100,7 +101,7 @@ def test_trust_review_bands_the_users_and_sums_changes_in_the_month():
         TrustChange("u_top", AS_OF - timedelta(days=1), 5, "paid on time"),
         TrustChange("u_mid", AS_OF - timedelta(days=40), -20, "day30-locked"),  # before
     ]
-    review = trust_review(users, changes, AS_OF - timedelta(days=21), AS_OF)
+    review = trust_review(users, changes, AS_OF - timedelta(days=21), AS_OF, Policy())
     assert dict(review.bands) == {"0-29": 1, "30-49": 0, "50-69": 1, "70-89": 0, "90-100": 1}
     assert [u.user_id for u in review.below_threshold] == ["u_low"]
     assert [(m.user_id, m.net_change, m.lowered) for m in review.movers] == [
@@ -112,6 +113,21 @@ def test_trust_review_bands_the_users_and_sums_changes_in_the_month():
         "day14-suspended": -10,
         "paid on time": 5,
     }
+
+
+def test_trust_review_bands_follow_the_configured_thresholds():
+    """min_to_trade 40 and loyalty from 85, as configured: the bands split there."""
+    policy = Policy(trust=TrustPolicy(min_to_trade=40), share=SharePolicy(loyalty_min_trust=85))
+    users = [UserTrust("u_35", 35), UserTrust("u_45", 45), UserTrust("u_87", 87)]
+    review = trust_review(users, [], AS_OF - timedelta(days=21), AS_OF, policy)
+    assert dict(review.bands) == {
+        "0-39": 1,
+        "40-49": 1,
+        "50-69": 0,
+        "70-84": 0,
+        "85-100": 1,
+    }
+    assert [u.user_id for u in review.below_threshold] == ["u_35"]
 
 
 def test_fraud_analysis_counts_decisions_reasons_and_held_shares():

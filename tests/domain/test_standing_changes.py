@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from domain.policy import TrustPolicy
 from domain.standing_changes import Standing, changes, event_type, from_payload, payload
 
-START = Standing.initial("u_1")
+START = Standing.initial("u_1", TrustPolicy())
 
 
 def moved(**fields: object) -> Standing:
@@ -55,7 +56,7 @@ def test_payload_says_what_the_standing_endpoint_says_and_round_trips() -> None:
         "reason": "day14-suspended",
         "at": "2026-12-04T10:00:00+00:00",
     }
-    assert from_payload(data) == after
+    assert from_payload(data, 30) == after
 
 
 def test_terms_not_accepted_stops_trading_and_is_news() -> None:
@@ -63,3 +64,15 @@ def test_terms_not_accepted_stops_trading_and_is_news() -> None:
     assert not unaccepted.can_trade and unaccepted.reasons == ["terms_not_accepted"]
     assert changes(START, unaccepted) == ["terms_not_accepted"]
     assert changes(unaccepted, START) == ["terms_accepted"]
+
+
+def test_the_configured_threshold_and_start_decide_the_standing():
+    """min_to_trade 40 and start 60 from configuration, not the brief's 30 and 50."""
+    policy = TrustPolicy(start=60, min_to_trade=40)
+    start = Standing.initial("u_2", policy)
+    assert (start.trust_score, start.min_trust, start.can_trade) == (60, 40, True)
+    at_35 = Standing(**{**start.__dict__, "trust_score": 35})
+    assert not at_35.can_trade and at_35.reasons == ["trust_below_threshold"]
+    assert changes(start, at_35) == ["trust_below_threshold"]  # 35 is above the default 30
+    published = payload(at_35, ["trust_below_threshold"], reason="r", at=datetime.now(UTC))
+    assert from_payload(published, 40) == at_35

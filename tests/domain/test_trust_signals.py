@@ -9,13 +9,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.policy import (
-    DEFAULT_TRUST_POLICY,
+    TrustPolicy,
     effective_trust,
     review_limit_for,
     trust_signals,
 )
 
-P = DEFAULT_TRUST_POLICY
+P = TrustPolicy()  # the brief's figures
 
 
 @pytest.mark.parametrize(

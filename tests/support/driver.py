@@ -106,7 +106,12 @@ class ShareDriver:
         return {
             "level": level,
             "trust": user.trust_score,
-            "can_trade": can_trade(level=level, trust_score=user.trust_score, blocked=user.blocked),
+            "can_trade": can_trade(
+                level=level,
+                trust_score=user.trust_score,
+                blocked=user.blocked,
+                min_trust=self.deps.policy.trust.min_to_trade,
+            ),
             "can_access": can_access(level=level),
         }
 

@@ -9,6 +9,6 @@ from activities.reports import ReportActivities
 
 
 async def overdue_report(deps) -> c.ReportSummary:
-    return await ReportActivities(deps.sessions, deps.cipher).generate_report(
+    return await ReportActivities(deps.sessions, deps.cipher, deps.policy).generate_report(
         c.GenerateReportInput(kind="overdue", as_of=datetime.now(UTC))
     )

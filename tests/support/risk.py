@@ -61,7 +61,7 @@ async def overdue_share(
     """An open share at `level`, recorded long enough ago for its discount to have lapsed."""
     recorded = datetime.now(UTC) - timedelta(days=31)
     async with deps.sessions.begin() as s:
-        await standing.ensure_user(s, deps.hasher, user_id)
+        await standing.ensure_user(s, deps.hasher, user_id, deps.policy.trust)
         share = await bare_share(
             s,
             deps.cipher,
@@ -79,14 +79,14 @@ async def overdue_share(
             due_at=recorded + timedelta(days=7),
         )
         await s.flush()
-        await standing.recompute(s, deps.hasher, user_id)
+        await standing.recompute(s, deps.hasher, user_id, deps.policy.trust)
     return share.event_id
 
 
 async def verified_profits(deps: Deps, user_id: str, profits: list[str]) -> None:
     """Past shares of `user_id` with these verified profits (the user's history)."""
     async with deps.sessions.begin() as s:
-        await standing.ensure_user(s, deps.hasher, user_id)
+        await standing.ensure_user(s, deps.hasher, user_id, deps.policy.trust)
         for profit in profits:
             await bare_share(
                 s,

@@ -56,7 +56,7 @@ async def seed_emulator_account(emulator_url: str, trades: list[dict]) -> tuple[
 async def register_account(deps: Deps, user_id: str, api_key: str, secret: str) -> str:
     account_id = f"acc_{uuid.uuid4().hex[:12]}"
     async with deps.sessions.begin() as s:
-        await standing.ensure_user(s, deps.hasher, user_id)
+        await standing.ensure_user(s, deps.hasher, user_id, deps.policy.trust)
         s.add(
             ExchangeAccount(
                 id=account_id,

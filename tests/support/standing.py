@@ -31,7 +31,7 @@ async def set_standing(
 ) -> None:
     """Changes the user as the ledger would, then recomputes in the same transaction."""
     async with deps.sessions.begin() as s:
-        await standing.ensure_user(s, deps.hasher, user_id)
+        await standing.ensure_user(s, deps.hasher, user_id, deps.policy.trust)
         user = await s.get(User, user_id)
         assert user is not None
         if trust is not None:
@@ -40,7 +40,7 @@ async def set_standing(
             user.blocked = blocked
         if level is not None:
             await _open_share_at(deps, s, user_id, level)
-        await standing.recompute(s, deps.hasher, user_id, reason=reason, at=AT)
+        await standing.recompute(s, deps.hasher, user_id, deps.policy.trust, reason=reason, at=AT)
 
 
 async def _open_share_at(deps: Deps, s, user_id: str, level: int) -> None:

@@ -8,6 +8,7 @@ import pytest
 from activities.notify.backend import BackendWebhooks
 from activities.notify.user import UserNotifications
 from activities.payments.links import PaymentLinkActivities
+from runtime.deps import Deps
 from runtime.settings import MissingSetting
 from workers.worker import activities_for
 
@@ -40,7 +41,8 @@ def test_an_unreadable_fx_source_stops_the_worker(deps, settings) -> None:
         activities_for(deps, settings.model_copy(update={"fx_source": "ecb"}))
 
 
-def test_a_wrong_policy_figure_stops_the_worker(deps, settings, monkeypatch) -> None:
+def test_a_wrong_policy_figure_stops_the_worker(settings, monkeypatch) -> None:
+    # The policy is loaded with the process's Deps, which the worker (and the API) build first.
     monkeypatch.setenv("PROFITSHARE_POLICY_SHARE_SHARE_RATE", "1.5")
     with pytest.raises(ValueError, match="share_rate"):
-        activities_for(deps, settings)
+        Deps.from_settings(settings, pool_size=1)

@@ -17,9 +17,12 @@ def _razorpay(currency: str, minor: int) -> Decimal:
 
 def test_razorpay_amounts_are_in_each_currency_s_minor_unit():
     assert _razorpay("INR", 13275) == Decimal("132.75")
-    assert _razorpay("JPY", 500) == Decimal("500")
-    # KWD counts fils (3 places) once domain.money knows it; never a fixed /100.
-    assert _razorpay("KWD", 1500) == Decimal(1500).scaleb(-minor_unit_places("KWD"))
+    # JPY has no minor unit: 500 is 500 yen, not 5.00.
+    assert str(_razorpay("JPY", 500)) == "500"
+    # KWD counts fils, 3 places: 1500 is 1.500 dinar, never a fixed /100 (15.00).
+    assert minor_unit_places("KWD") == 3
+    assert str(_razorpay("KWD", 1500)) == "1.500"
+    assert str(_razorpay("KWD", 142505)) == "142.505"
 
 
 def _standard(amount: str) -> bytes:
