@@ -13,31 +13,12 @@ from api.auth import require, token_actor
 from api.errors import ApiError
 from db import proof_review
 from db.audited import audited
-from domain.proof_checks import Check
-from domain.types import Money
 
 router = APIRouter(tags=["payment proofs"])
 
 
-class QueuedProofOut(BaseModel):
-    proof_id: str
-    event_id: str
-    user_id: str
-    transaction_id: str
-    amount: Money
-    currency: str
-    paid_at: datetime
-    submitted_at: datetime
-    status: str
-    checks: list[Check]
-    flagged: bool
-    flag_note: str | None
-    has_screenshot: bool
-    expected_amount: Money | None
-
-
 class ProofQueue(BaseModel):
-    proofs: list[QueuedProofOut]
+    proofs: list[proof_review.QueuedProof]
 
 
 class FlagIn(BaseModel):
@@ -62,7 +43,7 @@ async def list_proofs(
     deps = request.app.state.deps
     async with deps.sessions() as s:
         found = await proof_review.queue(s, deps.cipher, status=status, limit=limit)
-    return ProofQueue(proofs=[QueuedProofOut(**vars(proof)) for proof in found])
+    return ProofQueue(proofs=found)
 
 
 @router.post(
