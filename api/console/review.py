@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from api.console.render import act, page
 from api.console.session import operator, posted
+from api.deps import app_deps
 from api.routes.review import review_share
 from db.models import Share
 from db.shares import amounts
@@ -68,7 +69,7 @@ async def decide(event_id: str, request: Request) -> Response:
             note=form.get("note", ""),
             confirmed_fraud=decision == "fraud",
         )
-        await review_share(event_id, body, request)
+        await review_share(event_id, body, request, app_deps(request))
 
     words = {"approve": "approved", "reject": "rejected", "fraud": "rejected as fraud"}
     return await act(request, "/admin/review", run, f"{event_id}: {words.get(decision, '')}")

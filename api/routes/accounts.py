@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from activities.exchange.holdings import HoldingsSnapshot, snapshot_holdings
 from api.auth import require, token_actor
+from api.deps import AppDeps
 from db import standing
 from db.audited import audited
 from db.models import ExchangeAccount
@@ -36,13 +37,15 @@ class ExchangeAccountCreated(BaseModel):
 @router.post(
     "/v1/users/{user_id}/exchange-accounts",
     status_code=201,
-    response_model=ExchangeAccountCreated,
     dependencies=[Depends(require("backend"))],
 )
 async def register_exchange_account(
-    user_id: Identifier, body: NewExchangeAccount, request: Request, response: Response
+    user_id: Identifier,
+    body: NewExchangeAccount,
+    request: Request,
+    deps: AppDeps,
+    response: Response,
 ) -> ExchangeAccountCreated:
-    deps = request.app.state.deps
     fingerprint = deps.hasher.fingerprint(body.api_key.get_secret_value())
     # Deterministic id: registering the same key for the same user twice is one account.
     account_id = "acc_" + hashlib.sha256(f"{user_id}:{fingerprint}".encode()).hexdigest()[:20]

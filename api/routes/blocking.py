@@ -47,14 +47,14 @@ async def _set_blocked(
     return BlockState(user_id=user_id, blocked=blocked, changed=changed)
 
 
-@router.post("/v1/admin/users/{user_id}/block", response_model=BlockState)
+@router.post("/v1/admin/users/{user_id}/block")
 async def block_user(
     user_id: Identifier, request: Request, body: BlockNote | None = None
 ) -> BlockState:
     return await _set_blocked(request, user_id, body, blocked=True)
 
 
-@router.post("/v1/admin/users/{user_id}/unblock", response_model=BlockState)
+@router.post("/v1/admin/users/{user_id}/unblock")
 async def unblock_user(
     user_id: Identifier, request: Request, body: BlockNote | None = None
 ) -> BlockState:

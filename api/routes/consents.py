@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from api.auth import require, token_actor
+from api.deps import AppDeps
 from api.errors import ApiError
 from db import consents, user_keys
 from db.audited import audited
@@ -59,9 +60,8 @@ class Consents(BaseModel):
     accepted_current: bool
 
 
-@router.put("/v1/admin/terms", response_model=TermsOut, dependencies=[Depends(require("admin"))])
-async def put_terms(body: TermsIn, request: Request) -> TermsOut:
-    deps = request.app.state.deps
+@router.put("/v1/admin/terms", dependencies=[Depends(require("admin"))])
+async def put_terms(body: TermsIn, request: Request, deps: AppDeps) -> TermsOut:
     now = datetime.now(UTC)
     actor, partition = token_actor(request), consents.TERMS_PARTITION
     try:
@@ -79,12 +79,10 @@ async def put_terms(body: TermsIn, request: Request) -> TermsOut:
 
 @router.get(
     "/v1/terms",
-    response_model=TermsOut | None,
     dependencies=[Depends(require("backend", "ops"))],
 )
-async def get_terms(request: Request) -> TermsOut | None:
+async def get_terms(deps: AppDeps) -> TermsOut | None:
     """The terms in force (null when none are)."""
-    deps = request.app.state.deps
     async with deps.sessions() as s:
         terms = await consents.in_force(s, datetime.now(UTC))
     if terms is None:
@@ -97,16 +95,14 @@ async def get_terms(request: Request) -> TermsOut | None:
 @router.post(
     "/v1/users/{user_id}/consents",
     status_code=201,
-    response_model=consents.ConsentView,
     responses={
         200: {"model": consents.ConsentView, "description": "this version was accepted before"}
     },
     dependencies=[Depends(require("backend"))],
 )
 async def post_consent(
-    user_id: Identifier, body: ConsentIn, request: Request, response: Response
+    user_id: Identifier, body: ConsentIn, request: Request, deps: AppDeps, response: Response
 ) -> consents.ConsentView:
-    deps = request.app.state.deps
     actor = token_actor(request)
     try:
         async with audited(deps.sessions, deps.auditor, actor=actor, partition=user_id) as a:
@@ -128,11 +124,9 @@ async def post_consent(
 
 @router.get(
     "/v1/users/{user_id}/consents",
-    response_model=Consents,
     dependencies=[Depends(require("backend", "ops"))],
 )
-async def list_consents(user_id: Identifier, request: Request) -> Consents:
-    deps = request.app.state.deps
+async def list_consents(user_id: Identifier, deps: AppDeps) -> Consents:
     now = datetime.now(UTC)
     async with deps.sessions() as s:
         found = await consents.consents_of(s, deps.cipher, user_id)

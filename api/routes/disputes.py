@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from api.audited import share_audited
 from api.auth import require, token_actor
+from api.deps import AppDeps
 from api.errors import ApiError
 from api.signals import closed_is_409, share_client
 from db.models import Dispute
@@ -32,11 +33,11 @@ class ResolutionAccepted(BaseModel):
 @router.post(
     "/v1/shares/{event_id}/dispute",
     status_code=202,
-    response_model=DisputeAccepted,
     dependencies=[Depends(require("backend"))],
 )
-async def open_dispute(event_id: str, body: DisputeOpened, request: Request) -> DisputeAccepted:
-    deps = request.app.state.deps
+async def open_dispute(
+    event_id: str, body: DisputeOpened, request: Request, deps: AppDeps
+) -> DisputeAccepted:
     now = datetime.now(UTC)
     async with share_audited(deps, event_id, token_actor(request)) as (a, share):
         s = a.session
@@ -72,15 +73,14 @@ async def open_dispute(event_id: str, body: DisputeOpened, request: Request) -> 
 @router.post(
     "/v1/admin/shares/{event_id}/dispute-resolution",
     status_code=202,
-    response_model=ResolutionAccepted,
+    dependencies=[Depends(require("admin"))],
 )
 async def resolve_dispute(
     event_id: str,
     body: DisputeResolution,
     request: Request,
-    role: str = Depends(require("admin")),
+    deps: AppDeps,
 ) -> ResolutionAccepted:
-    deps = request.app.state.deps
     now = datetime.now(UTC)
     async with share_audited(deps, event_id, token_actor(request)) as (a, _):
         dispute = await a.locked(select(Dispute).where(Dispute.event_id == event_id))

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Depends, Request
 
 from api.auth import require, token_actor
+from api.deps import AppDeps
 from api.errors import ApiError
 from db import erasure
 from db.audited import audited
@@ -17,11 +18,9 @@ router = APIRouter(tags=["privacy"])
 
 @router.post(
     "/v1/admin/users/{user_id}/erase",
-    response_model=erasure.ErasureReport,
     dependencies=[Depends(require("admin"))],
 )
-async def erase_user(user_id: Identifier, request: Request) -> erasure.ErasureReport:
-    deps = request.app.state.deps
+async def erase_user(user_id: Identifier, request: Request, deps: AppDeps) -> erasure.ErasureReport:
     actor = token_actor(request)
     try:
         async with audited(deps.sessions, deps.auditor, actor=actor, partition=user_id) as a:

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import require, token_actor
+from api.deps import AppDeps
 from api.errors import ApiError
 from api.signals import standing_changed
 from db.audited import audited
@@ -31,11 +32,13 @@ class Exemption(BaseModel):
     enforcement_level: int
 
 
-@router.post("/v1/admin/users/{user_id}/exemption", response_model=Exemption)
+@router.post("/v1/admin/users/{user_id}/exemption", dependencies=[Depends(require("admin"))])
 async def set_exemption(
-    user_id: str, body: ExemptionIn, request: Request, role: str = Depends(require("admin"))
+    user_id: str,
+    body: ExemptionIn,
+    request: Request,
+    deps: AppDeps,
 ) -> Exemption:
-    deps = request.app.state.deps
     now = datetime.now(UTC)
     actor = token_actor(request)
     async with audited(deps.sessions, deps.auditor, actor=actor, partition=user_id) as a:

@@ -87,19 +87,19 @@ async def _save(
     return _document(saved)
 
 
-@router.get("/v1/admin/fraud-settings", response_model=SettingsDocument)
+@router.get("/v1/admin/fraud-settings")
 async def get_fraud_settings(request: Request) -> SettingsDocument:
     # Read from the database, not the cache: an admin sees what was saved a moment ago.
     async with request.app.state.deps.sessions() as s:
         return _document(await settings_store.current(s))
 
 
-@router.put("/v1/admin/fraud-settings", response_model=SettingsDocument)
+@router.put("/v1/admin/fraud-settings")
 async def put_fraud_settings(change: SettingsChange, request: Request) -> SettingsDocument:
     return await _save(request, change.settings, change.note, change.expected_version)
 
 
-@router.post("/v1/admin/fraud-settings/reset", response_model=SettingsDocument)
+@router.post("/v1/admin/fraud-settings/reset")
 async def reset_fraud_settings(
     request: Request, body: SettingsReset | None = None
 ) -> SettingsDocument:
@@ -107,7 +107,7 @@ async def reset_fraud_settings(
     return await _save(request, DEFAULT_FRAUD_SETTINGS, note, None)
 
 
-@router.get("/v1/admin/fraud-settings/versions", response_model=SettingsHistory)
+@router.get("/v1/admin/fraud-settings/versions")
 async def fraud_settings_history(
     request: Request, limit: int = Query(20, ge=1, le=200)
 ) -> SettingsHistory:

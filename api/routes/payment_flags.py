@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from api.auth import require, token_actor
+from api.deps import AppDeps
 from api.errors import ApiError
 from db.alerts import OPS_ALERTS
 from db.audited import audited
@@ -32,15 +33,16 @@ class Flagged(BaseModel):
     flagged_at: datetime
 
 
-@router.post("/v1/admin/payments/{provider}/{transaction_id}/flag", response_model=Flagged)
+@router.post(
+    "/v1/admin/payments/{provider}/{transaction_id}/flag", dependencies=[Depends(require("admin"))]
+)
 async def flag_payment(
     provider: str,
     transaction_id: str,
     body: FlagIn,
     request: Request,
-    role: str = Depends(require("admin")),
+    deps: AppDeps,
 ) -> Flagged:
-    deps = request.app.state.deps
     now = datetime.now(UTC)
     where = (Payment.provider == provider, Payment.transaction_id == transaction_id)
     async with deps.sessions() as s:  # the payment's user picks the chain (never changes)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from api.auth import require, token_actor
+from api.deps import AppDeps
 from api.errors import ApiError
 from db import proof_review
 from db.audited import audited
@@ -32,15 +33,13 @@ class Flagged(BaseModel):
 
 @router.get(
     "/v1/admin/payment-proofs",
-    response_model=ProofQueue,
     dependencies=[Depends(require("ops"))],
 )
 async def list_proofs(
-    request: Request,
+    deps: AppDeps,
     status: Literal["pending", "approved", "rejected", "new_proof_requested"] = "pending",
     limit: int = Query(100, ge=1, le=500),
 ) -> ProofQueue:
-    deps = request.app.state.deps
     async with deps.sessions() as s:
         found = await proof_review.queue(s, deps.cipher, status=status, limit=limit)
     return ProofQueue(proofs=found)
@@ -48,15 +47,14 @@ async def list_proofs(
 
 @router.post(
     "/v1/admin/payment-proofs/{proof_id}/flag",
-    response_model=Flagged,
     dependencies=[Depends(require("ops"))],
 )
 async def flag_proof(
     body: FlagIn,
     request: Request,
+    deps: AppDeps,
     proof_id: str = Path(max_length=40, pattern=r"^[A-Za-z0-9_]+$"),
 ) -> Flagged:
-    deps = request.app.state.deps
     now = datetime.now(UTC)
     async with deps.sessions() as s:
         user_id = await proof_review.user_of(s, proof_id)
@@ -80,10 +78,9 @@ async def flag_proof(
     dependencies=[Depends(require("ops"))],
 )
 async def get_screenshot(
-    request: Request, proof_id: str = Path(max_length=40, pattern=r"^[A-Za-z0-9_]+$")
+    deps: AppDeps, proof_id: str = Path(max_length=40, pattern=r"^[A-Za-z0-9_]+$")
 ) -> Response:
     """The screenshot as stored: re-encoded, without its metadata."""
-    deps = request.app.state.deps
     async with deps.sessions() as s:
         found = await proof_review.screenshot(s, deps.cipher, proof_id)
     if found is None:

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import require, token_actor
+from api.deps import AppDeps
 from api.errors import ApiError
 from api.proof_upload import openapi_body, read_submission
 from api.signals import closed_is_409, share_client
@@ -93,12 +94,10 @@ def _limiter(request: Request) -> MovingWindowRateLimiter:
 @router.post(
     "/v1/shares/{event_id}/payment-proofs",
     status_code=202,
-    response_model=ProofAccepted,
     dependencies=[Depends(require("backend"))],
     openapi_extra=openapi_body(ProofIn),
 )
-async def submit_proof(event_id: str, request: Request) -> ProofAccepted:
-    deps = request.app.state.deps
+async def submit_proof(event_id: str, request: Request, deps: AppDeps) -> ProofAccepted:
     body, screenshot = await read_submission(request, ProofIn)
     async with deps.sessions() as s:
         share = await s.get(Share, event_id)
@@ -211,12 +210,14 @@ def _check(share: Share, body: ProofIn, cipher) -> None:
 @router.post(
     "/v1/admin/payment-proofs/{proof_id}/decision",
     status_code=202,
-    response_model=DecisionAccepted,
+    dependencies=[Depends(require("admin"))],
 )
 async def decide_proof(
-    proof_id: str, body: DecisionIn, request: Request, role: str = Depends(require("admin"))
+    proof_id: str,
+    body: DecisionIn,
+    request: Request,
+    deps: AppDeps,
 ) -> DecisionAccepted:
-    deps = request.app.state.deps
     target = DECIDED[body.decision]
     async with deps.sessions() as s:  # a proof's user never changes: read it unlocked
         user_id = await s.scalar(select(PaymentProof.user_id).where(PaymentProof.id == proof_id))

@@ -21,6 +21,7 @@ from activities.payments.razorpay_links import RazorpayRefused
 from activities.payments.razorpay_refunds import RazorpayRefunds
 from api.audited import share_audited
 from api.auth import require, token_actor
+from api.deps import AppDeps
 from api.errors import ApiError
 from db.models import Payment, Refund
 from db.shares import book_of, set_amounts
@@ -46,15 +47,15 @@ class RefundOut(BaseModel):
     gateway_refund_id: str | None = None
 
 
-@router.post("/v1/admin/shares/{event_id}/refund", response_model=RefundOut)
+@router.post("/v1/admin/shares/{event_id}/refund")
 async def refund_credit(
     event_id: str,
     body: RefundIn,
     request: Request,
+    deps: AppDeps,
     idempotency_key: str = Header(min_length=10, max_length=128, pattern=r"^[A-Za-z0-9_-]+$"),
     role: str = Depends(require("admin")),
 ) -> RefundOut:
-    deps = request.app.state.deps
     now = datetime.now(UTC)
     # The user's chain, then the share row (404 if none). The gateway is called inside: its
     # refund is idempotent by the same key, so a retried request never refunds twice.

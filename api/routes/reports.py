@@ -40,7 +40,7 @@ class ReportList(BaseModel):
     reports: list[ReportEntry]
 
 
-@router.get("/v1/reports", response_model=ReportList)
+@router.get("/v1/reports")
 async def list_reports(
     request: Request,
     kind: ReportKind | None = None,

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from activities.exchange.inventory import resolve_review
 from api.audited import share_audited
 from api.auth import require, token_actor
+from api.deps import AppDeps
 from api.errors import ApiError
 from api.signals import closed_is_409, share_client
 from db.models import ProfitEventRow
@@ -27,11 +28,11 @@ class ReviewAccepted(BaseModel):
 @router.post(
     "/v1/admin/shares/{event_id}/review",
     status_code=202,
-    response_model=ReviewAccepted,
     dependencies=[Depends(require("admin"))],
 )
-async def review_share(event_id: str, decision: ReviewDecision, request: Request) -> ReviewAccepted:
-    deps = request.app.state.deps
+async def review_share(
+    event_id: str, decision: ReviewDecision, request: Request, deps: AppDeps
+) -> ReviewAccepted:
     async with share_audited(deps, event_id, token_actor(request)) as (a, share):
         if share.status != "under_review":
             raise ApiError(409, f"the share is {share.status}, not under_review")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import require, token_actor
+from api.deps import AppDeps
 from api.errors import ApiError
 from db.audited import audited
 from db.risk import devices
@@ -35,7 +36,6 @@ class Dismissed(BaseModel):
 
 @router.get(
     "/v1/admin/risk/devices",
-    response_model=SharedDevices,
     dependencies=[Depends(require("ops"))],
 )
 async def list_devices(
@@ -51,17 +51,16 @@ async def list_devices(
 @router.post(
     "/v1/admin/risk/devices/{device}/dismissals",
     status_code=201,
-    response_model=Dismissed,
     responses={200: {"model": Dismissed, "description": "dismissed before"}},
     dependencies=[Depends(require("admin"))],
 )
 async def dismiss(
     body: DismissalIn,
     request: Request,
+    deps: AppDeps,
     response: Response,
     device: str = Path(max_length=256, pattern=r"^[A-Za-z0-9_.:\-]+$"),
 ) -> Dismissed:
-    deps = request.app.state.deps
     actor, user_id = token_actor(request), body.user_id
     try:
         async with audited(deps.sessions, deps.auditor, actor=actor, partition=user_id) as a:

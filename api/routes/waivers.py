@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from api.audited import share_audited
 from api.auth import require, token_actor
+from api.deps import AppDeps
 from api.errors import ApiError
 from api.signals import closed_is_409, share_client
 from domain.models import Waiver
@@ -22,11 +23,15 @@ class WaiverAccepted(BaseModel):
     kind: Literal["waive", "write_off"]
 
 
-@router.post("/v1/admin/shares/{event_id}/waive", status_code=202, response_model=WaiverAccepted)
+@router.post(
+    "/v1/admin/shares/{event_id}/waive", status_code=202, dependencies=[Depends(require("admin"))]
+)
 async def waive_share(
-    event_id: str, body: Waiver, request: Request, role: str = Depends(require("admin"))
+    event_id: str,
+    body: Waiver,
+    request: Request,
+    deps: AppDeps,
 ) -> WaiverAccepted:
-    deps = request.app.state.deps
     now = datetime.now(UTC)
     actor = token_actor(request)
     async with share_audited(deps, event_id, actor) as (a, share):
