@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import require, token_actor
+from api.deps import app_deps
 from api.errors import ApiError
 from api.signals import standing_changed
 from db import standing
@@ -32,7 +33,7 @@ class BlockState(BaseModel):
 async def _set_blocked(
     request: Request, user_id: str, body: BlockNote | None, *, blocked: bool
 ) -> BlockState:
-    deps = request.app.state.deps
+    deps = app_deps(request)
     try:
         async with audited(
             deps.sessions, deps.auditor, actor=token_actor(request), partition=user_id

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import require, token_actor
+from api.deps import AppDeps, app_deps
 from api.errors import ApiError
 from db.audited import audited
 from db.risk import settings_store
@@ -66,7 +67,7 @@ def _document(version: SettingsVersion) -> SettingsDocument:
 async def _save(
     request: Request, settings: FraudSettings, note: str, expected: int | None
 ) -> SettingsDocument:
-    deps = request.app.state.deps
+    deps = app_deps(request)
     try:
         async with audited(
             deps.sessions,
@@ -88,9 +89,9 @@ async def _save(
 
 
 @router.get("/v1/admin/fraud-settings")
-async def get_fraud_settings(request: Request) -> SettingsDocument:
+async def get_fraud_settings(deps: AppDeps) -> SettingsDocument:
     # Read from the database, not the cache: an admin sees what was saved a moment ago.
-    async with request.app.state.deps.sessions() as s:
+    async with deps.sessions() as s:
         return _document(await settings_store.current(s))
 
 
@@ -109,9 +110,9 @@ async def reset_fraud_settings(
 
 @router.get("/v1/admin/fraud-settings/versions")
 async def fraud_settings_history(
-    request: Request, limit: int = Query(20, ge=1, le=200)
+    deps: AppDeps, limit: int = Query(20, ge=1, le=200)
 ) -> SettingsHistory:
-    async with request.app.state.deps.sessions() as s:
+    async with deps.sessions() as s:
         changes = await settings_store.history(s, limit=limit)
     return SettingsHistory(
         versions=[

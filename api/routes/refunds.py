@@ -21,7 +21,7 @@ from activities.payments.razorpay_links import RazorpayRefused
 from activities.payments.razorpay_refunds import RazorpayRefunds
 from api.audited import share_audited
 from api.auth import require, token_actor
-from api.deps import AppDeps
+from api.deps import AppDeps, app_deps
 from api.errors import ApiError
 from db.models import Payment, Refund
 from db.shares import book_of, set_amounts
@@ -148,7 +148,7 @@ async def _through_gateway(
     if source is None or source.provider != "razorpay" or settings.razorpay_key_id is None:
         return None
     client = RazorpayRefunds(
-        request.app.state.deps.http,
+        app_deps(request).http,
         key_id=settings.razorpay_key_id,
         key_secret=settings.razorpay_key_secret.get_secret_value(),
         base_url=settings.razorpay_api_base_url,

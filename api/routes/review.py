@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from activities.exchange.inventory import resolve_review
 from api.audited import share_audited
 from api.auth import require, token_actor
-from api.deps import AppDeps
+from api.deps import AppDeps, app_deps
 from api.errors import ApiError
 from api.signals import closed_is_409, share_client
 from db.models import ProfitEventRow
@@ -53,7 +53,7 @@ async def review_share(
 
 
 async def _settle_inventory(request: Request, event_id: str, decision: ReviewDecision) -> None:
-    deps = request.app.state.deps
+    deps = app_deps(request)
     async with deps.sessions() as s:
         row = await s.get(ProfitEventRow, event_id)
     symbols: list[str] = []

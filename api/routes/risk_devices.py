@@ -39,11 +39,11 @@ class Dismissed(BaseModel):
     dependencies=[Depends(require("ops"))],
 )
 async def list_devices(
-    request: Request,
+    deps: AppDeps,
     min_accounts: int = Query(2, ge=2, le=1000),
     limit: int = Query(100, ge=1, le=500),
 ) -> SharedDevices:
-    async with request.app.state.deps.sessions() as s:
+    async with deps.sessions() as s:
         found = await devices.suspicious(s, min_accounts=min_accounts, limit=limit)
     return SharedDevices(devices=found)
 
