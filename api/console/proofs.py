@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from api.audited import acting
 from api.console import screenshots
 from api.console.render import act, page
 from api.console.session import operator, posted
@@ -101,6 +102,6 @@ async def flag(provider: str, transaction_id: str, request: Request) -> Response
 
     async def run() -> None:
         body = FlagIn(note=form.get("note", ""))
-        await flag_payment(provider, transaction_id, body, request, app_deps(request))
+        await flag_payment(provider, transaction_id, body, acting(request))
 
     return await act(request, "/admin/proofs", run, f"{provider}:{transaction_id}: flagged")

@@ -9,9 +9,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from api.audited import acting
 from api.console.render import act, audit_timeline, page
 from api.console.session import Refused, operator, posted
-from api.deps import app_deps
 from api.errors import ApiError
 from api.routes.disputes import resolve_dispute
 from api.routes.waivers import waive_share
@@ -72,7 +72,7 @@ async def waive(event_id: str, request: Request) -> Response:
 
     async def run() -> None:
         body = Waiver(kind=kind, note=form.get("note", ""))  # type: ignore[arg-type]
-        await waive_share(event_id, body, request, app_deps(request))
+        await waive_share(event_id, body, request, acting(request))
 
     done = "write-off requested" if kind == "write_off" else "waiver requested"
     return await act(request, share_url(event_id), run, done)
@@ -88,7 +88,7 @@ async def resolve(event_id: str, request: Request) -> Response:
             verified_profit=form.get("verified_profit") or None,
             note=form.get("note", ""),
         )
-        await resolve_dispute(event_id, body, request, app_deps(request))
+        await resolve_dispute(event_id, body, request, acting(request))
 
     return await act(request, share_url(event_id), run, "dispute resolution sent")
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from api.audited import acting
 from api.console.render import act, audit_timeline, page, redirect
 from api.console.session import Refused, operator, posted
 from api.console.share import share_url
@@ -95,7 +96,7 @@ async def exemption(user_id: str, request: Request) -> Response:
 
     async def run() -> None:
         body = ExemptionIn(exempt=exempt, note=form.get("note", ""))
-        await set_exemption(user_id, body, request, app_deps(request))
+        await set_exemption(user_id, body, request, acting(request))
 
     return await act(request, user_url(user_id), run, "exempt" if exempt else "exemption lifted")
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
+from api.audited import AppActing
 from api.auth import require, token_actor
 from api.deps import AppDeps
 from api.errors import ApiError
@@ -61,19 +62,17 @@ class Consents(BaseModel):
 
 
 @router.put("/v1/admin/terms", dependencies=[Depends(require("admin"))])
-async def put_terms(body: TermsIn, request: Request, deps: AppDeps) -> TermsOut:
-    now = datetime.now(UTC)
-    actor, partition = token_actor(request), consents.TERMS_PARTITION
+async def put_terms(body: TermsIn, act: AppActing) -> TermsOut:
     try:
-        async with audited(deps.sessions, deps.auditor, actor=actor, partition=partition) as a:
-            terms, _ = await consents.set_terms(a, **body.model_dump(), at=now)
+        async with act.audited(consents.TERMS_PARTITION) as a:
+            terms, _ = await consents.set_terms(a, **body.model_dump(), at=act.now)
     except consents.TermsConflict as err:
         raise ApiError(409, str(err)) from err
     return TermsOut(
         version=terms.version,
         url=terms.url,
         effective_at=terms.effective_at,
-        in_force=terms.effective_at <= now,
+        in_force=terms.effective_at <= act.now,
     )
 
 

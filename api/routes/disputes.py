@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from api.audited import share_audited
-from api.auth import require, token_actor
-from api.deps import AppDeps
+from api.audited import AppActing
+from api.auth import require
 from api.errors import ApiError
 from api.signals import closed_is_409, share_client
 from db.models import Dispute
@@ -36,10 +34,10 @@ class ResolutionAccepted(BaseModel):
     dependencies=[Depends(require("backend"))],
 )
 async def open_dispute(
-    event_id: str, body: DisputeOpened, request: Request, deps: AppDeps
+    event_id: str, body: DisputeOpened, request: Request, act: AppActing
 ) -> DisputeAccepted:
-    now = datetime.now(UTC)
-    async with share_audited(deps, event_id, token_actor(request)) as (a, share):
+    deps, now = act.deps, act.now
+    async with act.share(event_id) as (a, share):
         s = a.session
         known = await s.get(Dispute, event_id)
         if known is not None and known.signalled_at is not None:
@@ -79,10 +77,10 @@ async def resolve_dispute(
     event_id: str,
     body: DisputeResolution,
     request: Request,
-    deps: AppDeps,
+    act: AppActing,
 ) -> ResolutionAccepted:
-    now = datetime.now(UTC)
-    async with share_audited(deps, event_id, token_actor(request)) as (a, _):
+    deps, now = act.deps, act.now
+    async with act.share(event_id) as (a, _):
         dispute = await a.locked(select(Dispute).where(Dispute.event_id == event_id))
         if dispute is None:
             raise ApiError(404, f"no dispute on share {event_id}")

@@ -3,17 +3,17 @@ flagging a pending one for a closer look."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, Field
 
-from api.auth import require, token_actor
+from api.audited import AppActing
+from api.auth import require
 from api.deps import AppDeps
 from api.errors import ApiError
 from db import proof_review
-from db.audited import audited
 
 router = APIRouter(tags=["payment proofs"])
 
@@ -51,18 +51,16 @@ async def list_proofs(
 )
 async def flag_proof(
     body: FlagIn,
-    request: Request,
-    deps: AppDeps,
+    act: AppActing,
     proof_id: str = Path(max_length=40, pattern=r"^[A-Za-z0-9_]+$"),
 ) -> Flagged:
-    now = datetime.now(UTC)
-    async with deps.sessions() as s:
+    now = act.now
+    async with act.deps.sessions() as s:
         user_id = await proof_review.user_of(s, proof_id)
     if user_id is None:
         raise ApiError(404, f"no payment proof {proof_id}")
-    actor = token_actor(request)
     try:
-        async with audited(deps.sessions, deps.auditor, actor=actor, partition=user_id) as a:
+        async with act.audited(user_id) as a:
             proof = await proof_review.flag(a, proof_id, note=body.note, at=now)
     except proof_review.NotPending as err:
         raise ApiError(409, f"the proof was already decided: {err}") from err
