@@ -7,12 +7,11 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.auth import require, token_actor
-from api.deps import app_deps
+from api.audited import acting
+from api.auth import require
 from api.errors import ApiError
 from api.signals import standing_changed
 from db import standing
-from db.audited import audited
 from domain.types import Identifier
 
 router = APIRouter(tags=["admin"], dependencies=[Depends(require("admin"))])
@@ -33,11 +32,8 @@ class BlockState(BaseModel):
 async def _set_blocked(
     request: Request, user_id: str, body: BlockNote | None, *, blocked: bool
 ) -> BlockState:
-    deps = app_deps(request)
     try:
-        async with audited(
-            deps.sessions, deps.auditor, actor=token_actor(request), partition=user_id
-        ) as a:
+        async with acting(request).audited(user_id) as a:
             changed = await standing.set_blocked(
                 a, user_id, blocked=blocked, reason=body.note if body else "", at=datetime.now(UTC)
             )

@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from api.audited import AppActing
-from api.auth import require, token_actor
+from api.auth import require
 from api.deps import AppDeps
 from api.errors import ApiError
 from db import consents, user_keys
-from db.audited import audited
 from domain.risk.facts import IpText
 from domain.types import Identifier
 
@@ -100,11 +99,10 @@ async def get_terms(deps: AppDeps) -> TermsOut | None:
     dependencies=[Depends(require("backend"))],
 )
 async def post_consent(
-    user_id: Identifier, body: ConsentIn, request: Request, deps: AppDeps, response: Response
+    user_id: Identifier, body: ConsentIn, act: AppActing, response: Response
 ) -> consents.ConsentView:
-    actor = token_actor(request)
     try:
-        async with audited(deps.sessions, deps.auditor, actor=actor, partition=user_id) as a:
+        async with act.audited(user_id) as a:
             view, created = await consents.record_consent(
                 a, user_id, **body.model_dump(), at=datetime.now(UTC)
             )

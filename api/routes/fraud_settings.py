@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.auth import require, token_actor
-from api.deps import AppDeps, app_deps
+from api.audited import acting
+from api.auth import require
+from api.deps import AppDeps
 from api.errors import ApiError
-from db.audited import audited
 from db.risk import settings_store
 from db.risk.settings_store import SettingsVersion, VersionConflict
 from domain.risk.settings import DEFAULT_FRAUD_SETTINGS, FraudSettings
@@ -67,14 +67,8 @@ def _document(version: SettingsVersion) -> SettingsDocument:
 async def _save(
     request: Request, settings: FraudSettings, note: str, expected: int | None
 ) -> SettingsDocument:
-    deps = app_deps(request)
     try:
-        async with audited(
-            deps.sessions,
-            deps.auditor,
-            actor=token_actor(request),
-            partition=settings_store.SUBJECT,
-        ) as a:
+        async with acting(request).audited(settings_store.SUBJECT) as a:
             saved = await settings_store.save(
                 a,
                 settings,

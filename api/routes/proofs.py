@@ -20,13 +20,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth import require, token_actor
+from api.audited import acting
+from api.auth import require
 from api.deps import AppDeps
 from api.errors import ApiError
 from api.proof_upload import openapi_body, read_submission
 from api.signals import closed_is_409, share_client
 from db import proof_review
-from db.audited import audited
 from db.models import Payment, PaymentProof, Share
 from db.rate_limits import PostgresStorage
 from db.shares import amount_due_now
@@ -110,9 +110,7 @@ async def submit_proof(event_id: str, request: Request, deps: AppDeps) -> ProofA
     screened = await proof_review.screen(
         request.app.state.risk, share.user_id, body, screenshot, now=now
     )
-    async with audited(
-        deps.sessions, deps.auditor, actor=token_actor(request), partition=share.user_id
-    ) as a:
+    async with acting(request).audited(share.user_id) as a:
         s = a.session
         await _refuse_reuse(s, body.transaction_id)
         await _count_submission(request, share.user_id)
@@ -223,8 +221,8 @@ async def decide_proof(
         user_id = await s.scalar(select(PaymentProof.user_id).where(PaymentProof.id == proof_id))
     if user_id is None:
         raise ApiError(404, f"no payment proof {proof_id}")
-    actor = token_actor(request)
-    async with audited(deps.sessions, deps.auditor, actor=actor, partition=user_id) as a:
+    act = acting(request)
+    async with act.audited(user_id) as a:
         proof = await a.locked(select(PaymentProof).where(PaymentProof.id == proof_id))
         if proof.status == target and proof.signalled_at is not None:
             return DecisionAccepted(proof_id=proof_id, status=target)  # a repeat: same answer
@@ -240,7 +238,7 @@ async def decide_proof(
         )
         event_id = proof.event_id
         proof.status, proof.decided_at = target, now
-        proof.decided_by = actor.render()[: PaymentProof.decided_by.type.length]
+        proof.decided_by = act.actor.render()[: PaymentProof.decided_by.type.length]
         proof.note_enc = deps.cipher.encrypt(body.note) if body.note else None
         await a.record(
             f"proof.{target}",

@@ -19,8 +19,8 @@ from sqlalchemy import select
 
 from activities.payments.razorpay_links import RazorpayRefused
 from activities.payments.razorpay_refunds import RazorpayRefunds
-from api.audited import share_audited
-from api.auth import require, token_actor
+from api.audited import acting
+from api.auth import require
 from api.deps import AppDeps, app_deps
 from api.errors import ApiError
 from db.models import Payment, Refund
@@ -59,7 +59,7 @@ async def refund_credit(
     now = datetime.now(UTC)
     # The user's chain, then the share row (404 if none). The gateway is called inside: its
     # refund is idempotent by the same key, so a retried request never refunds twice.
-    async with share_audited(deps, event_id, token_actor(request)) as (a, share):
+    async with acting(request).share(event_id) as (a, share):
         s = a.session
         done = await s.scalar(select(Refund).where(Refund.idempotency_key == idempotency_key))
         if done is not None:

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
 from activities.exchange.inventory import resolve_review
-from api.audited import share_audited
+from api.audited import AppActing
 from api.auth import require, token_actor
-from api.deps import AppDeps, app_deps
+from api.deps import app_deps
 from api.errors import ApiError
 from api.signals import closed_is_409, share_client
 from db.models import ProfitEventRow
@@ -31,9 +31,9 @@ class ReviewAccepted(BaseModel):
     dependencies=[Depends(require("admin"))],
 )
 async def review_share(
-    event_id: str, decision: ReviewDecision, request: Request, deps: AppDeps
+    event_id: str, decision: ReviewDecision, request: Request, act: AppActing
 ) -> ReviewAccepted:
-    async with share_audited(deps, event_id, token_actor(request)) as (a, share):
+    async with act.share(event_id) as (a, share):
         if share.status != "under_review":
             raise ApiError(409, f"the share is {share.status}, not under_review")
         # The workflow keeps only the first decision; every request is audited once by key.

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.auth import require, token_actor
+from api.audited import AppActing
+from api.auth import require
 from api.deps import AppDeps
 from api.errors import ApiError
-from db.audited import audited
 from db.risk import devices
 from domain.types import Identifier
 
@@ -56,14 +56,13 @@ async def list_devices(
 )
 async def dismiss(
     body: DismissalIn,
-    request: Request,
-    deps: AppDeps,
+    act: AppActing,
     response: Response,
     device: str = Path(max_length=256, pattern=r"^[A-Za-z0-9_.:\-]+$"),
 ) -> Dismissed:
-    actor, user_id = token_actor(request), body.user_id
+    user_id = body.user_id
     try:
-        async with audited(deps.sessions, deps.auditor, actor=actor, partition=user_id) as a:
+        async with act.audited(user_id) as a:
             added = await devices.dismiss(
                 a, user_id=user_id, device=device, note=body.note, at=datetime.now(UTC)
             )
