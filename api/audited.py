@@ -1,17 +1,56 @@
-"""An audited change to one share from an admin route: its user's chain, then its row."""
+"""An audited change from an admin route: who asks, when, in which chain.
+
+A route takes `act: Acting` (after its `require(...)` check, which names the caller) and
+opens `act.audited(partition)` or, for one share, `act.share(event_id)`; the console, which
+calls the same route functions, passes `acting(request)` after its own session check.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated
 
+from fastapi import Depends, Request
 from sqlalchemy import select
 
+from api.auth import token_actor
+from api.deps import app_deps
 from api.errors import ApiError
 from db.audit import Actor
-from db.audited import Audit, audited_share
+from db.audited import Audit, audited, audited_share
 from db.models import Share
 from runtime.deps import Deps
+
+
+@dataclass(frozen=True)
+class Acting:
+    """The clients, the caller (as the role check admitted it) and the moment of the request."""
+
+    deps: Deps
+    actor: Actor
+    now: datetime
+
+    def audited(self, partition: str) -> AbstractAsyncContextManager[Audit]:
+        """`db.audited.audited(...)` in `partition`, by this caller."""
+        deps = self.deps
+        return audited(deps.sessions, deps.auditor, actor=self.actor, partition=partition)
+
+    def share(self, event_id: str) -> AbstractAsyncContextManager[tuple[Audit, Share]]:
+        """An audited change to one share, its row locked; 404 if there is none."""
+        return share_audited(self.deps, event_id, self.actor)
+
+
+def acting(request: Request) -> Acting:
+    """Only after the route's role check: `require(...)` names the caller."""
+    return Acting(app_deps(request), token_actor(request), datetime.now(UTC))
+
+
+# Route dependencies run before parameter dependencies, so `dependencies=[require(...)]`
+# has named the caller by the time this is built.
+AppActing = Annotated[Acting, Depends(acting)]
 
 
 @asynccontextmanager

@@ -14,10 +14,11 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, delete, select, update
+from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from db import user_keys
 from db.crypto import FieldCipher
@@ -64,30 +65,12 @@ async def erase_user(a: Audit, user_id: str, *, at: datetime) -> ErasureReport:
     destroyed = await user_keys.destroy(session, user_id)
     decisions = await risk_decisions.redact(session, cipher, RiskDecisionRow.user_id == user_id)
     sightings = await affected(session, delete(Device).where(Device.user_id == user_id))
-    screenshots = await affected(
-        session,
-        update(PaymentProof)
-        .where(PaymentProof.user_id == user_id, PaymentProof.screenshot_enc.is_not(None))
-        .values(screenshot_enc=None),
+    owns_proof, owns_consent = PaymentProof.user_id == user_id, Consent.user_id == user_id
+    screenshots = await cleared(session, owns_proof, PaymentProof.screenshot_enc)
+    proofs = await cleared(
+        session, owns_proof, PaymentProof.ip_enc, PaymentProof.device_fingerprint
     )
-    proofs = await affected(
-        session,
-        update(PaymentProof)
-        .where(
-            PaymentProof.user_id == user_id,
-            PaymentProof.ip_enc.is_not(None) | PaymentProof.device_fingerprint.is_not(None),
-        )
-        .values(ip_enc=None, device_fingerprint=None),
-    )
-    consents = await affected(
-        session,
-        update(Consent)
-        .where(
-            Consent.user_id == user_id,
-            Consent.ip_enc.is_not(None) | Consent.user_agent_enc.is_not(None),
-        )
-        .values(ip_enc=None, user_agent_enc=None),
-    )
+    consents = await cleared(session, owns_consent, Consent.ip_enc, Consent.user_agent_enc)
     events = await pseudonymise_events(session, cipher, ProfitEventRow.user_id == user_id, at=at)
     credentials = await affected(
         session,
@@ -123,6 +106,17 @@ async def erase_user(a: Audit, user_id: str, *, at: datetime) -> ErasureReport:
 async def affected(session: AsyncSession, statement) -> int:  # type: ignore[no-untyped-def]
     result = await session.execute(statement.execution_options(synchronize_session=False))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def cleared(
+    session: AsyncSession, owned: ColumnElement[bool], *columns: InstrumentedAttribute[Any]
+) -> int:
+    """Sets `columns` (of one table) to NULL on the owned rows that still hold any of them;
+    how many rows that was (a repeat finds none)."""
+    table = columns[0].class_
+    held = or_(*(column.is_not(None) for column in columns))
+    statement = update(table).where(owned, held).values({column: None for column in columns})
+    return await affected(session, statement)
 
 
 async def pseudonymise_events(

@@ -20,6 +20,7 @@ from db.models import PaymentProof, Share
 from db.shares import amount_due_now
 from domain.proof_checks import Check, Screenshot, no_screenshot, screenshot_checks
 from domain.risk.decision import RiskDecision, RiskRequest
+from domain.types import Money
 
 if TYPE_CHECKING:
     from db.audited import Audit
@@ -96,11 +97,13 @@ async def stored_fields(
 
 @dataclass(frozen=True)
 class QueuedProof:
+    """A proof as the queue shows it; the JSON route answers with it as is (Money: strings)."""
+
     proof_id: str
     event_id: str
     user_id: str
     transaction_id: str
-    amount: Decimal
+    amount: Money
     currency: str
     paid_at: datetime
     submitted_at: datetime
@@ -110,7 +113,7 @@ class QueuedProof:
     flag_note: str | None
     has_screenshot: bool
     # What the share asked for at paid_at (the early discount counts until it lapsed).
-    expected_amount: Decimal | None
+    expected_amount: Money | None
 
 
 async def queue(

@@ -13,12 +13,12 @@ from typing import Any
 
 import ccxt.async_support as ccxt
 
-from activities.fx.source import BadRate, Observation, UnknownRate, checked, invert, utc_now
+from activities.fx.source import BadRate, LiveRates, Observation, UnknownRate, invert, utc_now
 
 MakeClient = Callable[[], ccxt.Exchange]
 
 
-class CcxtTickerRates:
+class CcxtTickerRates(LiveRates):
     def __init__(
         self,
         make_client: MakeClient,
@@ -28,13 +28,10 @@ class CcxtTickerRates:
     ) -> None:
         """`make_client` builds a fresh keyless client per lookup (a rate is read once per
         recorded share, so a long-lived connection pool would sit idle)."""
+        super().__init__(max_age=max_age, clock=clock)
         self._make_client = make_client
-        self._max_age = max_age
-        self._clock = clock
 
-    async def rate(self, base: str, quote: str) -> Decimal:
-        if base == quote:
-            return Decimal(1)
+    async def _read(self, base: str, quote: str) -> Decimal:
         client = self._make_client()
         try:
             await client.load_markets()
@@ -58,9 +55,7 @@ class CcxtTickerRates:
             price = _exact(None, entry.get("last"))
         stamp = entry.get("timestamp")
         observed = datetime.fromtimestamp(stamp / 1000, UTC) if stamp else None
-        return checked(
-            Observation(price, observed), pair=symbol, now=self._clock(), max_age=self._max_age
-        )
+        return self._checked(Observation(price, observed), symbol)
 
 
 def _exact(raw: Any, parsed: Any) -> Decimal:

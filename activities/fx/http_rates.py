@@ -15,10 +15,10 @@ from typing import Any
 
 import httpx
 
-from activities.fx.source import BadRate, Observation, UnknownRate, checked, utc_now
+from activities.fx.source import BadRate, LiveRates, Observation, UnknownRate, utc_now
 
 
-class HttpRates:
+class HttpRates(LiveRates):
     def __init__(
         self,
         http: httpx.AsyncClient,
@@ -29,16 +29,13 @@ class HttpRates:
         max_age: timedelta,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
+        super().__init__(max_age=max_age, clock=clock)
         self._http = http
         self._url = url
         self._rate_path = rate_path
         self._timestamp_path = timestamp_path
-        self._max_age = max_age
-        self._clock = clock
 
-    async def rate(self, base: str, quote: str) -> Decimal:
-        if base == quote:
-            return Decimal(1)
+    async def _read(self, base: str, quote: str) -> Decimal:
         names = {"base": base, "quote": quote}
         response = await self._http.get(self._url.format(**names))
         if response.status_code == 404:
@@ -54,7 +51,7 @@ class HttpRates:
         if self._timestamp_path is not None:
             observed = _moment(dig(document, self._timestamp_path.format(**names)))
         observation = Observation(_decimal(raw_rate), observed)
-        return checked(observation, pair=pair, now=self._clock(), max_age=self._max_age)
+        return self._checked(observation, pair)
 
 
 def dig(document: Any, path: str) -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -53,3 +55,24 @@ def invert(rate: Decimal) -> Decimal:
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+class LiveRates(ABC):
+    """A source that reads rates as they are now (an exchange, an FX service): a currency
+    buys itself at 1 without asking, and a rate read is refused when older than `max_age`."""
+
+    def __init__(self, *, max_age: timedelta, clock: Callable[[], datetime] = utc_now) -> None:
+        self._max_age = max_age
+        self._clock = clock
+
+    async def rate(self, base: str, quote: str) -> Decimal:
+        if base == quote:
+            return Decimal(1)
+        return await self._read(base, quote)
+
+    @abstractmethod
+    async def _read(self, base: str, quote: str) -> Decimal:
+        """The rate of two different currencies."""
+
+    def _checked(self, observation: Observation, pair: str) -> Decimal:
+        return checked(observation, pair=pair, now=self._clock(), max_age=self._max_age)

@@ -30,15 +30,20 @@ from domain.notifications import Message, MissingParams, TemplateName, render
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """One rendered message for one user, as every notifier receives it."""
+
+    user_id: str
+    channel: str
+    template: TemplateName
+    params: Mapping[str, str]
+    message: Message
+    idempotency_key: str
+
+
 class Notifier(Protocol):
-    async def send(
-        self,
-        user_id: str,
-        channel: str,
-        template: TemplateName,
-        params: Mapping[str, str],
-        idempotency_key: str,
-    ) -> str | None:
+    async def send(self, out: OutgoingMessage) -> str | None:
         """Hands one message to the provider; returns the provider's message id if any."""
         ...
 
@@ -49,28 +54,20 @@ class HttpNotifier:
     def __init__(self, http: httpx.AsyncClient, *, url: str, token: str) -> None:
         self._http, self._url, self._token = http, url, token
 
-    async def send(
-        self,
-        user_id: str,
-        channel: str,
-        template: TemplateName,
-        params: Mapping[str, str],
-        idempotency_key: str,
-    ) -> str | None:
-        message = render(template, params)
+    async def send(self, out: OutgoingMessage) -> str | None:
         response = await self._http.post(
             self._url,
             json={
-                "user_id": user_id,
-                "channel": channel,
-                "template": template,
-                "params": dict(params),
-                "subject": message.subject,
-                "text": message.text,
+                "user_id": out.user_id,
+                "channel": out.channel,
+                "template": out.template,
+                "params": dict(out.params),
+                "subject": out.message.subject,
+                "text": out.message.text,
             },
             headers={
                 "Authorization": f"Bearer {self._token}",
-                "Idempotency-Key": idempotency_key,
+                "Idempotency-Key": out.idempotency_key,
             },
         )
         if 400 <= response.status_code < 500 and response.status_code not in (408, 409, 429):
@@ -83,47 +80,23 @@ class HttpNotifier:
         return str(response.json().get("id") or "") or None
 
 
-@dataclass(frozen=True)
-class SentMessage:
-    user_id: str
-    channel: str
-    template: TemplateName
-    message: Message
-    idempotency_key: str
-
-
 @dataclass
 class RecordingNotifier:
     """Tests: keeps every message handed to it, in order."""
 
-    sent: list[SentMessage] = field(default_factory=list)
+    sent: list[OutgoingMessage] = field(default_factory=list)
 
-    async def send(
-        self,
-        user_id: str,
-        channel: str,
-        template: TemplateName,
-        params: Mapping[str, str],
-        idempotency_key: str,
-    ) -> str | None:
-        message = render(template, params)
-        self.sent.append(SentMessage(user_id, channel, template, message, idempotency_key))
+    async def send(self, out: OutgoingMessage) -> str | None:
+        self.sent.append(out)
         return f"recorded-{len(self.sent)}"
 
 
 class LogNotifier:
     """Dev without NOTIFIER_URL: the message goes to the log (ids and subject only)."""
 
-    async def send(
-        self,
-        user_id: str,
-        channel: str,
-        template: TemplateName,
-        params: Mapping[str, str],
-        idempotency_key: str,
-    ) -> str | None:
-        message = render(template, params)
-        log.info("notify %s by %s: %s [%s]", user_id, channel, message.subject, idempotency_key)
+    async def send(self, out: OutgoingMessage) -> str | None:
+        subject, key = out.message.subject, out.idempotency_key
+        log.info("notify %s by %s: %s [%s]", out.user_id, out.channel, subject, key)
         return None
 
 
@@ -137,7 +110,7 @@ class UserNotifications:
         """Sends the stage's message unless it was sent before; True if sent by this call."""
         key = f"{cmd.event_id}:{cmd.stage}"
         try:  # a missing param is a bug in the caller: fail before storing, and for good
-            render(cmd.template, cmd.params)
+            message = render(cmd.template, cmd.params)
         except MissingParams as missing:
             raise ApplicationError(
                 str(missing), type=NOTIFICATION_REFUSED, non_retryable=True
@@ -158,9 +131,8 @@ class UserNotifications:
             sent_at = await s.scalar(select(Notification.sent_at).where(Notification.key == key))
         if sent_at is not None:
             return False
-        provider_id = await self._notifier.send(
-            cmd.user_id, cmd.channel, cmd.template, cmd.params, key
-        )
+        out = OutgoingMessage(cmd.user_id, cmd.channel, cmd.template, cmd.params, message, key)
+        provider_id = await self._notifier.send(out)
         async with self._sessions.begin() as s:
             await s.execute(
                 update(Notification)

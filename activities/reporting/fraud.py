@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from activities.reporting.layout import Rendered, csv_text, page, section, stamp, table
+from activities.reporting.layout import Rendered, heading, page, section, sectioned, stamp, table
 from activities.reporting.svg import Bar, bar_chart
 from domain.report_reviews import FraudAnalysis
 from domain.reports import Window
@@ -24,13 +24,8 @@ def render_fraud(analysis: FraudAnalysis, window: Window, generated_at: datetime
         }
         for s in analysis.held
     ]
-    document: dict[str, object] = {
-        "kind": window.kind,
-        "period": window.period,
-        "title": TITLE,
-        "since": stamp(analysis.since),
-        "until": stamp(analysis.until),
-        "generated_at": stamp(generated_at),
+    document = heading(window, TITLE, generated_at, since=analysis.since, until=analysis.until)
+    document |= {
         "shares": analysis.shares,
         "by_status": dict(analysis.by_status),
         "by_risk_decision": dict(analysis.by_risk_decision),
@@ -51,11 +46,7 @@ def render_fraud(analysis: FraudAnalysis, window: Window, generated_at: datetime
         ("held", s.event_id, "; ".join(s.review_reasons) or s.risk_decision) for s in analysis.held
     ]
     rows += [("blocked_user", user, "") for user in analysis.blocked_users]
-    return Rendered(
-        document=document,
-        csv=csv_text(("section", "name", "value"), rows),
-        html=_html(analysis, window),
-    )
+    return sectioned(document, rows, _html(analysis, window))
 
 
 def headline(analysis: FraudAnalysis) -> str:

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
+from domain.reports import Window
+
 _STYLE = """
 body { font-family: sans-serif; margin: 2rem; color: #222; max-width: 60rem; }
 h1 { font-size: 1.4rem; margin-bottom: 0.2rem; }
@@ -75,3 +77,23 @@ def csv_text(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 
 def stamp(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
+
+
+def heading(
+    window: Window, title: str, generated_at: datetime, **times: datetime
+) -> dict[str, object]:
+    """What every report's JSON document opens with: which report, which period, the times
+    it covers (as_of, or since and until), when it was made."""
+    stamped = {name: stamp(moment) for name, moment in times.items()}
+    opening: dict[str, object] = {"kind": window.kind, "period": window.period, "title": title}
+    return opening | stamped | {"generated_at": stamp(generated_at)}
+
+
+SECTIONED = ("section", "name", "value")
+
+
+def sectioned(
+    document: dict[str, object], rows: list[tuple[str, str, object]], html: str
+) -> Rendered:
+    """A report whose CSV is one (section, name, value) row per figure."""
+    return Rendered(document=document, csv=csv_text(SECTIONED, rows), html=html)

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from functools import partial
 
-from activities.reporting.layout import Rendered, csv_text, page, section, stamp, table
+from activities.reporting.layout import Rendered, csv_text, heading, page, section, stamp, table
 from activities.reporting.svg import Bar, bar_chart
 from domain.ladder import Level
 from domain.money import format_money
@@ -41,12 +41,8 @@ def render_overdue(report: OverdueReport, window: Window, generated_at: datetime
         }
         for line in report.lines
     ]
-    document: dict[str, object] = {
-        "kind": window.kind,
-        "period": window.period,
-        "title": TITLE,
-        "as_of": stamp(report.as_of),
-        "generated_at": stamp(generated_at),
+    document = heading(window, TITLE, generated_at, as_of=report.as_of)
+    document |= {
         "totals": [_cell(c) for c in report.totals],
         "by_level": [_cell(c) for c in report.by_level],
         "by_age": [_cell(c) for c in report.by_age],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from activities.reporting.layout import Rendered, csv_text, page, section, stamp, table
+from activities.reporting.layout import Rendered, heading, page, section, sectioned, stamp, table
 from activities.reporting.svg import Bar, bar_chart
 from domain.report_reviews import TrustReview
 from domain.reports import Window
@@ -14,13 +14,8 @@ TITLE = "Trust review"
 
 
 def render_trust(review: TrustReview, window: Window, generated_at: datetime) -> Rendered:
-    document: dict[str, object] = {
-        "kind": window.kind,
-        "period": window.period,
-        "title": TITLE,
-        "since": stamp(review.since),
-        "until": stamp(review.until),
-        "generated_at": stamp(generated_at),
+    document = heading(window, TITLE, generated_at, since=review.since, until=review.until)
+    document |= {
         "users": review.users,
         "bands": [{"band": band, "users": n} for band, n in review.bands],
         "below_threshold": [
@@ -46,11 +41,7 @@ def render_trust(review: TrustReview, window: Window, generated_at: datetime) ->
     rows += [("below_threshold", u.user_id, u.trust_score) for u in review.below_threshold]
     rows += [("net_change", m.user_id, m.net_change) for m in review.movers]
     rows += [("reason_total", r.reason, r.total_delta) for r in review.by_reason]
-    return Rendered(
-        document=document,
-        csv=csv_text(("section", "name", "value"), rows),
-        html=_html(review, window),
-    )
+    return sectioned(document, rows, _html(review, window))
 
 
 def headline(review: TrustReview) -> str:

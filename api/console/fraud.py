@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from api.console.render import act, error_text, page, redirect
 from api.console.session import operator, posted
 from api.console.settings_form import controls, dangerous, parse
+from api.deps import app_deps
 from api.routes.fraud_settings import SettingsChange, put_fraud_settings
 from api.routes.risk import list_alerts
 from db.risk import settings_store
@@ -88,5 +89,5 @@ async def save(request: Request) -> Response:
 @router.get("/admin/alerts")
 async def alerts(request: Request, before: int | None = None) -> Response:
     who = await operator(request)
-    found = await list_alerts(request, limit=ALERTS_SHOWN, before=before)
+    found = await list_alerts(app_deps(request), limit=ALERTS_SHOWN, before=before)
     return page(request, who, "alerts.html", alerts=found.alerts, next_before=found.next_before)

@@ -8,9 +8,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from api.audited import acting
 from api.console import screenshots
 from api.console.render import act, page
 from api.console.session import operator, posted
+from api.deps import app_deps
 from api.routes.payment_flags import FlagIn, flag_payment
 from api.routes.proofs import PAID_WITHIN, DecisionIn, decide_proof
 from db.models import Payment, PaymentProof, Share
@@ -84,22 +86,22 @@ def _pending(proof: PaymentProof, share: Share, cipher) -> dict:
 
 @router.post("/admin/proofs/{proof_id}/decision")
 async def decide(proof_id: str, request: Request) -> Response:
-    who, form = await posted(request, "admin")
+    _, form = await posted(request, "admin")
     decision = form.get("decision", "")
 
     async def run() -> None:
         body = DecisionIn(decision=decision, note=form.get("note", ""))  # type: ignore[arg-type]
-        await decide_proof(proof_id, body, request, role=who.caller)
+        await decide_proof(proof_id, body, request, app_deps(request))
 
     return await act(request, "/admin/proofs", run, f"{proof_id}: {DONE.get(decision, '')}")
 
 
 @router.post("/admin/payments/{provider}/{transaction_id}/flag")
 async def flag(provider: str, transaction_id: str, request: Request) -> Response:
-    who, form = await posted(request, "admin")
+    _, form = await posted(request, "admin")
 
     async def run() -> None:
         body = FlagIn(note=form.get("note", ""))
-        await flag_payment(provider, transaction_id, body, request, role=who.caller)
+        await flag_payment(provider, transaction_id, body, acting(request))
 
     return await act(request, "/admin/proofs", run, f"{provider}:{transaction_id}: flagged")

@@ -17,10 +17,13 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.service import RPCError
 
 from api.console.session import Operator, set_cookie
 from api.errors import ApiError
+from db import audit
+from db.crypto import FieldCipher
 
 FLASH = "ps_console_flash"
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -86,6 +89,23 @@ async def act(
     except RPCError:  # as the API answers it (api/errors.py): nothing was half-done
         return redirect(request, back, "error", "the workflow service is unavailable; retry later")
     return redirect(request, back, "ok", result if isinstance(result, str) else done)
+
+
+async def audit_timeline(
+    s: AsyncSession, cipher: FieldCipher, subject: str, limit: int
+) -> list[dict[str, Any]]:
+    """Who did what to `subject`: its last `limit` audit entries, newest first, details
+    decrypted (a share's and a user's page show the same timeline)."""
+    entries = (await audit.entries_for(s, subject))[-limit:]
+    return [
+        {
+            "at": e.at,
+            "actor": e.actor,
+            "action": e.action,
+            "details": await audit.details_of(s, cipher, e),
+        }
+        for e in reversed(entries)
+    ]
 
 
 def money(value: object) -> str:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
+from api.audited import acting
 from api.console.render import act, page
 from api.console.session import operator, posted
 from api.routes.review import review_share
@@ -68,7 +69,7 @@ async def decide(event_id: str, request: Request) -> Response:
             note=form.get("note", ""),
             confirmed_fraud=decision == "fraud",
         )
-        await review_share(event_id, body, request)
+        await review_share(event_id, body, request, acting(request))
 
     words = {"approve": "approved", "reject": "rejected", "fraud": "rejected as fraud"}
     return await act(request, "/admin/review", run, f"{event_id}: {words.get(decision, '')}")

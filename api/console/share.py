@@ -9,12 +9,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.console.render import act, page
+from api.audited import acting
+from api.console.render import act, audit_timeline, page
 from api.console.session import Refused, operator, posted
 from api.errors import ApiError
 from api.routes.disputes import resolve_dispute
 from api.routes.waivers import waive_share
-from db import audit
 from db.shares import load_view
 from domain.models import DisputeResolution, Waiver
 
@@ -46,16 +46,7 @@ async def share(event_id: str, request: Request) -> Response:
         view = await load_view(s, deps.cipher, event_id)
         if view is None:
             raise Refused(404, f"no share for event {event_id}")
-        entries = (await audit.entries_for(s, event_id))[-TIMELINE_LIMIT:]
-        timeline = [
-            {
-                "at": e.at,
-                "actor": e.actor,
-                "action": e.action,
-                "details": await audit.details_of(s, deps.cipher, e),
-            }
-            for e in reversed(entries)
-        ]
+        timeline = await audit_timeline(s, deps.cipher, event_id, TIMELINE_LIMIT)
     settings = request.app.state.settings
     workflow = (
         f"{settings.ui_origin}/namespaces/{quote(settings.temporal_namespace)}"
@@ -76,12 +67,12 @@ async def share(event_id: str, request: Request) -> Response:
 
 @router.post("/admin/shares/{event_id}/waive")
 async def waive(event_id: str, request: Request) -> Response:
-    who, form = await posted(request, "admin")
+    _, form = await posted(request, "admin")
     kind = form.get("kind", "waive")
 
     async def run() -> None:
         body = Waiver(kind=kind, note=form.get("note", ""))  # type: ignore[arg-type]
-        await waive_share(event_id, body, request, role=who.caller)
+        await waive_share(event_id, body, request, acting(request))
 
     done = "write-off requested" if kind == "write_off" else "waiver requested"
     return await act(request, share_url(event_id), run, done)
@@ -89,7 +80,7 @@ async def waive(event_id: str, request: Request) -> Response:
 
 @router.post("/admin/shares/{event_id}/dispute-resolution")
 async def resolve(event_id: str, request: Request) -> Response:
-    who, form = await posted(request, "admin")
+    _, form = await posted(request, "admin")
 
     async def run() -> None:
         body = DisputeResolution(
@@ -97,7 +88,7 @@ async def resolve(event_id: str, request: Request) -> Response:
             verified_profit=form.get("verified_profit") or None,
             note=form.get("note", ""),
         )
-        await resolve_dispute(event_id, body, request, role=who.caller)
+        await resolve_dispute(event_id, body, request, acting(request))
 
     return await act(request, share_url(event_id), run, "dispute resolution sent")
 

@@ -10,14 +10,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from api.console.render import act, page, redirect
+from api.audited import acting
+from api.console.render import act, audit_timeline, page, redirect
 from api.console.session import Refused, operator, posted
 from api.console.share import share_url
+from api.deps import app_deps
 from api.errors import ApiError
 from api.routes.blocking import BlockNote, block_user, unblock_user
 from api.routes.exemptions import ExemptionIn, set_exemption
 from api.routes.standing import get_standing
-from db import audit
 from db.models import Device, ExchangeAccount, RiskDecisionRow, Share, User
 from db.risk.decisions import _decision as decision_of
 from db.risk.links import linked_accounts
@@ -35,22 +36,13 @@ def user_url(user_id: str) -> str:
 async def user(user_id: str, request: Request) -> Response:
     who = await operator(request)
     try:
-        standing = await get_standing(user_id, request)
+        standing = await get_standing(user_id, app_deps(request))
     except ApiError as err:  # 404 with the contract's message
         raise Refused(err.status, err.message) from None
     deps = request.app.state.deps
     async with deps.sessions() as s:
         exempt = await s.scalar(select(User.exempt).where(User.id == user_id))
-        entries = (await audit.entries_for(s, f"user/{user_id}"))[-HISTORY_SHOWN:]
-        history = [
-            {
-                "at": e.at,
-                "actor": e.actor,
-                "action": e.action,
-                "details": await audit.details_of(s, deps.cipher, e),
-            }
-            for e in reversed(entries)
-        ]
+        history = await audit_timeline(s, deps.cipher, f"user/{user_id}", HISTORY_SHOWN)
         accounts = list(
             await s.scalars(select(ExchangeAccount).where(ExchangeAccount.user_id == user_id))
         )
@@ -99,12 +91,12 @@ async def unblock(user_id: str, request: Request) -> Response:
 
 @router.post("/admin/users/{user_id}/exemption")
 async def exemption(user_id: str, request: Request) -> Response:
-    who, form = await posted(request, "admin")
+    _, form = await posted(request, "admin")
     exempt = form.get("exempt") == "true"
 
     async def run() -> None:
         body = ExemptionIn(exempt=exempt, note=form.get("note", ""))
-        await set_exemption(user_id, body, request, role=who.caller)
+        await set_exemption(user_id, body, request, acting(request))
 
     return await act(request, user_url(user_id), run, "exempt" if exempt else "exemption lifted")
 

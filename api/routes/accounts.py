@@ -10,9 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from sqlalchemy import select
 
 from activities.exchange.holdings import HoldingsSnapshot, snapshot_holdings
-from api.auth import require, token_actor
+from api.audited import AppActing
+from api.auth import require
 from db import standing
-from db.audited import audited
 from db.models import ExchangeAccount
 from domain.types import Identifier
 
@@ -36,19 +36,21 @@ class ExchangeAccountCreated(BaseModel):
 @router.post(
     "/v1/users/{user_id}/exchange-accounts",
     status_code=201,
-    response_model=ExchangeAccountCreated,
     dependencies=[Depends(require("backend"))],
 )
 async def register_exchange_account(
-    user_id: Identifier, body: NewExchangeAccount, request: Request, response: Response
+    user_id: Identifier,
+    body: NewExchangeAccount,
+    request: Request,
+    act: AppActing,
+    response: Response,
 ) -> ExchangeAccountCreated:
-    deps = request.app.state.deps
+    deps = act.deps
     fingerprint = deps.hasher.fingerprint(body.api_key.get_secret_value())
     # Deterministic id: registering the same key for the same user twice is one account.
     account_id = "acc_" + hashlib.sha256(f"{user_id}:{fingerprint}".encode()).hexdigest()[:20]
-    actor = token_actor(request)
     # The user's chain first, before the account's foreign key locks the user's row.
-    async with audited(deps.sessions, deps.auditor, actor=actor, partition=user_id) as a:
+    async with act.audited(user_id) as a:
         s = a.session
         await standing.ensure_user(s, deps.hasher, user_id, deps.policy.trust)
         existing = await s.scalar(select(ExchangeAccount).where(ExchangeAccount.id == account_id))

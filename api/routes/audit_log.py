@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal, Self
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime, BaseModel
 from sqlalchemy import Select, or_, select
 
 from api.auth import require
+from api.deps import AppDeps
 from db import audit
 from db.audit import Actor
 from db.models import AuditEntry
@@ -67,9 +68,9 @@ def actor_filter(query: Select, actor: str) -> Select:
     )
 
 
-@router.get("/v1/admin/audit", response_model=AuditPage, dependencies=[Depends(require("ops"))])
+@router.get("/v1/admin/audit", dependencies=[Depends(require("ops"))])
 async def list_audit(
-    request: Request,
+    deps: AppDeps,
     subject: str | None = Query(None, max_length=160, pattern=PRINTABLE),
     actor: str | None = Query(None, max_length=256, pattern=PRINTABLE),
     action: str | None = Query(None, max_length=64, pattern=PRINTABLE),
@@ -93,7 +94,6 @@ async def list_audit(
         query = query.where(AuditEntry.at < until)
     if before is not None:
         query = query.where(AuditEntry.id < before)
-    deps = request.app.state.deps
     async with deps.sessions() as s:
         rows = list(await s.scalars(query))
         entries = [

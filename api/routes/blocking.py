@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.auth import require, token_actor
+from api.audited import acting
+from api.auth import require
 from api.errors import ApiError
 from api.signals import standing_changed
 from db import standing
-from db.audited import audited
 from domain.types import Identifier
 
 router = APIRouter(tags=["admin"], dependencies=[Depends(require("admin"))])
@@ -32,11 +32,8 @@ class BlockState(BaseModel):
 async def _set_blocked(
     request: Request, user_id: str, body: BlockNote | None, *, blocked: bool
 ) -> BlockState:
-    deps = request.app.state.deps
     try:
-        async with audited(
-            deps.sessions, deps.auditor, actor=token_actor(request), partition=user_id
-        ) as a:
+        async with acting(request).audited(user_id) as a:
             changed = await standing.set_blocked(
                 a, user_id, blocked=blocked, reason=body.note if body else "", at=datetime.now(UTC)
             )
@@ -47,14 +44,14 @@ async def _set_blocked(
     return BlockState(user_id=user_id, blocked=blocked, changed=changed)
 
 
-@router.post("/v1/admin/users/{user_id}/block", response_model=BlockState)
+@router.post("/v1/admin/users/{user_id}/block")
 async def block_user(
     user_id: Identifier, request: Request, body: BlockNote | None = None
 ) -> BlockState:
     return await _set_blocked(request, user_id, body, blocked=True)
 
 
-@router.post("/v1/admin/users/{user_id}/unblock", response_model=BlockState)
+@router.post("/v1/admin/users/{user_id}/unblock")
 async def unblock_user(
     user_id: Identifier, request: Request, body: BlockNote | None = None
 ) -> BlockState:

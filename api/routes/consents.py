@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
-from api.auth import require, token_actor
+from api.audited import AppActing
+from api.auth import require
+from api.deps import AppDeps
 from api.errors import ApiError
 from db import consents, user_keys
-from db.audited import audited
 from domain.risk.facts import IpText
 from domain.types import Identifier
 
@@ -59,32 +60,27 @@ class Consents(BaseModel):
     accepted_current: bool
 
 
-@router.put("/v1/admin/terms", response_model=TermsOut, dependencies=[Depends(require("admin"))])
-async def put_terms(body: TermsIn, request: Request) -> TermsOut:
-    deps = request.app.state.deps
-    now = datetime.now(UTC)
-    actor, partition = token_actor(request), consents.TERMS_PARTITION
+@router.put("/v1/admin/terms", dependencies=[Depends(require("admin"))])
+async def put_terms(body: TermsIn, act: AppActing) -> TermsOut:
     try:
-        async with audited(deps.sessions, deps.auditor, actor=actor, partition=partition) as a:
-            terms, _ = await consents.set_terms(a, **body.model_dump(), at=now)
+        async with act.audited(consents.TERMS_PARTITION) as a:
+            terms, _ = await consents.set_terms(a, **body.model_dump(), at=act.now)
     except consents.TermsConflict as err:
         raise ApiError(409, str(err)) from err
     return TermsOut(
         version=terms.version,
         url=terms.url,
         effective_at=terms.effective_at,
-        in_force=terms.effective_at <= now,
+        in_force=terms.effective_at <= act.now,
     )
 
 
 @router.get(
     "/v1/terms",
-    response_model=TermsOut | None,
     dependencies=[Depends(require("backend", "ops"))],
 )
-async def get_terms(request: Request) -> TermsOut | None:
+async def get_terms(deps: AppDeps) -> TermsOut | None:
     """The terms in force (null when none are)."""
-    deps = request.app.state.deps
     async with deps.sessions() as s:
         terms = await consents.in_force(s, datetime.now(UTC))
     if terms is None:
@@ -97,19 +93,16 @@ async def get_terms(request: Request) -> TermsOut | None:
 @router.post(
     "/v1/users/{user_id}/consents",
     status_code=201,
-    response_model=consents.ConsentView,
     responses={
         200: {"model": consents.ConsentView, "description": "this version was accepted before"}
     },
     dependencies=[Depends(require("backend"))],
 )
 async def post_consent(
-    user_id: Identifier, body: ConsentIn, request: Request, response: Response
+    user_id: Identifier, body: ConsentIn, act: AppActing, response: Response
 ) -> consents.ConsentView:
-    deps = request.app.state.deps
-    actor = token_actor(request)
     try:
-        async with audited(deps.sessions, deps.auditor, actor=actor, partition=user_id) as a:
+        async with act.audited(user_id) as a:
             view, created = await consents.record_consent(
                 a, user_id, **body.model_dump(), at=datetime.now(UTC)
             )
@@ -128,11 +121,9 @@ async def post_consent(
 
 @router.get(
     "/v1/users/{user_id}/consents",
-    response_model=Consents,
     dependencies=[Depends(require("backend", "ops"))],
 )
-async def list_consents(user_id: Identifier, request: Request) -> Consents:
-    deps = request.app.state.deps
+async def list_consents(user_id: Identifier, deps: AppDeps) -> Consents:
     now = datetime.now(UTC)
     async with deps.sessions() as s:
         found = await consents.consents_of(s, deps.cipher, user_id)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from api.audited import share_audited
-from api.auth import require, token_actor
+from api.audited import AppActing
+from api.auth import require
 from api.errors import ApiError
 from api.signals import closed_is_409, share_client
 from db.models import Dispute
@@ -32,13 +31,13 @@ class ResolutionAccepted(BaseModel):
 @router.post(
     "/v1/shares/{event_id}/dispute",
     status_code=202,
-    response_model=DisputeAccepted,
     dependencies=[Depends(require("backend"))],
 )
-async def open_dispute(event_id: str, body: DisputeOpened, request: Request) -> DisputeAccepted:
-    deps = request.app.state.deps
-    now = datetime.now(UTC)
-    async with share_audited(deps, event_id, token_actor(request)) as (a, share):
+async def open_dispute(
+    event_id: str, body: DisputeOpened, request: Request, act: AppActing
+) -> DisputeAccepted:
+    deps, now = act.deps, act.now
+    async with act.share(event_id) as (a, share):
         s = a.session
         known = await s.get(Dispute, event_id)
         if known is not None and known.signalled_at is not None:
@@ -72,17 +71,16 @@ async def open_dispute(event_id: str, body: DisputeOpened, request: Request) -> 
 @router.post(
     "/v1/admin/shares/{event_id}/dispute-resolution",
     status_code=202,
-    response_model=ResolutionAccepted,
+    dependencies=[Depends(require("admin"))],
 )
 async def resolve_dispute(
     event_id: str,
     body: DisputeResolution,
     request: Request,
-    role: str = Depends(require("admin")),
+    act: AppActing,
 ) -> ResolutionAccepted:
-    deps = request.app.state.deps
-    now = datetime.now(UTC)
-    async with share_audited(deps, event_id, token_actor(request)) as (a, _):
+    deps, now = act.deps, act.now
+    async with act.share(event_id) as (a, _):
         dispute = await a.locked(select(Dispute).where(Dispute.event_id == event_id))
         if dispute is None:
             raise ApiError(404, f"no dispute on share {event_id}")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 
-from api.auth import require, token_actor
+from api.audited import AppActing
+from api.auth import require
 from api.errors import ApiError
 from db import erasure
-from db.audited import audited
 from domain.types import Identifier
 
 router = APIRouter(tags=["privacy"])
@@ -17,14 +17,11 @@ router = APIRouter(tags=["privacy"])
 
 @router.post(
     "/v1/admin/users/{user_id}/erase",
-    response_model=erasure.ErasureReport,
     dependencies=[Depends(require("admin"))],
 )
-async def erase_user(user_id: Identifier, request: Request) -> erasure.ErasureReport:
-    deps = request.app.state.deps
-    actor = token_actor(request)
+async def erase_user(user_id: Identifier, act: AppActing) -> erasure.ErasureReport:
     try:
-        async with audited(deps.sessions, deps.auditor, actor=actor, partition=user_id) as a:
+        async with act.audited(user_id) as a:
             report = await erasure.erase_user(a, user_id, at=datetime.now(UTC))
     except LookupError as err:
         raise ApiError(404, str(err)) from err

@@ -6,15 +6,13 @@ and is audited, but the user's enforcement level stays at none while exempt.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.auth import require, token_actor
+from api.audited import AppActing
+from api.auth import require
 from api.errors import ApiError
 from api.signals import standing_changed
-from db.audited import audited
 
 router = APIRouter(tags=["admin"])
 
@@ -31,14 +29,15 @@ class Exemption(BaseModel):
     enforcement_level: int
 
 
-@router.post("/v1/admin/users/{user_id}/exemption", response_model=Exemption)
+@router.post("/v1/admin/users/{user_id}/exemption", dependencies=[Depends(require("admin"))])
 async def set_exemption(
-    user_id: str, body: ExemptionIn, request: Request, role: str = Depends(require("admin"))
+    user_id: str,
+    body: ExemptionIn,
+    request: Request,
+    act: AppActing,
 ) -> Exemption:
-    deps = request.app.state.deps
-    now = datetime.now(UTC)
-    actor = token_actor(request)
-    async with audited(deps.sessions, deps.auditor, actor=actor, partition=user_id) as a:
+    now = act.now
+    async with act.audited(user_id) as a:
         user = await a.user(user_id)
         if user is None:
             raise ApiError(404, f"no user {user_id}")

@@ -11,9 +11,10 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.auth import require, token_actor
+from api.audited import acting
+from api.auth import require
+from api.deps import AppDeps
 from api.errors import ApiError
-from db.audited import audited
 from db.risk import settings_store
 from db.risk.settings_store import SettingsVersion, VersionConflict
 from domain.risk.settings import DEFAULT_FRAUD_SETTINGS, FraudSettings
@@ -66,14 +67,8 @@ def _document(version: SettingsVersion) -> SettingsDocument:
 async def _save(
     request: Request, settings: FraudSettings, note: str, expected: int | None
 ) -> SettingsDocument:
-    deps = request.app.state.deps
     try:
-        async with audited(
-            deps.sessions,
-            deps.auditor,
-            actor=token_actor(request),
-            partition=settings_store.SUBJECT,
-        ) as a:
+        async with acting(request).audited(settings_store.SUBJECT) as a:
             saved = await settings_store.save(
                 a,
                 settings,
@@ -87,19 +82,19 @@ async def _save(
     return _document(saved)
 
 
-@router.get("/v1/admin/fraud-settings", response_model=SettingsDocument)
-async def get_fraud_settings(request: Request) -> SettingsDocument:
+@router.get("/v1/admin/fraud-settings")
+async def get_fraud_settings(deps: AppDeps) -> SettingsDocument:
     # Read from the database, not the cache: an admin sees what was saved a moment ago.
-    async with request.app.state.deps.sessions() as s:
+    async with deps.sessions() as s:
         return _document(await settings_store.current(s))
 
 
-@router.put("/v1/admin/fraud-settings", response_model=SettingsDocument)
+@router.put("/v1/admin/fraud-settings")
 async def put_fraud_settings(change: SettingsChange, request: Request) -> SettingsDocument:
     return await _save(request, change.settings, change.note, change.expected_version)
 
 
-@router.post("/v1/admin/fraud-settings/reset", response_model=SettingsDocument)
+@router.post("/v1/admin/fraud-settings/reset")
 async def reset_fraud_settings(
     request: Request, body: SettingsReset | None = None
 ) -> SettingsDocument:
@@ -107,11 +102,11 @@ async def reset_fraud_settings(
     return await _save(request, DEFAULT_FRAUD_SETTINGS, note, None)
 
 
-@router.get("/v1/admin/fraud-settings/versions", response_model=SettingsHistory)
+@router.get("/v1/admin/fraud-settings/versions")
 async def fraud_settings_history(
-    request: Request, limit: int = Query(20, ge=1, le=200)
+    deps: AppDeps, limit: int = Query(20, ge=1, le=200)
 ) -> SettingsHistory:
-    async with request.app.state.deps.sessions() as s:
+    async with deps.sessions() as s:
         changes = await settings_store.history(s, limit=limit)
     return SettingsHistory(
         versions=[

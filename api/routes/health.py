@@ -8,6 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from api.deps import app_deps
+
 router = APIRouter(tags=["health"])
 
 
@@ -20,7 +22,7 @@ async def healthz() -> dict[str, str]:
 async def readyz(request: Request) -> JSONResponse:
     checks: dict[str, str] = {}
     try:
-        async with request.app.state.deps.sessions() as s:
+        async with app_deps(request).sessions() as s:
             await asyncio.wait_for(s.execute(text("SELECT 1")), timeout=2)
         checks["database"] = "ok"
     except Exception as err:  # any failure means "not ready", and says which

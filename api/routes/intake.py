@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from api.auth import require
+from api.deps import AppDeps
 from api.errors import ApiError
 from api.signals import share_client
 from db import standing
@@ -27,12 +28,12 @@ class Accepted(BaseModel):
 @router.post(
     "/v1/profit-events",
     status_code=202,
-    response_model=Accepted,
     dependencies=[Depends(require("backend"))],
     responses={200: {"model": Accepted, "description": "the same event again"}},
 )
-async def submit_profit_event(event: ProfitEvent, request: Request, response: Response) -> Accepted:
-    deps = request.app.state.deps
+async def submit_profit_event(
+    event: ProfitEvent, request: Request, deps: AppDeps, response: Response
+) -> Accepted:
     fingerprint = event.fingerprint()
     async with deps.sessions.begin() as s:
         account = await s.get(ExchangeAccount, event.account_id)

@@ -6,16 +6,16 @@ under ops alerts, so a chargeback or a forged proof can be followed up.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from api.auth import require, token_actor
+from api.audited import AppActing
+from api.auth import require
 from api.errors import ApiError
 from db.alerts import OPS_ALERTS
-from db.audited import audited
 from db.models import Payment, Share
 
 router = APIRouter(tags=["admin"])
@@ -32,18 +32,18 @@ class Flagged(BaseModel):
     flagged_at: datetime
 
 
-@router.post("/v1/admin/payments/{provider}/{transaction_id}/flag", response_model=Flagged)
+@router.post(
+    "/v1/admin/payments/{provider}/{transaction_id}/flag", dependencies=[Depends(require("admin"))]
+)
 async def flag_payment(
     provider: str,
     transaction_id: str,
     body: FlagIn,
-    request: Request,
-    role: str = Depends(require("admin")),
+    act: AppActing,
 ) -> Flagged:
-    deps = request.app.state.deps
-    now = datetime.now(UTC)
+    now = act.now
     where = (Payment.provider == provider, Payment.transaction_id == transaction_id)
-    async with deps.sessions() as s:  # the payment's user picks the chain (never changes)
+    async with act.deps.sessions() as s:  # the payment's user picks the chain (never changes)
         found = (
             await s.execute(
                 select(Payment.id, Share.user_id)
@@ -54,8 +54,7 @@ async def flag_payment(
     if found is None:
         raise ApiError(404, f"no payment {provider}:{transaction_id}")
     partition = found.user_id or OPS_ALERTS  # an unmatched payment belongs to no user
-    actor = token_actor(request)
-    async with audited(deps.sessions, deps.auditor, actor=actor, partition=partition) as a:
+    async with act.audited(partition) as a:
         payment = await a.locked(select(Payment).where(*where))
         if payment.flagged_at is None:
             await a.record(

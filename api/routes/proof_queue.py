@@ -3,41 +3,23 @@ flagging a pending one for a closer look."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, Field
 
-from api.auth import require, token_actor
+from api.audited import AppActing
+from api.auth import require
+from api.deps import AppDeps
 from api.errors import ApiError
 from db import proof_review
-from db.audited import audited
-from domain.proof_checks import Check
-from domain.types import Money
 
 router = APIRouter(tags=["payment proofs"])
 
 
-class QueuedProofOut(BaseModel):
-    proof_id: str
-    event_id: str
-    user_id: str
-    transaction_id: str
-    amount: Money
-    currency: str
-    paid_at: datetime
-    submitted_at: datetime
-    status: str
-    checks: list[Check]
-    flagged: bool
-    flag_note: str | None
-    has_screenshot: bool
-    expected_amount: Money | None
-
-
 class ProofQueue(BaseModel):
-    proofs: list[QueuedProofOut]
+    proofs: list[proof_review.QueuedProof]
 
 
 class FlagIn(BaseModel):
@@ -51,39 +33,34 @@ class Flagged(BaseModel):
 
 @router.get(
     "/v1/admin/payment-proofs",
-    response_model=ProofQueue,
     dependencies=[Depends(require("ops"))],
 )
 async def list_proofs(
-    request: Request,
+    deps: AppDeps,
     status: Literal["pending", "approved", "rejected", "new_proof_requested"] = "pending",
     limit: int = Query(100, ge=1, le=500),
 ) -> ProofQueue:
-    deps = request.app.state.deps
     async with deps.sessions() as s:
         found = await proof_review.queue(s, deps.cipher, status=status, limit=limit)
-    return ProofQueue(proofs=[QueuedProofOut(**vars(proof)) for proof in found])
+    return ProofQueue(proofs=found)
 
 
 @router.post(
     "/v1/admin/payment-proofs/{proof_id}/flag",
-    response_model=Flagged,
     dependencies=[Depends(require("ops"))],
 )
 async def flag_proof(
     body: FlagIn,
-    request: Request,
+    act: AppActing,
     proof_id: str = Path(max_length=40, pattern=r"^[A-Za-z0-9_]+$"),
 ) -> Flagged:
-    deps = request.app.state.deps
-    now = datetime.now(UTC)
-    async with deps.sessions() as s:
+    now = act.now
+    async with act.deps.sessions() as s:
         user_id = await proof_review.user_of(s, proof_id)
     if user_id is None:
         raise ApiError(404, f"no payment proof {proof_id}")
-    actor = token_actor(request)
     try:
-        async with audited(deps.sessions, deps.auditor, actor=actor, partition=user_id) as a:
+        async with act.audited(user_id) as a:
             proof = await proof_review.flag(a, proof_id, note=body.note, at=now)
     except proof_review.NotPending as err:
         raise ApiError(409, f"the proof was already decided: {err}") from err
@@ -99,10 +76,9 @@ async def flag_proof(
     dependencies=[Depends(require("ops"))],
 )
 async def get_screenshot(
-    request: Request, proof_id: str = Path(max_length=40, pattern=r"^[A-Za-z0-9_]+$")
+    deps: AppDeps, proof_id: str = Path(max_length=40, pattern=r"^[A-Za-z0-9_]+$")
 ) -> Response:
     """The screenshot as stored: re-encoded, without its metadata."""
-    deps = request.app.state.deps
     async with deps.sessions() as s:
         found = await proof_review.screenshot(s, deps.cipher, proof_id)
     if found is None:

@@ -20,12 +20,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth import require, token_actor
+from api.audited import acting
+from api.auth import require
+from api.deps import AppDeps
 from api.errors import ApiError
 from api.proof_upload import openapi_body, read_submission
 from api.signals import closed_is_409, share_client
 from db import proof_review
-from db.audited import audited
 from db.models import Payment, PaymentProof, Share
 from db.rate_limits import PostgresStorage
 from db.shares import amount_due_now
@@ -93,12 +94,10 @@ def _limiter(request: Request) -> MovingWindowRateLimiter:
 @router.post(
     "/v1/shares/{event_id}/payment-proofs",
     status_code=202,
-    response_model=ProofAccepted,
     dependencies=[Depends(require("backend"))],
     openapi_extra=openapi_body(ProofIn),
 )
-async def submit_proof(event_id: str, request: Request) -> ProofAccepted:
-    deps = request.app.state.deps
+async def submit_proof(event_id: str, request: Request, deps: AppDeps) -> ProofAccepted:
     body, screenshot = await read_submission(request, ProofIn)
     async with deps.sessions() as s:
         share = await s.get(Share, event_id)
@@ -111,9 +110,7 @@ async def submit_proof(event_id: str, request: Request) -> ProofAccepted:
     screened = await proof_review.screen(
         request.app.state.risk, share.user_id, body, screenshot, now=now
     )
-    async with audited(
-        deps.sessions, deps.auditor, actor=token_actor(request), partition=share.user_id
-    ) as a:
+    async with acting(request).audited(share.user_id) as a:
         s = a.session
         await _refuse_reuse(s, body.transaction_id)
         await _count_submission(request, share.user_id)
@@ -211,19 +208,21 @@ def _check(share: Share, body: ProofIn, cipher) -> None:
 @router.post(
     "/v1/admin/payment-proofs/{proof_id}/decision",
     status_code=202,
-    response_model=DecisionAccepted,
+    dependencies=[Depends(require("admin"))],
 )
 async def decide_proof(
-    proof_id: str, body: DecisionIn, request: Request, role: str = Depends(require("admin"))
+    proof_id: str,
+    body: DecisionIn,
+    request: Request,
+    deps: AppDeps,
 ) -> DecisionAccepted:
-    deps = request.app.state.deps
     target = DECIDED[body.decision]
     async with deps.sessions() as s:  # a proof's user never changes: read it unlocked
         user_id = await s.scalar(select(PaymentProof.user_id).where(PaymentProof.id == proof_id))
     if user_id is None:
         raise ApiError(404, f"no payment proof {proof_id}")
-    actor = token_actor(request)
-    async with audited(deps.sessions, deps.auditor, actor=actor, partition=user_id) as a:
+    act = acting(request)
+    async with act.audited(user_id) as a:
         proof = await a.locked(select(PaymentProof).where(PaymentProof.id == proof_id))
         if proof.status == target and proof.signalled_at is not None:
             return DecisionAccepted(proof_id=proof_id, status=target)  # a repeat: same answer
@@ -239,7 +238,7 @@ async def decide_proof(
         )
         event_id = proof.event_id
         proof.status, proof.decided_at = target, now
-        proof.decided_by = actor.render()[: PaymentProof.decided_by.type.length]
+        proof.decided_by = act.actor.render()[: PaymentProof.decided_by.type.length]
         proof.note_enc = deps.cipher.encrypt(body.note) if body.note else None
         await a.record(
             f"proof.{target}",

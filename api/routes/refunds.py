@@ -19,8 +19,9 @@ from sqlalchemy import select
 
 from activities.payments.razorpay_links import RazorpayRefused
 from activities.payments.razorpay_refunds import RazorpayRefunds
-from api.audited import share_audited
-from api.auth import require, token_actor
+from api.audited import acting
+from api.auth import require
+from api.deps import AppDeps, app_deps
 from api.errors import ApiError
 from db.models import Payment, Refund
 from db.shares import book_of, set_amounts
@@ -46,19 +47,19 @@ class RefundOut(BaseModel):
     gateway_refund_id: str | None = None
 
 
-@router.post("/v1/admin/shares/{event_id}/refund", response_model=RefundOut)
+@router.post("/v1/admin/shares/{event_id}/refund")
 async def refund_credit(
     event_id: str,
     body: RefundIn,
     request: Request,
+    deps: AppDeps,
     idempotency_key: str = Header(min_length=10, max_length=128, pattern=r"^[A-Za-z0-9_-]+$"),
     role: str = Depends(require("admin")),
 ) -> RefundOut:
-    deps = request.app.state.deps
     now = datetime.now(UTC)
     # The user's chain, then the share row (404 if none). The gateway is called inside: its
     # refund is idempotent by the same key, so a retried request never refunds twice.
-    async with share_audited(deps, event_id, token_actor(request)) as (a, share):
+    async with acting(request).share(event_id) as (a, share):
         s = a.session
         done = await s.scalar(select(Refund).where(Refund.idempotency_key == idempotency_key))
         if done is not None:
@@ -147,7 +148,7 @@ async def _through_gateway(
     if source is None or source.provider != "razorpay" or settings.razorpay_key_id is None:
         return None
     client = RazorpayRefunds(
-        request.app.state.deps.http,
+        app_deps(request).http,
         key_id=settings.razorpay_key_id,
         key_secret=settings.razorpay_key_secret.get_secret_value(),
         base_url=settings.razorpay_api_base_url,

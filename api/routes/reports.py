@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from api.auth import require
+from api.deps import app_deps
 from api.errors import ApiError
 from db.models import Report
 from domain.reports import ReportKind
@@ -40,7 +41,7 @@ class ReportList(BaseModel):
     reports: list[ReportEntry]
 
 
-@router.get("/v1/reports", response_model=ReportList)
+@router.get("/v1/reports")
 async def list_reports(
     request: Request,
     kind: ReportKind | None = None,
@@ -50,7 +51,7 @@ async def list_reports(
     query = select(Report).order_by(Report.generated_at.desc()).limit(limit)
     if kind is not None:
         query = query.where(Report.kind == kind)
-    async with request.app.state.deps.sessions() as s:
+    async with app_deps(request).sessions() as s:
         rows = list(await s.scalars(query))
     return ReportList(reports=[_entry(row) for row in rows])
 
@@ -76,7 +77,7 @@ async def by_period(
 async def _serve(
     request: Request, kind: ReportKind, period: str | None, format: Format
 ) -> Response:
-    deps = request.app.state.deps
+    deps = app_deps(request)
     query = select(Report).where(Report.kind == kind)
     query = (
         query.where(Report.period == period)

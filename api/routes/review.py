@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
 from activities.exchange.inventory import resolve_review
-from api.audited import share_audited
+from api.audited import AppActing
 from api.auth import require, token_actor
+from api.deps import app_deps
 from api.errors import ApiError
 from api.signals import closed_is_409, share_client
 from db.models import ProfitEventRow
@@ -27,12 +28,12 @@ class ReviewAccepted(BaseModel):
 @router.post(
     "/v1/admin/shares/{event_id}/review",
     status_code=202,
-    response_model=ReviewAccepted,
     dependencies=[Depends(require("admin"))],
 )
-async def review_share(event_id: str, decision: ReviewDecision, request: Request) -> ReviewAccepted:
-    deps = request.app.state.deps
-    async with share_audited(deps, event_id, token_actor(request)) as (a, share):
+async def review_share(
+    event_id: str, decision: ReviewDecision, request: Request, act: AppActing
+) -> ReviewAccepted:
+    async with act.share(event_id) as (a, share):
         if share.status != "under_review":
             raise ApiError(409, f"the share is {share.status}, not under_review")
         # The workflow keeps only the first decision; every request is audited once by key.
@@ -52,7 +53,7 @@ async def review_share(event_id: str, decision: ReviewDecision, request: Request
 
 
 async def _settle_inventory(request: Request, event_id: str, decision: ReviewDecision) -> None:
-    deps = request.app.state.deps
+    deps = app_deps(request)
     async with deps.sessions() as s:
         row = await s.get(ProfitEventRow, event_id)
     symbols: list[str] = []

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
 
 from api.auth import require
+from api.deps import AppDeps
 from api.errors import ApiError
 from db.risk import decisions
 from domain.risk.decision import RiskDecision, RiskRequest
@@ -74,7 +75,6 @@ class RiskAlerts(BaseModel):
 
 @router.post(
     "/v1/risk/assess",
-    response_model=RiskAssessment,
     dependencies=[Depends(require("backend"))],
 )
 async def assess_risk(body: RiskRequest, request: Request) -> RiskAssessment:
@@ -85,13 +85,11 @@ async def assess_risk(body: RiskRequest, request: Request) -> RiskAssessment:
 
 @router.get(
     "/v1/risk/decisions/{decision_id}",
-    response_model=StoredDecision,
     dependencies=[Depends(require("backend", "ops"))],
 )
 async def get_decision(
-    request: Request, decision_id: int = Path(ge=1, le=2**63 - 1)
+    deps: AppDeps, decision_id: int = Path(ge=1, le=2**63 - 1)
 ) -> StoredDecision:
-    deps = request.app.state.deps
     async with deps.sessions() as s:
         decision = await decisions.get(s, deps.cipher, decision_id)
     if decision is None:
@@ -101,17 +99,15 @@ async def get_decision(
 
 @router.get(
     "/v1/admin/risk/alerts",
-    response_model=RiskAlerts,
     dependencies=[Depends(require("ops"))],
 )
 async def list_alerts(
-    request: Request,
+    deps: AppDeps,
     limit: int = Query(50, ge=1, le=500),
     before: int | None = Query(
         None, ge=1, le=2**63 - 1, description="next_before of the previous page"
     ),
 ) -> RiskAlerts:
-    deps = request.app.state.deps
     async with deps.sessions() as s:
         page = await decisions.alerts(s, deps.cipher, limit=limit, before=before)
     return RiskAlerts(

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.auth import require, token_actor
+from api.audited import AppActing
+from api.auth import require
+from api.deps import AppDeps
 from api.errors import ApiError
-from db.audited import audited
 from db.risk import devices
 from domain.types import Identifier
 
@@ -35,15 +36,14 @@ class Dismissed(BaseModel):
 
 @router.get(
     "/v1/admin/risk/devices",
-    response_model=SharedDevices,
     dependencies=[Depends(require("ops"))],
 )
 async def list_devices(
-    request: Request,
+    deps: AppDeps,
     min_accounts: int = Query(2, ge=2, le=1000),
     limit: int = Query(100, ge=1, le=500),
 ) -> SharedDevices:
-    async with request.app.state.deps.sessions() as s:
+    async with deps.sessions() as s:
         found = await devices.suspicious(s, min_accounts=min_accounts, limit=limit)
     return SharedDevices(devices=found)
 
@@ -51,20 +51,18 @@ async def list_devices(
 @router.post(
     "/v1/admin/risk/devices/{device}/dismissals",
     status_code=201,
-    response_model=Dismissed,
     responses={200: {"model": Dismissed, "description": "dismissed before"}},
     dependencies=[Depends(require("admin"))],
 )
 async def dismiss(
     body: DismissalIn,
-    request: Request,
+    act: AppActing,
     response: Response,
     device: str = Path(max_length=256, pattern=r"^[A-Za-z0-9_.:\-]+$"),
 ) -> Dismissed:
-    deps = request.app.state.deps
-    actor, user_id = token_actor(request), body.user_id
+    user_id = body.user_id
     try:
-        async with audited(deps.sessions, deps.auditor, actor=actor, partition=user_id) as a:
+        async with act.audited(user_id) as a:
             added = await devices.dismiss(
                 a, user_id=user_id, device=device, note=body.note, at=datetime.now(UTC)
             )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from api.auth import require
+from api.deps import AppDeps
 from api.errors import ApiError
 from db.shares import load_view
 from domain.models import ShareView
@@ -18,8 +19,7 @@ router = APIRouter(tags=["shares"])
     response_model=ShareView,
     dependencies=[Depends(require("backend", "ops"))],
 )
-async def get_share(event_id: str, request: Request) -> JSONResponse:
-    deps = request.app.state.deps
+async def get_share(event_id: str, deps: AppDeps) -> JSONResponse:
     async with deps.sessions() as s:
         view = await load_view(s, deps.cipher, event_id)
     if view is None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 from sqlalchemy import select
 
 from api.auth import require
+from api.deps import AppDeps
 from api.errors import ApiError
 from db import consents, trust_signals
 from db.models import Share, User
@@ -68,11 +69,9 @@ class Standing(BaseModel):
 
 @router.get(
     "/v1/users/{user_id}/standing",
-    response_model=Standing,
     dependencies=[Depends(require("backend", "ops"))],
 )
-async def get_standing(user_id: str, request: Request) -> Standing:
-    deps = request.app.state.deps
+async def get_standing(user_id: str, deps: AppDeps) -> Standing:
     async with deps.sessions() as s:
         user = await s.get(User, user_id)
         if user is None:

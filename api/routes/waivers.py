@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
-from api.audited import share_audited
-from api.auth import require, token_actor
+from api.audited import AppActing
+from api.auth import require
 from api.errors import ApiError
 from api.signals import closed_is_409, share_client
 from domain.models import Waiver
@@ -22,14 +21,16 @@ class WaiverAccepted(BaseModel):
     kind: Literal["waive", "write_off"]
 
 
-@router.post("/v1/admin/shares/{event_id}/waive", status_code=202, response_model=WaiverAccepted)
+@router.post(
+    "/v1/admin/shares/{event_id}/waive", status_code=202, dependencies=[Depends(require("admin"))]
+)
 async def waive_share(
-    event_id: str, body: Waiver, request: Request, role: str = Depends(require("admin"))
+    event_id: str,
+    body: Waiver,
+    request: Request,
+    act: AppActing,
 ) -> WaiverAccepted:
-    deps = request.app.state.deps
-    now = datetime.now(UTC)
-    actor = token_actor(request)
-    async with share_audited(deps, event_id, actor) as (a, share):
+    async with act.share(event_id) as (a, share):
         if share.status not in ("open", "disputed"):
             raise ApiError(409, f"the share is {share.status}: nothing left to waive")
         await a.record(
@@ -37,7 +38,7 @@ async def waive_share(
             subject=event_id,
             key=f"waive:{event_id}:requested",
             details={"kind": body.kind, "note": body.note},
-            at=now,
+            at=act.now,
         )
         user_id = share.user_id
     # Committed, then told; a retry re-sends it (the workflow keeps one waiver).

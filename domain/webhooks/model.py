@@ -98,13 +98,27 @@ _DECIMAL_STRING = re.compile(r"[0-9]+(\.[0-9]+)?")  # ASCII only: no exponents, 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def header(headers: Mapping[str, str], name: str) -> str | None:
-    """Case-insensitive lookup: HTTP header names are case-insensitive, dict keys are not."""
+def header(headers: Mapping[str, str] | None, name: str) -> str | None:
+    """Case-insensitive lookup: HTTP header names are case-insensitive, dict keys are not.
+    None when there are no headers (a parser called on a bare body)."""
+    if headers is None:
+        return None
     wanted = name.lower()
     for key, value in headers.items():
         if key.lower() == wanted:
             return value
     return None
+
+
+def signed_header(headers: Mapping[str, str], name: str, *, secret: str) -> str:
+    """The signature header of a shared-secret scheme. Fails closed: an empty secret would
+    let anyone compute a valid signature, and a missing header proves nothing."""
+    if not secret:
+        raise SignatureError("webhook secret is not configured")
+    given = header(headers, name)
+    if not given:
+        raise SignatureError(f"missing {name} header")
+    return given
 
 
 def _reject_constant(name: str) -> Any:

@@ -76,19 +76,10 @@ def parse_v2(body: bytes, headers: Mapping[str, str] | None = None) -> GatewayPa
     status = _STATUS.get(state, "other") if is_order and isinstance(state, str) else "other"
     attempt = _attempt(payload, state)
     txn = attempt.get("transactionId") or optional(payload, "orderId")
-    reference, stamp = optional(payload, "merchantOrderId"), attempt.get("timestamp")
-    amount, problem = read_amount(lambda: minor_units(optional(payload, "amount"), "amount"))
-    return GatewayPayment(
-        provider=PROVIDER,
-        transaction_id=text(txn or optional(payload, "refundId"), "payload.orderId"),
-        payment_reference=text(reference, "payload.merchantOrderId") if reference else None,
-        amount=amount,
-        currency="INR",
-        status=status,
-        paid_at=epoch(stamp, "timestamp", millis=True) if status == "succeeded" and stamp else None,
-        event_id=None,
-        amount_problem=problem,
-    )
+    txn = text(txn or optional(payload, "refundId"), "payload.orderId")
+    reference = optional(payload, "merchantOrderId")
+    reference = text(reference, "payload.merchantOrderId") if reference else None
+    return _payment(payload, attempt, txn, reference, status)
 
 
 def confirmed(merchant_order_id: str, status: Mapping[str, Any]) -> GatewayPayment:
@@ -99,18 +90,30 @@ def confirmed(merchant_order_id: str, status: Mapping[str, Any]) -> GatewayPayme
     txn = attempt.get("transactionId") or status.get("orderId")
     if not txn:
         raise PayloadError("order status names no transaction")
-    amount, problem = read_amount(lambda: minor_units(status.get("amount"), "amount"))
+    paid: PaymentStatus = "succeeded" if state == COMPLETED else _STATUS.get(str(state), "pending")
+    return _payment(status, attempt, text(txn, "transactionId"), merchant_order_id, paid)
+
+
+def _payment(
+    order: Mapping[str, Any],
+    attempt: Mapping[str, Any],
+    txn: str,
+    reference: str | None,
+    status: PaymentStatus,
+) -> GatewayPayment:
+    """A v2 order (callback payload or Order Status answer) as a payment: the amount in
+    paise, the time that of the attempt (Unix milliseconds), known only once it succeeded."""
+    amount, problem = read_amount(lambda: minor_units(order.get("amount"), "amount"))
     stamp = attempt.get("timestamp")
-    succeeded = state == COMPLETED
     return GatewayPayment(
         provider=PROVIDER,
-        transaction_id=text(txn, "transactionId"),
-        payment_reference=merchant_order_id,
+        transaction_id=txn,
+        payment_reference=reference,
         amount=amount,
-        currency="INR",
-        status="succeeded" if succeeded else _STATUS.get(str(state), "pending"),
-        paid_at=epoch(stamp, "timestamp", millis=True) if succeeded and stamp else None,
-        event_id=None,
+        currency="INR",  # PhonePe PG takes rupees only
+        status=status,
+        paid_at=epoch(stamp, "timestamp", millis=True) if status == "succeeded" and stamp else None,
+        event_id=None,  # PhonePe sends no delivery id
         amount_problem=problem,
     )
 

@@ -98,7 +98,7 @@ def parse(body: bytes, headers: Mapping[str, str] | None = None) -> GatewayPayme
         currency=text(field(data, "currency"), "data.currency"),
         status=status,
         paid_at=rfc3339(paid_at, "data.paid_at") if status == "succeeded" and paid_at else None,
-        event_id=header(headers, ID_HEADER) if headers is not None else None,
+        event_id=header(headers, ID_HEADER),
         amount_problem=problem,
         exact_places=True,  # CONTRACT.md: amounts carry exactly the currency's places
     )

@@ -44,6 +44,13 @@ def _id(prefix: str) -> str:
     return prefix + time.strftime("%y%m%d%H%M%S") + str(secrets.randbelow(10**10)).zfill(10)
 
 
+def _known(entries: dict[str, dict[str, Any]], key: str, code: str, what: str) -> dict[str, Any]:
+    """The entry, or PhonePe's 400 for an id it never issued."""
+    if key not in entries:
+        raise PhonePeError(400, code, f"No entry found for given {what}")
+    return entries[key]
+
+
 def create_app(
     *,
     client_id: str = "PSEMULATOR",
@@ -126,11 +133,7 @@ def create_app(
     @app.get("/checkout/v2/order/{merchant_order_id}/status")
     async def status(merchant_order_id: str, request: Request) -> dict[str, Any]:
         authenticate(request)
-        order = orders.get(merchant_order_id)
-        if order is None:
-            raise PhonePeError(
-                400, "INVALID_MERCHANT_ORDER_ID", "No entry found for given merchant order id"
-            )
+        order = _known(orders, merchant_order_id, "INVALID_MERCHANT_ORDER_ID", "merchant order id")
         return {k: v for k, v in order.items() if k not in ("redirectUrl", "merchantOrderId")}
 
     @app.post("/payments/v2/refund")
@@ -155,9 +158,7 @@ def create_app(
     @app.get("/payments/v2/refund/{merchant_refund_id}/status")
     async def refund_status(merchant_refund_id: str, request: Request) -> dict[str, Any]:
         authenticate(request)
-        found = refunds.get(merchant_refund_id)
-        if found is None:
-            raise PhonePeError(400, "INVALID_REFUND_ID", "No entry found for given refund id")
+        found = _known(refunds, merchant_refund_id, "INVALID_REFUND_ID", "refund id")
         found["state"] = "COMPLETED"  # the emulator settles a refund when it is looked at
         return _refund_view(found) | {"merchantRefundId": merchant_refund_id}
 

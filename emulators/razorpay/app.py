@@ -23,6 +23,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from emulators.razorpay import refunds
+from emulators.razorpay.errors import RazorpayError, bad, known
 
 MIN_AMOUNT = 100  # paise: Razorpay refuses links under 1.00
 MAX_REFERENCE = 40
@@ -32,15 +33,6 @@ MAX_NOTE_LENGTH = 256
 _ID_CHARS = string.ascii_letters + string.digits
 
 
-class RazorpayError(Exception):
-    def __init__(self, status: int, description: str, field: str | None = None) -> None:
-        self.status, self.description, self.field = status, description, field
-
-
-def _bad(description: str, field: str | None = None) -> RazorpayError:
-    return RazorpayError(400, description, field)
-
-
 def _new_id(prefix: str) -> str:
     return prefix + "".join(secrets.choice(_ID_CHARS) for _ in range(14))
 
@@ -48,33 +40,33 @@ def _new_id(prefix: str) -> str:
 def _check(body: Any, now: int) -> dict[str, Any]:
     """The link fields Razorpay would accept, or the error it would give."""
     if not isinstance(body, dict):
-        raise _bad("The request body must be a JSON object")
+        raise bad("The request body must be a JSON object")
     amount = body.get("amount")
     if not isinstance(amount, int) or isinstance(amount, bool):
-        raise _bad("The amount must be an integer.", "amount")
+        raise bad("The amount must be an integer.", "amount")
     if amount < MIN_AMOUNT:
-        raise _bad("The amount must be atleast INR 1.00", "amount")
+        raise bad("The amount must be atleast INR 1.00", "amount")
     currency = body.get("currency", "INR")
     if not (isinstance(currency, str) and len(currency) == 3 and currency.isupper()):
-        raise _bad("The currency is invalid.", "currency")
+        raise bad("The currency is invalid.", "currency")
     reference = body.get("reference_id")
     if reference is not None and not (isinstance(reference, str) and reference):
-        raise _bad("The reference id must be a string.", "reference_id")
+        raise bad("The reference id must be a string.", "reference_id")
     if reference is not None and len(reference) > MAX_REFERENCE:
-        raise _bad(
+        raise bad(
             f"The reference id may not be greater than {MAX_REFERENCE} characters.", "reference_id"
         )
     description = body.get("description", "")
     if not isinstance(description, str) or len(description) > MAX_DESCRIPTION:
-        raise _bad("The description is invalid.", "description")
+        raise bad("The description is invalid.", "description")
     expire_by = body.get("expire_by", 0)
     if not isinstance(expire_by, int) or (expire_by and expire_by <= now):
-        raise _bad("expire_by should be a timestamp in the future", "expire_by")
+        raise bad("expire_by should be a timestamp in the future", "expire_by")
     notes = body.get("notes", {})
     if not isinstance(notes, dict) or len(notes) > MAX_NOTES:
-        raise _bad(f"notes may contain at most {MAX_NOTES} keys", "notes")
+        raise bad(f"notes may contain at most {MAX_NOTES} keys", "notes")
     if any(not isinstance(v, str) or len(v) > MAX_NOTE_LENGTH for v in notes.values()):
-        raise _bad(f"notes values must be strings of at most {MAX_NOTE_LENGTH} characters", "notes")
+        raise bad(f"notes values must be strings of at most {MAX_NOTE_LENGTH} characters", "notes")
     return {
         "amount": amount,
         "currency": currency,
@@ -126,7 +118,7 @@ def create_app(
         if not hmac.compare_digest(given_secret.encode(), key_secret.encode()):
             raise RazorpayError(401, "The api key/secret provided is invalid")
 
-    refunds.install(app, authenticate, _bad, _new_id, clock)
+    refunds.install(app, authenticate, _new_id, clock)
 
     @app.post("/v1/payment_links")
     async def create(request: Request) -> JSONResponse:
@@ -134,12 +126,12 @@ def create_app(
         try:
             body = await request.json()
         except ValueError:
-            raise _bad("The request body must be valid JSON") from None
+            raise bad("The request body must be valid JSON") from None
         now = int(clock())
         fields = _check(body, now)
         reference = fields["reference_id"]
         if reference and any(link["reference_id"] == reference for link in links.values()):
-            raise _bad(f"Payment Link with reference id {reference} already exists", "reference_id")
+            raise bad(f"Payment Link with reference id {reference} already exists", "reference_id")
         link_id = _new_id("plink_")
         links[link_id] = link = {
             "id": link_id,
@@ -174,11 +166,9 @@ def create_app(
     async def cancel(link_id: str, request: Request) -> dict[str, Any]:
         """Only a link in the created state can be cancelled, as Razorpay documents."""
         authenticate(request)
-        if link_id not in links:
-            raise _bad("The id provided does not exist", "id")
-        link = links[link_id]
+        link = known(links, link_id)
         if link["status"] != "created":
-            raise _bad(f"Payment Link cannot be cancelled as it is {link['status']}", "id")
+            raise bad(f"Payment Link cannot be cancelled as it is {link['status']}", "id")
         now = int(clock())
         link.update(status="cancelled", cancelled_at=now, updated_at=now)
         return link
@@ -186,8 +176,6 @@ def create_app(
     @app.get("/v1/payment_links/{link_id}")
     async def fetch(link_id: str, request: Request) -> dict[str, Any]:
         authenticate(request)
-        if link_id not in links:
-            raise _bad("The id provided does not exist", "id")
-        return links[link_id]
+        return known(links, link_id)
 
     return app

@@ -14,6 +14,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 
+from emulators.razorpay.errors import bad, known
+
 MIN_REFUND = 100
 _IDEMPOTENCY = re.compile(r"[A-Za-z0-9_-]{10,}")
 
@@ -21,7 +23,6 @@ _IDEMPOTENCY = re.compile(r"[A-Za-z0-9_-]{10,}")
 def install(
     app: FastAPI,
     authenticate: Callable[[Request], None],
-    error: Callable[..., Exception],
     new_id: Callable[[str], str],
     clock: Callable[[], float],
 ) -> None:
@@ -36,29 +37,27 @@ def install(
         try:
             body = await request.json()
         except ValueError:
-            raise error("The request body must be valid JSON") from None
+            raise bad("The request body must be valid JSON") from None
         if not isinstance(body, dict):
-            raise error("The request body must be a JSON object")
+            raise bad("The request body must be a JSON object")
         key = request.headers.get("x-refund-idempotency")
         if key is not None:
             if not _IDEMPOTENCY.fullmatch(key):
-                raise error("The idempotency key is invalid", "X-Refund-Idempotency")
+                raise bad("The idempotency key is invalid", "X-Refund-Idempotency")
             if key in by_key:
                 first_body, first = by_key[key]
                 if first_body != body:
-                    raise error("Different request body sent for the same idempotency key")
+                    raise bad("Different request body sent for the same idempotency key")
                 return first
         amount = body.get("amount")
         if not isinstance(amount, int) or isinstance(amount, bool):
-            raise error("The amount must be an integer.", "amount")
+            raise bad("The amount must be an integer.", "amount")
         if amount < MIN_REFUND:
-            raise error("The amount must be at least INR 1.00", "amount")
+            raise bad("The amount must be at least INR 1.00", "amount")
         already = sum(r["amount"] for r in refunds.values() if r["payment_id"] == payment_id)
         captured = app.state.captured.get(payment_id)
         if captured is not None and already + amount > captured:
-            raise error(
-                "The total refund amount is greater than the refund payment amount", "amount"
-            )
+            raise bad("The total refund amount is greater than the refund payment amount", "amount")
         refund_id = new_id("rfnd_")
         refunds[refund_id] = entity = {
             "id": refund_id,
@@ -88,6 +87,4 @@ def install(
     @app.get("/v1/refunds/{refund_id}")
     async def fetch_refund(refund_id: str, request: Request) -> dict[str, Any]:
         authenticate(request)
-        if refund_id not in refunds:
-            raise error("The id provided does not exist", "id")
-        return refunds[refund_id]
+        return known(refunds, refund_id)

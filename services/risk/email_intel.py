@@ -7,13 +7,11 @@ RECHECK_SECONDS), so a refresh reaches running processes without a restart.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from domain.risk.email import EMAIL_KINDS, EmailKind, EmailLists
 from domain.risk.ipintel import data_as_of, parse_list
-from services.risk.reloading import RECHECK_SECONDS, ReloadingLists
+from services.risk.reloading import ReloadingLists
 
 SHIPPED = Path(__file__).parent / "email_lists"
 
@@ -44,21 +42,14 @@ def load(directory: Path) -> EmailLists:
 
 
 class EmailFiles(ReloadingLists[EmailLists]):
-    def __init__(
-        self,
-        directory: Path,
-        *,
-        recheck: float = RECHECK_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        super().__init__(
-            what="email lists",
-            stamp=lambda: tuple(
-                (str(p), p.stat().st_mtime if p.exists() else 0.0)
-                for p in _chosen(directory).values()
-            ),
-            load=lambda: load(directory),
-            fallback=lambda: load(SHIPPED),
-            recheck=recheck,
-            clock=clock,
-        )
+    what = "email lists"
+
+    def stamp(self) -> tuple[tuple[str, float], ...]:
+        chosen = _chosen(self.directory).values()
+        return tuple((str(p), p.stat().st_mtime if p.exists() else 0.0) for p in chosen)
+
+    def read(self) -> EmailLists:
+        return load(self.directory)
+
+    def fallback(self) -> EmailLists:
+        return load(SHIPPED)

@@ -81,29 +81,20 @@ def from_texts(texts: Mapping[str, str]) -> IpIntel:
 class IntelFiles(ReloadingLists[IpIntel]):
     """The lists in `directory`, or the shipped samples while it holds none."""
 
-    def __init__(
-        self,
-        directory: Path,
-        *,
-        recheck: float = RECHECK_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.directory = directory
-        super().__init__(
-            what="ip lists",
-            stamp=self._stamp_now,
-            load=lambda: load(self._source()),
-            fallback=lambda: load(SAMPLES),
-            recheck=recheck,
-            clock=clock,
-        )
+    what = "ip lists"
 
     def _source(self) -> Path:
         return self.directory if _stamp(self.directory) else SAMPLES
 
-    def _stamp_now(self) -> tuple[Path, Stamp]:
+    def stamp(self) -> tuple[Path, Stamp]:
         source = self._source()
         return source, _stamp(source)
+
+    def read(self) -> IpIntel:
+        return load(self._source())
+
+    def fallback(self) -> IpIntel:
+        return load(SAMPLES)
 
 
 class IntelStore:

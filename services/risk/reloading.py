@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable
+from pathlib import Path
 from typing import Generic, TypeVar
 
 import structlog
@@ -20,25 +22,34 @@ T = TypeVar("T")
 RECHECK_SECONDS = 60.0
 
 
-class ReloadingLists(Generic[T]):
-    """`stamp()` says what the files are now (names and mtimes); `load()` reads them;
-    `fallback()` is used when the first load fails."""
+class ReloadingLists(ABC, Generic[T]):
+    """The lists of one directory. A subclass says what the files are now (`stamp`: names
+    and mtimes), how to read them (`read`) and what to use when the first read fails
+    (`fallback`)."""
+
+    what = "lists"  # for the log lines
 
     def __init__(
         self,
+        directory: Path,
         *,
-        what: str,
-        stamp: Callable[[], Hashable],
-        load: Callable[[], T],
-        fallback: Callable[[], T],
         recheck: float = RECHECK_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._what, self._stamp, self._load, self._fallback = what, stamp, load, fallback
+        self.directory = directory
         self._recheck, self._clock = recheck, clock
         self._loaded: Hashable | None = None
         self._value: T | None = None
         self._checked_at = float("-inf")
+
+    @abstractmethod
+    def stamp(self) -> Hashable: ...
+
+    @abstractmethod
+    def read(self) -> T: ...
+
+    @abstractmethod
+    def fallback(self) -> T: ...
 
     async def current(self) -> T:
         if self._value is None or self._clock() - self._checked_at >= self._recheck:
@@ -47,16 +58,16 @@ class ReloadingLists(Generic[T]):
         return self._value
 
     def _reload_if_changed(self) -> None:
-        stamp = self._stamp()
+        stamp = self.stamp()
         self._checked_at = self._clock()
         if stamp == self._loaded and self._value is not None:
             return
         try:
-            self._value = self._load()
+            self._value = self.read()
         except (OSError, ValueError) as err:
-            log.error(f"{self._what} not loaded", error=str(err))
+            log.error(f"{self.what} not loaded", error=str(err))
             if self._value is None:
-                self._value = self._fallback()
+                self._value = self.fallback()
             return
         self._loaded = stamp
-        log.info(f"{self._what} loaded")
+        log.info(f"{self.what} loaded")

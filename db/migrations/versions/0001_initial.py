@@ -6,18 +6,10 @@ Revision ID: 0001
 import sqlalchemy as sa
 from alembic import op
 
+from db.migrations.columns import TZ, stamped
+
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
-
-
-def _timestamps() -> list[sa.Column]:
-    return [
-        sa.Column(
-            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
-        ),
-    ]
 
 
 def upgrade() -> None:
@@ -28,10 +20,8 @@ def upgrade() -> None:
         sa.Column("blocked", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.Column("exempt", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.Column("enforcement_level", sa.Integer, nullable=False, server_default="0"),
-        *_timestamps(),
-        sa.Column(
-            "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
-        ),
+        stamped(),
+        stamped("updated_at"),
     )
     op.create_table(
         "exchange_accounts",
@@ -41,7 +31,7 @@ def upgrade() -> None:
         sa.Column("api_key_enc", sa.Text, nullable=False),
         sa.Column("api_secret_enc", sa.Text, nullable=False),
         sa.Column("api_key_fingerprint", sa.String(64), nullable=False, index=True),
-        *_timestamps(),
+        stamped(),
     )
     op.create_table(
         "profit_events",
@@ -50,9 +40,7 @@ def upgrade() -> None:
         sa.Column("account_id", sa.String(128), nullable=False),
         sa.Column("fingerprint", sa.String(64), nullable=False),
         sa.Column("body_enc", sa.Text, nullable=False),
-        sa.Column(
-            "received_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
-        ),
+        stamped("received_at"),
     )
     op.create_table(
         "shares",
@@ -81,14 +69,12 @@ def upgrade() -> None:
         ],
         sa.Column("reported_profit_enc", sa.Text, nullable=False),
         sa.Column("payment_reference", sa.String(64), unique=True),
-        sa.Column("recorded_at", sa.DateTime(timezone=True)),
-        sa.Column("discount_until", sa.DateTime(timezone=True)),
-        sa.Column("due_at", sa.DateTime(timezone=True)),
+        sa.Column("recorded_at", TZ),
+        sa.Column("discount_until", TZ),
+        sa.Column("due_at", TZ),
         sa.Column("verification_hash", sa.String(64)),
-        *_timestamps(),
-        sa.Column(
-            "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
-        ),
+        stamped(),
+        stamped("updated_at"),
     )
     op.create_table(
         "payments",
@@ -99,20 +85,18 @@ def upgrade() -> None:
         sa.Column("payment_reference", sa.String(64)),
         sa.Column("amount_enc", sa.Text, nullable=False),
         sa.Column("currency", sa.String(10), nullable=False),
-        sa.Column("paid_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("paid_at", TZ, nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("note", sa.Text),
-        sa.Column(
-            "received_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
-        ),
-        sa.Column("signalled_at", sa.DateTime(timezone=True)),
-        sa.Column("applied_at", sa.DateTime(timezone=True)),
+        stamped("received_at"),
+        sa.Column("signalled_at", TZ),
+        sa.Column("applied_at", TZ),
         sa.UniqueConstraint("provider", "transaction_id", name="uq_payment_txn"),
     )
     op.create_table(
         "audit_log",
         sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("at", TZ, nullable=False),
         sa.Column("actor", sa.String(64), nullable=False),
         sa.Column("action", sa.String(64), nullable=False),
         sa.Column("subject", sa.String(160), nullable=False, index=True),
@@ -140,8 +124,8 @@ def upgrade() -> None:
         sa.Column("role", sa.String(16), nullable=False),
         sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
         sa.Column("label", sa.String(128)),
-        *_timestamps(),
-        sa.Column("revoked_at", sa.DateTime(timezone=True)),
+        stamped(),
+        sa.Column("revoked_at", TZ),
     )
 
 

@@ -7,14 +7,14 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
+from db.migrations.columns import TZ
+
 revision = "0003_risk"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 
 def _at(name: str) -> sa.Column:
-    return sa.Column(name, sa.DateTime(timezone=True), nullable=False)
+    return sa.Column(name, TZ, nullable=False)
 
 
 def upgrade() -> None:

@@ -7,10 +7,10 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
+from db.migrations.columns import TZ, stamped
+
 revision = "0004_outbox"
 down_revision = "0003_risk"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
@@ -22,10 +22,8 @@ def upgrade() -> None:
         sa.Column("webhook_id", sa.String(64), nullable=False, unique=True),
         sa.Column("event_type", sa.String(64), nullable=False),
         sa.Column("payload", JSONB, nullable=False),
-        sa.Column(
-            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
-        ),
-        sa.Column("delivered_at", sa.DateTime(timezone=True)),
+        stamped(),
+        sa.Column("delivered_at", TZ),
         sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
         sa.UniqueConstraint("user_id", "seq", name="uq_standing_outbox_user_seq"),
     )
@@ -44,10 +42,8 @@ def upgrade() -> None:
         sa.Column("stage", sa.String(64), nullable=False),
         sa.Column("template", sa.String(32), nullable=False),
         sa.Column("channel", sa.String(16), nullable=False),
-        sa.Column(
-            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
-        ),
-        sa.Column("sent_at", sa.DateTime(timezone=True)),
+        stamped(),
+        sa.Column("sent_at", TZ),
         sa.Column("provider_id", sa.String(128)),
     )
 

@@ -6,10 +6,10 @@ Revision ID: 0005_reports
 import sqlalchemy as sa
 from alembic import op
 
+from db.migrations.columns import TZ
+
 revision = "0005_reports"
 down_revision = "0004_outbox"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
@@ -18,8 +18,8 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("period", sa.String(16), nullable=False),
-        sa.Column("as_of", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("generated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("as_of", TZ, nullable=False),
+        sa.Column("generated_at", TZ, nullable=False),
         sa.Column("json_enc", sa.Text, nullable=False),
         sa.Column("csv_enc", sa.Text, nullable=False),
         sa.Column("html_enc", sa.Text, nullable=False),

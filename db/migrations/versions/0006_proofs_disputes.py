@@ -6,12 +6,10 @@ Revision ID: 0006_proofs_disputes
 import sqlalchemy as sa
 from alembic import op
 
+from db.migrations.columns import TZ, stamped
+
 revision = "0006_proofs_disputes"
 down_revision = "0005_reports"
-branch_labels = None
-depends_on = None
-
-TZ = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
@@ -34,7 +32,7 @@ def upgrade() -> None:
         sa.Column("decided_by", sa.String(64)),
         sa.Column("decided_at", TZ),
         sa.Column("signalled_at", TZ),
-        sa.Column("submitted_at", TZ, server_default=sa.func.now(), nullable=False),
+        stamped("submitted_at"),
     )
     op.create_index("ix_payment_proofs_event_id", "payment_proofs", ["event_id"])
     op.create_index("ix_payment_proofs_user_id", "payment_proofs", ["user_id"])

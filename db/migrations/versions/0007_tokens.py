@@ -11,10 +11,10 @@ Revision ID: 0007_tokens
 import sqlalchemy as sa
 from alembic import op
 
+from db.migrations.columns import stamped
+
 revision = "0007_tokens"
 down_revision = "0006_proofs_disputes"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
@@ -22,9 +22,7 @@ def upgrade() -> None:
         "audit_keys",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("key_enc", sa.Text, nullable=False),
-        sa.Column(
-            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
-        ),
+        stamped(),
     )
     # DDL does not fire the append-only trigger: adding a column rewrites no entry.
     op.add_column(

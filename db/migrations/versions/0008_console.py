@@ -11,10 +11,10 @@ Revision ID: 0008_console
 import sqlalchemy as sa
 from alembic import op
 
+from db.migrations.columns import TZ, stamped
+
 revision = "0008_console"
 down_revision = "0007_tokens"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
@@ -23,10 +23,8 @@ def upgrade() -> None:
         sa.Column("id", sa.String(64), primary_key=True),
         sa.Column("token_enc", sa.Text, nullable=False),
         sa.Column("csrf", sa.String(64), nullable=False),
-        sa.Column(
-            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
-        ),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
+        stamped(),
+        sa.Column("expires_at", TZ, nullable=False, index=True),
     )
 
 

@@ -11,16 +11,10 @@ Revision ID: 0009_inventory
 import sqlalchemy as sa
 from alembic import op
 
+from db.migrations.columns import TZ, stamped
+
 revision = "0009_inventory"
 down_revision = "0008_console"
-branch_labels = None
-depends_on = None
-
-
-def _now() -> sa.Column:
-    return sa.Column(
-        "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
-    )
 
 
 def upgrade() -> None:
@@ -31,28 +25,24 @@ def upgrade() -> None:
         ),
         sa.Column("lots_enc", sa.Text, nullable=False),
         sa.Column("balances_enc", sa.Text, nullable=True),
-        sa.Column("snapshot_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("registered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("snapshot_at", TZ, nullable=True),
+        sa.Column("registered_at", TZ, nullable=True),
         sa.Column("version", sa.Integer, nullable=False, server_default="0"),
-        _now(),
-        sa.Column(
-            "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
-        ),
+        stamped(),
+        stamped("updated_at"),
     )
     op.create_table(
         "inventory_sessions",
         sa.Column("event_id", sa.String(128), primary_key=True),
         sa.Column("account_id", sa.String(64), nullable=False),
-        sa.Column("session_start", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("session_end", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("session_start", TZ, nullable=False),
+        sa.Column("session_end", TZ, nullable=False),
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("summary_enc", sa.Text, nullable=True),
         sa.Column("lots_if_approved_enc", sa.Text, nullable=True),
         sa.Column("lots_if_rejected_enc", sa.Text, nullable=True),
-        _now(),
-        sa.Column(
-            "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
-        ),
+        stamped(),
+        stamped("updated_at"),
     )
     op.create_index(
         "ix_inventory_sessions_account_order",
@@ -63,12 +53,12 @@ def upgrade() -> None:
         "balance_snapshots",
         sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
         sa.Column("account_id", sa.String(64), nullable=False, index=True),
-        sa.Column("taken_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("taken_at", TZ, nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("event_id", sa.String(128), nullable=True),
         sa.Column("balances_enc", sa.Text, nullable=False),
         sa.Column("valuation_enc", sa.Text, nullable=True),
-        _now(),
+        stamped(),
     )
 
 

@@ -12,10 +12,10 @@ Revision ID: 0010_gateways
 import sqlalchemy as sa
 from alembic import op
 
+from db.migrations.columns import TZ
+
 revision = "0010_gateways"
 down_revision = "0009_inventory"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
@@ -23,7 +23,7 @@ def upgrade() -> None:
         "rate_limit_windows",
         sa.Column("key", sa.String(256), primary_key=True),
         sa.Column("count", sa.BigInteger, nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
+        sa.Column("expires_at", TZ, nullable=False, index=True),
     )
     op.alter_column("payments", "status", type_=sa.String(24), existing_nullable=False)
 

@@ -15,10 +15,10 @@ Revision ID: 0011_audit_security
 import sqlalchemy as sa
 from alembic import op
 
+from db.migrations.columns import TZ
+
 revision = "0011_audit_security"
 down_revision = "0010_gateways"
-branch_labels = None
-depends_on = None
 
 CHAINS = 128  # db/audit.py CHAINS
 GENESIS = "0" * 64
@@ -39,7 +39,7 @@ def upgrade() -> None:
     op.alter_column("audit_log", "actor", type_=sa.String(256), existing_nullable=False)
     op.create_index("ix_audit_log_at", "audit_log", ["at"])
     op.create_index("ix_audit_log_actor", "audit_log", ["actor"])
-    op.add_column("api_tokens", sa.Column("expires_at", sa.DateTime(timezone=True)))
+    op.add_column("api_tokens", sa.Column("expires_at", TZ))
     # Seals (db/seals.py): computed by the application, which holds the key; rows from
     # before this revision stay NULL until `profitshare audit seal-unsealed`.
     for table in SEALED:

@@ -7,10 +7,10 @@ Revision ID: 0012_money
 import sqlalchemy as sa
 from alembic import op
 
+from db.migrations.columns import stamped
+
 revision = "0012_money"
 down_revision = "0011_audit_security"
-branch_labels = None
-depends_on = None
 
 _SHARE_MONEY = (
     "discount_granted_enc",
@@ -41,9 +41,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("note_enc", sa.Text, nullable=True),
         sa.Column("requested_by", sa.String(64), nullable=False),
-        sa.Column(
-            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
-        ),
+        stamped(),
     )
     op.create_index("ix_refunds_event_id", "refunds", ["event_id"])
 

@@ -9,12 +9,10 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
+from db.migrations.columns import TZ, stamped
+
 revision = "0013_brief"
 down_revision = "0012_money"
-branch_labels = None
-depends_on = None
-
-TZ = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
@@ -36,7 +34,7 @@ def upgrade() -> None:
         "user_keys",
         sa.Column("user_id", sa.String(128), primary_key=True),
         sa.Column("key_enc", sa.Text, nullable=False),
-        sa.Column("created_at", TZ, server_default=sa.func.now(), nullable=False),
+        stamped(),
     )
     op.create_table(
         "terms",
@@ -54,7 +52,7 @@ def upgrade() -> None:
         sa.Column("accepted_at", TZ, nullable=False),
         sa.Column("ip_enc", sa.Text),
         sa.Column("user_agent_enc", sa.Text),
-        sa.Column("recorded_at", TZ, server_default=sa.func.now(), nullable=False),
+        stamped("recorded_at"),
         sa.UniqueConstraint("user_id", "terms_version", name="uq_consent_user_version"),
     )
     op.create_index("ix_consents_user_id", "consents", ["user_id"])

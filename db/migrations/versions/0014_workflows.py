@@ -7,10 +7,10 @@ Revision ID: 0014_workflows
 import sqlalchemy as sa
 from alembic import op
 
+from db.migrations.columns import TZ
+
 revision = "0014_workflows"
 down_revision = "0013_brief"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
@@ -19,7 +19,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(16), primary_key=True),
         sa.Column("body", sa.Text, nullable=False),
         sa.Column("source", sa.Text),
-        sa.Column("refreshed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("refreshed_at", TZ, nullable=False),
     )
 
 
