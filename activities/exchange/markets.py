@@ -70,21 +70,26 @@ def _key(client: Any) -> str:
     return f"{client.id} {client.urls.get('api')!r}"
 
 
+# What ccxt's set_markets_from_exchange reads from its source, besides `options`.
+_MARKET_ATTRIBUTES = [
+    "id",
+    "markets",
+    "markets_by_id",
+    "symbols",
+    "ids",
+    "currencies",
+    "currencies_by_id",
+    "baseCurrencies",
+    "quoteCurrencies",
+    "codes",
+]
+
+
 def _copy_of(client: Any, at: float) -> _Copy:
     helpers = client.safe_list(client.options, "marketHelperProps", [])
     options = {"marketHelperProps": helpers, **{h: client.options.get(h) for h in helpers}}
     source = SimpleNamespace(
-        id=client.id,
-        markets=client.markets,
-        markets_by_id=client.markets_by_id,
-        symbols=client.symbols,
-        ids=client.ids,
-        currencies=client.currencies,
-        currencies_by_id=client.currencies_by_id,
-        baseCurrencies=client.baseCurrencies,
-        quoteCurrencies=client.quoteCurrencies,
-        codes=client.codes,
-        options=options,
+        options=options, **{name: getattr(client, name) for name in _MARKET_ATTRIBUTES}
     )
     return _Copy(at, source, client.options.get("timeDifference"))
 
