@@ -186,7 +186,10 @@ async def paid_by_link(driver: ShareDriver) -> WorkflowHandle:
 
 async def _start(driver: ShareDriver, event) -> WorkflowHandle:
     return await driver.env.client.start_workflow(
-        ShareWorkflow.run, event, id=share_workflow_id(event.event_id), task_queue=driver.task_queue
+        driver.workflow.run,
+        event,
+        id=share_workflow_id(event.event_id),
+        task_queue=driver.task_queue,
     )
 
 

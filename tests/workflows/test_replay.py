@@ -26,6 +26,7 @@ from tests.workflows.ladder_variants import (
 from workers.worker import activities_for
 from workflows.reports import ReportWorkflow
 from workflows.share import ShareWorkflow
+from workflows.share_v3 import ShareWorkflowV3
 
 LADDER = next(p for p in recorded("share-", "v1") if p.stem == "share-ladder-to-collections")
 
@@ -47,7 +48,7 @@ def test_the_recorded_histories_cover_the_share_paths_and_a_report():
 
 @pytest.mark.parametrize("path", recorded(), ids=history_id)
 async def test_every_recorded_history_replays_on_the_current_code(path: Path):
-    await _replayer(ShareWorkflow, ReportWorkflow).replay_workflow(load(path))
+    await _replayer(ShareWorkflow, ShareWorkflowV3, ReportWorkflow).replay_workflow(load(path))
 
 
 async def test_changing_the_ladder_without_a_patch_breaks_open_shares():
@@ -95,7 +96,9 @@ async def test_a_share_opened_after_the_patched_deploy_gets_the_new_stage(
         workflows=[FinalNoticePatched],
         activities=activities_for(deps, cfg),
     ):
-        driver = ShareDriver(time_skipping_env, deps, emulator_url, task_queue)
+        driver = ShareDriver(
+            time_skipping_env, deps, emulator_url, task_queue, workflow=FinalNoticePatched
+        )
         event, handle, view = await driver.open_share()
         await driver.advance_to(view.created_at + timedelta(days=FINAL_NOTICE.day, hours=1))
         notice = f"{event.event_id}:{FINAL_NOTICE.key}"

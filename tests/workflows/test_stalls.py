@@ -20,6 +20,7 @@ from workers.worker import activities_for
 from workflows import search_attributes as sa
 from workflows.share import ShareWorkflow
 from workflows.share_client import ShareClient
+from workflows.share_v3 import ShareWorkflowV3
 from workflows.standing import StandingDeliveryWorkflow
 
 
@@ -54,7 +55,7 @@ async def test_an_fx_outage_is_shown_stalled_and_alerted_then_recovers(
     async with Worker(
         env.client,
         task_queue=task_queue,
-        workflows=[ShareWorkflow, StandingDeliveryWorkflow],
+        workflows=[ShareWorkflow, ShareWorkflowV3, StandingDeliveryWorkflow],
         activities=activities_for(deps, wf_settings, fx=fx),
     ):
         shares = ShareClient(env.client, task_queue)
