@@ -17,7 +17,7 @@ LEDGER_RETRY = RetryPolicy(
 )
 # A local ledger activity (patch lean) retries in the worker while its backoff is below this;
 # past it the retry waits on a workflow timer, which frees the workflow task meanwhile.
-LOCAL_RETRY_THRESHOLD = timedelta(seconds=5)
+LOCAL_RETRY_THRESHOLD = timedelta(seconds=2)
 
 EXCHANGE_TIMEOUT = timedelta(minutes=2)
 EXCHANGE_RETRY = RetryPolicy(
