@@ -39,14 +39,16 @@ async def execute(
 ) -> Out:
     """`lean` (patch lean): a contract declared local runs as a local activity."""
     if lean and contract.local:
-        return await _local(
-            contract,
-            arg,
-            summary=summary,
-            start_to_close=start_to_close,
-            retry_policy=retry_policy,
-            schedule_to_close=schedule_to_close,
-        )
+        local: workflow.LocalActivityConfig = {
+            "start_to_close_timeout": start_to_close,
+            "schedule_to_close_timeout": schedule_to_close,
+            "retry_policy": bounded(retry_policy, schedule_to_close),
+            # Longer backoffs wait on a workflow timer: a database down for minutes must
+            # not hold the workflow task (and its worker slot) open meanwhile.
+            "local_retry_threshold": options.LOCAL_RETRY_THRESHOLD,
+            "summary": summary,
+        }
+        return await _local(contract, arg, local)
     result = await workflow.execute_activity(
         contract.name,
         arg,
@@ -60,27 +62,10 @@ async def execute(
     return cast(Out, result)
 
 
-async def _local(
-    contract: Contract[In, Out],
-    arg: In,
-    *,
-    summary: str,
-    start_to_close: timedelta,
-    retry_policy: RetryPolicy,
-    schedule_to_close: timedelta | None,
-) -> Out:
+async def _local(contract: Contract[In, Out], arg: In, config: workflow.LocalActivityConfig) -> Out:
     try:
         result = await workflow.execute_local_activity(
-            contract.name,
-            arg,
-            result_type=contract.output,
-            start_to_close_timeout=start_to_close,
-            schedule_to_close_timeout=schedule_to_close,
-            retry_policy=bounded(retry_policy, schedule_to_close),
-            # Longer backoffs wait on a workflow timer: a database down for minutes must
-            # not hold the workflow task (and its worker slot) open meanwhile.
-            local_retry_threshold=options.LOCAL_RETRY_THRESHOLD,
-            summary=summary,
+            contract.name, arg, result_type=contract.output, **config
         )
     except (ActivityError, CancelledError):
         raise
