@@ -19,8 +19,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.share import ShareWorkflow
 
 WORKFLOW_TYPE = "ShareWorkflowV3"
-# Every share workflow type a worker runs and a visibility query covers, oldest first.
-SHARE_WORKFLOW_TYPES = ("ShareWorkflow", WORKFLOW_TYPE)
 
 
 @workflow.defn(name=WORKFLOW_TYPE)
