@@ -4,8 +4,8 @@ A ledger activity that cannot land within its schedule-to-close bound (the datab
 source, is down for longer than a retry can hide) marks the share `stalled` in its ShareStatus
 search attribute (`ShareStatus = "stalled"` lists them all), alerts ops, and waits for an
 admin's word (the `retry_stalled` signal) before it tries again from the start.
-A local activity (patch lean) ends the same way: past its schedule-to-close bound, with an
-ActivityError whose cause is the timeout.
+A local activity (patch lean) ends the same way: after the attempts that fit in its bound
+(workflows/calls.bounded), with an ActivityError whose cause is its last failure.
 """
 
 from __future__ import annotations
