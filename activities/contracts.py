@@ -35,6 +35,7 @@ CLOSE_SHARE = "close_share"
 SET_PAYMENT_LINK = "set_payment_link"
 QUOTE_FX = "quote_fx"
 UNDO_STAGES = "undo_stages"
+OPEN_AND_SCREEN = "open_and_screen"
 
 # Non-retryable error types, next to the activities that raise them.
 # VERIFY_SESSION: the account's key is not valid (or not this user's): the share goes to review.
@@ -68,6 +69,14 @@ class SetStatusInput(Model):
     reasons: list[str] = []
     note: str = ""
     confirmed_fraud: bool = False
+
+
+class OpenAndScreenInput(Model):
+    """OPEN_SHARE, the `screening` status, SCREEN_USER and the `verifying` status as one
+    local activity (patch lean): each step as its own activity would write it, at `at`."""
+
+    event: ProfitEvent
+    at: datetime
 
 
 class RecordShareInput(Model):
@@ -280,13 +289,21 @@ class Contract(Generic[In, Out]):
     output: type[Out] | None
     # Error types the activity raises that must not be retried (ApplicationError.type).
     non_retryable: tuple[str, ...] = ()
+    # A short PostgreSQL transaction: a share run with the lean patch calls it as a local
+    # activity (no server round trip, no history events of its own but one marker).
+    # Whatever calls the outside world (exchange, gateways, notices, a remote FX source)
+    # stays an ordinary activity, retried and seen by the server on its own.
+    local: bool = False
 
 
 @dataclass(frozen=True)
 class _ShareActivities:
-    open_share: Contract[ProfitEvent, None] = Contract(OPEN_SHARE, ProfitEvent, None)
+    open_share: Contract[ProfitEvent, None] = Contract(OPEN_SHARE, ProfitEvent, None, local=True)
     screen_user: Contract[ProfitEvent, RiskSummary] = Contract(
-        SCREEN_USER, ProfitEvent, RiskSummary
+        SCREEN_USER, ProfitEvent, RiskSummary, local=True
+    )
+    open_and_screen: Contract[OpenAndScreenInput, RiskSummary] = Contract(
+        OPEN_AND_SCREEN, OpenAndScreenInput, RiskSummary, local=True
     )
     verify_session: Contract[ProfitEvent, VerificationSummary] = Contract(
         VERIFY_SESSION,
@@ -294,34 +311,44 @@ class _ShareActivities:
         VerificationSummary,
         non_retryable=(CREDENTIALS_INVALID, EXCHANGE_REFUSED),
     )
-    set_status: Contract[SetStatusInput, None] = Contract(SET_STATUS, SetStatusInput, None)
+    set_status: Contract[SetStatusInput, None] = Contract(
+        SET_STATUS, SetStatusInput, None, local=True
+    )
     quote_fx: Contract[FxQuoteInput, FxQuote] = Contract(
         QUOTE_FX, FxQuoteInput, FxQuote, non_retryable=(FX_RATE_UNKNOWN,)
     )
     record_share: Contract[RecordShareInput, RecordedShare] = Contract(
-        RECORD_SHARE, RecordShareInput, RecordedShare
+        RECORD_SHARE, RecordShareInput, RecordedShare, local=True
     )
     set_payment_link: Contract[PaymentLinkInput, None] = Contract(
-        SET_PAYMENT_LINK, PaymentLinkInput, None
+        SET_PAYMENT_LINK, PaymentLinkInput, None, local=True
     )
-    escalate: Contract[EscalateInput, bool] = Contract(ESCALATE, EscalateInput, bool)
-    undo_stages: Contract[UndoStagesInput, None] = Contract(UNDO_STAGES, UndoStagesInput, None)
+    escalate: Contract[EscalateInput, bool] = Contract(ESCALATE, EscalateInput, bool, local=True)
+    undo_stages: Contract[UndoStagesInput, None] = Contract(
+        UNDO_STAGES, UndoStagesInput, None, local=True
+    )
     # "applied", "duplicate", "credited" or "refused" (activities/ledger/payments.py); shares
     # recorded before that answer exist returned a bool (True: applied), kept for replay.
     apply_payment: Contract[ApplyPaymentInput, str | bool] = Contract(
         APPLY_PAYMENT,
         ApplyPaymentInput,
         str | bool,  # type: ignore[arg-type]
+        local=True,
     )
-    alert_ops: Contract[OpsAlert, None] = Contract(ALERT_OPS, OpsAlert, None)
-    open_dispute: Contract[OpenDisputeInput, None] = Contract(OPEN_DISPUTE, OpenDisputeInput, None)
+    alert_ops: Contract[OpsAlert, None] = Contract(ALERT_OPS, OpsAlert, None, local=True)
+    open_dispute: Contract[OpenDisputeInput, None] = Contract(
+        OPEN_DISPUTE, OpenDisputeInput, None, local=True
+    )
     # Priced by the ledger (ResolveDisputeInput.priced_by_ledger): the share as it priced it.
     resolve_dispute: Contract[ResolveDisputeInput, DisputeSettled | None] = Contract(
         RESOLVE_DISPUTE,
         ResolveDisputeInput,
         DisputeSettled | None,  # type: ignore[arg-type]
+        local=True,
     )
-    close_share: Contract[CloseShareInput, None] = Contract(CLOSE_SHARE, CloseShareInput, None)
+    close_share: Contract[CloseShareInput, None] = Contract(
+        CLOSE_SHARE, CloseShareInput, None, local=True
+    )
     stuck_payments: Contract[StuckPaymentsInput, list[StuckPayment]] = Contract(
         STUCK_PAYMENTS,
         StuckPaymentsInput,

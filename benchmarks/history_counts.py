@@ -21,6 +21,11 @@ _COUNTED = {
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED: "signals",
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED: "updates",
 }
+# What the markers are, by the SDK's marker names.
+_MARKERS = {"core_local_activity": "local_activities", "core_patch": "patch_markers"}
+# One share paid early as "ShareWorkflow" ran it at the end of round 2 (docs/performance.md),
+# before the lean ShareWorkflowV3: the "before" of issue 20's before/after.
+BEFORE_LEAN = {"events": 108, "workflow_tasks": 14, "activities": 12, "markers": 10}
 
 
 async def share_costs(client: Client, event_id: str) -> dict[str, int]:
@@ -33,7 +38,16 @@ async def share_costs(client: Client, event_id: str) -> dict[str, int]:
         total += 1
         if (name := _COUNTED.get(event.event_type)) is not None:
             counts[name] += 1
-    return {"events": total, **{name: counts[name] for name in _COUNTED.values()}}
+        if event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED:
+            marker = event.marker_recorded_event_attributes.marker_name
+            counts[_MARKERS.get(marker, "other_markers")] += 1
+    names = [*_COUNTED.values(), *_MARKERS.values()]
+    return {"events": total, **{name: counts[name] for name in names}}
+
+
+async def before_after(client: Client, event_id: str) -> dict[str, object]:
+    """`per_share` of the bench: this run's share beside the figures before issue 20."""
+    return {"before": BEFORE_LEAN, "after": await share_costs(client, event_id)}
 
 
 async def summed_costs(client: Client, event_ids: list[str]) -> dict[str, int]:

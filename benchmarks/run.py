@@ -17,7 +17,7 @@ import httpx
 
 from benchmarks import console, floor, ladder, latency, lock_waits, report, scale
 from benchmarks.burst import burst
-from benchmarks.history_counts import share_costs
+from benchmarks.history_counts import before_after
 from benchmarks.intake import count_shares, intake_to_open
 from benchmarks.load import CONCURRENCY, per_second, say
 from benchmarks.payments import pay_all
@@ -149,7 +149,7 @@ async def _phases(stack: BenchStack, deps: Deps, sizes: Sizes, figures: dict[str
             "postgres_lock_waits": waits.figures(n),
         }
         # What one share paid early costs Temporal: the round trips issue 20 counts.
-        figures["per_share"] = await share_costs(client, event_ids[0])
+        figures["per_share"] = await before_after(client, event_ids[0])
         stack.check_alive()
 
         steady = figures["intake"]["events_per_min"] / 60

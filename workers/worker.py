@@ -18,6 +18,7 @@ from activities.fx.factory import fx_source
 from activities.ledger import LedgerActivities
 from activities.notify.backend import BackendWebhooks
 from activities.notify.user import HttpNotifier, LogNotifier, Notifier, UserNotifications
+from activities.opening_steps import OpeningSteps
 from activities.payments.links import PaymentLinkActivities
 from activities.payments.phonepe_checkout import PhonePeCheckout
 from activities.payments.phonepe_client import phonepe_client
@@ -39,6 +40,7 @@ from workflows.reconciler import CollectionsCloseWorkflow, PaymentReconcilerWork
 from workflows.reports import ReportWorkflow
 from workflows.retention import RetentionWorkflow
 from workflows.share import ShareWorkflow
+from workflows.share_v3 import ShareWorkflowV3
 from workflows.standing import StandingDeliveryWorkflow
 
 
@@ -98,6 +100,7 @@ def activities_for(
     return [
         *ledger.activities(),
         risk.screen_user,
+        OpeningSteps(ledger, risk).open_and_screen,
         intel.refresh_ip_intel,
         exchange.verify_session,
         links.create_payment_link,
@@ -152,24 +155,31 @@ def db_capacity(deps: Deps) -> int:
     return max(1, size + max(0, getattr(pool, "_max_overflow", 0)))
 
 
+def activity_slots(settings: Settings, deps: Deps) -> dict[str, int]:
+    """Most activities hold a connection, and the share's ledger writes run as local
+    activities (patch lean) on the same pool: both kinds together never take more at once
+    than the pool can give, so a burst waits in Temporal's queue, not on the pool."""
+    capacity = db_capacity(deps)
+    remote = min(settings.worker_activity_slots, capacity)
+    local = min(settings.worker_activity_slots, max(1, capacity - remote))
+    return {"activity_slots": remote, "local_activity_slots": local}
+
+
 def build_worker(client: Client, deps: Deps, settings: Settings, **overrides: object) -> Worker:
     return Worker(
         client,
         task_queue=settings.task_queue,
         max_cached_workflows=settings.worker_max_cached_workflows,
         tuner=WorkerTuner.create_fixed(
-            workflow_slots=settings.worker_workflow_slots,
-            # Most activities hold a connection: never more at once than the pool can give,
-            # so a burst waits in Temporal's queue instead of timing out on the pool.
-            activity_slots=min(settings.worker_activity_slots, db_capacity(deps)),
-            local_activity_slots=min(settings.worker_activity_slots, db_capacity(deps)),
+            workflow_slots=settings.worker_workflow_slots, **activity_slots(settings, deps)
         ),
         workflow_runner=SandboxedWorkflowRunner(
             restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
         ),
         graceful_shutdown_timeout=DRAIN,
         workflows=[
-            ShareWorkflow,
+            ShareWorkflow,  # shares started before ShareWorkflowV3, until they close
+            ShareWorkflowV3,
             ReportWorkflow,
             IpIntelRefreshWorkflow,
             AuditAnchorWorkflow,

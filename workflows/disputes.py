@@ -51,7 +51,7 @@ class Disputes:
         s = self._s
         if s.status != "disputed" or s.dispute is None or s.recorded is None:
             return
-        if workflow.patched("money-dispute-in-ledger"):
+        if s.patches.at("money-dispute-in-ledger"):
             await resolve_in_ledger(s, self._ledger, self._publish, self._effects, resolution)
             return
         now = workflow.now()
@@ -137,7 +137,7 @@ class Disputes:
         )
         s.status, s.waived_amount, s.closed_reason = "waived", waived, waiver.kind
         s.amount_due = waived * 0
-        if waiver.kind == "write_off" and workflow.patched("money-write-off"):
+        if waiver.kind == "write_off" and s.patches.at("money-write-off"):
             # As the ledger records it: written off is not waived (CONTRACT.md's Share).
             s.waived_amount, s.written_off_amount = waived * 0, waived
         self._publish()

@@ -1,4 +1,5 @@
-"""Steps of the share before its ladder: the exchange's verification, the payment link."""
+"""Steps of the share before its ladder: opening and screening, the exchange's verification,
+the payment link."""
 
 from __future__ import annotations
 
@@ -15,9 +16,24 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.models import ProfitEvent, VerificationSummary
     from workflows import options
+    from workflows import search_attributes as sa
     from workflows.calls import LedgerCall, execute
     from workflows.share_state import ShareState
     from workflows.stalls import Stalls
+
+
+async def open_and_screen(s: ShareState, ledger: LedgerCall, event: ProfitEvent) -> None:
+    """Patch lean: opened, screening, screened and verifying in one local activity (each
+    step still written and audited on its own); the caller publishes the search attributes
+    in the same workflow task."""
+    risk = await ledger(
+        c.ACTIVITIES.open_and_screen,
+        c.OpenAndScreenInput(event=event, at=workflow.now()),
+        summary="open the share, screen the user",
+    )
+    s.risk_decision = risk.decision
+    s.status = "verifying"
+    workflow.upsert_search_attributes([sa.RISK_DECISION.value_set(risk.decision)])
 
 
 async def verify(

@@ -15,6 +15,9 @@ LEDGER_RETRY = RetryPolicy(
     backoff_coefficient=2.0,
     maximum_interval=timedelta(minutes=1),
 )
+# A local ledger activity (patch lean) retries in the worker while its backoff is below this;
+# past it the retry waits on a workflow timer, which frees the workflow task meanwhile.
+LOCAL_RETRY_THRESHOLD = timedelta(seconds=2)
 
 EXCHANGE_TIMEOUT = timedelta(minutes=2)
 EXCHANGE_RETRY = RetryPolicy(

@@ -5,6 +5,11 @@ the behaviour it started with to its end (its history has no marker, `patched` i
 share started after it walks the new code from the first step (`patched` records the marker).
 Reading them in one place keeps each decision consistent for the whole run, and gives the list
 `docs/deploying-workflow-changes.md` retires a patch from.
+
+ShareWorkflowV3 (workflows/share_v3.py), the type new shares start as, has every change on
+from its first step, `lean` included, and records no marker for any (`Patches.current()`):
+the type is the version. "ShareWorkflow" stays registered for the shares started before it,
+which read their patches as they always did and never take `lean`.
 """
 
 from __future__ import annotations
@@ -37,11 +42,43 @@ class Patches:
     # A share handed to collections completes its workflow (it stays payable: a later
     # payment is applied by the payment reconciler, audited).
     collections_completes: bool = False
+    # Issue 20: the short ledger writes run as local activities (activities/contracts.py
+    # `local`) and status-only steps ride on the write beside them. ShareWorkflowV3 only.
+    lean: bool = False
+    # ShareWorkflowV3: the older changes read where they happen (`at`) are on, unmarked.
+    unmarked: bool = False
 
     @classmethod
     def read(cls) -> Patches:
-        """Call once, at the start of the run (see the module docstring)."""
-        return cls(**{f.name: workflow.patched(patch_id(f.name)) for f in fields(cls)})
+        """Call once, at the start of the run (see the module docstring). "ShareWorkflow"
+        reads the patches it always read, each with its marker, and never `lean`."""
+        return cls(
+            **{f.name: workflow.patched(patch_id(f.name)) for f in fields(cls) if f.name in MARKED}
+        )
+
+    @classmethod
+    def current(cls) -> Patches:
+        """ShareWorkflowV3: every change on, no marker recorded."""
+        return cls(**{f.name: True for f in fields(cls)})
+
+    def at(self, patch: str) -> bool:
+        """A change whose marker is read where it happens (`brief-day0-notice`, `money-...`),
+        kept there for the "ShareWorkflow" histories that recorded it at that point."""
+        return self.unmarked or workflow.patched(patch)
+
+
+# The patches "ShareWorkflow" reads at the start of its run, in this order (its histories').
+MARKED = (
+    "drain_before_stage",
+    "stage_effects_always",
+    "queue_until_recorded",
+    "answer_after_close",
+    "undo_late_stages",
+    "fx_before_record",
+    "stall_and_alert",
+    "lifecycle",
+    "collections_completes",
+)
 
 
 def patch_id(name: str) -> str:

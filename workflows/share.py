@@ -33,7 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.closed import Closed
     from workflows.collection import Collection
     from workflows.effects import Effects
-    from workflows.first_steps import payment_link, verify
+    from workflows.first_steps import open_and_screen, payment_link, verify
     from workflows.inbound import (
         DisputeIn,
         PaymentIn,
@@ -78,15 +78,18 @@ class ShareWorkflow:
         return Patches.read()
 
     async def _walk(self, event: ProfitEvent) -> None:
-        await self._ledger(c.ACTIVITIES.open_share, event, summary="open the share record")
-        await self._transition("screening")
-        risk = await self._ledger(c.ACTIVITIES.screen_user, event, summary="screen the user")
-        self._s.risk_decision = risk.decision
-        workflow.upsert_search_attributes([sa.RISK_DECISION.value_set(risk.decision)])
-
-        await self._transition("verifying")
+        if self._s.patches.lean:
+            await open_and_screen(self._s, self._ledger, event)
+            self._publish()
+        else:
+            await self._ledger(c.ACTIVITIES.open_share, event, summary="open the share record")
+            await self._transition("screening")
+            risk = await self._ledger(c.ACTIVITIES.screen_user, event, summary="screen the user")
+            self._s.risk_decision = risk.decision
+            workflow.upsert_search_attributes([sa.RISK_DECISION.value_set(risk.decision)])
+            await self._transition("verifying")
         verification, reasons = await self._verify(event)
-        if risk.decision == "block":
+        if self._s.risk_decision == "block":
             reasons.append("risk_blocked")
         if reasons:
             profit = await self._review(verification, reasons)
@@ -102,11 +105,11 @@ class ShareWorkflow:
         if self._s.status == "open":
             await self._payment_link()
             # Day 0's own notice (issue 18): what is due, the discount and its deadline.
-            if workflow.patched("brief-day0-notice"):
+            if self._s.patches.at("brief-day0-notice"):
                 self._payment_due_notice()
             collection = Collection(self._s, self._ledger, self._publish, self._effects)
             await collection.run(self._stages())
-            if self._s.payment_link and workflow.patched("money-close-link"):
+            if self._s.payment_link and self._s.patches.at("money-close-link"):
                 await self._close_payment_link()
 
     # --- messages -------------------------------------------------------------------------
@@ -304,6 +307,7 @@ class ShareWorkflow:
             summary=summary,
             start_to_close=options.LEDGER_TIMEOUT,
             retry_policy=options.LEDGER_RETRY,
+            lean=self._s.patches.lean,
         )
 
     async def _cancelled(self) -> None:

@@ -54,6 +54,7 @@ from workflows.inbound import (
 from workflows.reconciler import CollectionsCloseWorkflow
 from workflows.share import ShareWorkflow
 from workflows.share_state import payment_key
+from workflows.share_v3 import ShareWorkflowV3
 from workflows.standing import StandingDeliveryWorkflow
 
 
@@ -67,11 +68,11 @@ class ShareClient:
         self._task_queue = task_queue
 
     async def start(self, event: ProfitEvent) -> None:
-        """Starts the share; a repeat is a no-op (USE_EXISTING, and REJECT_DUPLICATE once the
-        event was fully processed)."""
+        """Starts the share (as ShareWorkflowV3: workflows/share_v3.py); a repeat is a no-op
+        (USE_EXISTING, and REJECT_DUPLICATE once the event was fully processed)."""
         with contextlib.suppress(WorkflowAlreadyStartedError):
             await self._client.start_workflow(
-                ShareWorkflow.run,
+                ShareWorkflowV3.run,
                 inbound(ProfitEventIn, event),
                 id=share_workflow_id(event.event_id),
                 task_queue=self._task_queue,

@@ -4,6 +4,8 @@ A ledger activity that cannot land within its schedule-to-close bound (the datab
 source, is down for longer than a retry can hide) marks the share `stalled` in its ShareStatus
 search attribute (`ShareStatus = "stalled"` lists them all), alerts ops, and waits for an
 admin's word (the `retry_stalled` signal) before it tries again from the start.
+A local activity (patch lean) ends the same way: after the attempts that fit in its bound
+(workflows/calls.bounded), with an ActivityError whose cause is its last failure.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ class Stalls:
                     schedule_to_close=give_up,
                     heartbeat=heartbeat,
                     retry_policy=retry_policy,
+                    lean=self._s.patches.lean,
                 )
             except ActivityError as err:
                 if not stall_on(err):
@@ -85,6 +88,7 @@ class Stalls:
             summary="alert ops: share stalled",
             start_to_close=options.LEDGER_TIMEOUT,
             retry_policy=options.LEDGER_RETRY,
+            lean=s.patches.lean,
         )
         seen = self._retries
         await workflow.wait_condition(

@@ -37,7 +37,6 @@ from domain.models import (
 from emulators.razorpay import create_app as razorpay_app
 from emulators.serve import running, serving
 from runtime.deps import Deps
-from runtime.search_attributes import register
 from stack.postgres import create_database, start_embedded
 from tests.histories import HERE, HISTORY_CODEC_KEY, history_converter
 from tests.support.driver import ShareDriver
@@ -186,7 +185,10 @@ async def paid_by_link(driver: ShareDriver) -> WorkflowHandle:
 
 async def _start(driver: ShareDriver, event) -> WorkflowHandle:
     return await driver.env.client.start_workflow(
-        ShareWorkflow.run, event, id=share_workflow_id(event.event_id), task_queue=driver.task_queue
+        driver.workflow.run,
+        event,
+        id=share_workflow_id(event.event_id),
+        task_queue=driver.task_queue,
     )
 
 
@@ -242,9 +244,9 @@ async def _record_one(
     name: str, scenario: Scenario, settings: Settings, deps: Deps, emulator_url: str, out: Path
 ) -> None:
     # A server per scenario, as in the tests: a finished run never holds back the clock.
+    # It comes with our search attributes registered.
     env = await time_skipping_server(history_converter())
     try:
-        await register(env.client, "default")
         settings = settings.model_copy(update=SETTINGS_FOR.get(name, {}))
         async with build_worker(env.client, deps, settings):
             handle = await scenario(ShareDriver(env, deps, emulator_url, settings.task_queue))

@@ -18,23 +18,28 @@ from tests.support.scenario import eventually, profitable_session
 from workflows.ids import share_workflow_id
 from workflows.reconciler import PaymentReconcilerWorkflow
 from workflows.share import ShareWorkflow
+from workflows.share_v3 import ShareWorkflowV3
 
 
 class ShareDriver:
     """Starts share workflows and moves time on the time-skipping server."""
 
-    def __init__(self, env, deps, emulator_url: str, task_queue: str) -> None:
+    def __init__(
+        self, env, deps, emulator_url: str, task_queue: str, workflow=ShareWorkflowV3
+    ) -> None:
+        """`workflow`: the share type it starts; new shares are ShareWorkflowV3."""
         self.env, self.deps, self.emulator_url, self.task_queue = (
             env,
             deps,
             emulator_url,
             task_queue,
         )
+        self.workflow = workflow
 
     async def open_share(self, **session) -> tuple[ProfitEvent, WorkflowHandle, ShareView]:
         event = await profitable_session(self.deps, self.emulator_url, **session)
         handle = await self.env.client.start_workflow(
-            ShareWorkflow.run,
+            self.workflow.run,
             event,
             id=share_workflow_id(event.event_id),
             task_queue=self.task_queue,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 from google.protobuf.descriptor import FieldDescriptor
@@ -10,6 +11,8 @@ from temporalio.api.common.v1 import Payload, WorkflowExecution
 from temporalio.api.history.v1 import History
 from temporalio.api.workflowservice.v1 import GetWorkflowExecutionHistoryRequest
 from temporalio.client import Client
+
+LOCAL_ACTIVITY_MARKER = "core_local_activity"
 
 
 async def raw_history(client: Client, workflow_id: str) -> History:
@@ -59,3 +62,17 @@ async def signals_sent(client: Client, workflow_id: str, name: str) -> int:
         if event.HasField("workflow_execution_signaled_event_attributes")
         and event.workflow_execution_signaled_event_attributes.signal_name == name
     )
+
+
+def activity_types(history: History) -> list[str]:
+    """The activity types a workflow ran, in order: ordinary ones as scheduled, local ones
+    (patch lean) by the marker each leaves (its `data` is the SDK's JSON, not our payload)."""
+    types = []
+    for event in history.events:
+        if event.HasField("activity_task_scheduled_event_attributes"):
+            types.append(event.activity_task_scheduled_event_attributes.activity_type.name)
+        elif event.HasField("marker_recorded_event_attributes"):
+            marker = event.marker_recorded_event_attributes
+            if marker.marker_name == LOCAL_ACTIVITY_MARKER:
+                types.append(json.loads(marker.details["data"].payloads[0].data)["activity_type"])
+    return types

@@ -1,5 +1,5 @@
-"""The worker never runs more activities than the database pool can serve, and drains on
-SIGTERM: running tasks get DRAIN to finish (issue 15, deliverable 12)."""
+"""The worker never runs more activities (local ones included) than the database pool can
+serve, and drains on SIGTERM: running tasks get DRAIN to finish (issue 15, deliverable 12)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,9 @@ async def test_activity_concurrency_is_bounded_by_the_database_pool(
         config = worker.config()
         slots = config["tuner"].activity_slot_supplier.num_slots  # type: ignore[union-attr]
         assert slots == min(settings.worker_activity_slots, db_capacity(deps))
+        # The ledger's local activities (patch lean) share the pool: both kinds together fit.
+        local = config["tuner"].local_activity_slot_supplier.num_slots  # type: ignore[union-attr]
+        assert local >= 1 and slots + local <= db_capacity(deps)
         assert config["graceful_shutdown_timeout"] == DRAIN
     finally:
         await deps.close()

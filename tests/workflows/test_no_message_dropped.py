@@ -24,6 +24,7 @@ from tests.support.scenario import eventually, profitable_session
 from workers.worker import activities_for, build_worker
 from workflows.share import ShareWorkflow
 from workflows.share_client import ShareClient
+from workflows.share_v3 import ShareWorkflowV3
 from workflows.standing import StandingDeliveryWorkflow
 
 DAY, HOUR = timedelta(days=1), timedelta(hours=1)
@@ -41,7 +42,7 @@ def make_worker(time_skipping_env, deps, wf_settings):
         return Worker(
             time_skipping_env.client,
             task_queue=(settings or wf_settings).task_queue,
-            workflows=[ShareWorkflow, StandingDeliveryWorkflow],
+            workflows=[ShareWorkflow, ShareWorkflowV3, StandingDeliveryWorkflow],
             activities=acts,
         )
 

@@ -12,6 +12,7 @@ from temporalio.converter import DataConverter
 from temporalio.worker import Replayer, Worker
 from temporalio.workflow import NondeterminismError
 
+from activities import contracts as c
 from db.models import AuditEntry
 from runtime.client import data_converter
 from tests.histories import history_converter, history_id, load, recorded, versions
@@ -26,6 +27,7 @@ from tests.workflows.ladder_variants import (
 from workers.worker import activities_for
 from workflows.reports import ReportWorkflow
 from workflows.share import ShareWorkflow
+from workflows.share_v3 import ShareWorkflowV3
 
 LADDER = next(p for p in recorded("share-", "v1") if p.stem == "share-ladder-to-collections")
 
@@ -47,7 +49,7 @@ def test_the_recorded_histories_cover_the_share_paths_and_a_report():
 
 @pytest.mark.parametrize("path", recorded(), ids=history_id)
 async def test_every_recorded_history_replays_on_the_current_code(path: Path):
-    await _replayer(ShareWorkflow, ReportWorkflow).replay_workflow(load(path))
+    await _replayer(ShareWorkflow, ShareWorkflowV3, ReportWorkflow).replay_workflow(load(path))
 
 
 async def test_changing_the_ladder_without_a_patch_breaks_open_shares():
@@ -80,7 +82,43 @@ def test_v2_histories_cover_a_dispute_a_proof_a_waiver_a_write_off_and_a_payment
     }
 
 
-@pytest.mark.parametrize("path", recorded("share-"), ids=history_id)
+@pytest.mark.parametrize("path", recorded("share-", "v3"), ids=history_id)
+def test_v3_shares_are_lean_and_carry_no_patch_marker(path: Path):
+    """New shares run as ShareWorkflowV3: no marker per change, the ledger writes local."""
+    history = load(path)
+    started = history.events[0].workflow_execution_started_event_attributes
+    assert started.workflow_type.name == "ShareWorkflowV3"
+    markers = [
+        e.marker_recorded_event_attributes.marker_name
+        for e in history.events
+        if e.HasField("marker_recorded_event_attributes")
+    ]
+    assert "core_patch" not in markers
+    assert "core_local_activity" in markers
+    scheduled = {
+        e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in history.events
+        if e.HasField("activity_task_scheduled_event_attributes")
+    }
+    local = {name for name, contract in vars(c.ACTIVITIES).items() if contract.local}
+    assert not scheduled & {getattr(c.ACTIVITIES, name).name for name in local}
+
+
+@pytest.mark.parametrize("path", recorded("share-", "v2"), ids=history_id)
+async def test_v2_shares_do_not_replay_as_v3(path: Path):
+    """The type is the version: an old share must stay ShareWorkflow to its end."""
+    history = load(path)
+    started = history.events[0].workflow_execution_started_event_attributes
+    started.workflow_type.name = "ShareWorkflowV3"
+    with pytest.raises(NondeterminismError):
+        await _replayer(ShareWorkflowV3).replay_workflow(history)
+
+
+# Shares recorded as "ShareWorkflow" (v3 on is ShareWorkflowV3, a type of its own).
+SHARE_WORKFLOW_V1_V2 = recorded("share-", "v1") + recorded("share-", "v2")
+
+
+@pytest.mark.parametrize("path", SHARE_WORKFLOW_V1_V2, ids=history_id)
 async def test_the_same_change_behind_workflow_patched_replays(path: Path):
     await _replayer(FinalNoticePatched).replay_workflow(load(path))
 
@@ -95,7 +133,9 @@ async def test_a_share_opened_after_the_patched_deploy_gets_the_new_stage(
         workflows=[FinalNoticePatched],
         activities=activities_for(deps, cfg),
     ):
-        driver = ShareDriver(time_skipping_env, deps, emulator_url, task_queue)
+        driver = ShareDriver(
+            time_skipping_env, deps, emulator_url, task_queue, workflow=FinalNoticePatched
+        )
         event, handle, view = await driver.open_share()
         await driver.advance_to(view.created_at + timedelta(days=FINAL_NOTICE.day, hours=1))
         notice = f"{event.event_id}:{FINAL_NOTICE.key}"

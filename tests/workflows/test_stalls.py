@@ -8,18 +8,22 @@ from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
-from temporalio.api.enums.v1 import EventType
+from temporalio import activity
 from temporalio.worker import Worker
 
+from activities import contracts as c
 from activities.fx.fixed import FixedFxRates
 from db.alerts import OPS_ALERTS
 from db.models import AuditEntry
 from tests.support.driver import ShareDriver
+from tests.support.history import activity_types, raw_history
 from tests.support.scenario import eventually, profitable_session
+from tests.workflows.stall_probe import LocalLedgerStallProbe
 from workers.worker import activities_for
 from workflows import search_attributes as sa
 from workflows.share import ShareWorkflow
 from workflows.share_client import ShareClient
+from workflows.share_v3 import ShareWorkflowV3
 from workflows.standing import StandingDeliveryWorkflow
 
 
@@ -54,7 +58,7 @@ async def test_an_fx_outage_is_shown_stalled_and_alerted_then_recovers(
     async with Worker(
         env.client,
         task_queue=task_queue,
-        workflows=[ShareWorkflow, StandingDeliveryWorkflow],
+        workflows=[ShareWorkflow, ShareWorkflowV3, StandingDeliveryWorkflow],
         activities=activities_for(deps, wf_settings, fx=fx),
     ):
         shares = ShareClient(env.client, task_queue)
@@ -81,14 +85,10 @@ async def test_an_fx_outage_is_shown_stalled_and_alerted_then_recovers(
         view = await driver.wait_status(handle, "open")
         assert view.fx_rate == Decimal(1)  # USDT billed in USDT
 
-    # The rate came from its own activity, before RECORD_SHARE.
-    history = await handle.fetch_history()
-    scheduled = [
-        e.activity_task_scheduled_event_attributes.activity_type.name
-        for e in history.events
-        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
-    ]
-    assert scheduled.index("quote_fx") < scheduled.index("record_share")
+    # The rate came from its own activity (ordinary: a remote source), before RECORD_SHARE
+    # (a local activity: a short ledger write).
+    kinds = activity_types(await raw_history(env.client, handle.id))
+    assert kinds.index("quote_fx") < kinds.index("record_share")
 
 
 async def _called(fx: FxOutage) -> bool:
@@ -97,3 +97,39 @@ async def _called(fx: FxOutage) -> bool:
 
 async def _has(deps, key: str) -> bool:
     return key in await _alert_keys(deps)
+
+
+async def test_a_local_ledger_write_past_its_bound_stalls_alerts_and_retries(
+    time_skipping_env, deps, wf_settings, emulator_url, task_queue
+):
+    """A local activity past its bound (3 s here: its attempts that fit in it) stalls the share."""
+    database_back = False
+
+    @activity.defn(name=c.ESCALATE)
+    async def escalate(cmd: c.EscalateInput) -> bool:
+        if not database_back:
+            raise ConnectionError("the database does not answer")
+        return True
+
+    acts = [a for a in activities_for(deps, wf_settings) if a.__name__ != "escalate"]
+    env = time_skipping_env
+    async with Worker(
+        env.client,
+        task_queue=task_queue,
+        workflows=[LocalLedgerStallProbe],
+        activities=[*acts, escalate],
+    ):
+        event = await profitable_session(deps, emulator_url)
+        handle = await env.client.start_workflow(
+            LocalLedgerStallProbe.run, event, id=f"probe/{event.event_id}", task_queue=task_queue
+        )
+        assert await eventually(lambda: _has(deps, f"{event.event_id}:stalled:1"))
+        described = await handle.describe()
+        assert described.typed_search_attributes.get(sa.SHARE_STATUS) == "stalled"
+        database_back = True
+        await handle.signal(LocalLedgerStallProbe.retry_stalled)
+        assert await handle.result() is True
+    kinds = activity_types(await raw_history(env.client, handle.id))
+    assert "escalate" in kinds and "alert_ops" in kinds  # both local: no activity scheduled
+    history = await handle.fetch_history()
+    assert not any(e.HasField("activity_task_scheduled_event_attributes") for e in history.events)
