@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from db import audit
@@ -186,7 +186,9 @@ def _refusal(share: Share | None, payment: GatewayPayment) -> str | None:
 
 
 async def _signal_once(state: Any, payment: GatewayPayment, event_id: str, now: datetime) -> str:
-    """Signals the workflow unless an earlier delivery did; the row lock serialises copies.
+    """Tells the workflow unless an earlier delivery did; a lock on the payment's key
+    serialises copies. Not the row's own lock: the workflow's payment activity takes that one
+    while this request waits for the update to be accepted (workflows/share_client.py).
 
     The request that signals answers with the workflow's own answer when it comes within a
     moment (applied, credited, refused), else "applied" (queued: it will be applied or
@@ -206,18 +208,18 @@ async def _signal_once(state: Any, payment: GatewayPayment, event_id: str, now: 
     )
     shares = await _share_client(state)
     async with deps.sessions.begin() as s:
+        key = f"payment:{payment.provider}:{payment.transaction_id}"
+        await s.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
         row = await s.scalar(
-            select(Payment)
-            .where(
+            select(Payment).where(
                 Payment.provider == payment.provider,
                 Payment.transaction_id == payment.transaction_id,
             )
-            .with_for_update()
         )
         if row.signalled_at is not None or row.status == "applied":
             return "duplicate"
         try:
-            await shares.pay(event_id, signal)
+            sent = await shares.pay(event_id, signal)
         except ShareClosed:  # (Temporal down is an RPCError: 503, the retry signals)
             # The share's workflow has completed. Still owed (handed to collections): the row
             # stays received and the payment reconciler applies it, audited. Owing nothing:
@@ -234,7 +236,7 @@ async def _signal_once(state: Any, payment: GatewayPayment, event_id: str, now: 
         return await _keep_if_closed(state, payment, event_id, now) or "duplicate"
     state.metrics.payment_signalled(payment.provider)
     # Committed; now the workflow's own answer, briefly (never holding a lock meanwhile).
-    answer = await shares.answer_for(event_id, signal)
+    answer = await shares.answer_for(event_id, sent)
     if answer == "credited":
         return "credited"
     if answer is not None and answer.startswith("refused"):

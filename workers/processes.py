@@ -23,7 +23,6 @@ import subprocess
 import sys
 import threading
 import traceback
-from collections.abc import Iterable
 from types import FrameType
 
 INDEX_VARIABLE = "PROFITSHARE_WORKER_INDEX"
@@ -57,21 +56,56 @@ def supervise(processes: int) -> int:
 
     gc.collect()
     gc.freeze()  # the collector never writes to these objects: their pages stay shared
-    if threading.active_count() > 1:  # forking a threaded process is unsafe: start afresh
-        return _supervise(_spawned(i) for i in range(processes))
-    return _supervise(_forked(i) for i in range(processes))
+    # Forking a threaded process is unsafe (a lock held by another thread stays held in the
+    # child): should an import ever start a thread, the children start afresh instead.
+    fork = threading.active_count() == 1
+    running: dict[int, subprocess.Popen[bytes] | None] = {}
+
+    def stop_children(_signum: int = 0, _frame: FrameType | None = None) -> None:
+        for pid in running:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    # Before the first child: a SIGTERM while they start still reaches every one started.
+    for signum in FORWARDED:
+        signal.signal(signum, stop_children)
+    for index in range(processes):
+        if fork:
+            running[_forked(index)] = None
+        else:
+            child = _spawned(index)  # kept: a Popen dropped while running gets reaped by
+            running[child.pid] = child  # subprocess itself, behind this waitpid's back
+    failed = 0
+    while running:
+        pid, status = os.waitpid(-1, 0)
+        if running.pop(pid, False) is False:
+            continue
+        code = os.waitstatus_to_exitcode(status)
+        if code and not failed:
+            failed = code if code > 0 else 128 - code  # killed by a signal: 128 + its number
+            stop_children()  # one worker died: stop the rest rather than run short-handed
+    return failed
+
+
+FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 
 def _forked(index: int) -> int:
     pid = os.fork()
     if pid == 0:
+        for signum in FORWARDED:  # the worker installs its own (SIGTERM, SIGINT) when it runs
+            signal.signal(signum, signal.SIG_DFL)
         os.environ[INDEX_VARIABLE] = str(index)
-        code = 0
+        code = 1
         try:
             serve()
+            code = 0
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else 1
+        except KeyboardInterrupt:
+            code = 128 + signal.SIGINT
         except BaseException:
             traceback.print_exc()
-            code = 1
         finally:
             sys.stdout.flush()
             sys.stderr.flush()
@@ -79,33 +113,14 @@ def _forked(index: int) -> int:
     return pid
 
 
-def _spawned(index: int) -> int:
+def _spawned(index: int) -> subprocess.Popen[bytes]:
     argv = [sys.executable, "-m", "workers.processes", "--serve"]
-    return subprocess.Popen(argv, env=os.environ | {INDEX_VARIABLE: str(index)}).pid
+    return subprocess.Popen(argv, env=os.environ | {INDEX_VARIABLE: str(index)})
 
 
-def _supervise(started: Iterable[int]) -> int:
-    children = list(started)
-    running = set(children)
-
-    def stop_children(_signum: int = 0, _frame: FrameType | None = None) -> None:
-        for pid in running:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
-
-    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        signal.signal(signum, stop_children)
-    failed = 0
-    while running:
-        pid, status = os.waitpid(-1, 0)
-        if pid not in running:
-            continue
-        running.discard(pid)
-        code = os.waitstatus_to_exitcode(status)
-        if code and not failed:
-            failed = code if code > 0 else 128 - code  # killed by a signal: 128 + its number
-            stop_children()  # one worker died: stop the rest rather than run short-handed
-    return failed
+def worker_index() -> int:
+    """This worker's place among its supervisor's children (0 when it runs alone)."""
+    return int(os.environ.get(INDEX_VARIABLE, "0"))
 
 
 def main() -> None:

@@ -30,14 +30,18 @@ class Closed:
 
     async def until_settled(self) -> None:
         settled = asyncio.create_task(self._effects.settle())
+
+        def done() -> bool:
+            # A payment sent as an update (ShareWorkflowV3.pay) waits for its answer: the
+            # workflow completes only once every such caller has had it.
+            return settled.done() and workflow.all_handlers_finished()
+
         while True:
-            await workflow.wait_condition(lambda: bool(self._s.inbox) or settled.done())
+            await workflow.wait_condition(lambda: bool(self._s.inbox) or done())
             while self._s.inbox:
                 await self._answer(self._s.inbox.pop(0))
-            if settled.done():
+            if done() and not self._s.inbox:
                 break
-        # Updates waiting for their answer finish before the workflow does.
-        await workflow.wait_condition(workflow.all_handlers_finished)
 
     async def _answer(self, message: Message) -> None:
         s = self._s

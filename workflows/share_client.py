@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from temporalio.client import (
@@ -17,6 +18,8 @@ from temporalio.client import (
     WorkflowHandle,
     WorkflowQueryFailedError,
     WorkflowQueryRejectedError,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.common import (
     SearchAttributePair,
@@ -62,6 +65,19 @@ class ShareClosed(LookupError):
     """The share's workflow has completed (or never existed): nothing listens any more."""
 
 
+# How long a payment sent as an update may wait for its answer before it goes as a signal
+# too (a share under review holds payments until it is recorded; a worker may be down).
+ANSWER_WITHIN = timedelta(seconds=2)
+
+
+@dataclass(frozen=True)
+class PaymentSent:
+    """A delivered payment; `answer` when ShareWorkflowV3's update brought it back."""
+
+    payment: PaymentSignal
+    answer: str | None
+
+
 class ShareClient:
     def __init__(self, client: Client, task_queue: str) -> None:
         self._client = client
@@ -93,17 +109,46 @@ class ShareClient:
     def handle(self, event_id: str) -> WorkflowHandle:
         return self._client.get_workflow_handle(share_workflow_id(event_id))
 
-    async def pay(self, event_id: str, payment: PaymentSignal) -> None:
+    async def pay(self, event_id: str, payment: PaymentSignal) -> PaymentSent:
+        """Delivers a payment: to a ShareWorkflowV3 as its `pay` update, whose answer comes
+        back on the same call, to an older share as the `payment` signal. Either way it is in
+        the workflow's history when this returns; a repeat is recognised by the workflow.
+
+        Raises ShareClosed when no workflow listens; RPCError when Temporal is down."""
+        message = inbound(PaymentIn, payment)
         async with self._closed_is_lookup(event_id):
-            await self.handle(event_id).signal(ShareWorkflow.payment, inbound(PaymentIn, payment))
+            handle = self.handle(event_id)
+            try:
+                # The client keeps polling while the server answers "not yet": bound it all.
+                async with asyncio.timeout(ANSWER_WITHIN.total_seconds()):
+                    answer = await handle.execute_update(
+                        ShareWorkflowV3.pay,
+                        message,
+                        id=payment_key(payment),  # the same payment twice is one update
+                        rpc_timeout=ANSWER_WITHIN,
+                    )
+                return PaymentSent(payment, answer)
+            except WorkflowUpdateFailedError:
+                pass  # rejected: an older share, which has no `pay`
+            except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+                pass  # not answered in time (no worker, or the payment waits its turn)
+            except RPCError as err:
+                if err.status == RPCStatusCode.NOT_FOUND:
+                    raise
+            # The signal: Temporal keeps it whether or not a worker is there. Should the
+            # update have been taken after all, the workflow applies the payment once.
+            await handle.signal(ShareWorkflow.payment, message)
+            return PaymentSent(payment, None)
 
     async def answer_for(
-        self, event_id: str, payment: PaymentSignal, *, wait: timedelta = timedelta(seconds=1)
+        self, event_id: str, sent: PaymentSent, *, wait: timedelta = timedelta(seconds=1)
     ) -> str | None:
         """The workflow's own answer to a payment (applied, credited, refused: ...), or None
         when it has not answered within `wait` (queued: it will be applied or credited) or
         cannot answer now (no worker, the workflow closed, Temporal unreachable)."""
-        key = payment_key(payment)
+        if sent.answer is not None:
+            return sent.answer
+        key = payment_key(sent.payment)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait.total_seconds()
         while True:

@@ -17,7 +17,7 @@ from activities.fx.source import UnknownRate
 from activities.ledger.base import LedgerBase
 from activities.ledger.trust import carry_loss, move_trust
 from db import standing
-from db.models import Share, User
+from db.models import AuditEntry, Share, User
 from db.shares import set_amounts
 from domain.models import ProfitEvent, RecordedShare
 from domain.money import format_money, minor_unit_places, to_minor
@@ -78,12 +78,18 @@ class OpeningLedger(LedgerBase):
                 set_amounts(share, self._cipher, verified_profit=profit)
             share.review_reasons = json.dumps(cmd.reasons) if cmd.reasons else None
             a.changed(share)
-            added = await a.record(
-                f"share.{cmd.status}",
-                at=cmd.at,
-                subject=cmd.event_id,
-                key=f"{cmd.event_id}:status:{cmd.status}:{cmd.at.isoformat()}",
-                details={"reasons": cmd.reasons, "note": cmd.note},
+            # A share takes each status once: the key is the status, never the moment. A local
+            # activity (ShareWorkflowV3) whose workflow task is retried runs again with a new
+            # workflow.now(); a key holding it would record (and carry a loss) twice.
+            key = f"{cmd.event_id}:status:{cmd.status}"
+            added = not await _recorded_before_v3(s, f"{key}:{cmd.at.isoformat()}") and (
+                await a.record(
+                    f"share.{cmd.status}",
+                    at=cmd.at,
+                    subject=cmd.event_id,
+                    key=key,
+                    details={"reasons": cmd.reasons, "note": cmd.note},
+                )
             )
             loss = cmd.verification.verified_profit if cmd.verification else Decimal(0)
             if added and cmd.status == "no_share" and self._high_water_mark and loss < 0:
@@ -201,3 +207,10 @@ class OpeningLedger(LedgerBase):
             if share is None:
                 raise LookupError(f"share {cmd.event_id} not opened")
             share.payment_link_url = cmd.url
+
+
+async def _recorded_before_v3(s: AsyncSession, legacy_key: str) -> bool:
+    """Whether an older worker wrote this status under its former key (the status and the
+    moment): a retry of that write, across the deploy, must not write it again."""
+    entry = await s.scalar(select(AuditEntry.id).where(AuditEntry.idempotency_key == legacy_key))
+    return entry is not None

@@ -17,7 +17,7 @@ from datetime import timedelta
 import httpx
 import psycopg
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from temporalio.service import RPCError
 
 from db.models import AuditEntry, Share
@@ -91,6 +91,18 @@ async def _started(env, event_ids: list[str], activity: str) -> int:
     return running
 
 
+async def _waiting_on_a_lock(deps) -> int:
+    """Transactions of the worker blocked on a lock now: a local activity (ShareWorkflowV3's
+    ledger writes) leaves nothing in the history until it ends, but its transaction shows."""
+    async with deps.sessions() as s:
+        return await s.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+        )
+
+
 async def _statuses(deps, event_ids: list[str]) -> list[str]:
     async with deps.sessions() as s:
         return list(await s.scalars(select(Share.status).where(Share.event_id.in_(event_ids))))
@@ -144,13 +156,17 @@ async def test_killed_mid_escalation_each_stage_happens_once(
         await eventually(all_open, timeout=60)
         handles = [env.client.get_workflow_handle(share_workflow_id(e)) for e in event_ids]
         day0 = max([(await h.query(ShareWorkflow.status)).created_at for h in handles])
-        # Holding the audit chain, the day-1 reminders wait inside their transactions.
+        # Holding the audit chain, a day-1 reminder (a local activity) waits inside its
+        # transaction; killed there, its workflow task is retried and runs it again.
         with _Lock(database_url, AUDIT_CHAIN):
             day1 = day0 + timedelta(days=1, minutes=1) - await env.get_current_time()
             sleeping = asyncio.create_task(env.sleep(day1))
 
             async def escalating():
-                return await _started(env, event_ids, "escalate") == SHARES
+                # The first share to reach day 1 blocks there; its workflow task stays open
+                # (a local activity runs inside it), so the test server holds its clock and
+                # the others reach day 1 only after the kill.
+                return await _waiting_on_a_lock(deps) >= 1
 
             await eventually(escalating, timeout=30)
             _kill(workers, api_settings, env)
@@ -161,7 +177,7 @@ async def test_killed_mid_escalation_each_stage_happens_once(
                 levels = await s.scalars(select(Share.level).where(Share.event_id.in_(event_ids)))
                 return list(levels) == [Level.REMINDER] * SHARES
 
-        # The interrupted reminders are retried after their 30 s timeout, in real time: the
+        # The interrupted reminders are retried after their task's timeout, in real time: the
         # test server holds its clock while they are in flight, and the sleep's RPC may give
         # up waiting meanwhile (the clock is at day 1 by then either way).
         await eventually(reminded, timeout=90)

@@ -1,6 +1,8 @@
 """Records tests/histories/<version>/*.json from real runs:
 `python -m tests.histories.record v2` (the folder of the version being released; it must not
 exist yet: recorded histories of a released version are never rewritten).
+`python -m tests.histories.record v3 --missing` records only the scenarios that folder has no
+file for yet (a path added to the version being released), and never touches the others.
 
 Each scenario runs the real workflows with real activities on the time-skipping test server,
 an embedded PostgreSQL and the exchange emulator (all started here, all thrown away), so the
@@ -29,6 +31,7 @@ from db.models import User
 from domain.models import (
     DisputeOpened,
     DisputeResolution,
+    PaymentSignal,
     ProofDecision,
     ProofSubmitted,
     ReviewDecision,
@@ -40,12 +43,14 @@ from runtime.deps import Deps
 from stack.postgres import create_database, start_embedded
 from tests.histories import HERE, HISTORY_CODEC_KEY, history_converter
 from tests.support.driver import ShareDriver
+from tests.support.payments import record_payment
 from tests.support.scenario import eventually, profitable_session
 from tests.support.servers import time_skipping_server
 from workers.worker import build_worker
 from workflows.ids import share_workflow_id
 from workflows.reports import ReportRequest, ReportWorkflow
 from workflows.share import ShareWorkflow
+from workflows.share_client import ShareClient
 
 Scenario = Callable[[ShareDriver], Awaitable[WorkflowHandle]]
 
@@ -183,6 +188,24 @@ async def paid_by_link(driver: ShareDriver) -> WorkflowHandle:
     return handle
 
 
+async def paid_by_update(driver: ShareDriver) -> WorkflowHandle:
+    """Added in v3: the webhook route sends a payment as ShareWorkflowV3's `pay` update."""
+    _, handle, view = await driver.open_share()
+    await driver.advance_to(view.created_at + timedelta(days=2, hours=1))
+    payment = PaymentSignal(
+        provider="standard",
+        transaction_id="txn-update",
+        amount=Decimal("142.50"),
+        currency="USDT",
+        paid_at=await driver.env.get_current_time(),
+    )
+    await record_payment(driver.deps, view.event_id, payment)
+    shares = ShareClient(driver.env.client, driver.task_queue)
+    sent = await shares.pay(view.event_id, payment)
+    assert sent.answer == "applied"
+    return handle
+
+
 async def _start(driver: ShareDriver, event) -> WorkflowHandle:
     return await driver.env.client.start_workflow(
         driver.workflow.run,
@@ -206,13 +229,15 @@ SCENARIOS: dict[str, Scenario] = {
     "share-waived": waived,
     "share-written-off": written_off,
     "share-paid-by-link": paid_by_link,
+    # Added in v3 (ShareWorkflowV3 only).
+    "share-paid-by-update": paid_by_update,
 }
 # Razorpay takes INR, not USDT: the payment-link scenario bills in INR.
 SETTINGS_FOR: dict[str, dict[str, object]] = {"share-paid-by-link": {"billing_currency": "INR"}}
 RAZORPAY_KEY = ("rzp_test_histories", "histories_secret")
 
 
-async def record(out: Path) -> None:
+async def record(out: Path, names: list[str]) -> None:
     scratch = Path(tempfile.mkdtemp(prefix="ps-histories-"))
     try:
         database_url = create_database(start_embedded(scratch / "pgdata"), "histories")
@@ -232,8 +257,8 @@ async def record(out: Path) -> None:
             )
             deps = Deps.from_settings(settings, pool_size=5)
             try:
-                for name, scenario in SCENARIOS.items():
-                    await _record_one(name, scenario, settings, deps, emulator_url, out)
+                for name in names:
+                    await _record_one(name, SCENARIOS[name], settings, deps, emulator_url, out)
             finally:
                 await deps.close()
     finally:
@@ -260,10 +285,13 @@ async def _record_one(
 
 if __name__ == "__main__":
     started = datetime.now(UTC)
-    [version] = sys.argv[1:] or ["missing: python -m tests.histories.record vN"]
+    version, *flags = sys.argv[1:] or ["missing: python -m tests.histories.record vN"]
     folder = HERE / version
-    if not version.startswith("v") or folder.exists():
-        sys.exit(f"{version}: give a new version folder (v1 .. exist already)")
-    folder.mkdir()
-    asyncio.run(record(folder))
-    print(f"recorded {len(SCENARIOS)} histories in {datetime.now(UTC) - started}", file=sys.stderr)
+    missing = flags == ["--missing"]
+    usable = flags in ([], ["--missing"]) and folder.exists() == missing
+    if not version.startswith("v") or not usable:
+        sys.exit(f"{version}: give a new version folder, or an existing one with --missing")
+    folder.mkdir(exist_ok=missing)
+    names = [name for name in SCENARIOS if not (folder / f"{name}.json").exists()]
+    asyncio.run(record(folder, names))
+    print(f"recorded {len(names)} histories in {datetime.now(UTC) - started}", file=sys.stderr)

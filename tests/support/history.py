@@ -64,6 +64,18 @@ async def signals_sent(client: Client, workflow_id: str, name: str) -> int:
     )
 
 
+async def updates_accepted(client: Client, workflow_id: str, name: str) -> int:
+    """How many `name` updates the workflow accepted: each leaves an event when accepted."""
+    history = await raw_history(client, workflow_id)
+    return sum(
+        1
+        for event in history.events
+        if event.HasField("workflow_execution_update_accepted_event_attributes")
+        and event.workflow_execution_update_accepted_event_attributes.accepted_request.input.name
+        == name
+    )
+
+
 def activity_types(history: History) -> list[str]:
     """The activity types a workflow ran, in order: ordinary ones as scheduled, local ones
     (patch lean) by the marker each leaves (its `data` is the SDK's JSON, not our payload)."""

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from db.models import AuditEntry, Payment
 from domain.webhooks.gateway import Gateway
 from tests.support.api import BACKEND, OPS
-from tests.support.history import signals_sent
+from tests.support.history import signals_sent, updates_accepted
 from tests.support.scenario import eventually, register_account, round_trip, seed_emulator_account
 from workflows.ids import share_workflow_id
 
@@ -89,7 +89,11 @@ def assert_error(response, status: int, code: str) -> None:
     assert error["code"] == code and error["message"]
 
 
-async def payment_signals(env, event_id: str) -> int:
-    """`payment` signals the share's workflow was sent: its history records each one when it
-    arrives, so the count proves what got through without waiting (tests/support/history.py)."""
-    return await signals_sent(env.client, share_workflow_id(event_id), "payment")
+async def payment_messages(env, event_id: str) -> int:
+    """Payments the share's workflow was sent (`pay` updates and `payment` signals): its
+    history records each one when it arrives, so the count proves what got through without
+    waiting (tests/support/history.py)."""
+    workflow_id = share_workflow_id(event_id)
+    return await signals_sent(env.client, workflow_id, "payment") + await updates_accepted(
+        env.client, workflow_id, "pay"
+    )

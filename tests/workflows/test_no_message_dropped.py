@@ -95,9 +95,9 @@ async def test_a_payment_while_the_share_settles_with_the_backend_down_is_credit
             paid_at=await time_skipping_env.get_current_time(),
         )
         await record_payment(deps, event.event_id, second)  # as the webhook route does
-        await shares.pay(event.event_id, second)
+        sent = await shares.pay(event.event_id, second)
         await driver.wait_status(handle, "paid")
-        assert await shares.answer_for(event.event_id, second, wait=timedelta(seconds=10)) == (
+        assert await shares.answer_for(event.event_id, sent, wait=timedelta(seconds=10)) == (
             "credited"
         )
         rows = {p.transaction_id for p in await _payment_rows(deps, event.event_id)}

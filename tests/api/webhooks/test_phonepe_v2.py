@@ -16,7 +16,7 @@ from tests.support.webhook_calls import (
     alerts,
     deliver,
     open_share,
-    payment_signals,
+    payment_messages,
     payments,
     share,
     wait_status,
@@ -44,7 +44,7 @@ async def test_a_callback_for_an_order_phonepe_does_not_know_changes_nothing_and
     [row] = await payments(deps, "phonepe", f"order:{ref}")
     assert (row.status, row.note) == ("refused", "PhonePe knows no such order")
     assert await alerts(deps, f"refused:phonepe:order:{ref}") == ["ops/alerts payment.refused"]
-    assert await payment_signals(time_skipping_env, opened["event_id"]) == 0
+    assert await payment_messages(time_skipping_env, opened["event_id"]) == 0
     after = await share(api, opened["event_id"])
     assert (after["status"], after["amount_paid"], after["payments"]) == ("open", "0.00", [])
 
@@ -60,7 +60,7 @@ async def test_a_callback_for_a_pending_order_changes_nothing_and_alerts_until_i
     assert await alerts(deps, f"not_completed:phonepe:order:{ref}") == [
         "ops/alerts payment.not_completed"
     ]
-    assert await payment_signals(time_skipping_env, opened["event_id"]) == 0
+    assert await payment_messages(time_skipping_env, opened["event_id"]) == 0
     assert (await share(api, opened["event_id"]))["amount_paid"] == "0.00"
 
     # The user pays; the sweep (or the real callback) confirms it, once.

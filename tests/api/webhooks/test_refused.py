@@ -15,7 +15,7 @@ from tests.support.webhook_calls import (
     alerts,
     deliver,
     open_share,
-    payment_signals,
+    payment_messages,
     payments,
     share,
 )
@@ -56,6 +56,6 @@ async def test_an_unusable_signed_payment_is_refused_recorded_and_alerted(
 
     again = await deliver(api, STANDARD, body, headers)
     assert again.json() == {"result": "duplicate"}
-    assert await payment_signals(time_skipping_env, opened["event_id"]) == 0
+    assert await payment_messages(time_skipping_env, opened["event_id"]) == 0
     after = await share(api, opened["event_id"])
     assert (after["status"], after["amount_paid"]) == ("open", "0.00")

@@ -21,7 +21,7 @@ from tests.support.webhook_calls import (
     assert_error,
     deliver,
     open_share,
-    payment_signals,
+    payment_messages,
     payments,
     share,
     wait_status,
@@ -88,7 +88,7 @@ async def test_signed_success_pays_the_share_and_a_redelivery_is_a_duplicate(
 
     again = await deliver(api, g, body, headers)
     assert (again.status_code, again.json()) == (200, {"result": "duplicate"})
-    assert await payment_signals(time_skipping_env, opened["event_id"]) == 1
+    assert await payment_messages(time_skipping_env, opened["event_id"]) == 1
     after = await share(api, opened["event_id"])
     assert (after["status"], after["amount_paid"]) == ("paid", opened["amount_due"])
     assert len(after["payments"]) == 1
@@ -122,7 +122,7 @@ async def test_tampered_wrongly_signed_or_stale_callbacks_are_401_and_change_not
 
     assert await payments(deps, g.provider, txn) == []
     assert await payments(deps, g.provider, f"order:{ref}") == []
-    assert await payment_signals(time_skipping_env, opened["event_id"]) == 0
+    assert await payment_messages(time_skipping_env, opened["event_id"]) == 0
     after = await share(api, opened["event_id"])
     assert (after["status"], after["amount_paid"], after["payments"]) == ("open", "0.00", [])
 
@@ -141,7 +141,7 @@ async def test_a_failed_payment_callback_is_ignored(
     response = await deliver(api, g, body, g.sign(body, creds, datetime.now(UTC)))
     assert (response.status_code, response.json()) == (200, {"result": "ignored"})
     assert await payments(deps, g.provider, txn) == []
-    assert await payment_signals(time_skipping_env, opened["event_id"]) == 0
+    assert await payment_messages(time_skipping_env, opened["event_id"]) == 0
     after = await share(api, opened["event_id"])
     assert (after["status"], after["amount_paid"], after["payments"]) == ("open", "0.00", [])
 
@@ -180,7 +180,7 @@ async def test_twenty_concurrent_copies_apply_one_payment(
     assert [r.status_code for r in responses] == [200] * 20, [r.text for r in responses]
     assert Counter(r.json()["result"] for r in responses) == {"applied": 1, "duplicate": 19}
     await wait_status(api, opened["event_id"], "paid")
-    assert await payment_signals(time_skipping_env, opened["event_id"]) == 1
+    assert await payment_messages(time_skipping_env, opened["event_id"]) == 1
     paid = await share(api, opened["event_id"])
     assert (paid["status"], paid["amount_paid"]) == ("paid", opened["amount_due"])
     assert [p["transaction_id"] for p in paid["payments"]] == [txn]

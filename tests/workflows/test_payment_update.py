@@ -1,0 +1,78 @@
+"""A payment and its answer in one round trip (issue 20, the payment path): a ShareWorkflowV3
+takes it as its `pay` update and answers on the same call; the same payment again is the same
+update; a share of the older type, which has no `pay`, gets the `payment` signal and is asked
+for its answer as before."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from domain.models import PaymentSignal
+from tests.support.driver import ShareDriver
+from tests.support.history import signals_sent, updates_accepted
+from tests.support.payments import record_payment
+from workers.worker import build_worker
+from workflows.share import ShareWorkflow
+from workflows.share_client import ShareClient
+from workflows.share_v3 import ShareWorkflowV3
+
+WAIT = timedelta(seconds=10)
+
+
+async def _payment(env, amount: str, txn: str) -> PaymentSignal:
+    return PaymentSignal(
+        provider="standard",
+        transaction_id=txn,
+        amount=Decimal(amount),
+        currency="USDT",
+        paid_at=await env.get_current_time(),
+    )
+
+
+async def test_a_v3_share_answers_a_payment_on_the_update_that_brings_it(
+    time_skipping_env, deps, emulator_url, task_queue, wf_settings
+):
+    shares = ShareClient(time_skipping_env.client, task_queue)
+    async with build_worker(time_skipping_env.client, deps, wf_settings):
+        driver = ShareDriver(time_skipping_env, deps, emulator_url, task_queue)
+        event, handle, _ = await driver.open_share()
+        payment = await _payment(time_skipping_env, "150.00", "txn-update")
+        await record_payment(deps, event.event_id, payment)  # as the webhook route does
+
+        sent = await shares.pay(event.event_id, payment)
+        assert sent.answer == "applied"
+        assert await shares.answer_for(event.event_id, sent, wait=WAIT) == "applied"
+        again = await shares.pay(event.event_id, payment)  # the gateway's redelivery
+        assert await shares.answer_for(event.event_id, again, wait=WAIT) == "applied"
+
+        await driver.wait_status(handle, "paid")
+        assert await updates_accepted(time_skipping_env.client, handle.id, "pay") == 1
+        assert await signals_sent(time_skipping_env.client, handle.id, "payment") == 0
+        final = await handle.result()
+    assert [p.transaction_id for p in final.payments] == ["txn-update"]
+
+
+async def test_an_older_share_gets_the_signal_and_answers_the_query(
+    time_skipping_env, deps, emulator_url, task_queue, wf_settings
+):
+    shares = ShareClient(time_skipping_env.client, task_queue)
+    async with build_worker(time_skipping_env.client, deps, wf_settings):
+        driver = ShareDriver(
+            time_skipping_env, deps, emulator_url, task_queue, workflow=ShareWorkflow
+        )
+        event, handle, _ = await driver.open_share()
+        payment = await _payment(time_skipping_env, "150.00", "txn-signal")
+        await record_payment(deps, event.event_id, payment)
+
+        sent = await shares.pay(event.event_id, payment)
+        assert sent.answer is None
+        assert await shares.answer_for(event.event_id, sent, wait=WAIT) == "applied"
+        await driver.wait_status(handle, "paid")
+        assert await signals_sent(time_skipping_env.client, handle.id, "payment") == 1
+        assert (await handle.describe()).workflow_type == "ShareWorkflow"
+
+
+def test_the_update_is_v3s_own():
+    """ShareWorkflow (shares in flight) keeps exactly the handlers it was deployed with."""
+    assert hasattr(ShareWorkflowV3, "pay") and not hasattr(ShareWorkflow, "pay")
