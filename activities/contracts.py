@@ -69,6 +69,9 @@ class SetStatusInput(Model):
     reasons: list[str] = []
     note: str = ""
     confirmed_fraud: bool = False
+    # `no_share` after a review: the profit the admin decided, whose loss is carried (the
+    # verification's own figure otherwise). ShareWorkflowV3 sends it.
+    decided_profit: Money | None = None
 
 
 class OpenAndScreenInput(Model):
@@ -203,7 +206,8 @@ CREDIT_PAYMENT = "credit_payment"
 
 
 class StuckPaymentsInput(Model):
-    """Payment rows still `received`, never signalled, older than this (the reconciler)."""
+    """Payment rows still `received`: never signalled and older than this, or signalled long
+    ago to a share now closed (the reconciler)."""
 
     older_than_seconds: int
     at: datetime

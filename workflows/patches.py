@@ -47,6 +47,12 @@ class Patches:
     lean: bool = False
     # ShareWorkflowV3: the older changes read where they happen (`at`) are on, unmarked.
     unmarked: bool = False
+    # ShareWorkflowV3: a share cancelled by ops still answers what is in its inbox (a payment
+    # already accepted is credited, audited) before it completes.
+    settle_after_cancel: bool = False
+    # ShareWorkflowV3: no share after a review carries the loss the admin decided, not the
+    # verification's figure.
+    decided_loss: bool = False
 
     @classmethod
     def read(cls) -> Patches:

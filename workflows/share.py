@@ -98,7 +98,8 @@ class ShareWorkflow:
         else:
             profit = verification.verified_profit
         if profit <= 0:
-            await self._transition("no_share", verification=verification)
+            decided = profit if self._s.patches.decided_loss else None
+            await self._transition("no_share", verification=verification, decided_profit=decided)
             return
 
         await self._record(profit, verification)
@@ -276,6 +277,7 @@ class ShareWorkflow:
         reasons: list[str] | None = None,
         note: str = "",
         confirmed_fraud: bool = False,
+        decided_profit: Decimal | None = None,
     ) -> None:
         self._s.status = status
         if reasons is not None:
@@ -291,6 +293,7 @@ class ShareWorkflow:
                 reasons=reasons or [],
                 note=note,
                 confirmed_fraud=confirmed_fraud,
+                decided_profit=decided_profit,
             ),
             summary=f"status: {status}",
         )
@@ -333,7 +336,10 @@ class ShareWorkflow:
             self._effects.push_standing()
         elif s.status not in CLOSED_STATUSES:  # not billed yet: it never will be
             await self._transition("rejected", note="workflow cancelled by ops")
-        await self._effects.settle()
+        if s.patches.settle_after_cancel:  # payments it had accepted are credited, answered
+            await Closed(s, self._ledger, self._effects).until_settled()
+        else:
+            await self._effects.settle()
 
     def _publish(self) -> None:
         """Search attributes and current details follow every transition."""

@@ -91,7 +91,13 @@ class OpeningLedger(LedgerBase):
                     details={"reasons": cmd.reasons, "note": cmd.note},
                 )
             )
-            loss = cmd.verification.verified_profit if cmd.verification else Decimal(0)
+            loss = (
+                cmd.decided_profit
+                if cmd.decided_profit is not None
+                else cmd.verification.verified_profit
+                if cmd.verification
+                else Decimal(0)
+            )
             if added and cmd.status == "no_share" and self._high_water_mark and loss < 0:
                 currency = share.currency
                 await carry_loss(s, self._cipher, cmd.user_id, currency, lambda c: c - loss)

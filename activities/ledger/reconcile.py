@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from temporalio import activity
 
 from activities import contracts as c
@@ -22,22 +22,34 @@ from db.credit import keep_as_credit
 from db.models import Payment, Share
 from db.seals import seal_row
 from db.shares import amounts, book_of, set_amounts
-from domain.models import PaymentSignal
+from domain.models import CLOSED_STATUSES, PaymentSignal
 from domain.settlement import apply_payment
+
+# A closed share's workflow acts on every payment it was told of before it completes: one told
+# this long ago and still `received` was lost with it.
+SIGNALLED_BUT_LEFT = timedelta(hours=1)
 
 
 class ReconcileLedger(LedgerBase):
     @activity.defn(name=c.STUCK_PAYMENTS)
     async def stuck_payments(self, cmd: c.StuckPaymentsInput) -> list[c.StuckPayment]:
         cutoff = cmd.at - timedelta(seconds=cmd.older_than_seconds)
+        long_ago = cmd.at - SIGNALLED_BUT_LEFT
         async with self._sessions() as s:
             rows = await s.execute(
                 select(Payment, Share.user_id)
                 .join(Share, Share.event_id == Payment.event_id)
                 .where(
                     Payment.status == "received",
-                    Payment.signalled_at.is_(None),
-                    Payment.received_at < cutoff,
+                    or_(
+                        and_(Payment.signalled_at.is_(None), Payment.received_at < cutoff),
+                        # Told, but its share closed without acting on it (a workflow ended
+                        # by hand, or one older than the cancel fix): nothing else will.
+                        and_(
+                            Payment.signalled_at < long_ago,
+                            Share.status.in_(sorted(CLOSED_STATUSES)),
+                        ),
+                    ),
                 )
                 .order_by(Payment.id)
                 .limit(cmd.limit)

@@ -8,10 +8,16 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
+from sqlalchemy import select
+from temporalio.client import WorkflowFailureError
+
+from db.models import Payment
 from domain.models import PaymentSignal
 from tests.support.driver import ShareDriver
 from tests.support.history import signals_sent, updates_accepted
 from tests.support.payments import record_payment
+from tests.support.scenario import profitable_session
 from workers.worker import build_worker
 from workflows.share import ShareWorkflow
 from workflows.share_client import ShareClient
@@ -76,3 +82,30 @@ async def test_an_older_share_gets_the_signal_and_answers_the_query(
 def test_the_update_is_v3s_own():
     """ShareWorkflow (shares in flight) keeps exactly the handlers it was deployed with."""
     assert hasattr(ShareWorkflowV3, "pay") and not hasattr(ShareWorkflow, "pay")
+
+
+async def test_a_payment_waiting_when_ops_cancel_the_share_is_answered_not_lost(
+    time_skipping_env, deps, emulator_url, task_queue, wf_settings
+):
+    """Under review a share holds payments until it is recorded; cancelled meanwhile, it
+    answers them before it completes: a share never billed cannot hold credit, so the one
+    credit rule (db/credit.py) refuses the money and alerts ops to return it. The row is never
+    left `received` with nobody to act on it."""
+    async with build_worker(time_skipping_env.client, deps, wf_settings):
+        driver = ShareDriver(time_skipping_env, deps, emulator_url, task_queue)
+        event = await profitable_session(
+            deps, emulator_url, profit=Decimal("400"), reported=Decimal("1000")
+        )
+        handle = await time_skipping_env.client.start_workflow(
+            ShareWorkflowV3.run, event, id=f"share/{event.event_id}", task_queue=task_queue
+        )
+        await driver.wait_status(handle, "under_review")
+        payment = await _payment(time_skipping_env, "60.00", "txn-before-cancel")
+        await record_payment(deps, event.event_id, payment)
+        await handle.signal(ShareWorkflow.payment, payment)
+        await handle.cancel()
+        with pytest.raises(WorkflowFailureError):
+            await handle.result()
+    async with deps.sessions() as s:
+        row = await s.scalar(select(Payment).where(Payment.transaction_id == "txn-before-cancel"))
+    assert row is not None and (row.status, row.note) == ("refused", "the share was never billed")

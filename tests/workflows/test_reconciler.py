@@ -83,3 +83,29 @@ async def test_a_payment_for_a_completed_share_is_credited(driver, deps):
     share = await driver.share_row(event.event_id)
     credit = deps.cipher.decrypt_decimal(share.credit_enc)
     assert credit == Decimal("7.50") + Decimal("25.00")
+
+
+async def test_a_payment_told_to_a_share_that_closed_without_it_is_credited(driver, deps):
+    """Signalled, but its share's workflow ended without acting on it (ended by hand, or a
+    share of the type before the cancel fix): after an hour the reconciler takes it."""
+    event, handle, view = await driver.open_share()
+    await driver.pay(handle, "150.00", "txn-settled-first")
+    await handle.result()
+    txn = f"txn-told-{uuid.uuid4().hex[:6]}"
+    await _stranded(deps, event.event_id, "25.00", txn)
+    async with deps.sessions.begin() as s:  # the route had told the workflow, long ago
+        row = await s.scalar(select(Payment).where(Payment.transaction_id == txn))
+        row.signalled_at = datetime.now(UTC) - timedelta(hours=2)
+    assert (await _reconcile(driver))["credited"] >= 1
+    assert (await _row(deps, txn)).status == "credited"
+
+
+async def test_a_payment_told_to_an_open_share_is_left_to_it(driver, deps):
+    event, handle, view = await driver.open_share()
+    txn = f"txn-queued-{uuid.uuid4().hex[:6]}"
+    await _stranded(deps, event.event_id, "25.00", txn)
+    async with deps.sessions.begin() as s:  # told: the share may hold it (under review)
+        row = await s.scalar(select(Payment).where(Payment.transaction_id == txn))
+        row.signalled_at = datetime.now(UTC) - timedelta(hours=2)
+    await _reconcile(driver)
+    assert (await _row(deps, txn)).status == "received"

@@ -85,3 +85,16 @@ async def test_a_retry_finds_a_write_made_under_the_former_key(deps):
     await books.set_status(_no_share(event, at))
     entries, carried = await _entries_and_loss(deps, event)
     assert (entries, carried) == (1, Decimal(0))  # nothing new written, nothing carried again
+
+
+async def test_no_share_after_a_review_carries_the_loss_the_admin_decided(deps):
+    """The exchange said -80.00; the admin decided -30.00: 30.00 is what later profits must
+    earn back first, not 80.00 (which would bill the user too little)."""
+    books = ledger(deps, high_water_mark=True)
+    event = await _loss_event(deps)
+    await books.open_share(event)
+    decided = _no_share(event, datetime.now(UTC)).model_copy(
+        update={"decided_profit": Decimal("-30.00")}
+    )
+    await books.set_status(decided)
+    assert await _entries_and_loss(deps, event) == (1, Decimal("30.00"))
