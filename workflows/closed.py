@@ -57,8 +57,12 @@ class Closed:
             workflow.logger.warning("%s refused: share %s is %s", kind, s.event.event_id, s.status)
 
     async def credit(self, payment: PaymentSignal) -> None:
-        """A payment the share does not need: recorded and kept as credit, audited."""
+        """A payment the share does not need: recorded and kept as credit, audited. A share
+        handed to collections still owes: its payment goes to the debt (patched)."""
         s = self._s
+        if s.is_open and s.patches.pay_debt_while_closing:
+            await self._to_the_debt(payment)
+            return
         paid = s.amount_paid + payment.amount
         await self._ledger(
             c.ACTIVITIES.apply_payment,
@@ -88,3 +92,30 @@ class Closed:
             )
         )
         s.answers[payment_key(payment)] = "credited"
+
+    async def _to_the_debt(self, payment: PaymentSignal) -> None:
+        """The payment reconciler's rule (CREDIT_PAYMENT): applied to what the share owes by
+        its own terms in the ledger, or kept as credit if it owes nothing; audited, alerted."""
+        s = self._s
+        answer = await self._ledger(
+            c.ACTIVITIES.credit_payment,
+            c.CreditPaymentInput(
+                event_id=s.event.event_id,
+                user_id=s.event.user_id,
+                payment=payment,
+                at=workflow.now(),
+            ),
+            summary=f"pay the debt in collections {payment.provider}:{payment.transaction_id}",
+        )
+        s.payments.append(
+            PaymentView(
+                provider=payment.provider,
+                transaction_id=payment.transaction_id,
+                amount=payment.amount,
+                currency=payment.currency,
+                paid_at=payment.paid_at,
+                applied=answer == "applied",
+                note=f"{answer} in collections",
+            )
+        )
+        s.answers[payment_key(payment)] = answer

@@ -53,6 +53,9 @@ class Patches:
     # ShareWorkflowV3: no share after a review carries the loss the admin decided, not the
     # verification's figure.
     decided_loss: bool = False
+    # ShareWorkflowV3: a payment reaching a share handed to collections while its workflow
+    # settles is applied to the debt (as the payment reconciler applies it), not credited.
+    pay_debt_while_closing: bool = False
 
     @classmethod
     def read(cls) -> Patches:

@@ -5,15 +5,19 @@ for its answer as before."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 from temporalio.client import WorkflowFailureError
+from temporalio.service import RPCError
 
 from db.models import Payment
 from domain.models import PaymentSignal
+from tests.support.backend import BACKEND_SECRET
 from tests.support.driver import ShareDriver
 from tests.support.history import signals_sent, updates_accepted
 from tests.support.payments import record_payment
@@ -109,3 +113,35 @@ async def test_a_payment_waiting_when_ops_cancel_the_share_is_answered_not_lost(
     async with deps.sessions() as s:
         row = await s.scalar(select(Payment).where(Payment.transaction_id == "txn-before-cancel"))
     assert row is not None and (row.status, row.note) == ("refused", "the share was never billed")
+
+
+async def test_a_payment_while_a_share_in_collections_settles_pays_its_debt(
+    time_skipping_env, deps, emulator_url, task_queue, wf_settings, backend
+):
+    """Handed to collections at day 60 the workflow completes, but first it settles its
+    notices; with the backend down that takes a while. A payment arriving then goes to the
+    debt (as the payment reconciler would apply it), not to credit beside an unchanged debt."""
+    receiver, url = backend
+    settings = wf_settings.model_copy(
+        update={"backend_webhook_url": url, "backend_webhook_secret": BACKEND_SECRET}
+    )
+    shares = ShareClient(time_skipping_env.client, task_queue)
+    async with build_worker(time_skipping_env.client, deps, settings):
+        driver = ShareDriver(time_skipping_env, deps, emulator_url, task_queue)
+        event, handle, view = await driver.open_share()
+        await driver.advance_to(view.created_at + timedelta(days=59))
+        receiver.fail_next = 10_000  # from day 60 the backend is down: settling waits
+        # The test server holds its clock while the failing delivery is retried: the sleep's
+        # RPC may give up meanwhile; day 60 is reached either way.
+        sleeping = asyncio.create_task(time_skipping_env.sleep(timedelta(days=2)))
+        await driver.wait_level(event.event_id, 5)
+        payment = await _payment(time_skipping_env, "150.00", "txn-in-collections")
+        await record_payment(deps, event.event_id, payment)
+        sent = await shares.pay(event.event_id, payment)
+        assert await shares.answer_for(event.event_id, sent, wait=WAIT) == "applied"
+        row = await driver.share_row(event.event_id)
+        assert row.status == "paid"
+        receiver.fail_next = 0
+        with contextlib.suppress(RPCError):
+            await sleeping
+        await handle.result()
