@@ -1,7 +1,7 @@
 """Lock wait time in PostgreSQL while a phase runs, sampled.
 
 PostgreSQL keeps no running total of time spent waiting for locks, so the bench looks at
-`pg_stat_activity` every few milliseconds and counts the backends waiting on a lock (the audit
+`pg_stat_activity` every 20 ms and counts the backends waiting on a lock (the audit
 chain heads are row locks: a writer waiting for another's chain shows here). Samples × the
 interval estimate the backend-seconds lost to lock waits; per item it says what one event or
 payment waited. Issue 20: audited writes on different subjects must not queue behind each
@@ -21,10 +21,13 @@ from sqlalchemy import text
 
 from runtime.deps import Deps
 
-INTERVAL_S = 0.01
+INTERVAL_S = 0.02
 _WAITING = text(
-    "SELECT wait_event, left(regexp_replace(query, '\\s+', ' ', 'g'), 70) FROM pg_stat_activity "
-    "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    "SELECT w.wait_event, left(regexp_replace(w.query, '\\s+', ' ', 'g'), 60), "
+    "left(regexp_replace(coalesce(b.query, '?'), '\\s+', ' ', 'g'), 60) "
+    "FROM pg_stat_activity w "
+    "LEFT JOIN pg_stat_activity b ON b.pid = (pg_blocking_pids(w.pid))[1] "
+    "WHERE w.wait_event_type = 'Lock' AND w.datname = current_database()"
 )
 TOP = 3
 
@@ -34,7 +37,8 @@ class LockWaits:
     samples: int = 0
     waiting: int = 0  # backends seen waiting, summed over the samples
     most: int = 0  # the most seen waiting at once
-    # "<wait event>: <the waiting statement's start>" -> times seen: what the waits are on.
+    # "<wait event>: <the waiting statement> <- <the blocker's current or last statement>"
+    # -> times seen: what the waits are on, and behind whom.
     statements: Counter[str] = field(default_factory=Counter)
     started: float = field(default_factory=time.perf_counter)
 
@@ -64,7 +68,9 @@ async def sampled(deps: Deps) -> AsyncIterator[LockWaits]:
                 waits.samples += 1
                 waits.waiting += len(rows)
                 waits.most = max(waits.most, len(rows))
-                waits.statements.update(f"{event}: {query}" for event, query in rows)
+                waits.statements.update(
+                    f"{event}: {query} <- {blocker}" for event, query, blocker in rows
+                )
                 await asyncio.sleep(INTERVAL_S)
 
     task = asyncio.create_task(sample())
