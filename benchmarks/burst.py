@@ -87,6 +87,10 @@ async def burst(
         "ratio_to_steady": round(drain_per_s / steady_per_s, 3) if steady_per_s else 0.0,
         "drain_curve_open_by_s": curve,
         "task_timeouts": costs.get("workflow_task_timeouts", 0),
+        # Waiting: a task left on a busy worker's sticky queue past its schedule-to-start
+        # timeout; running: a task that outran its start-to-close timeout.
+        "task_timeouts_waiting": costs.get("workflow_task_timeouts_waiting", 0),
+        "task_timeouts_running": costs.get("workflow_task_timeouts_running", 0),
         "tasks_redone": worker_log.count(TASK_REDONE),
         "slow_task_warnings": worker_log.count(SLOW_TASK),
         "histories_sampled": len(sample_ids),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from temporalio.api.enums.v1 import EventType
+from temporalio.api.enums.v1 import EventType, TimeoutType
 from temporalio.client import Client
 
 from workflows.ids import share_workflow_id
@@ -20,6 +20,13 @@ _COUNTED = {
     EventType.EVENT_TYPE_MARKER_RECORDED: "markers",
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED: "signals",
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED: "updates",
+}
+# A workflow task that timed out, by how: never picked up in time from a worker's sticky
+# queue (the task then goes to any worker, which replays the workflow), or picked up and not
+# finished within its timeout (the task is handed out again).
+_TIMEOUT_KINDS = {
+    TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START: "workflow_task_timeouts_waiting",
+    TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE: "workflow_task_timeouts_running",
 }
 # What the markers are, by the SDK's marker names.
 _MARKERS = {"core_local_activity": "local_activities", "core_patch": "patch_markers"}
@@ -38,10 +45,13 @@ async def share_costs(client: Client, event_id: str) -> dict[str, int]:
         total += 1
         if (name := _COUNTED.get(event.event_type)) is not None:
             counts[name] += 1
+        if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
+            kind = event.workflow_task_timed_out_event_attributes.timeout_type
+            counts[_TIMEOUT_KINDS.get(kind, "workflow_task_timeouts_other")] += 1
         if event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED:
             marker = event.marker_recorded_event_attributes.marker_name
             counts[_MARKERS.get(marker, "other_markers")] += 1
-    names = [*_COUNTED.values(), *_MARKERS.values()]
+    names = [*_COUNTED.values(), *_TIMEOUT_KINDS.values(), *_MARKERS.values()]
     return {"events": total, **{name: counts[name] for name in names}}
 
 
