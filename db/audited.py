@@ -89,6 +89,15 @@ class Audit:
             details=details,
         )
 
+    async def record_share(
+        self, action: str, event_id: str, step: str, *, at: datetime, details: dict | None = None
+    ) -> bool:
+        """A ledger entry about a share: its subject the event id, its key "<event id>:<step>"
+        (each step of a share is recorded once, however often its activity runs)."""
+        return await self.record(
+            action, subject=event_id, key=f"{event_id}:{step}", details=details, at=at
+        )
+
     def changed(self, share: Share) -> None:
         """The share is sealed (and its updated_at set) when the block ends."""
         self._sealing[id(share)] = share

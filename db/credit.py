@@ -40,11 +40,11 @@ async def keep_as_credit(a: Audit, share: Share, row: Payment, *, at: datetime) 
     seal_row(row, a.hasher, a.cipher)
     set_amounts(share, a.cipher, amount_paid=credited.paid, credit=credited.credit)
     a.changed(share)
-    await a.record(
+    await a.record_share(
         "share.credited",
+        share.event_id,
+        f"payment:{row.provider}:{row.transaction_id}",
         at=at,
-        subject=share.event_id,
-        key=f"{share.event_id}:payment:{row.provider}:{row.transaction_id}",
         details={
             "provider": row.provider,
             "transaction_id": row.transaction_id,

@@ -16,10 +16,10 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities import contracts as c
-    from domain.models import PaymentSignal, PaymentView, ProofDecision
+    from domain.models import PaymentSignal, ProofDecision
     from workflows.calls import LedgerCall
     from workflows.effects import Effects
-    from workflows.share_state import Message, ShareState, payment_key
+    from workflows.share_state import Message, ShareState
 
 
 class Closed:
@@ -80,18 +80,7 @@ class Closed:
             summary=f"credit payment {payment.provider}:{payment.transaction_id}",
         )
         s.amount_paid, s.credit = paid, s.credit + payment.amount
-        s.payments.append(
-            PaymentView(
-                provider=payment.provider,
-                transaction_id=payment.transaction_id,
-                amount=payment.amount,
-                currency=payment.currency,
-                paid_at=payment.paid_at,
-                applied=False,
-                note=f"credited: the share is {s.status}",
-            )
-        )
-        s.answers[payment_key(payment)] = "credited"
+        s.answer_payment(payment, "credited", note=f"credited: the share is {s.status}")
 
     async def _to_the_debt(self, payment: PaymentSignal) -> None:
         """The payment reconciler's rule (CREDIT_PAYMENT): applied to what the share owes by
@@ -107,15 +96,6 @@ class Closed:
             ),
             summary=f"pay the debt in collections {payment.provider}:{payment.transaction_id}",
         )
-        s.payments.append(
-            PaymentView(
-                provider=payment.provider,
-                transaction_id=payment.transaction_id,
-                amount=payment.amount,
-                currency=payment.currency,
-                paid_at=payment.paid_at,
-                applied=answer == "applied",
-                note=f"{answer} in collections",
-            )
+        s.answer_payment(
+            payment, answer, note=f"{answer} in collections", applied=answer == "applied"
         )
-        s.answers[payment_key(payment)] = answer

@@ -21,7 +21,6 @@ with workflow.unsafe.imports_passed_through():
         DisputeOpened,
         DisputeResolution,
         PaymentSignal,
-        PaymentView,
         ProofDecision,
         Waiver,
     )
@@ -34,7 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.calls import LedgerCall
     from workflows.disputes import Disputes
     from workflows.effects import Effects
-    from workflows.share_state import Message, ShareState, payment_key
+    from workflows.share_state import Message, ShareState
 
 
 class Collection(Disputes):
@@ -123,14 +122,6 @@ class Collection(Disputes):
         # but never a time in the future or before the share existed.
         assert self._s.recorded is not None
         at = max(self._s.recorded.recorded_at, min(payment.paid_at, workflow.now()))
-        view = PaymentView(
-            provider=payment.provider,
-            transaction_id=payment.transaction_id,
-            amount=payment.amount,
-            currency=payment.currency,
-            paid_at=payment.paid_at,
-            applied=False,
-        )
         try:
             outcome = apply_payment(
                 self._s.bill(),
@@ -140,8 +131,7 @@ class Collection(Disputes):
                 at=at,
             )
         except (CurrencyMismatch, ValueError) as err:
-            self._s.payments.append(view.model_copy(update={"note": str(err)}))
-            self._s.answers[payment_key(payment)] = f"refused: {err}"
+            self._s.answer_payment(payment, f"refused: {err}", note=str(err))
             workflow.logger.warning("payment refused for %s: %s", self._s.event.event_id, err)
             return
         result = await self._ledger(
@@ -165,11 +155,9 @@ class Collection(Disputes):
             # The ledger did not count it toward the share: not a payment the API recorded
             # (ops are alerted), or the database says the share owes nothing (kept as credit).
             # Shares recorded before these answers got a bool: True, applied.
-            self._s.payments.append(view.model_copy(update={"note": f"not applied: {result}"}))
-            self._s.answers[payment_key(payment)] = str(result)
+            self._s.answer_payment(payment, str(result), note=f"not applied: {result}")
             return
-        self._s.payments.append(view.model_copy(update={"applied": True, "note": outcome.note}))
-        self._s.answers[payment_key(payment)] = "applied"
+        self._s.answer_payment(payment, "applied", note=outcome.note, applied=True)
         if outcome.settled and self._s.patches.undo_late_stages:
             await self._undo_stages_after(payment.paid_at)
         self._s.amount_paid, self._s.amount_due = outcome.amount_paid, outcome.amount_due

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from temporalio.client import (
     Client,
@@ -59,6 +60,8 @@ from workflows.share import ShareWorkflow
 from workflows.share_state import payment_key
 from workflows.share_v3 import ShareWorkflowV3
 from workflows.standing import StandingDeliveryWorkflow
+
+M = TypeVar("M")
 
 
 class ShareClosed(LookupError):
@@ -164,35 +167,25 @@ class ShareClient:
             await asyncio.sleep(0.1)
 
     async def review(self, event_id: str, decision: ReviewDecision) -> None:
-        async with self._closed_is_lookup(event_id):
-            await self.handle(event_id).signal(ShareWorkflow.review, inbound(ReviewIn, decision))
+        await self._tell(event_id, ShareWorkflow.review, inbound(ReviewIn, decision))
 
     async def submit_proof(self, event_id: str, proof: ProofSubmitted) -> None:
-        async with self._closed_is_lookup(event_id):
-            await self.handle(event_id).signal(ShareWorkflow.proof, inbound(ProofIn, proof))
+        await self._tell(event_id, ShareWorkflow.proof, inbound(ProofIn, proof))
 
     async def decide_proof(self, event_id: str, decision: ProofDecision) -> None:
-        async with self._closed_is_lookup(event_id):
-            await self.handle(event_id).signal(
-                ShareWorkflow.proof_decision, inbound(ProofDecisionIn, decision)
-            )
+        await self._tell(event_id, ShareWorkflow.proof_decision, inbound(ProofDecisionIn, decision))
 
     async def dispute(self, event_id: str, dispute: DisputeOpened) -> None:
-        async with self._closed_is_lookup(event_id):
-            await self.handle(event_id).signal(ShareWorkflow.dispute, inbound(DisputeIn, dispute))
+        await self._tell(event_id, ShareWorkflow.dispute, inbound(DisputeIn, dispute))
 
     async def resolve_dispute(self, event_id: str, resolution: DisputeResolution) -> None:
-        async with self._closed_is_lookup(event_id):
-            await self.handle(event_id).signal(
-                ShareWorkflow.resolve_dispute, inbound(ResolutionIn, resolution)
-            )
+        await self._tell(event_id, ShareWorkflow.resolve_dispute, inbound(ResolutionIn, resolution))
 
     async def waive(self, event_id: str, waiver: Waiver, *, user_id: str) -> None:
         """Tells the share's workflow; one that completed in collections (the share still
         owed) is closed by a short CollectionsClose workflow instead."""
         try:
-            async with self._closed_is_lookup(event_id):
-                await self.handle(event_id).signal(ShareWorkflow.waive, inbound(WaiverIn, waiver))
+            await self._tell(event_id, ShareWorkflow.waive, inbound(WaiverIn, waiver))
         except ShareClosed:
             with contextlib.suppress(WorkflowAlreadyStartedError):
                 await self._client.start_workflow(
@@ -226,6 +219,13 @@ class ShareClient:
             start_signal="changed",
             static_summary=f"Standing deliveries for user {user_id}",
         )
+
+    async def _tell(
+        self, event_id: str, signal: Callable[[ShareWorkflow, M], None], message: M
+    ) -> None:
+        """Signals the share's workflow; raises ShareClosed when no workflow listens."""
+        async with self._closed_is_lookup(event_id):
+            await self.handle(event_id).signal(signal, message)
 
     @contextlib.asynccontextmanager
     async def _closed_is_lookup(self, event_id: str) -> AsyncIterator[None]:

@@ -95,6 +95,23 @@ class ShareState:
         self.seen_transactions.add(key)
         return True
 
+    def answer_payment(
+        self, payment: PaymentSignal, answer: str, *, note: str, applied: bool = False
+    ) -> None:
+        """What became of a payment: a line in the share's payments and the message's answer."""
+        self.payments.append(
+            PaymentView(
+                provider=payment.provider,
+                transaction_id=payment.transaction_id,
+                amount=payment.amount,
+                currency=payment.currency,
+                paid_at=payment.paid_at,
+                applied=applied,
+                note=note,
+            )
+        )
+        self.answers[payment_key(payment)] = answer
+
     def accept_payment(self, payment: PaymentSignal) -> None:
         if self.first_sight(payment):
             self.inbox.append(payment)

@@ -15,11 +15,11 @@ class ClosingLedger(LedgerBase):
     async def open_dispute(self, cmd: c.OpenDisputeInput) -> None:
         """The dispute row was stored by the API; here the share stops escalating."""
         async with self._share_change(cmd.user_id, cmd.event_id) as (a, share):
-            added = await a.record(
+            added = await a.record_share(
                 "share.disputed",
+                cmd.event_id,
+                "dispute:opened",
                 at=cmd.at,
-                subject=cmd.event_id,
-                key=f"{cmd.event_id}:dispute:opened",
                 details={"level": share.level},
             )
             if added and share.status == "open":
@@ -31,11 +31,11 @@ class ClosingLedger(LedgerBase):
     async def resolve_dispute(self, cmd: c.ResolveDisputeInput) -> c.DisputeSettled | None:
         """With `priced_by_ledger` the ledger prices the outcome and answers with it."""
         async with self._share_change(cmd.user_id, cmd.event_id) as (a, share):
-            added = await a.record(
+            added = await a.record_share(
                 f"share.dispute_{cmd.outcome}",
+                cmd.event_id,
+                "dispute:resolved",
                 at=cmd.at,
-                subject=cmd.event_id,
-                key=f"{cmd.event_id}:dispute:resolved",
                 details={"outcome": cmd.outcome, "note": cmd.note, "status": cmd.status},
             )
             if cmd.priced_by_ledger:
@@ -77,11 +77,11 @@ class ClosingLedger(LedgerBase):
     @activity.defn(name=c.CLOSE_SHARE)
     async def close_share(self, cmd: c.CloseShareInput) -> None:
         async with self._share_change(cmd.user_id, cmd.event_id) as (a, share):
-            added = await a.record(
+            added = await a.record_share(
                 f"share.{cmd.reason}",
+                cmd.event_id,
+                "closed",
                 at=cmd.at,
-                subject=cmd.event_id,
-                key=f"{cmd.event_id}:closed",
                 details={"reason": cmd.reason, "note": cmd.note},
             )
             if not added:

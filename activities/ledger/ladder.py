@@ -21,11 +21,11 @@ class LadderLedger(LedgerBase):
             if share.status != "open":
                 return False
             first_time_at_level = cmd.level > share.level
-            added = await a.record(
+            added = await a.record_share(
                 f"share.{Level(cmd.level).label}",
+                cmd.event_id,
+                cmd.stage,
                 at=cmd.at,
-                subject=cmd.event_id,
-                key=f"{cmd.event_id}:{cmd.stage}",
                 details={"stage": cmd.stage, "level": cmd.level},
             )
             if not added:
@@ -50,11 +50,11 @@ class LadderLedger(LedgerBase):
         share's level goes back to what it was when the user paid, each once, audited."""
         async with self._share_change(cmd.user_id, cmd.event_id) as (a, share):
             for undone in cmd.stages:
-                added = await a.record(
+                added = await a.record_share(
                     "share.stage_undone",
+                    cmd.event_id,
+                    f"{undone.stage}:undone",
                     at=cmd.at,
-                    subject=cmd.event_id,
-                    key=f"{cmd.event_id}:{undone.stage}:undone",
                     details={
                         "stage": undone.stage,
                         "level": undone.level,

@@ -57,11 +57,11 @@ class OpeningLedger(LedgerBase):
             assert share is not None  # inserted just above, or there before
             if share.verification_hash is None:  # sealed from the start: `audit verify` covers it
                 a.changed(share)
-            await a.record(
+            await a.record_share(
                 "share.received",
+                event.event_id,
+                "received",
                 at=event.session_end,
-                subject=event.event_id,
-                key=f"{event.event_id}:received",
                 details={"session_id": event.session_id},
             )
 
@@ -176,11 +176,11 @@ class OpeningLedger(LedgerBase):
                     loss_absorbed=absorbed,
                 )
                 a.changed(share)
-                await a.record(
+                await a.record_share(
                     "share.recorded",
+                    event.event_id,
+                    "recorded",
                     at=cmd.at,
-                    subject=event.event_id,
-                    key=f"{event.event_id}:recorded",
                     details={"rate": format_money(rate), "billing_currency": billing},
                 )
                 a.restanding(event.user_id)

@@ -69,11 +69,11 @@ class PaymentLedger(LedgerBase):
                 on_time = share.due_at is None or p.paid_at <= share.due_at
                 await paid(a, share, cmd.user_id, self._policy.trust, on_time=on_time, at=cmd.at)
             a.changed(share)
-            await a.record(
+            await a.record_share(
                 "share.paid" if cmd.settled else "share.partial_payment",
+                cmd.event_id,
+                f"payment:{p.provider}:{p.transaction_id}",
                 at=cmd.at,
-                subject=cmd.event_id,
-                key=f"{cmd.event_id}:payment:{p.provider}:{p.transaction_id}",
                 details={
                     "provider": p.provider,
                     "transaction_id": p.transaction_id,

@@ -128,11 +128,11 @@ class ReconcileLedger(LedgerBase):
             a.changed(share)
             row.status, row.applied_at, row.note = "applied", cmd.at, outcome.note or None
             seal_row(row, self._hasher, self._cipher)
-            await a.record(
+            await a.record_share(
                 "share.paid" if outcome.settled else "share.partial_payment",
+                cmd.event_id,
+                f"payment:{p.provider}:{p.transaction_id}",
                 at=cmd.at,
-                subject=cmd.event_id,
-                key=f"{cmd.event_id}:payment:{p.provider}:{p.transaction_id}",
                 details={"provider": p.provider, "transaction_id": p.transaction_id},
             )
             await alert_ops(
