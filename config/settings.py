@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     # of it the SDK's own per-run state), so the cache, not the number of open shares, bounds
     # a worker's memory: 500 keeps a process under 400 MB however many shares wait.
     worker_max_cached_workflows: int = 500
+    # How long a cached workflow's next task waits for its own worker before any worker takes
+    # it (and replays the workflow). The SDK's 10 s is a dead-worker detector; under a burst a
+    # busy worker leaves its tasks waiting longer than that, and moving them only adds
+    # replays (the bench counted them). A worker that dies costs its shares this much delay.
+    worker_sticky_task_wait_seconds: float = Field(default=60, gt=0, le=600)
     # Workflow tasks one worker process runs at once. Python runs them on one core, so more
     # slots only make each task slower: past a handful, a burst pushes tasks beyond their 10 s
     # timeout and Temporal hands them out again (issue 20). Queued tasks wait in Temporal.

@@ -170,6 +170,9 @@ def build_worker(client: Client, deps: Deps, settings: Settings, **overrides: ob
         client,
         task_queue=settings.task_queue,
         max_cached_workflows=settings.worker_max_cached_workflows,
+        sticky_queue_schedule_to_start_timeout=timedelta(
+            seconds=settings.worker_sticky_task_wait_seconds
+        ),
         tuner=WorkerTuner.create_fixed(
             workflow_slots=settings.worker_workflow_slots, **activity_slots(settings, deps)
         ),

@@ -1,11 +1,13 @@
 """The worker never runs more activities (local ones included) than the database pool can
-serve, and drains on SIGTERM: running tasks get DRAIN to finish (issue 15, deliverable 12)."""
+serve, lets a cached workflow's task wait for it under load, and drains on SIGTERM: running
+tasks get DRAIN to finish (issue 15, deliverable 12)."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import signal
+from datetime import timedelta
 
 from runtime.deps import Deps
 from workers.worker import DRAIN, build_worker, db_capacity, run_worker
@@ -27,6 +29,14 @@ async def test_activity_concurrency_is_bounded_by_the_database_pool(
         local = config["tuner"].local_activity_slot_supplier.num_slots  # type: ignore[union-attr]
         assert local >= 1 and slots + local <= db_capacity(deps)
         assert config["graceful_shutdown_timeout"] == DRAIN
+        # A busy worker's cached workflows wait for it (a burst) rather than being replayed
+        # elsewhere after the SDK's 10 s.
+        wait = config["sticky_queue_schedule_to_start_timeout"]
+        assert (
+            wait
+            == timedelta(seconds=settings.worker_sticky_task_wait_seconds)
+            == timedelta(seconds=60)
+        )
     finally:
         await deps.close()
 
