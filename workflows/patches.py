@@ -56,6 +56,9 @@ class Patches:
     # ShareWorkflowV3: a payment reaching a share handed to collections while its workflow
     # settles is applied to the debt (as the payment reconciler applies it), not credited.
     pay_debt_while_closing: bool = False
+    # ShareWorkflowV3: ops cancelling the share while a ledger write runs cancels the share
+    # (it is closed as cancelled or rejected), not a stall waiting for an admin's retry.
+    cancel_is_not_a_stall: bool = False
 
     @classmethod
     def read(cls) -> Patches:

@@ -10,12 +10,13 @@ A local activity (patch lean) ends the same way: after the attempts that fit in 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, CancelledError
 
 with workflow.unsafe.imports_passed_through():
     from activities import contracts as c
@@ -64,6 +65,8 @@ class Stalls:
                     lean=self._s.patches.lean,
                 )
             except ActivityError as err:
+                if isinstance(err.cause, CancelledError) and self._s.patches.cancel_is_not_a_stall:
+                    raise asyncio.CancelledError from err  # ops cancelled the share: see run()
                 if not stall_on(err):
                     raise
                 await self._stall(summary, err)

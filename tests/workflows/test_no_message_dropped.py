@@ -3,13 +3,16 @@ a late webhook is judged by when the user paid (issue 15, deliverables 1-5 and 9
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+import httpx
+import psycopg
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from temporalio import activity
 from temporalio.worker import Worker
 
@@ -17,6 +20,7 @@ from activities import contracts as c
 from db.models import AuditEntry, Notification, Payment
 from domain.ladder import Level, ladder
 from domain.models import DisputeOpened, PaymentSignal
+from stack.postgres import libpq_url
 from tests.support.backend import BACKEND_SECRET as SECRET
 from tests.support.driver import ShareDriver
 from tests.support.payments import record_payment
@@ -276,6 +280,12 @@ async def test_cancelling_a_share_under_review_rejects_it_audited(driver):
         ShareWorkflow.run, event, id=f"share/{event.event_id}", task_queue=driver.task_queue
     )
     await driver.wait_status(handle, "under_review")
+
+    async def recorded_under_review():  # the status write has landed (ShareWorkflow: a
+        row = await driver.share_row(event.event_id)  # cancel during it is a stall there)
+        return row if row.status == "under_review" else None
+
+    await eventually(recorded_under_review)
     await handle.cancel()
 
     async def rejected():
@@ -284,3 +294,51 @@ async def test_cancelling_a_share_under_review_rejects_it_audited(driver):
 
     await eventually(rejected)
     assert (await driver.audit_actions(event.event_id))[-1] == "share.rejected"
+
+
+async def test_cancelling_a_v3_share_during_a_ledger_write_cancels_it_not_stalls_it(
+    driver, database_url
+):
+    """The cancel lands while the `under_review` write waits inside its transaction (the test
+    holds every audit chain): the share is rejected, audited, never stalled."""
+    event = await profitable_session(
+        driver.deps, driver.emulator_url, profit=Decimal("400"), reported=Decimal("1000")
+    )
+    async with httpx.AsyncClient(base_url=driver.emulator_url) as exchange:
+        await exchange.post("/_emulator/hold", json={"hold": True})  # verification waits
+        handle = await driver.env.client.start_workflow(
+            ShareWorkflowV3.run, event, id=f"share/{event.event_id}", task_queue=driver.task_queue
+        )
+
+        async def verifying():
+            row = await driver.share_row(event.event_id)
+            return row is not None and row.status == "verifying"
+
+        await eventually(verifying)
+        with psycopg.connect(libpq_url(database_url)) as held:
+            held.execute("SELECT chain FROM audit_chains FOR UPDATE")
+            await exchange.post("/_emulator/hold", json={"hold": False})
+
+            async def write_waiting():  # the under_review write, blocked in its transaction
+                async with driver.deps.sessions() as s:
+                    waiting = await s.scalar(
+                        text(
+                            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
+                            "'Lock' AND datname = current_database()"
+                        )
+                    )
+                return waiting >= 1
+
+            await eventually(write_waiting)
+            await handle.cancel()
+            await asyncio.sleep(1)
+            held.rollback()
+
+    async def rejected():
+        row = await driver.share_row(event.event_id)
+        return row if row.status == "rejected" else None
+
+    await eventually(rejected, timeout=30)
+    actions = await driver.audit_actions(event.event_id)
+    assert actions[-1] == "share.rejected" and not any("stalled" in a for a in actions)
+    assert (await handle.query(ShareWorkflow.status)).status == "rejected"
