@@ -151,6 +151,12 @@ def release(session: AsyncSession) -> None:
     session.info.pop(_SESSION_CHAIN, None)
 
 
+async def has_entry(session: AsyncSession, key: str) -> bool:
+    """Whether an entry with this idempotency key exists (the change it records was made)."""
+    found = await session.scalar(select(AuditEntry.id).where(AuditEntry.idempotency_key == key))
+    return found is not None
+
+
 async def append(
     session: AsyncSession,
     auditor: Auditor,
@@ -170,8 +176,7 @@ async def append(
     head: _Head | None = session.info.get(_SESSION_CHAIN)
     if head is None:
         raise ChainNotLocked("audit entries are written inside audited(...)")
-    exists = await session.scalar(select(AuditEntry.id).where(AuditEntry.idempotency_key == key))
-    if exists is not None:
+    if await has_entry(session, key):
         return False
     key_id, data_key = await _data_key(session, auditor.cipher)
     seq = head.length + 1

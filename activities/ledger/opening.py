@@ -16,8 +16,8 @@ from activities import contracts as c
 from activities.fx.source import UnknownRate
 from activities.ledger.base import LedgerBase
 from activities.ledger.trust import carry_loss, move_trust
-from db import standing
-from db.models import AuditEntry, Share, User
+from db import audit, standing
+from db.models import Share, User
 from db.shares import set_amounts
 from domain.models import ProfitEvent, RecordedShare
 from domain.money import format_money, minor_unit_places, to_minor
@@ -82,7 +82,9 @@ class OpeningLedger(LedgerBase):
             # activity (ShareWorkflowV3) whose workflow task is retried runs again with a new
             # workflow.now(); a key holding it would record (and carry a loss) twice.
             key = f"{cmd.event_id}:status:{cmd.status}"
-            added = not await _recorded_before_v3(s, f"{key}:{cmd.at.isoformat()}") and (
+            # Before V3 the key held the moment too: a retry of such a write across the deploy
+            # must find it.
+            added = not await audit.has_entry(s, f"{key}:{cmd.at.isoformat()}") and (
                 await a.record(
                     f"share.{cmd.status}",
                     at=cmd.at,
@@ -213,10 +215,3 @@ class OpeningLedger(LedgerBase):
             if share is None:
                 raise LookupError(f"share {cmd.event_id} not opened")
             share.payment_link_url = cmd.url
-
-
-async def _recorded_before_v3(s: AsyncSession, legacy_key: str) -> bool:
-    """Whether an older worker wrote this status under its former key (the status and the
-    moment): a retry of that write, across the deploy, must not write it again."""
-    entry = await s.scalar(select(AuditEntry.id).where(AuditEntry.idempotency_key == legacy_key))
-    return entry is not None

@@ -17,12 +17,13 @@ from datetime import timedelta
 import httpx
 import psycopg
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from temporalio.service import RPCError
 
 from db.models import AuditEntry, Share
 from domain.ladder import Level
 from stack.postgres import libpq_url
+from tests.support.locks import waiting_on_a_lock
 from tests.support.reconcile import reconcile
 from tests.support.scenario import eventually, submit_events
 from tests.support.workers import taken_over, worker_process
@@ -91,18 +92,6 @@ async def _started(env, event_ids: list[str], activity: str) -> int:
     return running
 
 
-async def _waiting_on_a_lock(deps) -> int:
-    """Transactions of the worker blocked on a lock now: a local activity (ShareWorkflowV3's
-    ledger writes) leaves nothing in the history until it ends, but its transaction shows."""
-    async with deps.sessions() as s:
-        return await s.scalar(
-            text(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE wait_event_type = 'Lock' AND datname = current_database()"
-            )
-        )
-
-
 async def _statuses(deps, event_ids: list[str]) -> list[str]:
     async with deps.sessions() as s:
         return list(await s.scalars(select(Share.status).where(Share.event_id.in_(event_ids))))
@@ -166,7 +155,7 @@ async def test_killed_mid_escalation_each_stage_happens_once(
                 # The first share to reach day 1 blocks there; its workflow task stays open
                 # (a local activity runs inside it), so the test server holds its clock and
                 # the others reach day 1 only after the kill.
-                return await _waiting_on_a_lock(deps) >= 1
+                return await waiting_on_a_lock(deps) >= 1
 
             await eventually(escalating, timeout=30)
             _kill(workers, api_settings, env)

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 from temporalio import activity
 from temporalio.worker import Worker
 
@@ -23,6 +23,7 @@ from domain.models import DisputeOpened, PaymentSignal
 from stack.postgres import libpq_url
 from tests.support.backend import BACKEND_SECRET as SECRET
 from tests.support.driver import ShareDriver
+from tests.support.locks import waiting_on_a_lock
 from tests.support.payments import record_payment
 from tests.support.scenario import eventually, profitable_session
 from workers.worker import activities_for, build_worker
@@ -320,14 +321,7 @@ async def test_cancelling_a_v3_share_during_a_ledger_write_cancels_it_not_stalls
             await exchange.post("/_emulator/hold", json={"hold": False})
 
             async def write_waiting():  # the under_review write, blocked in its transaction
-                async with driver.deps.sessions() as s:
-                    waiting = await s.scalar(
-                        text(
-                            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
-                            "'Lock' AND datname = current_database()"
-                        )
-                    )
-                return waiting >= 1
+                return await waiting_on_a_lock(driver.deps) >= 1
 
             await eventually(write_waiting)
             await handle.cancel()
