@@ -124,8 +124,14 @@ async def test_a_local_ledger_write_past_its_bound_stalls_alerts_and_retries(
             LocalLedgerStallProbe.run, event, id=f"probe/{event.event_id}", task_queue=task_queue
         )
         assert await eventually(lambda: _has(deps, f"{event.event_id}:stalled:1"))
-        described = await handle.describe()
-        assert described.typed_search_attributes.get(sa.SHARE_STATUS) == "stalled"
+
+        async def marked_stalled() -> bool:
+            # The alert (a local activity) commits before its workflow task completes, and
+            # the search attribute lands with that completion: a moment after the alert.
+            described = await handle.describe()
+            return described.typed_search_attributes.get(sa.SHARE_STATUS) == "stalled"
+
+        assert await eventually(marked_stalled)
         database_back = True
         await handle.signal(LocalLedgerStallProbe.retry_stalled)
         assert await handle.result() is True
