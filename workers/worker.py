@@ -11,6 +11,7 @@ from temporalio.worker import Worker, WorkerTuner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.audit.anchor import AuditAnchorActivities
+from activities.exchange.clients import POOL as CLIENTS
 from activities.exchange.markets import SHARED as SHARED_MARKETS
 from activities.exchange.verify import ExchangeActivities
 from activities.fx import FxSource
@@ -71,6 +72,7 @@ def activities_for(
         review_limit=settings.review_limit_amount,
         trust=policy.trust,
         markets=SHARED_MARKETS,
+        clients=CLIENTS,
         policy=policy.verification.policy(),
     )
     risk = RiskActivities(RiskService.from_deps(deps, settings))
@@ -208,4 +210,5 @@ async def run_worker(settings: Settings) -> None:
         async with worker:
             await stopping.wait()
     finally:
+        await CLIENTS.close()
         await deps.close()

@@ -23,6 +23,7 @@ from activities import contracts as c
 from activities.contracts import CREDENTIALS_INVALID, EXCHANGE_REFUSED
 from activities.exchange import inventory
 from activities.exchange.balances import interval_fills, read_balances, read_transfers
+from activities.exchange.clients import ClientLender, FreshClients
 from activities.exchange.factory import binance_client
 from activities.exchange.fetch import (
     currency_places,
@@ -97,15 +98,17 @@ class ExchangeActivities:
         review_limit: tuple[Decimal, str] = REVIEW_LIMIT,
         trust: TrustPolicy | None = None,
         markets: SharedMarkets | None = None,
+        clients: ClientLender | None = None,
     ) -> None:
         """`markets`: the process's shared copy of the exchange's markets (the worker passes
-        it); None: each client loads its own."""
+        it); None: each client loads its own. `clients`: the process's pool of exchange
+        clients (the worker passes it); None: a new client from `client_factory` each time."""
         self._sessions = sessions
         self._markets = markets
         self._auditor = auditor
         self._cipher = auditor.cipher
         self._base_url = base_url
-        self._client_factory = client_factory
+        self._clients = clients or FreshClients(client_factory)
         self._policy = policy
         self._fx = fx
         self._review_limit = review_limit
@@ -199,13 +202,14 @@ class ExchangeActivities:
     async def _read_exchange(
         self, account: ExchangeAccount, event: ProfitEvent, book: books.Book
     ) -> _Read:
-        client = self._client_factory(
+        client = self._clients.borrow(
             api_key=self._cipher.decrypt(account.api_key_enc),
             api_secret=self._cipher.decrypt(account.api_secret_enc),
             base_url=self._base_url,
         )
         start, end = _ms(event.session_start), _ms(event.session_end)
         done, fills = resume_from(activity.info().heartbeat_details)
+        clean = False  # a client whose read failed is closed, never lent again
         try:
             if self._markets is None:
                 await client.load_markets()
@@ -246,6 +250,7 @@ class ExchangeActivities:
                 )
             steps = {sym: _step(client, sym) for sym in event.symbols}
             places = currency_places(client)
+            clean = True
         except (ccxt.AuthenticationError, ccxt.PermissionDenied, ccxt.AccountSuspended) as err:
             raise _credentials_invalid(type(err).__name__) from None
         except (ccxt.BadSymbol, ccxt.NotSupported) as err:
@@ -262,7 +267,7 @@ class ExchangeActivities:
             await _resync(client)
             raise
         finally:
-            await client.close()
+            await self._clients.give_back(client, reuse=clean)
         return _Read(
             fills, fee_prices, rates, marks, steps, balances, read_at, evidence, gap, places
         )
