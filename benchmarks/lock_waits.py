@@ -24,12 +24,14 @@ from runtime.deps import Deps
 INTERVAL_S = 0.02
 _WAITING = text(
     "SELECT w.wait_event, left(regexp_replace(w.query, '\\s+', ' ', 'g'), 60), "
-    "left(regexp_replace(coalesce(b.query, '?'), '\\s+', ' ', 'g'), 60) "
+    "left(regexp_replace(coalesce(b.query, '?'), '\\s+', ' ', 'g'), 60), "
+    "(SELECT string_agg(DISTINCT l.relation::regclass::text, ',') FROM pg_locks l "
+    "WHERE l.pid = w.pid AND l.locktype = 'tuple') "
     "FROM pg_stat_activity w "
     "LEFT JOIN pg_stat_activity b ON b.pid = (pg_blocking_pids(w.pid))[1] "
     "WHERE w.wait_event_type = 'Lock' AND w.datname = current_database()"
 )
-TOP = 3
+TOP = 5
 
 
 @dataclass
@@ -37,7 +39,9 @@ class LockWaits:
     samples: int = 0
     waiting: int = 0  # backends seen waiting, summed over the samples
     most: int = 0  # the most seen waiting at once
-    # "<wait event>: <the waiting statement> <- <the blocker's current or last statement>"
+    # "<wait event>[/<table of the row waited for>]: <the waiting statement> <- <the blocker's
+    # current or last statement>". A statement psycopg prepared (after 5 runs) shows as the
+    # session's last plain statement (COMMIT, ROLLBACK): the table then names the wait.
     # -> times seen: what the waits are on, and behind whom.
     statements: Counter[str] = field(default_factory=Counter)
     started: float = field(default_factory=time.perf_counter)
@@ -69,7 +73,8 @@ async def sampled(deps: Deps) -> AsyncIterator[LockWaits]:
                 waits.waiting += len(rows)
                 waits.most = max(waits.most, len(rows))
                 waits.statements.update(
-                    f"{event}: {query} <- {blocker}" for event, query, blocker in rows
+                    f"{event}{'/' + on if on else ''}: {query} <- {blocker}"
+                    for event, query, blocker, on in rows
                 )
                 await asyncio.sleep(INTERVAL_S)
 
