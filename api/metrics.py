@@ -152,36 +152,26 @@ class Metrics:
             registry=self.registry,
         )
         quiet.set(payment_quiet_seconds)
-        self.events = Counter(
-            "profitshare_events_received",
-            "Profit events accepted",
-            ["result"],
-            registry=self.registry,
+        self.events = self._counter(
+            "profitshare_events_received", "Profit events accepted", "result"
         )
-        self.webhook_rejections = Counter(
-            "profitshare_webhook_rejections",
-            "Webhooks refused",
-            ["provider", "reason"],
-            registry=self.registry,
+        self.webhook_rejections = self._counter(
+            "profitshare_webhook_rejections", "Webhooks refused", "provider", "reason"
         )
-        self.payments = Counter(
-            "profitshare_payments_signalled",
-            "Payments signalled",
-            ["provider"],
-            registry=self.registry,
+        self.payments = self._counter(
+            "profitshare_payments_signalled", "Payments signalled", "provider"
         )
-        self.rate_limits = Counter(
+        self.rate_limits = self._counter(
             "profitshare_rate_limited",
             "Requests refused with 429, by what was over its limit (ip, token, gateway)",
-            ["scope"],
-            registry=self.registry,
+            "scope",
         )
-        self.risk_decisions = Counter(
-            "profitshare_risk_decisions",
-            "Risk assessments by decision",
-            ["action", "decision"],
-            registry=self.registry,
+        self.risk_decisions = self._counter(
+            "profitshare_risk_decisions", "Risk assessments by decision", "action", "decision"
         )
+
+    def _counter(self, name: str, documentation: str, *labels: str) -> Counter:
+        return Counter(name, documentation, labels, registry=self.registry)
 
     def event_received(self, result: str) -> None:
         self.events.labels(result).inc()

@@ -8,7 +8,7 @@ RETENTION_TRANSACTIONS_DAYS / RETENTION_AUDIT_DAYS and never swept.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -39,13 +39,8 @@ class RetentionPolicy:
 
     @classmethod
     def from_settings(cls, settings) -> RetentionPolicy:  # type: ignore[no-untyped-def]
-        return cls(
-            risk_decisions_days=settings.retention_risk_decisions_days,
-            ip_days=settings.retention_ip_days,
-            device_days=settings.retention_device_days,
-            notifications_days=settings.retention_notifications_days,
-            screenshots_days=settings.retention_screenshots_days,
-        )
+        """Each period is the setting named after it: RETENTION_<FIELD>."""
+        return cls(**{f.name: getattr(settings, f"retention_{f.name}") for f in fields(cls)})
 
 
 async def sweep(a: Audit, policy: RetentionPolicy, *, now: datetime) -> SweepReport:

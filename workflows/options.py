@@ -1,5 +1,6 @@
 """Timeouts and retry policies of the share workflow's activities, in one place."""
 
+from dataclasses import replace
 from datetime import timedelta
 
 from temporalio.common import RetryPolicy
@@ -34,11 +35,9 @@ LEDGER_GIVE_UP = timedelta(minutes=20)
 EXCHANGE_GIVE_UP = timedelta(minutes=30)
 # A checkpoint (symbols done) at least this often: a lost worker is noticed within it.
 EXCHANGE_HEARTBEAT = timedelta(minutes=1)
-EXCHANGE_RETRY_V2 = RetryPolicy(
-    initial_interval=timedelta(seconds=2),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(minutes=2),
-    non_retryable_error_types=list(ACTIVITIES.verify_session.non_retryable),
+# The same backoff; what must not be retried is now the contract's list.
+EXCHANGE_RETRY_V2 = replace(
+    EXCHANGE_RETRY, non_retryable_error_types=list(ACTIVITIES.verify_session.non_retryable)
 )
 
 # Telling the user and the backend runs beside the share and never holds the ladder back.

@@ -7,15 +7,17 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from activities.contracts import ApplyPaymentInput
 from activities.fx import FxSource
 from db.audit import WORKFLOW, Auditor
 from db.audited import Audit, audited, audited_share
 from db.crypto import FieldCipher, RecordHasher
 from db.models import Share
-from db.shares import amounts
+from db.shares import amounts, set_amounts
 from domain.models import RecordedShare
 from domain.money import format_money
 from domain.policy import Policy
+from domain.settlement import PaymentOutcome
 
 ACTOR = WORKFLOW
 
@@ -53,6 +55,18 @@ class LedgerBase:
         """An audited change of the share, its row locked (LookupError if it was not opened)."""
         return audited_share(
             self._sessions, self._auditor, actor=ACTOR, user_id=user_id, event_id=event_id
+        )
+
+    def _set_paid_amounts(self, share: Share, paid: ApplyPaymentInput | PaymentOutcome) -> None:
+        """The amounts an applied payment moves, whoever priced it (the workflow, or the
+        payment reconciler for a share in collections); no credit is stored as NULL."""
+        set_amounts(
+            share,
+            self._cipher,
+            amount_paid=paid.amount_paid,
+            amount_due=paid.amount_due,
+            credit=paid.credit or None,
+            discount_granted=paid.discount_granted,
         )
 
     def _recorded(self, share: Share) -> RecordedShare:

@@ -20,7 +20,6 @@ from activities.ledger.trust import paid
 from db.alerts import alert_ops
 from db.credit import keep_as_credit
 from db.seals import seal_row
-from db.shares import set_amounts
 
 PaymentApplied = Literal["applied", "duplicate", "credited", "refused"]
 
@@ -57,14 +56,7 @@ class PaymentLedger(LedgerBase):
             if cmd.note:
                 row.note = cmd.note
             seal_row(row, self._hasher, self._cipher)
-            set_amounts(
-                share,
-                self._cipher,
-                amount_paid=cmd.amount_paid,
-                amount_due=cmd.amount_due,
-                credit=cmd.credit or None,
-                discount_granted=cmd.discount_granted,
-            )
+            self._set_paid_amounts(share, cmd)
             if cmd.settled:
                 on_time = share.due_at is None or p.paid_at <= share.due_at
                 await paid(a, share, cmd.user_id, self._policy.trust, on_time=on_time, at=cmd.at)

@@ -21,7 +21,7 @@ from db.audited import Audit
 from db.credit import keep_as_credit
 from db.models import Payment, Share
 from db.seals import seal_row
-from db.shares import amounts, book_of, set_amounts
+from db.shares import amounts, book_of
 from domain.models import CLOSED_STATUSES, PaymentSignal
 from domain.settlement import apply_payment
 
@@ -115,14 +115,7 @@ class ReconcileLedger(LedgerBase):
                     share=cmd.event_id,
                 )
                 return "refused"
-            set_amounts(
-                share,
-                self._cipher,
-                amount_paid=outcome.amount_paid,
-                amount_due=outcome.amount_due,
-                credit=outcome.credit or None,
-                discount_granted=outcome.discount_granted,
-            )
+            self._set_paid_amounts(share, outcome)
             if outcome.settled:  # in collections: long past due
                 await paid(a, share, cmd.user_id, self._policy.trust, on_time=False, at=cmd.at)
             a.changed(share)

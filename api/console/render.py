@@ -29,6 +29,11 @@ FLASH = "ps_console_flash"
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 
+def admin_url(section: str, key: str) -> str:
+    """The console page of one record (a share, a user): the id quoted whole, "/" included."""
+    return f"/admin/{section}/{quote(key, safe='')}"
+
+
 def page(
     request: Request, who: Operator | None, template: str, status: int = 200, **context: Any
 ) -> Response:

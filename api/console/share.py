@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api.audited import acting
-from api.console.render import act, audit_timeline, page
+from api.console.render import act, admin_url, audit_timeline, page
 from api.console.session import Refused, operator, posted
 from api.errors import ApiError
 from api.routes.disputes import resolve_dispute
@@ -32,10 +32,6 @@ LEDGER_PARTS = (
     "written_off_amount",
 )
 TIMELINE_LIMIT = 200
-
-
-def share_url(event_id: str) -> str:
-    return f"/admin/shares/{quote(event_id, safe='')}"
 
 
 @router.get("/admin/shares/{event_id}")
@@ -75,7 +71,7 @@ async def waive(event_id: str, request: Request) -> Response:
         await waive_share(event_id, body, request, acting(request))
 
     done = "write-off requested" if kind == "write_off" else "waiver requested"
-    return await act(request, share_url(event_id), run, done)
+    return await act(request, admin_url("shares", event_id), run, done)
 
 
 @router.post("/admin/shares/{event_id}/dispute-resolution")
@@ -90,7 +86,7 @@ async def resolve(event_id: str, request: Request) -> Response:
         )
         await resolve_dispute(event_id, body, request, acting(request))
 
-    return await act(request, share_url(event_id), run, "dispute resolution sent")
+    return await act(request, admin_url("shares", event_id), run, "dispute resolution sent")
 
 
 @router.post("/admin/shares/{event_id}/refund")
@@ -103,4 +99,4 @@ async def refund(event_id: str, request: Request) -> Response:
     async def run() -> None:
         raise ApiError(501, "refunds are not available in this build yet")
 
-    return await act(request, share_url(event_id), run, "")
+    return await act(request, admin_url("shares", event_id), run, "")

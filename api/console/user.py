@@ -4,16 +4,13 @@ exemption, erase (typed confirmation)."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
 from api.audited import acting
-from api.console.render import act, audit_timeline, page, redirect
+from api.console.render import act, admin_url, audit_timeline, page, redirect
 from api.console.session import Refused, operator, posted
-from api.console.share import share_url
 from api.deps import app_deps
 from api.errors import ApiError
 from api.routes.blocking import BlockNote, block_user, unblock_user
@@ -26,10 +23,6 @@ from db.risk.links import linked_accounts
 router = APIRouter()
 DECISIONS_SHOWN = 20
 HISTORY_SHOWN = 100
-
-
-def user_url(user_id: str) -> str:
-    return f"/admin/users/{quote(user_id, safe='')}"
 
 
 @router.get("/admin/users/{user_id}")
@@ -77,7 +70,7 @@ async def user(user_id: str, request: Request) -> Response:
 async def block(user_id: str, request: Request) -> Response:
     _, form = await posted(request, "admin")
     body = BlockNote(note=form.get("note", ""))
-    back = _back(form, user_url(user_id))
+    back = _back(form, admin_url("users", user_id))
     return await act(request, back, lambda: block_user(user_id, request, body), "user blocked")
 
 
@@ -86,7 +79,7 @@ async def unblock(user_id: str, request: Request) -> Response:
     _, form = await posted(request, "admin")
     body = BlockNote(note=form.get("note", ""))
     run = lambda: unblock_user(user_id, request, body)  # noqa: E731
-    return await act(request, user_url(user_id), run, "user unblocked")
+    return await act(request, admin_url("users", user_id), run, "user unblocked")
 
 
 @router.post("/admin/users/{user_id}/exemption")
@@ -98,7 +91,9 @@ async def exemption(user_id: str, request: Request) -> Response:
         body = ExemptionIn(exempt=exempt, note=form.get("note", ""))
         await set_exemption(user_id, body, request, acting(request))
 
-    return await act(request, user_url(user_id), run, "exempt" if exempt else "exemption lifted")
+    return await act(
+        request, admin_url("users", user_id), run, "exempt" if exempt else "exemption lifted"
+    )
 
 
 @router.post("/admin/users/{user_id}/erase")
@@ -107,12 +102,14 @@ async def erase(user_id: str, request: Request) -> Response:
     when it lands, call its function in `run` as `exemption` does."""
     _, form = await posted(request, "admin")
     if form.get("confirm", "") != user_id:
-        return redirect(request, user_url(user_id), "error", "type the user id to confirm")
+        return redirect(
+            request, admin_url("users", user_id), "error", "type the user id to confirm"
+        )
 
     async def run() -> None:
         raise ApiError(501, "erasure is not available in this build yet")
 
-    return await act(request, user_url(user_id), run, "")
+    return await act(request, admin_url("users", user_id), run, "")
 
 
 def _back(form: dict[str, str], default: str) -> str:
@@ -130,7 +127,7 @@ async def find(request: Request, q: str = "") -> Response:
         return redirect(request, "/admin/review")
     async with request.app.state.deps.sessions() as s:
         if await s.get(Share, q) is not None:
-            return redirect(request, share_url(q))
+            return redirect(request, admin_url("shares", q))
         if await s.get(User, q) is not None:
-            return redirect(request, user_url(q))
+            return redirect(request, admin_url("users", q))
     return redirect(request, "/admin/review", "error", f"no share or user {q}")

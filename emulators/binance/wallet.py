@@ -73,6 +73,22 @@ def _apply_time(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def _transfer_row(body: TransferIn, default_status: int, **own: object) -> dict[str, Any]:
+    """What Binance's deposit and withdrawal histories both say of a transfer (the status
+    given, or the history's settled one); `own` adds the fields of one history."""
+    return {
+        "id": uuid.uuid4().hex[:20],
+        "amount": fmt(body.amount),
+        "coin": body.coin,
+        "network": body.coin,
+        "status": default_status if body.status is None else body.status,
+        "address": "emulator",
+        "txId": uuid.uuid4().hex,
+        "transferType": 0,
+        **own,
+    }
+
+
 def wallet_router(store: Store, authenticate: Authenticate) -> APIRouter:
     sapi = APIRouter(prefix="/sapi/v1/capital")
 
@@ -134,25 +150,18 @@ def control_router(store: Store) -> APIRouter:
     @control.post("/deposits", status_code=201)
     async def add_deposit(api_key: str, body: TransferIn) -> dict[str, Any]:
         account = account_of(api_key)
-        status = DEPOSIT_SUCCESS if body.status is None else body.status
         at = body.time or store.now_ms()
-        row = {
-            "id": uuid.uuid4().hex[:20],
-            "amount": fmt(body.amount),
-            "coin": body.coin,
-            "network": body.coin,
-            "status": status,
-            "address": "emulator",
-            "addressTag": "",
-            "txId": uuid.uuid4().hex,
-            "insertTime": at,
-            "transferType": 0,
-            "confirmTimes": "1/1",
-            "unlockConfirm": 0,
-            "walletType": 0,
-        }
+        row = _transfer_row(
+            body,
+            DEPOSIT_SUCCESS,
+            addressTag="",
+            insertTime=at,
+            confirmTimes="1/1",
+            unlockConfirm=0,
+            walletType=0,
+        )
         account.deposits.append(row)
-        if status == DEPOSIT_SUCCESS:
+        if row["status"] == DEPOSIT_SUCCESS:
             account.balances[body.coin] = account.balances.get(body.coin, Decimal(0)) + body.amount
         return row
 
@@ -160,23 +169,16 @@ def control_router(store: Store) -> APIRouter:
     async def add_withdrawal(api_key: str, body: TransferIn) -> dict[str, Any]:
         """The balance loses amount + transactionFee, as the history's two fields say."""
         account = account_of(api_key)
-        status = WITHDRAWAL_COMPLETED if body.status is None else body.status
         at = body.time or store.now_ms()
-        row = {
-            "id": uuid.uuid4().hex[:20],
-            "amount": fmt(body.amount),
-            "transactionFee": fmt(body.transactionFee),
-            "coin": body.coin,
-            "status": status,
-            "address": "emulator",
-            "txId": uuid.uuid4().hex,
-            "applyTime": _apply_time(at),
-            "network": body.coin,
-            "transferType": 0,
-            "_time": at,
-        }
+        row = _transfer_row(
+            body,
+            WITHDRAWAL_COMPLETED,
+            transactionFee=fmt(body.transactionFee),
+            applyTime=_apply_time(at),
+            _time=at,
+        )
         account.withdrawals.append(row)
-        if status not in WITHDRAWAL_NOT_DEBITED:
+        if row["status"] not in WITHDRAWAL_NOT_DEBITED:
             spent = body.amount + body.transactionFee
             account.balances[body.coin] = account.balances.get(body.coin, Decimal(0)) - spent
         return {k: v for k, v in row.items() if k != "_time"}

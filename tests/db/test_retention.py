@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, fields
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
 from activities.retention import RetentionActivities
 from activities.retention.contracts import RetentionRequest
+from config.settings import Settings
 from db import audit
 from db.models import AuditEntry, Device, Notification, ProfitEventRow, RiskDecisionRow, User
 from db.retention import RetentionPolicy
@@ -16,6 +18,12 @@ NOW = datetime(2030, 6, 1, 3, 0, tzinfo=UTC)
 POLICY = RetentionPolicy(
     risk_decisions_days=365, ip_days=90, device_days=180, notifications_days=30
 )
+
+
+def test_each_period_is_read_from_its_setting() -> None:
+    days = {f.name: 1000 + i for i, f in enumerate(fields(RetentionPolicy))}
+    settings = Settings(**{f"retention_{name}": n for name, n in days.items()})
+    assert asdict(RetentionPolicy.from_settings(settings)) == days
 
 
 def _decision(deps, user: str, age: timedelta, n: int) -> RiskDecisionRow:

@@ -6,7 +6,7 @@ Revision ID: 0001
 import sqlalchemy as sa
 from alembic import op
 
-from db.migrations.columns import TZ, stamped
+from db.migrations.columns import TZ, created_and_updated, serial_id, stamped, user_id
 
 revision = "0001"
 down_revision = None
@@ -20,13 +20,12 @@ def upgrade() -> None:
         sa.Column("blocked", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.Column("exempt", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.Column("enforcement_level", sa.Integer, nullable=False, server_default="0"),
-        stamped(),
-        stamped("updated_at"),
+        *created_and_updated(),
     )
     op.create_table(
         "exchange_accounts",
         sa.Column("id", sa.String(64), primary_key=True),
-        sa.Column("user_id", sa.String(128), sa.ForeignKey("users.id"), nullable=False, index=True),
+        user_id(references_users=True, index=True),
         sa.Column("exchange", sa.String(32), nullable=False),
         sa.Column("api_key_enc", sa.Text, nullable=False),
         sa.Column("api_secret_enc", sa.Text, nullable=False),
@@ -36,7 +35,7 @@ def upgrade() -> None:
     op.create_table(
         "profit_events",
         sa.Column("event_id", sa.String(128), primary_key=True),
-        sa.Column("user_id", sa.String(128), nullable=False, index=True),
+        user_id(index=True),
         sa.Column("account_id", sa.String(128), nullable=False),
         sa.Column("fingerprint", sa.String(64), nullable=False),
         sa.Column("body_enc", sa.Text, nullable=False),
@@ -47,7 +46,7 @@ def upgrade() -> None:
         sa.Column(
             "event_id", sa.String(128), sa.ForeignKey("profit_events.event_id"), primary_key=True
         ),
-        sa.Column("user_id", sa.String(128), nullable=False, index=True),
+        user_id(index=True),
         sa.Column("status", sa.String(32), nullable=False, index=True),
         sa.Column("level", sa.Integer, nullable=False, server_default="0"),
         sa.Column("currency", sa.String(10), nullable=False),
@@ -73,12 +72,11 @@ def upgrade() -> None:
         sa.Column("discount_until", TZ),
         sa.Column("due_at", TZ),
         sa.Column("verification_hash", sa.String(64)),
-        stamped(),
-        stamped("updated_at"),
+        *created_and_updated(),
     )
     op.create_table(
         "payments",
-        sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
+        serial_id(),
         sa.Column("provider", sa.String(32), nullable=False),
         sa.Column("transaction_id", sa.String(128), nullable=False),
         sa.Column("event_id", sa.String(128), index=True),
@@ -95,7 +93,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "audit_log",
-        sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
+        serial_id(),
         sa.Column("at", TZ, nullable=False),
         sa.Column("actor", sa.String(64), nullable=False),
         sa.Column("action", sa.String(64), nullable=False),
@@ -120,7 +118,7 @@ def upgrade() -> None:
     """)
     op.create_table(
         "api_tokens",
-        sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
+        serial_id(),
         sa.Column("role", sa.String(16), nullable=False),
         sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
         sa.Column("label", sa.String(128)),

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-from db.migrations.columns import TZ
+from db.migrations.columns import TZ, serial_id, user_id
 
 revision = "0003_risk"
 down_revision = "0002"
@@ -27,9 +27,9 @@ def upgrade() -> None:
     )
     op.create_table(
         "risk_decisions",
-        sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
+        serial_id(),
         _at("at"),
-        sa.Column("user_id", sa.String(128), nullable=False),
+        user_id(),
         sa.Column("action", sa.String(32), nullable=False),
         sa.Column("score", sa.Integer, nullable=False),
         sa.Column("decision", sa.String(8), nullable=False),

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-from db.migrations.columns import TZ, stamped
+from db.migrations.columns import TZ, serial_id, stamped, user_id
 
 revision = "0004_outbox"
 down_revision = "0003_risk"
@@ -16,8 +16,8 @@ down_revision = "0003_risk"
 def upgrade() -> None:
     op.create_table(
         "standing_outbox",
-        sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
-        sa.Column("user_id", sa.String(128), sa.ForeignKey("users.id"), nullable=False),
+        serial_id(),
+        user_id(references_users=True),
         sa.Column("seq", sa.Integer, nullable=False),
         sa.Column("webhook_id", sa.String(64), nullable=False, unique=True),
         sa.Column("event_type", sa.String(64), nullable=False),
@@ -38,7 +38,7 @@ def upgrade() -> None:
         "notifications",
         sa.Column("key", sa.String(200), primary_key=True),
         sa.Column("event_id", sa.String(128), nullable=False, index=True),
-        sa.Column("user_id", sa.String(128), nullable=False, index=True),
+        user_id(index=True),
         sa.Column("stage", sa.String(64), nullable=False),
         sa.Column("template", sa.String(32), nullable=False),
         sa.Column("channel", sa.String(16), nullable=False),

@@ -6,7 +6,7 @@ Revision ID: 0005_reports
 import sqlalchemy as sa
 from alembic import op
 
-from db.migrations.columns import TZ
+from db.migrations.columns import TZ, serial_id
 
 revision = "0005_reports"
 down_revision = "0004_outbox"
@@ -15,7 +15,7 @@ down_revision = "0004_outbox"
 def upgrade() -> None:
     op.create_table(
         "reports",
-        sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
+        serial_id(),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("period", sa.String(16), nullable=False),
         sa.Column("as_of", TZ, nullable=False),

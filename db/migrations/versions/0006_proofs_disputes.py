@@ -6,7 +6,7 @@ Revision ID: 0006_proofs_disputes
 import sqlalchemy as sa
 from alembic import op
 
-from db.migrations.columns import TZ, stamped
+from db.migrations.columns import TZ, serial_id, stamped, user_id
 
 revision = "0006_proofs_disputes"
 down_revision = "0005_reports"
@@ -22,7 +22,7 @@ def upgrade() -> None:
         "payment_proofs",
         sa.Column("id", sa.String(40), primary_key=True),
         sa.Column("event_id", sa.String(128), sa.ForeignKey("shares.event_id"), nullable=False),
-        sa.Column("user_id", sa.String(128), nullable=False),
+        user_id(),
         sa.Column("transaction_id", sa.String(128), nullable=False, unique=True),
         sa.Column("amount_enc", sa.Text, nullable=False),
         sa.Column("currency", sa.String(10), nullable=False),
@@ -48,7 +48,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "rate_limit_hits",
-        sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
+        serial_id(),
         sa.Column("key", sa.String(256), nullable=False),
         sa.Column("at", TZ, nullable=False),
         sa.Column("expires_at", TZ, nullable=False),

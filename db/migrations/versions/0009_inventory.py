@@ -11,7 +11,7 @@ Revision ID: 0009_inventory
 import sqlalchemy as sa
 from alembic import op
 
-from db.migrations.columns import TZ, stamped
+from db.migrations.columns import TZ, created_and_updated, serial_id, stamped
 
 revision = "0009_inventory"
 down_revision = "0008_console"
@@ -28,8 +28,7 @@ def upgrade() -> None:
         sa.Column("snapshot_at", TZ, nullable=True),
         sa.Column("registered_at", TZ, nullable=True),
         sa.Column("version", sa.Integer, nullable=False, server_default="0"),
-        stamped(),
-        stamped("updated_at"),
+        *created_and_updated(),
     )
     op.create_table(
         "inventory_sessions",
@@ -41,8 +40,7 @@ def upgrade() -> None:
         sa.Column("summary_enc", sa.Text, nullable=True),
         sa.Column("lots_if_approved_enc", sa.Text, nullable=True),
         sa.Column("lots_if_rejected_enc", sa.Text, nullable=True),
-        stamped(),
-        stamped("updated_at"),
+        *created_and_updated(),
     )
     op.create_index(
         "ix_inventory_sessions_account_order",
@@ -51,7 +49,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "balance_snapshots",
-        sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
+        serial_id(),
         sa.Column("account_id", sa.String(64), nullable=False, index=True),
         sa.Column("taken_at", TZ, nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),

@@ -7,7 +7,7 @@ Revision ID: 0012_money
 import sqlalchemy as sa
 from alembic import op
 
-from db.migrations.columns import stamped
+from db.migrations.columns import serial_id, stamped
 
 revision = "0012_money"
 down_revision = "0011_audit_security"
@@ -30,7 +30,7 @@ def upgrade() -> None:
     op.add_column("users", sa.Column("carried_losses_enc", sa.Text, nullable=True))
     op.create_table(
         "refunds",
-        sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
+        serial_id(),
         sa.Column("event_id", sa.String(128), sa.ForeignKey("shares.event_id"), nullable=False),
         sa.Column("idempotency_key", sa.String(128), nullable=False, unique=True),
         sa.Column("amount_enc", sa.Text, nullable=False),

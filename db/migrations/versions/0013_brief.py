@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-from db.migrations.columns import TZ, stamped
+from db.migrations.columns import TZ, serial_id, stamped, user_id
 
 revision = "0013_brief"
 down_revision = "0012_money"
@@ -46,8 +46,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "consents",
-        sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
-        sa.Column("user_id", sa.String(128), nullable=False),
+        serial_id(),
+        user_id(),
         sa.Column("terms_version", sa.String(64), sa.ForeignKey("terms.version"), nullable=False),
         sa.Column("accepted_at", TZ, nullable=False),
         sa.Column("ip_enc", sa.Text),
@@ -58,8 +58,8 @@ def upgrade() -> None:
     op.create_index("ix_consents_user_id", "consents", ["user_id"])
     op.create_table(
         "risk_dismissals",
-        sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
-        sa.Column("user_id", sa.String(128), nullable=False),
+        serial_id(),
+        user_id(),
         sa.Column("device_fingerprint", sa.String(256), nullable=False),
         sa.Column("dismissed_by", sa.String(160), nullable=False),
         sa.Column("note", sa.Text, nullable=False, server_default=""),
