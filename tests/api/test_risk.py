@@ -205,6 +205,7 @@ async def test_auto_suspend_blocks_the_user_and_alerts_ops(api, deps, default_fr
                     AuditEntry.subject.in_([f"user/{user}", "ops/alerts"]),
                     AuditEntry.actor == "system:risk",
                 )
+                .order_by(AuditEntry.id)  # the order written; a heap scan's order is not
             )
         ).all()
     found = [await details(deps, e) for e in entries]
