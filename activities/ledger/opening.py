@@ -69,7 +69,7 @@ class OpeningLedger(LedgerBase):
     async def set_status(self, cmd: c.SetStatusInput) -> None:
         async with self._share_change(cmd.user_id, cmd.event_id) as (a, share):
             s = a.session
-            share.status = cmd.status
+            before, share.status = share.status, cmd.status
             if cmd.verification is not None:
                 share.verification_enc = self._cipher.encrypt_json(
                     cmd.verification.model_dump(mode="json")
@@ -112,7 +112,11 @@ class OpeningLedger(LedgerBase):
                     reason="confirmed fraud",
                     key=cmd.event_id,
                 )
-            a.restanding(cmd.user_id)
+            # A user's standing counts restricting shares only (open, disputed): a move between
+            # two other statuses (screening -> verifying -> no_share) cannot change it, and
+            # recomputing it would lock and reseal the user's row for nothing (issue 20).
+            if cmd.confirmed_fraud or {before, cmd.status} & set(standing.RESTRICTING_STATUSES):
+                a.restanding(cmd.user_id)
 
     @activity.defn(name=c.QUOTE_FX)
     async def quote_fx(self, cmd: c.FxQuoteInput) -> c.FxQuote:
