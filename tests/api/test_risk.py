@@ -201,7 +201,8 @@ async def test_auto_suspend_blocks_the_user_and_alerts_ops(api, deps, default_fr
     async with deps.sessions() as s:
         entries = (
             await s.scalars(
-                select(AuditEntry).where(
+                select(AuditEntry)
+                .where(
                     AuditEntry.subject.in_([f"user/{user}", "ops/alerts"]),
                     AuditEntry.actor == "system:risk",
                 )
