@@ -40,9 +40,7 @@ class LockWaits:
     waiting: int = 0  # backends seen waiting, summed over the samples
     most: int = 0  # the most seen waiting at once
     # "<wait event>[/<table of the row waited for>]: <the waiting statement> <- <the blocker's
-    # current or last statement>". A statement psycopg prepared (after 5 runs) shows as the
-    # session's last plain statement (COMMIT, ROLLBACK): the table then names the wait.
-    # -> times seen: what the waits are on, and behind whom.
+    # current or last statement>" -> times seen: what the waits are on, and behind whom.
     statements: Counter[str] = field(default_factory=Counter)
     started: float = field(default_factory=time.perf_counter)
 
@@ -67,6 +65,10 @@ async def sampled(deps: Deps) -> AsyncIterator[LockWaits]:
 
     async def sample() -> None:
         async with deps.engine.connect() as conn:
+            # A statement of its own each time: within one transaction PostgreSQL shows the
+            # sessions' statements as they were at its first look (the wait events are live),
+            # which named every wait after a COMMIT or ROLLBACK long finished.
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
             while True:
                 rows = (await conn.execute(_WAITING)).all()
                 waits.samples += 1

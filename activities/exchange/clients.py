@@ -10,6 +10,7 @@ it comes back. A client that ended in an error is closed, never lent again.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -52,8 +53,16 @@ class ClientPool:
         self._keep = keep
         self._idle: dict[str | None, list[Any]] = {}  # by exchange host
         self._lent: dict[int, str | None] = {}  # id(client) -> its host, while lent
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def borrow(self, *, api_key: str, api_secret: str, base_url: str | None) -> Any:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            # A client's connections and rate limiter belong to the loop it was built on: one
+            # kept from an earlier loop (a worker started again in the same process, as tests
+            # do) would fail every request. Those are dropped, never lent.
+            self._idle.clear()
+            self._loop = loop
         idle = self._idle.get(base_url)
         if idle:
             client = idle.pop()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from activities.exchange.clients import ClientPool
 
 HOST = "http://127.0.0.1:9"  # never called: signing is local
@@ -48,3 +50,18 @@ async def test_the_pool_keeps_at_most_its_bound_and_one_host_per_list() -> None:
     assert again is other
     await pool.give_back(again, reuse=True)
     await pool.close()
+
+
+def test_a_client_kept_from_another_event_loop_is_never_lent() -> None:
+    """A worker started again in the same process (as the tests do) runs a new loop: the
+    old loop's clients cannot make a request on it."""
+    pool = ClientPool()
+
+    async def borrow_and_give_back() -> object:
+        client = pool.borrow(api_key="k", api_secret="s", base_url=HOST)
+        await pool.give_back(client, reuse=True)
+        return client
+
+    first = asyncio.run(borrow_and_give_back())
+    second = asyncio.run(borrow_and_give_back())
+    assert second is not first

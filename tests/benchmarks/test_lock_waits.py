@@ -27,4 +27,7 @@ async def test_a_blocked_update_is_seen_with_its_blocker(deps):
         figures = waits.figures(1)
     assert figures["lock_wait_s"] > 0.2 and figures["most_waiting_at_once"] == 1
     (seen,) = figures["most_waited_statements"]
-    assert seen.startswith("transactionid: UPDATE lock_probe") and "<- UPDATE lock_probe" in seen
+    assert (
+        seen.startswith("transactionid") and "UPDATE lock_probe SET id = 1 WHERE id = 1 <-" in seen
+    )
+    assert seen.endswith("<- UPDATE lock_probe SET id = 1 WHERE id = 1")

@@ -20,7 +20,7 @@ from db.models import IpList
 from domain.risk import data_as_of, parse_list
 from domain.risk.ipintel import list_file
 from runtime.ip_intel_schedule import ip_intel_schedule
-from services.risk.email_intel import EmailFiles
+from services.risk.email_intel import SHIPPED, EmailFiles, email_list_path
 from services.risk.intel import IntelStore
 from workers.worker import build_worker
 from workflows.ip_intel import IpIntelRefreshWorkflow
@@ -205,7 +205,11 @@ async def test_the_same_refresh_brings_the_disposable_email_list(deps, list_serv
     assert {k: (r.entries, r.rejected) for k, r in report.lists.items()} == {"disposable": (2, 1)}
     lists = await EmailFiles(tmp_path).current()
     assert lists.kinds("eu.mailinator.com") == {"disposable"}
-    assert lists.data_as_of == datetime.now(UTC).date()
+    # As old as the oldest list read: the refreshed one is today's, the shipped suspicious
+    # list carries the date it was written.
+    shipped = data_as_of(email_list_path(SHIPPED, "suspicious").read_text())
+    assert report.data_as_of == datetime.now(UTC).date()
+    assert lists.data_as_of == min(report.data_as_of, shipped or report.data_as_of)
     # The shipped suspicious list still stands beside the refreshed disposable one.
     assert lists.kinds("example.com") == {"suspicious"}
     assert (
