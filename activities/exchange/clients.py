@@ -5,7 +5,10 @@ deep-merges its description: about 6% of a worker's CPU per share by profile (is
 each new client opens a new connection to the exchange. The pool keeps idle clients and lends
 each to one activity at a time: the user's keys are set when it is lent, and wiped, with what
 ccxt remembers of the last request and response (the request headers carry the API key), when
-it comes back. A client that ended in an error is closed, never lent again.
+it comes back. Its options go back to what they were when it was built: ccxt keeps state of
+the account there (after one success, Binance's -2015 "invalid API key" reads as a temporary
+ban, which another user's bad key must not inherit). A client that ended in an error is
+closed, never lent again.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ class ClientPool:
         self._keep = keep
         self._idle: dict[str | None, list[Any]] = {}  # by exchange host
         self._lent: dict[int, str | None] = {}  # id(client) -> its host, while lent
+        self._built_with: dict[int, dict[str, Any]] = {}  # id(client) -> its first options
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def borrow(self, *, api_key: str, api_secret: str, base_url: str | None) -> Any:
@@ -62,6 +66,7 @@ class ClientPool:
             # kept from an earlier loop (a worker started again in the same process, as tests
             # do) would fail every request. Those are dropped, never lent.
             self._idle.clear()
+            self._built_with.clear()
             self._loop = loop
         idle = self._idle.get(base_url)
         if idle:
@@ -69,13 +74,18 @@ class ClientPool:
             client.apiKey, client.secret = api_key, api_secret
         else:
             client = self._build(api_key=api_key, api_secret=api_secret, base_url=base_url)
+            # Top-level keys are what ccxt sets as it goes (self.options[key] = ...).
+            self._built_with[id(client)] = dict(client.options)
         self._lent[id(client)] = base_url
         return client
 
     async def give_back(self, client: Any, *, reuse: bool) -> None:
         wipe(client)
+        built_with = self._built_with.pop(id(client), None)
         idle = self._idle.setdefault(self._lent.pop(id(client), None), [])
-        if reuse and len(idle) < self._keep:
+        if reuse and built_with is not None and len(idle) < self._keep:
+            client.options = dict(built_with)
+            self._built_with[id(client)] = built_with
             idle.append(client)
         else:
             await client.close()
@@ -87,6 +97,7 @@ class ClientPool:
         """Closes the idle clients (their connections), at the worker's end."""
         idle = [client for clients in self._idle.values() for client in clients]
         self._idle.clear()
+        self._built_with.clear()
         for client in idle:
             await client.close()
 

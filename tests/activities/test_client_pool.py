@@ -65,3 +65,17 @@ def test_a_client_kept_from_another_event_loop_is_never_lent() -> None:
     first = asyncio.run(borrow_and_give_back())
     second = asyncio.run(borrow_and_give_back())
     assert second is not first
+
+
+async def test_what_ccxt_learnt_of_one_account_is_not_lent_to_the_next() -> None:
+    """After one authenticated success ccxt reads Binance's -2015 (invalid API key) as a
+    temporary ban, a retryable error: the next user's bad key must read as invalid."""
+    pool = ClientPool()
+    first = pool.borrow(api_key="key-a", api_secret="secret-a", base_url=HOST)
+    first.options["hasAlreadyAuthenticatedSuccessfully"] = True  # as ccxt sets it
+    await pool.give_back(first, reuse=True)
+    second = pool.borrow(api_key="key-b", api_secret="secret-b", base_url=HOST)
+    assert second is first
+    assert not second.options.get("hasAlreadyAuthenticatedSuccessfully")
+    await pool.give_back(second, reuse=True)
+    await pool.close()
