@@ -1,7 +1,7 @@
 """The steps before a share's verification in one activity (patch lean): the share opened, the
 user screened, the share `verifying`. Each step was an activity of its own with its own round
-trip; together they are one local activity, and each step keeps its own transaction, audit
-entry and idempotency key, so a retry redoes nothing twice."""
+trip; together they are one local activity. Opening and `screening` share one transaction;
+each step keeps its own audit entry and idempotency key, so a retry redoes nothing twice."""
 
 from __future__ import annotations
 
@@ -21,8 +21,7 @@ class OpeningSteps:
     @activity.defn(name=c.OPEN_AND_SCREEN)
     async def open_and_screen(self, cmd: c.OpenAndScreenInput) -> RiskSummary:
         event = cmd.event
-        await self._ledger.open_share(event)
-        await self._ledger.set_status(self._status(cmd, "screening"))
+        await self._ledger.open_screening(event, self._status(cmd, "screening"))
         risk = await self._risk.screen_user(event)
         await self._ledger.set_status(self._status(cmd, "verifying"))
         return risk

@@ -17,6 +17,7 @@ from activities.fx.source import UnknownRate
 from activities.ledger.base import LedgerBase
 from activities.ledger.trust import carry_loss, move_trust
 from db import audit, standing
+from db.audited import Audit
 from db.models import Share, User
 from db.shares import set_amounts
 from domain.models import ProfitEvent, RecordedShare
@@ -39,84 +40,98 @@ class OpeningLedger(LedgerBase):
     @activity.defn(name=c.OPEN_SHARE)
     async def open_share(self, event: ProfitEvent) -> None:
         async with self._audited(event.user_id) as a:
-            s = a.session
-            await standing.ensure_user(s, self._hasher, event.user_id, self._policy.trust)
-            await s.execute(
-                insert(Share)
-                .values(
-                    event_id=event.event_id,
-                    user_id=event.user_id,
-                    status="screening",
-                    level=0,
-                    currency=event.currency,
-                    reported_profit_enc=self._cipher.encrypt(format_money(event.reported_profit)),
-                )
-                .on_conflict_do_nothing(index_elements=[Share.event_id])
+            await self._open(a, event)
+
+    async def open_screening(self, event: ProfitEvent, screening: c.SetStatusInput) -> None:
+        """OPEN_SHARE and the `screening` status write in one transaction (the opening steps
+        of ShareWorkflowV3): the same rows, entries and keys as the two, one commit less."""
+        async with self._audited(event.user_id) as a:
+            await self._move(a, await self._open(a, event), screening)
+
+    async def _open(self, a: Audit, event: ProfitEvent) -> Share:
+        s = a.session
+        await standing.ensure_user(s, self._hasher, event.user_id, self._policy.trust)
+        await s.execute(
+            insert(Share)
+            .values(
+                event_id=event.event_id,
+                user_id=event.user_id,
+                status="screening",
+                level=0,
+                currency=event.currency,
+                reported_profit_enc=self._cipher.encrypt(format_money(event.reported_profit)),
             )
-            share = await a.share(event.event_id)
-            assert share is not None  # inserted just above, or there before
-            if share.verification_hash is None:  # sealed from the start: `audit verify` covers it
-                a.changed(share)
-            await a.record_share(
-                "share.received",
-                event.event_id,
-                "received",
-                at=event.session_end,
-                details={"session_id": event.session_id},
-            )
+            .on_conflict_do_nothing(index_elements=[Share.event_id])
+        )
+        share = await a.share(event.event_id)
+        assert share is not None  # inserted just above, or there before
+        if share.verification_hash is None:  # sealed from the start: `audit verify` covers it
+            a.changed(share)
+        await a.record_share(
+            "share.received",
+            event.event_id,
+            "received",
+            at=event.session_end,
+            details={"session_id": event.session_id},
+        )
+        return share
 
     @activity.defn(name=c.SET_STATUS)
     async def set_status(self, cmd: c.SetStatusInput) -> None:
         async with self._share_change(cmd.user_id, cmd.event_id) as (a, share):
-            s = a.session
-            before, share.status = share.status, cmd.status
-            if cmd.verification is not None:
-                share.verification_enc = self._cipher.encrypt_json(
-                    cmd.verification.model_dump(mode="json")
-                )
-                profit = to_minor(cmd.verification.verified_profit, share.currency)
-                set_amounts(share, self._cipher, verified_profit=profit)
-            share.review_reasons = json.dumps(cmd.reasons) if cmd.reasons else None
-            a.changed(share)
-            # A share takes each status once: the key is the status, never the moment. A local
-            # activity (ShareWorkflowV3) whose workflow task is retried runs again with a new
-            # workflow.now(); a key holding it would record (and carry a loss) twice.
-            key = f"{cmd.event_id}:status:{cmd.status}"
-            # Before V3 the key held the moment too: a retry of such a write across the deploy
-            # must find it.
-            added = not await audit.has_entry(s, f"{key}:{cmd.at.isoformat()}") and (
-                await a.record(
-                    f"share.{cmd.status}",
-                    at=cmd.at,
-                    subject=cmd.event_id,
-                    key=key,
-                    details={"reasons": cmd.reasons, "note": cmd.note},
-                )
+            await self._move(a, share, cmd)
+
+    async def _move(self, a: Audit, share: Share, cmd: c.SetStatusInput) -> None:
+        """The share (locked in `a`) takes `cmd.status`, recorded once."""
+        s = a.session
+        before, share.status = share.status, cmd.status
+        if cmd.verification is not None:
+            share.verification_enc = self._cipher.encrypt_json(
+                cmd.verification.model_dump(mode="json")
             )
-            loss = (
-                cmd.decided_profit
-                if cmd.decided_profit is not None
-                else cmd.verification.verified_profit
-                if cmd.verification
-                else Decimal(0)
+            profit = to_minor(cmd.verification.verified_profit, share.currency)
+            set_amounts(share, self._cipher, verified_profit=profit)
+        share.review_reasons = json.dumps(cmd.reasons) if cmd.reasons else None
+        a.changed(share)
+        # A share takes each status once: the key is the status, never the moment. A local
+        # activity (ShareWorkflowV3) whose workflow task is retried runs again with a new
+        # workflow.now(); a key holding it would record (and carry a loss) twice.
+        key = f"{cmd.event_id}:status:{cmd.status}"
+        # Before V3 the key held the moment too: a retry of such a write across the deploy
+        # must find it.
+        added = not await audit.has_entry(s, f"{key}:{cmd.at.isoformat()}") and (
+            await a.record(
+                f"share.{cmd.status}",
+                at=cmd.at,
+                subject=cmd.event_id,
+                key=key,
+                details={"reasons": cmd.reasons, "note": cmd.note},
             )
-            if added and cmd.status == "no_share" and self._high_water_mark and loss < 0:
-                currency = share.currency
-                await carry_loss(s, self._cipher, cmd.user_id, currency, lambda c: c - loss)
-            if cmd.confirmed_fraud:
-                await move_trust(
-                    a,
-                    cmd.user_id,
-                    self._policy.trust.confirmed_fraud,
-                    at=cmd.at,
-                    reason="confirmed fraud",
-                    key=cmd.event_id,
-                )
-            # A user's standing counts restricting shares only (open, disputed): a move between
-            # two other statuses (screening -> verifying -> no_share) cannot change it, and
-            # recomputing it would lock and reseal the user's row for nothing (issue 20).
-            if cmd.confirmed_fraud or {before, cmd.status} & set(standing.RESTRICTING_STATUSES):
-                a.restanding(cmd.user_id)
+        )
+        loss = (
+            cmd.decided_profit
+            if cmd.decided_profit is not None
+            else cmd.verification.verified_profit
+            if cmd.verification
+            else Decimal(0)
+        )
+        if added and cmd.status == "no_share" and self._high_water_mark and loss < 0:
+            currency = share.currency
+            await carry_loss(s, self._cipher, cmd.user_id, currency, lambda c: c - loss)
+        if cmd.confirmed_fraud:
+            await move_trust(
+                a,
+                cmd.user_id,
+                self._policy.trust.confirmed_fraud,
+                at=cmd.at,
+                reason="confirmed fraud",
+                key=cmd.event_id,
+            )
+        # A user's standing counts restricting shares only (open, disputed): a move between
+        # two other statuses (screening -> verifying -> no_share) cannot change it, and
+        # recomputing it would lock and reseal the user's row for nothing (issue 20).
+        if cmd.confirmed_fraud or {before, cmd.status} & set(standing.RESTRICTING_STATUSES):
+            a.restanding(cmd.user_id)
 
     @activity.defn(name=c.QUOTE_FX)
     async def quote_fx(self, cmd: c.FxQuoteInput) -> c.FxQuote:
