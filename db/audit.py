@@ -176,8 +176,6 @@ async def append(
     head: _Head | None = session.info.get(_SESSION_CHAIN)
     if head is None:
         raise ChainNotLocked("audit entries are written inside audited(...)")
-    if await has_entry(session, key):
-        return False
     key_id, data_key = await _data_key(session, auditor.cipher)
     seq = head.length + 1
     entry = AuditEntry(
@@ -195,7 +193,16 @@ async def append(
     )
     entry.entry_hash = auditor.link(entry)
     values = {c.key: getattr(entry, c.key) for c in AuditEntry.__table__.columns if c.key != "id"}
-    await session.execute(insert(AuditEntry).values(**values))
+    # The key's unique index decides, in the insert itself: no look-up first, and a copy
+    # racing an uncommitted first write waits for it and then adds nothing.
+    added = await session.scalar(
+        insert(AuditEntry)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[AuditEntry.idempotency_key])
+        .returning(AuditEntry.id)
+    )
+    if added is None:
+        return False
     head.length, head.head_hash = seq, entry.entry_hash
     await session.execute(
         update(AuditChain)
