@@ -37,3 +37,16 @@ async def test_counts_restart_after_the_window_and_ended_windows_are_swept(deps,
         )
     assert left == {b}
     assert await counters.incr(a, 60) == 1  # a fresh window
+
+
+async def test_a_count_commits_on_its_own_and_leaves_the_pool_transactional(deps):
+    """The upsert runs in autocommit (its rows are every request's of one caller); the pooled
+    connection's next user, which may write money, gets a transaction as always."""
+    counters = PostgresWindowCounters(deps.sessions)
+    key = f"probe-{uuid.uuid4().hex}"
+    assert (await counters.incr_many([(key, 60, 1)]))[key][0] == 1
+    for _ in range(3):  # whichever pooled connection comes next
+        async with deps.sessions() as s:
+            conn = await s.connection()
+            assert await conn.get_isolation_level() != "AUTOCOMMIT"
+    assert await counters.get(key) == 1
