@@ -75,10 +75,13 @@ ANSWER_WITHIN = timedelta(seconds=2)
 
 @dataclass(frozen=True)
 class PaymentSent:
-    """A delivered payment; `answer` when ShareWorkflowV3's update brought it back."""
+    """A delivered payment; `answer` when ShareWorkflowV3's update brought it back; `late`
+    when the update was not answered in time (the workflow is behind: asking it again for
+    the answer only adds to its queue)."""
 
     payment: PaymentSignal
     answer: str | None
+    late: bool = False
 
 
 class ShareClient:
@@ -121,6 +124,7 @@ class ShareClient:
         message = inbound(PaymentIn, payment)
         async with self._closed_is_lookup(event_id):
             handle = self.handle(event_id)
+            late = False
             try:
                 # The client keeps polling while the server answers "not yet": bound it all.
                 async with asyncio.timeout(ANSWER_WITHIN.total_seconds()):
@@ -134,22 +138,23 @@ class ShareClient:
             except WorkflowUpdateFailedError:
                 pass  # rejected: an older share, which has no `pay`
             except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
-                pass  # not answered in time (no worker, or the payment waits its turn)
+                late = True  # not answered in time (no worker, or the payment waits its turn)
             except RPCError as err:
                 if err.status == RPCStatusCode.NOT_FOUND:
                     raise
             # The signal: Temporal keeps it whether or not a worker is there. Should the
             # update have been taken after all, the workflow applies the payment once.
             await handle.signal(ShareWorkflow.payment, message)
-            return PaymentSent(payment, None)
+            return PaymentSent(payment, None, late=late)
 
     async def answer_for(
         self, event_id: str, sent: PaymentSent, *, wait: timedelta = timedelta(seconds=1)
     ) -> str | None:
         """The workflow's own answer to a payment (applied, credited, refused: ...), or None
         when it has not answered within `wait` (queued: it will be applied or credited) or
-        cannot answer now (no worker, the workflow closed, Temporal unreachable)."""
-        if sent.answer is not None:
+        cannot answer now (no worker, the workflow closed, Temporal unreachable), and at once
+        when the update came back late."""
+        if sent.answer is not None or sent.late:
             return sent.answer
         key = payment_key(sent.payment)
         loop = asyncio.get_running_loop()

@@ -145,3 +145,28 @@ async def test_a_payment_while_a_share_in_collections_settles_pays_its_debt(
         with contextlib.suppress(RPCError):
             await sleeping
         await handle.result()
+
+
+async def test_a_payment_answered_late_is_signalled_and_not_asked_again(
+    time_skipping_env, deps, emulator_url, task_queue, wf_settings
+):
+    """No worker answers in time (here: none at all): the payment goes as the signal too,
+    and the route does not keep asking a workflow that is already behind."""
+    shares = ShareClient(time_skipping_env.client, task_queue)
+    driver = ShareDriver(time_skipping_env, deps, emulator_url, task_queue)
+    async with build_worker(time_skipping_env.client, deps, wf_settings):
+        event, handle, _ = await driver.open_share()
+    payment = await _payment(time_skipping_env, "150.00", "txn-late")
+    await record_payment(deps, event.event_id, payment)
+
+    sent = await shares.pay(event.event_id, payment)
+    assert (sent.answer, sent.late) == (None, True)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    assert await shares.answer_for(event.event_id, sent, wait=timedelta(seconds=5)) is None
+    assert loop.time() - started < 2  # not the 5 s of asking: no question was asked
+
+    async with build_worker(time_skipping_env.client, deps, wf_settings):
+        final = await handle.result()  # paid, so it completes
+    assert final.status == "paid"
+    assert [p.transaction_id for p in final.payments] == ["txn-late"]  # once, not twice
