@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from temporalio.api.testservice.v1 import SleepRequest
 from temporalio.testing import WorkflowEnvironment
 
+from activities.exchange.clients import POOL as CLIENTS
 from api.app import create_app
 from benchmarks.intake import intake_to_open
 from benchmarks.load import say, wait_for_count
@@ -49,7 +50,11 @@ async def _last_day0(deps: Deps) -> datetime:
 
 async def _skip_to(env: WorkflowEnvironment, moment: datetime, *, timeout: float) -> None:
     """`env.sleep`, with room to wait: the server moves its clock only as fast as the worker
-    handles each stage, and for a thousand shares that outlasts the RPC's default timeout."""
+    handles each stage, and for a thousand shares that outlasts the RPC's default timeout.
+
+    The server skips to the next timer only when no task is outstanding, and each share's
+    stages fall due at their own moments, so the walk is one stage of one share at a time:
+    about 8 steps per share, in sequence."""
     request = SleepRequest()
     request.duration.FromTimedelta(moment - await env.get_current_time())
     await env.client.test_service.unlock_time_skipping_with_sleep(
@@ -61,7 +66,15 @@ async def ladder_walk(stack: BenchStack, deps: Deps, n: int, *, timeout: float) 
     """Opens `n` shares on the time-skipping server, then times day 0 → day 60 for all."""
     if not TEST_SERVER.exists():
         raise SystemExit(f"{TEST_SERVER} is missing: install the test extra (./scripts/bench does)")
-    settings = stack.settings.model_copy(update={"task_queue": "bench-ladder"})
+    settings = stack.settings.model_copy(
+        update={
+            "task_queue": "bench-ladder",
+            # One process holds every ladder share: a timer of each share fires in turn, so a
+            # cache smaller than the ladder evicts each share before its next stage (LRU under
+            # a cyclic walk misses every time) and every stage replays the history from scratch.
+            "worker_max_cached_workflows": max(stack.settings.worker_max_cached_workflows, n + 50),
+        }
+    )
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=data_converter(settings), test_server_existing_path=str(TEST_SERVER)
     )
@@ -88,5 +101,6 @@ async def ladder_walk(stack: BenchStack, deps: Deps, n: int, *, timeout: float) 
             )
             ladder_s = time.perf_counter() - started
     finally:
+        await CLIENTS.close()  # the in-process worker's exchange clients (run_worker's duty)
         await env.shutdown()
     return {"ladder_shares": n, "ladder_s": round(ladder_s, 1), "ladder_open_s": round(open_s, 1)}
