@@ -6,6 +6,7 @@ emulator with ccxt, and recorded (encrypted, sealed, audited) in Postgres.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 
@@ -54,6 +55,21 @@ async def submit(api: httpx.AsyncClient, bodies: list[dict]) -> None:
     await bounded(bodies, post)
 
 
+async def submit_paced(
+    api: httpx.AsyncClient, deps: Deps, tag: str, bodies: list[dict], *, in_flight: int
+) -> None:
+    """Submits the bodies as the shares open, never more than `in_flight` submitted and not
+    yet open: a day's steady trickle, not a burst (benchmarks/burst.py is the burst)."""
+    sent = 0
+    while sent < len(bodies):
+        room = in_flight - (sent - await count_shares(deps, tag, "open"))
+        if room <= 0:
+            await asyncio.sleep(0.2)
+            continue
+        await submit(api, bodies[sent : sent + room])
+        sent += min(room, len(bodies) - sent)
+
+
 async def intake_to_open(
     api: httpx.AsyncClient,
     deps: Deps,
@@ -62,9 +78,22 @@ async def intake_to_open(
     *,
     timeout: float,
     on_progress: Callable[[int], None] | None = None,
+    in_flight: int | None = None,
 ) -> float:
-    """Submits every body and waits until every share is open; returns the seconds taken."""
+    """Submits every body and waits until every share is open; returns the seconds taken.
+
+    All at once, or (`in_flight`) paced so that no more than that many wait to open."""
     started = time.perf_counter()
-    await submit(api, bodies)
-    await wait_for_shares(deps, tag, "open", len(bodies), timeout=timeout, on_progress=on_progress)
+    if in_flight is None:
+        await submit(api, bodies)
+        await wait_for_shares(
+            deps, tag, "open", len(bodies), timeout=timeout, on_progress=on_progress
+        )
+    else:
+        await asyncio.gather(
+            submit_paced(api, deps, tag, bodies, in_flight=in_flight),
+            wait_for_shares(
+                deps, tag, "open", len(bodies), timeout=timeout, on_progress=on_progress
+            ),
+        )
     return time.perf_counter() - started

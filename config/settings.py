@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     # slots only make each task slower: past a handful, a burst pushes tasks beyond their 10 s
     # timeout and Temporal hands them out again (issue 20). Queued tasks wait in Temporal.
     worker_workflow_slots: int = 4
+    # Temporal's workflow sandbox: a fresh module environment for each workflow a worker starts
+    # or replays, in which a call that would break replay (the clock, randomness, I/O) raises.
+    # Off by default: it cost the worker about a sixth of its CPU per share (the bench), and
+    # what it isolates is already shared (every workflow module is passed through). The tests
+    # run every workflow sandboxed, so such a call fails CI, and replay tests catch the rest.
+    worker_sandbox: bool = False
     # Activities one worker process runs at once; each may hold a database connection, so
     # this is also the worker's pool size (no activity ever waits for a connection).
     worker_activity_slots: int = 16

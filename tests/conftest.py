@@ -96,6 +96,8 @@ def settings(database_url: str) -> Settings:
         codec_key=uuid.uuid4().hex,
         bootstrap_tokens=BOOTSTRAP_TOKENS,
         task_queue="profit-share-test",
+        # Off in production for speed; on here, so a workflow calling what breaks replay fails.
+        worker_sandbox=True,
     )
 
 

@@ -7,7 +7,7 @@ import signal
 from datetime import timedelta
 
 from temporalio.client import Client
-from temporalio.worker import Worker, WorkerTuner
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkerTuner, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.audit.anchor import AuditAnchorActivities
@@ -167,6 +167,14 @@ def activity_slots(settings: Settings, deps: Deps) -> dict[str, int]:
     return {"activity_slots": remote, "local_activity_slots": local}
 
 
+def workflow_runner(settings: Settings) -> WorkflowRunner:
+    if not settings.worker_sandbox:
+        return UnsandboxedWorkflowRunner()
+    return SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
+    )
+
+
 def build_worker(client: Client, deps: Deps, settings: Settings, **overrides: object) -> Worker:
     return Worker(
         client,
@@ -178,9 +186,7 @@ def build_worker(client: Client, deps: Deps, settings: Settings, **overrides: ob
         tuner=WorkerTuner.create_fixed(
             workflow_slots=settings.worker_workflow_slots, **activity_slots(settings, deps)
         ),
-        workflow_runner=SandboxedWorkflowRunner(
-            restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
-        ),
+        workflow_runner=workflow_runner(settings),
         graceful_shutdown_timeout=DRAIN,
         workflows=[
             ShareWorkflow,  # shares started before ShareWorkflowV3, until they close
