@@ -26,6 +26,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
+from weakref import WeakKeyDictionary
 
 from cryptography.fernet import Fernet
 from sqlalchemy import select, text, update
@@ -254,6 +255,12 @@ def _canonical_json(value: object) -> str:
 
 
 _DATA_KEYS = "audit_data_key"
+# The data key each database's entries are written under, once read from a committed row.
+# A data key is made once and never replaced or deleted (`keys rotate` re-wraps it: the key
+# itself stays the same), so a process asks for it once per database, not once per audited
+# change; keyed by the engine (or connection) the session runs on.
+_COMMITTED_KEYS: WeakKeyDictionary[object, tuple[int, Fernet]] = WeakKeyDictionary()
+_NEWEST_KEY = select(AuditKey).order_by(AuditKey.id.desc()).limit(1)
 
 
 async def _data_key(session: AsyncSession, cipher: FieldCipher) -> tuple[int, Fernet]:
@@ -261,15 +268,24 @@ async def _data_key(session: AsyncSession, cipher: FieldCipher) -> tuple[int, Fe
     cached = session.info.get(_DATA_KEYS)
     if cached is not None:
         return cached
-    row = await session.scalar(select(AuditKey).order_by(AuditKey.id.desc()).limit(1))
+    bind = session.sync_session.get_bind()
+    known = _COMMITTED_KEYS.get(bind)
+    if known is not None:
+        session.info[_DATA_KEYS] = known
+        return known
+    row = await session.scalar(_NEWEST_KEY)
+    committed = row is not None
     if row is None:
         # Chains no longer serialise every writer: the first key is made under a table lock.
         await session.execute(text("LOCK TABLE audit_keys IN SHARE ROW EXCLUSIVE MODE"))
-        row = await session.scalar(select(AuditKey).order_by(AuditKey.id.desc()).limit(1))
+        row = await session.scalar(_NEWEST_KEY)
+        committed = row is not None
         if row is None:
             row = AuditKey(key_enc=cipher.encrypt(Fernet.generate_key().decode()))
             session.add(row)
             await session.flush()
     found = (row.id, Fernet(cipher.decrypt(row.key_enc).encode()))
     session.info[_DATA_KEYS] = found
+    if committed:  # a key made in this transaction is known to others only once it commits
+        _COMMITTED_KEYS[bind] = found
     return found
