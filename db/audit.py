@@ -25,11 +25,11 @@ import hmac
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, cast
 from weakref import WeakKeyDictionary
 
 from cryptography.fernet import Fernet
-from sqlalchemy import select, text, update
+from sqlalchemy import Table, bindparam, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -117,6 +117,29 @@ def chain_of(partition: str) -> int:
     return int.from_bytes(hashlib.sha256(partition.encode()).digest()[:4], "big") % CHAINS
 
 
+# The statements of every audited change, built once (Core, on the tables): building an ORM
+# statement and its cache key each time cost more than running it.
+_chains, _entries = cast(Table, AuditChain.__table__), cast(Table, AuditEntry.__table__)
+_LOCK_HEAD = (
+    select(_chains.c.length, _chains.c.head_hash)
+    .where(_chains.c.chain == bindparam("chain"))
+    .with_for_update()
+)
+_MOVE_HEAD = (
+    update(_chains)
+    .where(_chains.c.chain == bindparam("at_chain"))
+    .values(length=bindparam("new_length"), head_hash=bindparam("new_hash"))
+)
+_ENTRY_COLUMNS = tuple(c.key for c in _entries.columns if c.key != "id")
+# The key's unique index decides, in the insert itself: no look-up first, and a copy racing
+# an uncommitted first write waits for it and then adds nothing.
+_APPEND = (
+    insert(_entries)
+    .on_conflict_do_nothing(index_elements=[_entries.c.idempotency_key])
+    .returning(_entries.c.id)
+)
+
+
 @dataclass
 class _Head:
     chain: int
@@ -137,13 +160,7 @@ async def lock_chain(session: AsyncSession, partition: str) -> int:
         if held.chain != chain:
             raise RuntimeError(f"this transaction already holds audit chain {held.chain}")
         return chain
-    row = (
-        await session.execute(
-            select(AuditChain.length, AuditChain.head_hash)
-            .where(AuditChain.chain == chain)
-            .with_for_update()
-        )
-    ).one()
+    row = (await session.execute(_LOCK_HEAD, {"chain": chain})).one()
     session.info[_SESSION_CHAIN] = _Head(chain, row.length, row.head_hash)
     return chain
 
@@ -193,22 +210,13 @@ async def append(
         entry_hash="",
     )
     entry.entry_hash = auditor.link(entry)
-    values = {c.key: getattr(entry, c.key) for c in AuditEntry.__table__.columns if c.key != "id"}
-    # The key's unique index decides, in the insert itself: no look-up first, and a copy
-    # racing an uncommitted first write waits for it and then adds nothing.
-    added = await session.scalar(
-        insert(AuditEntry)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=[AuditEntry.idempotency_key])
-        .returning(AuditEntry.id)
-    )
+    values = {name: getattr(entry, name) for name in _ENTRY_COLUMNS}
+    added = await session.scalar(_APPEND, values)
     if added is None:
         return False
     head.length, head.head_hash = seq, entry.entry_hash
     await session.execute(
-        update(AuditChain)
-        .where(AuditChain.chain == head.chain)
-        .values(length=head.length, head_hash=head.head_hash)
+        _MOVE_HEAD, {"at_chain": head.chain, "new_length": head.length, "new_hash": head.head_hash}
     )
     return True
 
