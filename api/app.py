@@ -104,7 +104,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = deps is None
         if owned:
-            _use(app, Deps.from_settings(settings), settings)
+            _use(app, Deps.from_settings(settings, pool_size=settings.api_db_pool_size), settings)
         sweeper = None
         if app.state.confirmer is not None:
             every = settings.phonepe_confirm_every_seconds

@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     temporal_api_key: SecretStr | None = None
 
     api_port: int = 8000
+    # Database connections an API process keeps open. A request holds one at a time (the
+    # rate-limit count, then its own transaction); past the pool, up to 20 more are opened and
+    # closed per request, and opening one cost the API a tenth of its CPU under load (bench).
+    api_db_pool_size: int = Field(default=32, ge=1, le=200)
     temporal_ui_port: int = 8233
     emulator_port: int = 8010
 
