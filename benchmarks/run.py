@@ -1,9 +1,11 @@
 """One benchmark run, phase by phase: in-process latencies, then on one isolated stack the
 floor, intake, reads, payments, scale and the ladder walk.
 
-The order matters: the reads are timed while the intake's shares are open and the worker
-idle; the payments then close those shares; the scale phase opens its own. Each phase adds
-its figures to the report as it ends, so a failure late in a long run keeps the rest.
+The order matters: the risk and read latencies are timed with the intake's shares open while
+more profit events arrive at half the steady rate (benchmarks/under_load.py), and again once
+those are open too; the payments then close the intake's shares; the scale phase opens its
+own. Each phase adds its figures to the report as it ends, so a failure late in a long run
+keeps the rest.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ from typing import Any
 
 import httpx
 
-from benchmarks import console, floor, ladder, latency, lock_waits, report, scale
+from benchmarks import console, floor, ladder, latency, lock_waits, report, scale, under_load
 from benchmarks.burst import burst
 from benchmarks.history_counts import before_after
-from benchmarks.intake import count_shares, intake_to_open
+from benchmarks.intake import count_shares, intake_to_open, wait_for_shares
 from benchmarks.load import CONCURRENCY, per_second, say
 from benchmarks.payments import pay_all
 from benchmarks.procfs import CpuMeter
@@ -121,18 +123,30 @@ async def _phases(stack: BenchStack, deps: Deps, sizes: Sizes, figures: dict[str
         }
         stack.check_alive()
 
-        say("latency: risk assessment in-process, with the database")
-        figures["latency_ms"]["risk_assess"] = await latency.risk_assess_latency(
-            RiskService.from_deps(deps, settings),
-            sorted({b["user_id"] for b in bodies}),
-            sizes.latency_samples,
-        )
-        say("latency: standing and share reads over HTTP")
+        risk = RiskService.from_deps(deps, settings)
+        users = sorted({b["user_id"] for b in bodies})
         standings = [f"/v1/users/{b['user_id']}/standing" for b in bodies]
         shares = [f"/v1/shares/{b['event_id']}" for b in bodies]
-        reads = figures["latency_ms"]
-        reads["standing_read"] = await latency.read_latency(api, standings, sizes.read_samples)
-        reads["share_read"] = await latency.read_latency(api, shares, sizes.read_samples)
+
+        async def timed_reads() -> dict[str, Any]:
+            return {
+                "risk_assess": await latency.risk_assess_latency(
+                    risk, users, sizes.latency_samples
+                ),
+                "standing_read": await latency.read_latency(api, standings, sizes.read_samples),
+                "share_read": await latency.read_latency(api, shares, sizes.read_samples),
+            }
+
+        # Under load (the targets): while more profit events arrive at half the steady rate.
+        load_bodies = await seed_events(api, stack.emulator_url, "load", n // 2)
+        per_s = figures["intake"]["events_per_min"] / 120
+        say(f"latency under load: risk in-process, reads over HTTP; {per_s:.1f} events/s arrive")
+        async with under_load.arriving(api, load_bodies, per_s=per_s) as sent:
+            figures["latency_ms"] |= await timed_reads()
+        figures["latency_load"] = {"events_per_s": round(per_s, 2), "events_sent": sent()}
+        await wait_for_shares(deps, "load", "open", sent(), timeout=sizes.timeout(sent()))
+        say("latency once the load's shares are open")
+        figures["latency_after_load_ms"] = await timed_reads()
 
         say(f"payments: {n} webhooks")
         secret = settings.gateway_value("standard_webhook_secret") or ""
