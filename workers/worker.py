@@ -40,8 +40,7 @@ from workflows.ip_intel import IpIntelRefreshWorkflow
 from workflows.reconciler import CollectionsCloseWorkflow, PaymentReconcilerWorkflow
 from workflows.reports import ReportWorkflow
 from workflows.retention import RetentionWorkflow
-from workflows.share import ShareWorkflow
-from workflows.share_v3 import ShareWorkflowV3
+from workflows.share_types import SHARE_WORKFLOWS
 from workflows.standing import StandingDeliveryWorkflow
 
 
@@ -74,6 +73,7 @@ def activities_for(
         markets=SHARED_MARKETS,
         clients=CLIENTS,
         policy=policy.verification.policy(),
+        billing_currency=settings.billing_currency,
     )
     risk = RiskActivities(RiskService.from_deps(deps, settings))
     intel = IntelRefreshActivities(
@@ -105,6 +105,7 @@ def activities_for(
         OpeningSteps(ledger, risk).open_and_screen,
         intel.refresh_ip_intel,
         exchange.verify_session,
+        exchange.verify_and_quote,
         links.create_payment_link,
         links.close_payment_link,
         backend.deliver_standing,
@@ -189,8 +190,7 @@ def build_worker(client: Client, deps: Deps, settings: Settings, **overrides: ob
         workflow_runner=workflow_runner(settings),
         graceful_shutdown_timeout=DRAIN,
         workflows=[
-            ShareWorkflow,  # shares started before ShareWorkflowV3, until they close
-            ShareWorkflowV3,
+            *SHARE_WORKFLOWS,
             ReportWorkflow,
             IpIntelRefreshWorkflow,
             AuditAnchorWorkflow,

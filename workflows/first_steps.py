@@ -33,14 +33,27 @@ async def open_and_screen(s: ShareState, ledger: LedgerCall, event: ProfitEvent)
     )
     s.risk_decision = risk.decision
     s.status = "verifying"
-    workflow.upsert_search_attributes([sa.RISK_DECISION.value_set(risk.decision)])
+    if not s.patches.risk_in_publish:  # V4: the caller's publish carries it
+        workflow.upsert_search_attributes([sa.RISK_DECISION.value_set(risk.decision)])
 
 
 async def verify(
     s: ShareState, stalls: Stalls, event: ProfitEvent
 ) -> tuple[VerificationSummary, list[str]]:
     try:
-        if s.patches.stall_and_alert:
+        if s.patches.verify_quotes_fx:
+            verified = await stalls.call(
+                c.ACTIVITIES.verify_and_quote,
+                event,
+                summary="verify the session's fills with the exchange, quote the FX rate",
+                start_to_close=options.EXCHANGE_TIMEOUT,
+                give_up=options.EXCHANGE_GIVE_UP,
+                retry_policy=options.EXCHANGE_RETRY_V2,
+                heartbeat=options.EXCHANGE_HEARTBEAT,
+                stall_on=lambda err: _refusal(err) is None,
+            )
+            verification, s.fx_quote = verified.verification, verified.fx
+        elif s.patches.stall_and_alert:
             verification = await stalls.call(
                 c.ACTIVITIES.verify_session,
                 event,

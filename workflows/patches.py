@@ -6,10 +6,11 @@ share started after it walks the new code from the first step (`patched` records
 Reading them in one place keeps each decision consistent for the whole run, and gives the list
 `docs/deploying-workflow-changes.md` retires a patch from.
 
-ShareWorkflowV3 (workflows/share_v3.py), the type new shares start as, has every change on
-from its first step, `lean` included, and records no marker for any (`Patches.current()`):
-the type is the version. "ShareWorkflow" stays registered for the shares started before it,
-which read their patches as they always did and never take `lean`.
+ShareWorkflowV3 (workflows/share_v3.py) has every change but V4's on from its first step,
+`lean` included, and records no marker for any (`Patches.current()`): the type is the
+version. ShareWorkflowV4 (workflows/share_v4.py), the type new shares start as, adds V4_ONLY
+the same way (`Patches.v4()`). "ShareWorkflow" stays registered for the shares started before
+V3, which read their patches as they always did and never take `lean`.
 """
 
 from __future__ import annotations
@@ -59,6 +60,12 @@ class Patches:
     # ShareWorkflowV3: ops cancelling the share while a ledger write runs cancels the share
     # (it is closed as cancelled or rejected), not a stall waiting for an admin's retry.
     cancel_is_not_a_stall: bool = False
+    # ShareWorkflowV4 only: the verification activity quotes the FX rate too (VERIFY_AND_QUOTE;
+    # a share that went through review is quoted by QUOTE_FX when it is recorded, as before).
+    verify_quotes_fx: bool = False
+    # ShareWorkflowV4 only: the risk decision is published with the other search attributes,
+    # one upsert per workflow task instead of two on the first.
+    risk_in_publish: bool = False
 
     @classmethod
     def read(cls) -> Patches:
@@ -70,7 +77,12 @@ class Patches:
 
     @classmethod
     def current(cls) -> Patches:
-        """ShareWorkflowV3: every change on, no marker recorded."""
+        """ShareWorkflowV3: every change on but V4's, no marker recorded."""
+        return cls(**{f.name: f.name not in V4_ONLY for f in fields(cls)})
+
+    @classmethod
+    def v4(cls) -> Patches:
+        """ShareWorkflowV4: every change on, no marker recorded."""
         return cls(**{f.name: True for f in fields(cls)})
 
     def at(self, patch: str) -> bool:
@@ -91,6 +103,10 @@ MARKED = (
     "lifecycle",
     "collections_completes",
 )
+
+
+# What ShareWorkflowV4 changed: off in ShareWorkflowV3, whose shares run on unchanged.
+V4_ONLY = frozenset({"verify_quotes_fx", "risk_in_publish"})
 
 
 def patch_id(name: str) -> str:

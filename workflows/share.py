@@ -92,6 +92,7 @@ class ShareWorkflow:
         if self._s.risk_decision == "block":
             reasons.append("risk_blocked")
         if reasons:
+            self._s.fx_quote = None  # recorded after a review: quoted then, not now
             profit = await self._review(verification, reasons)
             if profit is None:
                 return
@@ -207,8 +208,8 @@ class ShareWorkflow:
         )
 
     async def _record(self, profit: Decimal, verification: VerificationSummary) -> None:
-        fx = None
-        if self._s.patches.fx_before_record:
+        fx = self._s.fx_quote  # V4: quoted with the verification
+        if fx is None and self._s.patches.fx_before_record:
             fx = await self._ledger(
                 c.ACTIVITIES.quote_fx,
                 c.FxQuoteInput(event_id=self._s.event.event_id, currency=self._s.event.currency),
@@ -348,6 +349,8 @@ class ShareWorkflow:
             sa.SHARE_STATUS.value_set(status),
             sa.ENFORCEMENT_LEVEL.value_set(int(self._s.level)),
         ]
+        if self._s.patches.risk_in_publish and self._s.risk_decision != "pending":
+            updates.append(sa.RISK_DECISION.value_set(self._s.risk_decision))
         if self._s.recorded is not None:
             updates.append(sa.DUE_AT.value_set(self._s.recorded.due_at))
         workflow.upsert_search_attributes(updates)

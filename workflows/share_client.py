@@ -58,6 +58,7 @@ from workflows.inbound import (
 from workflows.reconciler import CollectionsCloseWorkflow
 from workflows.share import ShareWorkflow
 from workflows.share_state import payment_key
+from workflows.share_types import CURRENT
 from workflows.share_v3 import ShareWorkflowV3
 from workflows.standing import StandingDeliveryWorkflow
 
@@ -90,11 +91,11 @@ class ShareClient:
         self._task_queue = task_queue
 
     async def start(self, event: ProfitEvent) -> None:
-        """Starts the share (as ShareWorkflowV3: workflows/share_v3.py); a repeat is a no-op
+        """Starts the share (as ShareWorkflowV4: workflows/share_v4.py); a repeat is a no-op
         (USE_EXISTING, and REJECT_DUPLICATE once the event was fully processed)."""
         with contextlib.suppress(WorkflowAlreadyStartedError):
             await self._client.start_workflow(
-                ShareWorkflowV3.run,
+                CURRENT.run,
                 inbound(ProfitEventIn, event),
                 id=share_workflow_id(event.event_id),
                 task_queue=self._task_queue,
@@ -116,7 +117,7 @@ class ShareClient:
         return self._client.get_workflow_handle(share_workflow_id(event_id))
 
     async def pay(self, event_id: str, payment: PaymentSignal) -> PaymentSent:
-        """Delivers a payment: to a ShareWorkflowV3 as its `pay` update, whose answer comes
+        """Delivers a payment: to a ShareWorkflowV3 or V4 as its `pay` update, whose answer comes
         back on the same call, to an older share as the `payment` signal. Either way it is in
         the workflow's history when this returns; a repeat is recognised by the workflow.
 

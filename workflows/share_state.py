@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from activities.contracts import FxQuote
 from domain.book import Book, BookStatus, Terms
 from domain.ladder import Level, Stage
 from domain.models import (
@@ -53,6 +54,9 @@ class ShareState:
     level: Level = Level.NONE
     risk_decision: str = "pending"
     verification: VerificationSummary | None = None
+    # ShareWorkflowV4: the rate the verification quoted, used when the share is recorded
+    # without a review in between (None: QUOTE_FX quotes it then).
+    fx_quote: FxQuote | None = None
     review_reasons: list[str] = field(default_factory=list)
     recorded: RecordedShare | None = None
     amount_paid: Decimal = Decimal(0)

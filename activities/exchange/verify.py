@@ -33,6 +33,7 @@ from activities.exchange.fetch import (
     session_fills,
 )
 from activities.exchange.markets import SharedMarkets
+from activities.fx.quote import quote
 from activities.fx.source import FxSource, UnknownRate
 from db import inventory as books
 from db.audit import Auditor
@@ -99,6 +100,7 @@ class ExchangeActivities:
         trust: TrustPolicy | None = None,
         markets: SharedMarkets | None = None,
         clients: ClientLender | None = None,
+        billing_currency: str | None = None,
     ) -> None:
         """`markets`: the process's shared copy of the exchange's markets (the worker passes
         it); None: each client loads its own. `clients`: the process's pool of exchange
@@ -113,6 +115,16 @@ class ExchangeActivities:
         self._fx = fx
         self._review_limit = review_limit
         self._trust = trust or TrustPolicy()
+        self._billing_currency = billing_currency
+
+    @activity.defn(name=c.VERIFY_AND_QUOTE)
+    async def verify_and_quote(self, event: ProfitEvent) -> c.VerifiedSession:
+        """VERIFY_SESSION, then QUOTE_FX's rate when the exchange agreed (ShareWorkflowV4)."""
+        verification = await self.verify_session(event)
+        if verification.reasons or self._fx is None:
+            return c.VerifiedSession(verification=verification)
+        fx = await quote(self._fx, event.currency, self._billing_currency)
+        return c.VerifiedSession(verification=verification, fx=fx)
 
     @activity.defn(name=c.VERIFY_SESSION)
     async def verify_session(self, event: ProfitEvent) -> VerificationSummary:

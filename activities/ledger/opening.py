@@ -10,10 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 from activities import contracts as c
-from activities.fx.source import UnknownRate
+from activities.fx.quote import quote
 from activities.ledger.base import LedgerBase
 from activities.ledger.trust import carry_loss, move_trust
 from db import audit, standing
@@ -136,12 +135,7 @@ class OpeningLedger(LedgerBase):
     @activity.defn(name=c.QUOTE_FX)
     async def quote_fx(self, cmd: c.FxQuoteInput) -> c.FxQuote:
         """The rate the share will be billed at; no database, no lock held while it is asked."""
-        billing = self._billing_currency or cmd.currency
-        try:
-            rate = await self._fx.rate(cmd.currency, billing)
-        except UnknownRate as err:
-            raise ApplicationError(str(err), type=c.FX_RATE_UNKNOWN, non_retryable=True) from None
-        return c.FxQuote(base=cmd.currency, billing_currency=billing, rate=rate)
+        return await quote(self._fx, cmd.currency, self._billing_currency)
 
     @activity.defn(name=c.RECORD_SHARE)
     async def record_share(self, cmd: c.RecordShareInput) -> RecordedShare:

@@ -18,16 +18,14 @@ from tests.support.scenario import eventually, profitable_session
 from workflows.ids import share_workflow_id
 from workflows.reconciler import PaymentReconcilerWorkflow
 from workflows.share import ShareWorkflow
-from workflows.share_v3 import ShareWorkflowV3
+from workflows.share_types import CURRENT
 
 
 class ShareDriver:
     """Starts share workflows and moves time on the time-skipping server."""
 
-    def __init__(
-        self, env, deps, emulator_url: str, task_queue: str, workflow=ShareWorkflowV3
-    ) -> None:
-        """`workflow`: the share type it starts; new shares are ShareWorkflowV3."""
+    def __init__(self, env, deps, emulator_url: str, task_queue: str, workflow=CURRENT) -> None:
+        """`workflow`: the share type it starts; new shares are workflows.share_types.CURRENT."""
         self.env, self.deps, self.emulator_url, self.task_queue = (
             env,
             deps,

@@ -29,6 +29,7 @@ from tests.support.scenario import eventually, profitable_session
 from workers.worker import activities_for, build_worker
 from workflows.share import ShareWorkflow
 from workflows.share_client import ShareClient
+from workflows.share_types import SHARE_WORKFLOWS
 from workflows.share_v3 import ShareWorkflowV3
 from workflows.standing import StandingDeliveryWorkflow
 
@@ -47,7 +48,7 @@ def make_worker(time_skipping_env, deps, wf_settings):
         return Worker(
             time_skipping_env.client,
             task_queue=(settings or wf_settings).task_queue,
-            workflows=[ShareWorkflow, ShareWorkflowV3, StandingDeliveryWorkflow],
+            workflows=[*SHARE_WORKFLOWS, StandingDeliveryWorkflow],
             activities=acts,
         )
 

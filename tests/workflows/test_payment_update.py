@@ -154,7 +154,11 @@ async def test_a_payment_answered_late_is_signalled_and_not_asked_again(
     and the route does not keep asking a workflow that is already behind."""
     shares = ShareClient(time_skipping_env.client, task_queue)
     driver = ShareDriver(time_skipping_env, deps, emulator_url, task_queue)
-    async with build_worker(time_skipping_env.client, deps, wf_settings):
+    # No sticky cache: the test server never hands a stopped worker's sticky tasks on (a real
+    # server does, when the worker says it stops), and the share's next task must wait for
+    # the second worker, not for a queue nobody polls.
+    opener = wf_settings.model_copy(update={"worker_max_cached_workflows": 0})
+    async with build_worker(time_skipping_env.client, deps, opener):
         event, handle, _ = await driver.open_share()
     payment = await _payment(time_skipping_env, "150.00", "txn-late")
     await record_payment(deps, event.event_id, payment)

@@ -17,6 +17,7 @@ from db.models import AuditEntry
 from runtime.client import data_converter
 from tests.histories import history_converter, history_id, load, recorded, versions
 from tests.support.driver import ShareDriver
+from tests.support.history import activity_types
 from tests.support.scenario import eventually
 from tests.workflows.ladder_variants import (
     FINAL_NOTICE,
@@ -27,7 +28,9 @@ from tests.workflows.ladder_variants import (
 from workers.worker import activities_for
 from workflows.reports import ReportWorkflow
 from workflows.share import ShareWorkflow
+from workflows.share_types import SHARE_WORKFLOWS
 from workflows.share_v3 import ShareWorkflowV3
+from workflows.share_v4 import ShareWorkflowV4
 
 LADDER = next(p for p in recorded("share-", "v1") if p.stem == "share-ladder-to-collections")
 
@@ -49,7 +52,7 @@ def test_the_recorded_histories_cover_the_share_paths_and_a_report():
 
 @pytest.mark.parametrize("path", recorded(), ids=history_id)
 async def test_every_recorded_history_replays_on_the_current_code(path: Path):
-    await _replayer(ShareWorkflow, ShareWorkflowV3, ReportWorkflow).replay_workflow(load(path))
+    await _replayer(*SHARE_WORKFLOWS, ReportWorkflow).replay_workflow(load(path))
 
 
 async def test_changing_the_ladder_without_a_patch_breaks_open_shares():
@@ -82,12 +85,17 @@ def test_v2_histories_cover_a_dispute_a_proof_a_waiver_a_write_off_and_a_payment
     }
 
 
-@pytest.mark.parametrize("path", recorded("share-", "v3"), ids=history_id)
-def test_v3_shares_are_lean_and_carry_no_patch_marker(path: Path):
-    """New shares run as ShareWorkflowV3: no marker per change, the ledger writes local."""
+LEAN = [(path, "ShareWorkflowV3") for path in recorded("share-", "v3")] + [
+    (path, "ShareWorkflowV4") for path in recorded("share-", "v4")
+]
+
+
+@pytest.mark.parametrize(("path", "workflow_type"), LEAN, ids=lambda p: getattr(p, "stem", p))
+def test_v3_and_v4_shares_are_lean_and_carry_no_patch_marker(path: Path, workflow_type: str):
+    """Shares since V3: no marker per change, the ledger writes local."""
     history = load(path)
     started = history.events[0].workflow_execution_started_event_attributes
-    assert started.workflow_type.name == "ShareWorkflowV3"
+    assert started.workflow_type.name == workflow_type
     markers = [
         e.marker_recorded_event_attributes.marker_name
         for e in history.events
@@ -112,6 +120,28 @@ async def test_v2_shares_do_not_replay_as_v3(path: Path):
     started.workflow_type.name = "ShareWorkflowV3"
     with pytest.raises(NondeterminismError):
         await _replayer(ShareWorkflowV3).replay_workflow(history)
+
+
+def test_v4_histories_cover_every_v3_path():
+    assert {p.stem for p in recorded(version="v4")} >= {p.stem for p in recorded(version="v3")}
+
+
+@pytest.mark.parametrize("path", recorded("share-", "v4"), ids=history_id)
+def test_v4_shares_verify_and_quote_in_one_activity(path: Path):
+    kinds = activity_types(load(path))
+    assert c.VERIFY_SESSION not in kinds
+    if c.RECORD_SHARE in kinds and "review" not in path.stem and "blocked" not in path.stem:
+        assert c.VERIFY_AND_QUOTE in kinds and c.QUOTE_FX not in kinds
+
+
+@pytest.mark.parametrize("path", recorded("share-", "v3"), ids=history_id)
+async def test_v3_shares_do_not_replay_as_v4(path: Path):
+    """The type is the version: a V3 share must stay ShareWorkflowV3 to its end."""
+    history = load(path)
+    started = history.events[0].workflow_execution_started_event_attributes
+    started.workflow_type.name = "ShareWorkflowV4"
+    with pytest.raises(NondeterminismError):
+        await _replayer(ShareWorkflowV4).replay_workflow(history)
 
 
 # Shares recorded as "ShareWorkflow" (v3 on is ShareWorkflowV3, a type of its own).

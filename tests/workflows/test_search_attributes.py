@@ -20,7 +20,7 @@ from tests.support.scenario import eventually, profitable_session
 from workers.worker import activities_for
 from workflows.reports import ReportWorkflow
 from workflows.share import ShareWorkflow
-from workflows.share_v3 import ShareWorkflowV3
+from workflows.share_types import SHARE_WORKFLOWS
 
 
 class BackdatedRecording:
@@ -45,7 +45,7 @@ async def shares_api(dev_server, deps, settings, emulator_url, task_queue):
         Worker(
             dev_server.client,
             task_queue=task_queue,
-            workflows=[ShareWorkflow, ShareWorkflowV3, ReportWorkflow],
+            workflows=[*SHARE_WORKFLOWS, ReportWorkflow],
             activities=[a for a in real if a.__name__ != "record_share"] + [backdated.record_share],
         ),
         in_process(create_app(cfg, deps=deps, temporal=dev_server.client)) as api,

@@ -21,9 +21,8 @@ from tests.support.scenario import eventually, profitable_session
 from tests.workflows.stall_probe import LocalLedgerStallProbe
 from workers.worker import activities_for
 from workflows import search_attributes as sa
-from workflows.share import ShareWorkflow
 from workflows.share_client import ShareClient
-from workflows.share_v3 import ShareWorkflowV3
+from workflows.share_types import SHARE_WORKFLOWS
 from workflows.standing import StandingDeliveryWorkflow
 
 
@@ -58,7 +57,7 @@ async def test_an_fx_outage_is_shown_stalled_and_alerted_then_recovers(
     async with Worker(
         env.client,
         task_queue=task_queue,
-        workflows=[ShareWorkflow, ShareWorkflowV3, StandingDeliveryWorkflow],
+        workflows=[*SHARE_WORKFLOWS, StandingDeliveryWorkflow],
         activities=activities_for(deps, wf_settings, fx=fx),
     ):
         shares = ShareClient(env.client, task_queue)
@@ -85,10 +84,12 @@ async def test_an_fx_outage_is_shown_stalled_and_alerted_then_recovers(
         view = await driver.wait_status(handle, "open")
         assert view.fx_rate == Decimal(1)  # USDT billed in USDT
 
-    # The rate came from its own activity (ordinary: a remote source), before RECORD_SHARE
-    # (a local activity: a short ledger write).
+    # The rate came with the verification (ShareWorkflowV4: one ordinary activity reads the
+    # exchange, then the FX source), before RECORD_SHARE (a local activity: a short ledger
+    # write), and no QUOTE_FX of its own.
     kinds = activity_types(await raw_history(env.client, handle.id))
-    assert kinds.index("quote_fx") < kinds.index("record_share")
+    assert kinds.index(c.VERIFY_AND_QUOTE) < kinds.index("record_share")
+    assert c.QUOTE_FX not in kinds
 
 
 async def _called(fx: FxOutage) -> bool:

@@ -16,7 +16,7 @@ from tests.support.scenario import eventually, profit_event, register_account, s
 from workers.worker import activities_for
 from workflows.share import ShareWorkflow
 from workflows.share_client import ShareClient
-from workflows.share_v3 import ShareWorkflowV3
+from workflows.share_types import SHARE_WORKFLOWS
 
 
 async def _run(env, deps, wf_settings, task_queue, exchange: SlowExchange | None, **event):
@@ -33,7 +33,7 @@ async def _run(env, deps, wf_settings, task_queue, exchange: SlowExchange | None
     async with Worker(
         env.client,
         task_queue=task_queue,
-        workflows=[ShareWorkflow, ShareWorkflowV3],
+        workflows=list(SHARE_WORKFLOWS),
         activities=activities_for(deps, wf_settings, exchange=acts),
     ):
         shares = ShareClient(env.client, task_queue)
