@@ -42,27 +42,36 @@ def _signed(share: dict, secret: str) -> tuple[bytes, dict[str, str]]:
     return body, headers
 
 
+Callback = tuple[bytes, dict[str, str]]
+
+
+async def signed_callbacks(
+    api: httpx.AsyncClient, event_ids: list[str], secret: str
+) -> list[Callback]:
+    """One callback per share, paying it in full: read and signed before any clock or CPU
+    meter starts (the reads are the bench's, the signing the gateway's)."""
+    shares = await bounded(event_ids, lambda eid: _share(api, eid))
+    return [_signed(share, secret) for share in shares]
+
+
 async def pay_all(
     api: httpx.AsyncClient,
     deps: Deps,
     tag: str,
-    event_ids: list[str],
-    secret: str,
+    callbacks: list[Callback],
     *,
     timeout: float,
 ) -> float:
-    """Pays every share in full with one webhook each; returns the seconds until all paid."""
-    shares = await bounded(event_ids, lambda eid: _share(api, eid))
-    callbacks = [_signed(share, secret) for share in shares]
+    """Delivers every callback; returns the seconds until all their shares are paid."""
 
-    async def deliver(callback: tuple[bytes, dict[str, str]]) -> None:
+    async def deliver(callback: Callback) -> None:
         response = await api.post("/v1/webhooks/standard", content=callback[0], headers=callback[1])
         if response.status_code != 200 or response.json()["result"] != "applied":
             raise RuntimeError(f"webhook answered {response.status_code}: {response.text}")
 
     started = time.perf_counter()
     await bounded(callbacks, deliver)
-    await wait_for_shares(deps, tag, "paid", len(event_ids), timeout=timeout)
+    await wait_for_shares(deps, tag, "paid", len(callbacks), timeout=timeout)
     return time.perf_counter() - started
 
 

@@ -22,7 +22,7 @@ from benchmarks.burst import burst
 from benchmarks.history_counts import before_after
 from benchmarks.intake import count_shares, intake_to_open, wait_for_shares
 from benchmarks.load import CONCURRENCY, per_second, say
-from benchmarks.payments import pay_all
+from benchmarks.payments import pay_all, signed_callbacks
 from benchmarks.procfs import CpuMeter
 from benchmarks.sessions import backend_headers, seed_events
 from benchmarks.stack import WORKER_PROCESSES, BenchStack, bench_stack
@@ -148,14 +148,13 @@ async def _phases(stack: BenchStack, deps: Deps, sizes: Sizes, figures: dict[str
         say("latency once the load's shares are open")
         figures["latency_after_load_ms"] = await timed_reads()
 
-        say(f"payments: {n} webhooks")
         secret = settings.gateway_value("standard_webhook_secret") or ""
         event_ids = [b["event_id"] for b in bodies]
+        callbacks = await signed_callbacks(api, event_ids, secret)
+        say(f"payments: {n} webhooks")
         cpu = CpuMeter(stack.pids(*SERVICES))
         async with lock_waits.sampled(deps) as waits:
-            seconds = await pay_all(
-                api, deps, "intake", event_ids, secret, timeout=sizes.timeout(n)
-            )
+            seconds = await pay_all(api, deps, "intake", callbacks, timeout=sizes.timeout(n))
         figures["payments"] = {
             "payments": n,
             **_rate("per_min", n, seconds, figures["floor"]["signal_per_s"]),
