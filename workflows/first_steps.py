@@ -10,6 +10,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities import contracts as c
+    from activities.contracts import Contract
     from activities.payments.contracts import (
         CREATE_LINK,
         CreatePaymentLinkInput,
@@ -17,7 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.models import ProfitEvent, VerificationSummary
     from workflows import options
     from workflows import search_attributes as sa
-    from workflows.calls import LedgerCall, execute
+    from workflows.calls import LedgerCall, Out, execute
     from workflows.share_state import ShareState
     from workflows.stalls import Stalls
 
@@ -37,38 +38,24 @@ async def open_and_screen(s: ShareState, ledger: LedgerCall, event: ProfitEvent)
         workflow.upsert_search_attributes([sa.RISK_DECISION.value_set(risk.decision)])
 
 
+_VERIFY = "verify the session's fills with the exchange"
+_QUOTING = f"{_VERIFY}, quote the FX rate"
+
+
 async def verify(
     s: ShareState, stalls: Stalls, event: ProfitEvent
 ) -> tuple[VerificationSummary, list[str]]:
     try:
         if s.patches.verify_quotes_fx:
-            verified = await stalls.call(
-                c.ACTIVITIES.verify_and_quote,
-                event,
-                summary="verify the session's fills with the exchange, quote the FX rate",
-                start_to_close=options.EXCHANGE_TIMEOUT,
-                give_up=options.EXCHANGE_GIVE_UP,
-                retry_policy=options.EXCHANGE_RETRY_V2,
-                heartbeat=options.EXCHANGE_HEARTBEAT,
-                stall_on=lambda err: _refusal(err) is None,
-            )
+            verified = await _from_exchange(stalls, c.ACTIVITIES.verify_and_quote, event, _QUOTING)
             verification, s.fx_quote = verified.verification, verified.fx
         elif s.patches.stall_and_alert:
-            verification = await stalls.call(
-                c.ACTIVITIES.verify_session,
-                event,
-                summary="verify the session's fills with the exchange",
-                start_to_close=options.EXCHANGE_TIMEOUT,
-                give_up=options.EXCHANGE_GIVE_UP,
-                retry_policy=options.EXCHANGE_RETRY_V2,
-                heartbeat=options.EXCHANGE_HEARTBEAT,
-                stall_on=lambda err: _refusal(err) is None,
-            )
+            verification = await _from_exchange(stalls, c.ACTIVITIES.verify_session, event, _VERIFY)
         else:
             verification = await execute(
                 c.ACTIVITIES.verify_session,
                 event,
-                summary="verify the session's fills with the exchange",
+                summary=_VERIFY,
                 start_to_close=options.EXCHANGE_TIMEOUT,
                 retry_policy=options.EXCHANGE_RETRY,
             )
@@ -83,6 +70,23 @@ async def verify(
         return empty, [reason]
     s.verification = verification
     return verification, list(verification.reasons)
+
+
+async def _from_exchange(
+    stalls: Stalls, contract: Contract[ProfitEvent, Out], event: ProfitEvent, summary: str
+) -> Out:
+    """An exchange read: retried while it may succeed, a stall (ops alerted) when it gives up
+    on anything but a refusal, which the caller sends to review."""
+    return await stalls.call(
+        contract,
+        event,
+        summary=summary,
+        start_to_close=options.EXCHANGE_TIMEOUT,
+        give_up=options.EXCHANGE_GIVE_UP,
+        retry_policy=options.EXCHANGE_RETRY_V2,
+        heartbeat=options.EXCHANGE_HEARTBEAT,
+        stall_on=lambda err: _refusal(err) is None,
+    )
 
 
 async def payment_link(s: ShareState, ledger: LedgerCall) -> None:

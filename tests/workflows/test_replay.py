@@ -112,14 +112,22 @@ def test_v3_and_v4_shares_are_lean_and_carry_no_patch_marker(path: Path, workflo
     assert not scheduled & {getattr(c.ACTIVITIES, name).name for name in local}
 
 
-@pytest.mark.parametrize("path", recorded("share-", "v2"), ids=history_id)
-async def test_v2_shares_do_not_replay_as_v3(path: Path):
-    """The type is the version: an old share must stay ShareWorkflow to its end."""
+# A share of each type against the next one: v2 shares (ShareWorkflow) as V3, v3 as V4.
+AS_THE_NEXT_TYPE = [(path, ShareWorkflowV3) for path in recorded("share-", "v2")] + [
+    (path, ShareWorkflowV4) for path in recorded("share-", "v3")
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "next_type"), AS_THE_NEXT_TYPE, ids=lambda p: getattr(p, "stem", None)
+)
+async def test_a_share_does_not_replay_as_the_next_type(path: Path, next_type: type):
+    """The type is the version: a share stays the type it started as, to its end."""
     history = load(path)
     started = history.events[0].workflow_execution_started_event_attributes
-    started.workflow_type.name = "ShareWorkflowV3"
+    started.workflow_type.name = next_type.__name__
     with pytest.raises(NondeterminismError):
-        await _replayer(ShareWorkflowV3).replay_workflow(history)
+        await _replayer(next_type).replay_workflow(history)
 
 
 def test_v4_histories_cover_every_v3_path():
@@ -132,16 +140,6 @@ def test_v4_shares_verify_and_quote_in_one_activity(path: Path):
     assert c.VERIFY_SESSION not in kinds
     if c.RECORD_SHARE in kinds and "review" not in path.stem and "blocked" not in path.stem:
         assert c.VERIFY_AND_QUOTE in kinds and c.QUOTE_FX not in kinds
-
-
-@pytest.mark.parametrize("path", recorded("share-", "v3"), ids=history_id)
-async def test_v3_shares_do_not_replay_as_v4(path: Path):
-    """The type is the version: a V3 share must stay ShareWorkflowV3 to its end."""
-    history = load(path)
-    started = history.events[0].workflow_execution_started_event_attributes
-    started.workflow_type.name = "ShareWorkflowV4"
-    with pytest.raises(NondeterminismError):
-        await _replayer(ShareWorkflowV4).replay_workflow(history)
 
 
 # Shares recorded as "ShareWorkflow" (v3 on is ShareWorkflowV3, a type of its own).
