@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import func, select
 from temporalio.service import RPCError
 
+from activities import contracts as c
 from db.models import AuditEntry, Share
 from domain.ladder import Level
 from stack.postgres import libpq_url
@@ -108,7 +109,7 @@ async def test_killed_mid_verification_every_share_still_opens_once(
             event_ids = await submit_events(api, deps, emulator_url, SHARES)
 
             async def verifying():
-                return await _started(env, event_ids, "verify_session") == SHARES
+                return await _started(env, event_ids, c.VERIFY_AND_QUOTE) == SHARES
 
             await eventually(verifying, timeout=30)
             _kill(workers, api_settings, env)
