@@ -29,7 +29,7 @@ from db.migrate import upgrade
 from emulators.serve import running, serving
 from runtime.client import data_converter
 from runtime.deps import Deps
-from stack.postgres import create_database, drop_database, start_embedded
+from stack.postgres import create_database, drop_database, shutdown_embedded, start_embedded
 from tests.support.api import BOOTSTRAP_TOKENS, STANDARD_SECRET, in_process
 from tests.support.backend import Backend
 from tests.support.risk import write_lists
@@ -60,6 +60,9 @@ def postgres_server() -> Iterator[str]:
         return
     scratch = Path(tempfile.mkdtemp(prefix="ps-test-"))
     yield start_embedded(scratch / "pgdata")
+    # Stopped here, not left to the exit hook: a process that ends abnormally (the Temporal
+    # core can panic while the interpreter shuts down) never runs it, and the server stayed.
+    shutdown_embedded(scratch / "pgdata")
     shutil.rmtree(scratch, ignore_errors=True)
 
 
