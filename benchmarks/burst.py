@@ -17,7 +17,7 @@ from temporalio.client import Client
 
 from benchmarks import lock_waits
 from benchmarks.history_counts import summed_costs
-from benchmarks.intake import count_shares
+from benchmarks.intake import count_shares, post_event
 from benchmarks.latency import percentiles
 from benchmarks.load import bounded, per_second, say, wait_for_count
 from benchmarks.sessions import seed_events
@@ -50,10 +50,10 @@ async def burst(
 
     async def post(body: dict) -> None:
         sent = time.perf_counter()
-        response = await api.post("/v1/profit-events", json=body)
-        answers_s.append(time.perf_counter() - sent)
-        if response.status_code != 202:
-            raise RuntimeError(f"intake answered {response.status_code}: {response.text}")
+        try:
+            await post_event(api, body)
+        finally:
+            answers_s.append(time.perf_counter() - sent)
 
     say(f"burst: {n} profit events at once")
     started = time.perf_counter()

@@ -46,13 +46,15 @@ async def wait_for_shares(
     )
 
 
-async def submit(api: httpx.AsyncClient, bodies: list[dict]) -> None:
-    async def post(body: dict) -> None:
-        response = await api.post("/v1/profit-events", json=body)
-        if response.status_code != 202:
-            raise RuntimeError(f"intake answered {response.status_code}: {response.text}")
+async def post_event(api: httpx.AsyncClient, body: dict) -> None:
+    """One profit event to intake; anything but 202 (accepted) fails the run."""
+    response = await api.post("/v1/profit-events", json=body)
+    if response.status_code != 202:
+        raise RuntimeError(f"intake answered {response.status_code}: {response.text}")
 
-    await bounded(bodies, post)
+
+async def submit(api: httpx.AsyncClient, bodies: list[dict]) -> None:
+    await bounded(bodies, lambda body: post_event(api, body))
 
 
 async def submit_paced(

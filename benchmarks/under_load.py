@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 
+from benchmarks.intake import post_event
 from benchmarks.load import say
 
 
@@ -26,18 +27,13 @@ async def arriving(
     sent = 0
     posts: list[asyncio.Task] = []
 
-    async def post(body: dict) -> None:
-        response = await api.post("/v1/profit-events", json=body)
-        if response.status_code != 202:
-            raise RuntimeError(f"intake answered {response.status_code}: {response.text}")
-
     async def feed() -> None:
         nonlocal sent
         due = time.monotonic()
         for body in bodies:
             await asyncio.sleep(max(0.0, due - time.monotonic()))
             due += 1 / per_s
-            posts.append(asyncio.create_task(post(body)))
+            posts.append(asyncio.create_task(post_event(api, body)))
             sent += 1
         say(f"load: all {len(bodies)} events sent; the load has stopped")
 
