@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, exists, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import user_keys
@@ -50,18 +50,19 @@ async def in_force(session: AsyncSession, now: datetime) -> Terms | None:
     return await session.scalar(_in_force(now))
 
 
+def accepted_current_clause(user_id: ColumnElement[str], now: datetime) -> ColumnElement[bool]:
+    """True when no terms are in force, or the user accepted the version that is: one SQL
+    condition on `user_id` (a parameter, or a column of an enclosing statement)."""
+    current = _in_force(now).with_only_columns(Terms.version).scalar_subquery()
+    return or_(
+        ~_in_force(now).exists(),
+        exists().where(Consent.user_id == user_id, Consent.terms_version == current),
+    )
+
+
 async def accepted_current(session: AsyncSession, user_id: str, now: datetime) -> bool:
     """True when no terms are in force, or the user accepted the version that is."""
-    current = await in_force(session, now)
-    if current is None:
-        return True
-    return bool(
-        await session.scalar(
-            select(
-                exists().where(Consent.user_id == user_id, Consent.terms_version == current.version)
-            )
-        )
-    )
+    return bool(await session.scalar(select(accepted_current_clause(literal(user_id), now))))
 
 
 async def set_terms(

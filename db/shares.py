@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.crypto import FieldCipher, RecordHasher
@@ -144,10 +144,33 @@ def set_amounts(share: Share, cipher: FieldCipher, **values: Decimal | None) -> 
         setattr(share, f"{name}_enc", cipher.encrypt_decimal(value))
 
 
+# The share with its payments, proofs and dispute in one statement (issue 20: one query per
+# read). A share has a handful of each, so the joined rows (payments x proofs) stay few.
+WHOLE_SHARE = (
+    select(Share, Payment, PaymentProof, Dispute)
+    .outerjoin(Payment, Payment.event_id == Share.event_id)
+    .outerjoin(PaymentProof, PaymentProof.event_id == Share.event_id)
+    .outerjoin(Dispute, Dispute.event_id == Share.event_id)
+    .where(Share.event_id == bindparam("event_id"))
+    .order_by(Payment.id, PaymentProof.submitted_at, PaymentProof.id)
+)
+
+
+async def _whole_share(
+    session: AsyncSession, event_id: str
+) -> tuple[Share | None, list[Payment], list[PaymentProof], Dispute | None]:
+    rows = (await session.execute(WHOLE_SHARE, {"event_id": event_id})).all()
+    if not rows:
+        return None, [], [], None
+    payments = {p.id: p for p in (row[1] for row in rows) if p is not None}
+    proofs = {p.id: p for p in (row[2] for row in rows) if p is not None}
+    return rows[0][0], list(payments.values()), list(proofs.values()), rows[0][3]
+
+
 async def load_view(session: AsyncSession, cipher: FieldCipher, event_id: str) -> ShareView | None:
     """The Share of CONTRACT.md, from Postgres (answers even when no worker runs)."""
-    share = await session.get(Share, event_id)
-    if share is None:
+    share, payments, proofs, dispute = await _whole_share(session, event_id)
+    if share is None:  # received, not yet opened by its workflow: the event is all there is
         event = await session.get(ProfitEventRow, event_id)
         if event is None:
             return None
@@ -163,15 +186,6 @@ async def load_view(session: AsyncSession, cipher: FieldCipher, event_id: str) -
             currency=body["currency"],
             created_at=event.received_at,
         )
-    payments = await session.scalars(
-        select(Payment).where(Payment.event_id == event_id).order_by(Payment.id)
-    )
-    proofs = await session.scalars(
-        select(PaymentProof)
-        .where(PaymentProof.event_id == event_id)
-        .order_by(PaymentProof.submitted_at)
-    )
-    dispute = await session.get(Dispute, event_id)
     money = amounts(share, cipher)
     book = book_of(share, cipher)
     figures = book.figures(datetime.now(UTC)) if book else None

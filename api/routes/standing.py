@@ -7,16 +7,15 @@ from decimal import Decimal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
-from sqlalchemy import select
 
 from api.auth import require
 from api.deps import AppDeps
 from api.errors import ApiError
-from db import consents, trust_signals
-from db.models import Share, User
-from db.risk.links import Via, linked_accounts, overdue_debts
+from db import trust_signals
+from db.models import Share
+from db.risk.links import Via, overdue_debts
 from db.shares import amount_due_now
-from db.standing import RESTRICTING_STATUSES
+from db.standing_read import read_standing
 from domain.ladder import Level
 from domain.policy import effective_trust
 from domain.standing_changes import Standing as Facts
@@ -72,22 +71,18 @@ class Standing(BaseModel):
     dependencies=[Depends(require("backend", "ops"))],
 )
 async def get_standing(user_id: str, deps: AppDeps) -> Standing:
+    now = datetime.now(UTC)
     async with deps.sessions() as s:
-        user = await s.get(User, user_id)
-        if user is None:
+        read = await read_standing(s, user_id, now)
+        if read is None:
             raise ApiError(404, f"no user {user_id}")
-        shares = (
-            await s.scalars(
-                select(Share)
-                .where(Share.user_id == user_id, Share.status.in_(RESTRICTING_STATUSES))
-                .order_by(Share.recorded_at)
-            )
-        ).all()
-        terms_ok = await consents.accepted_current(s, user_id, datetime.now(UTC))
-        trust = deps.policy.trust
-        signals = await trust_signals.signals_of(s, user, datetime.now(UTC), trust)
-        links = await linked_accounts(s, user_id)
-        debts = await overdue_debts(s, deps.cipher, sorted(links), now=datetime.now(UTC))
+        links = read.links
+        debts = await overdue_debts(s, deps.cipher, sorted(links), now=now)
+    user, shares, trust = read.user, read.shares, deps.policy.trust
+    signals = trust_signals.signals_from(
+        trust, user, now, api_keys=read.api_keys, sessions=read.sessions
+    )
+    terms_ok = read.terms_accepted
     level = user.enforcement_level
     facts = Facts(
         user.id,

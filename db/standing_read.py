@@ -1,0 +1,71 @@
+"""What GET /v1/users/{user_id}/standing shows, read in one statement (issue 20: one query
+per read): the user's row, their restricting shares, whether they accepted the terms in force,
+the counts their trust signals come from, and the users linked to them by a device or an API
+key. Only when there are linked users does a second statement read their overdue debts."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db import consents, trust_signals
+from db.models import Share, User
+from db.risk.links import LINKS, USER, Via, by_user
+from db.standing import RESTRICTING_STATUSES
+
+
+@dataclass(frozen=True)
+class StandingRead:
+    user: User
+    shares: list[Share]  # open or disputed, oldest recorded first
+    terms_accepted: bool
+    api_keys: int
+    sessions: int
+    links: dict[str, set[Via]]
+
+
+def standing_statement(now: datetime):  # type: ignore[no-untyped-def]
+    keys, sessions = trust_signals.counts(USER)
+    linked = LINKS.subquery()
+    links = (
+        select(func.json_agg(func.json_build_array(linked.c.user_id, linked.c.via)))
+        .select_from(linked)
+        .scalar_subquery()
+    )
+    # One row per restricting share (one row with no share when there is none); the other
+    # columns only depend on the parameters, so PostgreSQL computes them once.
+    return (
+        select(User, Share, consents.accepted_current_clause(USER, now), keys, sessions, links)
+        .outerjoin(Share, and_(Share.user_id == User.id, Share.status.in_(RESTRICTING_STATUSES)))
+        .where(User.id == USER)
+        .order_by(Share.recorded_at)
+    )
+
+
+async def read_standing(session: AsyncSession, user_id: str, now: datetime) -> StandingRead | None:
+    params = {"user_id": user_id, "device": None, "api_key": None}
+    rows = (await session.execute(standing_statement(now), params)).all()
+    if not rows:
+        return None
+    user, _, accepted, keys, sessions, links = rows[0]
+    return StandingRead(
+        user=cast(User, user),
+        shares=[row[1] for row in rows if row[1] is not None],
+        terms_accepted=bool(accepted),
+        api_keys=int(keys or 0),
+        sessions=int(sessions or 0),
+        links=by_user(_pairs(links)),
+    )
+
+
+def _pairs(links: object) -> list[list[str]]:
+    """The json_agg of (user_id, via) pairs: NULL when there is none; a string from drivers
+    that hand json back undecoded."""
+    if links is None:
+        return []
+    return cast(list[list[str]], json.loads(links) if isinstance(links, str) else links)
