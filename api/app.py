@@ -10,6 +10,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 from temporalio.client import Client
 
+from activities.exchange.clients import POOL as CLIENTS
 from activities.payments.phonepe_client import phonepe_client
 from api import console, errors, metrics
 from api.auth import TokenStore
@@ -114,6 +115,7 @@ def create_app(
             sweeper.cancel()
             with suppress(asyncio.CancelledError):
                 await sweeper
+        await CLIENTS.close()  # the exchange clients registrations borrowed
         if owned:
             await app.state.deps.close()
 

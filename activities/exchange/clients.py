@@ -109,5 +109,6 @@ def wipe(client: Any) -> None:
         setattr(client, name, None)
 
 
-# The worker process's pool: every verification borrows from it.
+# The process's pool: a worker's verifications and the API's registration snapshots borrow
+# from it.
 POOL = ClientPool()

@@ -9,7 +9,9 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from sqlalchemy import select
 
+from activities.exchange.clients import POOL as CLIENTS
 from activities.exchange.holdings import HoldingsSnapshot, snapshot_holdings
+from activities.exchange.markets import SHARED as SHARED_MARKETS
 from api.audited import AppActing
 from api.auth import require
 from db import standing
@@ -83,6 +85,8 @@ async def register_exchange_account(
         api_key=body.api_key.get_secret_value(),
         api_secret=body.api_secret.get_secret_value(),
         base_url=request.app.state.settings.exchange_base_url,
+        clients=CLIENTS,
+        markets=SHARED_MARKETS,
     )
     return ExchangeAccountCreated(
         account_id=account_id, api_key_fingerprint=fingerprint, holdings=holdings

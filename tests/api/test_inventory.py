@@ -10,6 +10,7 @@ from decimal import Decimal
 import httpx
 from sqlalchemy import select
 
+from activities.exchange.clients import POOL as CLIENTS
 from db import inventory as books
 from db.models import AuditEntry, InventorySession
 from tests.support.api import ADMIN, BACKEND, OPS
@@ -190,3 +191,21 @@ async def test_a_session_traded_before_registration_is_verified_once(api, worker
         "average_cost": "1000.00",
         "cash_flow": "1000.00",
     }
+
+
+async def test_registrations_borrow_one_pooled_client_and_leave_no_keys_on_it(
+    api, emulator_url, monkeypatch
+):
+    """The API's snapshots borrow from the process's pool of exchange clients (a new ccxt
+    client per registration was a third of its CPU): one client serves one registration
+    after another, and none of a user's keys stays on it between them."""
+    await CLIENTS.close()
+    built: list[str] = []
+    build = CLIENTS._build
+    monkeypatch.setattr(CLIENTS, "_build", lambda **kw: built.append(kw["api_key"]) or build(**kw))
+    for _ in range(3):
+        _, _, answer = await _register(api, emulator_url, {"USDT": "100", "ETH": "1"})
+        assert answer["holdings"]["taken"]
+    assert len(built) == 1 and CLIENTS.idle() == 1
+    (idle,) = [client for clients in CLIENTS._idle.values() for client in clients]
+    assert idle.apiKey is None and idle.secret is None and idle.last_request_headers is None
