@@ -50,7 +50,11 @@ def acting(request: Request) -> Acting:
 
 # Route dependencies run before parameter dependencies, so `dependencies=[require(...)]`
 # has named the caller by the time this is built.
-AppActing = Annotated[Acting, Depends(acting)]
+async def _resolved(request: Request) -> Acting:
+    return acting(request)  # async: no thread-pool hop per request (see api/deps.py)
+
+
+AppActing = Annotated[Acting, Depends(_resolved)]
 
 
 @asynccontextmanager

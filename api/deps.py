@@ -18,4 +18,11 @@ def app_deps(request: Request) -> Deps:
     return deps
 
 
-AppDeps = Annotated[Deps, Depends(app_deps)]
+async def _resolved(request: Request) -> Deps:
+    # async, though it awaits nothing: FastAPI runs a plain `def` dependency in its thread
+    # pool, and that hop (a thread woken, then the loop woken back) was a wait of its own on
+    # every request when the machine is busy.
+    return app_deps(request)
+
+
+AppDeps = Annotated[Deps, Depends(_resolved)]
