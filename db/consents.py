@@ -37,7 +37,7 @@ class UnknownTerms(LookupError):
     pass
 
 
-def _in_force(now: datetime):  # type: ignore[no-untyped-def]
+def _in_force(now: datetime | ColumnElement[datetime]):  # type: ignore[no-untyped-def]
     return (
         select(Terms)
         .where(Terms.effective_at <= now)
@@ -50,7 +50,9 @@ async def in_force(session: AsyncSession, now: datetime) -> Terms | None:
     return await session.scalar(_in_force(now))
 
 
-def accepted_current_clause(user_id: ColumnElement[str], now: datetime) -> ColumnElement[bool]:
+def accepted_current_clause(
+    user_id: ColumnElement[str], now: datetime | ColumnElement[datetime]
+) -> ColumnElement[bool]:
     """True when no terms are in force, or the user accepted the version that is: one SQL
     condition on `user_id` (a parameter, or a column of an enclosing statement)."""
     current = _in_force(now).with_only_columns(Terms.version).scalar_subquery()

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import DateTime, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import consents, trust_signals
@@ -29,7 +29,11 @@ class StandingRead:
     links: dict[str, set[Via]]
 
 
-def standing_statement(now: datetime):  # type: ignore[no-untyped-def]
+NOW = bindparam("now", type_=DateTime(timezone=True))
+
+
+def standing_statement():  # type: ignore[no-untyped-def]
+    """The statement, on the parameters user_id, device, api_key (links: None) and now."""
     keys, sessions = trust_signals.counts(USER)
     linked = LINKS.subquery()
     links = (
@@ -40,16 +44,20 @@ def standing_statement(now: datetime):  # type: ignore[no-untyped-def]
     # One row per restricting share (one row with no share when there is none); the other
     # columns only depend on the parameters, so PostgreSQL computes them once.
     return (
-        select(User, Share, consents.accepted_current_clause(USER, now), keys, sessions, links)
+        select(User, Share, consents.accepted_current_clause(USER, NOW), keys, sessions, links)
         .outerjoin(Share, and_(Share.user_id == User.id, Share.status.in_(RESTRICTING_STATUSES)))
         .where(User.id == USER)
         .order_by(Share.recorded_at)
     )
 
 
+# Built once: building it took about a third of a millisecond of the API's CPU per read.
+_STANDING = standing_statement()
+
+
 async def read_standing(session: AsyncSession, user_id: str, now: datetime) -> StandingRead | None:
-    params = {"user_id": user_id, "device": None, "api_key": None}
-    rows = (await session.execute(standing_statement(now), params)).all()
+    params = {"user_id": user_id, "device": None, "api_key": None, "now": now}
+    rows = (await session.execute(_STANDING, params)).all()
     if not rows:
         return None
     user, _, accepted, keys, sessions, links = rows[0]

@@ -14,6 +14,7 @@ from db.models import Share
 from db.shares import WHOLE_SHARE
 from db.standing_read import standing_statement
 
+MOMENT = datetime(2026, 11, 30, tzinfo=UTC)
 # Terms versions are a handful of rows that only ops write: scanned whole on purpose.
 SMALL_TABLES = {"terms"}
 
@@ -45,8 +46,8 @@ async def _plan(deps, statement, params: dict) -> set[str]:
     [
         (
             "standing",
-            standing_statement(datetime(2026, 11, 30, tzinfo=UTC)),
-            {"user_id": "u_plan", "device": None, "api_key": None},
+            standing_statement(),
+            {"user_id": "u_plan", "device": None, "api_key": None, "now": MOMENT},
         ),
         ("share", WHOLE_SHARE, {"event_id": "evt_plan"}),
     ],
