@@ -20,8 +20,9 @@ from benchmarks.history_counts import summed_costs
 from benchmarks.intake import count_shares, post_event
 from benchmarks.latency import percentiles
 from benchmarks.load import bounded, per_second, say, wait_for_count
+from benchmarks.procfs import CpuMeter
 from benchmarks.sessions import seed_events
-from benchmarks.stack import BenchStack
+from benchmarks.stack import SERVICES, BenchStack
 from runtime.deps import Deps
 
 # All at once, as far as one client can: far more than the steady phase's concurrency.
@@ -62,6 +63,7 @@ async def burst(
     def sample(opened: int) -> None:
         curve[str(round(time.perf_counter() - started))] = opened
 
+    cpu = CpuMeter(stack.pids(*SERVICES))
     async with lock_waits.sampled(deps) as waits:
         await bounded(bodies, post, concurrency=BURST_CONCURRENCY)
         accepted_s = time.perf_counter() - started
@@ -86,6 +88,8 @@ async def burst(
         "drain_per_min": round(drain_per_s * 60, 1),
         "ratio_to_steady": round(drain_per_s / steady_per_s, 3) if steady_per_s else 0.0,
         "drain_curve_open_by_s": curve,
+        # Against intake's: what a share costs more when thousands are in flight at once.
+        "cpu_ms_per_event": cpu.per_item_ms(n),
         "task_timeouts": costs.get("workflow_task_timeouts", 0),
         # Waiting: a task left on a busy worker's sticky queue past its schedule-to-start
         # timeout; running: a task that outran its start-to-close timeout.

@@ -25,14 +25,11 @@ from benchmarks.load import CONCURRENCY, per_second, say
 from benchmarks.payments import pay_all, signed_callbacks
 from benchmarks.procfs import CpuMeter
 from benchmarks.sessions import backend_headers, seed_events
-from benchmarks.stack import WORKER_PROCESSES, BenchStack, bench_stack
+from benchmarks.stack import SERVICES, WORKER_PROCESSES, BenchStack, bench_stack
 from config.settings import Settings
 from runtime.client import connect
 from runtime.deps import Deps
 from services.risk.service import RiskService
-
-# Where the CPU goes, per event: the profile behind the figures.
-SERVICES = ("temporal", "worker", "api", "emulator")
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ import httpx
 
 from benchmarks.intake import intake_to_open
 from benchmarks.load import say
-from benchmarks.procfs import pss_mb, rss_mb
+from benchmarks.procfs import CpuMeter, pss_mb, rss_mb
 from benchmarks.sessions import seed_events
-from benchmarks.stack import WORKER_PROCESSES, BenchStack
+from benchmarks.stack import SERVICES, WORKER_PROCESSES, BenchStack
 from runtime.deps import Deps
 
 MARKS = (1000, 5000, 10_000)
@@ -50,6 +50,7 @@ async def open_shares(
     # Paced to what the workers' caches hold: at full size the burst before measured what a
     # backlog of thousands costs, and opening this phase's 5,000 the same way took ten minutes.
     cached = stack.settings.worker_max_cached_workflows * WORKER_PROCESSES
+    cpu = CpuMeter(stack.pids(*SERVICES))
     seconds = await intake_to_open(
         api, deps, "scale", bodies, timeout=timeout, on_progress=sample, in_flight=cached * 4 // 5
     )
@@ -58,6 +59,8 @@ async def open_shares(
     return {
         "opened": more,
         "open_s": round(seconds, 1),
+        # Against intake's: what a share costs with thousands already open.
+        "cpu_ms_per_event": cpu.per_item_ms(more or 1),
         "worker_rss_mb": memory["now"],
         "worker_peak_rss_mb": memory["peak"],
         "worker_rss_mb_largest_process": memory["largest"],
