@@ -60,7 +60,7 @@ async def record_and_signal(state: Any, payment: GatewayPayment) -> str:
             )
     if status in ("unmatched", "refused") or share is None:
         return status if inserted is not None else "duplicate"
-    return await _signal_once(state, payment, share.event_id, now)
+    return await _signal_once(state, payment, share, now)
 
 
 async def record_refused(state: Any, payment: GatewayPayment, reason: str) -> str:
@@ -185,7 +185,7 @@ def _refusal(share: Share | None, payment: GatewayPayment) -> str | None:
     return None
 
 
-async def _signal_once(state: Any, payment: GatewayPayment, event_id: str, now: datetime) -> str:
+async def _signal_once(state: Any, payment: GatewayPayment, share: Share, now: datetime) -> str:
     """Tells the workflow unless an earlier delivery did; a lock on the payment's key
     serialises copies. Not the row's own lock: the workflow's payment activity takes that one
     while this request waits for the update to be accepted (workflows/share_client.py).
@@ -196,9 +196,13 @@ async def _signal_once(state: Any, payment: GatewayPayment, event_id: str, now: 
     workflow also ignores a transaction id it has seen. A share that owes nothing any more
     keeps the money as credit instead ("credited").
     """
-    deps = state.deps
-    if (kept := await _keep_if_closed(state, payment, event_id, now)) is not None:
-        return kept
+    deps, event_id = state.deps, share.event_id
+    # `share` as this request read it a moment ago: still owing, it is not read again (a
+    # share closing meanwhile is caught below, as one closing during the update is).
+    if share.status not in OWING:
+        kept = await _keep_if_closed(state, payment, event_id, now)
+        if kept is not None:
+            return kept
     signal = PaymentSignal(
         provider=payment.provider,
         transaction_id=payment.transaction_id,
@@ -248,10 +252,14 @@ async def _share_client(state: Any) -> ShareClient:
     return ShareClient(await state.temporal(), state.settings.task_queue)
 
 
+# A share in these statuses is still owed: its workflow takes the money.
+OWING = ("open", "disputed")
+
+
 async def _share_owes_nothing(deps: Any, event_id: str) -> bool:
     async with deps.sessions() as s:
         status = await s.scalar(select(Share.status).where(Share.event_id == event_id))
-    return status is not None and status not in ("open", "disputed")
+    return status is not None and status not in OWING
 
 
 async def _keep_if_closed(
@@ -274,7 +282,7 @@ async def _keep_if_closed(
                 Payment.transaction_id == payment.transaction_id,
             )
         )
-        if row is None or share.status in ("open", "disputed"):
+        if row is None or share.status in OWING:
             return None
         if row.status != "received" or row.signalled_at is not None:
             return "duplicate"
