@@ -5,6 +5,7 @@ each change; the figures of each round are in docs/performance.md."""
 from __future__ import annotations
 
 from collections import Counter
+from statistics import median_low
 
 from temporalio.api.enums.v1 import EventType, TimeoutType
 from temporalio.client import Client
@@ -55,9 +56,18 @@ async def share_costs(client: Client, event_id: str) -> dict[str, int]:
     return {"events": total, **{name: counts[name] for name in names}}
 
 
-async def before_after(client: Client, event_id: str) -> dict[str, object]:
-    """`per_share` of the bench: this run's share beside the figures before issue 20."""
-    return {"before": BEFORE_LEAN, "after": await share_costs(client, event_id)}
+async def before_after(client: Client, event_ids: list[str]) -> dict[str, object]:
+    """`per_share` of the bench: this run's shares beside the figures before issue 20. The
+    median of each count over `event_ids`, and the range of events and workflow tasks: the
+    same workflow takes one task more when two activities complete apart than together."""
+    samples = [await share_costs(client, event_id) for event_id in event_ids]
+    keys = sorted({key for sample in samples for key in sample})
+    after = {key: median_low([sample.get(key, 0) for sample in samples]) for key in keys}
+    spread = {}
+    for key in ("events", "workflow_tasks"):
+        counts = [sample.get(key, 0) for sample in samples]
+        spread[key] = [min(counts), max(counts)]
+    return {"before": BEFORE_LEAN, "after": after, "after_range": spread, "shares": len(samples)}
 
 
 async def summed_costs(client: Client, event_ids: list[str]) -> dict[str, int]:

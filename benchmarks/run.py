@@ -31,6 +31,9 @@ from runtime.client import connect
 from runtime.deps import Deps
 from services.risk.service import RiskService
 
+# Shares paid early whose histories are counted for `per_share` (their median).
+PER_SHARE_SAMPLE = 20
+
 
 @dataclass(frozen=True)
 class Sizes:
@@ -159,7 +162,7 @@ async def _phases(stack: BenchStack, deps: Deps, sizes: Sizes, figures: dict[str
             "postgres_lock_waits": waits.figures(n),
         }
         # What one share paid early costs Temporal: the round trips issue 20 counts.
-        figures["per_share"] = await before_after(client, event_ids[0])
+        figures["per_share"] = await before_after(client, event_ids[:PER_SHARE_SAMPLE])
         stack.check_alive()
 
         steady = figures["intake"]["events_per_min"] / 60
