@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -31,11 +32,41 @@ def wait_for_port(
     raise StartupFailed(f"{name} did not open {host}:{port} within {timeout:.0f}s")
 
 
+# Ports handed out by this process, so two servers started next never get the same one.
+_HANDED_OUT: set[int] = set()
+_LOWEST = 10_000
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32_768, 60_999  # Linux's default
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    """A port nothing listens on now (the OS picks it), for a server started next."""
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
+    """A port nothing is bound to now, for a server started next.
+
+    Taken below the kernel's ephemeral range: a port the OS picks (bind to 0) is one the OS
+    may pick again before our server binds it, for an outgoing connection or for another
+    server's own random ports (the Temporal dev server opens five). Below the range only an
+    explicit choice can take it.
+    """
+    low, _ = _ephemeral_range()
+    candidates = list(range(_LOWEST, low if low > _LOWEST + 1_000 else 30_000))
+    random.shuffle(candidates)
+    for port in candidates:
+        if port in _HANDED_OUT:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind((host, port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
+    raise RuntimeError(f"no free port on {host} between {_LOWEST} and {low}")
 
 
 def port_in_use(host: str, port: int) -> bool:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -19,7 +18,7 @@ import httpx
 import pytest
 
 from db.tokens import new_token
-from stack.processes import wait_for_port
+from stack.processes import free_port, wait_for_port
 from tests.support.api import ADMIN
 from tests.support.risk import LISTED, uid
 from tests.support.scenario import eventually
@@ -27,15 +26,9 @@ from tests.support.scenario import eventually
 SECOND_BACKEND = new_token("backend")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 async def second_api(api_settings) -> AsyncIterator[httpx.AsyncClient]:
-    port = _free_port()
+    port = free_port()
     values = {
         "API_PORT": str(port),
         "DATABASE_URL": api_settings.database_url,

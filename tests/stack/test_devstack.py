@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ from runtime.audit_anchor_schedule import SCHEDULE_ID as AUDIT_ANCHOR_SCHEDULE_I
 from runtime.client import data_converter
 from runtime.retention_schedule import SCHEDULE_ID as RETENTION_SCHEDULE_ID
 from runtime.schedules import SCHEDULES
-from stack.processes import port_in_use
+from stack.processes import free_port, port_in_use
 from tests.support.records import owed_past_due, recorded_share
 from tests.support.scenario import eventually
 from workflows.reconciler import SCHEDULE_ID as RECONCILER_SCHEDULE_ID
@@ -31,16 +30,10 @@ RUNNING = "profitshare is running"
 OPS_TOKEN = new_token("ops")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def dev_stack(settings, tmp_path: Path) -> Iterator[dict[str, str]]:
     """`profitshare dev` on free ports, on the test database and the tests' keys."""
-    ports = {name: str(_free_port()) for name in ("TEMPORAL", "UI", "API", "EMULATOR")}
+    ports = {name: str(free_port()) for name in ("TEMPORAL", "UI", "API", "EMULATOR")}
     values = {
         "DATA_DIR": str(tmp_path / "stack"),
         "DATABASE_URL": settings.database_url,
@@ -74,17 +67,35 @@ def dev_stack(settings, tmp_path: Path) -> Iterator[dict[str, str]]:
             stack.kill()
 
 
-async def test_after_dev_starts_the_schedules_exist_and_the_daily_report_adds_up(
-    dev_stack, settings, deps
-):
+def _logs(dev_stack: dict[str, str]) -> str:
+    """The stack's own output and each child's log: what a failed start is read from."""
+    parts = [Path(dev_stack["log"]).read_text(errors="replace")]
+    for child in sorted((Path(dev_stack["DATA_DIR"]) / "logs").glob("*.log")):
+        tail = child.read_text(errors="replace")[-4000:]
+        parts.append(f"--- {child.name} (tail) ---\n{tail}")
+    return "\n".join(parts)
+
+
+async def _running(dev_stack: dict[str, str]) -> None:
+    """Waits for the stack to say it runs; a stack that stopped fails at once, with its logs."""
     log = Path(dev_stack["log"])
 
     async def started() -> bool:
         text = log.read_text(errors="replace")
-        assert "exited with code" not in text and "could not" not in text, text
+        failed = any(s in text for s in ("exited with code", "could not", "did not open"))
+        assert not failed, _logs(dev_stack)
         return RUNNING in text
 
-    await eventually(started, timeout=180)
+    try:
+        await eventually(started, timeout=180)
+    except AssertionError as err:
+        raise AssertionError(f"{err}\n{_logs(dev_stack)}") from err
+
+
+async def test_after_dev_starts_the_schedules_exist_and_the_daily_report_adds_up(
+    dev_stack, settings, deps
+):
+    await _running(dev_stack)
     client = await Client.connect(
         dev_stack["TEMPORAL_ADDRESS"], data_converter=data_converter(settings)
     )
@@ -120,11 +131,7 @@ async def test_after_dev_starts_the_schedules_exist_and_the_daily_report_adds_up
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
 async def test_sigterm_and_sighup_stop_every_child_as_ctrl_c_does(dev_stack, sig):
     log = Path(dev_stack["log"])
-
-    async def started() -> bool:
-        return RUNNING in log.read_text(errors="replace")
-
-    await eventually(started, timeout=180)
+    await _running(dev_stack)
     ports = [int(dev_stack[k]) for k in ("API_PORT", "EMULATOR_PORT", "TEMPORAL_UI_PORT")]
     ports.append(int(dev_stack["TEMPORAL_ADDRESS"].rsplit(":", 1)[1]))
     assert all(port_in_use("127.0.0.1", port) for port in ports)

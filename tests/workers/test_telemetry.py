@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import socket
-
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from runtime.client import connect
+from stack.processes import free_port
 from tests.support.scenario import eventually
 from workers.telemetry import metrics_runtime
 from workers.worker import build_worker
 from workflows.reports import ReportRequest, ReportWorkflow
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_metrics_are_off_unless_a_port_is_set(settings):
@@ -27,7 +20,7 @@ def test_metrics_are_off_unless_a_port_is_set(settings):
 async def test_workflow_outcomes_are_exported_per_task_queue(
     dev_server, deps, settings, task_queue
 ):
-    port = _free_port()
+    port = free_port()
     cfg = settings.model_copy(
         update={
             "worker_metrics_port": port,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -18,22 +17,17 @@ import pytest
 import uvicorn
 
 from api.app import create_app
+from stack.processes import free_port
 
 # Screenshots of each page, kept as test artifacts (gitignored; CI uploads the folder).
 CHROMIUM = os.environ.get("PROFITSHARE_CHROMIUM") or shutil.which("chromium") or ""
 HOW = "install Debian's chromium (apt-get install -y chromium; ./scripts/test does it as root)"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 async def console_url(time_skipping_env, deps, api_settings) -> AsyncIterator[str]:
     app = create_app(api_settings, deps=deps, temporal=time_skipping_env.client)
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     )
