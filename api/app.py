@@ -13,6 +13,7 @@ from temporalio.client import Client
 from activities.exchange.clients import POOL as CLIENTS
 from activities.payments.phonepe_client import phonepe_client
 from api import console, errors, metrics
+from api.admission import Starter
 from api.auth import TokenStore
 from api.confirmations import PhonePeConfirmer
 from api.headers import SecurityHeaders
@@ -106,15 +107,18 @@ def create_app(
         owned = deps is None
         if owned:
             _use(app, Deps.from_settings(settings, pool_size=settings.api_db_pool_size), settings)
-        sweeper = None
+        loops = []
         if app.state.confirmer is not None:
             every = settings.phonepe_confirm_every_seconds
-            sweeper = asyncio.create_task(app.state.confirmer.run(app.state, every))
+            loops.append(asyncio.create_task(app.state.confirmer.run(app.state, every)))
+        app.state.starter = _starter(app, settings)
+        loops.append(asyncio.create_task(app.state.starter.run()))
         yield
-        if sweeper is not None:
-            sweeper.cancel()
+        app.state.starter = None  # requests still in flight start their events themselves
+        for loop in loops:
+            loop.cancel()
             with suppress(asyncio.CancelledError):
-                await sweeper
+                await loop
         await CLIENTS.close()  # the exchange clients registrations borrowed
         if owned:
             await app.state.deps.close()
@@ -149,6 +153,17 @@ def create_app(
         app.include_router(module.router)
     console.install(app)
     return app
+
+
+def _starter(app: FastAPI, settings: Settings) -> Starter:
+    deps = app.state.deps
+    return Starter(
+        deps.sessions,
+        deps.cipher,
+        app.state.temporal,
+        task_queue=settings.task_queue,
+        window=settings.intake_window,
+    )
 
 
 def _use(app: FastAPI, deps: Deps, settings: Settings) -> None:

@@ -27,10 +27,11 @@ from sqlalchemy import BigInteger, cast, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.http_metrics import request_histogram
-from db.models import Payment, Share
+from db.models import Payment, ProfitEventRow, Share
+from domain.models import OPENING_STATUSES
 
 # A share still in one of these after STALLED_AFTER has stopped moving (the brief's alert).
-IN_FLIGHT = ("received", "screening", "verifying")
+IN_FLIGHT = OPENING_STATUSES
 STALLED_AFTER_SECONDS = 3600
 
 router = APIRouter(tags=["health"])
@@ -41,7 +42,8 @@ LEDGER_READ_TIMEOUT = 2.0
 LEDGER_CACHE_SECONDS = 10.0
 
 # One statement for every figure: shares by status, applied payments by provider, when the
-# latest payment was applied (Unix seconds) and how many shares have stalled in flight.
+# latest payment was applied (Unix seconds), how many shares have stalled in flight and how
+# many profit events wait in the intake queue for their start (api/admission.py).
 _LEDGER = union_all(
     select(literal("share"), Share.status, func.count()).group_by(Share.status),
     select(literal("payment"), Payment.provider, func.count())
@@ -58,6 +60,9 @@ _LEDGER = union_all(
         Share.status.in_(IN_FLIGHT),
         Share.updated_at < func.now() - func.make_interval(0, 0, 0, 0, 0, 0, STALLED_AFTER_SECONDS),
     ),
+    select(literal("queued"), literal(""), func.count())
+    .select_from(ProfitEventRow)
+    .where(ProfitEventRow.started_at.is_(None)),
 )
 
 
@@ -74,6 +79,7 @@ class LedgerFigures(Collector):
         self.payments_applied: dict[str, int] = {}
         self.last_payment_at: float | None = None
         self.stalled = 0
+        self.queued = 0
         self.up = False
         self.reads = 0
         self._ttl, self._clock = ttl, clock
@@ -98,6 +104,7 @@ class LedgerFigures(Collector):
             last = next((n for kind, _, n in rows if kind == "last_payment"), 0)
             self.last_payment_at = float(last) if last else None
             self.stalled = next((int(n) for kind, _, n in rows if kind == "stalled"), 0)
+            self.queued = next((int(n) for kind, _, n in rows if kind == "queued"), 0)
             self.up = True
         except Exception:  # the database is down: say so, keep the last figures
             self.up = False
@@ -131,6 +138,12 @@ class LedgerFigures(Collector):
         )
         stalled.add_metric([], self.stalled)
         yield stalled
+        queued = GaugeMetricFamily(
+            "profitshare_intake_queued",
+            "Profit events recorded whose share workflow the intake starter has not started",
+        )
+        queued.add_metric([], self.queued)
+        yield queued
 
 
 class Metrics:

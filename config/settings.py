@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     # slots only make each task slower: past a handful, a burst pushes tasks beyond their 10 s
     # timeout and Temporal hands them out again (issue 20). Queued tasks wait in Temporal.
     worker_workflow_slots: int = 4
+    # Shares the API's intake starter lets open at once (api/admission.py), across every
+    # worker. Opening is a share's busiest minute; a burst beyond the workers' caches
+    # (worker_max_cached_workflows per process) evicts and replays workflows mid-opening, so
+    # the rest waits, queued in PostgreSQL. Two cores are kept busy by far fewer.
+    intake_window: int = Field(default=400, ge=1, le=100_000)
     # Temporal's workflow sandbox: a fresh module environment for each workflow a worker starts
     # or replays, in which a call that would break replay (the clock, randomness, I/O) raises.
     # Off by default: it cost the worker about a sixth of its CPU per share (the bench), and

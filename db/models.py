@@ -90,8 +90,19 @@ class ProfitEventRow(Base):
     fingerprint: Mapped[str] = mapped_column(String(64), nullable=False)
     body_enc: Mapped[str] = encrypted(nullable=False)
     received_at: Mapped[datetime] = _now()
+    # When Temporal accepted the share's start; NULL while the event waits in the intake
+    # queue for the API's starter (api/admission.py).
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     # Set once the body's IP, device and email were cleared (erasure, retention).
     personal_cleared_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index(
+            "ix_profit_events_queued",
+            "received_at",
+            postgresql_where=text("started_at IS NULL"),
+        ),
+    )
 
 
 class Share(Base):

@@ -25,6 +25,8 @@ ShareStatus = Literal[
     "waived",
 ]
 CLOSED_STATUSES = frozenset({"rejected", "no_share", "paid", "waived"})
+# A share's first steps, before it is recorded as open or sent to review: its busiest time.
+OPENING_STATUSES = ("received", "screening", "verifying")
 
 
 class Model(BaseModel):

@@ -1,10 +1,14 @@
-"""POST /v1/profit-events: one profit event, one share workflow, however often it is sent."""
+"""POST /v1/profit-events: one profit event, one share workflow, however often it is sent.
+
+The event is recorded, then its workflow started: by the API's starter (api/admission.py), a
+window at a time, so the answer never waits on a backlog; or here, in an app without one.
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from api.auth import require
@@ -35,6 +39,9 @@ async def submit_profit_event(
     event: ProfitEvent, request: Request, deps: AppDeps, response: Response
 ) -> Accepted:
     fingerprint = event.fingerprint()
+    # With the API's starter running (its lifespan), the event is queued and the answer does
+    # not wait for Temporal; without it (an app given to tests) it is started here, as before.
+    starter = getattr(request.app.state, "starter", None)
     async with deps.sessions.begin() as s:
         account = await s.get(ExchangeAccount, event.account_id)
         if account is None or account.user_id != event.user_id:
@@ -52,20 +59,31 @@ async def submit_profit_event(
                 account_id=event.account_id,
                 fingerprint=fingerprint,
                 body_enc=deps.cipher.encrypt(event.model_dump_json()),
+                started_at=None if starter else func.now(),
             )
             .on_conflict_do_nothing(index_elements=[ProfitEventRow.event_id])
             .returning(ProfitEventRow.event_id)
         )
+        queued = starter is not None
         if inserted is None:
-            known = await s.scalar(
-                select(ProfitEventRow.fingerprint).where(ProfitEventRow.event_id == event.event_id)
-            )
+            known, started_at = (
+                await s.execute(
+                    select(ProfitEventRow.fingerprint, ProfitEventRow.started_at).where(
+                        ProfitEventRow.event_id == event.event_id
+                    )
+                )
+            ).one()
             if known != fingerprint:
                 raise ApiError(409, "this event id was already used for a different event")
             response.status_code = 200
+            queued = queued and started_at is None
     request.app.state.metrics.event_received("duplicate" if response.status_code == 200 else "new")
-    # Started after the row commits; a retry after a failure here starts it then (USE_EXISTING).
-    await start_share_workflow(request, event)
+    if queued:
+        starter.kick()
+    else:
+        # Started after the row commits; a retry after a failure here starts it then
+        # (USE_EXISTING). A repeat of an event the starter started is one such retry.
+        await start_share_workflow(request, event)
     return Accepted(
         event_id=event.event_id,
         workflow_id=share_workflow_id(event.event_id),

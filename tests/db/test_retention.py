@@ -85,6 +85,7 @@ async def test_a_run_on_shifted_time_removes_exactly_what_expired(own_deps):
                         fingerprint="f",
                         body_enc=deps.cipher.encrypt_json(body),
                         received_at=NOW - age * day,
+                        started_at=NOW - age * day,
                     )
                 )
             for key, age, sent in (("n1", 31, True), ("n2", 29, True), ("n3", 31, False)):

@@ -164,6 +164,7 @@ async def bare_share(
             account_id="acc_test",
             fingerprint="0" * 64,
             body_enc=cipher.encrypt("{}"),
+            started_at=datetime.now(UTC),  # not queued: no intake starter may take it
         )
     )
     await s.flush()

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert
 
 from db import standing
@@ -97,7 +98,8 @@ def profit_event(
 
 
 async def store_event(deps: Deps, event: ProfitEvent) -> None:
-    """What the intake endpoint does before it starts the workflow."""
+    """What the intake endpoint does, for a test that starts the workflow itself (so the row
+    says started: an API's intake starter must not start it too)."""
     async with deps.sessions.begin() as s:
         await s.execute(
             insert(ProfitEventRow)
@@ -107,6 +109,7 @@ async def store_event(deps: Deps, event: ProfitEvent) -> None:
                 account_id=event.account_id,
                 fingerprint=event.fingerprint(),
                 body_enc=deps.cipher.encrypt(event.model_dump_json()),
+                started_at=func.now(),
             )
             .on_conflict_do_nothing()
         )
