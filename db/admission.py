@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ProfitEventRow, Share
@@ -31,12 +31,10 @@ class Queued:
 async def claim_queued(s: AsyncSession, limit: int, *, skip: Collection[str] = ()) -> list[Queued]:
     """The oldest queued events but `skip`, locked for this transaction; rows another starter
     holds are skipped, so replicas share the queue without waiting on each other."""
-    queued = ProfitEventRow.started_at.is_(None)
-    if skip:
-        queued &= ProfitEventRow.event_id.not_in(skip)
+    passed_over = ProfitEventRow.event_id.not_in(skip) if skip else true()
     rows = await s.execute(
         select(ProfitEventRow.event_id, ProfitEventRow.body_enc)
-        .where(queued)
+        .where(ProfitEventRow.started_at.is_(None), passed_over)
         .order_by(ProfitEventRow.received_at)
         .limit(limit)
         .with_for_update(skip_locked=True)

@@ -78,7 +78,7 @@ async def submit_profit_event(
             response.status_code = 200
             queued = queued and started_at is None
     request.app.state.metrics.event_received("duplicate" if response.status_code == 200 else "new")
-    if queued:
+    if starter is not None and queued:
         starter.kick()
     else:
         # Started after the row commits; a retry after a failure here starts it then
