@@ -9,7 +9,10 @@ from the worker's log and from a sample of the burst's own histories.
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 import httpx
@@ -23,11 +26,13 @@ from benchmarks.load import bounded, per_second, say, wait_for_count
 from benchmarks.procfs import CpuMeter
 from benchmarks.sessions import seed_events
 from benchmarks.stack import SERVICES, BenchStack
+from db import admission
 from runtime.deps import Deps
 
 # All at once, as far as one client can: far more than the steady phase's concurrency.
 BURST_CONCURRENCY = 256
 HISTORY_SAMPLE = 100
+QUEUE_SAMPLE_S = 5.0
 # What the Python SDK logs when a workflow task ran too long, and what the worker hears when
 # it completes a task that the server already timed out and handed out again.
 SLOW_TASK = "TMPRL1104"
@@ -64,7 +69,7 @@ async def burst(
         curve[str(round(time.perf_counter() - started))] = opened
 
     cpu = CpuMeter(stack.pids(*SERVICES))
-    async with lock_waits.sampled(deps) as waits:
+    async with lock_waits.sampled(deps) as waits, _queue_sampled(deps, started) as queued:
         await bounded(bodies, post, concurrency=BURST_CONCURRENCY)
         accepted_s = time.perf_counter() - started
         await wait_for_count(
@@ -88,6 +93,10 @@ async def burst(
         "drain_per_min": round(drain_per_s * 60, 1),
         "ratio_to_steady": round(drain_per_s / steady_per_s, 3) if steady_per_s else 0.0,
         "drain_curve_open_by_s": curve,
+        # Intake admission (api/admission.py): at most the window opening, the rest queued.
+        "intake_window": stack.settings.intake_window,
+        "queued_peak": max(queued.values(), default=0),
+        "queued_by_s": queued,
         # Against intake's: what a share costs more when thousands are in flight at once.
         "cpu_ms_per_event": cpu.per_item_ms(n),
         "task_timeouts": costs.get("workflow_task_timeouts", 0),
@@ -100,6 +109,26 @@ async def burst(
         "histories_sampled": len(sample_ids),
         "postgres_lock_waits": waits.figures(n),
     }
+
+
+@asynccontextmanager
+async def _queue_sampled(deps: Deps, started: float) -> AsyncIterator[dict[str, int]]:
+    """The intake queue's length every QUEUE_SAMPLE_S while the block runs."""
+    curve: dict[str, int] = {}
+
+    async def sample() -> None:
+        while True:
+            async with deps.sessions() as s:
+                curve[str(round(time.perf_counter() - started))] = await admission.queued_count(s)
+            await asyncio.sleep(QUEUE_SAMPLE_S)
+
+    task = asyncio.create_task(sample())
+    try:
+        yield curve
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
 
 
 def _read_from(path: Path, offset: int) -> str:
