@@ -16,6 +16,7 @@ from sqlalchemy import ARRAY, BigInteger, Integer, String, bindparam, delete, fu
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db.engine import autocommit
 from db.models import RateLimitHit, RateLimitWindow
 
 # Every address and token seen leaves a row; now and then a request also drops a batch of
@@ -164,7 +165,7 @@ class PostgresWindowCounters(_InPostgres):
             # moment it ends. In a transaction of its own they stayed locked until this
             # process came back to send COMMIT, and a busy API process comes back late (the
             # bench saw 20+ requests queued on one row, 40-90 ms each).
-            await s.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            await autocommit(s)
             result = await s.execute(_COUNT, params)
             counts = {key: (int(count), ends.timestamp()) for key, count, ends in result.all()}
         if random.random() < SWEEP_CHANCE:  # on its own, after the count: never waits on it

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from api.auth import require
 from api.deps import AppDeps
 from api.errors import ApiError
+from db.engine import autocommit
 from db.shares import load_view
 from domain.models import ShareView
 
@@ -21,6 +22,7 @@ router = APIRouter(tags=["shares"])
 )
 async def get_share(event_id: str, deps: AppDeps) -> JSONResponse:
     async with deps.sessions() as s:
+        await autocommit(s)  # one statement (db/shares.WHOLE_SHARE): no transaction around it
         view = await load_view(s, deps.cipher, event_id)
     if view is None:
         raise ApiError(404, f"no share for event {event_id}")

@@ -12,6 +12,7 @@ from api.auth import require
 from api.deps import AppDeps
 from api.errors import ApiError
 from db import trust_signals
+from db.engine import autocommit
 from db.models import Share
 from db.risk.links import Via, overdue_debts
 from db.shares import amount_due_now
@@ -73,6 +74,9 @@ class Standing(BaseModel):
 async def get_standing(user_id: str, deps: AppDeps) -> Standing:
     now = datetime.now(UTC)
     async with deps.sessions() as s:
+        # One statement (and one for linked debts): no transaction around them, two round
+        # trips fewer on a read that backends call before every trade.
+        await autocommit(s)
         read = await read_standing(s, user_id, now)
         if read is None:
             raise ApiError(404, f"no user {user_id}")

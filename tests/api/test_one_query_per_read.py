@@ -1,5 +1,6 @@
 """The standing and share reads each ask PostgreSQL once (issue 20: one query per read);
-the standing of a user linked to others asks once more, for the linked users' debts.
+the standing of a user linked to others asks once more, for the linked users' debts. No
+transaction is opened around them: a BEGIN and a ROLLBACK would be two round trips more.
 Counted statements leave out the rate limiter's own (api/limits.py)."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from psycopg.pq import TransactionStatus
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -21,20 +23,22 @@ _COUNTING: ContextVar[bool] = ContextVar("counting", default=False)
 
 
 @contextmanager
-def statements() -> Iterator[list[str]]:
-    seen: list[str] = []
+def statements() -> Iterator[list[tuple[str, bool]]]:
+    """Each statement the request under test runs, and whether it ran inside a transaction."""
+    seen: list[tuple[str, bool]] = []
 
     def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
         if _COUNTING.get() and "rate_limit_windows" not in statement:
-            seen.append(statement)
+            status = conn.connection.driver_connection.info.transaction_status
+            seen.append((statement, status != TransactionStatus.IDLE))
 
-    event.listen(Engine, "before_cursor_execute", count)
+    event.listen(Engine, "after_cursor_execute", count)
     token = _COUNTING.set(True)
     try:
         yield seen
     finally:
         _COUNTING.reset(token)
-        event.remove(Engine, "before_cursor_execute", count)
+        event.remove(Engine, "after_cursor_execute", count)
 
 
 async def read(api, path: str) -> list[str]:
@@ -42,7 +46,8 @@ async def read(api, path: str) -> list[str]:
     with statements() as seen:
         response = await api.get(path, headers=BACKEND)
     assert response.status_code == 200, response.text
-    return seen
+    assert not any(in_transaction for _, in_transaction in seen), seen
+    return [statement for statement, _ in seen]
 
 
 async def test_a_share_read_is_one_statement(api, open_share):
