@@ -81,6 +81,8 @@ async def burst(
         )
     seconds = time.perf_counter() - started
     curve[str(round(seconds))] = n
+    cpu_open = cpu.per_item_ms(n)
+    settle_s = await cpu.settled()
     drain_per_s = per_second(n, seconds)
     sample_ids = [b["event_id"] for b in bodies[:: max(1, n // HISTORY_SAMPLE)]]
     costs = await summed_costs(client, sample_ids)
@@ -98,7 +100,9 @@ async def burst(
         "queued_peak": max(queued.values(), default=0),
         "queued_by_s": queued,
         # Against intake's: what a share costs more when thousands are in flight at once.
-        "cpu_ms_per_event": cpu.per_item_ms(n),
+        "cpu_ms_per_event": cpu_open,
+        "cpu_ms_per_event_settled": cpu.per_item_ms(n),  # as intake's: until all is quiet
+        "settle_s": settle_s,
         "task_timeouts": costs.get("workflow_task_timeouts", 0),
         # Waiting: a task left on a busy worker's sticky queue past its schedule-to-start
         # timeout; running: a task that outran its start-to-close timeout.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import time
 from pathlib import Path
 
 _TICKS = os.sysconf("SC_CLK_TCK")
@@ -89,3 +91,23 @@ class CpuMeter:
             name: round((cpu_s(pid) - self._start[name]) * 1000 / items, 1)
             for name, pid in self._pids.items()
         }
+
+    def total_s(self) -> float:
+        """CPU seconds all the named processes have used so far, together."""
+        return sum(cpu_s(pid) for pid in self._pids.values())
+
+    async def settled(
+        self, *, idle_cores: float = 0.15, every: float = 1.0, at_most: float = 120.0
+    ) -> float:
+        """Waits until the processes together use less than `idle_cores` over `every` second
+        (the work in flight is done: a share's steps after `open`, say), for at most
+        `at_most` seconds; returns the seconds waited."""
+        started = time.perf_counter()
+        before = self.total_s()
+        while time.perf_counter() - started < at_most:
+            await asyncio.sleep(every)
+            now = self.total_s()
+            if now - before < idle_cores * every:
+                break
+            before = now
+        return round(time.perf_counter() - started, 1)
