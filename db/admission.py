@@ -30,14 +30,18 @@ class Queued:
 
 async def claim_queued(s: AsyncSession, limit: int, *, skip: Collection[str] = ()) -> list[Queued]:
     """The oldest queued events but `skip`, locked for this transaction; rows another starter
-    holds are skipped, so replicas share the queue without waiting on each other."""
+    holds are skipped, so replicas share the queue without waiting on each other.
+
+    FOR NO KEY UPDATE, not FOR UPDATE: a share started in this round writes its `shares` row
+    (a foreign key to this one) before the round commits, and its key-share check must not
+    wait for the round (the bench's lock waits showed it did)."""
     passed_over = ProfitEventRow.event_id.not_in(skip) if skip else true()
     rows = await s.execute(
         select(ProfitEventRow.event_id, ProfitEventRow.body_enc)
         .where(ProfitEventRow.started_at.is_(None), passed_over)
         .order_by(ProfitEventRow.received_at)
         .limit(limit)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, key_share=True)
     )
     return [Queued(event_id, body) for event_id, body in rows]
 

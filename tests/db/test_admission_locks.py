@@ -1,0 +1,48 @@
+"""The starter's claim (db/admission.claim_queued) locks its rows so that another starter
+skips them, but not so that a share started in the same round waits to write its own row."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from db import admission
+from db.models import ProfitEventRow, Share
+from runtime.deps import Deps
+
+
+async def test_a_claimed_event_still_takes_its_share_row_and_another_starter_skips_it(
+    own_database_url, settings
+):
+    deps = Deps.from_settings(settings.model_copy(update={"database_url": own_database_url}))
+    try:
+        async with deps.sessions.begin() as s:
+            s.add(
+                ProfitEventRow(
+                    event_id="evt_q",
+                    user_id="u_q",
+                    account_id="acc_q",
+                    fingerprint="0" * 64,
+                    body_enc=deps.cipher.encrypt("{}"),
+                )
+            )
+        async with deps.sessions.begin() as starter:
+            assert [q.event_id for q in await admission.claim_queued(starter, 10)] == ["evt_q"]
+            async with deps.sessions.begin() as other:  # skipped, not waited for
+                assert await admission.claim_queued(other, 10) == []
+            # The share's first activity, while the round that started it has not committed.
+            async with deps.sessions.begin() as activity:
+                await activity.execute(text("SET LOCAL lock_timeout = '2s'"))
+                activity.add(
+                    Share(
+                        event_id="evt_q",
+                        user_id="u_q",
+                        status="received",
+                        currency="USDT",
+                        reported_profit_enc=deps.cipher.encrypt("1000"),
+                    )
+                )
+            await admission.mark_started(
+                starter, ["evt_q"], await starter.scalar(text("SELECT now()"))
+            )
+    finally:
+        await deps.close()
