@@ -33,6 +33,8 @@ from runtime.deps import Deps
 BURST_CONCURRENCY = 256
 HISTORY_SAMPLE = 100
 QUEUE_SAMPLE_S = 5.0
+PROBE_EVERY_S = 5.0
+PROBES = 100  # enough for a drain of 8 minutes
 # What the Python SDK logs when a workflow task ran too long, and what the worker hears when
 # it completes a task that the server already timed out and handed out again.
 SLOW_TASK = "TMPRL1104"
@@ -50,6 +52,7 @@ async def burst(
     timeout: float,
 ) -> dict:
     bodies = await seed_events(api, stack.emulator_url, "burst", n)
+    probes = await seed_events(api, stack.emulator_url, "probe", PROBES)
     log = stack.data_dir / "logs" / "worker.log"
     log_start = log.stat().st_size if log.exists() else 0
     answers_s: list[float] = []
@@ -69,7 +72,11 @@ async def burst(
         curve[str(round(time.perf_counter() - started))] = opened
 
     cpu = CpuMeter(stack.pids(*SERVICES))
-    async with lock_waits.sampled(deps) as waits, _queue_sampled(deps, started) as queued:
+    async with (
+        lock_waits.sampled(deps) as waits,
+        _queue_sampled(deps, started) as queued,
+        _probed(stack, api, probes, started) as lone_answers,
+    ):
         await bounded(bodies, post, concurrency=BURST_CONCURRENCY)
         accepted_s = time.perf_counter() - started
         await wait_for_count(
@@ -91,6 +98,13 @@ async def burst(
         "events": n,
         "accepted_s": round(accepted_s, 1),
         "intake_answer_ms": percentiles(answers_s),
+        # One event at a time on a connection of its own, every PROBE_EVERY_S through the
+        # burst: what a backend sees whatever the backlog, without the burst's own 256
+        # requests ahead of it in line (seconds since the burst began -> ms).
+        "lone_intake_answer_ms": percentiles([ms / 1000 for ms in lone_answers.values()])
+        if lone_answers
+        else {},
+        "lone_intake_answer_ms_by_s": lone_answers,
         "drain_s": round(seconds, 1),
         "drain_per_min": round(drain_per_s * 60, 1),
         "ratio_to_steady": round(drain_per_s / steady_per_s, 3) if steady_per_s else 0.0,
@@ -113,6 +127,30 @@ async def burst(
         "histories_sampled": len(sample_ids),
         "postgres_lock_waits": waits.figures(n),
     }
+
+
+@asynccontextmanager
+async def _probed(
+    stack: BenchStack, api: httpx.AsyncClient, bodies: list[dict], started: float
+) -> AsyncIterator[dict[str, float]]:
+    """Posts `bodies` one at a time, every PROBE_EVERY_S, while the block runs."""
+    answers: dict[str, float] = {}
+
+    async def probe() -> None:
+        async with httpx.AsyncClient(base_url=stack.api_url, headers=api.headers) as lone:
+            for body in bodies:
+                sent = time.perf_counter()
+                await post_event(lone, body)
+                answers[str(round(sent - started))] = round((time.perf_counter() - sent) * 1000, 1)
+                await asyncio.sleep(PROBE_EVERY_S)
+
+    task = asyncio.create_task(probe())
+    try:
+        yield answers
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
 
 
 @asynccontextmanager
