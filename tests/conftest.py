@@ -90,6 +90,14 @@ def own_database_url(postgres_server: str) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture
+async def own_settings_deps(own_settings: Settings) -> AsyncIterator[Deps]:
+    """Deps on `own_settings`, a fixture the test module defines (its own database, say)."""
+    deps = Deps.from_settings(own_settings, pool_size=5)
+    yield deps
+    await deps.close()
+
+
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
     return Settings(

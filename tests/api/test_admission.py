@@ -32,13 +32,6 @@ def own_settings(api_settings, own_database_url):
     return api_settings.model_copy(update={"database_url": own_database_url})
 
 
-@pytest.fixture
-async def own_deps(own_settings) -> AsyncIterator[Deps]:
-    deps = Deps.from_settings(own_settings, pool_size=5)
-    yield deps
-    await deps.close()
-
-
 @asynccontextmanager
 async def serving(settings, deps: Deps, temporal=None) -> AsyncIterator[httpx.AsyncClient]:
     """The API as its server runs it: the lifespan, and so the starter, runs."""
@@ -61,9 +54,9 @@ async def _started_and_queued(deps: Deps) -> tuple[int, int]:
 
 
 async def test_a_burst_is_answered_at_once_and_opens_a_window_at_a_time(
-    own_settings, own_deps, time_skipping_env, emulator_url
+    own_settings, own_settings_deps, time_skipping_env, emulator_url
 ):
-    env, deps = time_skipping_env, own_deps
+    env, deps = time_skipping_env, own_settings_deps
     settings = own_settings.model_copy(update={"intake_window": 2})
     bodies = [await event_body(deps, emulator_url) for _ in range(5)]
     async with serving(settings, deps, env.client) as api:
@@ -82,9 +75,9 @@ async def test_a_burst_is_answered_at_once_and_opens_a_window_at_a_time(
 
 
 async def test_an_event_taken_while_temporal_is_down_starts_once_it_is_back(
-    own_settings, own_deps, time_skipping_env, emulator_url
+    own_settings, own_settings_deps, time_skipping_env, emulator_url
 ):
-    env, deps = time_skipping_env, own_deps
+    env, deps = time_skipping_env, own_settings_deps
     nowhere = own_settings.model_copy(update={"temporal_address": f"127.0.0.1:{free_port()}"})
     body = await event_body(deps, emulator_url)
     async with serving(nowhere, deps) as api:
@@ -102,9 +95,9 @@ async def test_an_event_taken_while_temporal_is_down_starts_once_it_is_back(
 
 
 async def test_a_round_that_dies_after_its_starts_leaves_them_queued_and_starts_nothing_twice(
-    own_settings, own_deps, time_skipping_env, emulator_url, monkeypatch
+    own_settings, own_settings_deps, time_skipping_env, emulator_url, monkeypatch
 ):
-    env, deps = time_skipping_env, own_deps
+    env, deps = time_skipping_env, own_settings_deps
     bodies = [await event_body(deps, emulator_url) for _ in range(3)]
     marked = admission.mark_started
 
@@ -137,9 +130,9 @@ async def _is(counts, expected) -> bool:
 
 
 async def test_an_event_that_cannot_be_read_stays_queued_and_holds_up_nothing(
-    own_settings, own_deps, time_skipping_env, emulator_url
+    own_settings, own_settings_deps, time_skipping_env, emulator_url
 ):
-    env, deps = time_skipping_env, own_deps
+    env, deps = time_skipping_env, own_settings_deps
     async with deps.sessions.begin() as s:
         s.add(  # older than every other, and not a profit event any more
             ProfitEventRow(

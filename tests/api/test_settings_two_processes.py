@@ -7,10 +7,6 @@ proves the bound with a controlled clock); here the lag is only measured and pri
 
 from __future__ import annotations
 
-import asyncio
-import os
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator
 
@@ -18,8 +14,8 @@ import httpx
 import pytest
 
 from db.tokens import new_token
-from stack.processes import free_port, wait_for_port
 from tests.support.api import ADMIN
+from tests.support.api_process import api_process
 from tests.support.risk import LISTED, uid
 from tests.support.scenario import eventually
 
@@ -28,34 +24,11 @@ SECOND_BACKEND = new_token("backend")
 
 @pytest.fixture
 async def second_api(api_settings) -> AsyncIterator[httpx.AsyncClient]:
-    port = free_port()
-    values = {
-        "API_PORT": str(port),
-        "DATABASE_URL": api_settings.database_url,
-        "FERNET_KEYS": api_settings.fernet_keys.get_secret_value(),
-        "HASH_KEY": api_settings.hash_key.get_secret_value(),
-        "CODEC_KEY": api_settings.codec_key.get_secret_value(),
-        # A real-looking token: the process refuses placeholders (config/secret_check.py).
-        "BOOTSTRAP_TOKENS": f"backend:{SECOND_BACKEND}",
-        "IP_INTEL_DIR": str(api_settings.ip_intel_dir),
-        "DATA_DIR": "/nonexistent",  # no dev.env: only what is given here
-    }
-    env = {**os.environ, **{f"PROFITSHARE_{k}": v for k, v in values.items()}}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "api"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        await asyncio.to_thread(
-            wait_for_port, "127.0.0.1", port, timeout=60, process=process, name="api"
-        )
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-            yield client
-    finally:
-        process.terminate()
-        await asyncio.to_thread(process.wait, 10)
+    async with (
+        api_process(api_settings, tokens=f"backend:{SECOND_BACKEND}") as (_, url),
+        httpx.AsyncClient(base_url=url) as client,
+    ):
+        yield client
 
 
 async def test_a_new_setting_applies_in_another_process(api, second_api, default_fraud_settings):

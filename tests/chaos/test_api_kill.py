@@ -8,12 +8,7 @@ intake queue: the moment right after the commit, for every event but one.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import httpx
 import pytest
@@ -22,7 +17,7 @@ from sqlalchemy import select
 from db.models import ProfitEventRow, Share
 from db.tokens import new_token
 from runtime.deps import Deps
-from stack.processes import free_port, wait_for_port
+from tests.support.api_process import api_process
 from tests.support.scenario import event_body, eventually
 from workers.worker import build_worker
 from workflows.ids import share_workflow_id
@@ -42,46 +37,15 @@ def own_settings(api_settings, own_database_url, dev_server):
     )
 
 
-@pytest.fixture
-async def own_deps(own_settings) -> AsyncIterator[Deps]:
-    deps = Deps.from_settings(own_settings, pool_size=5)
-    yield deps
-    await deps.close()
-
-
-@asynccontextmanager
-async def api_process(settings, *, window: int) -> AsyncIterator[tuple[subprocess.Popen, str]]:
-    """`profitshare api` on a port of its own; yields the process and its base URL."""
-    port = free_port()
-    values = {
-        "API_PORT": str(port),
-        "DATABASE_URL": settings.database_url,
-        "TEMPORAL_ADDRESS": settings.temporal_address,
-        "TASK_QUEUE": settings.task_queue,
-        "FERNET_KEYS": settings.fernet_keys.get_secret_value(),
-        "HASH_KEY": settings.hash_key.get_secret_value(),
-        "CODEC_KEY": settings.codec_key.get_secret_value(),
-        "BOOTSTRAP_TOKENS": f"backend:{BACKEND_TOKEN}",
-        "IP_INTEL_DIR": str(settings.ip_intel_dir),
-        "INTAKE_WINDOW": str(window),
-        "DATA_DIR": "/nonexistent",  # no dev.env: only what is given here
-    }
-    env = {**os.environ, **{f"PROFITSHARE_{k}": v for k, v in values.items()}}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "api"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+def _api(settings, *, window: int):
+    """The API process on this test's database, Temporal and task queue."""
+    return api_process(
+        settings,
+        tokens=f"backend:{BACKEND_TOKEN}",
+        TEMPORAL_ADDRESS=settings.temporal_address,
+        TASK_QUEUE=settings.task_queue,
+        INTAKE_WINDOW=str(window),
     )
-    try:
-        await asyncio.to_thread(
-            wait_for_port, "127.0.0.1", port, timeout=60, process=process, name="api"
-        )
-        yield process, f"http://127.0.0.1:{port}"
-    finally:
-        if process.poll() is None:
-            process.terminate()
-        await asyncio.to_thread(process.wait, 10)
 
 
 async def _rows(deps: Deps) -> dict[str, bool]:
@@ -92,12 +56,12 @@ async def _rows(deps: Deps) -> dict[str, bool]:
 
 
 async def test_events_answered_before_a_kill_all_start_once_after_it(
-    own_settings, own_deps, dev_server, emulator_url
+    own_settings, own_settings_deps, dev_server, emulator_url
 ):
-    deps = own_deps
+    deps = own_settings_deps
     bodies = [await event_body(deps, emulator_url) for _ in range(EVENTS)]
     backend = {"Authorization": f"Bearer {BACKEND_TOKEN}"}
-    async with api_process(own_settings, window=1) as (process, url):
+    async with _api(own_settings, window=1) as (process, url):
         async with httpx.AsyncClient(base_url=url) as api:
             answers = [
                 (await api.post("/v1/profit-events", json=b, headers=backend)).status_code
@@ -115,7 +79,7 @@ async def test_events_answered_before_a_kill_all_start_once_after_it(
     )
     first_run = (await first.describe()).run_id
     async with (
-        api_process(own_settings, window=100),
+        _api(own_settings, window=100),
         build_worker(dev_server.client, deps, own_settings),
     ):
         assert await eventually(lambda: _all_open(deps), timeout=90)

@@ -7,14 +7,12 @@ from sqlalchemy import text
 
 from db import admission
 from db.models import ProfitEventRow, Share
-from runtime.deps import Deps
 
 
 async def test_a_claimed_event_still_takes_its_share_row_and_another_starter_skips_it(
-    own_database_url, settings
+    own_deps,
 ):
-    deps = Deps.from_settings(settings.model_copy(update={"database_url": own_database_url}))
-    try:
+    async with own_deps() as deps:
         async with deps.sessions.begin() as s:
             s.add(
                 ProfitEventRow(
@@ -44,5 +42,3 @@ async def test_a_claimed_event_still_takes_its_share_row_and_another_starter_ski
             await admission.mark_started(
                 starter, ["evt_q"], await starter.scalar(text("SELECT now()"))
             )
-    finally:
-        await deps.close()
