@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -22,7 +22,7 @@ from benchmarks import lock_waits
 from benchmarks.history_counts import summed_costs
 from benchmarks.intake import count_shares, post_event
 from benchmarks.latency import percentiles
-from benchmarks.load import bounded, per_second, say, wait_for_count
+from benchmarks.load import bounded, in_background, per_second, say, wait_for_count
 from benchmarks.procfs import CpuMeter
 from benchmarks.sessions import seed_events
 from benchmarks.stack import SERVICES, BenchStack
@@ -144,13 +144,8 @@ async def _probed(
                 answers[str(round(sent - started))] = round((time.perf_counter() - sent) * 1000, 1)
                 await asyncio.sleep(PROBE_EVERY_S)
 
-    task = asyncio.create_task(probe())
-    try:
+    async with in_background(probe()):
         yield answers
-    finally:
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
 
 
 @asynccontextmanager
@@ -164,13 +159,8 @@ async def _queue_sampled(deps: Deps, started: float) -> AsyncIterator[dict[str, 
                 curve[str(round(time.perf_counter() - started))] = await admission.queued_count(s)
             await asyncio.sleep(QUEUE_SAMPLE_S)
 
-    task = asyncio.create_task(sample())
-    try:
+    async with in_background(sample()):
         yield curve
-    finally:
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
 
 
 def _read_from(path: Path, offset: int) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
+from contextlib import asynccontextmanager, suppress
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -62,3 +63,15 @@ async def wait_for_count(
 
 def per_second(count: int, seconds: float) -> float:
     return round(count / seconds, 2) if seconds > 0 else 0.0
+
+
+@asynccontextmanager
+async def in_background(work: Coroutine[object, object, None]) -> AsyncIterator[None]:
+    """Runs `work` while the block runs, and stops it when the block ends (samplers, probes)."""
+    task = asyncio.create_task(work)
+    try:
+        yield
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task

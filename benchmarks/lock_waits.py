@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import text
 
+from benchmarks.load import in_background
 from runtime.deps import Deps
 
 INTERVAL_S = 0.02
@@ -80,10 +81,5 @@ async def sampled(deps: Deps) -> AsyncIterator[LockWaits]:
                 )
                 await asyncio.sleep(INTERVAL_S)
 
-    task = asyncio.create_task(sample())
-    try:
+    async with in_background(sample()):
         yield waits
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task

@@ -22,6 +22,7 @@ from db.models import ProfitEventRow
 from runtime.deps import Deps
 from stack.processes import free_port
 from tests.support.api import BACKEND, in_process
+from tests.support.records import queued_event
 from tests.support.scenario import event_body, eventually, wait_open
 from workers.worker import build_worker
 from workflows.ids import share_workflow_id
@@ -134,16 +135,9 @@ async def test_an_event_that_cannot_be_read_stays_queued_and_holds_up_nothing(
 ):
     env, deps = time_skipping_env, own_settings_deps
     async with deps.sessions.begin() as s:
-        s.add(  # older than every other, and not a profit event any more
-            ProfitEventRow(
-                event_id="evt_unreadable",
-                user_id="u_x",
-                account_id="acc_x",
-                fingerprint="0" * 64,
-                body_enc=deps.cipher.encrypt("{}"),
-                received_at=datetime.now(UTC) - timedelta(hours=1),
-            )
-        )
+        # Older than every other, and not a profit event any more.
+        earlier = datetime.now(UTC) - timedelta(hours=1)
+        s.add(queued_event(deps.cipher, "evt_unreadable", received_at=earlier))
     bodies = [await event_body(deps, emulator_url) for _ in range(2)]
     async with serving(own_settings, deps, env.client) as api:
         assert await _post(api, bodies) == [202] * 2

@@ -6,7 +6,8 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from db import admission
-from db.models import ProfitEventRow, Share
+from db.models import Share
+from tests.support.records import queued_event
 
 
 async def test_a_claimed_event_still_takes_its_share_row_and_another_starter_skips_it(
@@ -14,15 +15,7 @@ async def test_a_claimed_event_still_takes_its_share_row_and_another_starter_ski
 ):
     async with own_deps() as deps:
         async with deps.sessions.begin() as s:
-            s.add(
-                ProfitEventRow(
-                    event_id="evt_q",
-                    user_id="u_q",
-                    account_id="acc_q",
-                    fingerprint="0" * 64,
-                    body_enc=deps.cipher.encrypt("{}"),
-                )
-            )
+            s.add(queued_event(deps.cipher, "evt_q"))
         async with deps.sessions.begin() as starter:
             assert [q.event_id for q in await admission.claim_queued(starter, 10)] == ["evt_q"]
             async with deps.sessions.begin() as other:  # skipped, not waited for
@@ -33,7 +26,7 @@ async def test_a_claimed_event_still_takes_its_share_row_and_another_starter_ski
                 activity.add(
                     Share(
                         event_id="evt_q",
-                        user_id="u_q",
+                        user_id="u_evt_q",
                         status="received",
                         currency="USDT",
                         reported_profit_enc=deps.cipher.encrypt("1000"),

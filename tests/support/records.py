@@ -221,3 +221,16 @@ async def share_with_credit(deps: Deps, provider: str = "standard", over: str = 
             )
         )
     return event.event_id
+
+
+def queued_event(cipher: FieldCipher, event_id: str, **fields: Any) -> ProfitEventRow:
+    """An event row as intake queues it for the starter (started_at NULL), whose body is no
+    profit event: for tests of the queue itself, not of a share."""
+    return ProfitEventRow(
+        event_id=event_id,
+        user_id=f"u_{event_id}",
+        account_id=f"acc_{event_id}",
+        fingerprint="0" * 64,
+        body_enc=cipher.encrypt("{}"),
+        **fields,
+    )
