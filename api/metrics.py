@@ -27,6 +27,7 @@ from sqlalchemy import BigInteger, cast, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.http_metrics import request_histogram
+from db.admission import QUEUED
 from db.models import Payment, ProfitEventRow, Share
 from domain.models import OPENING_STATUSES
 
@@ -60,9 +61,7 @@ _LEDGER = union_all(
         Share.status.in_(IN_FLIGHT),
         Share.updated_at < func.now() - func.make_interval(0, 0, 0, 0, 0, 0, STALLED_AFTER_SECONDS),
     ),
-    select(literal("queued"), literal(""), func.count())
-    .select_from(ProfitEventRow)
-    .where(ProfitEventRow.started_at.is_(None)),
+    select(literal("queued"), literal(""), func.count()).select_from(ProfitEventRow).where(QUEUED),
 )
 
 

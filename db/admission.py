@@ -20,6 +20,8 @@ from db.models import ProfitEventRow, Share
 from domain.models import OPENING_STATUSES
 
 OPENING_HORIZON = timedelta(minutes=2)
+# An event waiting for the starter: recorded, its workflow not yet started.
+QUEUED = ProfitEventRow.started_at.is_(None)
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ async def claim_queued(s: AsyncSession, limit: int, *, skip: Collection[str] = (
     passed_over = ProfitEventRow.event_id.not_in(skip) if skip else true()
     rows = await s.execute(
         select(ProfitEventRow.event_id, ProfitEventRow.body_enc)
-        .where(ProfitEventRow.started_at.is_(None), passed_over)
+        .where(QUEUED, passed_over)
         .order_by(ProfitEventRow.received_at)
         .limit(limit)
         .with_for_update(skip_locked=True, key_share=True)
@@ -72,11 +74,4 @@ async def opening(s: AsyncSession, now: datetime) -> int:
 
 
 async def queued_count(s: AsyncSession) -> int:
-    return (
-        await s.scalar(
-            select(func.count())
-            .select_from(ProfitEventRow)
-            .where(ProfitEventRow.started_at.is_(None))
-        )
-        or 0
-    )
+    return await s.scalar(select(func.count()).select_from(ProfitEventRow).where(QUEUED)) or 0

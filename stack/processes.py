@@ -37,12 +37,12 @@ _HANDED_OUT: set[int] = set()
 _LOWEST = 10_000
 
 
-def _ephemeral_range() -> tuple[int, int]:
+def _ephemeral_low() -> int:
+    """Where the kernel's ephemeral ports begin (Linux's default when it cannot be read)."""
     try:
-        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
-        return int(low), int(high)
-    except (OSError, ValueError):
-        return 32_768, 60_999  # Linux's default
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32_768
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -53,8 +53,8 @@ def free_port(host: str = "127.0.0.1") -> int:
     server's own random ports (the Temporal dev server opens five). Below the range only an
     explicit choice can take it.
     """
-    low, _ = _ephemeral_range()
-    candidates = list(range(_LOWEST, low if low > _LOWEST + 1_000 else 30_000))
+    low = max(_ephemeral_low(), _LOWEST + 1_000)
+    candidates = list(range(_LOWEST, low))
     random.shuffle(candidates)
     for port in candidates:
         if port in _HANDED_OUT:

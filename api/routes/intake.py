@@ -64,7 +64,7 @@ async def submit_profit_event(
             .on_conflict_do_nothing(index_elements=[ProfitEventRow.event_id])
             .returning(ProfitEventRow.event_id)
         )
-        queued = starter is not None
+        started_at = None  # a new event is queued, when a starter runs
         if inserted is None:
             known, started_at = (
                 await s.execute(
@@ -76,9 +76,8 @@ async def submit_profit_event(
             if known != fingerprint:
                 raise ApiError(409, "this event id was already used for a different event")
             response.status_code = 200
-            queued = queued and started_at is None
     request.app.state.metrics.event_received("duplicate" if response.status_code == 200 else "new")
-    if starter is not None and queued:
+    if starter is not None and started_at is None:
         starter.kick()
     else:
         # Started after the row commits; a retry after a failure here starts it then
