@@ -121,9 +121,9 @@ async def _phases(stack: BenchStack, deps: Deps, sizes: Sizes, figures: dict[str
             "events": n,
             **_rate("events_per_min", n, seconds, figures["floor"]["one_activity_wf_per_s"]),
             "cpu_ms_per_event": cpu_open,
-            # Until every share is open, and until the processes go quiet: the steps a share
-            # takes after `open` (its payment link, the day-0 notice, the standing delivery)
-            # mostly fall after the first, inside a burst's drain they do not.
+            # Until every share is open, and until the processes go quiet too: the second adds
+            # the steps shares take after `open` (the day-0 notice, the standing delivery),
+            # which a burst's long drain mostly holds. Compare it with the burst's.
             "cpu_ms_per_event_settled": cpu.per_item_ms(n),
             "settle_s": settle_s,
             "postgres_lock_waits": waits.figures(n),
