@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 from temporalio.client import Client
 
-from benchmarks import lock_waits
+from benchmarks import lock_waits, worker_cache
 from benchmarks.history_counts import summed_costs
 from benchmarks.intake import count_shares, post_event
 from benchmarks.latency import percentiles
@@ -76,6 +76,7 @@ async def burst(
         lock_waits.sampled(deps) as waits,
         _queue_sampled(deps, started) as queued,
         _probed(stack, api, probes, started) as lone_answers,
+        worker_cache.counted(stack.worker_metrics_ports) as cache,
     ):
         await bounded(bodies, post, concurrency=BURST_CONCURRENCY)
         accepted_s = time.perf_counter() - started
@@ -126,6 +127,9 @@ async def burst(
         "slow_task_warnings": worker_log.count(SLOW_TASK),
         "histories_sampled": len(sample_ids),
         "postgres_lock_waits": waits.figures(n),
+        # A miss is a workflow replayed from its whole history: the burst's in-flight shares
+        # must fit in the workers' caches (INTAKE_WINDOW; benchmarks/worker_cache.py).
+        "worker_cache": cache(),
     }
 
 

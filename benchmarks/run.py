@@ -17,7 +17,17 @@ from typing import Any
 
 import httpx
 
-from benchmarks import console, floor, ladder, latency, lock_waits, report, scale, under_load
+from benchmarks import (
+    console,
+    floor,
+    ladder,
+    latency,
+    lock_waits,
+    report,
+    scale,
+    under_load,
+    worker_cache,
+)
 from benchmarks.burst import burst
 from benchmarks.history_counts import before_after
 from benchmarks.intake import count_shares, intake_to_open, wait_for_shares
@@ -113,7 +123,10 @@ async def _phases(stack: BenchStack, deps: Deps, sizes: Sizes, figures: dict[str
         bodies = await seed_events(api, stack.emulator_url, "intake", n)
         say(f"intake: {n} profit events")
         cpu = CpuMeter(stack.pids(*SERVICES))
-        async with lock_waits.sampled(deps) as waits:
+        async with (
+            lock_waits.sampled(deps) as waits,
+            worker_cache.counted(stack.worker_metrics_ports) as cache,
+        ):
             seconds = await intake_to_open(api, deps, "intake", bodies, timeout=sizes.timeout(n))
         cpu_open = cpu.per_item_ms(n)
         settle_s = await cpu.settled()
@@ -127,6 +140,7 @@ async def _phases(stack: BenchStack, deps: Deps, sizes: Sizes, figures: dict[str
             "cpu_ms_per_event_settled": cpu.per_item_ms(n),
             "settle_s": settle_s,
             "postgres_lock_waits": waits.figures(n),
+            "worker_cache": cache(),
         }
         stack.check_alive()
 
@@ -148,9 +162,15 @@ async def _phases(stack: BenchStack, deps: Deps, sizes: Sizes, figures: dict[str
         load_bodies = await seed_events(api, stack.emulator_url, "load", n // 2)
         per_s = figures["intake"]["events_per_min"] / 120
         say(f"latency under load: risk in-process, reads over HTTP; {per_s:.1f} events/s arrive")
-        async with under_load.arriving(api, load_bodies, per_s=per_s) as sent:
+        async with under_load.arriving_from_elsewhere(
+            stack.api_url, backend_headers(settings), load_bodies, per_s=per_s
+        ) as sent:
             figures["latency_ms"] |= await timed_reads()
-        figures["latency_load"] = {"events_per_s": round(per_s, 2), "events_sent": sent()}
+        figures["latency_load"] = {
+            "events_per_s": round(per_s, 2),
+            "events_sent": sent(),
+            "sent_from": "a process of its own",  # since session 9; before, the timing one
+        }
         await wait_for_shares(deps, "load", "open", sent(), timeout=sizes.timeout(sent()))
         say("latency once the load's shares are open")
         figures["latency_after_load_ms"] = await timed_reads()
@@ -160,13 +180,17 @@ async def _phases(stack: BenchStack, deps: Deps, sizes: Sizes, figures: dict[str
         callbacks = await signed_callbacks(api, event_ids, secret)
         say(f"payments: {n} webhooks")
         cpu = CpuMeter(stack.pids(*SERVICES))
-        async with lock_waits.sampled(deps) as waits:
+        async with (
+            lock_waits.sampled(deps) as waits,
+            worker_cache.counted(stack.worker_metrics_ports) as cache,
+        ):
             seconds = await pay_all(api, deps, "intake", callbacks, timeout=sizes.timeout(n))
         figures["payments"] = {
             "payments": n,
             **_rate("per_min", n, seconds, figures["floor"]["signal_per_s"]),
             "cpu_ms_per_payment": cpu.per_item_ms(n),
             "postgres_lock_waits": waits.figures(n),
+            "worker_cache": cache(),
         }
         # What one share paid early costs Temporal: the round trips issue 20 counts.
         figures["per_share"] = await before_after(client, event_ids[:PER_SHARE_SAMPLE])

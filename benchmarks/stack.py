@@ -57,6 +57,11 @@ class BenchStack:
     def emulator_url(self) -> str:
         return self.values["EXCHANGE_BASE_URL"]
 
+    @property
+    def worker_metrics_ports(self) -> list[int]:
+        first = int(self.values["WORKER_METRICS_PORT"])
+        return [first + i for i in range(WORKER_PROCESSES)]
+
     def start(self, name: str, argv: list[str]) -> subprocess.Popen:
         return self.supervisor.start(name, argv, self.env)
 
@@ -93,6 +98,8 @@ def bench_stack(*, keep: bool = False) -> Iterator[BenchStack]:
             "API_PORT": str(free_port()),
             "EMULATOR_PORT": str(emulator_port),
             "EXCHANGE_BASE_URL": f"http://127.0.0.1:{emulator_port}",
+            # Worker process i serves the SDK's metrics on this port + i (benchmarks/worker_cache).
+            "WORKER_METRICS_PORT": str(free_port(count=WORKER_PROCESSES)),
         }
         stack = BenchStack(data_dir, values, supervisor)
         _start_children(stack, temporal_port, emulator_port)

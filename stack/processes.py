@@ -45,8 +45,9 @@ def _ephemeral_low() -> int:
         return 32_768
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """A port nothing is bound to now, for a server started next.
+def free_port(host: str = "127.0.0.1", *, count: int = 1) -> int:
+    """A port nothing is bound to now, for a server started next; with `count`, the first of
+    that many in a row (servers that take a base port plus their index).
 
     Taken below the kernel's ephemeral range: a port the OS picks (bind to 0) is one the OS
     may pick again before our server binds it, for an outgoing connection or for another
@@ -54,19 +55,24 @@ def free_port(host: str = "127.0.0.1") -> int:
     explicit choice can take it.
     """
     low = max(_ephemeral_low(), _LOWEST + 1_000)
-    candidates = list(range(_LOWEST, low))
+    candidates = list(range(_LOWEST, low - count + 1))
     random.shuffle(candidates)
-    for port in candidates:
-        if port in _HANDED_OUT:
+    for first in candidates:
+        run = range(first, first + count)
+        if any(port in _HANDED_OUT for port in run) or not all(_bindable(host, p) for p in run):
             continue
-        with socket.socket() as sock:
-            try:
-                sock.bind((host, port))
-            except OSError:
-                continue
-        _HANDED_OUT.add(port)
-        return port
-    raise RuntimeError(f"no free port on {host} between {_LOWEST} and {low}")
+        _HANDED_OUT.update(run)
+        return first
+    raise RuntimeError(f"no {count} free port(s) in a row on {host} between {_LOWEST} and {low}")
+
+
+def _bindable(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 def port_in_use(host: str, port: int) -> bool:

@@ -4,11 +4,13 @@ event fails the run."""
 from __future__ import annotations
 
 import asyncio
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 
-from benchmarks.under_load import arriving
+from benchmarks.under_load import arriving, arriving_from_elsewhere
 
 
 def _api(status: int, seen: list[dict]) -> httpx.AsyncClient:
@@ -36,3 +38,51 @@ async def test_a_refused_event_fails_the_run():
         with pytest.raises(RuntimeError, match="intake answered 503"):
             async with arriving(api, [{"i": 1}], per_s=100):
                 await asyncio.sleep(0.1)
+
+
+class _Intake(BaseHTTPRequestHandler):
+    status = 202
+    posted: list[str] = []
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).posted.append(self.headers["Authorization"])
+        self.send_response(self.status)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def intake_server():
+    """A real HTTP server: the load's process reaches it over the loopback."""
+    _Intake.status, _Intake.posted = 202, []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Intake)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+async def test_from_another_process_the_events_arrive_until_the_block_ends(intake_server):
+    headers = {"Authorization": "Bearer t"}
+    bodies = [{"i": i} for i in range(1000)]
+    async with arriving_from_elsewhere(intake_server, headers, bodies, per_s=50) as sent:
+        while sent() < 10:  # the process has started and is sending
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.5)
+    total = sent()
+    assert 20 <= total < 200
+    assert len(_Intake.posted) == total  # every one counted was posted, and answered
+    assert set(_Intake.posted) == {"Bearer t"}
+
+
+async def test_from_another_process_a_refused_event_fails_the_run(intake_server):
+    _Intake.status = 503
+    with pytest.raises(RuntimeError, match="load's process failed"):
+        async with arriving_from_elsewhere(intake_server, {}, [{"i": 1}], per_s=100) as sent:
+            while sent() < 1:
+                await asyncio.sleep(0.05)
