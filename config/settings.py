@@ -57,10 +57,14 @@ class Settings(BaseSettings):
     # timeout and Temporal hands them out again (issue 20). Queued tasks wait in Temporal.
     worker_workflow_slots: int = 4
     # Shares the API's intake starter lets open at once (api/admission.py), across every
-    # worker. Opening is a share's busiest minute; a burst beyond the workers' caches
-    # (worker_max_cached_workflows per process) evicts and replays workflows mid-opening, so
-    # the rest waits, queued in PostgreSQL. Two cores are kept busy by far fewer.
-    intake_window: int = Field(default=400, ge=1, le=100_000)
+    # worker; the rest of a burst waits, queued in PostgreSQL. A share still has work after it
+    # leaves `verifying` (the payment link, the day-0 notice), so more workflows than the
+    # window have tasks to run, and they must fit in the workers' caches
+    # (worker_max_cached_workflows per process) or every task replays a whole history. With two
+    # processes of 500, a window of 400 did not fit (every task of a burst missed, and it
+    # drained at 0.81 of the steady rate); 150 did (no miss, 0.91; session 9). With a smaller
+    # cache or fewer processes, lower it, and watch temporal_sticky_cache_miss.
+    intake_window: int = Field(default=150, ge=1, le=100_000)
     # Temporal's workflow sandbox: a fresh module environment for each workflow a worker starts
     # or replays, in which a call that would break replay (the clock, randomness, I/O) raises.
     # Off by default: it cost the worker about a sixth of its CPU per share (the bench), and
