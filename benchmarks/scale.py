@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import httpx
 
+from benchmarks import worker_cache
 from benchmarks.intake import intake_to_open
 from benchmarks.load import say
 from benchmarks.procfs import CpuMeter, pss_mb, rss_mb
@@ -49,11 +50,12 @@ async def open_shares(
 
     # Paced to what the workers' caches hold: at full size the burst before measured what a
     # backlog of thousands costs, and opening this phase's 5,000 the same way took ten minutes.
-    cached = stack.settings.worker_max_cached_workflows * WORKER_PROCESSES
+    in_flight = stack.settings.worker_max_cached_workflows * WORKER_PROCESSES * 4 // 5
     cpu = CpuMeter(stack.pids(*SERVICES))
-    seconds = await intake_to_open(
-        api, deps, "scale", bodies, timeout=timeout, on_progress=sample, in_flight=cached * 4 // 5
-    )
+    async with worker_cache.counted(stack.worker_metrics_ports) as cache:
+        seconds = await intake_to_open(
+            api, deps, "scale", bodies, timeout=timeout, on_progress=sample, in_flight=in_flight
+        )
     memory, held = rss_mb(worker), pss_mb(worker)
     say(f"scale: {n} open shares ({more} opened in {seconds:.0f}s); worker RSS {memory['now']} MB")
     return {
@@ -61,6 +63,7 @@ async def open_shares(
         "open_s": round(seconds, 1),
         # Against intake's: what a share costs with thousands already open.
         "cpu_ms_per_event": cpu.per_item_ms(more or 1),
+        "worker_cache": cache(),
         "worker_rss_mb": memory["now"],
         "worker_peak_rss_mb": memory["peak"],
         "worker_rss_mb_largest_process": memory["largest"],
