@@ -5,40 +5,10 @@ Counted statements leave out the rate limiter's own (api/limits.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-
-from psycopg.pq import TransactionStatus
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-
 from tests.api.test_linked_debt import assess, locked_share
 from tests.support.api import BACKEND
 from tests.support.risk import CLEAN_IP, uid
-
-# Set for the request under test only: the worker's own statements (a share's effects may
-# still run) are not counted; tasks the request starts inherit it.
-_COUNTING: ContextVar[bool] = ContextVar("counting", default=False)
-
-
-@contextmanager
-def statements() -> Iterator[list[tuple[str, bool]]]:
-    """Each statement the request under test runs, and whether it ran inside a transaction."""
-    seen: list[tuple[str, bool]] = []
-
-    def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
-        if _COUNTING.get() and "rate_limit_windows" not in statement:
-            status = conn.connection.driver_connection.info.transaction_status
-            seen.append((statement, status != TransactionStatus.IDLE))
-
-    event.listen(Engine, "after_cursor_execute", count)
-    token = _COUNTING.set(True)
-    try:
-        yield seen
-    finally:
-        _COUNTING.reset(token)
-        event.remove(Engine, "after_cursor_execute", count)
+from tests.support.statements import statements
 
 
 async def read(api, path: str) -> list[str]:
