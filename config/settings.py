@@ -61,9 +61,10 @@ class Settings(BaseSettings):
     # leaves `verifying` (the payment link, the day-0 notice), so more workflows than the
     # window have tasks to run, and they must fit in the workers' caches
     # (worker_max_cached_workflows per process) or every task replays a whole history. With two
-    # processes of 500, a window of 400 did not fit (every task of a burst missed, and it
-    # drained at 0.81 of the steady rate); 150 did (no miss, 0.91; session 9). With a smaller
-    # cache or fewer processes, lower it, and watch temporal_sticky_cache_miss.
+    # processes of 500, a window of 400 did not fit (once the caches were full, every task of
+    # a burst missed, and it drained at 0.81 of the steady rate); 150 did (no miss, 0.91;
+    # session 9). With a smaller cache or fewer processes, lower it; watch
+    # temporal_sticky_cache_miss.
     intake_window: int = Field(default=150, ge=1, le=100_000)
     # Temporal's workflow sandbox: a fresh module environment for each workflow a worker starts
     # or replays, in which a call that would break replay (the clock, randomness, I/O) raises.
