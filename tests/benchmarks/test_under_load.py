@@ -4,14 +4,13 @@ event fails the run."""
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 
 from benchmarks.under_load import arriving, arriving_from_elsewhere
+from tests.support.http_server import QuietHandler, serving
 
 
 def _api(status: int, seen: list[dict]) -> httpx.AsyncClient:
@@ -41,7 +40,7 @@ async def test_a_refused_event_fails_the_run():
                 await asyncio.sleep(0.1)
 
 
-class _Intake(BaseHTTPRequestHandler):
+class _Intake(QuietHandler):
     status = 202
     posted: list[str] = []
 
@@ -53,19 +52,13 @@ class _Intake(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(b"{}")
 
-    def log_message(self, *args: object) -> None:
-        pass
-
 
 @pytest.fixture
 def intake_server():
     """A real HTTP server: the load's process reaches it over the loopback."""
     _Intake.status, _Intake.posted = 202, []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Intake)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serving(_Intake) as url:
+        yield url
 
 
 async def test_from_another_process_the_events_arrive_until_the_block_ends(intake_server):

@@ -3,10 +3,8 @@ PostgreSQL, where every worker and API replica reads the same copy."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import delete
@@ -22,6 +20,7 @@ from domain.risk.ipintel import list_file
 from runtime.ip_intel_schedule import ip_intel_schedule
 from services.risk.email_intel import SHIPPED, EmailFiles, email_list_path
 from services.risk.intel import IntelStore
+from tests.support.http_server import QuietHandler, serving
 from workers.worker import build_worker
 from workflows.ip_intel import IpIntelRefreshWorkflow
 
@@ -35,7 +34,7 @@ def list_server() -> Iterator[tuple[str, dict[str, str]]]:
     """A local HTTP server: path -> body; any other path is a 404."""
     pages: dict[str, str] = {}
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             body = pages.get(self.path)
             if body == REDIRECT:
@@ -50,15 +49,8 @@ def list_server() -> Iterator[tuple[str, dict[str, str]]]:
             self.end_headers()
             self.wfile.write(payload)
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", pages
-    server.shutdown()
-    server.server_close()
+    with serving(Handler) as url:
+        yield url, pages
 
 
 @pytest.fixture
