@@ -29,7 +29,7 @@ from typing import Literal, cast
 from weakref import WeakKeyDictionary
 
 from cryptography.fernet import Fernet
-from sqlalchemy import Table, bindparam, select, text, update
+from sqlalchemy import Select, Table, bindparam, exists, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -125,19 +125,44 @@ _LOCK_HEAD = (
     .where(_chains.c.chain == bindparam("chain"))
     .with_for_update()
 )
-_MOVE_HEAD = (
-    update(_chains)
-    .where(_chains.c.chain == bindparam("at_chain"))
-    .values(length=bindparam("new_length"), head_hash=bindparam("new_hash"))
-)
 _ENTRY_COLUMNS = tuple(c.key for c in _entries.columns if c.key != "id")
-# The key's unique index decides, in the insert itself: no look-up first, and a copy racing
-# an uncommitted first write waits for it and then adds nothing.
-_APPEND = (
-    insert(_entries)
-    .on_conflict_do_nothing(index_elements=[_entries.c.idempotency_key])
-    .returning(_entries.c.id)
-)
+
+
+def _appending(*, unless_key: bool) -> Select[tuple[int]]:
+    """The entry inserted and the chain's head moved to it, in one statement (one round trip).
+
+    The key's unique index decides, in the insert itself: no look-up first, and a copy racing
+    an uncommitted first write waits for it and then adds nothing. The head moves only if the
+    insert returned a row, so a copy leaves the chain as it was. `unless_key`: nothing is
+    added either when an entry holds that other key (the older form of the same key).
+    """
+    # Named apart from the columns: a parameter named like a column of audit_chains would be
+    # taken into the head's UPDATE as one more column to set.
+    values = {
+        name: bindparam(f"entry_{name}", type_=_entries.c[name].type) for name in _ENTRY_COLUMNS
+    }
+    entry = insert(_entries)
+    if unless_key:
+        older = select(_entries.c.id).where(_entries.c.idempotency_key == bindparam("unless_key"))
+        entry = entry.from_select(list(values), select(*values.values()).where(~exists(older)))
+    else:
+        entry = entry.values(values)
+    added = (
+        entry.on_conflict_do_nothing(index_elements=[_entries.c.idempotency_key])
+        .returning(_entries.c.id)
+        .cte("added")
+    )
+    moved = (
+        update(_chains)
+        .where(_chains.c.chain == bindparam("at_chain"), exists(select(added.c.id)))
+        .values(length=bindparam("new_length"), head_hash=bindparam("new_hash"))
+        .cte("moved")
+    )
+    return select(added.c.id).add_cte(moved)
+
+
+_APPEND = _appending(unless_key=False)
+_APPEND_UNLESS = _appending(unless_key=True)
 
 
 @dataclass
@@ -169,12 +194,6 @@ def release(session: AsyncSession) -> None:
     session.info.pop(_SESSION_CHAIN, None)
 
 
-async def has_entry(session: AsyncSession, key: str) -> bool:
-    """Whether an entry with this idempotency key exists (the change it records was made)."""
-    found = await session.scalar(select(AuditEntry.id).where(AuditEntry.idempotency_key == key))
-    return found is not None
-
-
 async def append(
     session: AsyncSession,
     auditor: Auditor,
@@ -185,8 +204,10 @@ async def append(
     subject: str,
     key: str,
     details: dict | None = None,
+    unless_key: str | None = None,
 ) -> bool:
-    """Appends one entry to the held chain unless its idempotency key exists; True if added.
+    """Appends one entry to the held chain unless its idempotency key exists (or
+    `unless_key` does); True if added.
 
     Runs inside the caller's transaction (an `audited(...)` block) so the entry commits with
     the change it records.
@@ -210,14 +231,18 @@ async def append(
         entry_hash="",
     )
     entry.entry_hash = auditor.link(entry)
-    values = {name: getattr(entry, name) for name in _ENTRY_COLUMNS}
-    added = await session.scalar(_APPEND, values)
+    values = {f"entry_{name}": getattr(entry, name) for name in _ENTRY_COLUMNS}
+    values |= {"at_chain": head.chain, "new_length": seq, "new_hash": entry.entry_hash}
+    # Nothing the ORM holds changes what this writes: no flush of the caller's pending changes
+    # first (a share's new status and its seal then go in one UPDATE at commit).
+    with session.no_autoflush:
+        if unless_key is None:
+            added = await session.scalar(_APPEND, values)
+        else:
+            added = await session.scalar(_APPEND_UNLESS, values | {"unless_key": unless_key})
     if added is None:
         return False
     head.length, head.head_hash = seq, entry.entry_hash
-    await session.execute(
-        _MOVE_HEAD, {"at_chain": head.chain, "new_length": head.length, "new_hash": head.head_hash}
-    )
     return True
 
 

@@ -76,8 +76,10 @@ class Audit:
         details: dict | None = None,
         at: datetime | None = None,
         actor: Actor | str | None = None,
+        unless_key: str | None = None,
     ) -> bool:
-        """The entry, once per `key`: False when it exists (the change was made before)."""
+        """The entry, once per `key`: False when it exists (the change was made before), or
+        when an entry holds `unless_key` (the same change under an older form of its key)."""
         return await audit.append(
             self.session,
             self.auditor,
@@ -87,6 +89,7 @@ class Audit:
             subject=subject,
             key=key,
             details=details,
+            unless_key=unless_key,
         )
 
     async def record_share(

@@ -15,7 +15,7 @@ from activities import contracts as c
 from activities.fx.quote import quote
 from activities.ledger.base import LedgerBase
 from activities.ledger.trust import carry_loss, move_trust
-from db import audit, standing
+from db import standing
 from db.audited import Audit
 from db.models import Share, User
 from db.shares import set_amounts
@@ -97,15 +97,14 @@ class OpeningLedger(LedgerBase):
         # workflow.now(); a key holding it would record (and carry a loss) twice.
         key = f"{cmd.event_id}:status:{cmd.status}"
         # Before V3 the key held the moment too: a retry of such a write across the deploy
-        # must find it.
-        added = not await audit.has_entry(s, f"{key}:{cmd.at.isoformat()}") and (
-            await a.record(
-                f"share.{cmd.status}",
-                at=cmd.at,
-                subject=cmd.event_id,
-                key=key,
-                details={"reasons": cmd.reasons, "note": cmd.note},
-            )
+        # must find it (in the same statement as the insert: no look-up first).
+        added = await a.record(
+            f"share.{cmd.status}",
+            at=cmd.at,
+            subject=cmd.event_id,
+            key=key,
+            details={"reasons": cmd.reasons, "note": cmd.note},
+            unless_key=f"{key}:{cmd.at.isoformat()}",
         )
         loss = (
             cmd.decided_profit
