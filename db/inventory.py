@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
@@ -24,6 +25,17 @@ from domain.pnl import Lot
 PENDING, APPLIED, HELD, REJECTED = "pending", "applied", "held", "rejected"
 # States after which later sessions of the account may go ahead.
 SETTLED = frozenset({APPLIED, REJECTED})
+_KEPT = "inventory_rows_kept"
+Row = TypeVar("Row", InventoryBook, InventorySession)
+
+
+def _kept(s: AsyncSession, row: Row | None) -> Row | None:
+    """`row`, kept referenced while the session lives. The session's identity map holds rows
+    weakly: a row read and dropped (its Book made, its summary decoded) would be read from
+    PostgreSQL again by the next `s.get` in the same activity; kept, that get is free."""
+    if row is not None:
+        s.info.setdefault(_KEPT, []).append(row)
+    return row
 
 
 @dataclass(frozen=True)
@@ -86,7 +98,7 @@ async def lock_book(s: AsyncSession, cipher: FieldCipher, account_id: str) -> Bo
     row = await s.scalar(
         select(InventoryBook).where(InventoryBook.account_id == account_id).with_for_update()
     )
-    return _book(cipher, row)
+    return _book(cipher, _kept(s, row))  # write_book gets it again
 
 
 async def write_book(
@@ -154,7 +166,7 @@ async def enlist_session(
 
 
 async def session_row(s: AsyncSession, event_id: str) -> InventorySession | None:
-    return await s.get(InventorySession, event_id)
+    return _kept(s, await s.get(InventorySession, event_id))
 
 
 async def earlier_unsettled(

@@ -37,6 +37,7 @@ from activities.fx.quote import quote
 from activities.fx.source import FxSource, UnknownRate
 from db import inventory as books
 from db.audit import Auditor
+from db.engine import autocommit
 from db.models import ExchangeAccount
 from db.trust_signals import effective_trust_of
 from domain.models import ProfitEvent, VerificationSummary
@@ -136,6 +137,10 @@ class ExchangeActivities:
                 s, account.id, event.event_id, event.session_start, event.session_end
             )
         async with self._sessions() as s:
+            # Reads only, each whole on its own (READ COMMITTED gives each statement its own
+            # snapshot anyway): no BEGIN and ROLLBACK around them. The book's version is
+            # checked again under its lock when the outcome is written.
+            await autocommit(s)
             done = await inventory.stored_summary(s, self._cipher, event.event_id)
             if done is not None:
                 return done
