@@ -12,18 +12,20 @@ would not close the window, only move it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, cast
 
 import httpx
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.notify.contracts import NOTIFICATION_REFUSED, NOTIFY_USER, NotifyUserInput
+from db.engine import autocommit
 from db.models import Notification
 from domain.notifications import Message, MissingParams, TemplateName, render
 
@@ -100,10 +102,41 @@ class LogNotifier:
         return None
 
 
+# The row written unless it exists, and its sent_at either way, in one statement: the
+# inserted row's (None) or the existing row's.
+_table = cast(Table, Notification.__table__)
+_CLAIMED = ("key", "event_id", "user_id", "stage", "template", "channel")
+_inserted = (
+    insert(_table)
+    .values({name: bindparam(f"claim_{name}") for name in _CLAIMED})
+    .on_conflict_do_nothing(index_elements=[_table.c.key])
+    .returning(_table.c.sent_at)
+    .cte("inserted")
+)
+_CLAIM = select(_inserted.c.sent_at).union_all(
+    select(_table.c.sent_at).where(
+        _table.c.key == bindparam("claim_key"), ~exists(select(_inserted.c.sent_at))
+    )
+)
+_MARK_SENT = (
+    update(_table)
+    .where(_table.c.key == bindparam("sent_key"), _table.c.sent_at.is_(None))
+    .values(sent_at=func.now(), provider_id=bindparam("sent_by"))
+)
+
+
 class UserNotifications:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], notifier: Notifier) -> None:
         self._sessions = sessions
         self._notifier = notifier
+
+    @asynccontextmanager
+    async def _autocommitting(self) -> AsyncIterator[AsyncSession]:
+        """A session whose statements are each whole on their own: no BEGIN, no COMMIT. Not
+        held across the provider's call, so its connection serves others meanwhile."""
+        async with self._sessions() as s:
+            await autocommit(s)
+            yield s
 
     @activity.defn(name=NOTIFY_USER)
     async def notify_user(self, cmd: NotifyUserInput) -> bool:
@@ -115,28 +148,12 @@ class UserNotifications:
             raise ApplicationError(
                 str(missing), type=NOTIFICATION_REFUSED, non_retryable=True
             ) from None
-        async with self._sessions.begin() as s:
-            await s.execute(
-                insert(Notification)
-                .values(
-                    key=key,
-                    event_id=cmd.event_id,
-                    user_id=cmd.user_id,
-                    stage=cmd.stage,
-                    template=cmd.template,
-                    channel=cmd.channel,
-                )
-                .on_conflict_do_nothing(index_elements=[Notification.key])
-            )
-            sent_at = await s.scalar(select(Notification.sent_at).where(Notification.key == key))
-        if sent_at is not None:
-            return False
+        row = {name: getattr(cmd, name) for name in _CLAIMED if name != "key"} | {"key": key}
+        async with self._autocommitting() as s:
+            if await s.scalar(_CLAIM, {f"claim_{k}": v for k, v in row.items()}) is not None:
+                return False  # sent before
         out = OutgoingMessage(cmd.user_id, cmd.channel, cmd.template, cmd.params, message, key)
         provider_id = await self._notifier.send(out)
-        async with self._sessions.begin() as s:
-            await s.execute(
-                update(Notification)
-                .where(Notification.key == key, Notification.sent_at.is_(None))
-                .values(sent_at=func.now(), provider_id=provider_id)
-            )
+        async with self._autocommitting() as s:
+            await s.execute(_MARK_SENT, {"sent_key": key, "sent_by": provider_id})
         return True

@@ -18,6 +18,7 @@ from activities.notify.contracts import NOTIFICATION_REFUSED, NotifyUserInput
 from activities.notify.user import HttpNotifier, RecordingNotifier, UserNotifications
 from db.models import Notification
 from emulators.serve import serving
+from tests.support.statements import statements
 
 TOKEN = "provider-token"
 REMINDER = {
@@ -58,6 +59,34 @@ async def test_a_stage_is_sent_once_however_often_the_activity_runs(deps) -> Non
     row = await stored(deps, f"{event}:day01-reminder")
     assert row is not None and row.sent_at is not None and row.provider_id == "recorded-1"
     assert (row.user_id, row.template, row.channel) == ("u_42", "reminder", "email")
+
+
+class _DiesSending(RecordingNotifier):
+    """The provider call never returns: the worker died with the row claimed, not marked."""
+
+    async def send(self, out) -> str | None:  # type: ignore[no-untyped-def]
+        raise ConnectionError("worker lost")
+
+
+async def test_a_message_claimed_but_never_marked_sent_is_sent_by_the_retry(deps) -> None:
+    event = new_event()
+    with pytest.raises(ConnectionError):
+        await notify(UserNotifications(deps.sessions, _DiesSending()), reminder(event))
+    claimed = await stored(deps, f"{event}:day01-reminder")
+    assert claimed is not None and claimed.sent_at is None
+    recorder = RecordingNotifier()
+    assert await notify(UserNotifications(deps.sessions, recorder), reminder(event)) is True
+    assert [m.idempotency_key for m in recorder.sent] == [f"{event}:day01-reminder"]
+
+
+async def test_a_message_is_two_statements_and_no_transaction(deps) -> None:
+    acts = UserNotifications(deps.sessions, RecordingNotifier())
+    with statements() as seen:
+        assert await notify(acts, reminder(new_event())) is True
+    assert [(sql.split()[0], in_transaction) for sql, in_transaction in seen] == [
+        ("WITH", False),  # the row claimed, or the earlier one's sent_at read
+        ("UPDATE", False),  # marked sent
+    ]
 
 
 async def test_each_stage_of_a_share_gets_its_own_message(deps) -> None:
