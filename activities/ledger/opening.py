@@ -18,7 +18,7 @@ from activities.ledger.trust import carry_loss, move_trust
 from db import standing
 from db.audited import Audit
 from db.models import Share, User
-from db.shares import set_amounts
+from db.shares import seal, set_amounts
 from domain.models import ProfitEvent, RecordedShare
 from domain.money import format_money, minor_unit_places, to_minor
 from domain.settlement import (
@@ -27,6 +27,17 @@ from domain.settlement import (
     profit_to_bill,
     share_amount,
     unrounded_charge,
+)
+
+# What a share is opened with (the rest is NULL or the server's default until recorded).
+_OPENED = (
+    "event_id",
+    "user_id",
+    "status",
+    "level",
+    "currency",
+    "reported_profit_enc",
+    "verification_hash",
 )
 
 
@@ -50,22 +61,28 @@ class OpeningLedger(LedgerBase):
     async def _open(self, a: Audit, event: ProfitEvent) -> Share:
         s = a.session
         await standing.ensure_user(s, self._hasher, event.user_id, self._policy.trust)
-        await s.execute(
-            insert(Share)
-            .values(
-                event_id=event.event_id,
-                user_id=event.user_id,
-                status="screening",
-                level=0,
-                currency=event.currency,
-                reported_profit_enc=self._cipher.encrypt(format_money(event.reported_profit)),
-            )
-            .on_conflict_do_nothing(index_elements=[Share.event_id])
+        opened = Share(
+            event_id=event.event_id,
+            user_id=event.user_id,
+            status="screening",
+            level=0,
+            currency=event.currency,
+            reported_profit_enc=self._cipher.encrypt(format_money(event.reported_profit)),
         )
-        share = await a.share(event.event_id)
-        assert share is not None  # inserted just above, or there before
-        if share.verification_hash is None:  # sealed from the start: `audit verify` covers it
-            a.changed(share)
+        seal(opened, self._cipher, self._hasher)  # sealed from the start: `audit verify` covers it
+        # The new row comes back from the insert itself (no read after it); a retry finds it
+        # there already, and reads and locks it.
+        share = await s.scalar(
+            insert(Share)
+            .values({name: getattr(opened, name) for name in _OPENED})
+            .on_conflict_do_nothing(index_elements=[Share.event_id])
+            .returning(Share)
+        )
+        if share is None:
+            share = await a.share(event.event_id)
+            assert share is not None  # inserted by an earlier attempt
+            if share.verification_hash is None:  # opened before shares were sealed
+                a.changed(share)
         await a.record_share(
             "share.received",
             event.event_id,
@@ -91,7 +108,8 @@ class OpeningLedger(LedgerBase):
             profit = to_minor(cmd.verification.verified_profit, share.currency)
             set_amounts(share, self._cipher, verified_profit=profit)
         share.review_reasons = json.dumps(cmd.reasons) if cmd.reasons else None
-        a.changed(share)
+        if s.is_modified(share):  # a share opened in this status: nothing to write on its row
+            a.changed(share)
         # A share takes each status once: the key is the status, never the moment. A local
         # activity (ShareWorkflowV3) whose workflow task is retried runs again with a new
         # workflow.now(); a key holding it would record (and carry a loss) twice.
