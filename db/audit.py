@@ -215,7 +215,11 @@ async def append(
     head: _Head | None = session.info.get(_SESSION_CHAIN)
     if head is None:
         raise ChainNotLocked("audit entries are written inside audited(...)")
-    key_id, data_key = await _data_key(session, auditor.cipher)
+    # Nothing the ORM holds changes what this reads or writes: no flush of the caller's
+    # pending changes first (a share's new status and its seal then go in one UPDATE at
+    # commit, not one before the entry and one after).
+    with session.no_autoflush:
+        key_id, data_key = await _data_key(session, auditor.cipher)
     seq = head.length + 1
     entry = AuditEntry(
         chain=head.chain,
@@ -233,8 +237,6 @@ async def append(
     entry.entry_hash = auditor.link(entry)
     values = {f"entry_{name}": getattr(entry, name) for name in _ENTRY_COLUMNS}
     values |= {"at_chain": head.chain, "new_length": seq, "new_hash": entry.entry_hash}
-    # Nothing the ORM holds changes what this writes: no flush of the caller's pending changes
-    # first (a share's new status and its seal then go in one UPDATE at commit).
     with session.no_autoflush:
         if unless_key is None:
             added = await session.scalar(_APPEND, values)
