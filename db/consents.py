@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, exists, literal, or_, select
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import user_keys
@@ -60,11 +60,6 @@ def accepted_current_clause(
         ~_in_force(now).exists(),
         exists().where(Consent.user_id == user_id, Consent.terms_version == current),
     )
-
-
-async def accepted_current(session: AsyncSession, user_id: str, now: datetime) -> bool:
-    """True when no terms are in force, or the user accepted the version that is."""
-    return bool(await session.scalar(select(accepted_current_clause(literal(user_id), now))))
 
 
 async def set_terms(

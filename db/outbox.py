@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import StandingOutboxRow, User
@@ -24,17 +25,27 @@ def webhook_id() -> str:
     return f"msg_{uuid.uuid4().hex}"
 
 
-async def last_published(session: AsyncSession, user_id: str, trust: TrustPolicy) -> Standing:
-    """The standing the backend was last told about (or will be, once delivered)."""
-    data = await session.scalar(
+def last_payload(user_id: str) -> ScalarSelect[Any]:
+    """The payload of the standing last queued for the user (NULL if none), as a subquery."""
+    return (
         select(StandingOutboxRow.payload)
         .where(StandingOutboxRow.user_id == user_id)
         .order_by(StandingOutboxRow.seq.desc())
         .limit(1)
+        .scalar_subquery()
     )
+
+
+def standing_of(data: Any, user_id: str, trust: TrustPolicy) -> Standing:
+    """The standing a queued payload tells (a user never told about: the initial one)."""
     if data:
         return from_payload(data, trust.min_to_trade)
     return Standing.initial(user_id, trust)
+
+
+async def last_published(session: AsyncSession, user_id: str, trust: TrustPolicy) -> Standing:
+    """The standing the backend was last told about (or will be, once delivered)."""
+    return standing_of(await session.scalar(select(last_payload(user_id))), user_id, trust)
 
 
 async def enqueue_standing_change(
@@ -67,13 +78,20 @@ async def enqueue_standing_change(
 
 
 async def publish_standing(
-    session: AsyncSession, now: Standing, trust: TrustPolicy, *, reason: str, at: datetime
+    session: AsyncSession,
+    now: Standing,
+    trust: TrustPolicy,
+    *,
+    reason: str,
+    at: datetime,
+    published: Standing | None = None,
 ) -> StandingOutboxRow | None:
     """Queues the user's standing `now` if it changed notably since the last one queued.
 
     Comparing with the last *published* standing, not with the row's values earlier in
     this transaction, also catches changes made before (a trust move, a block by an admin)
-    and makes a retried transaction queue nothing new.
+    and makes a retried transaction queue nothing new. `published`: that standing, when the
+    caller read it already in this transaction.
     """
-    before = await last_published(session, now.user_id, trust)
+    before = published or await last_published(session, now.user_id, trust)
     return await enqueue_standing_change(session, before, now, reason, at)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Integer, String, bindparam, func, select
+from sqlalchemy import Integer, ScalarSelect, String, bindparam, func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import consents
 from db.crypto import RecordHasher
 from db.models import Share, User
-from db.outbox import publish_standing
+from db.outbox import last_payload, publish_standing, standing_of
 from db.seals import default_user_record, seal_of, seal_row
 from domain.policy import TrustPolicy
 from domain.standing_changes import Standing
@@ -22,6 +22,15 @@ if TYPE_CHECKING:
 
 # Shares whose level still restricts the user; a dispute keeps the level it reached.
 RESTRICTING_STATUSES = ("open", "disputed")
+
+
+def _restricting_level(user_id: str) -> ScalarSelect[int]:
+    """The highest level among the user's restricting shares (0 if none), as a subquery."""
+    return (
+        select(func.coalesce(func.max(Share.level), 0))
+        .where(Share.user_id == user_id, Share.status.in_(RESTRICTING_STATUSES))
+        .scalar_subquery()
+    )
 
 
 # Built once (also used as a CTE by the risk decisions' insert); run with new_user_params.
@@ -71,29 +80,43 @@ async def recompute(
     A notable standing change (level, block, trust crossing the threshold) is queued for the
     backend in the same transaction; `reason` and `at` (default: now) go with it.
     """
+    moment = at or datetime.now(UTC)
     user = await session.scalar(select(User).where(User.id == user_id).with_for_update())
-    before = user.enforcement_level if user else 0
-    level = await session.scalar(
-        select(func.coalesce(func.max(Share.level), 0)).where(
-            Share.user_id == user_id, Share.status.in_(RESTRICTING_STATUSES)
+    # What the standing is made of, in one statement after the lock: its snapshot is taken
+    # once the row is ours, so it sees what the transaction we waited for committed (setting
+    # terms queues every user's standing and locks their rows without their audit chain).
+    level, terms_ok, published = (
+        await session.execute(
+            select(
+                _restricting_level(user_id),
+                consents.accepted_current_clause(literal(user_id), moment),
+                last_payload(user_id),
+            )
         )
-    )
-    after = 0 if (user and user.exempt) else int(level or 0)
-    if user is not None and after != before:
+    ).one()
+    if user is None:  # no such user: nothing to seal or publish
+        return 0, int(level or 0)
+    before = user.enforcement_level
+    after = 0 if user.exempt else int(level or 0)
+    if after != before:
         user.enforcement_level, user.updated_at = after, func.now()
-    if user is not None:
-        seal_row(user, hasher)
-        moment = at or datetime.now(UTC)
-        terms_ok = await consents.accepted_current(session, user_id, moment)
-        now = Standing(
-            user_id,
-            after,
-            user.trust_score,
-            user.blocked,
-            terms_accepted=terms_ok,
-            min_trust=trust.min_to_trade,
-        )
-        await publish_standing(session, now, trust, reason=reason, at=at or datetime.now(UTC))
+    seal_row(user, hasher)
+    now = Standing(
+        user_id,
+        after,
+        user.trust_score,
+        user.blocked,
+        terms_accepted=bool(terms_ok),
+        min_trust=trust.min_to_trade,
+    )
+    await publish_standing(
+        session,
+        now,
+        trust,
+        reason=reason,
+        at=moment,
+        published=standing_of(published, user_id, trust),
+    )
     return before, after
 
 
