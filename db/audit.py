@@ -220,24 +220,23 @@ async def append(
     # commit, not one before the entry and one after).
     with session.no_autoflush:
         key_id, data_key = await _data_key(session, auditor.cipher)
-    seq = head.length + 1
-    entry = AuditEntry(
-        chain=head.chain,
-        chain_seq=seq,
-        at=at,
-        actor=actor.render() if isinstance(actor, Actor) else actor,
-        action=action,
-        subject=subject,
-        idempotency_key=key,
-        details_enc=data_key.encrypt(_canonical_json(details or {}).encode()).decode(),
-        details_key_id=key_id,
-        prev_hash=head.head_hash,
-        entry_hash="",
-    )
-    entry.entry_hash = auditor.link(entry)
-    values = {f"entry_{name}": getattr(entry, name) for name in _ENTRY_COLUMNS}
-    values |= {"at_chain": head.chain, "new_length": seq, "new_hash": entry.entry_hash}
-    with session.no_autoflush:
+        seq = head.length + 1
+        entry = AuditEntry(
+            chain=head.chain,
+            chain_seq=seq,
+            at=at,
+            actor=actor.render() if isinstance(actor, Actor) else actor,
+            action=action,
+            subject=subject,
+            idempotency_key=key,
+            details_enc=data_key.encrypt(_canonical_json(details or {}).encode()).decode(),
+            details_key_id=key_id,
+            prev_hash=head.head_hash,
+            entry_hash="",
+        )
+        entry.entry_hash = auditor.link(entry)
+        values = {f"entry_{name}": getattr(entry, name) for name in _ENTRY_COLUMNS}
+        values |= {"at_chain": head.chain, "new_length": seq, "new_hash": entry.entry_hash}
         if unless_key is None:
             added = await session.scalar(_APPEND, values)
         else:
