@@ -93,5 +93,7 @@ async def publish_standing(
     and makes a retried transaction queue nothing new. `published`: that standing, when the
     caller read it already in this transaction.
     """
-    before = published or await last_published(session, now.user_id, trust)
+    before = (
+        published if published is not None else await last_published(session, now.user_id, trust)
+    )
     return await enqueue_standing_change(session, before, now, reason, at)

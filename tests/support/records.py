@@ -22,9 +22,10 @@ from activities.fx import FixedFxRates
 from activities.ledger import LedgerActivities
 from db.crypto import FieldCipher
 from db.models import Dispute, PaymentProof, ProfitEventRow, Share
+from db.shares import canonical
 from db.standing import RESTRICTING_STATUSES
 from domain.ladder import ladder
-from domain.models import PaymentSignal, ProfitEvent, VerificationSummary
+from domain.models import PaymentSignal, ProfitEvent, ShareStatus, VerificationSummary
 from runtime.deps import Deps
 from tests.support.payments import record_payment
 from tests.support.scenario import profit_event, register_account, store_event
@@ -32,6 +33,32 @@ from tests.support.scenario import profit_event, register_account, store_event
 # What `full_record` writes: a profit and a partial payment.
 PROFIT = Decimal("1234.56")
 PAID = Decimal("100.00")
+
+
+async def stored_event(deps: Deps, reported: Decimal = Decimal("1000")) -> ProfitEvent:
+    """A profit event of a new user with an exchange account, stored as intake would, not yet
+    opened: for tests that drive the ledger's opening steps themselves."""
+    user_id = f"u_{uuid.uuid4().hex[:10]}"
+    account_id = await register_account(deps, user_id, "key", "secret")
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    event = profit_event(user_id, account_id, start=start, reported=reported)
+    await store_event(deps, event)
+    return event
+
+
+def status_of(event: ProfitEvent, status: ShareStatus) -> c.SetStatusInput:
+    """SET_STATUS's input moving the event's share to `status` now."""
+    return c.SetStatusInput(
+        event_id=event.event_id,
+        user_id=event.user_id,
+        status=status,
+        at=datetime.now(UTC),
+    )
+
+
+def is_sealed(deps: Deps, share: Share) -> bool:
+    """Whether the share's seal is the one its fields make (what `audit verify` checks)."""
+    return share.verification_hash == deps.hasher.digest(canonical(share, deps.cipher))
 
 
 def ledger(deps: Deps, *, high_water_mark: bool = False) -> LedgerActivities:
