@@ -19,19 +19,9 @@ from activities.ledger.trust import carried_losses
 from db.audited import audited_in
 from db.models import AuditEntry, User
 from domain.models import VerificationSummary
-from tests.support.records import ledger
-from tests.support.scenario import profit_event, register_account, store_event
+from tests.support.records import ledger, stored_event
 
 LOSS = Decimal("-80.00")
-
-
-async def _loss_event(deps):
-    user_id = f"u_once_{datetime.now(UTC):%H%M%S%f}"
-    account_id = await register_account(deps, user_id, "key", "secret")
-    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
-    event = profit_event(user_id, account_id, start=start, reported=LOSS)
-    await store_event(deps, event)
-    return event
 
 
 def _no_share(event, at: datetime) -> c.SetStatusInput:
@@ -59,7 +49,7 @@ async def _entries_and_loss(deps, event) -> tuple[int, Decimal]:
 
 async def test_a_retried_status_write_with_a_new_moment_is_written_once(deps):
     books = ledger(deps, high_water_mark=True)
-    event = await _loss_event(deps)
+    event = await stored_event(deps, LOSS)
     await books.open_share(event)
     at = datetime.now(UTC)
     await books.set_status(_no_share(event, at))
@@ -69,7 +59,7 @@ async def test_a_retried_status_write_with_a_new_moment_is_written_once(deps):
 
 async def test_a_retry_finds_a_write_made_under_the_former_key(deps):
     books = ledger(deps, high_water_mark=True)
-    event = await _loss_event(deps)
+    event = await stored_event(deps, LOSS)
     await books.open_share(event)
     at = datetime.now(UTC)
     async with (
@@ -91,7 +81,7 @@ async def test_no_share_after_a_review_carries_the_loss_the_admin_decided(deps):
     """The exchange said -80.00; the admin decided -30.00: 30.00 is what later profits must
     earn back first, not 80.00 (which would bill the user too little)."""
     books = ledger(deps, high_water_mark=True)
-    event = await _loss_event(deps)
+    event = await stored_event(deps, LOSS)
     await books.open_share(event)
     decided = _no_share(event, datetime.now(UTC)).model_copy(
         update={"decided_profit": Decimal("-30.00")}
