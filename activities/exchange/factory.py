@@ -6,8 +6,9 @@ import re
 import ssl
 from functools import cache
 
-import ccxt.async_support as ccxt
 import certifi
+
+from activities.exchange.lazy_ccxt import ccxt
 
 
 @cache

@@ -6,8 +6,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
-import ccxt.async_support as ccxt
-
+from activities.exchange.lazy_ccxt import ccxt
 from domain.money import places_of_precision
 from domain.pnl import Fill
 

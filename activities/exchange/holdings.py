@@ -15,13 +15,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import ccxt.async_support as ccxt
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activities.exchange.balances import read_balances, value_holdings
 from activities.exchange.clients import ClientLender, FreshClients
 from activities.exchange.factory import binance_client
+from activities.exchange.lazy_ccxt import ccxt
 from activities.exchange.markets import SharedMarkets
 from db import audit
 from db import inventory as books

@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import ccxt.async_support as ccxt
 from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
@@ -32,6 +31,7 @@ from activities.exchange.fetch import (
     quote_rates,
     session_fills,
 )
+from activities.exchange.lazy_ccxt import ccxt
 from activities.exchange.markets import SharedMarkets
 from activities.fx.quote import quote
 from activities.fx.source import FxSource, UnknownRate

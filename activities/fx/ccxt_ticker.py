@@ -11,8 +11,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import ccxt.async_support as ccxt
-
+from activities.exchange.lazy_ccxt import ccxt
 from activities.fx.source import BadRate, LiveRates, Observation, UnknownRate, invert, utc_now
 
 MakeClient = Callable[[], ccxt.Exchange]

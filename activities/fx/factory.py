@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import partial
 
-import ccxt.async_support as ccxt
 import httpx
 
 from activities.exchange.factory import public_client
+from activities.exchange.lazy_ccxt import ccxt
 from activities.fx.ccxt_ticker import CcxtTickerRates
 from activities.fx.fixed import FixedFxRates
 from activities.fx.http_rates import HttpRates

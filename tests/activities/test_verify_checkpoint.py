@@ -9,13 +9,13 @@ import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-import ccxt.async_support as ccxt
 import pytest
 from pydantic_core import to_jsonable_python
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.contracts import EXCHANGE_REFUSED
+from activities.exchange.lazy_ccxt import ccxt
 from activities.exchange.verify import Checkpoint, ExchangeActivities
 from domain.models import VerificationSummary
 from tests.support.exchange import SYMBOLS, SlowExchange

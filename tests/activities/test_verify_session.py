@@ -11,13 +11,13 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-import ccxt.async_support as ccxt
 import httpx
 import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.contracts import CREDENTIALS_INVALID
+from activities.exchange.lazy_ccxt import ccxt
 from activities.exchange.verify import ExchangeActivities
 from domain.models import ProfitEvent, VerificationSummary
 from emulators.serve import running

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-import ccxt.async_support as ccxt
 import httpx
 import pytest
 
 from activities.exchange.factory import binance_client
+from activities.exchange.lazy_ccxt import ccxt
 from tests.support.emulator import MakeAccount, MakeClient, create_account
 
 

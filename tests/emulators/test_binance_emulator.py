@@ -8,10 +8,10 @@ import time
 from decimal import Decimal
 from typing import Any
 
-import ccxt.async_support as ccxt
 import httpx
 import pytest
 
+from activities.exchange.lazy_ccxt import ccxt
 from emulators.binance.signing import BinanceError, check_signature, split_signature
 from emulators.serve import running
 from tests.support.emulator import MakeAccount, MakeClient, create_account

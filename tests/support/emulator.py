@@ -6,8 +6,9 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import ccxt.async_support as ccxt
 import httpx
+
+from activities.exchange.lazy_ccxt import ccxt
 
 MakeClient = Callable[..., ccxt.binance]
 MakeAccount = Callable[..., Awaitable[tuple[str, str]]]

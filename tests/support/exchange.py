@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-import ccxt.async_support as ccxt
+from activities.exchange.lazy_ccxt import ccxt
 
 SYMBOLS = [f"C{i:02d}/USDT" for i in range(50)]
 LATENCY = 0.1  # seconds per request, as the slow exchange
