@@ -49,14 +49,17 @@ def api(host: str = typer.Option("127.0.0.1", envvar="PROFITSHARE_API_HOST")) ->
     from api.app import create_app
     from config.secret_check import WITH_TEMPORAL, refuse_weak_secrets
     from config.settings import get_settings
+    from runtime.collector import freeze_startup
     from runtime.logging import configure
 
     settings = get_settings()
     refuse_weak_secrets(settings, needs=WITH_TEMPORAL)
     configure()
+    app = create_app(settings)
+    freeze_startup()
     # log_config=None: uvicorn's own loggers go through ours (JSON, masked) instead of plain text.
     uvicorn.run(
-        create_app(settings),
+        app,
         host=host,
         port=settings.api_port,
         log_level="warning",

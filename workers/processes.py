@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import gc
 import os
 import signal
 import subprocess
@@ -36,10 +35,12 @@ def serve() -> None:
     import uvloop
 
     from config.settings import get_settings
+    from runtime.collector import freeze_startup
     from runtime.logging import configure
     from workers.worker import run_worker
 
     configure()
+    freeze_startup()  # a child's own few; its supervisor froze the imports before the fork
     # uvloop (ccxt's own dependency) runs the worker's event loop: its asyncio machinery was
     # about a tenth of a worker's CPU per share by profile; uvloop cut the worker's CPU per
     # share by ~5% (issue 20). Workflow code never sees it: the SDK runs workflows on its own
@@ -60,9 +61,9 @@ def run_workers(processes: int) -> int:
 
 def supervise(processes: int) -> int:
     import workers.worker  # noqa: F401  (imported once, shared by the forked children)
+    from runtime.collector import freeze_startup
 
-    gc.collect()
-    gc.freeze()  # the collector never writes to these objects: their pages stay shared
+    freeze_startup()  # the collector never writes to these objects: their pages stay shared
     # Forking a threaded process is unsafe (a lock held by another thread stays held in the
     # child): should an import ever start a thread, the children start afresh instead.
     fork = threading.active_count() == 1
