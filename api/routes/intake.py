@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert
 
 from api.auth import require
 from api.deps import AppDeps
 from api.errors import ApiError
 from api.signals import share_client
-from db import standing
-from db.models import ExchangeAccount, ProfitEventRow
+from db import intake
+from db.engine import autocommit
 from domain.models import ProfitEvent
 from workflows.ids import share_workflow_id
 
@@ -42,42 +40,32 @@ async def submit_profit_event(
     # With the API's starter running (its lifespan), the event is queued and the answer does
     # not wait for Temporal; without it (an app given to tests) it is started here, as before.
     starter = getattr(request.app.state, "starter", None)
-    async with deps.sessions.begin() as s:
-        account = await s.get(ExchangeAccount, event.account_id)
-        if account is None or account.user_id != event.user_id:
-            raise ApiError(
-                422,
-                "unknown exchange account for this user",
-                details=[{"field": "account_id", "message": "not registered"}],
-            )
-        await standing.ensure_user(s, deps.hasher, event.user_id, deps.policy.trust)
-        inserted = await s.scalar(
-            insert(ProfitEventRow)
-            .values(
+    async with deps.sessions() as s:
+        await autocommit(s)
+        try:
+            before = await intake.record(
+                s,
                 event_id=event.event_id,
                 user_id=event.user_id,
                 account_id=event.account_id,
                 fingerprint=fingerprint,
                 body_enc=deps.cipher.encrypt(event.model_dump_json()),
-                started_at=None if starter else func.now(),
+                start_now=starter is None,
             )
-            .on_conflict_do_nothing(index_elements=[ProfitEventRow.event_id])
-            .returning(ProfitEventRow.event_id)
-        )
-        started_at = None  # a new event is queued, when a starter runs
-        if inserted is None:
-            known, started_at = (
-                await s.execute(
-                    select(ProfitEventRow.fingerprint, ProfitEventRow.started_at).where(
-                        ProfitEventRow.event_id == event.event_id
-                    )
-                )
-            ).one()
-            if known != fingerprint:
-                raise ApiError(409, "this event id was already used for a different event")
-            response.status_code = 200
+        except intake.UnknownAccount:
+            raise ApiError(
+                422,
+                "unknown exchange account for this user",
+                details=[{"field": "account_id", "message": "not registered"}],
+            ) from None
+    started = False  # a new event is queued, when a starter runs
+    if before is not None:
+        if before.fingerprint != fingerprint:
+            raise ApiError(409, "this event id was already used for a different event")
+        response.status_code = 200
+        started = before.started
     request.app.state.metrics.event_received("duplicate" if response.status_code == 200 else "new")
-    if starter is not None and started_at is None:
+    if starter is not None and not started:
         starter.kick()
     else:
         # Started after the row commits; a retry after a failure here starts it then

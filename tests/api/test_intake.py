@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from sqlalchemy import func, select
@@ -9,6 +10,7 @@ from sqlalchemy import func, select
 from db.models import ProfitEventRow, Share
 from tests.support.api import BACKEND, OPS
 from tests.support.scenario import event_body, eventually
+from tests.support.statements import statements
 from workflows.ids import share_workflow_id
 
 
@@ -105,3 +107,46 @@ async def test_tokens_and_roles(api, deps, emulator_url):
     assert (await api.post("/v1/profit-events", json=body, headers=wrong)).status_code == 401
     assert (await api.post("/v1/profit-events", json=body, headers=OPS)).status_code == 403
     assert (await api.get("/v1/shares/evt_unknown", headers=OPS)).status_code == 404
+
+
+async def test_an_account_not_the_users_is_refused_and_records_nothing(api, deps, emulator_url):
+    body = await event_body(deps, emulator_url)
+    other = await event_body(deps, emulator_url)  # a registered account, of another user
+    for account in ("acct_never_registered", other["account_id"]):
+        response = await api.post(
+            "/v1/profit-events", json={**body, "account_id": account}, headers=BACKEND
+        )
+        assert response.status_code == 422, response.text
+        error = response.json()["error"]
+        assert (error["code"], error["details"][0]["field"]) == ("invalid", "account_id")
+    assert await _count(deps, ProfitEventRow, body["event_id"]) == 0
+    # The event once recorded, the same id with a wrong account is still refused first.
+    assert (await api.post("/v1/profit-events", json=body, headers=BACKEND)).status_code == 202
+    moved = {**body, "account_id": other["account_id"]}
+    assert (await api.post("/v1/profit-events", json=moved, headers=BACKEND)).status_code == 422
+
+
+async def test_a_new_event_is_one_statement_with_no_transaction_around_it(api, deps, emulator_url):
+    """Issue 20: in a burst, intake's requests share the cores with the shares they start. A
+    new event is one INSERT on its own (no BEGIN, no COMMIT); a repeat reads what it repeats."""
+    warm = await event_body(deps, emulator_url)
+    assert (await api.post("/v1/profit-events", json=warm, headers=BACKEND)).status_code == 202
+    body = await event_body(deps, emulator_url)
+    with statements() as seen:
+        first = await api.post("/v1/profit-events", json=body, headers=BACKEND)
+    assert first.status_code == 202
+    assert [in_transaction for _, in_transaction in seen] == [False], seen
+    with statements() as seen:
+        again = await api.post("/v1/profit-events", json=body, headers=BACKEND)
+    assert again.status_code == 200
+    assert [in_transaction for _, in_transaction in seen] == [False, False], seen
+
+
+async def test_the_same_new_event_twice_at_once_is_recorded_once(api, deps, emulator_url):
+    body = await event_body(deps, emulator_url)
+    answers = await asyncio.gather(
+        *(api.post("/v1/profit-events", json=body, headers=BACKEND) for _ in range(2))
+    )
+    assert sorted(a.status_code for a in answers) == [200, 202]
+    assert answers[0].json() == answers[1].json()
+    assert await _count(deps, ProfitEventRow, body["event_id"]) == 1
