@@ -1,28 +1,30 @@
 """Several worker processes behind one command.
 
 A Python worker runs its workflow tasks on one core (the GIL), so a machine's cores are
-used by processes, not threads. The supervisor only starts the children, forwards SIGTERM,
-SIGINT and SIGHUP to them, and exits with the first failure it sees.
+used by processes, not threads. The supervisor starts the children, then becomes
+workers/waiter.py, which forwards SIGTERM, SIGINT and SIGHUP to them and exits with the first
+failure it sees.
 
 Memory (issue 20): `profitshare worker` execs into a fresh supervisor, so the CLI's own
 imports do not stay resident. The supervisor imports the worker's modules once (ccxt,
-SQLAlchemy, temporalio, every workflow: about 170 MB), freezes them out of the garbage
+SQLAlchemy, temporalio, every workflow: about 120 MB), freezes them out of the garbage
 collector's reach and forks the children, which share those pages copy-on-write instead of
-holding a copy each. Each child connects to Temporal and PostgreSQL itself (nothing is opened
-before the fork) and knows its index (PROFITSHARE_WORKER_INDEX).
+holding a copy each; then it execs the waiter, which holds none of them. Each child connects
+to Temporal and PostgreSQL itself (nothing is opened before the fork) and knows its index
+(PROFITSHARE_WORKER_INDEX).
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import signal
 import subprocess
 import sys
 import threading
 import traceback
-from types import FrameType
+from pathlib import Path
+from typing import NoReturn
 
 INDEX_VARIABLE = "PROFITSHARE_WORKER_INDEX"
 
@@ -39,6 +41,8 @@ def serve() -> None:
     from runtime.logging import configure
     from workers.worker import run_worker
 
+    # A supervisor's child starts with these blocked (supervise): the worker handles them.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, FORWARDED)
     configure()
     freeze_startup()  # a child's own few; its supervisor froze the imports before the fork
     # uvloop (ccxt's own dependency) runs the worker's event loop: its asyncio machinery was
@@ -59,40 +63,26 @@ def run_workers(processes: int) -> int:
     os.execv(sys.executable, [sys.executable, "-m", "workers.processes", str(processes)])
 
 
-def supervise(processes: int) -> int:
+def supervise(processes: int) -> NoReturn:
+    """Starts the children, then becomes workers/waiter.py, which waits for them."""
     import workers.worker  # noqa: F401  (imported once, shared by the forked children)
     from runtime.collector import freeze_startup
 
     freeze_startup()  # the collector never writes to these objects: their pages stay shared
+    # Held until the waiter handles them (the mask survives the exec): a SIGTERM while the
+    # children start still reaches every one of them.
+    signal.pthread_sigmask(signal.SIG_BLOCK, FORWARDED)
     # Forking a threaded process is unsafe (a lock held by another thread stays held in the
     # child): should an import ever start a thread, the children start afresh instead.
     fork = threading.active_count() == 1
-    running: dict[int, subprocess.Popen[bytes] | None] = {}
-
-    def stop_children(_signum: int = 0, _frame: FrameType | None = None) -> None:
-        for pid in running:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
-
-    # Before the first child: a SIGTERM while they start still reaches every one started.
-    for signum in FORWARDED:
-        signal.signal(signum, stop_children)
-    for index in range(processes):
-        if fork:
-            running[_forked(index)] = None
-        else:
-            child = _spawned(index)  # kept: a Popen dropped while running gets reaped by
-            running[child.pid] = child  # subprocess itself, behind this waitpid's back
-    failed = 0
-    while running:
-        pid, status = os.waitpid(-1, 0)
-        if running.pop(pid, False) is False:
-            continue
-        code = os.waitstatus_to_exitcode(status)
-        if code and not failed:
-            failed = code if code > 0 else 128 - code  # killed by a signal: 128 + its number
-            stop_children()  # one worker died: stop the rest rather than run short-handed
-    return failed
+    # A Popen is kept until the exec: one dropped while its child runs may be reaped by the
+    # subprocess module itself, and the waiter would never see that child exit.
+    started = [_forked(index) if fork else _spawned(index) for index in range(processes)]
+    pids = [str(child if isinstance(child, int) else child.pid) for child in started]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    waiter = str(Path(__file__).with_name("waiter.py"))
+    os.execv(sys.executable, [sys.executable, "-I", "-S", waiter, *pids])
 
 
 FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
@@ -139,7 +129,7 @@ def main() -> None:
     if args.serve:
         serve()
     else:
-        sys.exit(supervise(args.processes))
+        supervise(args.processes)
 
 
 if __name__ == "__main__":

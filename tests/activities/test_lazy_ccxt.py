@@ -5,30 +5,16 @@ where nothing has imported ccxt yet."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import textwrap
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.fresh import run_fresh
 
 
-def run_fresh(code: str) -> dict:
-    """Runs `code` in a new interpreter at the repository root; it prints one JSON object."""
-    done = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])
+def fresh_json(code: str) -> dict:
+    return json.loads(run_fresh(code))
 
 
 def test_a_worker_imports_binance_and_no_other_exchange() -> None:
-    found = run_fresh(
+    found = fresh_json(
         """
         import json, sys
         import workers.worker
@@ -38,9 +24,8 @@ def test_a_worker_imports_binance_and_no_other_exchange() -> None:
         print(json.dumps({"loaded": loaded, "ids": ccxt.exchanges}))
         """
     )
-    exchanges = {f"ccxt.{i}" for i in found["ids"]} | {
-        f"ccxt.async_support.{i}" for i in found["ids"]
-    }
+    ids = found["ids"]
+    exchanges = {f"ccxt.{i}" for i in ids} | {f"ccxt.async_support.{i}" for i in ids}
     assert sorted(exchanges & set(found["loaded"])) == ["ccxt.async_support.binance"]
     assert len(found["ids"]) > 100  # ccxt's whole list is still known (FX_SOURCE=ccxt:<id>)
 
@@ -48,7 +33,7 @@ def test_a_worker_imports_binance_and_no_other_exchange() -> None:
 def test_the_stand_ins_export_what_ccxt_exports() -> None:
     """ccxt's own __init__ run afterwards, into a namespace of its own, finds every name it
     exports to be the very object the stand-in gives (and imports every exchange doing so)."""
-    found = run_fresh(
+    found = fresh_json(
         """
         import json, sys
         from pathlib import Path
@@ -73,7 +58,7 @@ def test_the_stand_ins_export_what_ccxt_exports() -> None:
 
 
 def test_a_name_ccxt_lacks_is_an_attribute_error() -> None:
-    found = run_fresh(
+    found = fresh_json(
         """
         import json
         from activities.exchange.lazy_ccxt import ccxt
@@ -90,7 +75,7 @@ def test_a_name_ccxt_lacks_is_an_attribute_error() -> None:
 
 
 def test_ccxt_imported_first_is_kept() -> None:
-    found = run_fresh(
+    found = fresh_json(
         """
         import json
         import ccxt.async_support as real

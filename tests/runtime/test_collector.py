@@ -4,24 +4,9 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import textwrap
 
 from tests.cli.test_weak_secrets import GOOD
-
-
-def run_fresh(code: str, env: dict[str, str] | None = None) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip().splitlines()[-1]
+from tests.support.fresh import run_fresh
 
 
 def test_the_api_freezes_what_it_started_with_before_it_serves(tmp_path) -> None:
