@@ -26,6 +26,8 @@ import traceback
 from pathlib import Path
 from typing import NoReturn
 
+from workers.waiter import FORWARDED  # the signals the waiter forwards: the same ones
+
 INDEX_VARIABLE = "PROFITSHARE_WORKER_INDEX"
 
 
@@ -83,9 +85,6 @@ def supervise(processes: int) -> NoReturn:
     sys.stderr.flush()
     waiter = str(Path(__file__).with_name("waiter.py"))
     os.execv(sys.executable, [sys.executable, "-I", "-S", waiter, *pids])
-
-
-FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 
 def _forked(index: int) -> int:
