@@ -1,7 +1,8 @@
 """What GET /v1/users/{user_id}/standing shows, read in one statement (issue 20: one query
 per read): the user's row, their restricting shares, whether they accepted the terms in force,
 the counts their trust signals come from, and the users linked to them by a device or an API
-key. Only when there are linked users does a second statement read their overdue debts."""
+key, and which of their shares are overdue. Only when one is does a second statement read
+those debts."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import consents, trust_signals
 from db.models import Share, User
-from db.risk.links import LINKS, USER, Via, by_user
+from db.risk.links import LINKS, USER, Via, by_user, overdue_shares
 from db.standing import RESTRICTING_STATUSES
 
 
@@ -27,6 +28,7 @@ class StandingRead:
     api_keys: int
     sessions: int
     links: dict[str, set[Via]]
+    overdue: list[str]  # event ids of the linked users' overdue shares
 
 
 NOW = bindparam("now", type_=DateTime(timezone=True))
@@ -41,10 +43,13 @@ def standing_statement():  # type: ignore[no-untyped-def]
         .select_from(linked)
         .scalar_subquery()
     )
+    overdue = overdue_shares(linked.c.user_id)
     # One row per restricting share (one row with no share when there is none); the other
     # columns only depend on the parameters, so PostgreSQL computes them once.
     return (
-        select(User, Share, consents.accepted_current_clause(USER, NOW), keys, sessions, links)
+        select(
+            User, Share, consents.accepted_current_clause(USER, NOW), keys, sessions, links, overdue
+        )
         .outerjoin(Share, and_(Share.user_id == User.id, Share.status.in_(RESTRICTING_STATUSES)))
         .where(User.id == USER)
         .order_by(Share.recorded_at)
@@ -60,7 +65,7 @@ async def read_standing(session: AsyncSession, user_id: str, now: datetime) -> S
     rows = (await session.execute(_STANDING, params)).all()
     if not rows:
         return None
-    user, _, accepted, keys, sessions, links = rows[0]
+    user, _, accepted, keys, sessions, links, overdue = rows[0]
     return StandingRead(
         user=cast(User, user),
         shares=[row[1] for row in rows if row[1] is not None],
@@ -68,6 +73,7 @@ async def read_standing(session: AsyncSession, user_id: str, now: datetime) -> S
         api_keys=int(keys or 0),
         sessions=int(sessions or 0),
         links=by_user(_pairs(links)),
+        overdue=list(overdue or []),
     )
 
 

@@ -74,14 +74,14 @@ class Standing(BaseModel):
 async def get_standing(user_id: str, deps: AppDeps) -> Standing:
     now = datetime.now(UTC)
     async with deps.sessions() as s:
-        # One statement (and one for linked debts): no transaction around them, two round
-        # trips fewer on a read that backends call before every trade.
+        # One statement (and one when a linked user is overdue): no transaction around them,
+        # two round trips fewer on a read that backends call before every trade.
         await autocommit(s)
         read = await read_standing(s, user_id, now)
         if read is None:
             raise ApiError(404, f"no user {user_id}")
         links = read.links
-        debts = await overdue_debts(s, deps.cipher, sorted(links), now=now)
+        debts = await overdue_debts(s, deps.cipher, read.overdue, now=now)
     user, shares, trust = read.user, read.shares, deps.policy.trust
     signals = trust_signals.signals_from(
         trust, user, now, api_keys=read.api_keys, sessions=read.sessions

@@ -1,4 +1,5 @@
-"""Gathers what the risk rules look at, from Postgres: one query, two more only when needed.
+"""Gathers what the risk rules look at, from Postgres: one query; one more when a linked user
+is overdue, and one for a profit claim's history.
 
 One place for the API's assessments and the share workflow's screening alike. Velocity
 counts come from risk_decisions itself: every assessment is an event of its action.
@@ -26,7 +27,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from db.crypto import FieldCipher
 from db.models import Device, RiskDecisionRow, Share, User
 from db.privacy_models import RiskDismissal
-from db.risk.links import DEVICE, LINKS, USER, by_user, overdue_debts
+from db.risk.links import DEVICE, LINKS, USER, by_user, overdue_debts, overdue_shares
 from domain.risk.decision import RiskRequest
 from domain.risk.email import EmailKind, domain_of
 from domain.risk.facts import RiskFacts
@@ -75,6 +76,7 @@ FACTS = select(
     select(func.json_agg(func.json_build_array(_links.c.user_id, _links.c.via)))
     .scalar_subquery()
     .label("links"),
+    overdue_shares(_links.c.user_id).label("overdue"),
     _count(_d.device_fingerprint == DEVICE, *_OTHER_SIGNUPS, distinct_users=True).label(
         "signups_from_device_last_hour"
     ),
@@ -139,7 +141,7 @@ async def gather(
         device_fingerprint=request.device_fingerprint,
         users_on_device=row.users_on_device or [],
         users_with_api_key=sorted(u for u, via in links.items() if "api_key" in via),
-        linked_overdue=await overdue_debts(session, cipher, sorted(links), now=now),
+        linked_overdue=await overdue_debts(session, cipher, row.overdue, now=now),
         signups_from_device_last_hour=row.signups_from_device_last_hour,
         signups_from_ip_last_hour=row.signups_from_ip_last_hour,
         entries_last_hour=row.entries_last_hour,

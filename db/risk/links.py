@@ -12,7 +12,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal, cast
 
-from sqlalchemy import CompoundSelect, String, bindparam, literal_column, select, union
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    ScalarSelect,
+    String,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    union,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.crypto import FieldCipher
@@ -24,6 +34,7 @@ from domain.risk.facts import LinkedDebt
 Via = Literal["device", "api_key"]
 # Overdue: the share is open and has reached its due date (the day-7 warning) or beyond.
 OVERDUE_FROM = Level.WARNING
+_OVERDUE = (Share.status == "open", Share.level >= OVERDUE_FROM)
 
 # The statements are built once: risk checks are many, and building costs more than running.
 USER = bindparam("user_id", type_=String)
@@ -72,17 +83,25 @@ async def linked_accounts(
     return by_user(await session.execute(LINKS, params))
 
 
-async def overdue_debts(
-    session: AsyncSession, cipher: FieldCipher, user_ids: list[str], *, now: datetime
-) -> list[LinkedDebt]:
-    """What each user owes on overdue shares, one entry per user and currency."""
-    if not user_ids:
-        return []
-    shares = await session.scalars(
-        select(Share).where(
-            Share.user_id.in_(user_ids), Share.status == "open", Share.level >= OVERDUE_FROM
-        )
+def overdue_shares(users: ColumnElement[str]) -> ScalarSelect[list[str] | None]:
+    """The open shares of `users` (a column of user ids, LINKS's) that are due or past due,
+    as an array of event ids (NULL for none): a column of a read that already finds the links,
+    so that finding no debt costs no round trip of its own."""
+    return (
+        select(func.array_agg(Share.event_id))
+        .where(Share.user_id.in_(select(users)), *_OVERDUE)
+        .scalar_subquery()
     )
+
+
+async def overdue_debts(
+    session: AsyncSession, cipher: FieldCipher, event_ids: list[str] | None, *, now: datetime
+) -> list[LinkedDebt]:
+    """What each user owes on the overdue shares `event_ids` (found by `overdue_shares`; one
+    paid since is left out), one entry per user and currency."""
+    if not event_ids:
+        return []
+    shares = await session.scalars(select(Share).where(Share.event_id.in_(event_ids), *_OVERDUE))
     owed: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     level: dict[tuple[str, str], int] = defaultdict(int)
     for share in shares:

@@ -1,5 +1,5 @@
 """The standing and share reads each ask PostgreSQL once (issue 20: one query per read);
-the standing of a user linked to others asks once more, for the linked users' debts. No
+the standing of a user linked to an overdue one asks once more, for those debts. No
 transaction is opened around them: a BEGIN and a ROLLBACK would be two round trips more.
 Counted statements leave out the rate limiter's own (api/limits.py)."""
 
@@ -25,8 +25,10 @@ async def test_a_share_read_is_one_statement(api, open_share):
 
 
 async def test_a_standing_read_is_one_statement_and_one_more_for_linked_debts(api, deps):
-    a, b, device = uid("a"), uid("b"), uid("fp")
+    a, b, c, device = uid("a"), uid("b"), uid("c"), uid("fp")
     await assess(api, user_id=a, action="signup", device_fingerprint=device, ip=CLEAN_IP)
+    await assess(api, user_id=c, action="signup", device_fingerprint=device, ip=CLEAN_IP)
+    assert len(await read(api, f"/v1/users/{c}/standing")) == 1  # linked, nothing overdue
     account = await api.post(
         f"/v1/users/{a}/exchange-accounts",
         json={"exchange": "binance", "api_key": uid("key"), "api_secret": "s" * 16},

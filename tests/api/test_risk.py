@@ -273,3 +273,14 @@ async def test_an_assessment_is_two_statements_with_no_transaction_around_them(a
         decision = await login()
     assert decision["decision"] == "allow"
     assert [in_transaction for _, in_transaction in seen] == [False, False], seen
+
+
+async def test_a_device_shared_with_users_who_owe_nothing_costs_no_third_statement(api):
+    """Whether a linked user is overdue is a column of the facts' statement: only a debt
+    found there is read (test_linked_debt.py reads one)."""
+    device, linked = uid("fp"), uid("u")
+    await assess(api, user_id=linked, ip=CLEAN_IP, device_fingerprint=device)
+    with statements() as seen:
+        decision = await assess(api, user_id=uid("u"), ip=CLEAN_IP, device_fingerprint=device)
+    assert decision["linked_users"] == [linked]
+    assert len(seen) == 2, seen
