@@ -1,7 +1,9 @@
 """Rate limits on every request: per bearer token, per source address, and per gateway on
 webhook paths, counted in PostgreSQL (db/rate_limits.py) so every API process shares them.
 The limits are `limits` items in fixed windows (its FixedWindowRateLimiter's scheme: a count
-per key and window), all of a request's counted in one statement.
+per key and window). A key's first request in a window is counted there at once, all of the
+request's keys in one statement; later ones in this process and sent in batches
+(db/rate_limit_batches.py).
 
 Over a limit: 429 in the error shape with Retry-After, counted in /metrics. Limits come from
 RATE_LIMIT_PER_TOKEN / _PER_IP / _WEBHOOKS. When the database cannot count, requests pass
@@ -22,6 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.errors import error_response
 from api.sources import source_ip
+from db.rate_limit_batches import BatchedWindowCounts
 from db.rate_limits import PostgresWindowCounters
 
 log = structlog.get_logger()
@@ -34,7 +37,7 @@ PAUSE_AFTER_FAILURE_S = 5.0
 class RateLimits:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self._storage: PostgresWindowCounters | None = None
+        self._storage: BatchedWindowCounts | None = None
         self._items: dict[str, RateLimitItem] = {}
         self._paused_until = 0.0
 
@@ -69,9 +72,9 @@ class RateLimits:
         return self._items[text]
 
     async def _check(self, scope: Scope, state) -> tuple[str, RateLimitItem, int] | None:
-        """One round trip counts every limit this request falls under."""
+        """Counts every limit this request falls under: at most one round trip."""
         if self._storage is None:
-            self._storage = PostgresWindowCounters(state.deps.sessions)
+            self._storage = BatchedWindowCounts(PostgresWindowCounters(state.deps.sessions))
         settings = state.settings
         limits = [("ip", source_ip(scope, settings.trusted_proxies) or "-",
                    settings.rate_limit_per_ip)]  # fmt: skip
