@@ -58,6 +58,7 @@ class BatchedWindowCounts:
         self._flush_s, self._clock = flush_s, clock
         self._windows: dict[str, _Window] = {}
         self._flusher: asyncio.Task[None] | None = None
+        self._forgotten_at = float("-inf")
 
     async def incr_many(self, hits: list[Hit]) -> dict[str, tuple[int, float]]:
         """Counts the hits; key -> (its window's count with these hits, when it ends). Same
@@ -73,6 +74,7 @@ class BatchedWindowCounts:
         if answer and self._flusher is None:
             self._flusher = asyncio.create_task(self._flush_soon())
         if first:
+            self._forget_ended(now)
             for key, _, _ in first:
                 self._windows.pop(key, None)  # ended: what was not sent limits no one now
             answered = await self._counters.incr_many(first)
@@ -81,9 +83,23 @@ class BatchedWindowCounts:
         return answer
 
     async def flushed(self) -> None:
-        """Waits until what was counted here has been sent (tests; shutdown)."""
+        """Waits until what was counted here has been sent (for tests: a process that stops
+        loses at most its last FLUSH_S of counts)."""
         while self._flusher is not None:
             await asyncio.gather(self._flusher, return_exceptions=True)
+
+    def held(self) -> int:
+        """How many keys' windows this process holds."""
+        return len(self._windows)
+
+    def _forget_ended(self, now: float) -> None:
+        """Drops the windows that have ended, at most once a FLUSH_S: a caller new in every
+        request (a flood from many addresses) is never batched, so flushes alone would not."""
+        if now < self._forgotten_at + self._flush_s:
+            return
+        self._forgotten_at = now
+        for key in [k for k, w in self._windows.items() if w.ends <= now]:
+            del self._windows[key]  # ended: what was not sent limits no one now
 
     def _learn(self, sent: list[Hit], answered: dict[str, tuple[int, float]]) -> None:
         for key, seconds, _ in sent:
@@ -106,9 +122,7 @@ class BatchedWindowCounts:
 
     async def _flush(self) -> bool:
         """Sends what was counted here; True while there is more to send."""
-        now = self._clock()
-        for key in [k for k, w in self._windows.items() if w.ends <= now]:
-            del self._windows[key]  # ended: what was not sent limits no one now
+        self._forget_ended(self._clock())
         batch = [(k, w.seconds, w.pending) for k, w in self._windows.items() if w.pending]
         if not batch:
             return False

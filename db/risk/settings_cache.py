@@ -67,7 +67,7 @@ class FraudSettingsCache:
         return self._held
 
     async def settled(self) -> None:
-        """Waits for a check running beside the assessments (tests; shutdown)."""
+        """Waits for a check running beside the assessments (for tests)."""
         if self._beside is not None:
             await asyncio.gather(self._beside, return_exceptions=True)
 

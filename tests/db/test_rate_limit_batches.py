@@ -89,3 +89,14 @@ async def test_after_its_window_a_key_is_counted_again_from_one(deps):
         assert (await counts.incr_many([(k, 1, 1)]))[k][0] == 1
     assert len(seen) == 1  # not taken from what this process held
     await counts.flushed()
+
+
+async def test_ended_windows_are_forgotten_even_when_no_key_comes_twice(deps):
+    """A flood from ever-new addresses is all first hits: nothing is batched, and the windows
+    held here are still dropped once they end."""
+    counts = BatchedWindowCounts(PostgresWindowCounters(deps.sessions))
+    await counts.incr_many([(key(), 1, 1) for _ in range(20)])
+    assert counts.held() == 20
+    await asyncio.sleep(1.1)
+    await counts.incr_many([(key(), 1, 1)])
+    assert counts.held() == 1
