@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from contextvars import Context
 from dataclasses import dataclass
 
 import structlog
@@ -72,7 +73,8 @@ class BatchedWindowCounts:
             else:
                 first.append((key, seconds, amount))
         if answer and self._flusher is None:
-            self._flusher = asyncio.create_task(self._flush_soon())
+            # Not the request's context (its log fields, its counters): the batch is no one's.
+            self._flusher = asyncio.create_task(self._flush_soon(), context=Context())
         if first:
             self._forget_ended(now)
             for key, _, _ in first:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from contextvars import Context
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -58,7 +59,8 @@ class FraudSettingsCache:
     async def current(self) -> SettingsVersion:
         if self._held is not None and self._age() < self._trusted_for:
             if self._age() >= self._refresh_after and self._beside is None:
-                self._beside = asyncio.create_task(self._check_beside())
+                # Not the assessment's context (its log fields): the check is no one's.
+                self._beside = asyncio.create_task(self._check_beside(), context=Context())
             return self._held
         async with self._lock:
             if self._held is None or self._age() >= self._trusted_for:
