@@ -3,6 +3,7 @@ report it makes totals exactly what open shares past due owe, served by its own 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -99,12 +100,24 @@ async def test_after_dev_starts_the_schedules_exist_and_the_daily_report_adds_up
     client = await Client.connect(
         dev_stack["TEMPORAL_ADDRESS"], data_converter=data_converter(settings)
     )
-    schedules = {s.id async for s in await client.list_schedules()}
-    assert schedules == {s.id for s in SCHEDULES} | {
+    expected = {s.id for s in SCHEDULES} | {
         AUDIT_ANCHOR_SCHEDULE_ID,
         RETENTION_SCHEDULE_ID,
         RECONCILER_SCHEDULE_ID,
     }
+
+    found: set[str] = set()
+
+    async def listed() -> bool:
+        # Listing reads Temporal's visibility store, which trails a schedule's creation: a
+        # run saw the last one created missing just after the stack said it runs.
+        found.clear()
+        found.update({s.id async for s in await client.list_schedules()})
+        return found == expected
+
+    with contextlib.suppress(AssertionError):
+        await eventually(listed, timeout=30)
+    assert found == expected
 
     await recorded_share(deps, days_ago=22)
     await recorded_share(deps, days_ago=61, paid="25.00")
