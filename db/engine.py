@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import (
 # psycopg remembers how it turned a statement's placeholders into PostgreSQL's only for
 # statements under 4 KiB (it guards against ORMs' ever-different multi-row INSERTs). The risk
 # facts and the standing read are longer, built once and run on every assessment and read:
-# each call split them again with a regex (0.25 ms an assessment under cProfile). Ours are a fixed set
-# (tests/db/test_engine.py checks both are remembered; the name is psycopg's, pinned).
+# each call split them again with a regex (0.25 ms an assessment under cProfile). Ours are
+# a fixed set (tests/db/test_engine.py checks both are remembered; the name is psycopg's,
+# pinned).
 _queries.MAX_CACHED_STATEMENT_LENGTH = 16 * 1024
 
 
