@@ -66,16 +66,26 @@ def _status(pid: int) -> dict[str, float]:
 
 
 def cpu_s(pid: int) -> float:
-    """User + system CPU seconds the process and its living descendants have used so far."""
+    """User + system CPU seconds the process and all its descendants have used so far,
+    those that have ended included.
+
+    A descendant that ended took its own CPU time out of /proc with it; the kernel adds it
+    (and that of its own ended descendants) to its parent's "children" times when the
+    parent reaps it. So each living member's own times plus its reaped children's count
+    every member once. Counting only the living undercounted PostgreSQL, whose server
+    processes come and go with the pools' connections: a connection closed during a phase
+    took back the CPU its process had spent since it started, before the phase too.
+    """
     total = 0.0
     for member in family(pid):
         try:
             stat = Path(f"/proc/{member}/stat").read_text()
         except OSError:
             continue
-        # The command name (field 2) may hold spaces; the fields after ")" are fixed.
+        # The command name (field 2) may hold spaces; the fields after ")" are fixed:
+        # utime, stime, cutime, cstime are fields 14 to 17.
         after_name = stat.rpartition(")")[2].split()
-        total += (int(after_name[11]) + int(after_name[12])) / _TICKS
+        total += sum(int(ticks) for ticks in after_name[11:15]) / _TICKS
     return total
 
 
