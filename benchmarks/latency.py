@@ -31,7 +31,7 @@ def percentiles(samples_s: list[float]) -> Percentiles:
     return {"p50": rank(0.50), "p95": rank(0.95), "p99": rank(0.99)}
 
 
-def _timed(call: Callable[[], object], n: int) -> list[float]:
+def timed(call: Callable[[], object], n: int) -> list[float]:
     call()  # first call builds caches (HMAC objects, compiled patterns): not a user's latency
     samples = []
     for _ in range(n):
@@ -82,7 +82,7 @@ def _verifiers(now: datetime) -> dict[str, Callable[[], None]]:
 def webhook_verify_latency(n: int) -> tuple[Percentiles, dict[str, Percentiles]]:
     """Every gateway's signature check; the headline figure is the slowest gateway's."""
     by_provider = {
-        name: percentiles(_timed(verify, n))
+        name: percentiles(timed(verify, n))
         for name, verify in _verifiers(datetime.now(UTC)).items()
     }
     worst = max(by_provider.values(), key=lambda p: p["p99"])
@@ -141,7 +141,7 @@ def risk_rules_latency(n: int) -> Percentiles:
         state["i"] += 1
         assess(facts[state["i"] % len(facts)])
 
-    return percentiles(_timed(one, n))
+    return percentiles(timed(one, n))
 
 
 # --- reads over HTTP ----------------------------------------------------------------------

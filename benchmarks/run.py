@@ -23,6 +23,7 @@ from benchmarks import (
     ladder,
     latency,
     lock_waits,
+    machine_speed,
     report,
     scale,
     under_load,
@@ -68,6 +69,18 @@ class Sizes:
             burst_events=300,
         )
 
+    @classmethod
+    def burst_focus(cls) -> Sizes:
+        """The burst and the steady intake it is compared with at full size, the rest small:
+        about 15 minutes, for comparing two commits' bursts back to back (performance.md)."""
+        return cls(
+            open_shares=5100,  # the burst's 5,000 are open already: the scale phase adds 100
+            ladder_shares=5,
+            latency_samples=200,
+            read_samples=50,
+            console_samples=0,
+        )
+
     def timeout(self, n: int) -> float:
         """Generous (about 2 events/s): a phase still unfinished by then has failed, not slowed."""
         return 120 + n * 0.5
@@ -77,6 +90,9 @@ async def run_bench(sizes: Sizes) -> dict[str, Any]:
     """The report; it carries "error" (and lacks the later figures) if a phase failed."""
     started = time.perf_counter()
     figures: dict[str, Any] = {"machine": report.machine()}
+    # Before each phase, the stack quiet: whether the machine itself sped up or slowed down
+    # between the phases a ratio compares (benchmarks/machine_speed.py).
+    figures["machine_speed_ms"] = {"start": machine_speed.sample_ms()}
     # Microsecond work first, before our own servers start competing for the CPU.
     say("latency: webhook verification and risk assessment, in-process")
     webhook_verify, by_provider = latency.webhook_verify_latency(sizes.latency_samples)
@@ -96,6 +112,10 @@ async def run_bench(sizes: Sizes) -> dict[str, Any]:
     except Exception as err:  # keep what was measured; the CLI exits non-zero
         say(f"failed: {type(err).__name__}: {err}")
         figures["error"] = f"{type(err).__name__}: {err}"
+    figures["machine_drift"] = {
+        "burst_vs_intake": machine_speed.drift(figures["machine_speed_ms"], "intake", "burst"),
+        "end_vs_start": machine_speed.drift(figures["machine_speed_ms"], "start", "end"),
+    }
     figures["run"] = {
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "concurrency": CONCURRENCY,
@@ -111,6 +131,13 @@ async def run_bench(sizes: Sizes) -> dict[str, Any]:
 async def _phases(stack: BenchStack, deps: Deps, sizes: Sizes, figures: dict[str, Any]) -> None:
     settings, n = stack.settings, sizes.events
     client = await connect(settings)
+
+    async def speed_before(phase: str) -> None:
+        figures["machine_speed_ms"][phase] = await machine_speed.quiet_sample_ms(
+            CpuMeter(stack.pids(*SERVICES))
+        )
+
+    await speed_before("floor")
     figures["floor"] = await floor.measure_floor(stack, client, n)
     say(f"floor: {figures['floor']}")
     async with httpx.AsyncClient(
@@ -122,6 +149,7 @@ async def _phases(stack: BenchStack, deps: Deps, sizes: Sizes, figures: dict[str
         limits=httpx.Limits(max_connections=CONCURRENCY * 2, keepalive_expiry=2),
     ) as api:
         bodies = await seed_events(api, stack.emulator_url, "intake", n)
+        await speed_before("intake")
         say(f"intake: {n} profit events")
         cpu = CpuMeter(stack.pids(*SERVICES))
         async with (
@@ -203,6 +231,7 @@ async def _phases(stack: BenchStack, deps: Deps, sizes: Sizes, figures: dict[str
         stack.check_alive()
 
         steady = figures["intake"]["events_per_min"] / 60
+        await speed_before("burst")
         figures["burst"] = await burst(
             stack,
             api,
@@ -214,6 +243,7 @@ async def _phases(stack: BenchStack, deps: Deps, sizes: Sizes, figures: dict[str
         )
         say(f"burst: {figures['burst']}")
 
+        await speed_before("scale")
         say(f"scale: opening {sizes.open_shares} shares (progress every few seconds)")
         figures["scale"] = {"open_shares": sizes.open_shares}
         figures["scale"] |= await scale.open_shares(
@@ -233,12 +263,14 @@ async def _phases(stack: BenchStack, deps: Deps, sizes: Sizes, figures: dict[str
                 sizes.console_samples,
             )  # fmt: skip
     stack.check_alive()
+    await speed_before("ladder")
     say(f"ladder: {sizes.ladder_shares} shares through 60 days on the time-skipping server")
     # The walk skips time once per timer of each share, one after another: 1,000 shares took
     # 304 s on a 2-core machine once the ladder worker's cache held them all (692 s before).
     figures["scale"] |= await ladder.ladder_walk(
         stack, deps, sizes.ladder_shares, timeout=sizes.timeout(sizes.ladder_shares)
     )
+    await speed_before("end")
 
 
 def _rate(name: str, count: int, seconds: float, floor_per_s: float) -> dict[str, float]:
