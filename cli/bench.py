@@ -33,8 +33,17 @@ def _stdout_to_stderr() -> Iterator[None]:
         os.close(saved)
 
 
-def run(*, events: int | None, open_shares: int | None, quick: bool, console: bool = True) -> None:
-    sizes = Sizes.quick() if quick else Sizes()
+def run(
+    *,
+    events: int | None,
+    open_shares: int | None,
+    quick: bool,
+    console: bool = True,
+    burst_focus: bool = False,
+) -> None:
+    if quick and burst_focus:
+        raise typer.BadParameter("--quick and --burst-focus are two sets of sizes: give one")
+    sizes = Sizes.quick() if quick else Sizes.burst_focus() if burst_focus else Sizes()
     if not console:
         sizes = dataclasses.replace(sizes, console_samples=0)
     if events is not None:

@@ -108,11 +108,20 @@ def bench(
     open_shares: int | None = typer.Option(None, help="open shares for the memory figure"),
     quick: bool = typer.Option(False, help="small sizes: a smoke run of a few minutes"),
     console: bool = typer.Option(True, help="time each admin console page (console_ms)"),
+    burst_focus: bool = typer.Option(
+        False, help="full-size intake and burst, the other phases small (about 15 minutes)"
+    ),
 ) -> None:
     """Benchmark an isolated embedded stack; JSON on stdout and in DATA_DIR/bench/."""
     from cli.bench import run
 
-    run(events=events, open_shares=open_shares, quick=quick, console=console)
+    run(
+        events=events,
+        open_shares=open_shares,
+        quick=quick,
+        console=console,
+        burst_focus=burst_focus,
+    )
 
 
 if __name__ == "__main__":
