@@ -41,7 +41,7 @@ def timed(call: Callable[[], object], n: int) -> list[float]:
     return samples
 
 
-async def _timed_async(call: Callable[[], Awaitable[object]], n: int) -> list[float]:
+async def timed_async(call: Callable[[], Awaitable[object]], n: int) -> list[float]:
     await call()
     samples = []
     for _ in range(n):
@@ -121,15 +121,19 @@ async def risk_assess_latency(service: RiskService, user_ids: list[str], n: int)
 
     async def one() -> None:
         i = state["i"] = state["i"] + 1
-        request = RiskRequest(
-            user_id=user_ids[i % len(user_ids)],
-            action="login",
-            ip=f"192.0.2.{i % 200 + 1}",
-            device_fingerprint=f"fp_bench_{i % 40}",
-        )
-        await service.assess(request)
+        await service.assess(login(user_ids, i))
 
-    return percentiles(await _timed_async(one, n))
+    return percentiles(await timed_async(one, n))
+
+
+def login(user_ids: list[str], i: int) -> RiskRequest:
+    """The i-th timed login: the users in turn, from 200 addresses and 40 devices."""
+    return RiskRequest(
+        user_id=user_ids[i % len(user_ids)],
+        action="login",
+        ip=f"192.0.2.{i % 200 + 1}",
+        device_fingerprint=f"fp_bench_{i % 40}",
+    )
 
 
 def risk_rules_latency(n: int) -> Percentiles:
@@ -154,4 +158,4 @@ async def read_latency(api: httpx.AsyncClient, paths: list[str], n: int) -> Perc
         response = await api.get(paths[state["i"] % len(paths)])
         response.raise_for_status()
 
-    return percentiles(await _timed_async(one, n))
+    return percentiles(await timed_async(one, n))

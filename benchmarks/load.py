@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -16,6 +17,21 @@ R = TypeVar("R")
 # process busy on a small machine without measuring a queue inside the client.
 CONCURRENCY = 32
 PROGRESS_EVERY_S = 5.0
+
+
+@contextmanager
+def stdout_to_stderr() -> Iterator[None]:
+    """While the run lasts, anything written to fd 1 (the Temporal core's Rust logger and
+    our own log lines included) goes to stderr, so stdout carries the JSON and nothing else."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def say(message: str) -> None:

@@ -5,32 +5,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import os
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import typer
 
-from benchmarks.load import say
+from benchmarks.load import say, stdout_to_stderr
 from benchmarks.report import write
 from benchmarks.run import Sizes, run_bench
 from config.settings import load_settings
-
-
-@contextmanager
-def _stdout_to_stderr() -> Iterator[None]:
-    """While the run lasts, anything written to fd 1 (the Temporal core's Rust logger
-    included) goes to stderr, so stdout carries the JSON and nothing else."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    os.dup2(2, 1)
-    try:
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
 
 
 def run(
@@ -50,7 +31,7 @@ def run(
         sizes = dataclasses.replace(sizes, events=events)
     if open_shares is not None:
         sizes = dataclasses.replace(sizes, open_shares=open_shares)
-    with _stdout_to_stderr():
+    with stdout_to_stderr():
         report = asyncio.run(run_bench(sizes))
         path = write(report, load_settings().data_dir)
         say(f"written to {path}")
