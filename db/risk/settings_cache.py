@@ -23,6 +23,7 @@ from contextvars import Context
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db.engine import autocommit
 from db.risk import settings_store
 from db.risk.settings_store import SettingsVersion
 
@@ -86,6 +87,7 @@ class FraudSettingsCache:
     async def _refresh(self) -> None:
         began, generation = self._clock(), self._generation
         async with self._sessions() as s:
+            await autocommit(s)  # reads only: nothing to roll back (db/engine.autocommit)
             newest = await settings_store.latest_version(s)
             if self._held is None or self._held.version != newest:
                 self._held = await settings_store.current(s)

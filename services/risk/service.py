@@ -82,6 +82,7 @@ class RiskService:
         """
         if key is not None:
             async with self._sessions() as s:
+                await autocommit(s)  # one read: nothing to roll back (db/engine.autocommit)
                 known = await decisions.find(s, self._cipher, key)
             if known is not None:
                 if known.auto_suspend:

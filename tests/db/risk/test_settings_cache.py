@@ -10,6 +10,7 @@ import pytest
 from db.risk.settings_cache import TRUSTED_FOR, FraudSettingsCache
 from domain.risk import DEFAULT_FRAUD_SETTINGS
 from tests.support.risk import restore_default_fraud_settings, save_fraud_settings
+from tests.support.statements import statements
 
 
 class Clock:
@@ -116,3 +117,16 @@ async def test_an_unchanged_version_keeps_the_document(deps, defaults):
     first = await cache.current()
     clock.now += 10
     assert await cache.current() is first  # checked, same version: not reloaded
+
+
+async def test_a_check_runs_outside_a_transaction(deps, defaults):
+    # No transaction, so no ROLLBACK after it: a rollback makes psycopg forget every
+    # statement prepared on the connection (tests/db/test_engine.py), the assessments' too.
+    clock = Clock()
+    cache = FraudSettingsCache(deps.sessions, refresh_after=0.5, trusted_for=1.0, clock=clock)
+    await cache.current()
+    await saved_elsewhere(deps)
+    clock.now += 1.0
+    with statements() as seen:
+        assert (await cache.current()).settings.alert_threshold == 30
+    assert seen and not any(in_transaction for _, in_transaction in seen), seen
