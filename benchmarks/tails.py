@@ -78,6 +78,8 @@ def _synchronous_commit(value: str) -> Condition:
 
 # Each experiment's first condition is the stack as it runs; the last round leaves it so.
 EXPERIMENTS: dict[str, dict[str, Condition]] = {
+    # No condition: to compare two commits' tails, run it on each.
+    "baseline": {"as_is": lambda stack: None},
     # Are the reads waiting for a core behind the workers (and Temporal)?
     "priority": {
         "as_is": _niced(),

@@ -90,6 +90,6 @@ async def autocommit(s: AsyncSession) -> None:
     Reads matter most: a session that only read ends in a ROLLBACK, and at a ROLLBACK psycopg
     forgets every statement it prepared on the connection (DEALLOCATE ALL, one more round
     trip). Each share's screening did so once: 11% of the statements PostgreSQL ran during
-    intake were prepared, 82% once it stopped (session 14, performance.md).
+    intake were prepared, 91% once it stopped (session 14, performance.md).
     """
     await s.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
