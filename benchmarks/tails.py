@@ -1,7 +1,7 @@
 """Latency tails under load, with conditions interleaved in one stack.
 
-Usage: `python -m benchmarks.tails priority|commit_flush [--rounds N] [--per-s R]`; JSON
-on stdout.
+Usage: `python -m benchmarks.tails baseline|priority|commit_flush [--rounds N] [--per-s R]`;
+JSON on stdout.
 
 The bench times its latencies under load in one stretch of one run, and two runs differ by
 as much as the machine's speed of the hour (performance.md, sessions 11 to 13). To ask
@@ -126,7 +126,7 @@ async def _rounds(
     probes = _probes(deps, api, bodies, RiskService.from_deps(deps, stack.settings))
     freeze_startup()  # as the bench does before timing the risk service in this process
     await CpuMeter(stack.pids(*SERVICES)).settled(at_most=60)  # the shares' own work done
-    samples: dict[str, Samples] = {"before_load": await _time(probes)}
+    samples: dict[str, Samples] = {"before_load": await _time_each(probes)}
     round_s = 30  # generous: the load must outlast the rounds
     load = await seed_events(
         api, stack.emulator_url, "load", int(per_s * rounds * len(conditions) * round_s)
@@ -138,7 +138,7 @@ async def _rounds(
             for name, apply in conditions.items():
                 apply(stack)
                 await asyncio.sleep(1)
-                _extend(samples.setdefault(name, {}), await _time(probes))
+                _extend(samples.setdefault(name, {}), await _time_each(probes))
                 say(f"round {number} {name}: {sent()} events sent")
         next(iter(conditions.values()))(stack)
     return samples
@@ -171,7 +171,7 @@ def _probes(
     }
 
 
-async def _time(probes: dict[str, tuple[Callable[[int], Awaitable[object]], int]]) -> Samples:
+async def _time_each(probes: dict[str, tuple[Callable[[int], Awaitable[object]], int]]) -> Samples:
     return {name: await _timed(call, n) for name, (call, n) in probes.items()}
 
 
