@@ -1,5 +1,6 @@
-"""The engine (db/engine.py): psycopg remembers the conversion of our long statements, and a
-pooled connection is pinged before use only after lying idle."""
+"""The engine (db/engine.py): psycopg remembers the conversion of our long statements, a
+pooled connection is pinged before use only after lying idle, and the pool lends the
+connection given back last."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from db.engine import async_url, autocommit, ping_when_idle
+from db.engine import async_url, autocommit, make_engine, ping_when_idle
 from db.risk.facts import FACTS
 from db.standing_read import _STANDING
 
@@ -108,3 +109,17 @@ async def test_psycopg_forgets_a_connections_prepared_statements_at_a_rollback(e
         assert await conn.scalar(prepared) == 1  # a COMMIT keeps them
         await conn.rollback()
         assert await conn.scalar(prepared) == 0
+
+
+async def test_the_pool_lends_the_connection_given_back_last(database_url):
+    """Last in, first out: a quiet process keeps using one warm connection (its statements
+    prepared, no ping), where first in, first out walked the whole pool in turn."""
+    engine = make_engine(database_url, pool_size=3)
+    try:
+        async with engine.connect() as a, engine.connect() as b, engine.connect() as c:
+            pids = [(await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+                    for conn in (a, b, c)]  # fmt: skip
+        # Given back c, b, a (the blocks close inside out): a came back last.
+        assert [await backend(engine) for _ in range(3)] == [pids[0]] * 3
+    finally:
+        await engine.dispose()
