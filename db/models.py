@@ -371,8 +371,21 @@ class RiskDecisionRow(Base):
     __tablename__ = "risk_decisions"
     __table_args__ = (
         Index("ix_risk_decisions_user_action_at", "user_id", "action", "at"),
-        Index("ix_risk_decisions_device_at", "device_fingerprint", "at"),
-        Index("ix_risk_decisions_ip_at", "ip_hash", "at"),
+        # The velocity rules count sign-ups per device and address (db/risk/facts.py): these
+        # hold sign-ups only, so a count reads its sign-ups however many other decisions
+        # the address had, and a profit claim or login maintains neither.
+        Index(
+            "ix_risk_decisions_signups_device",
+            "device_fingerprint",
+            "at",
+            postgresql_where=text("action = 'signup'"),
+        ),
+        Index(
+            "ix_risk_decisions_signups_ip",
+            "ip_hash",
+            "at",
+            postgresql_where=text("action = 'signup'"),
+        ),
         # Links by API key: who presented a key, and which keys a user presented.
         Index(
             "ix_risk_decisions_api_key",
