@@ -365,6 +365,9 @@ class Device(Base):
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 
+_SIGNUPS_ONLY = text("action = 'signup'")
+
+
 class RiskDecisionRow(Base):
     """Every risk decision with its reasons; also the event log velocity rules count."""
 
@@ -378,14 +381,9 @@ class RiskDecisionRow(Base):
             "ix_risk_decisions_signups_device",
             "device_fingerprint",
             "at",
-            postgresql_where=text("action = 'signup'"),
+            postgresql_where=_SIGNUPS_ONLY,
         ),
-        Index(
-            "ix_risk_decisions_signups_ip",
-            "ip_hash",
-            "at",
-            postgresql_where=text("action = 'signup'"),
-        ),
+        Index("ix_risk_decisions_signups_ip", "ip_hash", "at", postgresql_where=_SIGNUPS_ONLY),
         # Links by API key: who presented a key, and which keys a user presented.
         Index(
             "ix_risk_decisions_api_key",
