@@ -25,7 +25,7 @@ from api.deps import AppDeps, app_deps
 from api.errors import ApiError
 from db.models import Payment, Refund
 from db.shares import book_of, set_amounts
-from domain.money import format_money
+from domain.money import format_money, to_minor
 from domain.types import Money
 
 router = APIRouter(tags=["admin"])
@@ -110,7 +110,8 @@ async def refund_credit(
 def _same(done: Refund, event_id: str, amount: Decimal, cipher) -> RefundOut:
     """A repeat of the key: the same answer, or 409 when it names another refund."""
     recorded = cipher.decrypt_decimal(done.amount_enc)
-    if done.event_id != event_id or recorded != amount.quantize(recorded):
+    # Rounded as the refund was (halves up), so "10.005" repeated still names the 10.01 made.
+    if done.event_id != event_id or recorded != to_minor(amount, done.currency):
         raise ApiError(409, "this Idempotency-Key was used for another refund")
     return _out(done, recorded)
 

@@ -99,3 +99,15 @@ async def test_more_than_the_credit_or_a_reused_key_is_refused(admin_api, deps):
         _url(event_id), json={"amount": "1"}, headers={"Idempotency-Key": key, **OPS}
     )
     assert as_ops.status_code == 403
+
+
+async def test_a_retry_of_an_amount_finer_than_a_cent_gets_the_same_answer(admin_api, deps):
+    """The refund rounds halves up (10.005 -> 10.01); the retry must be compared the same way,
+    or a client retrying after a lost answer is told the key named another refund."""
+    event_id, _ = await _share_with_credit(deps, "standard")
+    headers = {"Idempotency-Key": f"refund-{uuid.uuid4().hex}", **ADMIN}
+    body = {"amount": "10.005", "note": "half a cent"}
+    first = await admin_api.post(_url(event_id), json=body, headers=headers)
+    assert (first.status_code, first.json()["amount"]) == (200, "10.01"), first.text
+    again = await admin_api.post(_url(event_id), json=body, headers=headers)
+    assert (again.status_code, again.text) == (200, first.text)
