@@ -26,6 +26,7 @@ from db.credit import keep_as_credit
 from db.models import Payment, Share
 from db.seals import seal_row, sealed_values
 from domain.models import PaymentSignal
+from domain.money import to_minor
 from domain.webhooks import GatewayPayment
 from workflows.share_client import ShareClient, ShareClosed
 
@@ -182,6 +183,10 @@ def _refusal(share: Share | None, payment: GatewayPayment) -> str | None:
         return f"paid in {payment.currency}, the share is billed in {billed_in}"
     if payment.amount <= 0:
         return "the amount is not positive"
+    if to_minor(payment.amount, billed_in) == 0:
+        # Cashfree's rupees are rounded to the paisa (issue 13); 0.004 rounds to nothing,
+        # which the workflow would refuse without a row or an alert.
+        return f"the amount is less than one minor unit of {billed_in}"
     return None
 
 

@@ -21,6 +21,7 @@ from tests.support.webhook_calls import (
 )
 
 STANDARD = next(g for g in registry.gateways() if g.name == "standard")
+CASHFREE = next(g for g in registry.gateways() if g.name == "cashfree")
 
 
 def _standard(ref: str, txn: str, amount: str, currency: str = "INR") -> bytes:
@@ -59,3 +60,21 @@ async def test_an_unusable_signed_payment_is_refused_recorded_and_alerted(
     assert await payment_messages(time_skipping_env, opened["event_id"]) == 0
     after = await share(api, opened["event_id"])
     assert (after["status"], after["amount_paid"]) == ("open", "0.00")
+
+
+async def test_a_payment_below_the_minor_unit_is_refused_recorded_and_alerted(
+    api, worker, deps, emulator_url, creds
+):
+    """Cashfree's amount is a bare number: 0.004 INR passed as positive, the workflow refused
+    it as nothing once rounded, and the row stayed `received` with no alert."""
+    opened = await open_share(api, deps, emulator_url)
+    txn = f"cf{uuid.uuid4().hex[:10]}"
+    body = CASHFREE.example(opened["payment_reference"], txn, Decimal("0.004"), True)
+    response = await deliver(api, CASHFREE, body, CASHFREE.sign(body, creds, datetime.now(UTC)))
+    assert response.json() == {"result": "refused"}
+    rows = await payments(deps, "cashfree", txn)
+    assert [(r.status, r.note) for r in rows] == [
+        ("refused", "the amount is less than one minor unit of INR")
+    ]
+    assert await alerts(deps, f"refused:cashfree:{txn}") == ["ops/alerts payment.refused"]
+    assert (await share(api, opened["event_id"]))["amount_paid"] == "0.00"
