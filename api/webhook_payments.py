@@ -95,7 +95,7 @@ async def record_hint(state: Any, payment: GatewayPayment) -> tuple[str, bool]:
         # The hint is no payment: it stays off the share until the status API says so.
         inserted = await _insert(s, deps, hint, None, status, None, now)
         if inserted is None:
-            if await _status_of(s, hint) == PENDING_CONFIRMATION:
+            if await _asked_again(s, deps, hint, status, now):
                 return PENDING_CONFIRMATION, True  # a repeat: worth another look
             return "duplicate", False
         if status == "unmatched":
@@ -112,6 +112,27 @@ async def record_hint(state: Any, payment: GatewayPayment) -> tuple[str, bool]:
             )
             return "unmatched", False
     return PENDING_CONFIRMATION, True
+
+
+async def _asked_again(s, deps, hint: GatewayPayment, status: str, now: datetime) -> bool:
+    """Whether a repeated callback for this order should be confirmed: it still waits, or it
+    was closed without a confirmed payment (given up, failed, unknown, no share yet). The
+    Order Status API is the truth, and one early or forged hint, closed unconfirmed, must not
+    shut the order to the user's real payment; the give-up clock starts again."""
+    row = await s.scalar(
+        select(Payment)
+        .where(Payment.provider == hint.provider, Payment.transaction_id == hint.transaction_id)
+        .with_for_update()
+    )
+    if row.status == PENDING_CONFIRMATION:
+        return True
+    if row.status == "confirmed" or status != PENDING_CONFIRMATION:
+        return False  # paid once already, or still no share to pay
+    log.info("phonepe order asked about again", order=hint.payment_reference, was=row.status)
+    row.note = f"asked again {now:%Y-%m-%dT%H:%M:%SZ} after {row.status}: {row.note or ''}"[:500]
+    row.status, row.received_at = PENDING_CONFIRMATION, now
+    seal_row(row, deps.hasher, deps.cipher)
+    return True
 
 
 def hint_row(payment: GatewayPayment) -> GatewayPayment:

@@ -4,12 +4,14 @@ nothing and is raised to ops."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import httpx
+from sqlalchemy import update
 
 from api.app import create_app
+from db.models import Payment
 from domain.webhooks import phonepe_v2, registry
 from tests.support.scenario import eventually
 from tests.support.webhook_calls import (
@@ -132,3 +134,35 @@ async def test_the_api_re_checks_waiting_hints_on_its_own(
         hint = await eventually(hint_closed)
     assert [p["transaction_id"] for p in paid["payments"]] == ["OMLATER1"]
     assert hint.status == "confirmed"
+
+
+async def test_a_real_payment_after_a_hint_that_was_given_up_is_applied(
+    api, worker, deps, emulator_url, creds, gateway_emulator
+):
+    """One row per order: once an early or forged COMPLETED hint was closed `unconfirmed`,
+    the user's real payment on that order was answered "duplicate" and never confirmed."""
+    opened = await open_share(api, deps, emulator_url)
+    ref = opened["payment_reference"]
+    due = Decimal(opened["amount_due"])
+    assert await _hint(api, creds, ref, "OMFORGED", due) == "pending_confirmation"
+    async with deps.sessions.begin() as s:  # PHONEPE_CONFIRM_FOR_HOURS pass, still PENDING
+        await s.execute(
+            update(Payment)
+            .where(Payment.provider == "phonepe", Payment.transaction_id == f"order:{ref}")
+            .values(received_at=datetime.now(UTC) - timedelta(hours=25))
+        )
+    state = api._transport.app.state
+    await state.confirmer.sweep(state)
+    [row] = await payments(deps, "phonepe", f"order:{ref}")
+    assert row.status == "unconfirmed"
+
+    # The user pays the order; PhonePe (the emulator) calls back.
+    control = f"{gateway_emulator['url']}/_emulator/phonepe/orders/{ref}/complete"
+    async with httpx.AsyncClient() as http:
+        done = await http.post(control, json={"amount": int(due.scaleb(2))})
+    assert done.json()["callback_status"] == 200
+    paid = await wait_status(api, opened["event_id"], "paid")
+    assert paid["amount_paid"] == opened["amount_due"]
+    [row] = await payments(deps, "phonepe", f"order:{ref}")
+    assert row.status == "confirmed"
+    assert row.note.startswith("OM")  # the attempt PhonePe names, applied once
