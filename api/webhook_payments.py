@@ -226,7 +226,7 @@ async def _signal_once(state: Any, payment: GatewayPayment, share: Share, now: d
     # `share` as this request read it a moment ago: still owing, it is not read again (a
     # share closing meanwhile is caught below, as one closing during the update is).
     if share.status not in OWING:
-        kept = await _keep_if_closed(state, payment, event_id, now)
+        kept = await _kept_if_closed(state, payment, event_id, now)
         if kept is not None:
             return kept
     signal = PaymentSignal(
@@ -263,7 +263,7 @@ async def _signal_once(state: Any, payment: GatewayPayment, share: Share, now: d
             closed = False
             row.signalled_at = now
     if closed:
-        return await _keep_if_closed(state, payment, event_id, now) or "duplicate"
+        return await _kept_if_closed(state, payment, event_id, now) or "duplicate"
     state.metrics.payment_signalled(payment.provider)
     # Committed; now the workflow's own answer, briefly (never holding a lock meanwhile).
     answer = await shares.answer_for(event_id, sent)
@@ -288,24 +288,23 @@ async def _share_owes_nothing(deps: Any, event_id: str) -> bool:
     return status is not None and status not in OWING
 
 
-async def _keep_if_closed(
-    state: Any, payment: GatewayPayment, event_id: str, now: datetime
+async def keep_if_closed(
+    state: Any, provider: str, transaction_id: str, event_id: str, now: datetime
 ) -> str | None:
-    """Money for a share that owes nothing (paid, waived, cancelled) is kept as credit, not
-    signalled; None while the share is open."""
+    """The recorded payment `provider`/`transaction_id`, for a share that owes nothing (paid,
+    waived, cancelled), is kept as credit, not signalled; None while the share is open."""
     deps = state.deps
     async with deps.sessions() as s:
         user_id = await s.scalar(select(Share.user_id).where(Share.event_id == event_id))
     if user_id is None or not await _share_owes_nothing(deps, event_id):
         return None
-    actor = Actor("system", name=payment.provider)
+    actor = Actor("system", name=provider)
     async with audited_share(
         deps.sessions, deps.auditor, actor=actor, user_id=user_id, event_id=event_id
     ) as (a, share):
         row = await a.locked(
             select(Payment).where(
-                Payment.provider == payment.provider,
-                Payment.transaction_id == payment.transaction_id,
+                Payment.provider == provider, Payment.transaction_id == transaction_id
             )
         )
         if row is None or share.status in OWING:
@@ -314,7 +313,15 @@ async def _keep_if_closed(
             return "duplicate"
         kept = await keep_as_credit(a, share, row, at=now)
         a.restanding(user_id)
-    state.metrics.webhook_rejected(payment.provider, f"share_closed_{kept}")
+    return kept
+
+
+async def _kept_if_closed(
+    state: Any, payment: GatewayPayment, event_id: str, now: datetime
+) -> str | None:
+    kept = await keep_if_closed(state, payment.provider, payment.transaction_id, event_id, now)
+    if kept is not None:
+        state.metrics.webhook_rejected(payment.provider, f"share_closed_{kept}")
     return kept
 
 

@@ -12,15 +12,18 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import user_keys
-from db.crypto import FieldCipher
-from db.models import PaymentProof, Share
+from db.crypto import FieldCipher, RecordHasher
+from db.models import Payment, PaymentProof, Share
+from db.seals import sealed_values
 from db.shares import amount_due_now
 from domain.proof_checks import Check, Screenshot, no_screenshot, screenshot_checks
 from domain.risk.decision import RiskDecision, RiskRequest
 from domain.types import Money
+from domain.upi import UPI_PROOF
 
 if TYPE_CHECKING:
     from db.audited import Audit
@@ -201,3 +204,33 @@ async def screenshot(
     if mine is None:
         return None
     return mine.decrypt_bytes(proof.screenshot_enc), proof.screenshot_type
+
+
+async def record_as_payment(
+    s: AsyncSession,
+    hasher: RecordHasher,
+    cipher: FieldCipher,
+    proof: PaymentProof,
+    reference: str | None,
+) -> None:
+    """The payment row an approved proof stands for (`received`: applying it is the ledger's
+    job), once: its UTR is its transaction id, unique per provider."""
+    await s.execute(
+        insert(Payment)
+        .values(
+            **sealed_values(
+                Payment,
+                hasher,
+                cipher,
+                provider=UPI_PROOF,
+                transaction_id=proof.transaction_id,
+                event_id=proof.event_id,
+                payment_reference=reference,
+                amount_enc=proof.amount_enc,
+                currency=proof.currency,
+                paid_at=proof.paid_at,
+                status="received",
+            )
+        )
+        .on_conflict_do_nothing(constraint="uq_payment_txn")
+    )

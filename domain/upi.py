@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 
 UTR_DIGITS = 12
+# An approved manual UPI proof is applied as a payment of this provider, its UTR the
+# transaction id (the workflow, the ledger and the API's closed-share path alike).
+UPI_PROOF = "upi_proof"
 _SEPARATORS = re.compile(r"[\s._:/-]+")
 
 

@@ -27,6 +27,7 @@ from domain.models import (
     Waiver,
 )
 from domain.policy import LEGACY_DISCOUNT_RATE
+from domain.upi import UPI_PROOF
 from workflows.ids import share_workflow_id
 from workflows.patches import Patches
 
@@ -37,8 +38,6 @@ OPEN_STATUSES = ("open", "disputed")
 BEFORE_RECORD = ("received", "screening", "verifying", "under_review")
 
 
-# An approved manual UPI proof is applied as a payment of this provider.
-UPI_PROOF = "upi_proof"
 DISPUTE_KEY = "dispute"
 WAIVER_KEY = "waiver"
 

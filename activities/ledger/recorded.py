@@ -10,14 +10,12 @@ codec key, a bug) is refused and alerted: the activity never creates a payment o
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
 
 from activities import contracts as c
 from db.audited import Audit
 from db.models import Payment, PaymentProof, Share
-from db.seals import sealed_values
-
-UPI_PROOF = "upi_proof"  # workflows/collection.py: the provider of an approved proof
+from db.proof_review import record_as_payment
+from domain.upi import UPI_PROOF
 
 
 async def recorded_payment(a: Audit, cmd: c.ApplyPaymentInput, share: Share) -> Payment | str:
@@ -35,23 +33,7 @@ async def recorded_payment(a: Audit, cmd: c.ApplyPaymentInput, share: Share) -> 
         )
         if proof is None:
             return "no approved payment proof has this transaction id"
-        await a.session.execute(
-            insert(Payment).values(
-                **sealed_values(
-                    Payment,
-                    a.hasher,
-                    a.cipher,
-                    provider=UPI_PROOF,
-                    transaction_id=proof.transaction_id,
-                    event_id=cmd.event_id,
-                    payment_reference=share.payment_reference,
-                    amount_enc=proof.amount_enc,
-                    currency=proof.currency,
-                    paid_at=proof.paid_at,
-                    status="received",
-                )
-            )
-        )
+        await record_as_payment(a.session, a.hasher, a.cipher, proof, share.payment_reference)
         row = await a.locked(select(Payment).where(*where))
     if row is None:
         return "the API recorded no such payment"

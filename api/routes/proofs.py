@@ -8,6 +8,7 @@ its amount is exactly what was due at its paid_at, and the user sent at most 3 i
 from __future__ import annotations
 
 import uuid
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -25,7 +26,8 @@ from api.auth import require
 from api.deps import AppDeps
 from api.errors import ApiError
 from api.proof_upload import openapi_body, read_submission
-from api.signals import closed_is_409, share_client
+from api.signals import share_client
+from api.webhook_payments import keep_if_closed
 from db import proof_review
 from db.models import Payment, PaymentProof, Share
 from db.rate_limits import PostgresStorage
@@ -35,7 +37,9 @@ from domain.money import format_money
 from domain.proof_checks import Check
 from domain.risk.facts import IpText
 from domain.types import Currency, Money
-from domain.upi import normalise_utr
+from domain.upi import UPI_PROOF, normalise_utr
+from runtime.deps import Deps
+from workflows.share_client import ShareClosed
 
 router = APIRouter(tags=["payment proofs"])
 
@@ -143,7 +147,9 @@ async def submit_proof(event_id: str, request: Request, deps: AppDeps) -> ProofA
             at=now,
         )
     # Committed, then told. If telling fails, the admin's decision tells it again (below).
-    async with closed_is_409():
+    # A workflow that has completed (its share handed to collections, or paid meanwhile)
+    # hears nothing: the proof waits in the admin's queue all the same.
+    with suppress(ShareClosed):
         await (await share_client(request)).submit_proof(
             event_id,
             ProofSubmitted(
@@ -250,13 +256,30 @@ async def decide_proof(
     # Committed, then told (a retry tells again: the workflow keeps the first of each). The
     # proof goes first in case its submission never reached the workflow.
     shares = await share_client(request)
-    async with closed_is_409():
+    try:
         await shares.submit_proof(event_id, submitted)
         await shares.decide_proof(
             event_id, ProofDecision(proof_id=proof_id, decision=body.decision, note=body.note)
         )
+    except ShareClosed:
+        if body.decision == "approve":
+            await _paid_after_close(request, deps, proof_id, now)
     async with deps.sessions.begin() as s:
         decided = await s.get(PaymentProof, proof_id)
         if decided is not None and decided.signalled_at is None:
             decided.signalled_at = now
     return DecisionAccepted(proof_id=proof_id, status=target)
+
+
+async def _paid_after_close(request: Request, deps: Deps, proof_id: str, now: datetime) -> None:
+    """The share's workflow has completed, so the approved proof is no message to it: it
+    becomes its payment row here, as a late gateway payment does. A share that owes nothing
+    (paid meanwhile) keeps it as credit at once; a share in collections has it applied to
+    its debt by the payment reconciler, which takes every row left `received`."""
+    async with deps.sessions.begin() as s:
+        proof = await s.get_one(PaymentProof, proof_id)
+        reference = await s.scalar(
+            select(Share.payment_reference).where(Share.event_id == proof.event_id)
+        )
+        await proof_review.record_as_payment(s, deps.hasher, deps.cipher, proof, reference)
+    await keep_if_closed(request.app.state, UPI_PROOF, proof.transaction_id, proof.event_id, now)
