@@ -6,6 +6,7 @@ import json
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -206,8 +207,6 @@ async def load_view(session: AsyncSession, cipher: FieldCipher, event_id: str) -
         fx_rate=Decimal(share.fx_rate) if share.fx_rate else None,
         discount_until=share.discount_until,
         amount_due=figures.amount_due if figures else money["amount_due"],
-        amount_paid=money["amount_paid"],
-        credit=money["credit"],
         due_at=share.due_at,
         payment_reference=share.payment_reference,
         verification=verification if isinstance(verification, dict) else None,
@@ -245,19 +244,23 @@ async def load_view(session: AsyncSession, cipher: FieldCipher, event_id: str) -
         )
         if dispute
         else None,
-        waived_amount=money["waived_amount"],
         closed_reason=share.closed_reason,
         payment_link=share.payment_link_url,
-        **figures_fields(figures),
+        **figures_fields(figures, money),
     )
 
 
-def figures_fields(figures: Figures | None) -> dict[str, Decimal]:
-    """The Share's balancing figures (CONTRACT.md), when the share was recorded."""
+def figures_fields(figures: Figures | None, stored: dict[str, Decimal | None]) -> dict[str, Any]:
+    """The Share's balancing figures (CONTRACT.md) from its book once it was recorded, every
+    one a number (a credit never given is 0.00, not missing, so the sum can be checked);
+    before that, what is stored."""
     if figures is None:
-        return {}
+        return {name: stored[name] for name in ("amount_paid", "credit", "waived_amount")}
     return {
         "billed": figures.billed,
+        "amount_paid": figures.amount_paid,
+        "credit": figures.credit,
+        "waived_amount": figures.waived_amount,
         "discount_granted": figures.discount_granted,
         "refunded": figures.refunded,
         "written_off_amount": figures.written_off_amount,
