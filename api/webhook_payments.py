@@ -23,9 +23,9 @@ from db.alerts import OPS_ALERTS
 from db.audit import Actor
 from db.audited import audited_in, audited_share
 from db.credit import keep_as_credit
-from db.models import Payment, Share
+from db.models import Payment, PaymentProof, Share
 from db.seals import seal_row, sealed_values
-from domain.models import PaymentSignal
+from domain.models import OWED_STATUSES, PaymentSignal
 from domain.money import to_minor
 from domain.webhooks import GatewayPayment
 from workflows.share_client import ShareClient, ShareClosed
@@ -39,7 +39,7 @@ async def record_and_signal(state: Any, payment: GatewayPayment) -> str:
     deps, now = state.deps, datetime.now(UTC)
     async with deps.sessions.begin() as s:
         share = await _share(s, payment.payment_reference)
-        refusal = _refusal(share, payment)
+        refusal = _refusal(share, payment) or (share and await _counted_as_proof(s, payment))
         status = "unmatched" if share is None else ("refused" if refusal else "received")
         partition = _partition(share)
         if status != "received":  # the alert's chain before the payment row locks the share
@@ -211,6 +211,18 @@ def _refusal(share: Share | None, payment: GatewayPayment) -> str | None:
     return None
 
 
+async def _counted_as_proof(s, payment: GatewayPayment) -> str | None:
+    """A transaction id is unique across all payments (DESIGN.md): one an admin approved as a
+    manual UPI proof already counted that money, so this one is refused (kept, alerted)."""
+    proof = await s.scalar(
+        select(PaymentProof.id).where(
+            PaymentProof.transaction_id == payment.transaction_id,
+            PaymentProof.status == "approved",
+        )
+    )
+    return f"the approved payment proof {proof} already counted this transaction" if proof else None
+
+
 async def _signal_once(state: Any, payment: GatewayPayment, share: Share, now: datetime) -> str:
     """Tells the workflow unless an earlier delivery did; a lock on the payment's key
     serialises copies. Not the row's own lock: the workflow's payment activity takes that one
@@ -279,7 +291,7 @@ async def _share_client(state: Any) -> ShareClient:
 
 
 # A share in these statuses is still owed: its workflow takes the money.
-OWING = ("open", "disputed")
+OWING = OWED_STATUSES
 
 
 async def _share_owes_nothing(deps: Any, event_id: str) -> bool:

@@ -25,6 +25,8 @@ ShareStatus = Literal[
     "waived",
 ]
 CLOSED_STATUSES = frozenset({"rejected", "no_share", "paid", "waived"})
+# A share in these is still owed: a payment counts toward it, a waiver or write-off closes it.
+OWED_STATUSES = ("open", "disputed")
 # A share's first steps, before it is recorded as open or sent to review: its busiest time.
 OPENING_STATUSES = ("received", "screening", "verifying")
 

@@ -32,7 +32,7 @@ from db import proof_review
 from db.models import Payment, PaymentProof, Share
 from db.rate_limits import PostgresStorage
 from db.shares import amount_due_now
-from domain.models import ProofDecision, ProofSubmitted
+from domain.models import OWED_STATUSES, ProofDecision, ProofSubmitted
 from domain.money import format_money
 from domain.proof_checks import Check
 from domain.risk.facts import IpText
@@ -168,6 +168,18 @@ async def _refuse_reuse(s: AsyncSession, transaction_id: str) -> None:
         raise ApiError(409, "this transaction id was already used for a proof")
 
 
+async def _refuse_paid_elsewhere(s: AsyncSession, transaction_id: str) -> None:
+    """The other direction of the same rule: a gateway payment that arrived while the proof
+    waited, carrying its UTR, already counted that money (the proof stays pending; reject it)."""
+    provider = await s.scalar(
+        select(Payment.provider)
+        .where(Payment.transaction_id == transaction_id, Payment.provider != UPI_PROOF)
+        .limit(1)
+    )
+    if provider is not None:
+        raise ApiError(409, f"this transaction id was already paid through {provider}")
+
+
 async def _count_submission(request: Request, user_id: str) -> None:
     """Counts proofs that would go to an admin; a refused proof costs the user nothing."""
     limiter = _limiter(request)
@@ -184,7 +196,7 @@ def _text(amount: Decimal | None) -> str:
 
 
 def _check(share: Share, body: ProofIn, cipher) -> None:
-    if share.status not in ("open", "disputed"):
+    if share.status not in OWED_STATUSES:
         raise ApiError(409, f"the share is {share.status}: nothing is due")
     now = datetime.now(UTC)
     if body.paid_at > now + CLOCK_SKEW:
@@ -234,6 +246,8 @@ async def decide_proof(
             return DecisionAccepted(proof_id=proof_id, status=target)  # a repeat: same answer
         if proof.status not in ("pending_review", target):
             raise ApiError(409, f"the proof was already decided: {proof.status}")
+        if body.decision == "approve":
+            await _refuse_paid_elsewhere(a.session, proof.transaction_id)
         now = datetime.now(UTC)
         submitted = ProofSubmitted(
             proof_id=proof_id,

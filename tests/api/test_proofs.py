@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from api.app import create_app
-from tests.support.api import ADMIN, BACKEND, OPS, in_process
+from tests.support import webhook_samples as samples
+from tests.support.api import ADMIN, BACKEND, OPS, STANDARD_SECRET, in_process
 from tests.support.proofs import proof_body as _proof
 from tests.support.proofs import proofs_url as _url
 from tests.support.proofs import utr as _utr
 from tests.support.scenario import eventually, share_in
+from tests.support.webhook_calls import alerts
 from workflows.ids import share_workflow_id
 from workflows.share import ShareWorkflow
 
@@ -142,3 +145,46 @@ async def test_a_proof_is_judged_at_its_paid_at_not_at_submission(api, open_shar
     after = await api.post(_url(open_share), json=_proof("142.50"), headers=BACKEND)
     assert after.status_code == 422
     assert after.json()["error"]["details"] == [{"field": "amount", "expected": "150.00"}]
+
+
+async def _pay_by_gateway(api, event_id: str, txn: str, amount: str) -> dict:
+    reference = (await api.get(f"/v1/shares/{event_id}", headers=OPS)).json()["payment_reference"]
+    body = samples.standard_payment(reference, txn, amount, currency="USDT")
+    headers = samples.signed_headers_standard(
+        body, STANDARD_SECRET, datetime.now(UTC), msg_id=f"msg_{uuid.uuid4().hex}"
+    )
+    response = await api.post("/v1/webhooks/standard", content=body, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_a_utr_a_gateway_paid_while_its_proof_waited_cannot_be_approved(api, open_share):
+    """The UTR is unique across all payments in both orders: submitted first, paid through a
+    gateway meanwhile, the proof's approval is refused and it stays pending for rejection."""
+    txn = _utr()
+    proof = (await api.post(_url(open_share), json=_proof(txn=txn), headers=BACKEND)).json()
+    assert await _pay_by_gateway(api, open_share, txn, "100.00") == {"result": "applied"}
+    decision = f"/v1/admin/payment-proofs/{proof['proof_id']}/decision"
+    refused = await api.post(decision, json={"decision": "approve"}, headers=ADMIN)
+    assert refused.status_code == 409
+    assert (
+        refused.json()["error"]["message"]
+        == "this transaction id was already paid through standard"
+    )
+    share = (await api.get(f"/v1/shares/{open_share}", headers=OPS)).json()
+    assert (share["amount_paid"], share["proofs"][0]["status"]) == ("100.00", "pending_review")
+    assert (await api.post(decision, json={"decision": "reject"}, headers=ADMIN)).status_code == 202
+
+
+async def test_a_gateway_payment_with_an_approved_proofs_utr_is_refused_and_alerted(
+    api, open_share, deps
+):
+    txn = _utr()
+    proof = (await api.post(_url(open_share), json=_proof(txn=txn), headers=BACKEND)).json()
+    decision = f"/v1/admin/payment-proofs/{proof['proof_id']}/decision"
+    assert (await api.post(decision, json={"decision": "approve"}, headers=ADMIN)).is_success
+    await share_in(api, open_share, "paid")
+    assert await _pay_by_gateway(api, open_share, txn, "150.00") == {"result": "refused"}
+    share = (await api.get(f"/v1/shares/{open_share}", headers=OPS)).json()
+    assert (share["amount_paid"], share["credit"]) == ("142.50", "0.00")
+    assert await alerts(deps, f"refused:standard:{txn}") == ["ops/alerts payment.refused"]
