@@ -8,6 +8,7 @@ from activities import contracts as c
 from activities.ledger.base import LedgerBase
 from activities.ledger.repricing import settle_dispute, settled
 from db.shares import book_of, set_amounts
+from domain.models import OWED_STATUSES
 
 
 class ClosingLedger(LedgerBase):
@@ -77,6 +78,10 @@ class ClosingLedger(LedgerBase):
     @activity.defn(name=c.CLOSE_SHARE)
     async def close_share(self, cmd: c.CloseShareInput) -> None:
         async with self._share_change(cmd.user_id, cmd.event_id) as (a, share):
+            if share.status not in OWED_STATUSES:
+                # Judged on the locked row: a share in collections can be paid by the payment
+                # reconciler between an admin's write-off being asked for and this write.
+                return
             added = await a.record_share(
                 f"share.{cmd.reason}",
                 cmd.event_id,

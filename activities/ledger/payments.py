@@ -20,6 +20,7 @@ from activities.ledger.trust import paid
 from db.alerts import alert_ops
 from db.credit import keep_as_credit
 from db.seals import seal_row
+from domain.models import OWED_STATUSES
 
 PaymentApplied = Literal["applied", "duplicate", "credited", "refused"]
 
@@ -50,7 +51,7 @@ class PaymentLedger(LedgerBase):
                 return "refused"
             if row.status in ("applied", "credited"):
                 return "duplicate"
-            if share.status not in ("open", "disputed") or cmd.credit_only:
+            if share.status not in OWED_STATUSES or cmd.credit_only:
                 return await keep_as_credit(a, share, row, at=cmd.at)
             row.status, row.applied_at, row.event_id = "applied", cmd.at, cmd.event_id
             if cmd.note:

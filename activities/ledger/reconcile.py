@@ -22,7 +22,7 @@ from db.credit import keep_as_credit
 from db.models import Payment, Share
 from db.seals import seal_row
 from db.shares import amounts, book_of
-from domain.models import CLOSED_STATUSES, PaymentSignal
+from domain.models import CLOSED_STATUSES, OWED_STATUSES, PaymentSignal
 from domain.settlement import apply_payment
 
 # A closed share's workflow acts on every payment it was told of before it completes: one told
@@ -95,7 +95,7 @@ class ReconcileLedger(LedgerBase):
             if row is None or row.status != "received":
                 return "duplicate"
             book = book_of(share, self._cipher)
-            if book is None or share.status not in ("open", "disputed"):
+            if book is None or share.status not in OWED_STATUSES:
                 kept = await keep_as_credit(a, share, row, at=cmd.at)
                 a.restanding(cmd.user_id)
                 return kept
@@ -146,7 +146,7 @@ class ReconcileLedger(LedgerBase):
             share = await s.scalar(select(Share).where(Share.event_id == cmd.event_id))
             if share is None:
                 return "refused: no such share"
-            if share.status not in ("open", "disputed"):
+            if share.status not in OWED_STATUSES:
                 return f"refused: the share is {share.status}"
             money = amounts(share, self._cipher)
         billed = money["billed_amount"] or Decimal(0)
@@ -162,7 +162,9 @@ class ReconcileLedger(LedgerBase):
                 block_user=cmd.kind == "write_off",
             )
         )
-        return "applied"
+        async with self._sessions() as s:  # close_share judged the locked row
+            status = await s.scalar(select(Share.status).where(Share.event_id == cmd.event_id))
+        return "applied" if status == "waived" else f"refused: the share is {status}"
 
     async def _payment(self, a: Audit, provider: str, transaction_id: str) -> Payment | None:
         return await a.locked(

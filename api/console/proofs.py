@@ -17,6 +17,7 @@ from api.routes.payment_flags import FlagIn, flag_payment
 from api.routes.proofs import PAID_WITHIN, DecisionIn, decide_proof
 from db.models import Payment, PaymentProof, Share
 from db.shares import amount_due_now
+from domain.models import OWED_STATUSES
 
 router = APIRouter()
 PAGE_SIZE = 50
@@ -76,7 +77,7 @@ def _pending(proof: PaymentProof, share: Share, cipher) -> dict:
             # it is here, and whether the share changed since (another payment, a waiver).
             "amount matches what was due at paid_at": expected is not None
             and str(expected) == claimed,
-            "share still owes": share.status in ("open", "disputed"),
+            "share still owes": share.status in OWED_STATUSES,
             "paid within 30 minutes of submission": proof.submitted_at - proof.paid_at
             <= PAID_WITHIN,
         },

@@ -11,7 +11,7 @@ from api.audited import AppActing
 from api.auth import require
 from api.errors import ApiError
 from api.signals import closed_is_409, share_client
-from domain.models import Waiver
+from domain.models import OWED_STATUSES, Waiver
 
 router = APIRouter(tags=["admin"])
 
@@ -31,7 +31,7 @@ async def waive_share(
     act: AppActing,
 ) -> WaiverAccepted:
     async with act.share(event_id) as (a, share):
-        if share.status not in ("open", "disputed"):
+        if share.status not in OWED_STATUSES:
             raise ApiError(409, f"the share is {share.status}: nothing left to waive")
         await a.record(
             f"{body.kind}.requested",
