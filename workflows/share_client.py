@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from temporalio.client import (
     Client,
+    WorkflowExecutionStatus,
     WorkflowHandle,
     WorkflowQueryFailedError,
     WorkflowQueryRejectedError,
@@ -207,6 +208,17 @@ class ShareClient:
                     task_queue=self._task_queue,
                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 )
+
+    async def listening(self, event_id: str) -> bool:
+        """Whether the share's workflow still runs. A share handed to collections stays owed
+        after its workflow completed: asked before writing a change only a workflow makes."""
+        try:
+            described = await self.handle(event_id).describe()
+        except RPCError as err:
+            if err.status == RPCStatusCode.NOT_FOUND:
+                return False
+            raise
+        return described.status == WorkflowExecutionStatus.RUNNING
 
     async def retry_stalled(self, event_id: str) -> None:
         async with self._closed_is_lookup(event_id):

@@ -37,6 +37,7 @@ async def open_dispute(
     event_id: str, body: DisputeOpened, request: Request, act: AppActing
 ) -> DisputeAccepted:
     deps, now = act.deps, act.now
+    listening = await (await share_client(request)).listening(event_id)  # before any lock
     async with act.share(event_id) as (a, share):
         s = a.session
         known = await s.get(Dispute, event_id)
@@ -44,6 +45,8 @@ async def open_dispute(
             raise ApiError(409, "this share was already disputed: a share is disputed once")
         if known is None and share.status != "open":
             raise ApiError(409, f"the share is {share.status}: only an open share is disputed")
+        if not listening:
+            raise _completed(share.status)
         if known is None:  # else: recorded before, the workflow not yet told (a retry)
             s.add(
                 Dispute(
@@ -80,7 +83,8 @@ async def resolve_dispute(
     act: AppActing,
 ) -> ResolutionAccepted:
     deps, now = act.deps, act.now
-    async with act.share(event_id) as (a, _):
+    listening = await (await share_client(request)).listening(event_id)  # before any lock
+    async with act.share(event_id) as (a, share):
         dispute = await a.locked(select(Dispute).where(Dispute.event_id == event_id))
         if dispute is None:
             raise ApiError(404, f"no dispute on share {event_id}")
@@ -88,6 +92,8 @@ async def resolve_dispute(
             return ResolutionAccepted(event_id=event_id, outcome=body.outcome)  # a repeat
         if dispute.outcome is not None:
             raise ApiError(409, f"the dispute was already resolved: {dispute.outcome}")
+        if not listening:
+            raise _completed(share.status)
         dispute.outcome, dispute.resolved_at, dispute.signalled_at = body.outcome, now, now
         dispute.note_enc = deps.cipher.encrypt(body.note) if body.note else None
         await a.record(
@@ -100,3 +106,14 @@ async def resolve_dispute(
     async with closed_is_409():
         await (await share_client(request)).resolve_dispute(event_id, body)
     return ResolutionAccepted(event_id=event_id, outcome=body.outcome)
+
+
+def _completed(status: str) -> ApiError:
+    """Only the share's running workflow opens or resolves a dispute. Once it completed (a
+    share handed to collections stays owed), nothing is written: the route used to commit
+    the dispute, answer 409, and then take the admin's retry for a repeat."""
+    return ApiError(
+        409,
+        f"the share is {status} and its workflow has completed: disputes are no longer taken "
+        "(an admin may still waive or write it off)",
+    )

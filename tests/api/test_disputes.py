@@ -137,3 +137,27 @@ async def test_an_admin_flags_a_payment_without_changing_money(
     assert unknown.status_code == 404
     share = (await api.get(f"/v1/shares/{open_share}", headers=OPS)).json()
     assert share["status"] == "paid" and share["payments"][0]["applied"] is True
+
+
+async def test_a_share_whose_workflow_completed_in_collections_takes_no_dispute(
+    api, open_share, time_skipping_env
+):
+    """The share stays owed after its workflow completed at day 60: a dispute is refused with
+    nothing written, so there is nothing for an admin to resolve."""
+    await time_skipping_env.sleep(timedelta(days=61))
+    handle = time_skipping_env.client.get_workflow_handle(share_workflow_id(open_share))
+    assert (await handle.result())["status"] == "open"  # completed, handed to collections
+
+    disputed = await api.post(
+        f"/v1/shares/{open_share}/dispute", json={"reason": "not my trades"}, headers=BACKEND
+    )
+    assert disputed.status_code == 409
+    assert "workflow has completed" in disputed.json()["error"]["message"]
+    url = f"/v1/admin/shares/{open_share}/dispute-resolution"
+    cancel = {"outcome": "cancelled", "note": "not owed"}
+    for _ in range(2):
+        assert (await api.post(url, json=cancel, headers=ADMIN)).status_code == 404
+    share = (await api.get(f"/v1/shares/{open_share}", headers=OPS)).json()
+    assert (share["status"], share["dispute"]) == ("open", None)
+    audit = (await api.get("/v1/admin/audit", params={"subject": open_share}, headers=OPS)).json()
+    assert not [e for e in audit["entries"] if e["action"].startswith("dispute.")]
