@@ -188,6 +188,7 @@ async def _insert(s, deps, payment, share, status, note, now) -> int | None:
                 paid_at=payment.paid_at or now,
                 status=status,
                 note=note,
+                utr=payment.utr,
             )
         )
         .on_conflict_do_nothing(constraint="uq_payment_txn")
@@ -214,10 +215,10 @@ def _refusal(share: Share | None, payment: GatewayPayment) -> str | None:
 async def _counted_as_proof(s, payment: GatewayPayment) -> str | None:
     """A transaction id is unique across all payments (DESIGN.md): one an admin approved as a
     manual UPI proof already counted that money, so this one is refused (kept, alerted)."""
+    claimed = [payment.transaction_id] + ([payment.utr] if payment.utr else [])
     proof = await s.scalar(
         select(PaymentProof.id).where(
-            PaymentProof.transaction_id == payment.transaction_id,
-            PaymentProof.status == "approved",
+            PaymentProof.transaction_id.in_(claimed), PaymentProof.status == "approved"
         )
     )
     return f"the approved payment proof {proof} already counted this transaction" if proof else None

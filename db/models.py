@@ -167,6 +167,9 @@ class Payment(Base):
     flagged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     flag_note: Mapped[str | None] = mapped_column(Text)
     seal: Mapped[str | None] = mapped_column(String(64))  # db/seals.py
+    # The UTR a gateway reported for a UPI payment (domain/upi.py), so a manual proof cannot
+    # claim the same money again. Not sealed: it moves no money, and rows before it have none.
+    utr: Mapped[str | None] = mapped_column(String(12), index=True)
 
 
 class Refund(Base):

@@ -25,3 +25,14 @@ def normalise_utr(text: str) -> str:
     if len(digits) != UTR_DIGITS:
         raise ValueError(f"a UPI transaction id (UTR) is {UTR_DIGITS} digits")
     return digits
+
+
+def utr_in(value: object) -> str | None:
+    """The UTR a gateway reports beside its own payment id (Razorpay's `rrn`, Cashfree's
+    `bank_reference`, PhonePe's `rail.utr`), normalised; None when there is none."""
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        return None
+    try:
+        return normalise_utr(str(value))
+    except ValueError:
+        return None

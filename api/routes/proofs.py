@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Request
 from limits import parse
 from limits.aio.strategies import MovingWindowRateLimiter
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -162,7 +162,7 @@ async def submit_proof(event_id: str, request: Request, deps: AppDeps) -> ProofA
 
 async def _refuse_reuse(s: AsyncSession, transaction_id: str) -> None:
     """A transaction id is unique across gateway payments and proofs (unique index too)."""
-    if await s.scalar(select(Payment.id).where(Payment.transaction_id == transaction_id).limit(1)):
+    if await s.scalar(select(Payment.id).where(_carries(transaction_id)).limit(1)):
         raise ApiError(409, "this transaction id was already used for a payment")
     if await s.scalar(select(PaymentProof.id).where(PaymentProof.transaction_id == transaction_id)):
         raise ApiError(409, "this transaction id was already used for a proof")
@@ -173,11 +173,16 @@ async def _refuse_paid_elsewhere(s: AsyncSession, transaction_id: str) -> None:
     waited, carrying its UTR, already counted that money (the proof stays pending; reject it)."""
     provider = await s.scalar(
         select(Payment.provider)
-        .where(Payment.transaction_id == transaction_id, Payment.provider != UPI_PROOF)
+        .where(_carries(transaction_id), Payment.provider != UPI_PROOF)
         .limit(1)
     )
     if provider is not None:
         raise ApiError(409, f"this transaction id was already paid through {provider}")
+
+
+def _carries(utr: str) -> ColumnElement[bool]:
+    """A payment row that is this transfer: by its id, or by the UTR its gateway reported."""
+    return or_(Payment.transaction_id == utr, Payment.utr == utr)
 
 
 async def _count_submission(request: Request, user_id: str) -> None:

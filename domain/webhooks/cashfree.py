@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from domain.upi import utr_in
 from domain.webhooks.gateway import Credentials, Gateway, Setting
 from domain.webhooks.model import (
     GatewayPayment,
@@ -83,6 +84,10 @@ def parse(body: bytes, headers: Mapping[str, str] | None = None) -> GatewayPayme
         paid_at=paid_at if status == "succeeded" else None,
         event_id=header(headers, IDEMPOTENCY_HEADER),
         amount_problem=problem,
+        # For a UPI payment the bank reference is the UTR; other methods' mean other things.
+        utr=utr_in(optional(payment, "bank_reference"))
+        if optional(payment, "payment_group") == "upi"
+        else None,
     )
 
 

@@ -34,6 +34,9 @@ class GatewayPayment:
     event_id: str | None  # the gateway's delivery id, when it sends one
     # Why the amount cannot be used, found while reading it (not a number, negative...).
     amount_problem: str | None = None
+    # The UPI transaction reference (UTR) the gateway reports, when it paid by UPI: a manual
+    # proof may claim the same money by it (DESIGN.md: unique across all payments).
+    utr: str | None = None
     # The scheme sends amounts with at most the currency's decimal places (Standard Webhooks,
     # by our contract): a finer amount is refused, not rounded.
     exact_places: bool = dataclass_field(default=False, compare=False)

@@ -15,6 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from domain.upi import utr_in
 from domain.webhooks.gateway import Credentials, Gateway, Setting
 from domain.webhooks.model import (
     GatewayPayment,
@@ -115,6 +116,7 @@ def _payment(
         paid_at=epoch(stamp, "timestamp", millis=True) if status == "succeeded" and stamp else None,
         event_id=None,  # PhonePe sends no delivery id
         amount_problem=problem,
+        utr=utr_in(optional(attempt, "rail", "utr")),
     )
 
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.money import minor_unit_places
+from domain.upi import utr_in
 from domain.webhooks.gateway import Credentials, Gateway, Setting
 from domain.webhooks.model import (
     GatewayPayment,
@@ -93,6 +94,7 @@ def parse(body: bytes, headers: Mapping[str, str] | None = None) -> GatewayPayme
         paid_at=paid_at,
         event_id=header(headers, EVENT_ID_HEADER),
         amount_problem=problem,
+        utr=utr_in(optional(payment, "acquirer_data", "rrn")),  # UPI's RRN is its UTR
     )
 
 

@@ -44,6 +44,10 @@ def _id(prefix: str) -> str:
     return prefix + time.strftime("%y%m%d%H%M%S") + str(secrets.randbelow(10**10)).zfill(10)
 
 
+def _utr() -> str:
+    return str(secrets.randbelow(9 * 10**11) + 10**11)
+
+
 def _known(entries: dict[str, dict[str, Any]], key: str, code: str, what: str) -> dict[str, Any]:
     """The entry, or PhonePe's 400 for an id it never issued."""
     if key not in entries:
@@ -185,7 +189,9 @@ def create_app(
         body = await request.json() if await request.body() else {}
         amount = body.get("amount", order["amount"])
         attempt = {"paymentMode": "UPI_QR", "transactionId": _id("OM"), "state": "COMPLETED",
-                   "timestamp": int(clock() * 1000), "amount": amount}  # fmt: skip
+                   "timestamp": int(clock() * 1000), "amount": amount,
+                   # A UPI attempt names its rail and the bank's UTR (12 digits), as PG v2 does.
+                   "rail": {"type": "UPI", "utr": body.get("utr") or _utr()}}  # fmt: skip
         order |= {"state": phonepe_v2.COMPLETED, "amount": amount, "paymentDetails": [attempt]}
         callback = phonepe_v2.callback(merchant_order_id, order["orderId"], phonepe_v2.COMPLETED,
                                        amount, [attempt])  # fmt: skip

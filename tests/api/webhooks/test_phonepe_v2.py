@@ -166,3 +166,6 @@ async def test_a_real_payment_after_a_hint_that_was_given_up_is_applied(
     [row] = await payments(deps, "phonepe", f"order:{ref}")
     assert row.status == "confirmed"
     assert row.note.startswith("OM")  # the attempt PhonePe names, applied once
+    [attempt] = [p for p in paid["payments"] if p["provider"] == "phonepe"]
+    [paid_row] = await payments(deps, "phonepe", attempt["transaction_id"])
+    assert paid_row.utr is not None and len(paid_row.utr) == 12  # the rail's UTR, kept
