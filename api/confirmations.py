@@ -1,6 +1,6 @@
 """PhonePe v2 hints become payments only once the Order Status API confirms them.
 
-A v2 callback leaves a `pending_confirmation` row (api/webhook_payments.py). `confirm`
+A v2 callback leaves a `pending_confirmation` row (api/phonepe_hints.py). `confirm`
 asks PhonePe about that order right after the callback is answered; `sweep` asks again
 for every row still waiting, every PHONEPE_CONFIRM_EVERY_SECONDS, from every API process,
 so a hint that cannot be confirmed now (PhonePe down, the order still pending, the process
@@ -22,7 +22,8 @@ import structlog
 from sqlalchemy import select
 
 from activities.payments.phonepe_client import PhonePeClient, PhonePeRefused
-from api.webhook_payments import PENDING_CONFIRMATION, alert_ops, hint_row, record_and_signal
+from api.phonepe_hints import PENDING_CONFIRMATION, hint_row
+from api.webhook_payments import alert_ops, record_and_signal
 from db.alerts import OPS_ALERTS
 from db.models import Payment
 from db.seals import seal_row

@@ -23,28 +23,28 @@ from db.alerts import OPS_ALERTS
 from db.audit import Actor
 from db.audited import audited_in, audited_share
 from db.credit import keep_as_credit
-from db.models import Payment, PaymentProof, Share
+from db.models import Payment, Share
 from db.seals import seal_row, sealed_values
+from db.utr_claims import approved_proof_claiming
 from domain.models import OWED_STATUSES, PaymentSignal
 from domain.money import to_minor
 from domain.webhooks import GatewayPayment
 from workflows.share_client import ShareClient, ShareClosed
 
 log = structlog.get_logger()
-PENDING_CONFIRMATION = "pending_confirmation"
 
 
 async def record_and_signal(state: Any, payment: GatewayPayment) -> str:
     """ "applied", "duplicate", "unmatched" or "refused" (`state` is the app's state)."""
     deps, now = state.deps, datetime.now(UTC)
     async with deps.sessions.begin() as s:
-        share = await _share(s, payment.payment_reference)
+        share = await share_by_reference(s, payment.payment_reference)
         refusal = _refusal(share, payment) or (share and await _counted_as_proof(s, payment))
         status = "unmatched" if share is None else ("refused" if refusal else "received")
         partition = _partition(share)
         if status != "received":  # the alert's chain before the payment row locks the share
             await audit.lock_chain(s, partition)
-        inserted = await _insert(s, deps, payment, share, status, refusal, now)
+        inserted = await insert_payment(s, deps, payment, share, status, refusal, now)
         if inserted is None:
             status = await _status_of(s, payment) or status
         elif status != "received":
@@ -71,10 +71,10 @@ async def record_refused(state: Any, payment: GatewayPayment, reason: str) -> st
         # What cannot be held as money is kept in the note (the reason quotes it), not the row.
         payment = replace(payment, amount=Decimal(0), amount_problem=None)
     async with deps.sessions.begin() as s:
-        share = await _share(s, payment.payment_reference)
+        share = await share_by_reference(s, payment.payment_reference)
         partition = _partition(share)
         await audit.lock_chain(s, partition)  # the alert's chain before the row locks the share
-        inserted = await _insert(s, deps, payment, share, "refused", reason, now)
+        inserted = await insert_payment(s, deps, payment, share, "refused", reason, now)
         if inserted is None:
             return "duplicate"
         state.metrics.webhook_rejected(payment.provider, "refused")
@@ -84,78 +84,12 @@ async def record_refused(state: Any, payment: GatewayPayment, reason: str) -> st
     return "refused"
 
 
-async def record_hint(state: Any, payment: GatewayPayment) -> tuple[str, bool]:
-    """A callback that only names an order (PhonePe v2): kept as `pending_confirmation`
-    until the gateway's status API confirms it. Returns (answer, whether to confirm now)."""
-    deps, now = state.deps, datetime.now(UTC)
-    hint = hint_row(payment)
-    async with deps.sessions.begin() as s:
-        share = await _share(s, payment.payment_reference)
-        status = PENDING_CONFIRMATION if share is not None else "unmatched"
-        # The hint is no payment: it stays off the share until the status API says so.
-        inserted = await _insert(s, deps, hint, None, status, None, now)
-        if inserted is None:
-            if await _asked_again(s, deps, hint, status, now):
-                return PENDING_CONFIRMATION, True  # a repeat: worth another look
-            return "duplicate", False
-        if status == "unmatched":
-            state.metrics.webhook_rejected(payment.provider, "unmatched")
-            reason = "no open share has this payment reference"
-            await alert_ops(
-                s,
-                deps,
-                payment,
-                now,
-                partition=OPS_ALERTS,
-                action="payment.unmatched",
-                reason=reason,
-            )
-            return "unmatched", False
-    return PENDING_CONFIRMATION, True
-
-
-async def _asked_again(s, deps, hint: GatewayPayment, status: str, now: datetime) -> bool:
-    """Whether a repeated callback for this order should be confirmed: it still waits, or it
-    was closed without a confirmed payment (given up, failed, unknown, no share yet). The
-    Order Status API is the truth, and one early or forged hint, closed unconfirmed, must not
-    shut the order to the user's real payment; the give-up clock starts again."""
-    row = await s.scalar(
-        select(Payment)
-        .where(Payment.provider == hint.provider, Payment.transaction_id == hint.transaction_id)
-        .with_for_update()
-    )
-    if row.status == PENDING_CONFIRMATION:
-        return True
-    if row.status == "confirmed" or status != PENDING_CONFIRMATION:
-        return False  # paid once already, or still no share to pay
-    log.info("phonepe order asked about again", order=hint.payment_reference, was=row.status)
-    row.note = f"asked again {now:%Y-%m-%dT%H:%M:%SZ} after {row.status}: {row.note or ''}"[:500]
-    row.status, row.received_at = PENDING_CONFIRMATION, now
-    seal_row(row, deps.hasher, deps.cipher)
-    return True
-
-
-def hint_row(payment: GatewayPayment) -> GatewayPayment:
-    """One row per order, whatever attempt ids hints claim: the confirmed payment gets its
-    own row under the attempt id the status API names, so one payment counts once."""
-    return GatewayPayment(
-        provider=payment.provider,
-        transaction_id=f"order:{payment.payment_reference or payment.transaction_id}",
-        payment_reference=payment.payment_reference,
-        amount=payment.amount,
-        currency=payment.currency,
-        status=payment.status,
-        paid_at=None,
-        event_id=payment.event_id,
-    )
-
-
 def _partition(share: Share | None) -> str:
     """The audit chain an alert about this payment goes to: its user's, or ops' own."""
     return share.user_id if share is not None else OPS_ALERTS
 
 
-async def _share(s, reference: str | None) -> Share | None:
+async def share_by_reference(s, reference: str | None) -> Share | None:
     if not reference:
         return None
     return await s.scalar(select(Share).where(Share.payment_reference == reference))
@@ -171,7 +105,7 @@ async def _status_of(s, payment: GatewayPayment) -> str | None:
     )
 
 
-async def _insert(s, deps, payment, share, status, note, now) -> int | None:
+async def insert_payment(s, deps, payment, share, status, note, now) -> int | None:
     return await s.scalar(
         insert(Payment)
         .values(
@@ -216,11 +150,7 @@ async def _counted_as_proof(s, payment: GatewayPayment) -> str | None:
     """A transaction id is unique across all payments (DESIGN.md): one an admin approved as a
     manual UPI proof already counted that money, so this one is refused (kept, alerted)."""
     claimed = [payment.transaction_id] + ([payment.utr] if payment.utr else [])
-    proof = await s.scalar(
-        select(PaymentProof.id).where(
-            PaymentProof.transaction_id.in_(claimed), PaymentProof.status == "approved"
-        )
-    )
+    proof = await approved_proof_claiming(s, claimed)
     return f"the approved payment proof {proof} already counted this transaction" if proof else None
 
 

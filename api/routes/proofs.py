@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Request
 from limits import parse
 from limits.aio.strategies import MovingWindowRateLimiter
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,8 +28,8 @@ from api.errors import ApiError
 from api.proof_upload import openapi_body, read_submission
 from api.signals import share_client
 from api.webhook_payments import keep_if_closed
-from db import proof_review
-from db.models import Payment, PaymentProof, Share
+from db import proof_review, utr_claims
+from db.models import PaymentProof, Share
 from db.rate_limits import PostgresStorage
 from db.shares import amount_due_now
 from domain.models import OWED_STATUSES, ProofDecision, ProofSubmitted
@@ -162,7 +162,7 @@ async def submit_proof(event_id: str, request: Request, deps: AppDeps) -> ProofA
 
 async def _refuse_reuse(s: AsyncSession, transaction_id: str) -> None:
     """A transaction id is unique across gateway payments and proofs (unique index too)."""
-    if await s.scalar(select(Payment.id).where(_carries(transaction_id)).limit(1)):
+    if await utr_claims.payment_carrying(s, transaction_id):
         raise ApiError(409, "this transaction id was already used for a payment")
     if await s.scalar(select(PaymentProof.id).where(PaymentProof.transaction_id == transaction_id)):
         raise ApiError(409, "this transaction id was already used for a proof")
@@ -171,18 +171,9 @@ async def _refuse_reuse(s: AsyncSession, transaction_id: str) -> None:
 async def _refuse_paid_elsewhere(s: AsyncSession, transaction_id: str) -> None:
     """The other direction of the same rule: a gateway payment that arrived while the proof
     waited, carrying its UTR, already counted that money (the proof stays pending; reject it)."""
-    provider = await s.scalar(
-        select(Payment.provider)
-        .where(_carries(transaction_id), Payment.provider != UPI_PROOF)
-        .limit(1)
-    )
+    provider = await utr_claims.payment_carrying(s, transaction_id, gateways_only=True)
     if provider is not None:
         raise ApiError(409, f"this transaction id was already paid through {provider}")
-
-
-def _carries(utr: str) -> ColumnElement[bool]:
-    """A payment row that is this transfer: by its id, or by the UTR its gateway reported."""
-    return or_(Payment.transaction_id == utr, Payment.utr == utr)
 
 
 async def _count_submission(request: Request, user_id: str) -> None:

@@ -17,8 +17,9 @@ from fastapi import APIRouter, BackgroundTasks, Path, Request
 from pydantic import BaseModel
 
 from api.errors import ApiError
+from api.phonepe_hints import record_hint
 from api.sources import allowed, source_ip
-from api.webhook_payments import record_and_signal, record_hint, record_refused
+from api.webhook_payments import record_and_signal, record_refused
 from domain.webhooks import PayloadError, SignatureError, UnusableAmount, registry
 
 router = APIRouter(tags=["webhooks"])
