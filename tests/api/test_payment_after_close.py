@@ -4,27 +4,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from db.models import Payment
-from tests.support import webhook_samples as samples
-from tests.support.api import OPS, STANDARD_SECRET
+from tests.support.api import OPS, pay_by_standard
 from tests.support.scenario import submit_events, wait_open
 from workflows.ids import share_workflow_id
 from workflows.reconciler import PaymentReconcilerWorkflow
-
-
-async def _pay(api, reference: str, txn: str, amount: str) -> dict:
-    body = samples.standard_payment(reference, txn, amount, currency="USDT")
-    headers = samples.signed_headers_standard(
-        body, STANDARD_SECRET, datetime.now(UTC), msg_id=f"msg_{uuid.uuid4().hex}"
-    )
-    response = await api.post("/v1/webhooks/standard", content=body, headers=headers)
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 async def test_a_payment_after_the_workflow_completed_is_credited(
@@ -33,14 +21,14 @@ async def test_a_payment_after_the_workflow_completed_is_credited(
     [event_id] = await submit_events(api, deps, emulator_url, 1)
     [share] = await wait_open(api, [event_id])
     reference = share["payment_reference"]
-    assert await _pay(api, reference, f"txn-{uuid.uuid4().hex[:8]}", "150.00") in (
+    assert await pay_by_standard(api, reference, f"txn-{uuid.uuid4().hex[:8]}", "150.00") in (
         {"result": "applied"},
         {"result": "credited"},
     )
     await time_skipping_env.client.get_workflow_handle(share_workflow_id(event_id)).result()
 
     late = f"txn-late-{uuid.uuid4().hex[:8]}"
-    assert await _pay(api, reference, late, "25.00") == {"result": "credited"}
+    assert await pay_by_standard(api, reference, late, "25.00") == {"result": "credited"}
     # Kept as credit at once, through the one credit rule (db/credit.py): nothing is left
     # received for the payment reconciler, which leaves the row as it is.
     async with deps.sessions() as s:

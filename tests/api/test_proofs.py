@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from api.app import create_app
-from tests.support import webhook_samples as samples
-from tests.support.api import ADMIN, BACKEND, OPS, STANDARD_SECRET, in_process
+from tests.support.api import ADMIN, BACKEND, OPS, in_process, pay_by_standard
 from tests.support.proofs import proof_body as _proof
 from tests.support.proofs import proofs_url as _url
 from tests.support.proofs import utr as _utr
@@ -149,13 +147,7 @@ async def test_a_proof_is_judged_at_its_paid_at_not_at_submission(api, open_shar
 
 async def _pay_by_gateway(api, event_id: str, txn: str, amount: str) -> dict:
     reference = (await api.get(f"/v1/shares/{event_id}", headers=OPS)).json()["payment_reference"]
-    body = samples.standard_payment(reference, txn, amount, currency="USDT")
-    headers = samples.signed_headers_standard(
-        body, STANDARD_SECRET, datetime.now(UTC), msg_id=f"msg_{uuid.uuid4().hex}"
-    )
-    response = await api.post("/v1/webhooks/standard", content=body, headers=headers)
-    assert response.status_code == 200, response.text
-    return response.json()
+    return await pay_by_standard(api, reference, txn, amount)
 
 
 async def test_a_utr_a_gateway_paid_while_its_proof_waited_cannot_be_approved(api, open_share):

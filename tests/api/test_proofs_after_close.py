@@ -5,7 +5,7 @@ credit when the share was paid meanwhile. Both answered 409 and counted nowhere 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -13,8 +13,7 @@ from temporalio.client import WorkflowExecutionStatus
 
 from db.integrity import balance_finding
 from db.models import Payment, PaymentProof, Share
-from tests.support import webhook_samples as samples
-from tests.support.api import ADMIN, BACKEND, OPS, STANDARD_SECRET
+from tests.support.api import ADMIN, BACKEND, OPS, pay_by_standard
 from tests.support.proofs import proof_body, proofs_url
 from tests.support.scenario import eventually
 from workflows.ids import share_workflow_id
@@ -81,13 +80,8 @@ async def test_a_proof_approved_after_the_share_was_paid_and_closed_is_credited(
 ):
     proof = (await api.post(proofs_url(open_share), json=proof_body(), headers=BACKEND)).json()
     reference = (await _view(api, open_share))["payment_reference"]
-    body = samples.standard_payment(
-        reference, f"txn-{uuid.uuid4().hex[:8]}", "150.00", currency="USDT"
-    )
-    headers = samples.signed_headers_standard(
-        body, STANDARD_SECRET, datetime.now(UTC), msg_id=f"msg_{uuid.uuid4().hex}"
-    )
-    assert (await api.post("/v1/webhooks/standard", content=body, headers=headers)).is_success
+    paid = await pay_by_standard(api, reference, f"txn-{uuid.uuid4().hex[:8]}", "150.00")
+    assert paid == {"result": "applied"}
     await _completed(time_skipping_env, open_share)
     credit_before = Decimal((await _view(api, open_share))["credit"])
 

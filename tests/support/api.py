@@ -29,3 +29,11 @@ def standard_callback(reference: str, txn: str, amount: str | Decimal) -> tuple[
     body = samples.standard_payment(reference, txn, str(amount), currency="USDT")
     headers = samples.signed_headers_standard(body, STANDARD_SECRET, datetime.now(UTC), f"m_{txn}")
     return body, headers | {"content-type": "application/json"}
+
+
+async def pay_by_standard(api: httpx.AsyncClient, reference: str, txn: str, amount: str) -> dict:
+    """Delivers `standard_callback` to the API; its answer (`{"result": ...}`)."""
+    body, headers = standard_callback(reference, txn, amount)
+    response = await api.post("/v1/webhooks/standard", content=body, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
