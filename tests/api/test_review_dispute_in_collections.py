@@ -30,9 +30,7 @@ async def test_a_cancelled_dispute_of_a_share_in_collections_is_not_answered_202
     first = await api.post(url, json=cancel, headers=ADMIN)
     retried = await api.post(url, json=cancel, headers=ADMIN)  # the admin tries again
     share = (await api.get(f"/v1/shares/{open_share}", headers=OPS)).json()
-    audit = (
-        await api.get("/v1/admin/audit", params={"subject": open_share}, headers=OPS)
-    ).json()
+    audit = (await api.get("/v1/admin/audit", params={"subject": open_share}, headers=OPS)).json()
     actions = [e["action"] for e in audit.get("entries", audit.get("items", []))]
     # Nothing was cancelled: the share is still owed. No answer may say otherwise.
     assert share["status"] == "open"
