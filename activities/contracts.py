@@ -127,6 +127,10 @@ class ApplyPaymentInput(Model):
     # Why the applied amount differs from the payment's (rounded to the minor unit).
     note: str = ""
     credit_only: bool = False
+    # The moment the share's payments completed it, when this one settled it (the latest
+    # paid_at among those that count): "paid on time" is judged then. None (shares started
+    # before, older histories): at this payment's own paid_at.
+    settled_at: datetime | None = None
 
 
 class UndoneStage(Model):

@@ -13,6 +13,7 @@ Pure and deterministic: the workflow, the ledger, the reconciler and the tests s
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -52,6 +53,25 @@ class Terms:
     def due_at(self, kept: Decimal, at: datetime) -> Decimal:
         """What is left to pay at `at` when `kept` was paid and kept (never below zero)."""
         return max(self.round(ZERO), self.owed_at(at) - kept)
+
+
+def completed_at(terms: Terms, made: Iterable[tuple[Decimal, datetime]]) -> datetime | None:
+    """When payments `(amount, paid_at)` completed the share: the first moment the payments
+    made by then cover what is owed then, so the latest paid_at among the payments that count
+    toward it. None: they never do. A set of payments, not a sequence: the order they arrived
+    in changes nothing (a late webhook of an early payment does not move the moment back).
+    """
+    by_time: dict[datetime, Decimal] = {}
+    for amount, at in made:
+        by_time[at] = by_time.get(at, ZERO) + amount
+    kept = ZERO
+    # What is owed only grows with time and what was paid only at a payment: the first
+    # moment covered is a payment's time.
+    for at in sorted(by_time):
+        kept += by_time[at]
+        if kept >= terms.owed_at(at):
+            return at
+    return None
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,12 @@ time in the billing currency. `share_amount` (in the profit's currency) is for d
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from domain.book import ZERO, Book, Terms
+from domain.book import ZERO, Book, Terms, completed_at
 from domain.money import EXACT, to_minor
 
 # The workflow's name for a share's terms.
@@ -81,6 +82,13 @@ class PaymentOutcome:
     applied: Decimal = ZERO
     discount_granted: Decimal = ZERO
     note: str = ""
+    # The moment the payments were judged at: when they completed the share if they did (the
+    # discount and "paid on time" are judged then), else the latest of their times.
+    judged_at: datetime | None = None
+
+
+# A payment that counted toward a share: its amount as applied and its time.
+Made = tuple[Decimal, datetime]
 
 
 class CurrencyMismatch(ValueError):
@@ -88,9 +96,19 @@ class CurrencyMismatch(ValueError):
 
 
 def apply_payment(
-    bill: Bill, *, paid_before: Decimal, amount: Decimal, currency: str, at: datetime
+    bill: Bill,
+    *,
+    paid_before: Decimal,
+    amount: Decimal,
+    currency: str,
+    at: datetime,
+    made: Sequence[Made] | None = None,
 ) -> PaymentOutcome:
-    """Applies one payment to an open share; the discount is judged at this payment's time.
+    """Applies one payment to an open share.
+
+    With `made` (the payments that already counted, `paid_before` in all) the share is judged
+    when the payments, this one included, completed it (`completed_at`), whatever order they
+    arrived in; without it (shares started before), at this payment's own time `at`.
 
     Raises:
         CurrencyMismatch: the payment is not in the billing currency.
@@ -98,10 +116,14 @@ def apply_payment(
     """
     if currency.upper() != bill.currency.upper():
         raise CurrencyMismatch(f"payment in {currency}, share billed in {bill.currency}")
-    book, payment = Book(bill, paid=bill.round(paid_before)).pay(amount, currency, at)
+    judged = at
+    if made is not None:
+        payments = [*made, (bill.round(amount), at)]
+        judged = completed_at(bill, payments) or max(when for _, when in payments)
+    book, payment = Book(bill, paid=bill.round(paid_before)).pay(amount, currency, judged)
     if payment.result == "refused":
         raise ValueError(f"payment amount must be positive: {payment.note}")
-    return _outcome(book, at, applied=payment.amount, note=payment.note)
+    return _outcome(book, judged, applied=payment.amount, note=payment.note)
 
 
 def rebill(bill: Bill, billed: Decimal, *, paid: Decimal, at: datetime) -> PaymentOutcome:
@@ -124,6 +146,7 @@ def _outcome(book: Book, at: datetime, applied: Decimal = ZERO, note: str = "") 
         applied=applied,
         discount_granted=book.discount_granted,
         note=note,
+        judged_at=at,
     )
 
 

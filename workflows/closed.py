@@ -5,28 +5,45 @@ was never recorded) is handed to APPLY_PAYMENT, which keeps it as the user's cre
 never dropped. An approved proof is such a payment. Disputes, waivers and decisions on a
 closed share are refused, and the refusal is kept in the share's answers (and logged).
 The workflow completes only once its notices are settled and the inbox is empty.
+
+A share handed to collections (V3/V4 leave the ladder at day 60) is still open here while its
+notices settle. Patched (close_while_settling), a waiver or write-off then closes it through
+the ledger's CLOSE_IN_COLLECTIONS, exactly as CollectionsClose does once the workflow has
+completed: from day 60 the ledger holds the debt (a payment in this window is applied there,
+`_to_the_debt`, and this state does not follow it), so the ledger, not this workflow's
+figures, must judge what is forgiven; and the admin's 202 means the same whether the workflow
+completed a second earlier or later. Disputes and resolutions are refused as the API refuses
+them once the workflow completed, answered under their documented keys, and ops are alerted.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from decimal import Decimal
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities import contracts as c
-    from domain.models import PaymentSignal, ProofDecision
+    from domain.models import PaymentSignal, ProofDecision, Waiver
     from workflows.calls import LedgerCall
     from workflows.effects import Effects
-    from workflows.share_state import Message, ShareState
+    from workflows.share_state import WAIVER_KEY, Message, ShareState, message_key
 
 
 class Closed:
-    def __init__(self, state: ShareState, ledger: LedgerCall, effects: Effects) -> None:
+    def __init__(
+        self,
+        state: ShareState,
+        ledger: LedgerCall,
+        effects: Effects,
+        publish: Callable[[], None],
+    ) -> None:
         self._s = state
         self._ledger = ledger
         self._effects = effects
+        self._publish = publish
 
     async def until_settled(self) -> None:
         settled = asyncio.create_task(self._effects.settle())
@@ -34,7 +51,9 @@ class Closed:
         def done() -> bool:
             # A payment sent as an update (ShareWorkflowV3.pay) waits for its answer: the
             # workflow completes only once every such caller has had it.
-            return settled.done() and workflow.all_handlers_finished()
+            # Patched: and what was spawned since (a waiver in collections tells the backend).
+            later = self._effects.idle or not self._s.patches.close_while_settling
+            return settled.done() and later and workflow.all_handlers_finished()
 
         while True:
             await workflow.wait_condition(lambda: bool(self._s.inbox) or done())
@@ -51,10 +70,63 @@ class Closed:
             payment = s.approve_proof(message.proof_id)
             if payment is not None:
                 await self.credit(payment)
-        else:
+        elif not s.patches.close_while_settling:
             kind = type(message).__name__
             s.answers[kind] = f"refused: the share is {s.status}"
             workflow.logger.warning("%s refused: share %s is %s", kind, s.event.event_id, s.status)
+        elif isinstance(message, Waiver) and s.is_open:
+            await self._close_in_collections(message)
+        else:
+            await self._refuse(message)
+
+    async def _refuse(self, message: Message) -> None:
+        """Patched: under the message's documented key; one the API accepted for a share in
+        collections (a dispute, a resolution) is refused as it is once the workflow completed,
+        and ops hear of it."""
+        s = self._s
+        key = message_key(message)
+        where = "in collections" if s.is_open else s.status
+        s.answers[key] = f"refused: the share is {where}"
+        workflow.logger.warning("%s refused: share %s is %s", key, s.event.event_id, where)
+        if s.is_open:
+            await self._ledger(
+                c.ACTIVITIES.alert_ops,
+                c.OpsAlert(
+                    subject=s.event.event_id,
+                    at=workflow.now(),
+                    reason=f"{key} refused: the share is in collections",
+                    key=f"{s.event.event_id}:refused-in-collections:{key}",
+                ),
+                summary=f"tell ops: {key} refused in collections",
+            )
+
+    async def _close_in_collections(self, waiver: Waiver) -> None:
+        """A waiver or write-off of a share handed to collections, as CollectionsClose closes
+        it (see the module docstring): the ledger judges the locked row and answers."""
+        s = self._s
+        answer = await self._ledger(
+            c.ACTIVITIES.close_in_collections,
+            c.CloseInCollectionsInput(
+                event_id=s.event.event_id,
+                user_id=s.event.user_id,
+                kind=waiver.kind,
+                note=waiver.note,
+                at=workflow.now(),
+            ),
+            summary=f"{waiver.kind} in collections",
+        )
+        s.answers[WAIVER_KEY] = answer
+        if answer != "applied":
+            workflow.logger.warning("%s for %s: %s", waiver.kind, s.event.event_id, answer)
+            return
+        unpaid = s.unpaid()
+        s.status, s.closed_reason, s.amount_due = "waived", waiver.kind, unpaid * 0
+        if waiver.kind == "write_off":
+            s.waived_amount, s.written_off_amount = unpaid * 0, unpaid
+        else:
+            s.waived_amount = unpaid
+        self._publish()
+        self._effects.push_standing()
 
     async def credit(self, payment: PaymentSignal) -> None:
         """A payment the share does not need: recorded and kept as credit, audited. A share

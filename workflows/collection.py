@@ -122,6 +122,9 @@ class Collection(Disputes):
         # but never a time in the future or before the share existed.
         assert self._s.recorded is not None
         at = max(self._s.recorded.recorded_at, min(payment.paid_at, workflow.now()))
+        # Patched: judged with the payments that counted before it, when they all completed
+        # the share (an early payment's late webhook does not move that moment back).
+        together = self._s.patches.settle_at_last_payment
         try:
             outcome = apply_payment(
                 self._s.bill(),
@@ -129,6 +132,7 @@ class Collection(Disputes):
                 amount=payment.amount,
                 currency=payment.currency,
                 at=at,
+                made=self._s.counted if together else None,
             )
         except (CurrencyMismatch, ValueError) as err:
             self._s.answer_payment(payment, f"refused: {err}", note=str(err))
@@ -148,6 +152,7 @@ class Collection(Disputes):
                 at=workflow.now(),
                 discount_granted=outcome.discount_granted,
                 note=outcome.note,
+                settled_at=outcome.judged_at if together and outcome.settled else None,
             ),
             summary=f"apply payment {payment.provider}:{payment.transaction_id}",
         )
@@ -158,8 +163,11 @@ class Collection(Disputes):
             self._s.answer_payment(payment, str(result), note=f"not applied: {result}")
             return
         self._s.answer_payment(payment, "applied", note=outcome.note, applied=True)
+        if together:
+            self._s.counted.append((outcome.applied, at))
         if outcome.settled and self._s.patches.undo_late_stages:
-            await self._undo_stages_after(payment.paid_at)
+            settled_at = outcome.judged_at if together else None
+            await self._undo_stages_after(settled_at or payment.paid_at)
         self._s.amount_paid, self._s.amount_due = outcome.amount_paid, outcome.amount_due
         self._s.credit, self._s.discount_granted = outcome.credit, outcome.discount_granted
         if outcome.settled:
@@ -169,8 +177,8 @@ class Collection(Disputes):
         self._publish()
 
     async def _undo_stages_after(self, paid_at: datetime) -> None:
-        """The user paid before these stages' times (the webhook came late): they are undone
-        as if the payment had arrived in time, audited."""
+        """The user had paid in full before these stages' times (a webhook came late): they
+        are undone as if the payments had arrived in time, audited."""
         undone = [stage for stage, due in self._reached if due > paid_at]
         if not undone:
             return

@@ -87,6 +87,11 @@ class Effects:
             deliver_standing(self._s.event.user_id, give_up=options.STANDING_GIVE_UP),
         )
 
+    @property
+    def idle(self) -> bool:
+        """Every notice and delivery spawned so far has finished or given up."""
+        return all(task.done() for task in self._running)
+
     async def settle(self) -> None:
         """Before the workflow completes: every notice and delivery has finished or given up."""
         await asyncio.gather(*self._running)

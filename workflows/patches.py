@@ -11,6 +11,11 @@ ShareWorkflowV3 (workflows/share_v3.py) has every change but V4's on from its fi
 version. ShareWorkflowV4 (workflows/share_v4.py), the type new shares start as, adds V4_ONLY
 the same way (`Patches.v4()`). "ShareWorkflow" stays registered for the shares started before
 V3, which read their patches as they always did and never take `lean`.
+
+Changes made after V4 shipped (LATER) cannot be on by type: V3 and V4 shares already running
+must keep their old behaviour on replay. Every type reads them with `workflow.patched`, after
+its other patches, first thing in the run: a share started before the deploy has no marker
+and keeps the old code to its end, one started after records the marker and takes the change.
 """
 
 from __future__ import annotations
@@ -66,24 +71,36 @@ class Patches:
     # ShareWorkflowV4 only: the risk decision is published with the other search attributes,
     # one upsert per workflow task instead of two on the first.
     risk_in_publish: bool = False
+    # LATER, every type: a share's payments are judged when they completed it, the latest
+    # paid_at among those that count toward it, not at the time of the one that arrived
+    # last (domain/book.py `completed_at`): the discount, "paid on time" and the stages undone.
+    settle_at_last_payment: bool = False
+    # LATER, every type: a waiver or write-off reaching a share handed to collections while its
+    # workflow settles closes it as CollectionsClose would (the ledger judges it), and a
+    # refusal is kept under the message's documented key (`waiver`, `dispute`, ...).
+    close_while_settling: bool = False
 
     @classmethod
     def read(cls) -> Patches:
         """Call once, at the start of the run (see the module docstring). "ShareWorkflow"
         reads the patches it always read, each with its marker, and never `lean`."""
         return cls(
-            **{f.name: workflow.patched(patch_id(f.name)) for f in fields(cls) if f.name in MARKED}
+            **{f.name: workflow.patched(patch_id(f.name)) for f in fields(cls) if f.name in MARKED},
+            **_later(),
         )
 
     @classmethod
     def current(cls) -> Patches:
-        """ShareWorkflowV3: every change on but V4's, no marker recorded."""
-        return cls(**{f.name: f.name not in V4_ONLY for f in fields(cls)})
+        """ShareWorkflowV3: every change it shipped with on but V4's, no marker recorded; the
+        LATER ones marked."""
+        shipped = {f.name: f.name not in V4_ONLY for f in fields(cls) if f.name not in LATER}
+        return cls(**shipped, **_later())
 
     @classmethod
     def v4(cls) -> Patches:
-        """ShareWorkflowV4: every change on, no marker recorded."""
-        return cls(**{f.name: True for f in fields(cls)})
+        """ShareWorkflowV4: every change it shipped with on, no marker recorded; the LATER
+        ones marked."""
+        return cls(**{f.name: True for f in fields(cls) if f.name not in LATER}, **_later())
 
     def at(self, patch: str) -> bool:
         """A change whose marker is read where it happens (`brief-day0-notice`, `money-...`),
@@ -107,6 +124,14 @@ MARKED = (
 
 # What ShareWorkflowV4 changed: off in ShareWorkflowV3, whose shares run on unchanged.
 V4_ONLY = frozenset({"verify_quotes_fx", "risk_in_publish"})
+
+# Changes since V4 shipped, read with their marker by every type, in this order, after the
+# others: shares of any type already running keep their old behaviour (no marker).
+LATER = ("settle_at_last_payment", "close_while_settling")
+
+
+def _later() -> dict[str, bool]:
+    return {name: workflow.patched(patch_id(name)) for name in LATER}
 
 
 def patch_id(name: str) -> str:

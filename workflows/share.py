@@ -68,7 +68,7 @@ class ShareWorkflow:
             await self._cancelled()
             raise
         if self._s.patches.answer_after_close:
-            await Closed(self._s, self._ledger, self._effects).until_settled()
+            await Closed(self._s, self._ledger, self._effects, self._publish).until_settled()
         else:
             await self._effects.settle()
         return self._s.view(workflow.now())
@@ -157,9 +157,9 @@ class ShareWorkflow:
 
     @workflow.query
     def answer(self, key: str) -> str | None:
-        """What became of a message (`payment:<provider>:<txn>`, `dispute`, `waiver`):
-        applied, credited, refused: <why>; None while it waits."""
-        return self._s.answers.get(key)
+        """What became of a message (`payment:<provider>:<txn>`, `dispute`, `resolution`,
+        `waiver`, `proof:<proof_id>`): applied, credited, refused: <why>; None while it waits."""
+        return self._s.answer(key)
 
     # --- stages ---------------------------------------------------------------------------
     async def _verify(self, event: ProfitEvent) -> tuple[VerificationSummary, list[str]]:
@@ -338,7 +338,7 @@ class ShareWorkflow:
         elif s.status not in CLOSED_STATUSES:  # not billed yet: it never will be
             await self._transition("rejected", note="workflow cancelled by ops")
         if s.patches.settle_after_cancel:  # payments it had accepted are credited, answered
-            await Closed(s, self._ledger, self._effects).until_settled()
+            await Closed(s, self._ledger, self._effects, self._publish).until_settled()
         else:
             await self._effects.settle()
 

@@ -27,6 +27,7 @@ from domain.models import (
     Waiver,
 )
 from domain.policy import LEGACY_DISCOUNT_RATE
+from domain.settlement import Made
 from domain.upi import UPI_PROOF
 from workflows.ids import share_workflow_id
 from workflows.patches import Patches
@@ -40,10 +41,32 @@ BEFORE_RECORD = ("received", "screening", "verifying", "under_review")
 
 DISPUTE_KEY = "dispute"
 WAIVER_KEY = "waiver"
+RESOLUTION_KEY = "resolution"
+# Where shares started before patch close_while_settling kept a refusal given after close:
+# under the inbound class's name.
+LEGACY_KEYS = {
+    DISPUTE_KEY: "DisputeIn",
+    WAIVER_KEY: "WaiverIn",
+    RESOLUTION_KEY: "ResolutionIn",
+    "proof": "ProofDecisionIn",
+}
 
 
 def payment_key(payment: PaymentSignal) -> str:
     return f"payment:{payment.provider}:{payment.transaction_id}"
+
+
+def message_key(message: Message) -> str:
+    """The key the `answer` query knows a message's answer by."""
+    if isinstance(message, PaymentSignal):
+        return payment_key(message)
+    if isinstance(message, ProofDecision):
+        return f"proof:{message.proof_id}"
+    if isinstance(message, DisputeOpened):
+        return DISPUTE_KEY
+    if isinstance(message, DisputeResolution):
+        return RESOLUTION_KEY
+    return WAIVER_KEY
 
 
 @dataclass
@@ -61,6 +84,9 @@ class ShareState:
     amount_paid: Decimal = Decimal(0)
     amount_due: Decimal | None = None
     credit: Decimal = Decimal(0)
+    # The payments that counted toward the share (as applied, at their time): the moment they
+    # completed it is judged from all of them (patch settle_at_last_payment).
+    counted: list[Made] = field(default_factory=list)
     payments: list[PaymentView] = field(default_factory=list)
     inbox: list[Message] = field(default_factory=list)
     seen_transactions: set[str] = field(default_factory=set)
@@ -84,6 +110,13 @@ class ShareState:
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    def answer(self, key: str) -> str | None:
+        """A message's answer by its documented key; a share started before patch
+        close_while_settling kept a refusal after close under the message class's name."""
+        if key in self.answers:
+            return self.answers[key]
+        return self.answers.get(LEGACY_KEYS.get(key.split(":")[0], key))
 
     def stage_due(self, stage: Stage) -> datetime:
         """A stage's time: day N after day 0, later by the time spent disputed."""

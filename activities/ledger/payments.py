@@ -1,8 +1,9 @@
 """A payment applied to a share: once per (provider, transaction id).
 
-An open share takes the figures the workflow computed (domain/book.py, judged at the
-payment's own time). A share that no longer owes anything (paid, waived, written off,
-cancelled, or a payment the workflow handles after it settled) keeps the money as credit:
+An open share takes the figures the workflow computed (domain/book.py, judged when the
+share's payments completed it: `settled_at`, or the payment's own time for older shares).
+A share that no longer owes anything (paid, waived, written off, cancelled, or a payment
+the workflow handles after it settled) keeps the money as credit:
 the row says `credited`, the audit log and ops alerts say so, and a refund gives it back.
 Only a payment the API recorded moves money (activities/ledger/recorded.py).
 """
@@ -59,7 +60,8 @@ class PaymentLedger(LedgerBase):
             seal_row(row, self._hasher, self._cipher)
             self._set_paid_amounts(share, cmd)
             if cmd.settled:
-                on_time = share.due_at is None or p.paid_at <= share.due_at
+                completed = cmd.settled_at or p.paid_at
+                on_time = share.due_at is None or completed <= share.due_at
                 await paid(a, share, cmd.user_id, self._policy.trust, on_time=on_time, at=cmd.at)
             a.changed(share)
             await a.record_share(

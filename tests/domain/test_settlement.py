@@ -9,9 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from domain.book import completed_at
 from domain.settlement import (
     Bill,
     CurrencyMismatch,
+    Made,
     apply_payment,
     billed_amount,
     chargeable_profit,
@@ -77,6 +79,88 @@ def test_payments_add_up_and_settle_exactly_when_covered(billed, payments, day):
         assert outcome.credit == max(Decimal(0), paid - owed)
         assert outcome.amount_due + min(paid, owed) == owed
     assert paid == sum(payments)
+
+
+def _arrive(b: Bill, payments: list[Made], *, judged_together: bool = True) -> tuple:
+    """What the share workflow does with payments arriving in this order: each counts while
+    the share is open (judged with those that counted before it), and is credit once it is
+    paid. The outcome: paid or not, when, the discount, the credit, what was paid and is due."""
+    paid, made, credit, settled_at = Decimal("0.00"), [], Decimal("0.00"), None
+    outcome = None
+    for amount, at in payments:
+        if settled_at is not None:
+            credit += b.round(amount)
+            continue
+        outcome = apply_payment(
+            b,
+            paid_before=paid,
+            amount=amount,
+            currency="USDT",
+            at=at,
+            made=made if judged_together else None,
+        )
+        paid = outcome.amount_paid
+        made.append((outcome.applied, at))
+        if outcome.settled:
+            settled_at = outcome.judged_at
+    assert outcome is not None
+    return (
+        settled_at,
+        outcome.discount_granted,
+        outcome.credit + credit,
+        paid + credit,
+        outcome.amount_due,
+    )
+
+
+hours = st.integers(min_value=0, max_value=24 * 20)
+parts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("600"), places=2)
+
+
+@given(
+    billed=st.decimals(min_value=Decimal("1.00"), max_value=Decimal("1000"), places=2),
+    made=st.lists(
+        st.tuples(parts, hours),
+        min_size=1,
+        max_size=5,
+    ),
+    data=st.data(),
+)
+def test_the_outcome_of_a_set_of_payments_does_not_depend_on_the_order_they_arrive_in(
+    billed, made, data
+):
+    """The payments that count toward a share (none made after it was complete), arriving in
+    any order: the same share, paid at the same moment (the latest of their times), with the
+    same discount and credit. In the order they were made it is what judging each payment at
+    its own time always gave."""
+    b = bill(billed)
+    payments = [(amount, DAY0 + timedelta(hours=h)) for amount, h in made]
+    complete = completed_at(b, payments)
+    counting = [p for p in payments if complete is None or p[1] <= complete]
+    in_time_order = sorted(counting, key=lambda p: p[1])
+    expected = _arrive(b, in_time_order)
+    assert _arrive(b, data.draw(st.permutations(counting))) == expected
+    assert _arrive(b, in_time_order, judged_together=False) == expected
+    if expected[0] is not None:
+        assert expected[0] == max(at for _, at in counting)
+
+
+def test_a_late_webhook_of_an_early_partial_payment_does_not_earn_the_discount():
+    """150.00 billed, 142.50 inside the window: 50.00 paid on day 2 and 100.00 on day 15, the
+    day-15 webhook first. The share is complete on day 15 at the earliest: no discount."""
+    b = bill(Decimal("150.00"))
+    day15 = (Decimal("100.00"), DAY0 + timedelta(days=15))
+    day2 = (Decimal("50.00"), DAY0 + timedelta(days=2))
+    settled_at, discount, credit, paid, due = _arrive(b, [day15, day2])
+    assert (settled_at, discount, credit, paid, due) == (
+        DAY0 + timedelta(days=15),
+        Decimal("0.00"),
+        Decimal("0.00"),
+        Decimal("150.00"),
+        Decimal("0.00"),
+    )
+    # Judged at each payment's own time (shares started before), the day-2 webhook settled it.
+    assert _arrive(b, [day15, day2], judged_together=False)[1] == Decimal("7.50")
 
 
 def test_a_payment_in_another_currency_or_not_positive_is_refused():

@@ -42,6 +42,7 @@ from emulators.serve import running, serving
 from runtime.deps import Deps
 from stack.postgres import create_database, start_embedded
 from tests.histories import HERE, HISTORY_CODEC_KEY, history_converter
+from tests.support.backend import BACKEND_SECRET, Backend
 from tests.support.driver import ShareDriver
 from tests.support.payments import record_payment
 from tests.support.scenario import eventually, profitable_session
@@ -206,6 +207,50 @@ async def paid_by_update(driver: ShareDriver) -> WorkflowHandle:
     return handle
 
 
+async def paid_out_of_order(driver: ShareDriver) -> WorkflowHandle:
+    """Added in v5 (patch settle-at-last-payment): 50.00 paid on day 2 and 100.00 on day 15,
+    the day-2 webhook arriving last, on day 16: paid late, no discount, no stage undone."""
+    _, handle, view = await driver.open_share()
+    await driver.advance_to(view.created_at + timedelta(days=15, hours=1))
+    await driver.wait_level(view.event_id, 3)
+    for txn, amount, paid_at in (
+        ("txn-day-15", "100.00", view.created_at + timedelta(days=15)),
+        ("txn-day-2", "50.00", view.created_at + timedelta(days=2)),
+    ):
+        payment = PaymentSignal(
+            provider="standard",
+            transaction_id=txn,
+            amount=Decimal(amount),
+            currency="USDT",
+            paid_at=paid_at,
+        )
+        await record_payment(driver.deps, view.event_id, payment)
+        await handle.signal(ShareWorkflow.payment, payment)
+        await driver.advance_to(view.created_at + timedelta(days=16, hours=1))
+    return handle
+
+
+async def written_off_while_settling(driver: ShareDriver) -> WorkflowHandle:
+    """Added in v5 (patch close-while-settling): handed to collections on day 60, the workflow
+    waits for its standing delivery (no backend answers), and a dispute and a write-off
+    arrive: the dispute is refused, the write-off closes the share through the ledger."""
+    _, handle, view = await driver.open_share()
+    await driver.advance_to(view.created_at + timedelta(days=59, hours=23))
+    await driver.wait_level(view.event_id, 4)
+    BACKEND.fail_next = 10_000  # the backend is down from here
+    await driver.advance_to(view.created_at + timedelta(days=60, hours=1))
+    await driver.wait_level(view.event_id, 5)
+    await handle.signal(ShareWorkflow.dispute, DisputeOpened(reason="too late to ask"))
+    await handle.signal(ShareWorkflow.waive, Waiver(kind="write_off", note="uncollectable"))
+
+    async def answered():
+        return await handle.query(ShareWorkflow.answer, "waiver")
+
+    assert await eventually(answered) == "applied"
+    BACKEND.fail_next = 0  # back: the workflow completes
+    return handle
+
+
 async def _start(driver: ShareDriver, event) -> WorkflowHandle:
     return await driver.env.client.start_workflow(
         driver.workflow.run,
@@ -231,9 +276,15 @@ SCENARIOS: dict[str, Scenario] = {
     "share-paid-by-link": paid_by_link,
     # Added in v3 (ShareWorkflowV3 only).
     "share-paid-by-update": paid_by_update,
+    # Added in v5 (the LATER patches of workflows/patches.py).
+    "share-paid-out-of-order": paid_out_of_order,
+    "share-written-off-while-settling": written_off_while_settling,
 }
 # Razorpay takes INR, not USDT: the payment-link scenario bills in INR.
 SETTINGS_FOR: dict[str, dict[str, object]] = {"share-paid-by-link": {"billing_currency": "INR"}}
+# A backend the scenario can take down: its standing delivery keeps a share settling.
+BACKEND = Backend()
+WITH_BACKEND = {"share-written-off-while-settling"}
 RAZORPAY_KEY = ("rzp_test_histories", "histories_secret")
 
 
@@ -243,7 +294,11 @@ async def record(out: Path, names: list[str]) -> None:
         database_url = create_database(start_embedded(scratch / "pgdata"), "histories")
         upgrade(database_url)
         razorpay = razorpay_app(key_id=RAZORPAY_KEY[0], key_secret=RAZORPAY_KEY[1])
-        async with running() as emulator_url, serving(razorpay) as razorpay_url:
+        async with (
+            running() as emulator_url,
+            serving(razorpay) as razorpay_url,
+            serving(BACKEND.app) as backend_url,
+        ):
             settings = Settings(
                 razorpay_key_id=RAZORPAY_KEY[0],
                 razorpay_key_secret=RAZORPAY_KEY[1],
@@ -257,8 +312,15 @@ async def record(out: Path, names: list[str]) -> None:
             )
             deps = Deps.from_settings(settings, pool_size=5)
             try:
+                backend = {
+                    "backend_webhook_url": backend_url + "/standing",
+                    "backend_webhook_secret": BACKEND_SECRET,
+                }
                 for name in names:
-                    await _record_one(name, SCENARIOS[name], settings, deps, emulator_url, out)
+                    with_backend = settings.model_copy(
+                        update=backend if name in WITH_BACKEND else {}
+                    )
+                    await _record_one(name, SCENARIOS[name], with_backend, deps, emulator_url, out)
             finally:
                 await deps.close()
     finally:

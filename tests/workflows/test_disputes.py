@@ -8,7 +8,10 @@ from decimal import Decimal
 from db.models import User
 from domain.ladder import Level
 from domain.models import DisputeOpened, DisputeResolution, Waiver
+from tests.support.backend import BACKEND_SECRET as SECRET
+from tests.support.driver import ShareDriver
 from tests.support.scenario import eventually
+from workers.worker import build_worker
 from workflows.share import ShareWorkflow
 from workflows.share_client import ShareClient
 
@@ -149,3 +152,51 @@ async def test_paying_the_older_share_leaves_the_level_of_the_newer(driver):
 async def _paid(handle, amount):
     view = await handle.query(ShareWorkflow.status)
     return view if view.amount_paid == amount else None
+
+
+async def test_a_write_off_while_a_share_in_collections_settles_closes_it(
+    time_skipping_env, deps, wf_settings, emulator_url, task_queue, backend
+):
+    """Day 60: the share is handed to collections, and its workflow waits for its standing
+    delivery (the backend is down) before it completes. The API accepts a dispute and a
+    write-off in that window (202): the dispute is refused as it is once the workflow
+    completed, under its documented key, and the write-off closes the share as
+    CollectionsClose does."""
+    receiver, url = backend
+    settings = wf_settings.model_copy(
+        update={"backend_webhook_url": url, "backend_webhook_secret": SECRET}
+    )
+    async with build_worker(time_skipping_env.client, deps, settings):
+        driver = ShareDriver(time_skipping_env, deps, emulator_url, task_queue)
+        event, handle, view = await driver.open_share()
+        await driver.advance_to(view.created_at + 59 * DAY + 23 * HOUR)
+        await driver.wait_level(event.event_id, Level.LOCKED)
+        receiver.fail_next = 10_000  # the backend is down from here
+        await driver.advance_to(view.created_at + 60 * DAY + HOUR)
+        await driver.wait_level(event.event_id, Level.COLLECTIONS)
+        shares = ShareClient(time_skipping_env.client, task_queue)
+        # What the dispute and waive routes do after their checks (the share is open).
+        await shares.dispute(event.event_id, DisputeOpened(reason="too late to ask"))
+        await shares.waive(
+            event.event_id, Waiver(kind="write_off", note="uncollectable"), user_id=event.user_id
+        )
+
+        async def answered():
+            return await handle.query(ShareWorkflow.answer, "waiver")
+
+        assert await eventually(answered) == "applied"
+        assert await handle.query(ShareWorkflow.answer, "dispute") == (
+            "refused: the share is in collections"
+        )
+        row = await driver.share_row(event.event_id)
+        assert (row.status, row.closed_reason) == ("waived", "write_off")
+        receiver.fail_next = 0  # the backend is back: the workflow completes
+        final = await handle.result()
+    assert (final.status, final.closed_reason, final.amount_due) == (
+        "waived",
+        "write_off",
+        Decimal("0.00"),
+    )
+    async with deps.sessions() as s:
+        user = await s.get(User, event.user_id)
+    assert user.blocked and user.enforcement_level == Level.NONE

@@ -8,10 +8,14 @@ from decimal import Decimal
 import pytest
 
 from domain.ladder import Level, ladder
+from domain.models import PaymentSignal
+from tests.support.payments import record_payment
 from tests.support.scenario import eventually
 from workflows.share import ShareWorkflow
 
 MINUTE = timedelta(minutes=1)
+DAY = timedelta(days=1)
+HOUR = timedelta(hours=1)
 
 
 async def test_walks_every_level_to_day_60_and_restricts_the_user(driver):
@@ -108,3 +112,62 @@ async def test_a_replayed_payment_is_applied_once(driver):
     paid = await driver.wait_status(handle, "paid")
     assert paid.amount_paid == Decimal("150.00")
     assert [p.transaction_id for p in paid.payments] == ["txn-once", "txn-rest"]
+
+
+async def _pay_at(driver, handle, amount: str, txn: str, paid_at) -> None:
+    """A gateway's webhook for a payment made at `paid_at`, whenever it arrives."""
+    payment = PaymentSignal(
+        provider="standard",
+        transaction_id=txn,
+        amount=Decimal(amount),
+        currency="USDT",
+        paid_at=paid_at,
+    )
+    await record_payment(driver.deps, handle.id.removeprefix("share/"), payment)
+    await handle.signal(ShareWorkflow.payment, payment)
+
+
+async def _settled(driver, event, handle) -> tuple:
+    view = await driver.wait_status(handle, "paid", "open")
+    standing = await driver.standing(event.user_id)
+    undone = [a for a in await driver.audit_actions(event.event_id) if "undone" in a]
+    return (view.status, view.amount_due, view.discount_granted, view.credit, standing, undone)
+
+
+async def test_partial_payments_whose_webhooks_arrive_out_of_order_settle_as_in_order(driver):
+    """150.00 billed (142.50 inside the 3-day window): 50.00 paid on day 2, 100.00 on day 15.
+    The share was complete on day 15, late: paid, no discount, no credit, and the warning and
+    suspension stand in the trust score. The day-2 webhook arriving last, on day 16, changes
+    nothing: it neither earns the discount nor undoes the stages."""
+    in_order = await driver.open_share()
+    late_webhook = await driver.open_share()
+    day0 = max(in_order[2].created_at, late_webhook[2].created_at)
+    await driver.advance_to(day0 + 2 * DAY + HOUR)
+    for share in (in_order, late_webhook):
+        await driver.wait_level(share[0].event_id, Level.REMINDER)
+    await _pay_at(driver, in_order[1], "50.00", "txn-a-day-2", in_order[2].created_at + 2 * DAY)
+    await driver.advance_to(day0 + 15 * DAY + HOUR)
+    for event, handle, view in (in_order, late_webhook):
+        await driver.wait_level(event.event_id, Level.SUSPENDED)
+        txn = f"txn-{event.event_id}-day-15"  # transaction ids are unique across shares
+        await _pay_at(driver, handle, "100.00", txn, view.created_at + 15 * DAY)
+
+    async def paid_100():
+        current = await late_webhook[1].query(ShareWorkflow.status)
+        return current if current.amount_paid == Decimal("100.00") else None
+
+    await eventually(paid_100)
+    await driver.advance_to(day0 + 16 * DAY + HOUR)
+    event, handle, view = late_webhook
+    await _pay_at(driver, handle, "50.00", "txn-b-day-2", view.created_at + 2 * DAY)
+
+    expected = await _settled(driver, *in_order[:2])
+    assert expected == (
+        "paid",
+        Decimal("0.00"),
+        Decimal("0.00"),
+        Decimal("0.00"),
+        {"level": 0, "trust": 37, "can_trade": True, "can_access": True},
+        [],
+    )
+    assert await _settled(driver, *late_webhook[:2]) == expected

@@ -3,6 +3,7 @@ change that would break open shares is caught here, before a worker meets it in 
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from tests.workflows.ladder_variants import (
     WorkflowsBranchUnpatched,
 )
 from workers.worker import activities_for
+from workflows.patches import LATER, patch_id
 from workflows.reports import ReportWorkflow
 from workflows.share import ShareWorkflow
 from workflows.share_types import SHARE_WORKFLOWS
@@ -140,6 +142,32 @@ def test_v4_shares_verify_and_quote_in_one_activity(path: Path):
     assert c.VERIFY_SESSION not in kinds
     if c.RECORD_SHARE in kinds and "review" not in path.stem and "blocked" not in path.stem:
         assert c.VERIFY_AND_QUOTE in kinds and c.QUOTE_FX not in kinds
+
+
+def _patch_ids(history) -> list[str]:
+    return [
+        json.loads(e.marker_recorded_event_attributes.details["patch-data"].payloads[0].data)["id"]
+        for e in history.events
+        if e.HasField("marker_recorded_event_attributes")
+        and e.marker_recorded_event_attributes.marker_name == "core_patch"
+    ]
+
+
+@pytest.mark.parametrize("path", recorded("share-", "v5"), ids=history_id)
+def test_v5_shares_are_v4_marked_only_with_the_later_patches(path: Path):
+    """The changes since V4 shipped are marked (V4 shares already running keep the old
+    code on replay): v5 is ShareWorkflowV4 with the LATER markers, first thing, and no other."""
+    history = load(path)
+    started = history.events[0].workflow_execution_started_event_attributes
+    assert started.workflow_type.name == "ShareWorkflowV4"
+    assert _patch_ids(history) == [patch_id(name) for name in LATER]
+
+
+def test_v5_histories_cover_every_v4_path_and_the_later_changes():
+    assert {p.stem for p in recorded(version="v5")} >= {p.stem for p in recorded(version="v4")} | {
+        "share-paid-out-of-order",
+        "share-written-off-while-settling",
+    }
 
 
 # Shares recorded as "ShareWorkflow" (v3 on is ShareWorkflowV3, a type of its own).
