@@ -1,0 +1,204 @@
+"""Review of the non-payment HTTP surface (branch rev-api): each test shows one finding and
+fails on main. Production code is not changed here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from tests.support.api import ADMIN, BACKEND, OPS
+from tests.support.risk import uid, verified_profits
+from tests.support.risk_api import ASSESS
+from tests.support.scenario import event_body, eventually
+
+
+def _raw_client(deps, api_settings, time_skipping_env):
+    """The app as a server would answer: an unhandled exception is a 500, not re-raised."""
+    import httpx
+
+    from api.app import create_app
+
+    app = create_app(api_settings, deps=deps, temporal=time_skipping_env.client)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    return httpx.AsyncClient(transport=transport, base_url="http://api")
+
+
+# --- 1. Intake: the same event, written differently, is refused as a different event --------
+@pytest.mark.parametrize(
+    ("field", "respell"),
+    [
+        ("reported_profit", lambda v: "1000.0"),  # sent first as "1000.00"
+        ("reported_profit", lambda v: "1E+3"),
+        ("reported_profit", lambda v: "1000"),
+        # the same instant in another zone representation
+        (
+            "session_start",
+            lambda v: (
+                datetime.fromisoformat(v)
+                .astimezone(datetime.fromisoformat("2026-01-01T00:00:00+05:30").tzinfo)
+                .isoformat()
+            ),
+        ),
+    ],
+)
+async def test_the_same_event_respelled_is_a_repeat_not_a_conflict(
+    api, deps, emulator_url, field, respell
+):
+    body = await event_body(deps, emulator_url)
+    assert body["reported_profit"] == "1000.00"
+    first = await api.post("/v1/profit-events", json=body, headers=BACKEND)
+    assert first.status_code == 202, first.text
+    again = {**body, field: respell(body[field])}
+    assert datetime.fromisoformat(again["session_start"]) == datetime.fromisoformat(
+        body["session_start"]
+    )
+    second = await api.post("/v1/profit-events", json=again, headers=BACKEND)
+    # CONTRACT.md: same event again -> 200 same body; only a *different* event is 409.
+    assert (second.status_code, second.json()) == (200, first.json()), second.text
+
+
+# --- 2. A NUL in a free-form path id is answered "the database is unavailable" (503) --------
+@pytest.mark.parametrize(
+    ("method", "url", "headers", "body"),
+    [
+        ("GET", "/v1/shares/evt%00x", OPS, None),
+        ("GET", "/v1/users/u%00x/standing", OPS, None),
+        ("GET", "/v1/reports/overdue/2026-01-01%00", OPS, None),
+        ("POST", "/v1/shares/evt%00x/dispute", BACKEND, {"reason": "wrong"}),
+        ("POST", "/v1/shares/evt%00x/payment-proofs", BACKEND,
+         {"transaction_id": "412345678901", "amount": "1.00", "currency": "USDT",
+          "paid_at": "2026-01-01T00:00:00Z"}),
+        ("POST", "/v1/admin/shares/evt%00x/waive", ADMIN, {"note": "x"}),
+        ("POST", "/v1/admin/shares/evt%00x/review", ADMIN, {"decision": "approve", "note": "x"}),
+        ("POST", "/v1/admin/payment-proofs/p%00x/decision", ADMIN,
+         {"decision": "approve", "note": "x"}),
+        ("POST", "/v1/admin/users/u%00x/exemption", ADMIN, {"exempt": True}),
+    ],
+)  # fmt: skip
+async def test_a_nul_in_a_path_id_is_not_a_database_outage(api, method, url, headers, body):
+    response = await api.request(method, url, headers=headers, json=body)
+    # 404 (no such id) or 422 (invalid id) are the contract's answers; 503 tells the
+    # client "a dependency is down, retry later" and logs/alerts a database outage.
+    assert response.status_code in (404, 422), (response.status_code, response.text)
+
+
+# --- 3. A fraud setting the API accepts makes every profit-claim assessment a 500 ---------
+async def test_an_accepted_outlier_factor_never_turns_assessments_into_500s(
+    api, deps, api_settings, time_skipping_env, default_fraud_settings
+):
+    """Seen: PUT answers 200; then every profit_claim assessment of a user with a past
+    profit raises decimal.Overflow in domain/risk/rules.py profit_outlier (EXACT.multiply):
+    500 text/plain, and the worker's screening activity fails the same way."""
+    user = uid()
+    await verified_profits(deps, user, ["100"])
+    saved = await api.put(
+        "/v1/admin/fraud-settings",
+        json={"settings": {"profit_outlier_factor": "1E+999999"}},
+        headers=ADMIN,
+    )
+    if saved.status_code == 422:  # refusing the value is a correct answer too
+        return
+    assert saved.status_code == 200, saved.text
+    body = {"user_id": user, "action": "profit_claim", "claimed_profit": "1.00"}
+    async with _raw_client(deps, api_settings, time_skipping_env) as client:
+        response = await client.post(ASSESS, json=body, headers=BACKEND)
+    assert response.status_code == 200, (response.status_code, response.text[:200])
+
+
+# --- 2b. The same NUL in a body field: 503, or accepted and then stuck --------------------
+@pytest.mark.parametrize(
+    ("method", "url", "body"),
+    [
+        ("POST", "/v1/risk/assess", {"user_id": "u_nul", "action": "login",
+                                     "api_key_fingerprint": "a\u0000b"}),
+        ("PUT", "/v1/admin/fraud-settings", {"settings": {}, "note": "a\u0000b"}),
+        ("POST", "/v1/admin/fraud-settings/reset", {"note": "a\u0000b"}),
+    ],
+)  # fmt: skip
+async def test_a_nul_in_a_body_field_is_a_422_not_an_outage(
+    api, default_fraud_settings, method, url, body
+):
+    headers = BACKEND if url.startswith("/v1/risk") else ADMIN
+    response = await api.request(method, url, headers=headers, json=body)
+    assert response.status_code in (200, 422), (response.status_code, response.text)
+
+
+async def test_an_event_whose_api_key_fingerprint_the_database_refuses_is_not_accepted(
+    api, worker, deps, emulator_url
+):
+    """Intake answers 202, then screening fails on every attempt (psycopg DataError: text
+    cannot contain NUL) and the share stays in `screening`; the event id is spent (a
+    corrected resend is 409)."""
+    body = await event_body(deps, emulator_url, api_key_fingerprint="fp\u0000x")
+    response = await api.post("/v1/profit-events", json=body, headers=BACKEND)
+    if response.status_code == 422:
+        return
+    assert response.status_code == 202, response.text
+
+    async def moved_on():
+        share = (await api.get(f"/v1/shares/{body['event_id']}", headers=OPS)).json()
+        return share if share["status"] not in ("received", "screening") else None
+
+    await eventually(moved_on, timeout=20)  # a normal event opens in about a second
+
+
+# --- 4. Registering an API key with a control character: 500 after the account is saved ----
+async def test_an_api_key_with_a_control_character_is_422_and_saves_nothing(
+    deps, api_settings, time_skipping_env
+):
+    from sqlalchemy import select
+
+    from db.models import ExchangeAccount
+
+    user = uid()
+    async with _raw_client(deps, api_settings, time_skipping_env) as client:
+        response = await client.post(
+            f"/v1/users/{user}/exchange-accounts",
+            json={"exchange": "binance", "api_key": "abcdefgh\nX: y", "api_secret": "s" * 16},
+            headers=BACKEND,
+        )
+    async with deps.sessions() as s:
+        saved = list(
+            await s.scalars(select(ExchangeAccount).where(ExchangeAccount.user_id == user))
+        )
+    # The contract: 422 (an invalid value), nothing half-done. Seen: 500 text/plain
+    # ("Internal Server Error", aiohttp's header-injection ValueError out of
+    # snapshot_holdings) with the account already committed; a retry then answers 200.
+    assert (response.status_code, len(saved)) in ((422, 0), (201, 1)), (
+        response.status_code,
+        response.text[:100],
+        len(saved),
+    )
+
+
+# --- 5. A body over the limit sent without Content-Length (chunked): 400, not 413 -----------
+@pytest.mark.parametrize(
+    ("url", "headers"),
+    [("/v1/profit-events", BACKEND), ("/v1/risk/assess", BACKEND),
+     ("/v1/users/u_1/consents", BACKEND)],
+)  # fmt: skip
+async def test_a_chunked_body_over_the_limit_is_413(api, url, headers):
+    async def chunks():
+        yield b'{"pad": "'
+        for _ in range(12):
+            yield b"x" * 16384
+        yield b'"}'
+
+    response = await api.post(
+        url, content=chunks(), headers={**headers, "content-type": "application/json"}
+    )
+    assert "content-length" not in response.request.headers
+    assert response.status_code == 413, (response.status_code, response.text)
+    assert response.json()["error"]["code"] == "too_large"
+
+
+# --- 6. reported_profit is not given with the currency's decimal places --------------------
+@pytest.mark.parametrize("reported", ["1E+3", "1000.5", "1000"])
+async def test_reported_profit_has_the_currencys_places(api, deps, emulator_url, reported):
+    body = await event_body(deps, emulator_url, reported_profit=reported)
+    assert (await api.post("/v1/profit-events", json=body, headers=BACKEND)).status_code == 202
+    share = (await api.get(f"/v1/shares/{body['event_id']}", headers=OPS)).json()
+    # CONTRACT.md: "Every amount is a fixed-point string with exactly the currency's decimal
+    # places" (USDT: 2). Seen: "1000", "1000.5" (also after the share opened).
+    assert share["reported_profit"] in ("1000.00", "1000.50"), share["reported_profit"]
