@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, IPvAnyAddress, model_validator
 
 from domain.emails import Email
-from domain.types import Currency, ExactMoney, Identifier, Money, Symbol
+from domain.types import Currency, ExactMoney, Identifier, Money, Symbol, Text
 
 ShareStatus = Literal[
     "received",
@@ -48,9 +48,9 @@ class ProfitEvent(Model):
     reported_profit: Money
     currency: Currency
     ip: IPvAnyAddress | None = None
-    device_fingerprint: str | None = Field(default=None, max_length=256)
+    device_fingerprint: Text | None = Field(default=None, max_length=256)
     # Optional (added to the contract): the fingerprint of the API key the session traded with.
-    api_key_fingerprint: str | None = Field(default=None, max_length=64)
+    api_key_fingerprint: Text | None = Field(default=None, max_length=64)
     # Optional (CONTRACT.md): screened against disposable and suspicious email domains.
     email: Email | None = None
 
@@ -121,7 +121,7 @@ class PaymentSignal(Model):
 class ReviewDecision(Model):
     decision: Literal["approve", "reject"]
     verified_profit: Money | None = None
-    note: str = Field(default="", max_length=2000)
+    note: Text = Field(default="", max_length=2000)
     # A rejection the admin judged fraud (a faked session): costs the user trust.
     confirmed_fraud: bool = False
 
@@ -136,7 +136,7 @@ class ProofSubmitted(Model):
     """A manual UPI payment proof, stored and waiting for an admin."""
 
     proof_id: str = Field(min_length=1, max_length=40)
-    transaction_id: str = Field(min_length=1, max_length=128)
+    transaction_id: Text = Field(min_length=1, max_length=128)
     amount: Money
     currency: Currency
     paid_at: datetime
@@ -145,11 +145,11 @@ class ProofSubmitted(Model):
 class ProofDecision(Model):
     proof_id: str = Field(min_length=1, max_length=40)
     decision: Literal["approve", "reject", "request_new_proof"]
-    note: str = Field(default="", max_length=2000)
+    note: Text = Field(default="", max_length=2000)
 
 
 class DisputeOpened(Model):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Text = Field(min_length=1, max_length=2000)
 
 
 class DisputeResolution(Model):
@@ -159,7 +159,7 @@ class DisputeResolution(Model):
 
     outcome: Literal["upheld", "adjusted", "cancelled"]
     verified_profit: Money | None = None
-    note: str = Field(default="", max_length=2000)
+    note: Text = Field(default="", max_length=2000)
 
     @model_validator(mode="after")
     def _adjusted_needs_a_profit(self) -> DisputeResolution:
@@ -172,7 +172,7 @@ class Waiver(Model):
     """waive forgives the share; write_off closes it as uncollectable and blocks the user."""
 
     kind: Literal["waive", "write_off"] = "waive"
-    note: str = Field(default="", max_length=2000)
+    note: Text = Field(default="", max_length=2000)
 
 
 class PaymentView(Model):

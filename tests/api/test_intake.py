@@ -85,6 +85,22 @@ async def test_malformed_events_get_field_errors_and_create_nothing(api, deps, e
     assert await _count(deps, ProfitEventRow, body["event_id"]) == 0
 
 
+async def test_a_fingerprint_the_database_cannot_hold_is_refused_before_anything_is_recorded(
+    api, deps, emulator_url
+):
+    """A NUL was accepted (202), then screening failed on every attempt (psycopg refuses NUL
+    in text) and the share never left `screening`, its event id spent."""
+    body = await event_body(deps, emulator_url)
+    for field in ("api_key_fingerprint", "device_fingerprint"):
+        response = await api.post(
+            "/v1/profit-events", json={**body, field: "fp\u0000x"}, headers=BACKEND
+        )
+        assert response.status_code == 422, (field, response.text)
+        assert response.json()["error"]["details"][0]["field"] == field
+    assert await _count(deps, ProfitEventRow, body["event_id"]) == 0
+    assert (await api.post("/v1/profit-events", json=body, headers=BACKEND)).status_code == 202
+
+
 async def test_not_json_is_400_and_too_large_is_413(api):
     response = await api.post(
         "/v1/profit-events",
