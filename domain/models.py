@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
-from typing import Literal
+from datetime import UTC, datetime
+from typing import Literal, cast
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, IPvAnyAddress, model_validator
 
 from domain.emails import Email
+from domain.money import EXACT, minor_unit_places, to_minor
 from domain.types import Currency, ExactMoney, Identifier, Money, Symbol, Text
 
 ShareStatus = Literal[
@@ -61,7 +62,34 @@ class ProfitEvent(Model):
         return self
 
     def fingerprint(self) -> str:
-        """Hash of the canonical body: the same event sent twice has the same fingerprint."""
+        """Hash of the canonical body: the same event, however its amount or times are spelled
+        ("1000.0", "1E+3"; another UTC offset), has the same fingerprint.
+
+        The amount is written with the currency's places (more if it has more) and the times
+        in UTC, which is how the old fingerprint (`_as_spelled`) saw an event sent in that
+        usual spelling: for it the two are equal, so its stored fingerprint keeps matching.
+        """
+        amount = self.reported_profit.normalize(EXACT)
+        own_places = max(0, -cast(int, amount.as_tuple().exponent))
+        places = max(minor_unit_places(self.currency), own_places)  # never rounds: equal value
+        canonical = self.model_copy(
+            update={
+                "reported_profit": to_minor(amount, self.currency, places),
+                "session_start": self.session_start.astimezone(UTC),
+                "session_end": self.session_end.astimezone(UTC),
+            }
+        )
+        return canonical._as_spelled()
+
+    def matches(self, recorded: str) -> bool:
+        """Whether `recorded`, an event's stored fingerprint, is this event's.
+
+        Events recorded before the canonical fingerprint hashed their spelling: one of those,
+        sent again exactly as before, must still be a repeat (200), not a conflict (409).
+        """
+        return recorded in (self.fingerprint(), self._as_spelled())
+
+    def _as_spelled(self) -> str:
         body = self.model_dump(mode="json")
         if body.get("email") is None:  # events from before `email` existed hash as they did
             body.pop("email", None)
