@@ -20,27 +20,6 @@ def _raw_client(deps, api_settings, time_skipping_env):
     return httpx.AsyncClient(transport=transport, base_url="http://api")
 
 
-# --- 5. A body over the limit sent without Content-Length (chunked): 400, not 413 -----------
-@pytest.mark.parametrize(
-    ("url", "headers"),
-    [("/v1/profit-events", BACKEND), ("/v1/risk/assess", BACKEND),
-     ("/v1/users/u_1/consents", BACKEND)],
-)  # fmt: skip
-async def test_a_chunked_body_over_the_limit_is_413(api, url, headers):
-    async def chunks():
-        yield b'{"pad": "'
-        for _ in range(12):
-            yield b"x" * 16384
-        yield b'"}'
-
-    response = await api.post(
-        url, content=chunks(), headers={**headers, "content-type": "application/json"}
-    )
-    assert "content-length" not in response.request.headers
-    assert response.status_code == 413, (response.status_code, response.text)
-    assert response.json()["error"]["code"] == "too_large"
-
-
 # --- 6. reported_profit is not given with the currency's decimal places --------------------
 @pytest.mark.parametrize("reported", ["1E+3", "1000.5", "1000"])
 async def test_reported_profit_has_the_currencys_places(api, deps, emulator_url, reported):
