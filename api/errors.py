@@ -8,7 +8,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.service import RPCError
 
@@ -27,6 +27,10 @@ _CODES = {
     429: "rate_limited",
     503: "unavailable",
 }
+
+
+# psycopg's refusal of a NUL in a text parameter (it never reaches PostgreSQL).
+_NUL = "cannot contain NUL"
 
 
 class ApiError(Exception):
@@ -101,6 +105,16 @@ def install(app: FastAPI) -> None:
     async def _database_down(_: Request, exc: Exception) -> JSONResponse:
         log.warning("database unavailable", error=type(exc).__name__)
         return error_response(503, "the database is unavailable; retry later")
+
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: DataError) -> JSONResponse:
+        # The models refuse NUL where text comes in (domain/types.Text); this is the last line
+        # for a field that slipped through: the value can never be stored, so retrying (a
+        # 503's advice) cannot help, and it is no outage to log as one.
+        if _NUL in str(exc.orig):
+            log.warning("a value with NUL reached the database", path=request.url.path)
+            return error_response(422, "a text value contains a NUL character")
+        return await _database_down(request, exc)
 
     @app.exception_handler(RPCError)
     async def _temporal_down(_: Request, exc: RPCError) -> JSONResponse:

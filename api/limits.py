@@ -39,20 +39,37 @@ class BodySizeLimit:
             await self._refuse(scope, receive, send, limit)
             return
         received = 0
+        passed = started = replaced = False
 
         async def limited() -> Message:
-            nonlocal received
+            nonlocal received, passed
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise _TooLarge
+                    passed = True
+                    raise _TooLarge  # the read stops here: memory stays bounded
             return message
 
+        async def answer(message: Message) -> None:
+            # FastAPI reads a JSON model's body inside its own `except Exception`, which turns
+            # _TooLarge into a 400 it answers itself: once the limit was passed, whatever the
+            # app answers is replaced by the 413 (the handler never ran: nothing was written).
+            nonlocal started, replaced
+            if message["type"] == "http.response.start":
+                if passed and not started:
+                    started = replaced = True
+                    await self._refuse(scope, receive, send, limit)
+                    return
+                started = True
+            if not replaced:
+                await send(message)
+
         try:
-            await self.app(scope, limited, send)
+            await self.app(scope, limited, answer)
         except _TooLarge:
-            await self._refuse(scope, receive, send, limit)
+            if not started:
+                await self._refuse(scope, receive, send, limit)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = error_response(413, f"the body exceeds {limit} bytes")

@@ -31,7 +31,7 @@ def create(
         err.print(f"[red]unknown role {role!r}; one of {', '.join(ROLES)}[/red]")
         raise typer.Exit(2)
     try:
-        expires_at = None if expires_in is None else datetime.now(UTC) + duration(expires_in)
+        expires_at = None if expires_in is None else expiry(expires_in, datetime.now(UTC))
     except ValueError as error:
         err.print(f"[red]--expires-in: {error}[/red]")
         raise typer.Exit(2) from None
@@ -76,6 +76,19 @@ def list_tokens() -> None:
 
 
 _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+
+def expiry(text: str, now: datetime) -> datetime:
+    """When a token made `now` with `--expires-in text` stops working.
+
+    Raises:
+        ValueError: `text` is not a duration, or one that ends past the year 9999 (the last a
+            datetime holds; the sum raised OverflowError, a traceback, not the usage error).
+    """
+    try:
+        return now + duration(text)
+    except OverflowError:
+        raise ValueError(f"{text!r} ends after the year 9999") from None
 
 
 def duration(text: str) -> timedelta:

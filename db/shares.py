@@ -16,6 +16,7 @@ from db.models import Dispute, Payment, PaymentProof, ProfitEventRow, Share
 from domain.book import Book, BookStatus, Figures, Terms
 from domain.ladder import Level
 from domain.models import DisputeView, PaymentView, ProofView, ShareView
+from domain.money import to_minor
 from domain.policy import LEGACY_DISCOUNT_RATE
 from workflows.ids import share_workflow_id
 
@@ -168,6 +169,14 @@ async def _whole_share(
     return rows[0][0], list(payments.values()), list(proofs.values()), rows[0][3]
 
 
+def _reported(amount: Decimal | None, currency: str) -> Decimal:
+    """The backend's figure in the currency's places, as every amount of the Share
+    (CONTRACT.md), however it was sent ("1E+3", "1000.5"). Stored as sent: verification and
+    review compare the figure itself."""
+    assert amount is not None  # reported_profit_enc is NOT NULL
+    return to_minor(amount, currency)
+
+
 async def load_view(session: AsyncSession, cipher: FieldCipher, event_id: str) -> ShareView | None:
     """The Share of CONTRACT.md, from Postgres (answers even when no worker runs)."""
     share, payments, proofs, dispute = await _whole_share(session, event_id)
@@ -183,7 +192,7 @@ async def load_view(session: AsyncSession, cipher: FieldCipher, event_id: str) -
             status="received",
             enforcement_level=0,
             level_name="none",
-            reported_profit=body["reported_profit"],
+            reported_profit=_reported(Decimal(body["reported_profit"]), body["currency"]),
             currency=body["currency"],
             created_at=event.received_at,
         )
@@ -198,7 +207,7 @@ async def load_view(session: AsyncSession, cipher: FieldCipher, event_id: str) -
         status=share.status,
         enforcement_level=share.level,
         level_name=Level(share.level).label,
-        reported_profit=money["reported_profit"],
+        reported_profit=_reported(money["reported_profit"], share.currency),
         verified_profit=money["verified_profit"],
         currency=share.currency,
         share_rate=Decimal(share.share_rate) if share.share_rate else None,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
-from typing import Literal
+from datetime import UTC, datetime
+from typing import Literal, cast
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, IPvAnyAddress, model_validator
 
 from domain.emails import Email
-from domain.types import Currency, ExactMoney, Identifier, Money, Symbol
+from domain.money import EXACT, minor_unit_places, to_minor
+from domain.types import Currency, ExactMoney, Identifier, Money, Symbol, Text
 
 ShareStatus = Literal[
     "received",
@@ -48,9 +49,9 @@ class ProfitEvent(Model):
     reported_profit: Money
     currency: Currency
     ip: IPvAnyAddress | None = None
-    device_fingerprint: str | None = Field(default=None, max_length=256)
+    device_fingerprint: Text | None = Field(default=None, max_length=256)
     # Optional (added to the contract): the fingerprint of the API key the session traded with.
-    api_key_fingerprint: str | None = Field(default=None, max_length=64)
+    api_key_fingerprint: Text | None = Field(default=None, max_length=64)
     # Optional (CONTRACT.md): screened against disposable and suspicious email domains.
     email: Email | None = None
 
@@ -61,7 +62,34 @@ class ProfitEvent(Model):
         return self
 
     def fingerprint(self) -> str:
-        """Hash of the canonical body: the same event sent twice has the same fingerprint."""
+        """Hash of the canonical body: the same event, however its amount or times are spelled
+        ("1000.0", "1E+3"; another UTC offset), has the same fingerprint.
+
+        The amount is written with the currency's places (more if it has more) and the times
+        in UTC, which is how the old fingerprint (`_as_spelled`) saw an event sent in that
+        usual spelling: for it the two are equal, so its stored fingerprint keeps matching.
+        """
+        amount = self.reported_profit.normalize(EXACT)
+        own_places = max(0, -cast(int, amount.as_tuple().exponent))
+        places = max(minor_unit_places(self.currency), own_places)  # never rounds: equal value
+        canonical = self.model_copy(
+            update={
+                "reported_profit": to_minor(amount, self.currency, places),
+                "session_start": self.session_start.astimezone(UTC),
+                "session_end": self.session_end.astimezone(UTC),
+            }
+        )
+        return canonical._as_spelled()
+
+    def matches(self, recorded: str) -> bool:
+        """Whether `recorded`, an event's stored fingerprint, is this event's.
+
+        Events recorded before the canonical fingerprint hashed their spelling: one of those,
+        sent again exactly as before, must still be a repeat (200), not a conflict (409).
+        """
+        return recorded in (self.fingerprint(), self._as_spelled())
+
+    def _as_spelled(self) -> str:
         body = self.model_dump(mode="json")
         if body.get("email") is None:  # events from before `email` existed hash as they did
             body.pop("email", None)
@@ -121,7 +149,7 @@ class PaymentSignal(Model):
 class ReviewDecision(Model):
     decision: Literal["approve", "reject"]
     verified_profit: Money | None = None
-    note: str = Field(default="", max_length=2000)
+    note: Text = Field(default="", max_length=2000)
     # A rejection the admin judged fraud (a faked session): costs the user trust.
     confirmed_fraud: bool = False
 
@@ -136,7 +164,7 @@ class ProofSubmitted(Model):
     """A manual UPI payment proof, stored and waiting for an admin."""
 
     proof_id: str = Field(min_length=1, max_length=40)
-    transaction_id: str = Field(min_length=1, max_length=128)
+    transaction_id: Text = Field(min_length=1, max_length=128)
     amount: Money
     currency: Currency
     paid_at: datetime
@@ -145,11 +173,11 @@ class ProofSubmitted(Model):
 class ProofDecision(Model):
     proof_id: str = Field(min_length=1, max_length=40)
     decision: Literal["approve", "reject", "request_new_proof"]
-    note: str = Field(default="", max_length=2000)
+    note: Text = Field(default="", max_length=2000)
 
 
 class DisputeOpened(Model):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Text = Field(min_length=1, max_length=2000)
 
 
 class DisputeResolution(Model):
@@ -159,7 +187,7 @@ class DisputeResolution(Model):
 
     outcome: Literal["upheld", "adjusted", "cancelled"]
     verified_profit: Money | None = None
-    note: str = Field(default="", max_length=2000)
+    note: Text = Field(default="", max_length=2000)
 
     @model_validator(mode="after")
     def _adjusted_needs_a_profit(self) -> DisputeResolution:
@@ -172,7 +200,7 @@ class Waiver(Model):
     """waive forgives the share; write_off closes it as uncollectable and blocks the user."""
 
     kind: Literal["waive", "write_off"] = "waive"
-    note: str = Field(default="", max_length=2000)
+    note: Text = Field(default="", max_length=2000)
 
 
 class PaymentView(Model):

@@ -44,5 +44,10 @@ ExactMoney = Annotated[
     Decimal, BeforeValidator(_exact_money), PlainSerializer(format_money, return_type=str)
 ]
 Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$")]
+# Free text that is stored (notes, reasons, fingerprints): PostgreSQL text cannot hold NUL, and
+# a write that fails on one is a DataError after the request was accepted (a 503, or an
+# activity retried forever). Refused where it comes in instead: a 422 naming the field. A
+# pattern also makes pydantic refuse lone surrogates, which UTF-8 (the database's) cannot encode.
+Text = Annotated[str, Field(pattern=r"^[^\x00]*$")]
 Currency = Annotated[str, Field(min_length=2, max_length=10, pattern=r"^[A-Z0-9]+$")]
 Symbol = Annotated[str, Field(max_length=32, pattern=r"^[A-Z0-9]{2,12}/[A-Z0-9]{2,12}$")]

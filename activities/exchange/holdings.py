@@ -83,6 +83,12 @@ async def snapshot_holdings(
         # Never the message: it may echo request details; the class says enough.
         log.warning("holdings of %s not read: %s", account_id, type(err).__name__)
         return HoldingsSnapshot(taken=False, note=f"exchange not read ({type(err).__name__})")
+    except Exception as err:
+        # Not ccxt's: the HTTP client's own (aiohttp refusing a header value, an unwrapped
+        # timeout). Still best effort, as the account is already registered; an error, not a
+        # warning, since a credential check or ccxt should have caught it first.
+        log.error("holdings of %s not read: unexpected %s", account_id, type(err).__name__)
+        return HoldingsSnapshot(taken=False, note=f"exchange not read ({type(err).__name__})")
     finally:
         await lender.give_back(client, reuse=clean)
     async with sessions.begin() as s:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Literal
+import re
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr
 from sqlalchemy import select
 
 from activities.exchange.clients import POOL as CLIENTS
@@ -21,11 +22,40 @@ from domain.types import Identifier
 router = APIRouter(tags=["accounts"])
 
 
+def _characters(allowed: str, what: str) -> BeforeValidator:
+    """Refuses a credential with a character outside `allowed`, before anything is saved; the
+    message never repeats the value."""
+    pattern = re.compile(allowed)
+
+    def check(value: object) -> object:
+        if isinstance(value, str) and not pattern.fullmatch(value):
+            raise ValueError(f"must be {what}")
+        return value
+
+    return BeforeValidator(check)
+
+
+# The key travels in an HTTP header (X-MBX-APIKEY): a control character there is refused by
+# the HTTP client only after the account was saved (it was a 500, the account half-registered).
+ApiKey = Annotated[
+    SecretStr,
+    Field(min_length=8, max_length=256),
+    _characters(r"[\x21-\x7e]+", "printable ASCII without spaces"),
+]
+# The secret only signs; a PEM private key (Ed25519 API keys) spans lines, nothing else needs
+# a control character.
+ApiSecret = Annotated[
+    SecretStr,
+    Field(min_length=8, max_length=256),
+    _characters(r"[\x20-\x7e\r\n]+", "printable ASCII (line breaks allowed)"),
+]
+
+
 class NewExchangeAccount(BaseModel):
     model_config = ConfigDict(extra="forbid")
     exchange: Literal["binance"]
-    api_key: SecretStr = Field(min_length=8, max_length=256)
-    api_secret: SecretStr = Field(min_length=8, max_length=256)
+    api_key: ApiKey
+    api_secret: ApiSecret
 
 
 class ExchangeAccountCreated(BaseModel):

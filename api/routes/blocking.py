@@ -12,14 +12,14 @@ from api.auth import require
 from api.errors import ApiError
 from api.signals import standing_changed
 from db import standing
-from domain.types import Identifier
+from domain.types import Identifier, Text
 
 router = APIRouter(tags=["admin"], dependencies=[Depends(require("admin"))])
 
 
 class BlockNote(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    note: str = Field(default="", max_length=2000)
+    note: Text = Field(default="", max_length=2000)
 
 
 class BlockState(BaseModel):

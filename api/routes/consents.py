@@ -14,7 +14,7 @@ from api.deps import AppDeps
 from api.errors import ApiError
 from db import consents, user_keys
 from domain.risk.facts import IpText
-from domain.types import Identifier
+from domain.types import Identifier, Text
 
 router = APIRouter(tags=["terms and consent"])
 
@@ -49,7 +49,7 @@ class ConsentIn(BaseModel):
     terms_version: str = Version
     accepted_at: Moment
     ip: IpText | None = None
-    user_agent: str | None = Field(default=None, max_length=1000, pattern=r"^[^\x00]*$")
+    user_agent: Text | None = Field(default=None, max_length=1000)
 
 
 class Consents(BaseModel):

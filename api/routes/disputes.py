@@ -14,6 +14,7 @@ from api.errors import ApiError
 from api.signals import closed_is_409, share_client
 from db.models import Dispute
 from domain.models import DisputeOpened, DisputeResolution
+from domain.types import Identifier
 
 router = APIRouter(tags=["disputes"])
 
@@ -34,7 +35,7 @@ class ResolutionAccepted(BaseModel):
     dependencies=[Depends(require("backend"))],
 )
 async def open_dispute(
-    event_id: str, body: DisputeOpened, request: Request, act: AppActing
+    event_id: Identifier, body: DisputeOpened, request: Request, act: AppActing
 ) -> DisputeAccepted:
     deps, now = act.deps, act.now
     listening = await (await share_client(request)).listening(event_id)  # before any lock
@@ -77,7 +78,7 @@ async def open_dispute(
     dependencies=[Depends(require("admin"))],
 )
 async def resolve_dispute(
-    event_id: str,
+    event_id: Identifier,
     body: DisputeResolution,
     request: Request,
     act: AppActing,

@@ -13,6 +13,7 @@ from api.audited import AppActing
 from api.auth import require
 from api.errors import ApiError
 from api.signals import standing_changed
+from domain.types import Identifier, Text
 
 router = APIRouter(tags=["admin"])
 
@@ -20,7 +21,7 @@ router = APIRouter(tags=["admin"])
 class ExemptionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     exempt: bool
-    note: str = Field(default="", max_length=2000)
+    note: Text = Field(default="", max_length=2000)
 
 
 class Exemption(BaseModel):
@@ -31,7 +32,7 @@ class Exemption(BaseModel):
 
 @router.post("/v1/admin/users/{user_id}/exemption", dependencies=[Depends(require("admin"))])
 async def set_exemption(
-    user_id: str,
+    user_id: Identifier,
     body: ExemptionIn,
     request: Request,
     act: AppActing,

@@ -18,6 +18,7 @@ from api.errors import ApiError
 from db.risk import settings_store
 from db.risk.settings_store import SettingsVersion, VersionConflict
 from domain.risk.settings import DEFAULT_FRAUD_SETTINGS, FraudSettings
+from domain.types import Text
 
 router = APIRouter(tags=["fraud settings"], dependencies=[Depends(require("admin"))])
 
@@ -36,14 +37,14 @@ class SettingsChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
     # The whole document: a field left out takes its default, not its current value.
     settings: FraudSettings
-    note: str = Note
+    note: Text = Note
     # The version this change was made from; 409 if someone else saved one since.
     expected_version: int | None = Field(default=None, ge=0)
 
 
 class SettingsReset(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    note: str = Note
+    note: Text = Note
 
 
 class SettingsVersionOut(SettingsDocument):

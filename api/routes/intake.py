@@ -60,7 +60,7 @@ async def submit_profit_event(
             ) from None
     started = False  # a new event is queued, when a starter runs
     if before is not None:
-        if before.fingerprint != fingerprint:
+        if not event.matches(before.fingerprint):
             raise ApiError(409, "this event id was already used for a different event")
         response.status_code = 200
         started = before.started

@@ -7,8 +7,9 @@ under ops alerts, so a chargeback or a forged proof can be followed up.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
@@ -17,13 +18,14 @@ from api.auth import require
 from api.errors import ApiError
 from db.alerts import OPS_ALERTS
 from db.models import Payment, Share
+from domain.types import Identifier, Text
 
 router = APIRouter(tags=["admin"])
 
 
 class FlagIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    note: str = Field(min_length=1, max_length=2000)
+    note: Text = Field(min_length=1, max_length=2000)
 
 
 class Flagged(BaseModel):
@@ -36,8 +38,8 @@ class Flagged(BaseModel):
     "/v1/admin/payments/{provider}/{transaction_id}/flag", dependencies=[Depends(require("admin"))]
 )
 async def flag_payment(
-    provider: str,
-    transaction_id: str,
+    provider: Identifier,
+    transaction_id: Annotated[Text, Path(max_length=128)],
     body: FlagIn,
     act: AppActing,
 ) -> Flagged:

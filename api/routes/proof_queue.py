@@ -14,6 +14,7 @@ from api.auth import require
 from api.deps import AppDeps
 from api.errors import ApiError
 from db import proof_review
+from domain.types import Text
 
 router = APIRouter(tags=["payment proofs"])
 
@@ -23,7 +24,7 @@ class ProofQueue(BaseModel):
 
 
 class FlagIn(BaseModel):
-    note: str = Field(default="", max_length=2000, pattern=r"^[^\x00]*$")
+    note: Text = Field(default="", max_length=2000)
 
 
 class Flagged(BaseModel):

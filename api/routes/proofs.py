@@ -36,7 +36,7 @@ from domain.models import OWED_STATUSES, ProofDecision, ProofSubmitted
 from domain.money import format_money
 from domain.proof_checks import Check
 from domain.risk.facts import IpText
-from domain.types import Currency, Money
+from domain.types import Currency, Identifier, Money, Text
 from domain.upi import UPI_PROOF, normalise_utr
 from runtime.deps import Deps
 from workflows.share_client import ShareClosed
@@ -67,7 +67,7 @@ class ProofIn(BaseModel):
     # The submitter, when the backend knows it: kept under the user's data key, and the
     # proof is assessed by the risk service like any other action.
     ip: IpText | None = None
-    device_fingerprint: str | None = Field(default=None, min_length=1, max_length=256)
+    device_fingerprint: Text | None = Field(default=None, min_length=1, max_length=256)
 
 
 class ProofAccepted(BaseModel):
@@ -80,7 +80,7 @@ class ProofAccepted(BaseModel):
 class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     decision: Literal["approve", "reject", "request_new_proof"]
-    note: str = Field(default="", max_length=2000)
+    note: Text = Field(default="", max_length=2000)
 
 
 class DecisionAccepted(BaseModel):
@@ -101,7 +101,7 @@ def _limiter(request: Request) -> MovingWindowRateLimiter:
     dependencies=[Depends(require("backend"))],
     openapi_extra=openapi_body(ProofIn),
 )
-async def submit_proof(event_id: str, request: Request, deps: AppDeps) -> ProofAccepted:
+async def submit_proof(event_id: Identifier, request: Request, deps: AppDeps) -> ProofAccepted:
     body, screenshot = await read_submission(request, ProofIn)
     async with deps.sessions() as s:
         share = await s.get(Share, event_id)
@@ -225,7 +225,7 @@ def _check(share: Share, body: ProofIn, cipher) -> None:
     dependencies=[Depends(require("admin"))],
 )
 async def decide_proof(
-    proof_id: str,
+    proof_id: Identifier,
     body: DecisionIn,
     request: Request,
     deps: AppDeps,

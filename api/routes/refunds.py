@@ -26,7 +26,7 @@ from api.errors import ApiError
 from db.models import Payment, Refund
 from db.shares import book_of, set_amounts
 from domain.money import format_money, to_minor
-from domain.types import Money
+from domain.types import Identifier, Money, Text
 
 router = APIRouter(tags=["admin"])
 
@@ -34,7 +34,7 @@ router = APIRouter(tags=["admin"])
 class RefundIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     amount: Money
-    note: str = Field(default="", max_length=2000)
+    note: Text = Field(default="", max_length=2000)
 
 
 class RefundOut(BaseModel):
@@ -49,7 +49,7 @@ class RefundOut(BaseModel):
 
 @router.post("/v1/admin/shares/{event_id}/refund")
 async def refund_credit(
-    event_id: str,
+    event_id: Identifier,
     body: RefundIn,
     request: Request,
     deps: AppDeps,

@@ -20,6 +20,7 @@ from api.deps import app_deps
 from api.errors import ApiError
 from db.models import Report
 from domain.reports import ReportKind
+from domain.types import Identifier
 from runtime.schedules import SCHEDULES
 
 router = APIRouter(tags=["reports"], dependencies=[Depends(require("ops"))])
@@ -69,7 +70,7 @@ async def latest(kind: ReportKind, request: Request, format: Format = "json") ->
 
 @router.get("/v1/reports/{kind}/{period}")
 async def by_period(
-    kind: ReportKind, period: str, request: Request, format: Format = "json"
+    kind: ReportKind, period: Identifier, request: Request, format: Format = "json"
 ) -> Response:
     return await _serve(request, kind, period, format)
 

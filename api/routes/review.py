@@ -16,6 +16,7 @@ from api.errors import ApiError
 from api.signals import closed_is_409, share_client
 from db.models import ProfitEventRow
 from domain.models import ProfitEvent, ReviewDecision
+from domain.types import Identifier
 
 router = APIRouter(tags=["review"])
 
@@ -31,7 +32,7 @@ class ReviewAccepted(BaseModel):
     dependencies=[Depends(require("admin"))],
 )
 async def review_share(
-    event_id: str, decision: ReviewDecision, request: Request, act: AppActing
+    event_id: Identifier, decision: ReviewDecision, request: Request, act: AppActing
 ) -> ReviewAccepted:
     async with act.share(event_id) as (a, share):
         if share.status != "under_review":

@@ -13,7 +13,7 @@ from api.auth import require
 from api.deps import AppDeps
 from api.errors import ApiError
 from db.risk import devices
-from domain.types import Identifier
+from domain.types import Identifier, Text
 
 router = APIRouter(tags=["risk"])
 
@@ -25,7 +25,7 @@ class SharedDevices(BaseModel):
 class DismissalIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     user_id: Identifier
-    note: str = Field(default="", max_length=2000, pattern=r"^[^\x00]*$")
+    note: Text = Field(default="", max_length=2000)
 
 
 class Dismissed(BaseModel):

@@ -11,6 +11,7 @@ from api.errors import ApiError
 from db.engine import autocommit
 from db.shares import load_view
 from domain.models import ShareView
+from domain.types import Identifier
 
 router = APIRouter(tags=["shares"])
 
@@ -20,7 +21,7 @@ router = APIRouter(tags=["shares"])
     response_model=ShareView,
     dependencies=[Depends(require("backend", "ops"))],
 )
-async def get_share(event_id: str, deps: AppDeps) -> JSONResponse:
+async def get_share(event_id: Identifier, deps: AppDeps) -> JSONResponse:
     async with deps.sessions() as s:
         await autocommit(s)  # one statement (db/shares.WHOLE_SHARE): no transaction around it
         view = await load_view(s, deps.cipher, event_id)

@@ -20,7 +20,7 @@ from db.standing_read import read_standing
 from domain.ladder import Level
 from domain.policy import effective_trust
 from domain.standing_changes import Standing as Facts
-from domain.types import Money
+from domain.types import Identifier, Money
 
 router = APIRouter(tags=["standing"])
 
@@ -71,7 +71,7 @@ class Standing(BaseModel):
     "/v1/users/{user_id}/standing",
     dependencies=[Depends(require("backend", "ops"))],
 )
-async def get_standing(user_id: str, deps: AppDeps) -> Standing:
+async def get_standing(user_id: Identifier, deps: AppDeps) -> Standing:
     now = datetime.now(UTC)
     async with deps.sessions() as s:
         # One statement (and one when a linked user is overdue): no transaction around them,

@@ -12,6 +12,7 @@ from api.auth import require
 from api.errors import ApiError
 from api.signals import closed_is_409, share_client
 from domain.models import OWED_STATUSES, Waiver
+from domain.types import Identifier
 
 router = APIRouter(tags=["admin"])
 
@@ -25,7 +26,7 @@ class WaiverAccepted(BaseModel):
     "/v1/admin/shares/{event_id}/waive", status_code=202, dependencies=[Depends(require("admin"))]
 )
 async def waive_share(
-    event_id: str,
+    event_id: Identifier,
     body: Waiver,
     request: Request,
     act: AppActing,

@@ -10,7 +10,7 @@ from domain.models import Model
 from domain.risk.assess import Assessment
 from domain.risk.email import Email
 from domain.risk.facts import Action, IpText
-from domain.types import Identifier, Money
+from domain.types import Identifier, Money, Text
 
 
 class RiskRequest(Model):
@@ -19,8 +19,8 @@ class RiskRequest(Model):
     user_id: Identifier
     action: Action
     ip: IpText | None = None
-    device_fingerprint: str | None = Field(default=None, min_length=1, max_length=256)
-    api_key_fingerprint: str | None = Field(default=None, min_length=1, max_length=64)
+    device_fingerprint: Text | None = Field(default=None, min_length=1, max_length=256)
+    api_key_fingerprint: Text | None = Field(default=None, min_length=1, max_length=64)
     # Screened against disposable and suspicious domains; stored normalised (sub-address and
     # case folded) under the user's data key.
     email: Email | None = None

@@ -189,7 +189,9 @@ def profit_outlier(facts: RiskFacts, settings: FraudSettings) -> Reason | None:
     if median <= 0:
         return None
     factor = settings.profit_outlier_factor
-    if claimed <= EXACT.multiply(factor, median):
+    # Divided, not multiplied: the ratio of two amounts (18 digits either side) always fits,
+    # whatever factor a settings document holds; factor x median could overflow.
+    if EXACT.divide(claimed, median) <= factor:
         return None
     detail = (
         f"claimed profit {claimed} is more than {factor}x the median past profit {median} "

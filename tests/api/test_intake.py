@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
+from datetime import datetime
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, update
 
 from db.models import ProfitEventRow, Share
+from domain.models import ProfitEvent
 from tests.support.api import BACKEND, OPS
 from tests.support.scenario import event_body, eventually
 from tests.support.statements import statements
@@ -62,6 +66,51 @@ async def test_same_id_different_body_is_a_conflict(api, worker, deps, emulator_
     assert response.json()["error"]["code"] == "conflict"
 
 
+@pytest.mark.parametrize(
+    ("field", "respelled"),
+    [
+        ("reported_profit", "1000.0"),
+        ("reported_profit", "1E+3"),
+        ("reported_profit", "1000"),
+        ("session_start", "+05:30"),  # the same instant in another UTC offset
+    ],
+)
+async def test_the_same_event_spelled_another_way_is_a_repeat_not_a_conflict(
+    api, deps, emulator_url, field, respelled
+):
+    body = await event_body(deps, emulator_url)
+    assert body["reported_profit"] == "1000.00"
+    if field == "session_start":
+        zone = datetime.fromisoformat(f"2026-01-01T00:00:00{respelled}").tzinfo
+        respelled = datetime.fromisoformat(body[field]).astimezone(zone).isoformat()
+    first = await api.post("/v1/profit-events", json=body, headers=BACKEND)
+    assert first.status_code == 202, first.text
+    again = await api.post("/v1/profit-events", json={**body, field: respelled}, headers=BACKEND)
+    assert (again.status_code, again.json()) == (200, first.json()), again.text
+
+
+async def test_an_event_recorded_with_the_old_fingerprint_is_a_repeat_when_sent_as_before(
+    api, deps, emulator_url
+):
+    """Fingerprints recorded before they were canonical hashed the body as spelled."""
+    body = await event_body(deps, emulator_url, reported_profit="1000.5")
+    first = await api.post("/v1/profit-events", json=body, headers=BACKEND)
+    assert first.status_code == 202, first.text
+    as_spelled = ProfitEvent.model_validate(body).model_dump(mode="json")
+    as_spelled.pop("email")
+    text = json.dumps(as_spelled, sort_keys=True, separators=(",", ":"))
+    async with deps.sessions.begin() as s:
+        await s.execute(
+            update(ProfitEventRow)
+            .where(ProfitEventRow.event_id == body["event_id"])
+            .values(fingerprint=hashlib.sha256(text.encode()).hexdigest())
+        )
+    again = await api.post("/v1/profit-events", json=body, headers=BACKEND)
+    assert (again.status_code, again.json()) == (200, first.json()), again.text
+    changed = {**body, "reported_profit": "1000.6"}
+    assert (await api.post("/v1/profit-events", json=changed, headers=BACKEND)).status_code == 409
+
+
 async def test_malformed_events_get_field_errors_and_create_nothing(api, deps, emulator_url):
     body = await event_body(deps, emulator_url)
     cases = {
@@ -83,6 +132,22 @@ async def test_malformed_events_get_field_errors_and_create_nothing(api, deps, e
         )
         assert response.status_code == 422, bad
     assert await _count(deps, ProfitEventRow, body["event_id"]) == 0
+
+
+async def test_a_fingerprint_the_database_cannot_hold_is_refused_before_anything_is_recorded(
+    api, deps, emulator_url
+):
+    """A NUL was accepted (202), then screening failed on every attempt (psycopg refuses NUL
+    in text) and the share never left `screening`, its event id spent."""
+    body = await event_body(deps, emulator_url)
+    for field in ("api_key_fingerprint", "device_fingerprint"):
+        response = await api.post(
+            "/v1/profit-events", json={**body, field: "fp\u0000x"}, headers=BACKEND
+        )
+        assert response.status_code == 422, (field, response.text)
+        assert response.json()["error"]["details"][0]["field"] == field
+    assert await _count(deps, ProfitEventRow, body["event_id"]) == 0
+    assert (await api.post("/v1/profit-events", json=body, headers=BACKEND)).status_code == 202
 
 
 async def test_not_json_is_400_and_too_large_is_413(api):

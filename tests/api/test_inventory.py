@@ -8,11 +8,13 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from activities.exchange.clients import POOL as CLIENTS
+from activities.exchange.holdings import snapshot_holdings
 from db import inventory as books
-from db.models import AuditEntry, InventorySession
+from db.models import AuditEntry, ExchangeAccount, InventorySession
 from tests.support.api import ADMIN, BACKEND, OPS
 from tests.support.audit import details
 from tests.support.scenario import eventually, profit_event, round_trip, seed_emulator_account
@@ -59,6 +61,49 @@ async def test_an_unreadable_exchange_still_registers_the_account(api):
     assert response.status_code == 201
     holdings = response.json()["holdings"]
     assert not holdings["taken"] and "AuthenticationError" in holdings["note"]
+
+
+@pytest.mark.parametrize(
+    ("api_key", "api_secret"),
+    [("abcdefgh\nX: y", "s" * 16), ("abcd\u0000efgh", "s" * 16), ("abcdefgh", "s\u0000" * 8)],
+)
+async def test_a_credential_with_a_control_character_is_422_and_saves_nothing(
+    api, deps, api_key, api_secret
+):
+    """The key goes into an HTTP header: aiohttp refused it only after the account was
+    committed, and the answer was a bare 500 (a retry then said 200, holdings never read)."""
+    user = f"u_{uuid.uuid4().hex[:10]}"
+    response = await api.post(
+        f"/v1/users/{user}/exchange-accounts",
+        json={"exchange": "binance", "api_key": api_key, "api_secret": api_secret},
+        headers=BACKEND,
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "invalid"
+    assert "\u0000" not in response.text and "X: y" not in response.text  # never echoed
+    async with deps.sessions() as s:
+        saved = await s.scalars(select(ExchangeAccount).where(ExchangeAccount.user_id == user))
+        assert list(saved) == []
+
+
+async def test_an_exchange_read_failing_outside_ccxt_still_registers_the_account(deps):
+    class Refusing:  # what aiohttp raised for a header it would not send
+        async def load_markets(self) -> None:
+            raise ValueError("Forbidden control character detected in headers")
+
+        async def close(self) -> None:
+            pass
+
+    snapshot = await snapshot_holdings(
+        deps.sessions,
+        deps.auditor,
+        account_id="acc_refusing",
+        api_key="k" * 16,
+        api_secret="s" * 16,
+        base_url=None,
+        client_factory=lambda **_: Refusing(),
+    )
+    assert not snapshot.taken and "ValueError" in snapshot.note
 
 
 async def test_an_approved_review_moves_the_lots_and_is_audited(api, worker, deps, emulator_url):

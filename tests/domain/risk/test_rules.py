@@ -197,3 +197,16 @@ def test_profit_outlier_factor_comes_from_settings() -> None:
     claim = facts(claimed_profit="50", past_profits=PAST)
     assert profit_outlier(claim, S) is None
     assert profit_outlier(claim, settings(profit_outlier_factor="2.4")) is not None
+
+
+@pytest.mark.parametrize(
+    ("factor", "fires"), [("1E+999999", False), ("1E+999999999", False), ("1000000", True)]
+)
+def test_profit_outlier_never_overflows_whatever_factor_the_settings_hold(
+    factor: str, fires: bool
+) -> None:
+    """factor x median overflowed past 1E+999999 (decimal.Overflow: a 500 on every profit
+    claim). model_copy skips validation, as a document read with an older bound would."""
+    held = S.model_copy(update={"profit_outlier_factor": Decimal(factor)})
+    claim = facts(claimed_profit="999999999999999999", past_profits=[Decimal("0.00000001")])
+    assert (profit_outlier(claim, held) is not None) is fires
