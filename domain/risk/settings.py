@@ -80,12 +80,10 @@ class FraudSettings(Model):
     velocity_signups_per_ip_hour: Limit = 10
     competition_entries_per_hour: Limit = 50
     profit_claims_per_user_day: Limit = 20
-    # A claim above this many times the user's median past profit is an outlier. Bounded: a
-    # factor past a million flags nothing anyone could claim (the rule's weight 0 turns it
-    # off), and one past 1E+999999 overflowed the rule's arithmetic on every profit claim.
-    profit_outlier_factor: Decimal = Field(
-        default=Decimal(10), ge=1, le=Decimal(1_000_000), allow_inf_nan=False
-    )
+    # A claim above this many times the user's median past profit is an outlier. Not bounded
+    # above: the rule divides (domain/risk/rules.py), so any factor fits, and a bound added
+    # now would make a version saved before it fail to load, and every assessment with it.
+    profit_outlier_factor: Decimal = Field(default=Decimal(10), ge=1, allow_inf_nan=False)
 
     # VPNs are common among honest users, so by default one raises an alert (whatever the
     # score) but never a block; proxies and Tor hide who is behind them and block outright.

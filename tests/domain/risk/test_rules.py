@@ -206,7 +206,7 @@ def test_profit_outlier_never_overflows_whatever_factor_the_settings_hold(
     factor: str, fires: bool
 ) -> None:
     """factor x median overflowed past 1E+999999 (decimal.Overflow: a 500 on every profit
-    claim). model_copy skips validation, as a document read with an older bound would."""
+    claim and in the worker's screening). The settings take any factor >= 1: the rule must."""
     held = S.model_copy(update={"profit_outlier_factor": Decimal(factor)})
     claim = facts(claimed_profit="999999999999999999", past_profits=[Decimal("0.00000001")])
     assert (profit_outlier(claim, held) is not None) is fires

@@ -45,7 +45,6 @@ def test_round_trips_as_a_json_document() -> None:
         ({"max_accounts_per_device": 0}, ("max_accounts_per_device",)),
         ({"velocity_signups_per_ip_hour": 0}, ("velocity_signups_per_ip_hour",)),
         ({"profit_outlier_factor": "0.5"}, ("profit_outlier_factor",)),
-        ({"profit_outlier_factor": "1E+999999"}, ("profit_outlier_factor",)),
         ({"stale_intel_weight_factor": "1.5"}, ("stale_intel_weight_factor",)),
         ({"whitelisted_ips": ["10.0.0.0/8", "10.0.0.0/33"]}, ("whitelisted_ips", 1)),
         ({"whitelisted_ips": ["not-an-ip"]}, ("whitelisted_ips", 0)),
