@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.support.api import ADMIN, BACKEND, OPS
 from tests.support.scenario import share_in, submit_event
+from workers.worker import build_worker
 
 APPROVE = {"decision": "approve", "verified_profit": "400.00", "note": "matches the fills"}
 
@@ -66,3 +67,20 @@ async def test_rejection_closes_the_share(api, worker, deps, emulator_url):
     assert (response.status_code, response.json()["decision"]) == (202, "reject")
     rejected = await share_in(api, event_id, "rejected")
     assert rejected["share_amount"] is None and rejected["amount_due"] is None
+
+
+async def test_a_second_different_decision_before_the_first_lands_is_a_conflict(
+    api, deps, emulator_url, time_skipping_env, api_settings
+):
+    """Two admins, or an approve then a quick reject: the workflow keeps the first it hears,
+    so the second, different one must not be answered 202 (and settle the inventory its way)."""
+    async with build_worker(time_skipping_env.client, deps, api_settings):
+        event_id = await submit_event(api, deps, emulator_url, profit="400", reported="1000")
+        await share_in(api, event_id, "under_review")
+    # No worker: the approval is recorded and told, the share still reads under_review.
+    assert (await api.post(_review_url(event_id), json=APPROVE, headers=ADMIN)).status_code == 202
+    again = await api.post(_review_url(event_id), json=APPROVE, headers=ADMIN)
+    assert again.status_code == 202  # the same decision again: a repeat
+    other = await api.post(_review_url(event_id), json={"decision": "reject"}, headers=ADMIN)
+    assert other.status_code == 409
+    assert other.json()["error"]["message"] == "the share was already reviewed: approve"
