@@ -8,153 +8,27 @@ verifies the sessions with the real verify_session activity.
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
-import httpx
 import pytest
 from temporalio.exceptions import ApplicationError
-from temporalio.testing import ActivityEnvironment
 
-from activities.exchange.holdings import snapshot_holdings
 from activities.exchange.inventory import EARLIER_SESSION_PENDING, resolve_review
-from activities.exchange.verify import ExchangeActivities
 from activities.fx.fixed import DEV_RATES, FixedFxRates
 from db import inventory as books
 from domain.models import ProfitEvent, VerificationSummary
 from domain.policy import Policy
-from emulators.serve import running
-from tests.support.scenario import profit_event, register_account
+from tests.support.exchange_account import MINUTE, Account, at_ms, trade
 
 RATE = Policy().share.share_rate
 
 
-def _at(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, UTC)
-
-
-def _trade(symbol: str, side: str, price: str, qty: str, fee: str = "0", fee_asset: str = "USDT"):
-    return {
-        "symbol": symbol,
-        "isBuyer": side == "buy",
-        "price": price,
-        "qty": qty,
-        "commission": fee,
-        "commissionAsset": fee_asset,
-    }
-
-
-@dataclass
-class Account:
-    http: httpx.AsyncClient
-    deps: Any
-    url: str
-    api_key: str
-    user_id: str
-    account_id: str
-    registered_ms: int
-    fx: FixedFxRates | None = None
-
-    async def trade(self, *rows: dict) -> int:
-        """Trades now, one millisecond apart at least; returns the last one's time."""
-        last = 0
-        for row in rows:
-            await asyncio.sleep(0.005)
-            response = await self.http.post(
-                f"/_emulator/accounts/{self.api_key}/trades", json={"trades": [row]}
-            )
-            response.raise_for_status()
-            last = await self.now()
-        await asyncio.sleep(0.005)
-        return last
-
-    async def now(self) -> int:
-        return (await self.http.get("/api/v3/time")).json()["serverTime"]
-
-    async def control(self, what: str, body: dict) -> None:
-        response = await self.http.post(f"/_emulator/accounts/{self.api_key}/{what}", json=body)
-        response.raise_for_status()
-
-    def event(self, start_ms: int, end_ms: int, reported: str, **fields: Any) -> ProfitEvent:
-        fields = {"positions": 1} | fields
-        return profit_event(
-            self.user_id,
-            self.account_id,
-            start=_at(start_ms),
-            session_end=_at(end_ms),
-            reported=Decimal(reported),
-            **fields,
-        )
-
-    async def verify(self, event: ProfitEvent) -> VerificationSummary:
-        acts = ExchangeActivities(
-            self.deps.sessions, self.deps.auditor, base_url=self.url, fx=self.fx
-        )
-        return await ActivityEnvironment().run(acts.verify_session, event)
-
-    async def lots(self) -> list[tuple[str, Decimal, Decimal | None]]:
-        async with self.deps.sessions() as s:
-            book = await books.read_book(s, self.deps.cipher, self.account_id)
-        return [(lot.asset, lot.quantity, lot.price) for lot in book.lots]
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[str]:
-    """An emulator of the test's own: prices pinned here touch no other test."""
-    async with running() as url:
-        yield url
-
-
-async def _open(deps, url: str, balances: dict[str, str], prices: dict[str, str] | None = None):
-    http = httpx.AsyncClient(base_url=url)
-    if prices:
-        (await http.post("/_emulator/prices", json=prices)).raise_for_status()
-    api_key, secret = f"key-{uuid.uuid4().hex}", uuid.uuid4().hex * 2
-    body = {"api_key": api_key, "api_secret": secret, "balances": balances, "trades": []}
-    (await http.post("/_emulator/accounts", json=body)).raise_for_status()
-    user_id = f"u_{uuid.uuid4().hex[:10]}"
-    account_id = await register_account(deps, user_id, api_key, secret)
-    snapshot = await snapshot_holdings(
-        deps.sessions,
-        deps.auditor,
-        account_id=account_id,
-        api_key=api_key,
-        api_secret=secret,
-        base_url=url,
-    )
-    assert snapshot.taken, snapshot
-    registered = int(snapshot.at.timestamp() * 1000)
-    await asyncio.sleep(0.01)
-    account = Account(http, deps, url, api_key, user_id, account_id, registered)
-    return account, snapshot
-
-
-@pytest.fixture
-async def open_account(deps, emulator) -> AsyncIterator[Any]:
-    opened: list[Account] = []
-
-    async def make(balances: dict[str, str] | None = None, prices: dict[str, str] | None = None):
-        account, snapshot = await _open(deps, emulator, balances or {"USDT": "100000"}, prices)
-        opened.append(account)
-        return account, snapshot
-
-    yield make
-    for account in opened:
-        await account.http.aclose()
-
-
-MINUTE = 60_000
-
-
 async def test_buy_in_one_session_sell_in_the_next_bills_the_second(open_account):
     acc, _ = await open_account()
-    a_end = await acc.trade(_trade("BTCUSDT", "buy", "50000", "1", "50"))
+    a_end = await acc.trade(trade("BTCUSDT", "buy", "50000", "1", "50"))
     b_start = a_end + 1
-    b_end = await acc.trade(_trade("BTCUSDT", "sell", "52000", "1", "52"))
+    b_end = await acc.trade(trade("BTCUSDT", "sell", "52000", "1", "52"))
     a = await acc.verify(acc.event(acc.registered_ms - 10 * MINUTE, a_end, "-50"))
     assert a.reasons == [] and a.verified_profit == Decimal("-50.00")  # no share: fees only
     b = await acc.verify(acc.event(b_start, max(b_end, b_start + 6 * MINUTE), "1948"))
@@ -173,10 +47,10 @@ async def test_buy_in_one_session_sell_in_the_next_bills_the_second(open_account
 async def test_a_position_sold_over_two_sessions_bills_the_whole_profit(open_account):
     acc, _ = await open_account()
     a_end = await acc.trade(
-        _trade("BTCUSDT", "buy", "50000", "1"), _trade("BTCUSDT", "sell", "52500", "0.96")
+        trade("BTCUSDT", "buy", "50000", "1"), trade("BTCUSDT", "sell", "52500", "0.96")
     )
     b_start = a_end + 1
-    b_end = await acc.trade(_trade("BTCUSDT", "sell", "53000", "0.04"))
+    b_end = await acc.trade(trade("BTCUSDT", "sell", "53000", "0.04"))
     a = await acc.verify(acc.event(acc.registered_ms - 10 * MINUTE, a_end, "2400"))
     b = await acc.verify(acc.event(b_start, max(b_end, b_start + 6 * MINUTE), "120"))
     assert a.reasons == [] and b.reasons == [], (a.details, b.details)
@@ -192,7 +66,7 @@ async def test_holdings_at_registration_are_sold_against_their_registration_valu
     assert Decimal(snapshot.cash) == 1000 and snapshot.quote == "USDT"
     btc = snapshot.assets["BTC"]
     assert (Decimal(btc.quantity), Decimal(btc.price), Decimal(btc.value)) == (1, 60000, 60000)
-    end = await acc.trade(_trade("BTCUSDT", "sell", "61000", "1", "61"))
+    end = await acc.trade(trade("BTCUSDT", "sell", "61000", "1", "61"))
     result = await acc.verify(acc.event(acc.registered_ms - 10 * MINUTE, end, "939"))
     assert result.reasons == [], result.details
     assert result.verified_profit == Decimal("939.00")
@@ -200,13 +74,13 @@ async def test_holdings_at_registration_are_sold_against_their_registration_valu
 
 async def test_a_withdrawal_between_sessions_is_no_mismatch(open_account):
     acc, _ = await open_account()
-    a_end = await acc.trade(_trade("BTCUSDT", "buy", "50000", "1"))
+    a_end = await acc.trade(trade("BTCUSDT", "buy", "50000", "1"))
     await acc.verify(acc.event(acc.registered_ms - 10 * MINUTE, a_end, "0"))
     await asyncio.sleep(1.1)  # Binance dates a withdrawal to the second
     await acc.control("withdrawals", {"coin": "BTC", "amount": "0.5", "transactionFee": "0.0005"})
     await asyncio.sleep(1.1)
     b_start = await acc.now()
-    b_end = await acc.trade(_trade("BTCUSDT", "sell", "51000", "0.4995"))
+    b_end = await acc.trade(trade("BTCUSDT", "sell", "51000", "0.4995"))
     b = await acc.verify(acc.event(b_start, b_start + 6 * MINUTE, "499.5"))
     assert b.reasons == [], b.details
     assert b.verified_profit == Decimal("499.50") and b_end > b_start
@@ -214,10 +88,10 @@ async def test_a_withdrawal_between_sessions_is_no_mismatch(open_account):
 
 async def test_an_unexplained_balance_drop_is_a_balance_mismatch(open_account):
     acc, _ = await open_account()
-    a_end = await acc.trade(_trade("BTCUSDT", "buy", "50000", "1"))
+    a_end = await acc.trade(trade("BTCUSDT", "buy", "50000", "1"))
     await acc.verify(acc.event(acc.registered_ms - 10 * MINUTE, a_end, "0"))
     b_start = await acc.now() + 1
-    await acc.trade(_trade("BTCUSDT", "sell", "51000", "1"))
+    await acc.trade(trade("BTCUSDT", "sell", "51000", "1"))
     await acc.control("balances", {"USDT": "90000"})  # 11,000 USDT gone, no trade, no transfer
     b = await acc.verify(acc.event(b_start, b_start + 6 * MINUTE, "1000"))
     assert "balance_mismatch" in b.reasons
@@ -227,9 +101,9 @@ async def test_an_unexplained_balance_drop_is_a_balance_mismatch(open_account):
 async def test_sessions_arriving_in_reverse_order_are_verified_in_session_order(open_account, deps):
     async def two_sessions(acc: Account) -> tuple[ProfitEvent, ProfitEvent]:
         a_end = await acc.trade(
-            _trade("BTCUSDT", "buy", "50000", "1"), _trade("BTCUSDT", "buy", "50400", "1")
+            trade("BTCUSDT", "buy", "50000", "1"), trade("BTCUSDT", "buy", "50400", "1")
         )
-        b_end = await acc.trade(_trade("BTCUSDT", "sell", "53000", "1.5"))
+        b_end = await acc.trade(trade("BTCUSDT", "sell", "53000", "1.5"))
         a = acc.event(acc.registered_ms - 10 * MINUTE, a_end, "0")
         b = acc.event(a_end + 1, max(b_end, a_end + 6 * MINUTE), "4300")
         return a, b
@@ -255,8 +129,8 @@ async def test_sessions_arriving_in_reverse_order_are_verified_in_session_order(
 
 async def test_a_later_session_waits_while_an_earlier_one_is_held(open_account):
     acc, _ = await open_account()
-    a_end = await acc.trade(_trade("BTCUSDT", "buy", "50000", "1"))
-    b_end = await acc.trade(_trade("BTCUSDT", "sell", "52000", "1"))
+    a_end = await acc.trade(trade("BTCUSDT", "buy", "50000", "1"))
+    b_end = await acc.trade(trade("BTCUSDT", "sell", "52000", "1"))
     a = acc.event(acc.registered_ms - 10 * MINUTE, a_end, "0", positions=3)  # wrong count
     b = acc.event(a_end + 1, max(b_end, a_end + 6 * MINUTE), "2000")
     held = await acc.verify(a)
@@ -270,7 +144,7 @@ async def test_a_later_session_waits_while_an_earlier_one_is_held(open_account):
 async def test_a_usdt_session_reported_in_inr_goes_to_review(open_account):
     acc, _ = await open_account()
     end = await acc.trade(
-        _trade("BTCUSDT", "buy", "50000", "1"), _trade("BTCUSDT", "sell", "50150", "1")
+        trade("BTCUSDT", "buy", "50000", "1"), trade("BTCUSDT", "sell", "50150", "1")
     )
     acc.fx = FixedFxRates()
     event = acc.event(acc.registered_ms - 10 * MINUTE, end, "150", currency="INR")
@@ -282,8 +156,8 @@ async def test_a_usdt_session_reported_in_inr_goes_to_review(open_account):
 async def test_a_btc_profit_above_the_usd_review_limit_goes_to_review(open_account):
     acc, _ = await open_account({"BTC": "100"}, prices={"ETH/BTC": "0.05"})
     end = await acc.trade(
-        _trade("ETHBTC", "buy", "0.05", "40", fee_asset="BTC"),
-        _trade("ETHBTC", "sell", "0.08", "40", fee_asset="BTC"),
+        trade("ETHBTC", "buy", "0.05", "40", fee_asset="BTC"),
+        trade("ETHBTC", "sell", "0.08", "40", fee_asset="BTC"),
     )
     acc.fx = FixedFxRates({**DEV_RATES, ("BTC", "USD"): Decimal("100000")})
     event = acc.event(
@@ -306,8 +180,8 @@ async def _close(acc: Account, symbol: str, ms: int) -> Decimal:
 async def test_a_session_across_quotes_is_billed_in_the_events_currency(open_account):
     acc, snapshot = await open_account({"BTC": "1"}, prices={"BTC/USDT": "60000"})
     assert Decimal(snapshot.assets["BTC"].price) == 60000
-    buy_at = await acc.trade(_trade("ETHBTC", "buy", "0.05", "1", "0", "BTC"))
-    end = await acc.trade(_trade("ETHUSDT", "sell", "3100", "1"))
+    buy_at = await acc.trade(trade("ETHBTC", "buy", "0.05", "1", "0", "BTC"))
+    end = await acc.trade(trade("ETHUSDT", "sell", "3100", "1"))
     rate = await _close(acc, "BTCUSDT", buy_at)
     # ETH bought at 0.05 BTC x rate, sold at 3100; the 0.05 BTC spent had cost 60000 each:
     # whatever the rate, the ETH cost 3000 USDT of registered BTC.
@@ -328,7 +202,7 @@ async def test_a_session_across_quotes_is_billed_in_the_events_currency(open_acc
 
 async def test_one_session_verified_twice_at_once_moves_the_lots_once(open_account):
     acc, _ = await open_account()
-    end = await acc.trade(_trade("BTCUSDT", "buy", "50000", "1"))
+    end = await acc.trade(trade("BTCUSDT", "buy", "50000", "1"))
     event = acc.event(acc.registered_ms - 10 * MINUTE, end, "0")
     results = await asyncio.gather(acc.verify(event), acc.verify(event), return_exceptions=True)
     done = [r for r in results if isinstance(r, VerificationSummary)]
@@ -342,8 +216,8 @@ async def test_one_session_verified_twice_at_once_moves_the_lots_once(open_accou
 
 async def test_a_rejected_earlier_session_leaves_its_lots_of_unknown_cost(open_account, deps):
     acc, _ = await open_account()
-    a_end = await acc.trade(_trade("BTCUSDT", "buy", "50000", "1"))
-    b_end = await acc.trade(_trade("BTCUSDT", "sell", "52000", "1"))
+    a_end = await acc.trade(trade("BTCUSDT", "buy", "50000", "1"))
+    b_end = await acc.trade(trade("BTCUSDT", "sell", "52000", "1"))
     a = acc.event(acc.registered_ms - 10 * MINUTE, a_end, "0", positions=3)
     b = acc.event(a_end + 1, max(b_end, a_end + 6 * MINUTE), "2000")
     assert (await acc.verify(a)).reasons == ["positions_count_mismatch"]
@@ -369,7 +243,7 @@ async def test_a_session_never_verified_is_resolved_with_its_symbols_of_unknown_
 ):
     acc, snapshot = await open_account({"USDT": "10", "BTC": "2"}, prices={"BTC/USDT": "60000"})
     async with deps.sessions.begin() as s:
-        await books.enlist_session(s, acc.account_id, "evt_stuck", _at(0), _at(1))
+        await books.enlist_session(s, acc.account_id, "evt_stuck", at_ms(0), at_ms(1))
     state = await resolve_review(
         deps.sessions,
         deps.auditor,
