@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -169,6 +169,28 @@ async def session_row(s: AsyncSession, event_id: str) -> InventorySession | None
     return _kept(s, await s.get(InventorySession, event_id))
 
 
+def _earlier(account_id: str, event_id: str, start: datetime) -> ColumnElement[bool]:
+    """The account's sessions before this one in its order (start, then event id)."""
+    return (
+        (InventorySession.account_id == account_id)
+        & (InventorySession.event_id != event_id)
+        & (
+            (InventorySession.session_start < start)
+            | ((InventorySession.session_start == start) & (InventorySession.event_id < event_id))
+        )
+    )
+
+
+async def previous_end(
+    s: AsyncSession, account_id: str, event_id: str, start: datetime
+) -> datetime | None:
+    """When the account's sessions before this one last ended: fills after it that no
+    session reported are this session's to explain, even those read before its snapshot."""
+    return await s.scalar(
+        select(func.max(InventorySession.session_end)).where(_earlier(account_id, event_id, start))
+    )
+
+
 async def earlier_unsettled(
     s: AsyncSession, account_id: str, event_id: str, start: datetime
 ) -> list[tuple[str, str]]:
@@ -176,13 +198,7 @@ async def earlier_unsettled(
     rejected, oldest first: this session must wait for them."""
     rows = await s.execute(
         select(InventorySession.event_id, InventorySession.state)
-        .where(
-            InventorySession.account_id == account_id,
-            InventorySession.event_id != event_id,
-            InventorySession.state.not_in(SETTLED),
-            (InventorySession.session_start < start)
-            | ((InventorySession.session_start == start) & (InventorySession.event_id < event_id)),
-        )
+        .where(_earlier(account_id, event_id, start), InventorySession.state.not_in(SETTLED))
         .order_by(InventorySession.session_start, InventorySession.event_id)
     )
     return [(row.event_id, row.state) for row in rows]

@@ -146,9 +146,12 @@ class ExchangeActivities:
                 return done
             await inventory.wait_for_earlier(s, account.id, event.event_id, event.session_start)
             book = await books.read_book(s, self._cipher, account.id)
+            previous_end = await books.previous_end(
+                s, account.id, event.event_id, event.session_start
+            )
             enlisted = await books.session_row(s, event.event_id)
             trust = await effective_trust_of(s, event.user_id, _now(), self._trust)
-        read = await self._read_exchange(account, event, book)
+        read = await self._read_exchange(account, event, book, previous_end)
         if read.gap and enlisted is not None and _now() - enlisted.created_at < GAP_WAIT:
             raise inventory.waiting(
                 f"{len(read.gap)} fills since the last verified session and before this one:"
@@ -217,7 +220,11 @@ class ExchangeActivities:
         )
 
     async def _read_exchange(
-        self, account: ExchangeAccount, event: ProfitEvent, book: books.Book
+        self,
+        account: ExchangeAccount,
+        event: ProfitEvent,
+        book: books.Book,
+        previous_end: datetime | None,
     ) -> _Read:
         client = self._clients.borrow(
             api_key=self._cipher.decrypt(account.api_key_enc),
@@ -252,18 +259,28 @@ class ExchangeActivities:
             evidence, gap = None, []
             if book.balances is not None and book.snapshot_at is not None:
                 since = _ms(book.snapshot_at)
+                # From the end of the account's previous session, when that was before its
+                # snapshot: a closing sell a moment after it ended was read with it but
+                # reported by no session, and must not vanish between the two.
+                look_from = since if previous_end is None else min(since, _ms(previous_end))
                 seen = {fill.id for fill in fills}
                 # The carried assets' markets too: another session may have sold them since.
                 held = {f"{lot.asset}/{lot.quote}" for lot in book.lots}
                 watched = [*event.symbols, *sorted(held & set(client.markets) - set(event.symbols))]
-                around = await interval_fills(client, watched, since, now)
+                around = await interval_fills(client, watched, look_from, now)
                 others = [fill for fill in around if fill.id not in seen]
-                gap = [fill for fill in others if fill.timestamp_ms < start]
+                # Not this session's and not after it: made before it by no reported session,
+                # or during it in a market its report left out. Either way no share billed
+                # them: they go to review (after GAP_WAIT, for a session still to report).
+                gap = [fill for fill in others if fill.timestamp_ms <= end]
                 evidence = BalanceEvidence(
                     before=_before_session(book.balances, fills, since),
                     after=balances,
                     transfers=await read_transfers(client, since, now),
-                    other_fills=others,
+                    other_fills=[fill for fill in others if fill.timestamp_ms > since],
+                    # An asset the book carries must add up even if no fill read touched it
+                    # (sold in a market nobody watched).
+                    carried_assets=frozenset(lot.asset for lot in book.lots),
                 )
             steps = {sym: _step(client, sym) for sym in event.symbols}
             places = currency_places(client)

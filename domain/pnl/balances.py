@@ -49,12 +49,15 @@ class BalanceEvidence:
     Attributes:
         other_fills: fills in the interval that are not the session's (a later session
             that already traded); they explain balance changes but are not this P&L.
+        carried_assets: assets the account's lots hold: their change must be explained
+            too, whether or not a fill read touched them.
     """
 
     before: Balances
     after: Balances
     transfers: Sequence[Transfer] = ()
     other_fills: Sequence[Fill] = ()
+    carried_assets: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -113,8 +116,10 @@ def reconcile(
     fills: Iterable[Fill],
     transfers: Iterable[Transfer],
     dust: Decimal = Decimal(0),
+    also: Iterable[str] = (),
 ) -> list[Mismatch]:
-    """Traded assets whose change the fills and transfers do not explain (beyond `dust`)."""
+    """Traded assets (and those in `also`) whose change the fills and transfers do not
+    explain (beyond `dust`)."""
     fills = list(fills)
     explained = fill_effects(fills)
     with localcontext(EXACT):
@@ -122,6 +127,7 @@ def reconcile(
             explained[asset] = explained.get(asset, Decimal(0)) + amount
         traded = {fill.base for fill in fills} | {fill.quote for fill in fills}
         traded |= {fill.fee_currency for fill in fills if fill.fee_cost}
+        traded |= set(also)
         actual = change(before, after)
         return [
             Mismatch(asset, explained.get(asset, Decimal(0)), actual.get(asset, Decimal(0)))
@@ -211,6 +217,7 @@ def mismatches_in(session: Sequence[Fill], evidence: BalanceEvidence) -> list[Mi
         evidence.after,
         fills=[*session, *evidence.other_fills],
         transfers=evidence.transfers,
+        also=evidence.carried_assets,
     )
 
 

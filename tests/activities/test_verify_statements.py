@@ -35,6 +35,7 @@ async def test_a_verification_reads_each_row_once_and_outside_a_transaction(deps
         "SELECT inventory_sessions",  # its row: a summary stored by an earlier attempt?
         "SELECT inventory_sessions",  # earlier sessions of the account still unsettled?
         "SELECT inventory_books",  # the account's lots
+        "SELECT max(inventory_sessions",  # when its earlier sessions ended: fills since count
         "SELECT users",  # the user's trust
         "SELECT (SELECT count(DISTINCT exchange_accounts",
     ], reads
