@@ -14,7 +14,6 @@ from activities.exchange.fetch import session_fills
 from domain.pnl import Fill, Lot, Transfer
 from domain.pnl.inventory import REGISTRATION
 
-DAY_MS = 86_400_000  # Binance myTrades allows at most 24 h between startTime and endTime
 # Binance deposit status 1 (success) and 6 (credited, not yet withdrawable) are in the
 # balance; a withdrawal leaves it unless cancelled (1), rejected (3) or failed (5).
 _DEPOSIT_IN = {"ok"}
@@ -61,14 +60,10 @@ async def read_transfers(client: Any, since_ms: int, until_ms: int) -> list[Tran
 async def interval_fills(
     client: Any, symbols: Iterable[str], since_ms: int, until_ms: int
 ) -> list[Fill]:
-    """Every fill of `symbols` in (since_ms, until_ms], a day window at a time."""
+    """Every fill of `symbols` in (since_ms, until_ms]."""
     fills: list[Fill] = []
     for symbol in symbols:
-        start = since_ms + 1
-        while start <= until_ms:
-            end = min(start + DAY_MS - 1, until_ms)
-            fills += await session_fills(client, symbol, start, end)
-            start = end + 1
+        fills += await session_fills(client, symbol, since_ms + 1, until_ms)
     return fills
 
 
