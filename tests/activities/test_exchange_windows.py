@@ -22,6 +22,7 @@ from tests.activities.test_inventory_sessions import (  # noqa: F401 (fixtures)
 )
 
 HOUR = 60 * MINUTE
+DAY = 24 * HOUR
 
 
 async def _registered_at(deps, account_id: str, ms: int) -> None:
@@ -49,6 +50,19 @@ async def test_a_session_longer_than_24_hours_is_read_to_its_end(open_account, d
     await acc.control("trades", {"trades": [sell]})
     result = await acc.verify(acc.event(start, start + 28 * HOUR, "0"))
     assert result.fills == 2 and result.verified_profit == Decimal("2000.00"), result
+
+
+async def test_a_deposit_after_more_than_90_idle_days_explains_the_balance(open_account, deps):  # noqa: F811
+    """Deposit history answers at most 90 days a request: an account last snapshotted 100
+    days ago deposits 1,000 USDT and makes an honest 2,000; the deposit must be read, or the
+    USDT change looks unexplained and the share goes to review as balance_mismatch."""
+    acc, _ = await open_account()
+    await _registered_at(deps, acc.account_id, await acc.now() - 100 * DAY)
+    await acc.control("deposits", {"coin": "USDT", "amount": "1000"})
+    start = await acc.now() + 1
+    await acc.trade(_trade("BTCUSDT", "buy", "50000", "1"), _trade("BTCUSDT", "sell", "52000", "1"))
+    result = await acc.verify(acc.event(start, start + 6 * MINUTE, "2000"))
+    assert result.reasons == [], result.details
 
 
 def test_windows_tile_a_span_without_gap_or_overlap():
