@@ -11,10 +11,11 @@ from decimal import Decimal
 from typing import Any
 
 from activities.exchange.fetch import session_fills
+from activities.exchange.windows import windows
 from domain.pnl import Fill, Lot, Transfer
 from domain.pnl.inventory import REGISTRATION
 
-DAY_MS = 86_400_000  # Binance myTrades allows at most 24 h between startTime and endTime
+NINETY_DAYS_MS = 90 * 86_400_000  # Binance's deposit and withdrawal history per request
 # Binance deposit status 1 (success) and 6 (credited, not yet withdrawable) are in the
 # balance; a withdrawal leaves it unless cancelled (1), rejected (3) or failed (5).
 _DEPOSIT_IN = {"ok"}
@@ -35,8 +36,15 @@ async def read_balances(client: Any) -> dict[str, Decimal]:
 async def read_transfers(client: Any, since_ms: int, until_ms: int) -> list[Transfer]:
     """Deposits credited and withdrawals debited in (since_ms, until_ms]."""
     transfers: list[Transfer] = []
-    deposits = await client.fetch_deposits(since=since_ms, params={"until": until_ms})
-    withdrawals = await client.fetch_withdrawals(since=since_ms)
+    deposits: list[dict[str, Any]] = []
+    withdrawals: list[dict[str, Any]] = []
+    # Raw startTime/endTime rather than since/until: ccxt's fetch_withdrawals replaces
+    # `until` with since + 90 days, and its `since` filter would drop a withdrawal whose
+    # applyTime (whole seconds) falls before a window that its own time is in.
+    for lo, hi in windows(since_ms + 1, until_ms, NINETY_DAYS_MS):
+        bounds = {"startTime": lo, "endTime": hi}
+        deposits += await client.fetch_deposits(params=bounds)
+        withdrawals += await client.fetch_withdrawals(params=bounds)
     for kind, rows, counted in (
         ("deposit", deposits, _DEPOSIT_IN),
         ("withdrawal", withdrawals, _WITHDRAWAL_OUT),
@@ -61,14 +69,10 @@ async def read_transfers(client: Any, since_ms: int, until_ms: int) -> list[Tran
 async def interval_fills(
     client: Any, symbols: Iterable[str], since_ms: int, until_ms: int
 ) -> list[Fill]:
-    """Every fill of `symbols` in (since_ms, until_ms], a day window at a time."""
+    """Every fill of `symbols` in (since_ms, until_ms]."""
     fills: list[Fill] = []
     for symbol in symbols:
-        start = since_ms + 1
-        while start <= until_ms:
-            end = min(start + DAY_MS - 1, until_ms)
-            fills += await session_fills(client, symbol, start, end)
-            start = end + 1
+        fills += await session_fills(client, symbol, since_ms + 1, until_ms)
     return fills
 
 

@@ -7,10 +7,12 @@ from decimal import Decimal
 from typing import Any
 
 from activities.exchange.lazy_ccxt import ccxt
+from activities.exchange.windows import windows
 from domain.money import places_of_precision
 from domain.pnl import Fill
 
 PAGE = 1000  # Binance's maximum for myTrades
+DAY_MS = 86_400_000  # Binance answers myTrades for at most 24 h between startTime and endTime
 
 
 def to_fill(trade: dict[str, Any]) -> Fill:
@@ -37,24 +39,34 @@ async def session_fills(
     *,
     on_page: Callable[[], None] = lambda: None,
 ) -> list[Fill]:
-    """Every fill of `symbol` in [start_ms, end_ms]; `on_page` after each page (a heartbeat).
+    """Every fill of `symbol` in [start_ms, end_ms]; `on_page` after each request (a heartbeat).
 
-    Pages by trade id (fromId) after the first page: paging by time would lose or repeat
-    fills when several share one millisecond at a page boundary.
+    Asked a day window at a time: Binance answers myTrades for 24 h at most, and a startTime
+    alone means [startTime, startTime + 24 h], so one query loses a longer session's rest.
     """
     fills: list[Fill] = []
-    page = await client.fetch_my_trades(symbol, since=start_ms, limit=PAGE)
-    while page:
+    for lo, hi in windows(start_ms, end_ms, DAY_MS):
+        fills += await _window_fills(client, symbol, lo, hi, on_page)
+    return fills
+
+
+async def _window_fills(
+    client: Any, symbol: str, lo: int, hi: int, on_page: Callable[[], None]
+) -> list[Fill]:
+    """The fills of one day window. Past a full page it pages by trade id (fromId): paging by
+    time would lose or repeat fills when several share one millisecond at a page boundary."""
+    fills: list[Fill] = []
+    page = await client.fetch_my_trades(symbol, since=lo, limit=PAGE, params={"until": hi})
+    while True:
         on_page()
         for trade in page:
-            if int(trade["info"]["time"]) > end_ms:
+            if int(trade["info"]["time"]) > hi:  # fromId pages run on past the window
                 return fills
             fills.append(to_fill(trade))
         if len(page) < PAGE:
-            break
+            return fills
         next_id = int(page[-1]["id"]) + 1
         page = await client.fetch_my_trades(symbol, limit=PAGE, params={"fromId": next_id})
-    return fills
 
 
 async def prices_at_fills(client: Any, fills: Iterable[Fill]) -> dict[str, dict[str, Decimal]]:
