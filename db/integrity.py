@@ -8,9 +8,10 @@ Proofs, all recomputed from what is stored and from keys PostgreSQL does not hol
 - every audit chain (db/audit.py) is unbroken: positions 1, 2, 3… with no gap, each entry's
   keyed hash over its chain, position, predecessor and columns matches, so an edited,
   re-hashed, inserted, deleted or moved entry breaks the chain there;
-- each chain's head row matches its last entry, and each chain is at least as long as the
-  last anchor (checkpoint kept outside the database) says, ending in the anchored hash there:
-  cutting the tail off a chain, even with the head row rewritten, is found;
+- each chain's head row matches its last entry, and each chain is at least as long as every
+  kept anchor (checkpoint kept outside the database) says, with the anchored hash at each
+  anchored position: cutting the tail off a chain, even with the head row rewritten and a
+  newer anchor taken of the cut chain, is found while an older anchor is kept;
 - the entries from before keyed chains (chain NULL) still form the old SHA-256 chain;
 - every share balances to the minor unit, with no tolerance (domain/book.py): billed =
   paid − credit − refunded + due + discount granted + waived + written off, and no open
@@ -21,7 +22,7 @@ Only the first broken link of a chain is reported: beyond it the chain proves no
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -78,10 +79,12 @@ async def verify(
     cipher: FieldCipher,
     hasher: RecordHasher,
     *,
-    anchor: Mapping[int, ChainHead] | None = None,
+    anchors: Sequence[Mapping[int, ChainHead]] = (),
 ) -> IntegrityReport:
-    """Checks seals and chains; with `anchor` (the last checkpoint) also each chain's length."""
-    report = IntegrityReport(anchored=anchor is not None)
+    """Checks seals and chains; with `anchors` (the kept checkpoints, any order) also each
+    chain's length and its hash at every anchored position. Every anchor, not the newest
+    only: one taken after a cut would copy the cut chain."""
+    report = IntegrityReport(anchored=bool(anchors))
     auditor = Auditor(cipher, hasher)
     async with sessions() as s, s.begin():
         # One snapshot for the whole run: entries appended meanwhile are not part of it.
@@ -94,13 +97,17 @@ async def verify(
             for row in await s.scalars(select(AuditChain).order_by(AuditChain.chain))
         }
         report.chains = len(heads)
-        for chain in sorted(heads.keys() | (anchor or {}).keys()):
+        anchored: dict[int, list[ChainHead]] = {}
+        for anchor in anchors:
+            for chain, head in anchor.items():
+                anchored.setdefault(chain, []).append(head)
+        for chain in sorted(heads.keys() | anchored.keys()):
             report.entries += await _check_chain(
                 s,
                 auditor,
                 chain,
                 heads.get(chain),
-                (anchor or {}).get(chain),
+                anchored.get(chain, []),
                 report.findings.append,
             )
     return report
@@ -185,11 +192,16 @@ async def _check_chain(
     auditor: Auditor,
     chain: int,
     head: ChainHead | None,
-    anchored: ChainHead | None,
+    anchored: Sequence[ChainHead],
     found: Callable[[Finding], None],
 ) -> int:
     seq, prev_hash, broken = 0, GENESIS, False
-    hash_at_anchor = GENESIS if anchored is not None and anchored.length == 0 else None
+    # position -> the hashes anchors saw there (two differ: the chain was rewritten between).
+    saw: dict[int, set[str]] = {}
+    for anchor in anchored:
+        saw.setdefault(anchor.length, set()).add(anchor.head_hash)
+    longest = max(saw, default=None)
+    not_seen = 0 if 0 in saw and saw[0] != {GENESIS} else None
     entries = await s.stream_scalars(
         select(AuditEntry)
         .where(AuditEntry.chain == chain)
@@ -205,28 +217,22 @@ async def _check_chain(
             broken = True
             continue
         prev_hash = entry.entry_hash
-        if anchored is not None and seq == anchored.length:
-            hash_at_anchor = entry.entry_hash
+        if seq in saw and not_seen is None and saw[seq] != {entry.entry_hash}:
+            not_seen = seq
     if broken:
         return seq
     where = f"audit chain {chain}"
-    if anchored is not None and seq < anchored.length:
+    if longest is not None and seq < longest:
         found(
             Finding(
                 "chain_truncated",
                 where,
-                f"it has {seq} entries; the last anchor saw {anchored.length}: "
+                f"it has {seq} entries; an anchor saw {longest}: "
                 f"position {seq + 1} onwards was removed",
             )
         )
-    elif anchored is not None and hash_at_anchor != anchored.head_hash:
-        found(
-            Finding(
-                "chain_broken",
-                where,
-                f"position {anchored.length} is not the entry the last anchor saw",
-            )
-        )
+    elif not_seen is not None:
+        found(Finding("chain_broken", where, f"position {not_seen} is not the entry an anchor saw"))
     elif head is None or head.length != seq or head.head_hash != prev_hash:
         length = "no head row" if head is None else f"its head row says {head.length} entries"
         found(Finding("chain_truncated", where, f"{length}; the chain has {seq}"))

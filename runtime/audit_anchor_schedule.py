@@ -1,6 +1,8 @@
-"""The audit anchor's schedule and reading the newest anchor back (for `audit verify`)."""
+"""The audit anchor's schedule and reading the anchors back (for `audit verify`)."""
 
 from __future__ import annotations
+
+import asyncio
 
 from temporalio.client import (
     Client,
@@ -10,6 +12,7 @@ from temporalio.client import (
     ScheduleOverlapPolicy,
     SchedulePolicy,
     ScheduleSpec,
+    WorkflowExecution,
     WorkflowExecutionStatus,
 )
 
@@ -24,7 +27,10 @@ from workflows.audit_anchor import (
     AuditAnchorWorkflow,
 )
 
-__all__ = ["SCHEDULE_ID", "audit_anchor_schedule", "latest_anchor"]
+# A retention of 30 days keeps some 4,300 runs (one per 10 minutes): read a few at a time.
+READ_AT_ONCE = 16
+
+__all__ = ["SCHEDULE_ID", "audit_anchor_schedule", "kept_anchors", "latest_anchor"]
 
 
 def audit_anchor_schedule(settings: Settings) -> Schedule:
@@ -40,17 +46,30 @@ def audit_anchor_schedule(settings: Settings) -> Schedule:
     )
 
 
+async def kept_anchors(client: Client) -> list[tuple[AuditAnchor, dict[int, ChainHead]]]:
+    """Every completed anchor run Temporal still keeps (its retention), newest first. All of
+    them, not the newest only: a run taken after someone cut a chain copies the cut chain,
+    and only an older run shows what was there."""
+    query = f"WorkflowType = '{WORKFLOW_TYPE}' AND ExecutionStatus = 'Completed'"
+    runs = [
+        execution
+        async for execution in client.list_workflows(query)
+        if execution.status == WorkflowExecutionStatus.COMPLETED
+        and execution.close_time is not None
+    ]
+    runs.sort(key=lambda run: run.close_time, reverse=True)  # type: ignore[arg-type,return-value]
+    limit = asyncio.Semaphore(READ_AT_ONCE)
+
+    async def read(run: WorkflowExecution) -> tuple[AuditAnchor, dict[int, ChainHead]]:
+        async with limit:
+            handle = client.get_workflow_handle(run.id, run_id=run.run_id, result_type=AuditAnchor)
+            anchor = await handle.result()
+        return anchor, {h.chain: ChainHead(h.chain, h.length, h.head_hash) for h in anchor.heads}
+
+    return list(await asyncio.gather(*(read(run) for run in runs)))
+
+
 async def latest_anchor(client: Client) -> tuple[AuditAnchor, dict[int, ChainHead]] | None:
     """The newest completed anchor run's heads, or None when none is kept (history expired)."""
-    query = f"WorkflowType = '{WORKFLOW_TYPE}' AND ExecutionStatus = 'Completed'"
-    newest = None
-    async for execution in client.list_workflows(query):
-        if execution.status != WorkflowExecutionStatus.COMPLETED or execution.close_time is None:
-            continue
-        if newest is None or newest.close_time is None or execution.close_time > newest.close_time:
-            newest = execution
-    if newest is None:
-        return None
-    handle = client.get_workflow_handle(newest.id, run_id=newest.run_id, result_type=AuditAnchor)
-    anchor = await handle.result()
-    return anchor, {h.chain: ChainHead(h.chain, h.length, h.head_hash) for h in anchor.heads}
+    kept = await kept_anchors(client)
+    return kept[0] if kept else None

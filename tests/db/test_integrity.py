@@ -9,7 +9,8 @@ from sqlalchemy.exc import DBAPIError
 
 from db import tokens
 from db.anchor import anchor_heads
-from db.audit import legacy_hash
+from db.audit import Actor, legacy_hash
+from db.audited import audited_in
 from db.integrity import ChainHead, verify
 from db.models import AuditEntry, Payment
 from domain.risk import DEFAULT_FRAUD_SETTINGS
@@ -191,12 +192,69 @@ async def test_a_truncated_chain_is_caught_against_the_last_anchor(own_deps):
             ),
         )
         unanchored = await verify(deps.sessions, deps.cipher, deps.hasher)
-        report = await verify(deps.sessions, deps.cipher, deps.hasher, anchor=anchor)
+        report = await verify(deps.sessions, deps.cipher, deps.hasher, anchors=[anchor])
     assert unanchored.ok  # without the anchor a cut tail looks like a shorter chain
     [finding] = report.findings
     assert finding.kind == "chain_truncated"
     assert finding.subject == f"audit chain {kept[-1].chain}"
-    assert f"the last anchor saw {len(entries)}" in finding.detail
+    assert f"an anchor saw {len(entries)}" in finding.detail
+
+
+async def test_a_cut_tail_is_still_caught_after_an_anchor_of_the_cut_chain(own_deps):
+    """The anchor taken next copies the cut chain; the one before it still shows the cut, so
+    verify checks every anchor kept, not the newest only."""
+    async with own_deps(KEY) as deps:
+        event = await full_record(deps)
+        before = await _anchor(deps)
+        entries = await _chain_of(deps, event.event_id)
+        kept = entries[:-1]
+        await _bypassing_the_trigger(
+            deps,
+            ("DELETE FROM audit_log WHERE id = :id", {"id": entries[-1].id}),
+            (
+                "UPDATE audit_chains SET length = :n, head_hash = :h WHERE chain = :c",
+                {"n": len(kept), "h": kept[-1].entry_hash, "c": kept[-1].chain},
+            ),
+        )
+        after = await _anchor(deps)  # ten minutes later: the cut chain, as it now stands
+        newest_only = await verify(deps.sessions, deps.cipher, deps.hasher, anchors=[after])
+        report = await verify(deps.sessions, deps.cipher, deps.hasher, anchors=[after, before])
+    assert newest_only.ok
+    [finding] = report.findings
+    assert (finding.kind, finding.subject) == ("chain_truncated", f"audit chain {kept[-1].chain}")
+
+
+async def test_a_chain_rewritten_and_grown_back_past_an_anchor_is_caught(own_deps):
+    """Cut after an anchor and grown back past its length: no anchor is longer than the chain,
+    but the entry at the anchored position is not the one the anchor saw."""
+    async with own_deps(KEY) as deps:
+        event = await full_record(deps)
+        entries = await _chain_of(deps, event.event_id)
+        before = await _anchor(deps)
+        await _bypassing_the_trigger(
+            deps,
+            (
+                "DELETE FROM audit_log WHERE chain = :c AND chain_seq >= :n",
+                {"c": entries[0].chain, "n": len(entries)},
+            ),
+            (
+                "UPDATE audit_chains SET length = :n, head_hash = :h WHERE chain = :c",
+                {"n": len(entries) - 1, "h": entries[-2].entry_hash, "c": entries[0].chain},
+            ),
+        )
+        # The application appends to the chain again: new, valid entries at the cut positions.
+        actor = Actor("system", name="test")
+        async with (
+            deps.sessions.begin() as s,
+            audited_in(s, deps.auditor, actor=actor, partition=event.user_id) as a,
+        ):
+            for n in range(3):
+                await a.record(
+                    "test.regrown", subject=event.event_id, key=f"regrow:{n}:{event.event_id}"
+                )
+        report = await verify(deps.sessions, deps.cipher, deps.hasher, anchors=[before])
+    assert [f.kind for f in report.findings] == ["chain_broken"], report.findings
+    assert report.findings[0].detail == f"position {len(entries)} is not the entry an anchor saw"
 
 
 async def test_a_cut_tail_is_caught_by_the_head_row_when_it_was_left_alone(own_deps):
@@ -216,7 +274,7 @@ async def test_an_anchor_taken_earlier_still_verifies_a_longer_chain(own_deps):
         await full_record(deps)
         anchor = await _anchor(deps)
         await full_record(deps)
-        report = await verify(deps.sessions, deps.cipher, deps.hasher, anchor=anchor)
+        report = await verify(deps.sessions, deps.cipher, deps.hasher, anchors=[anchor])
     assert report.ok, report.findings
 
 

@@ -97,7 +97,7 @@ async def test_the_audit_anchor_keeps_every_chain_head_outside_the_database(
 
         anchor, kept = await eventually(anchored, timeout=30)
     assert sum(h.length for h in kept.values()) > 0
-    report = await verify(deps.sessions, deps.cipher, deps.hasher, anchor=kept)
+    report = await verify(deps.sessions, deps.cipher, deps.hasher, anchors=[kept])
     # Other tests of the session write rows behind the application's back: only the chains.
     assert report.anchored
     assert [f for f in report.findings if f.kind.startswith("chain")] == []
