@@ -22,6 +22,7 @@ from db import audit
 from db.alerts import OPS_ALERTS
 from db.audit import Actor
 from db.audited import audited_in, audited_share
+from db.counted import counted_before
 from db.credit import keep_as_credit
 from db.models import Payment, Share
 from db.seals import seal_row, sealed_values
@@ -253,6 +254,8 @@ async def keep_if_closed(
         if row is None or share.status in OWING:
             return None
         if row.status != "received" or row.signalled_at is not None:
+            return "duplicate"
+        if await counted_before(a, event_id, provider, transaction_id, at=now):
             return "duplicate"
         kept = await keep_as_credit(a, share, row, at=now)
         a.restanding(user_id)

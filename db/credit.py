@@ -12,6 +12,7 @@ from typing import Literal
 
 from db.alerts import alert_ops
 from db.audited import Audit
+from db.counted import counted_step
 from db.models import Payment, Share
 from db.seals import seal_row
 from db.shares import book_of, set_amounts
@@ -43,7 +44,7 @@ async def keep_as_credit(a: Audit, share: Share, row: Payment, *, at: datetime) 
     await a.record_share(
         "share.credited",
         share.event_id,
-        f"payment:{row.provider}:{row.transaction_id}",
+        counted_step(row.provider, row.transaction_id),
         at=at,
         details={
             "provider": row.provider,

@@ -19,6 +19,7 @@ from activities.ledger.base import LedgerBase
 from activities.ledger.recorded import recorded_payment
 from activities.ledger.trust import paid
 from db.alerts import alert_ops
+from db.counted import counted_before, counted_step
 from db.credit import keep_as_credit
 from db.seals import seal_row
 from domain.models import OWED_STATUSES
@@ -52,6 +53,8 @@ class PaymentLedger(LedgerBase):
                 return "refused"
             if row.status in ("applied", "credited"):
                 return "duplicate"
+            if await counted_before(a, cmd.event_id, p.provider, p.transaction_id, at=cmd.at):
+                return "duplicate"
             if share.status not in OWED_STATUSES or cmd.credit_only:
                 return await keep_as_credit(a, share, row, at=cmd.at)
             row.status, row.applied_at, row.event_id = "applied", cmd.at, cmd.event_id
@@ -67,7 +70,7 @@ class PaymentLedger(LedgerBase):
             await a.record_share(
                 "share.paid" if cmd.settled else "share.partial_payment",
                 cmd.event_id,
-                f"payment:{p.provider}:{p.transaction_id}",
+                counted_step(p.provider, p.transaction_id),
                 at=cmd.at,
                 details={
                     "provider": p.provider,

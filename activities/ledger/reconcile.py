@@ -18,6 +18,7 @@ from activities.ledger.base import LedgerBase
 from activities.ledger.trust import paid
 from db.alerts import OPS_ALERTS, alert_ops
 from db.audited import Audit
+from db.counted import counted_before, counted_step
 from db.credit import keep_as_credit
 from db.models import Payment, Share
 from db.seals import seal_row
@@ -94,6 +95,8 @@ class ReconcileLedger(LedgerBase):
             row = await self._payment(a, p.provider, p.transaction_id)
             if row is None or row.status != "received":
                 return "duplicate"
+            if await counted_before(a, cmd.event_id, p.provider, p.transaction_id, at=cmd.at):
+                return "duplicate"
             book = book_of(share, self._cipher)
             if book is None or share.status not in OWED_STATUSES:
                 kept = await keep_as_credit(a, share, row, at=cmd.at)
@@ -124,7 +127,7 @@ class ReconcileLedger(LedgerBase):
             await a.record_share(
                 "share.paid" if outcome.settled else "share.partial_payment",
                 cmd.event_id,
-                f"payment:{p.provider}:{p.transaction_id}",
+                counted_step(p.provider, p.transaction_id),
                 at=cmd.at,
                 details={"provider": p.provider, "transaction_id": p.transaction_id},
             )
