@@ -44,7 +44,7 @@ from stack.postgres import create_database, start_embedded
 from tests.histories import HERE, HISTORY_CODEC_KEY, history_converter
 from tests.support.backend import BACKEND_SECRET, Backend
 from tests.support.driver import ShareDriver
-from tests.support.payments import record_payment
+from tests.support.payments import record_payment, usdt_payment
 from tests.support.scenario import eventually, profitable_session
 from tests.support.servers import time_skipping_server
 from workers.worker import build_worker
@@ -217,13 +217,7 @@ async def paid_out_of_order(driver: ShareDriver) -> WorkflowHandle:
         ("txn-day-15", "100.00", view.created_at + timedelta(days=15)),
         ("txn-day-2", "50.00", view.created_at + timedelta(days=2)),
     ):
-        payment = PaymentSignal(
-            provider="standard",
-            transaction_id=txn,
-            amount=Decimal(amount),
-            currency="USDT",
-            paid_at=paid_at,
-        )
+        payment = usdt_payment(amount, txn=txn, paid_at=paid_at)
         await record_payment(driver.deps, view.event_id, payment)
         await handle.signal(ShareWorkflow.payment, payment)
         await driver.advance_to(view.created_at + timedelta(days=16, hours=1))

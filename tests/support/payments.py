@@ -6,6 +6,10 @@ that drive the workflow or the ledger directly record the row first, as the API 
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
@@ -40,3 +44,16 @@ async def record_payment(deps: Deps, event_id: str, payment: PaymentSignal) -> P
             .on_conflict_do_nothing(constraint="uq_payment_txn")
         )
     return payment
+
+
+def usdt_payment(
+    amount: str, *, txn: str | None = None, paid_at: datetime | None = None
+) -> PaymentSignal:
+    """A Standard Webhooks payment in USDT (the test shares' currency), paid now by default."""
+    return PaymentSignal(
+        provider="standard",
+        transaction_id=txn or f"txn-{uuid.uuid4().hex[:10]}",
+        amount=Decimal(amount),
+        currency="USDT",
+        paid_at=paid_at or datetime.now(UTC),
+    )

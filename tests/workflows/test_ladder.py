@@ -8,8 +8,7 @@ from decimal import Decimal
 import pytest
 
 from domain.ladder import Level, ladder
-from domain.models import PaymentSignal
-from tests.support.payments import record_payment
+from tests.support.payments import record_payment, usdt_payment
 from tests.support.scenario import eventually
 from workflows.share import ShareWorkflow
 
@@ -116,13 +115,7 @@ async def test_a_replayed_payment_is_applied_once(driver):
 
 async def _pay_at(driver, handle, amount: str, txn: str, paid_at) -> None:
     """A gateway's webhook for a payment made at `paid_at`, whenever it arrives."""
-    payment = PaymentSignal(
-        provider="standard",
-        transaction_id=txn,
-        amount=Decimal(amount),
-        currency="USDT",
-        paid_at=paid_at,
-    )
+    payment = usdt_payment(amount, txn=txn, paid_at=paid_at)
     await record_payment(driver.deps, handle.id.removeprefix("share/"), payment)
     await handle.signal(ShareWorkflow.payment, payment)
 

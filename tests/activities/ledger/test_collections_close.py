@@ -4,15 +4,12 @@ user's payment in between: the share stays paid and the user unblocked."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
-from decimal import Decimal
 
 from activities import contracts as c
 from db.integrity import balance_finding
 from db.models import User
-from domain.models import PaymentSignal
-from tests.support.payments import record_payment
+from tests.support.payments import record_payment, usdt_payment
 from tests.support.records import ledger, recorded_share, share_row
 
 
@@ -24,13 +21,7 @@ async def test_a_payment_applied_while_a_write_off_runs_leaves_the_share_paid(de
     payment = await record_payment(
         deps,
         event.event_id,
-        PaymentSignal(
-            provider="standard",
-            transaction_id=f"txn-{uuid.uuid4().hex[:10]}",
-            amount=Decimal("150.00"),
-            currency="USDT",
-            paid_at=now,
-        ),
+        usdt_payment("150.00", paid_at=now),
     )
     close_share = books.close_share
 

@@ -7,7 +7,6 @@ The payment reconciler then found it left received and counted it again: one 50.
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -15,8 +14,7 @@ from sqlalchemy import select, update
 
 from activities import contracts as c
 from db.models import AuditEntry, Payment
-from domain.models import PaymentSignal
-from tests.support.payments import record_payment
+from tests.support.payments import record_payment, usdt_payment
 from tests.support.records import ledger, recorded_share, share_row
 
 
@@ -26,13 +24,7 @@ async def test_a_payment_row_put_back_to_received_is_not_counted_again(deps):
     payment = await record_payment(
         deps,
         event.event_id,
-        PaymentSignal(
-            provider="standard",
-            transaction_id=f"txn-{uuid.uuid4().hex[:10]}",
-            amount=Decimal("50.00"),
-            currency="USDT",
-            paid_at=now,
-        ),
+        usdt_payment("50.00", paid_at=now),
     )
     async with deps.sessions() as s:
         before = await s.scalar(
