@@ -263,6 +263,8 @@ class ExchangeActivities:
                 # snapshot: a closing sell a moment after it ended was read with it but
                 # reported by no session, and must not vanish between the two.
                 look_from = since if previous_end is None else min(since, _ms(previous_end))
+                if book.registered_at is not None:  # before it the holdings were snapshotted
+                    look_from = max(look_from, _ms(book.registered_at))
                 seen = {fill.id for fill in fills}
                 # The carried assets' markets too: another session may have sold them since.
                 held = {f"{lot.asset}/{lot.quote}" for lot in book.lots}
