@@ -2,7 +2,9 @@
 
 Proofs, all recomputed from what is stored and from keys PostgreSQL does not hold:
 - every user's standing, payment, API token and fraud-settings version still matches its
-  seal (db/seals.py);
+  seal (db/seals.py), and agrees with what the audit log last says of it: a revoked token
+  still revoked, a user's block as last recorded, every saved settings version still there
+  (db/log_agreement.py: a seal cannot tell an older copy of a row from the newest);
 - every share's seal (HMAC-SHA256 under HASH_KEY over its canonical plaintext record, see
   db/shares.py) still matches: editing an amount, even with a valid Fernet token, breaks it;
 - every audit chain (db/audit.py) is unbroken: positions 1, 2, 3… with no gap, each entry's
@@ -33,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.audit import GENESIS, Auditor, legacy_hash
 from db.crypto import FieldCipher, RecordHasher
+from db.log_agreement import disagreements
 from db.models import AuditChain, AuditEntry, Share
 from db.seals import RECORDS, name_of, row_finding
 from db.shares import book_of, canonical
@@ -91,6 +94,7 @@ async def verify(
         await s.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
         report.shares = await _check_shares(s, cipher, hasher, report.findings.append)
         report.sealed_rows = await _check_sealed(s, cipher, hasher, report.findings.append)
+        report.findings += [Finding(*found) for found in await disagreements(s)]
         report.entries = await _check_legacy_chain(s, report.findings.append)
         heads = {
             row.chain: ChainHead(row.chain, row.length, row.head_hash)

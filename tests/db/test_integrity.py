@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
+
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from db import tokens
+from db import standing, tokens
 from db.anchor import anchor_heads
 from db.audit import Actor, legacy_hash
-from db.audited import audited_in
+from db.audited import audited, audited_in
 from db.integrity import ChainHead, verify
-from db.models import AuditEntry, Payment
+from db.models import ApiToken, AuditEntry, FraudSettingsRow, Payment, User
 from domain.risk import DEFAULT_FRAUD_SETTINGS
 from tests.support.records import full_record
 from tests.support.risk import save_fraud_settings
@@ -294,8 +297,9 @@ async def _tokens_and_settings(deps) -> int:
         ("UPDATE users SET seal = NULL WHERE id = :user", "user_unsealed", "user {user}"),
         ("UPDATE payments SET amount_enc = :cheap WHERE event_id = :event", "payment_changed",
          "payment standard:{txn}"),
-        ("UPDATE api_tokens SET revoked_at = NULL WHERE id = :token", "api_token_changed",
-         "token #{token}"),
+        # Un-revoked: the seal breaks, and the audit log said it was revoked (db/log_agreement.py).
+        ("UPDATE api_tokens SET revoked_at = NULL WHERE id = :token",
+         "api_token_changed+api_token_unrevoked", "token #{token}"),
         ("UPDATE fraud_settings SET document = jsonb_set(document, '{block_threshold}', '99')",
          "fraud_settings_changed", "fraud settings v1"),
     ],
@@ -315,4 +319,46 @@ async def test_standing_payments_tokens_and_fraud_settings_are_sealed(
         async with deps.sessions.begin() as s:
             await s.execute(text(statement), {**names, "cheap": deps.cipher.encrypt("0.01")})
         report = await verify(deps.sessions, deps.cipher, deps.hasher)
-    assert [(f.kind, f.subject) for f in report.findings] == [(kind, subject.format(**names))]
+    expected = [(each, subject.format(**names)) for each in kind.split("+")]
+    assert [(f.kind, f.subject) for f in report.findings] == expected
+
+
+async def test_sealed_rows_put_back_or_deleted_disagree_with_the_audit_log(own_deps):
+    """A seal cannot tell an older copy of a row from the newest: a revoked token and an
+    unblocked user put back from before, and the newest settings version deleted, each pass
+    their seal checks. What the append-only log last says of them does not."""
+    async with own_deps(KEY) as deps:
+        issued = await tokens.issue(deps.sessions, deps.auditor, "admin", "test")
+        user_id = f"u_{uuid.uuid4().hex[:10]}"
+        async with deps.sessions.begin() as s:
+            await standing.ensure_user(s, deps.hasher, user_id, deps.policy.trust)
+        async with deps.sessions() as s:
+            token_seal = await s.scalar(select(ApiToken.seal).where(ApiToken.id == issued.id))
+            user_seal = await s.scalar(select(User.seal).where(User.id == user_id))
+        await tokens.withdraw(deps.sessions, deps.auditor, issued.id)
+        async with audited(
+            deps.sessions, deps.auditor, actor=Actor("system", name="test"), partition=user_id
+        ) as a:
+            await standing.set_blocked(
+                a, user_id, blocked=True, reason="test", at=datetime.now(UTC)
+            )
+        await save_fraud_settings(deps, DEFAULT_FRAUD_SETTINGS, "first")
+        newest = await save_fraud_settings(deps, DEFAULT_FRAUD_SETTINGS, "second")
+        assert (await verify(deps.sessions, deps.cipher, deps.hasher)).ok
+
+        async with deps.sessions.begin() as s:  # the older copies, their seals still valid
+            await s.execute(
+                update(ApiToken)
+                .where(ApiToken.id == issued.id)
+                .values(revoked_at=None, seal=token_seal)
+            )
+            await s.execute(
+                update(User).where(User.id == user_id).values(blocked=False, seal=user_seal)
+            )
+            await s.execute(delete(FraudSettingsRow).where(FraudSettingsRow.version == newest))
+        report = await verify(deps.sessions, deps.cipher, deps.hasher)
+    assert sorted((f.kind, f.subject) for f in report.findings) == [
+        ("api_token_unrevoked", f"token #{issued.id}"),
+        ("fraud_settings_missing", f"fraud settings v{newest}"),
+        ("user_changed", f"user {user_id}"),
+    ]
