@@ -175,6 +175,20 @@ async def test_reordered_audit_entries_are_caught(own_deps):
     assert "does not match its contents" in finding.detail
 
 
+async def _cut_tail(deps, entries: list[AuditEntry], kept: list[AuditEntry]) -> None:
+    """What the owner does to cut a chain's tail unseen in the database: the entries after
+    `kept` deleted (trigger bypassed), the head row made to agree with the last one kept."""
+    gone = [entry.id for entry in entries[len(kept) :]]
+    await _bypassing_the_trigger(
+        deps,
+        ("DELETE FROM audit_log WHERE id = ANY(:ids)", {"ids": gone}),
+        (
+            "UPDATE audit_chains SET length = :n, head_hash = :h WHERE chain = :c",
+            {"n": len(kept), "h": kept[-1].entry_hash, "c": kept[-1].chain},
+        ),
+    )
+
+
 async def test_a_truncated_chain_is_caught_against_the_last_anchor(own_deps):
     async with own_deps(KEY) as deps:
         event = await full_record(deps)
@@ -183,17 +197,7 @@ async def test_a_truncated_chain_is_caught_against_the_last_anchor(own_deps):
         kept = entries[:-2]
         # The owner cuts the tail and makes the head row agree: nothing left in the database
         # shows it, only the anchor kept outside does.
-        await _bypassing_the_trigger(
-            deps,
-            (
-                "DELETE FROM audit_log WHERE id IN (:a, :b)",
-                {"a": entries[-1].id, "b": entries[-2].id},
-            ),
-            (
-                "UPDATE audit_chains SET length = :n, head_hash = :h WHERE chain = :c",
-                {"n": len(kept), "h": kept[-1].entry_hash, "c": kept[-1].chain},
-            ),
-        )
+        await _cut_tail(deps, entries, kept)
         unanchored = await verify(deps.sessions, deps.cipher, deps.hasher)
         report = await verify(deps.sessions, deps.cipher, deps.hasher, anchors=[anchor])
     assert unanchored.ok  # without the anchor a cut tail looks like a shorter chain
@@ -211,14 +215,7 @@ async def test_a_cut_tail_is_still_caught_after_an_anchor_of_the_cut_chain(own_d
         before = await _anchor(deps)
         entries = await _chain_of(deps, event.event_id)
         kept = entries[:-1]
-        await _bypassing_the_trigger(
-            deps,
-            ("DELETE FROM audit_log WHERE id = :id", {"id": entries[-1].id}),
-            (
-                "UPDATE audit_chains SET length = :n, head_hash = :h WHERE chain = :c",
-                {"n": len(kept), "h": kept[-1].entry_hash, "c": kept[-1].chain},
-            ),
-        )
+        await _cut_tail(deps, entries, kept)
         after = await _anchor(deps)  # ten minutes later: the cut chain, as it now stands
         newest_only = await verify(deps.sessions, deps.cipher, deps.hasher, anchors=[after])
         report = await verify(deps.sessions, deps.cipher, deps.hasher, anchors=[after, before])
@@ -234,17 +231,7 @@ async def test_a_chain_rewritten_and_grown_back_past_an_anchor_is_caught(own_dep
         event = await full_record(deps)
         entries = await _chain_of(deps, event.event_id)
         before = await _anchor(deps)
-        await _bypassing_the_trigger(
-            deps,
-            (
-                "DELETE FROM audit_log WHERE chain = :c AND chain_seq >= :n",
-                {"c": entries[0].chain, "n": len(entries)},
-            ),
-            (
-                "UPDATE audit_chains SET length = :n, head_hash = :h WHERE chain = :c",
-                {"n": len(entries) - 1, "h": entries[-2].entry_hash, "c": entries[0].chain},
-            ),
-        )
+        await _cut_tail(deps, entries, entries[:-1])
         # The application appends to the chain again: new, valid entries at the cut positions.
         actor = Actor("system", name="test")
         async with (
